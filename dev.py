@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Bootstrap for a fresh clone: needs only python3.
+
+    python3 dev.py demo    # build the synthetic demo hub and write the census report
+    python3 dev.py test    # lint and run the test suite
+
+It creates ``.venv`` beside this file, installs the package with its test extras
+(re-installing only when ``pyproject.toml`` changes) and runs the command inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".modelcensus-installed"
+
+
+def _ensure_env() -> None:
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == want and PY.exists():
+        return
+    if not PY.exists():
+        print("dev.py: creating .venv", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    print("dev.py: installing modelcensus and its test dependencies", file=sys.stderr)
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test,web]"], check=True)
+    STAMP.write_text(want)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test", "shell"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    _ensure_env()
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "demo":
+        return subprocess.call([str(BIN / "modelcensus"), "demo", *(rest or ["--out", "demo-report"])])
+    if cmd == "test":
+        lint = subprocess.call([str(PY), "-m", "ruff", "check", "src", "tests", "benchmarks", "dev.py"], cwd=ROOT)
+        if lint != 0:
+            return lint
+        return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
+    return subprocess.call([str(PY), *rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,3 @@
+from modelcensus.cli.main import entry
+
+entry()

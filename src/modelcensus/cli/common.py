@@ -1,0 +1,44 @@
+"""Shared CLI plumbing: global options, output helpers. No domain logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+# stdout carries results only; progress and warnings go to stderr.
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+@dataclass
+class GlobalOptions:
+    db: Path | None = None
+    registry: list[Path] = field(default_factory=list)
+
+
+state = GlobalOptions()
+
+
+def print_json(doc: Any) -> None:
+    """One JSON document on stdout and nothing else."""
+    sys.stdout.write(json.dumps(doc, indent=2, default=str, ensure_ascii=False))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def warn(msg: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {msg}", markup=True, highlight=False)
+
+
+def check_format(value: str, allowed: tuple[str, ...], option: str = "--format") -> str:
+    from modelcensus.errors import InputError
+
+    v = value.lower()
+    if v not in allowed:
+        raise InputError(f"{option} {value!r}: expected one of {', '.join(allowed)}")
+    return v

@@ -1,0 +1,9 @@
+"""CLI commands for the metrics stage (thin wrappers over modelcensus.api)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this stage's commands to app."""

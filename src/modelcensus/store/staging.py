@@ -1,0 +1,182 @@
+"""The staging layout every source produces, and the one SQL that turns it into store rows.
+
+Sources only *map* their input onto the staging columns (loosely typed: scalars may be
+text or native). Validation, type coercion and derived fields (licence, declared parents,
+config fingerprint fields) are defined once here, in SQL, so Parquet, JSON, CSV and the Hub
+API all land identically.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+# Loose staging schema used by the Python readers (JSON, CSV, Hub API).
+STAGING_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("author", pa.string()),
+        ("created_at", pa.string()),
+        ("last_modified", pa.string()),
+        ("downloads", pa.string()),
+        ("downloads_all_time", pa.string()),
+        ("likes", pa.string()),
+        ("trending_score", pa.string()),
+        ("pipeline_tag", pa.string()),
+        ("library_name", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("card_data", pa.string()),  # JSON object text
+        ("base_models", pa.string()),  # JSON array of {"relation": ..., "id": ...}
+        ("safetensors_total", pa.string()),
+        ("gguf", pa.string()),  # JSON object text
+        ("config", pa.string()),  # JSON object text
+        ("gated", pa.string()),
+        ("private", pa.string()),
+        ("disabled", pa.string()),
+        ("sha", pa.string()),
+        ("files", pa.list_(pa.string())),
+        ("card_text", pa.string()),
+        ("license", pa.string()),  # explicit licence when the source has a column for it
+        ("_problem", pa.string()),  # set by a reader that already knows the row is bad
+        ("_pos", pa.int64()),  # position in the source, for error reports
+    ]
+)
+STAGING_COLUMNS = [f.name for f in STAGING_SCHEMA]
+
+MAX_COUNT = 10**13  # more downloads than any plausible Hub model by orders of magnitude
+MAX_ID_LEN = 256
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9._\-]+)?$"
+
+# Reason a staged row is rejected (NULL = accepted). Same rules for every source.
+REASON_SQL = f"""
+CASE
+  WHEN _problem IS NOT NULL THEN _problem
+  WHEN id IS NULL OR trim(CAST(id AS VARCHAR)) = '' THEN 'missing id'
+  WHEN length(CAST(id AS VARCHAR)) > {MAX_ID_LEN} THEN 'id longer than {MAX_ID_LEN} characters'
+  WHEN NOT regexp_full_match(CAST(id AS VARCHAR), '{ID_PATTERN}') THEN 'id is not a Hub model id'
+  WHEN downloads IS NOT NULL AND TRY_CAST(downloads AS BIGINT) IS NULL THEN 'downloads is not an integer'
+  WHEN downloads_all_time IS NOT NULL AND TRY_CAST(downloads_all_time AS BIGINT) IS NULL
+       THEN 'downloads_all_time is not an integer'
+  WHEN likes IS NOT NULL AND TRY_CAST(likes AS BIGINT) IS NULL THEN 'likes is not an integer'
+  WHEN TRY_CAST(downloads AS BIGINT) NOT BETWEEN 0 AND {MAX_COUNT} THEN 'absurd downloads value'
+  WHEN TRY_CAST(downloads_all_time AS BIGINT) NOT BETWEEN 0 AND {MAX_COUNT}
+       THEN 'absurd downloads_all_time value'
+  WHEN TRY_CAST(likes AS BIGINT) NOT BETWEEN 0 AND {MAX_COUNT} THEN 'absurd likes value'
+  WHEN created_at IS NOT NULL AND TRY_CAST(created_at AS TIMESTAMPTZ) IS NULL THEN 'created_at is not a date'
+  WHEN last_modified IS NOT NULL AND TRY_CAST(last_modified AS TIMESTAMPTZ) IS NULL
+       THEN 'last_modified is not a date'
+  WHEN card_data IS NOT NULL AND NOT json_valid(card_data) THEN 'card data is not JSON'
+  WHEN config IS NOT NULL AND NOT json_valid(config) THEN 'config is not JSON'
+  WHEN base_models IS NOT NULL AND NOT json_valid(base_models) THEN 'baseModels is not JSON'
+  ELSE NULL
+END
+"""
+
+_VALID_PARENT = f"(p IS NOT NULL AND length(p) <= {MAX_ID_LEN} AND regexp_full_match(p, '{ID_PATTERN}'))"
+_CLEAN_ID = "regexp_replace(trim({x}), '^(https?://)?(www\\.)?huggingface\\.co/', '')"
+
+
+def card_parents_sql(col: str = "card_data") -> str:
+    """card_data.base_model as a list of ids (it may be a string or a list)."""
+    return (
+        f"CASE json_type({col}, '$.base_model') "
+        f"WHEN 'VARCHAR' THEN [json_extract_string({col}, '$.base_model')] "
+        f"WHEN 'ARRAY' THEN json_extract_string({col}, '$.base_model[*]') END"
+    )
+
+
+def models_insert_sql(staged: str, snapshot_id: int) -> str:
+    """INSERT the accepted rows of relation ``staged`` into ``models`` (first occurrence of an id wins)."""
+    return f"""
+    INSERT INTO models
+    SELECT {snapshot_id} AS snapshot_id,
+           id, lower(id),
+           coalesce(nullif(author, ''), CASE WHEN contains(id, '/') THEN split_part(id, '/', 1) END),
+           TRY_CAST(created_at AS TIMESTAMPTZ), TRY_CAST(last_modified AS TIMESTAMPTZ),
+           TRY_CAST(downloads AS BIGINT), TRY_CAST(downloads_all_time AS BIGINT), TRY_CAST(likes AS BIGINT),
+           TRY_CAST(trending_score AS DOUBLE),
+           nullif(pipeline_tag, ''), nullif(library_name, ''),
+           coalesce(
+             nullif(lower(trim(license)), ''),
+             CASE json_type(card_data, '$.license')
+               WHEN 'VARCHAR' THEN nullif(lower(trim(json_extract_string(card_data, '$.license'))), '')
+               WHEN 'ARRAY' THEN nullif(lower(trim(json_extract_string(card_data, '$.license[0]'))), '') END,
+             lower(substr(list_filter(tags, lambda t: starts_with(t, 'license:'))[1], 9))
+           ) AS license,
+           tags,
+           TRY_CAST(safetensors_total AS BIGINT),
+           nullif(lower(CAST(gated AS VARCHAR)), ''),
+           TRY_CAST(private AS BOOLEAN), TRY_CAST(disabled AS BOOLEAN),
+           nullif(sha, ''),
+           list_filter(list_transform({card_parents_sql()}, lambda x: {_CLEAN_ID.format(x='x')}), lambda p: {_VALID_PARENT}),
+           coalesce(
+             nullif(lower(json_extract_string(card_data, '$.base_model_relation')), ''),
+             nullif(lower(json_extract_string(base_models, '$[0].relation')), ''),
+             lower(regexp_extract(list_filter(tags, lambda t: regexp_matches(t,
+                 '^base_model:(adapter|finetune|merge|quantized):'))[1], '^base_model:([a-z]+):', 1))
+           ),
+           json_extract_string(config, '$.model_type'),
+           CASE WHEN json_type(config, '$.architectures') = 'ARRAY'
+                THEN json_extract_string(config, '$.architectures[*]') END,
+           CAST(config AS JSON), CAST(gguf AS JSON), CAST(card_data AS JSON),
+           files, card_text
+    FROM (
+      SELECT *, row_number() OVER (PARTITION BY id ORDER BY _pos) AS _rank
+      FROM {staged} WHERE ({REASON_SQL}) IS NULL
+    ) WHERE _rank = 1
+      AND id NOT IN (SELECT id FROM models WHERE snapshot_id = {snapshot_id})
+    """
+
+
+def rejected_sql(staged: str) -> str:
+    """Rejected rows of ``staged`` with their reason (duplicates are not rejections)."""
+    return f"""
+    SELECT _pos, CAST(id AS VARCHAR) AS id, reason FROM (
+      SELECT _pos, id, {REASON_SQL} AS reason FROM {staged}
+    ) WHERE reason IS NOT NULL ORDER BY _pos
+    """
+
+
+def declarations_insert_sql(snapshot_id: int) -> str:
+    """Derive the raw parent declarations of one snapshot from its stored rows.
+
+    ``card``: the author's card (card_data.base_model); ``hub``: the Hub's baseModels
+    (relation inferred by the Hub); ``tag``: ``base_model:[relation:]parent`` tags.
+    """
+    clean = _CLEAN_ID.format(x="p")
+    return f"""
+    INSERT INTO declarations
+    SELECT DISTINCT {snapshot_id}, child_id, p, relation, source FROM (
+      SELECT id AS child_id, unnest(base_models) AS p,
+             nullif(lower(json_extract_string(card_data, '$.base_model_relation')), '') AS relation,
+             'card' AS source
+      FROM models WHERE snapshot_id = {snapshot_id} AND base_models IS NOT NULL
+      UNION ALL
+      SELECT child_id, {clean} AS p, relation, 'tag' FROM (
+        SELECT id AS child_id,
+               regexp_extract(t, '^base_model:(?:(adapter|finetune|merge|quantized):)?(.+)$', 2) AS p,
+               nullif(regexp_extract(t, '^base_model:(?:(adapter|finetune|merge|quantized):)?(.+)$', 1), '')
+                 AS relation
+        FROM (SELECT id, unnest(tags) AS t FROM models WHERE snapshot_id = {snapshot_id})
+        WHERE starts_with(t, 'base_model:')
+      )
+    ) WHERE {_VALID_PARENT}
+    """
+
+
+def hub_declarations_insert_sql(staged: str, snapshot_id: int) -> str:
+    """Declarations from the Hub's baseModels field (only in staging; first occurrence of an id)."""
+    clean = _CLEAN_ID.format(x="p")
+    return f"""
+    INSERT INTO declarations
+    SELECT DISTINCT {snapshot_id}, child_id, p, relation, 'hub' FROM (
+      SELECT child_id, {clean} AS p, nullif(lower(struct_extract(e, 'relation')), '') AS relation FROM (
+        SELECT child_id, struct_extract(e, 'id') AS p, e FROM (
+          SELECT id AS child_id,
+                 unnest(from_json(base_models, '[{{"relation":"VARCHAR","id":"VARCHAR"}}]')) AS e
+          FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY _pos) AS _rank
+                FROM {staged} WHERE ({REASON_SQL}) IS NULL)
+          WHERE _rank = 1 AND base_models IS NOT NULL AND json_type(base_models) = 'ARRAY'
+        )
+      )
+    ) WHERE {_VALID_PARENT}
+    """

@@ -1,0 +1,308 @@
+"""The snapshot store: an embedded DuckDB file with a versioned schema.
+
+Every import runs inside one transaction, so a failed import leaves the store exactly
+as it was; re-importing the same snapshot (same fingerprint) is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from platformdirs import user_data_dir
+
+from modelcensus.errors import InputError, NotFoundError
+from modelcensus.store import staging
+
+ENV_DB = "MODELCENSUS_DB"
+
+
+def default_db_path() -> Path:
+    """``$MODELCENSUS_DB`` or a file in the user's data directory."""
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env)
+    return Path(user_data_dir("modelcensus", appauthor=False)) / "modelcensus.duckdb"
+
+
+@dataclass
+class Snapshot:
+    """One dated observation of (part of) the Hub."""
+
+    id: int
+    source: str
+    source_ref: str | None
+    observed_at: datetime
+    imported_at: datetime
+    row_count: int
+    skipped_count: int
+    complete: bool
+    synthetic: bool
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The snapshot block of the origin JSON and of every export's metadata."""
+        return {
+            "id": self.id,
+            "observed_at": _iso(self.observed_at),
+            "source": self.source,
+            "source_ref": self.source_ref,
+            "imported_at": _iso(self.imported_at),
+            "rows": self.row_count,
+            "skipped": self.skipped_count,
+            "complete": self.complete,
+            "synthetic": self.synthetic,
+        }
+
+
+def _iso(ts: datetime | None) -> str | None:
+    if ts is None:
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class SkipReport:
+    """Rows that did not land: a count, counts per reason and the first few examples."""
+
+    count: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    max_examples: int = 10
+
+    def add(self, reason: str, model_id: str | None = None, position: int | None = None) -> None:
+        self.count += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        if len(self.examples) < self.max_examples:
+            self.examples.append({"id": model_id, "position": position, "reason": reason})
+
+    def merge(self, other: SkipReport) -> None:
+        for ex in other.examples:
+            if len(self.examples) < self.max_examples:
+                self.examples.append(ex)
+        for r, n in other.reasons.items():
+            self.reasons[r] = self.reasons.get(r, 0) + n
+        self.count += other.count
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "reasons": self.reasons, "examples": self.examples}
+
+
+@dataclass
+class SnapshotMeta:
+    """What a source says about the snapshot it is producing."""
+
+    source: str
+    observed_at: datetime
+    source_ref: str | None = None
+    fingerprint: str | None = None
+    synthetic: bool = False
+    complete: bool = True
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    snapshot: Snapshot
+    already_present: bool
+    skipped: SkipReport
+
+
+class Store:
+    """A DuckDB-backed snapshot store. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        if str(self.path) != ":memory:":
+            if read_only and not self.path.exists():
+                raise NotFoundError(f"store {self.path}: no such file (import or pull a snapshot first)")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise InputError(f"store {self.path}: cannot open ({str(exc).splitlines()[0]})") from None
+        if not read_only:
+            self.migrate()
+
+    # -- lifecycle -------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: commit on success, roll back on any exception."""
+        self._exec("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self._exec("ROLLBACK")
+            raise
+        else:
+            self._exec("COMMIT")
+
+    def _exec(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+
+    def _one(self, sql: str, params: list[Any] | None = None) -> tuple | None:
+        """First row, fully consuming the result (DuckDB 2 refuses new work on an unfinished one)."""
+        rows = self._exec(sql, params).fetchall()
+        return rows[0] if rows else None
+
+    # -- schema ----------------------------------------------------------------
+    def schema_version(self) -> int:
+        self._exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = self._one("SELECT max(version) FROM schema_version")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def migrate(self) -> None:
+        """Apply migrations ``store/migrations/NNN_*.sql`` newer than the stored version."""
+        current = self.schema_version()
+        files = sorted(
+            (p for p in resources.files("modelcensus.store").joinpath("migrations").iterdir()
+             if p.name.endswith(".sql")),
+            key=lambda p: p.name,
+        )
+        for f in files:
+            version = int(f.name.split("_", 1)[0])
+            if version <= current:
+                continue
+            with self.transaction() as con:
+                con.execute(f.read_text())
+                con.execute("INSERT INTO schema_version VALUES (?)", [version])
+
+    # -- snapshots -------------------------------------------------------------
+    _SNAP_COLS = ("id, source, source_ref, observed_at, imported_at, row_count, skipped_count, "
+                  "complete, synthetic, notes")
+
+    def _snap(self, row: tuple) -> Snapshot:
+        notes = json.loads(row[9]) if row[9] else {}
+        return Snapshot(int(row[0]), row[1], row[2], row[3], row[4], int(row[5]), int(row[6]),
+                        bool(row[7]), bool(row[8]), notes)
+
+    def snapshots(self) -> list[Snapshot]:
+        rows = self._exec(
+            f"SELECT {self._SNAP_COLS} FROM snapshots ORDER BY observed_at, id").fetchall()
+        return [self._snap(r) for r in rows]
+
+    def snapshot(self, ref: int | str | None = None, *, complete_only: bool = False) -> Snapshot:
+        """A snapshot by id; ``None`` or ``"latest"`` gives the latest by observation time."""
+        if ref is None or str(ref).lower() == "latest":
+            where = "WHERE complete" if complete_only else ""
+            row = self._one(
+                f"SELECT {self._SNAP_COLS} FROM snapshots {where} "
+                "ORDER BY observed_at DESC, id DESC LIMIT 1")
+            if row is None:
+                raise NotFoundError("the store holds no snapshot yet (run `modelcensus import` or `pull`)")
+            return self._snap(row)
+        try:
+            sid = int(ref)
+        except (TypeError, ValueError):
+            raise InputError(f"snapshot {ref!r}: expected a snapshot id or 'latest'") from None
+        row = self._one(f"SELECT {self._SNAP_COLS} FROM snapshots WHERE id = ?", [sid])
+        if row is None:
+            raise NotFoundError(f"snapshot {sid}: not in the store (see `modelcensus snapshots`)")
+        return self._snap(row)
+
+    def find_fingerprint(self, fingerprint: str) -> Snapshot | None:
+        row = self._one(
+            f"SELECT {self._SNAP_COLS} FROM snapshots WHERE fingerprint = ?", [fingerprint])
+        return self._snap(row) if row else None
+
+    # -- writing ---------------------------------------------------------------
+    def create_snapshot(self, meta: SnapshotMeta, *, complete: bool | None = None) -> int:
+        """Insert the snapshot row (call inside a transaction) and return its id."""
+        row = self._one(
+            "INSERT INTO snapshots (source, source_ref, observed_at, imported_at, complete, synthetic, "
+            "fingerprint, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [meta.source, meta.source_ref, meta.observed_at, datetime.now(UTC),
+             meta.complete if complete is None else complete, meta.synthetic, meta.fingerprint,
+             json.dumps(meta.notes, default=str)],
+        )
+        assert row is not None
+        return int(row[0])
+
+    def stage(self, snapshot_id: int, relation: str, skipped: SkipReport) -> int:
+        """Validate the staged rows of ``relation`` and add the good ones to ``snapshot_id``.
+
+        Returns the number of rows added; rejected rows are added to ``skipped``.
+        """
+        for pos, mid, reason in self._exec(staging.rejected_sql(relation)).fetchall():
+            skipped.add(reason, mid, pos)
+        before = self._count(snapshot_id)
+        self._exec(staging.hub_declarations_insert_sql(relation, snapshot_id))
+        self._exec(staging.models_insert_sql(relation, snapshot_id))
+        return self._count(snapshot_id) - before
+
+    def stage_arrow(self, snapshot_id: int, table: pa.Table | pa.RecordBatch, skipped: SkipReport) -> int:
+        """Stage an Arrow table in the loose staging layout (see :mod:`staging`)."""
+        name = "_staged_batch"
+        self.con.register(name, table)
+        try:
+            return self.stage(snapshot_id, name, skipped)
+        finally:
+            try:
+                self.con.unregister(name)
+            except duckdb.Error:
+                pass  # the transaction is already aborted; rollback drops the view
+
+    def _count(self, snapshot_id: int) -> int:
+        row = self._one("SELECT count(*) FROM models WHERE snapshot_id = ?", [snapshot_id])
+        return int(row[0]) if row else 0
+
+    def finish_snapshot(self, snapshot_id: int, skipped: SkipReport, *, complete: bool = True,
+                        extra_notes: dict[str, Any] | None = None) -> None:
+        """Derive card/tag declarations and record counts. Call inside the import transaction."""
+        self._exec("DELETE FROM declarations WHERE snapshot_id = ? AND source <> 'hub'", [snapshot_id])
+        self._exec(staging.declarations_insert_sql(snapshot_id))
+        notes_row = self._one("SELECT notes FROM snapshots WHERE id = ?", [snapshot_id])
+        notes = json.loads(notes_row[0]) if notes_row and notes_row[0] else {}
+        notes["skipped"] = skipped.as_dict()
+        if extra_notes:
+            notes.update(extra_notes)
+        self._exec(
+            "UPDATE snapshots SET row_count = ?, skipped_count = ?, complete = ?, notes = ? WHERE id = ?",
+            [self._count(snapshot_id), skipped.count, complete, json.dumps(notes, default=str), snapshot_id],
+        )
+
+    def import_tables(self, meta: SnapshotMeta, tables: Iterable[pa.Table | pa.RecordBatch],
+                      skipped: SkipReport | None = None) -> ImportResult:
+        """Import one snapshot from Arrow batches in the staging layout, in one transaction."""
+        skipped = skipped or SkipReport()
+        if meta.fingerprint:
+            existing = self.find_fingerprint(meta.fingerprint)
+            if existing is not None:
+                return ImportResult(existing, True, SkipReport())
+        with self.transaction():
+            sid = self.create_snapshot(meta, complete=False)
+            for table in tables:
+                self.stage_arrow(sid, table, skipped)
+            self.finish_snapshot(sid, skipped, complete=meta.complete)
+        return ImportResult(self.snapshot(sid), False, skipped)
+
+    def delete_snapshot(self, snapshot_id: int) -> None:
+        with self.transaction() as con:
+            for table, col in (("models", "snapshot_id"), ("declarations", "snapshot_id"),
+                               ("crawl_state", "snapshot_id"), ("snapshots", "id")):
+                con.execute(f"DELETE FROM {table} WHERE {col} = ?", [snapshot_id])
+
+
+def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Open (creating and migrating if needed) the store at ``path`` or the default location."""
+    return Store(path, read_only=read_only)
