@@ -16,9 +16,12 @@ import typer
 
 from modelcensus import __version__
 from modelcensus.cli import audit as audit_cmds
+from modelcensus.cli import demo as demo_cmds
 from modelcensus.cli import ingest as ingest_cmds
 from modelcensus.cli import lineage as lineage_cmds
 from modelcensus.cli import metrics as metrics_cmds
+from modelcensus.cli import pull as pull_cmds
+from modelcensus.cli import registry as registry_cmds
 from modelcensus.cli.common import err, state
 from modelcensus.errors import ModelcensusError
 
@@ -52,7 +55,7 @@ def main(
     state.registry = list(registry or [])
 
 
-for module in (ingest_cmds, lineage_cmds, metrics_cmds, audit_cmds):
+for module in (ingest_cmds, pull_cmds, demo_cmds, registry_cmds, lineage_cmds, metrics_cmds, audit_cmds):
     module.register(app)
 
 

@@ -107,7 +107,8 @@ def models_insert_sql(staged: str, snapshot_id: int) -> str:
            nullif(lower(CAST(gated AS VARCHAR)), ''),
            TRY_CAST(private AS BOOLEAN), TRY_CAST(disabled AS BOOLEAN),
            nullif(sha, ''),
-           list_filter(list_transform({card_parents_sql()}, lambda x: {_CLEAN_ID.format(x='x')}), lambda p: {_VALID_PARENT}),
+           list_filter(list_transform({card_parents_sql()}, lambda x: {_CLEAN_ID.format(x='x')}),
+                       lambda p: {_VALID_PARENT}),
            coalesce(
              nullif(lower(json_extract_string(card_data, '$.base_model_relation')), ''),
              nullif(lower(json_extract_string(base_models, '$[0].relation')), ''),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -257,10 +257,9 @@ class Store:
         try:
             return self.stage(snapshot_id, name, skipped)
         finally:
-            try:
+            # if the transaction is already aborted, the rollback drops the view
+            with suppress(duckdb.Error):
                 self.con.unregister(name)
-            except duckdb.Error:
-                pass  # the transaction is already aborted; rollback drops the view
 
     def _count(self, snapshot_id: int) -> int:
         row = self._one("SELECT count(*) FROM models WHERE snapshot_id = ?", [snapshot_id])
