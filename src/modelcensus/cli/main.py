@@ -22,6 +22,7 @@ from modelcensus.cli import lineage as lineage_cmds
 from modelcensus.cli import metrics as metrics_cmds
 from modelcensus.cli import pull as pull_cmds
 from modelcensus.cli import registry as registry_cmds
+from modelcensus.cli import report as report_cmds
 from modelcensus.cli.common import err, state
 from modelcensus.errors import ModelcensusError
 
@@ -55,7 +56,8 @@ def main(
     state.registry = list(registry or [])
 
 
-for module in (ingest_cmds, pull_cmds, demo_cmds, registry_cmds, lineage_cmds, metrics_cmds, audit_cmds):
+for module in (ingest_cmds, pull_cmds, demo_cmds, registry_cmds, lineage_cmds, metrics_cmds,
+               report_cmds, audit_cmds):
     module.register(app)
 
 
