@@ -1,9 +1,76 @@
-"""CLI commands: pull (thin wrappers over the library)."""
+"""CLI commands: ``pull hub`` and ``pull hub-stats`` (thin wrappers over the Hub sources)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from modelcensus.cli.common import err, out, state
+from modelcensus.store.store import ImportResult
+
+pull_app = typer.Typer(help="Fetch a snapshot from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN honoured).",
+                       no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+
+
+def _report(res: ImportResult, what: str) -> None:
+    snap = res.snapshot
+    if res.already_present:
+        out.print(f"{what}: already in the store as snapshot {snap.id} (nothing imported)",
+                  markup=False, highlight=False)
+        return
+    crawl = snap.notes.get("crawl") or {}
+    state_word = "complete" if snap.complete else f"partial ({crawl.get('scope', 'partial')})"
+    extra = ""
+    if crawl:
+        extra = f", {crawl.get('pages', 0):,} pages, {crawl.get('requests', 0):,} requests"
+        if crawl.get("resumes"):
+            extra += f", resumed {crawl['resumes']}x"
+    out.print(f"snapshot {snap.id} ({snap.source}, {state_word}): {snap.row_count:,} models, "
+              f"{snap.skipped_count:,} skipped{extra}; observed {snap.as_dict()['observed_at']}; "
+              f"source {snap.source_ref}", markup=False, highlight=False)
+    if crawl.get("note"):
+        err.print(f"note: {crawl['note']}", markup=False, highlight=False, soft_wrap=True)
+    if res.skipped.count:
+        first = ", ".join(f"{e.get('id') or '#' + str(e.get('position'))} ({e.get('reason')})"
+                          for e in res.skipped.examples[:3])
+        # not warn(): ids and reasons come from the Hub, so no console markup is interpreted
+        err.print(f"warning: {res.skipped.count} record(s) skipped, e.g. {first}", markup=False, highlight=False,
+                  soft_wrap=True)
+
+
+@pull_app.command("hub")
+def pull_hub_cmd(
+    limit: Annotated[int | None, typer.Option("--limit", help="Stop after N models (a partial snapshot).")] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Only models of this user or organisation.")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Only models whose id contains Q.")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Incremental refresh: only models modified since DATE (a partial snapshot).")] = None,
+) -> None:
+    """Crawl the Hub's model listing (about one request per 1000 models); rerun to resume a stopped crawl."""
+    from modelcensus.sources.hub_api import crawl_params, pull_hub
+    from modelcensus.store import Store
+
+    crawl_params(limit=limit, author=author, search=search, since=since)  # bad options: exit 2 before opening
+    with Store(state.db) as store:
+        res = pull_hub(store, limit=limit, author=author, search=search, since=since, progress=True)
+    _report(res, "hub")
+
+
+@pull_app.command("hub-stats")
+def pull_hubstats_cmd(
+    revision: Annotated[str | None, typer.Option(
+        "--revision", help="Dataset revision (commit sha, branch or tag) of cfahlgren1/hub-stats.")] = None,
+) -> None:
+    """Download the public hub-stats models.parquet and import it, dated by its commit."""
+    from modelcensus.sources.hubstats_pull import pull_hubstats
+    from modelcensus.store import Store
+
+    with Store(state.db) as store:
+        res = pull_hubstats(store, revision=revision)
+    _report(res, "hub-stats")
 
 
 def register(app: typer.Typer) -> None:
-    """Add these commands to app."""
+    """Add the ``pull`` group to app."""
+    app.add_typer(pull_app, name="pull")

@@ -1,0 +1,533 @@
+"""Source 1: crawl the Hub's model listing (``GET /api/models``) into a snapshot, one page per transaction.
+
+A crawl costs one request per page of up to 1000 models: every field the store needs is asked for with
+``expand=``, so no model is ever fetched on its own. Each page is committed together with the crawl
+cursor (the ``Link: rel="next"`` URL) in the ``crawl_state`` table, so a crawl killed at any moment and
+restarted with the same parameters continues from its last committed page into the same partial snapshot.
+
+What comes from ``huggingface_hub`` (2.4.0) and what is done here, and why:
+
+- the HTTP session (``get_session()``: the shared client, its offline-mode guard and request ids), the
+  headers (``build_hf_headers``: ``HF_TOKEN`` or the stored token, user agent), the error messages
+  (``hf_raise_for_status``) and the ``RateLimit`` header parser (``parse_ratelimit_headers``) are the
+  client's own;
+- pagination is done here, page by page: ``HfApi.list_models`` and ``utils._pagination`` follow the
+  ``Link`` header internally and never expose the next-page URL, so a crawl could neither commit its
+  cursor with each page nor restart from it (huggingface/huggingface_hub#2741 asks for exactly that);
+- retries are done here: ``http_backoff`` retries transport errors and 5xx, but not a page whose body
+  is truncated or not JSON (it parses after returning), it ignores ``Retry-After`` given as an HTTP date,
+  has no jitter, and its budget cannot tell a rate limit (normal on a 3,000-page crawl) from a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import httpx2
+from huggingface_hub import constants as hf_constants
+from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from modelcensus import __version__
+from modelcensus.errors import InputError
+from modelcensus.sources.records import to_staging_row, to_staging_table
+from modelcensus.store.store import ImportResult, SkipReport, SnapshotMeta, Store
+
+SOURCE = "hub-api"
+MAX_PAGE_SIZE = 1000  # the Hub's cap on one listing page
+MAX_PAGE_BYTES = 256 * 1024 * 1024  # a page larger than this is refused, not buffered
+MAX_URL_LEN = 16_384
+
+# Every listing field the store maps (see sources/records.py and store/staging.py). ``siblings`` is left
+# out on purpose: file lists multiply a page's size and only audits need them (they ask per model).
+EXPAND_FIELDS: tuple[str, ...] = (
+    "author", "createdAt", "lastModified", "downloads", "downloadsAllTime", "likes", "trendingScore",
+    "pipeline_tag", "library_name", "tags", "cardData", "baseModels", "safetensors", "gguf", "config",
+    "gated", "private", "disabled", "sha",
+)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,95}$")
+_RETRY_STATUS = (408, 500, 502, 503, 504)
+
+
+class HubCrawlError(InputError):
+    """The Hub could not be read (after retries, or it refused). The partial snapshot stays resumable."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one page is tried. Defaults suit the real Hub; tests shrink the waits."""
+
+    timeout: float = 60.0  # seconds, per request (connect and each read)
+    max_attempts: int = 6  # failures (5xx, timeout, connection, bad body) tolerated per page, in a row
+    backoff_base: float = 1.0  # first back-off in seconds; doubles per attempt, with jitter
+    backoff_cap: float = 60.0
+    max_rate_limited: int = 30  # 429 answers tolerated per page, in a row
+    max_retry_after: float = 900.0  # a Retry-After longer than this stops the crawl (resumable)
+
+
+@dataclass(frozen=True)
+class CrawlParams:
+    """What identifies a crawl: a restart with equal parameters resumes it."""
+
+    endpoint: str
+    author: str | None
+    search: str | None
+    since: str | None  # ISO timestamp, UTC
+    limit: int | None
+    page_size: int
+
+    @property
+    def sort(self) -> tuple[str, str]:
+        # A full census walks oldest first, so models created during the crawl land on later pages;
+        # a --since refresh walks newest modification first and stops at the first older model.
+        return ("lastModified", "-1") if self.since else ("createdAt", "1")
+
+    @property
+    def scope(self) -> str:
+        if self.since:
+            return "delta"
+        if self.author or self.search:
+            return "filtered"
+        return "full" if self.limit is None else "limited"
+
+    def key(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "author": self.author, "search": self.search, "since": self.since,
+                "limit": self.limit, "page_size": self.page_size, "sort": list(self.sort),
+                "expand": list(EXPAND_FIELDS)}
+
+    def _query(self, *, with_expand: bool) -> list[tuple[str, str]]:
+        q: list[tuple[str, str]] = []
+        if self.author:
+            q.append(("author", self.author))
+        if self.search:
+            q.append(("search", self.search))
+        sort, direction = self.sort
+        q += [("sort", sort), ("direction", direction)]
+        q.append(("limit", str(min(self.page_size, self.limit or self.page_size))))
+        if with_expand:
+            q += [("expand", f) for f in EXPAND_FIELDS]
+        return q
+
+    def first_url(self) -> str:
+        return f"{self.endpoint}/api/models?{urlencode(self._query(with_expand=True))}"
+
+    def source_ref(self) -> str:
+        ref = f"{self.endpoint}/api/models?{urlencode(self._query(with_expand=False))}"
+        if self.since:
+            ref += f" (until lastModified < {self.since})"
+        if self.limit is not None:
+            ref += f" (first {self.limit})"
+        return ref
+
+
+# -- inputs --------------------------------------------------------------------------------------------
+def current_endpoint(endpoint: str | None = None) -> str:
+    """``endpoint``, else ``$HF_ENDPOINT`` read now (the client reads it once, at import), else the Hub."""
+    value = endpoint or os.environ.get("HF_ENDPOINT") or hf_constants.ENDPOINT
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise InputError(f"Hub endpoint {value!r}: expected an http(s) URL such as https://huggingface.co")
+    return value.strip().rstrip("/")
+
+
+def parse_since(value: str | date | datetime | None) -> datetime | None:
+    """``--since``: a date (``2025-06-01``) or an ISO timestamp; naive means UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        ts = value
+    elif isinstance(value, date):
+        ts = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        try:
+            ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"--since {value!r}: expected a date such as 2025-06-01 or an ISO timestamp") from None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    ts = ts.astimezone(UTC)
+    if ts > datetime.now(UTC):
+        raise InputError(f"--since {value!r}: the date is in the future")
+    return ts
+
+
+def _check_name(value: str | None, option: str, pattern: re.Pattern[str] | None = None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        raise InputError(f"{option}: must not be empty")
+    if pattern is not None and not pattern.match(text):
+        raise InputError(f"{option} {value!r}: not a Hub user or organisation name")
+    if len(text) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InputError(f"{option} {value[:40]!r}: longer than 200 characters or holds control characters")
+    return text
+
+
+def crawl_params(*, limit: int | None = None, author: str | None = None, search: str | None = None,
+                 since: str | date | datetime | None = None, endpoint: str | None = None,
+                 page_size: int = MAX_PAGE_SIZE) -> CrawlParams:
+    """Validate the crawl options (InputError naming the bad one)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise InputError(f"--limit {limit!r}: expected a positive whole number")
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InputError(f"page size {page_size!r}: expected 1 to {MAX_PAGE_SIZE}")
+    ts = parse_since(since)
+    return CrawlParams(
+        endpoint=current_endpoint(endpoint),
+        author=_check_name(author, "--author", _NAME),
+        search=_check_name(search, "--search"),
+        since=ts.strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None,
+        limit=limit,
+        page_size=page_size,
+    )
+
+
+# -- fetching one page ---------------------------------------------------------------------------------
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds a 429 asks us to wait: ``Retry-After`` (seconds or HTTP date), else the ``RateLimit`` reset."""
+    value = None
+    for k, v in headers.items():
+        if k.lower() == "retry-after":
+            value = v.strip()
+            break
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    info = parse_ratelimit_headers(headers)
+    if info is not None and info.remaining == 0:
+        return float(info.reset_in_seconds)
+    return None
+
+
+@dataclass
+class PageFetcher:
+    """GET one listing page through the client's session, with retries; returns (items, next URL)."""
+
+    headers: dict[str, str]
+    endpoint: str
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    requests: int = 0
+    retries: int = 0
+    waited: float = 0.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def _pause(self, seconds: float) -> None:
+        self.waited += seconds
+        self.sleep(seconds)
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** (attempt - 1))
+        return delay * self.rng.uniform(0.5, 1.0)  # "equal jitter": spread restarts, never below half
+
+    def fetch(self, url: str) -> tuple[list[Any], str | None]:
+        failures = 0
+        limited = 0
+        while True:
+            self.requests += 1
+            problem: str
+            try:
+                with get_session().stream("GET", url, headers=self.headers, timeout=self.policy.timeout) as r:
+                    if r.status_code == 429:
+                        limited += 1
+                        wait = retry_after_seconds(r.headers)
+                        if wait is None:
+                            wait = self._backoff(min(limited, 10))
+                        if wait > self.policy.max_retry_after:
+                            raise HubCrawlError(f"{url}: rate-limited for {wait:.0f} s (more than "
+                                                f"{self.policy.max_retry_after:.0f} s); run again later to resume")
+                        if limited > self.policy.max_rate_limited:
+                            raise HubCrawlError(f"{url}: still rate-limited after {limited} waits; "
+                                                "run again later to resume (set HF_TOKEN for a higher limit)")
+                        self.retries += 1
+                        # the asked time plus a little jitter, so parallel crawlers do not return together
+                        self._pause(wait + self.rng.uniform(0.0, min(1.0, 0.1 + wait * 0.05)))
+                        continue
+                    if r.status_code in _RETRY_STATUS or r.status_code >= 500:
+                        problem = f"HTTP {r.status_code}"
+                    elif r.status_code >= 400:
+                        r.read()
+                        try:
+                            hf_raise_for_status(r)
+                        except HfHubHTTPError as exc:
+                            raise HubCrawlError(f"the Hub refused the listing: {_first_line(exc)}") from None
+                        raise HubCrawlError(f"{url}: HTTP {r.status_code}")
+                    else:
+                        body = self._read_capped(r, url)
+                        items, problem = _parse_page(body)
+                        if items is not None:
+                            return items, self._next_url(r)
+            except httpx2.TimeoutException as exc:
+                problem = f"no answer within {self.policy.timeout:g} s ({type(exc).__name__})"
+            except (httpx2.NetworkError, httpx2.RemoteProtocolError, httpx2.DecodingError) as exc:
+                problem = f"connection failed or body cut short ({_first_line(exc)})"
+            except OfflineModeIsEnabled:
+                raise HubCrawlError("HF_HUB_OFFLINE is set: the Hub cannot be crawled offline") from None
+            except httpx2.HTTPError as exc:  # bad URL, proxy, protocol the client does not speak
+                raise HubCrawlError(f"{url}: {type(exc).__name__}: {_first_line(exc)}") from None
+            failures += 1
+            limited = 0
+            if failures >= self.policy.max_attempts:
+                raise HubCrawlError(f"{_short(url)}: {problem}, {failures} attempts in a row; the partial "
+                                    "snapshot is kept, run the same command again to resume")
+            self.retries += 1
+            self._pause(self._backoff(failures))
+
+    @staticmethod
+    def _read_capped(r: httpx2.Response, url: str) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in r.iter_bytes():
+            size += len(chunk)
+            if size > MAX_PAGE_BYTES:
+                raise HubCrawlError(f"{_short(url)}: page larger than {MAX_PAGE_BYTES // 2**20} MiB, refused")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _next_url(self, r: httpx2.Response) -> str | None:
+        link = r.links.get("next", {}).get("url")
+        if not link:
+            return None
+        nxt = urljoin(str(r.url), link)
+        a, b = urlsplit(nxt), urlsplit(self.endpoint)
+        if (a.scheme, a.netloc) != (b.scheme, b.netloc) or len(nxt) > MAX_URL_LEN:
+            # never send the token elsewhere on the word of a response header
+            raise HubCrawlError(f"the Hub's next-page link points outside {self.endpoint}: {nxt[:120]!r}")
+        return nxt
+
+
+def _parse_page(body: bytes) -> tuple[list[Any] | None, str]:
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None, f"page is not valid JSON ({len(body)} bytes, truncated or malformed)"
+    if not isinstance(doc, list):
+        return None, f"page is a JSON {type(doc).__name__}, not a list of models"
+    return doc, ""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _short(url: str) -> str:
+    return url if len(url) < 160 else url[:157] + "..."
+
+
+# -- crawl state in the store --------------------------------------------------------------------------
+@dataclass
+class _Crawl:
+    snapshot_id: int
+    next_url: str | None
+    pages: int
+    listed: int
+    requests: int
+    skipped: SkipReport
+    resumed_from_page: int | None
+    resumes: int = 0
+
+
+def _open_crawl(store: Store, params: CrawlParams) -> _Crawl:
+    """Resume the unfinished crawl with these parameters, or start a new partial snapshot."""
+    key = params.key()
+    for sid, raw, next_url, pages in store._exec(
+            "SELECT snapshot_id, CAST(params AS VARCHAR), next_url, pages_done FROM crawl_state "
+            "ORDER BY snapshot_id DESC").fetchall():
+        if json.loads(raw) != key:
+            continue
+        snap = store.snapshot(sid)
+        crawl = snap.notes.get("crawl", {})
+        skipped = SkipReport()
+        s = snap.notes.get("skipped") or {}
+        skipped.count = int(s.get("count", 0))
+        skipped.reasons = dict(s.get("reasons", {}))
+        skipped.examples = list(s.get("examples", []))
+        return _Crawl(sid, next_url, int(pages), int(crawl.get("listed", 0)), int(crawl.get("requests", 0)),
+                      skipped, int(pages), int(crawl.get("resumes", 0)) + 1)
+    fresh = _Crawl(0, params.first_url(), 0, 0, 0, SkipReport(), None)
+    meta = SnapshotMeta(source=SOURCE, observed_at=datetime.now(UTC), source_ref=params.source_ref(),
+                        complete=False, notes={"crawl": _crawl_notes(params, fresh, finished=False)})
+    with store.transaction() as con:
+        sid = store.create_snapshot(meta, complete=False)
+        con.execute("INSERT INTO crawl_state (snapshot_id, params, next_url, pages_done, updated_at) "
+                    "VALUES (?, ?, ?, 0, ?)", [sid, json.dumps(key), params.first_url(), datetime.now(UTC)])
+    fresh.snapshot_id = sid
+    return fresh
+
+
+def _crawl_notes(params: CrawlParams, crawl: _Crawl, *, finished: bool, ended: str | None = None) -> dict[str, Any]:
+    notes: dict[str, Any] = {"scope": params.scope, "finished": finished, "pages": crawl.pages,
+                             "listed": crawl.listed, "requests": crawl.requests, "resumes": crawl.resumes,
+                             "author": params.author, "search": params.search, "since": params.since,
+                             "limit": params.limit, "endpoint": params.endpoint}
+    if ended:
+        notes["ended"] = ended
+    if params.scope == "delta":
+        notes["note"] = (f"incremental refresh: only models modified since {params.since} "
+                         "(newest first); not a census of the Hub")
+    elif params.scope != "full":
+        notes["note"] = f"{params.scope} crawl: a subset of the Hub, not a census"
+    return notes
+
+
+def _save_progress(store: Store, crawl: _Crawl, params: CrawlParams) -> None:
+    notes = store.snapshot(crawl.snapshot_id).notes
+    notes["crawl"] = _crawl_notes(params, crawl, finished=False)
+    notes["skipped"] = crawl.skipped.as_dict()
+    store._exec("UPDATE crawl_state SET next_url = ?, pages_done = ?, updated_at = ? WHERE snapshot_id = ?",
+                [crawl.next_url, crawl.pages, datetime.now(UTC), crawl.snapshot_id])
+    store._exec("UPDATE snapshots SET row_count = (SELECT count(*) FROM models WHERE snapshot_id = ?), "
+                "skipped_count = ?, notes = ? WHERE id = ?",
+                [crawl.snapshot_id, crawl.skipped.count, json.dumps(notes, default=str), crawl.snapshot_id])
+
+
+def _finish(store: Store, crawl: _Crawl, params: CrawlParams, ended: str) -> None:
+    sid = crawl.snapshot_id
+    # a model listed on two pages (its sort key moved during the crawl) is stored once; so are its
+    # Hub declarations
+    store._exec("CREATE OR REPLACE TEMP TABLE _hub_decl AS SELECT DISTINCT * FROM declarations "
+                "WHERE snapshot_id = ? AND source = 'hub'", [sid])
+    store._exec("DELETE FROM declarations WHERE snapshot_id = ? AND source = 'hub'", [sid])
+    store._exec("INSERT INTO declarations SELECT * FROM _hub_decl")
+    store._exec("DROP TABLE _hub_decl")
+    complete = params.scope == "full" or (params.scope == "limited" and ended == "listing ended")
+    notes = _crawl_notes(params, crawl, finished=True, ended=ended)
+    if complete:
+        notes["scope"] = "full"
+        notes.pop("note", None)
+    store.finish_snapshot(sid, crawl.skipped, complete=complete, extra_notes={"crawl": notes})
+    store._exec("DELETE FROM crawl_state WHERE snapshot_id = ?", [sid])
+
+
+# -- progress ------------------------------------------------------------------------------------------
+class _RateColumn(ProgressColumn):
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} models/s" if speed else "- models/s", style="progress.data.speed")
+
+
+class _Progress:
+    """Models, pages, rate and ETA on stderr; silent when not a terminal or when disabled."""
+
+    def __init__(self, enabled: bool, total: int | None, done: int, pages: int, label: str) -> None:
+        console = Console(stderr=True)
+        self.bar: Progress | None = None
+        if enabled and console.is_terminal:
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                TextColumn("{task.completed:,} models"), TextColumn("{task.fields[pages]} pages"),
+                                _RateColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                                console=console, transient=False)
+            self.task = self.bar.add_task(label, total=total, completed=done, pages=pages)
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, done: int, pages: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, pages=pages)
+
+
+# -- the crawl -----------------------------------------------------------------------------------------
+def _cut_since(items: list[Any], since: datetime) -> tuple[list[Any], bool]:
+    """Items modified at or after ``since`` (the page is newest first); True when an older one was seen."""
+    for i, item in enumerate(items):
+        lm = item.get("lastModified") if isinstance(item, Mapping) else None
+        if not isinstance(lm, str):
+            continue  # cannot tell: keep it, the next dated item decides
+        try:
+            ts = datetime.fromisoformat(lm.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=UTC)
+        if ts < since:
+            return items[:i], True
+    return items, False
+
+
+def pull_hub(store: Store, *, limit: int | None = None, author: str | None = None, search: str | None = None,
+             since: str | date | datetime | None = None, endpoint: str | None = None, token: str | None = None,
+             progress: bool = True, page_size: int = MAX_PAGE_SIZE, retry: RetryPolicy | None = None) -> ImportResult:
+    """Crawl the Hub's model listing into a ``hub-api`` snapshot, resumably (see the module docstring).
+
+    The snapshot is ``complete`` only when it is a census: the whole listing, unfiltered, was read.
+    Filtered, limited and ``since`` crawls end as partial snapshots whose notes say what they cover
+    (``notes.crawl.scope``: ``filtered`` | ``limited`` | ``delta``; ``notes.crawl.finished``).
+    """
+    params = crawl_params(limit=limit, author=author, search=search, since=since, endpoint=endpoint,
+                          page_size=page_size)
+    since_ts = parse_since(params.since)
+    headers = build_hf_headers(token=token, library_name="modelcensus", library_version=__version__)
+    fetcher = PageFetcher(headers=headers, endpoint=params.endpoint, policy=retry or RetryPolicy())
+    crawl = _open_crawl(store, params)
+    label = "resuming crawl" if crawl.resumed_from_page is not None else "crawling the Hub"
+    with _Progress(progress, params.limit, crawl.listed, crawl.pages, label) as bar:
+        while crawl.next_url is not None:
+            before = fetcher.requests
+            try:
+                items, next_url = fetcher.fetch(crawl.next_url)
+            finally:
+                crawl.requests += fetcher.requests - before
+            ended = None if next_url is not None else "listing ended"
+            if since_ts is not None:
+                items, older = _cut_since(items, since_ts)
+                if older:
+                    ended = f"reached models modified before {params.since}"
+            if params.limit is not None and crawl.listed + len(items) >= params.limit:
+                cut = crawl.listed + len(items) > params.limit
+                items = items[: params.limit - crawl.listed]
+                if cut or ended is None:
+                    ended = f"limit of {params.limit} models reached"
+            rows = [to_staging_row(item, crawl.listed + i) for i, item in enumerate(items)]
+            with store.transaction():
+                if rows:
+                    store.stage_arrow(crawl.snapshot_id, to_staging_table(rows), crawl.skipped)
+                crawl.listed += len(items)
+                crawl.pages += 1
+                crawl.next_url = None if ended else next_url
+                if ended:
+                    _finish(store, crawl, params, ended)
+                else:
+                    _save_progress(store, crawl, params)
+            bar.update(crawl.listed, crawl.pages)
+    return ImportResult(store.snapshot(crawl.snapshot_id), False, crawl.skipped)

@@ -1,0 +1,462 @@
+"""A fake Hugging Face Hub for tests: a real HTTP server on 127.0.0.1 speaking the Hub's JSON API.
+
+Why a real server rather than mocks: ``huggingface_hub`` is exercised end to end (its session, headers,
+``HF_ENDPOINT`` handling and download machinery), and a crawl can be killed as a real process.
+
+Endpoints:
+- ``GET /api/models`` with ``search``, ``author``, ``filter`` (repeatable), ``sort``, ``direction``, ``limit``
+  (page size, capped at 1000 like the Hub), repeated ``expand=``, cursor pagination through the
+  ``Link: <...>; rel="next"`` header;
+- ``GET /api/models/{namespace}/{name}`` (same ``expand=``);
+- ``GET /api/agent-harnesses`` (``huggingface_hub`` fetches it once; answered with 404, which it tolerates);
+- ``HEAD``/``GET /datasets/{repo}/resolve/{revision}/{file}`` and ``GET /api/datasets/{repo}/revision/{rev}``
+  for the dataset files registered with :meth:`FakeHub.add_dataset_file` (enough for ``hf_hub_download``).
+
+Faults are injected per listing request number (1-based) or per page (0-based, the first ``times`` times
+that page is served): see :class:`Fault`. Every request is recorded in :attr:`FakeHub.requests`.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+MAX_PAGE = 1000
+# Fields the Hub returns for a listing without ``expand`` (2025-26 behaviour).
+DEFAULT_FIELDS = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
+                  "library_name", "createdAt", "modelId")
+SORT_KEYS = {"createdAt": "createdAt", "created_at": "createdAt", "lastModified": "lastModified",
+             "last_modified": "lastModified", "downloads": "downloads", "likes": "likes",
+             "trendingScore": "trendingScore", "trending_score": "trendingScore", "id": "id"}
+FAULT_KINDS = ("429", "500", "slow", "truncated", "malformed", "missing_fields", "not_a_list")
+
+_ORGS = [
+    ("Qwen", "Qwen2.5", "qwen2", "Qwen2ForCausalLM"),
+    ("meta-llama", "Llama-3.1", "llama", "LlamaForCausalLM"),
+    ("mistralai", "Mistral", "mistral", "MistralForCausalLM"),
+    ("deepseek-ai", "DeepSeek-R1-Distill", "qwen2", "Qwen2ForCausalLM"),
+    ("google", "gemma-2", "gemma2", "Gemma2ForCausalLM"),
+]
+_USERS = ["mradermacher", "bartowski", "unsloth", "TheBloke", "alice", "bob-lab", "carol", "lmstudio-community"]
+_LICENSES = ["apache-2.0", "mit", "llama3.1", "gemma", "other", None]
+_PIPELINES = ["text-generation", "text-generation", "image-text-to-text", "feature-extraction", None]
+_BASE_TIME = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
+
+
+def _iso(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def make_models(n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``n`` deterministic model records in the Hub's camelCase JSON shape (all expand fields present).
+
+    Roots are published by real organisations; about half the rest declare a parent (finetune,
+    adapter, quantized, merge) through cardData, tags and baseModels, as the Hub does.
+    """
+    rng = random.Random(seed)
+    models: list[dict[str, Any]] = []
+    for i in range(n):
+        if i < len(_ORGS) * 2 or rng.random() < 0.1:
+            org, stem, model_type, arch = _ORGS[i % len(_ORGS)]
+            mid = f"{org}/{stem}-{rng.choice(['0.5B', '7B', '8B', '70B'])}-{i}"
+            parent = None
+        else:
+            org = rng.choice(_USERS)
+            _, stem, model_type, arch = rng.choice(_ORGS)
+            mid = f"{org}/{stem}-ft-{i}"
+            parent = rng.choice(models)["id"] if models and rng.random() < 0.6 else None
+        created = _BASE_TIME + timedelta(hours=6 * i, seconds=rng.randrange(3600))
+        modified = created + timedelta(days=rng.randrange(0, 400), seconds=rng.randrange(86400))
+        license_ = rng.choice(_LICENSES)
+        relation = rng.choice(["finetune", "adapter", "quantized", "merge"]) if parent else None
+        tags = ["transformers", "safetensors", model_type]
+        card: dict[str, Any] = {}
+        if license_:
+            card["license"] = license_
+            tags.append(f"license:{license_}")
+        if parent:
+            card["base_model"] = parent
+            tags += [f"base_model:{parent}", f"base_model:{relation}:{parent}"]
+        downloads_all = int(rng.paretovariate(1.2) * 50)
+        sha = hashlib.sha1(f"{seed}:{mid}".encode()).hexdigest()
+        rec: dict[str, Any] = {
+            "_id": hashlib.md5(mid.encode()).hexdigest()[:24],
+            "id": mid,
+            "modelId": mid,
+            "author": org,
+            "createdAt": _iso(created),
+            "lastModified": _iso(modified),
+            "downloads": downloads_all // rng.randint(2, 20),
+            "downloadsAllTime": downloads_all,
+            "likes": rng.randrange(0, 200),
+            "trendingScore": rng.randrange(0, 50),
+            "pipeline_tag": rng.choice(_PIPELINES),
+            "library_name": "transformers",
+            "tags": tags,
+            "cardData": card or None,
+            "baseModels": {"relation": relation, "models": [{"id": parent}]} if parent else None,
+            "safetensors": {"parameters": {"BF16": 7_000_000_000 + i}, "total": 7_000_000_000 + i},
+            "gguf": {"total": 7_000_000_000 + i, "architecture": model_type} if relation == "quantized" else None,
+            "config": {"model_type": model_type, "architectures": [arch]},
+            "gated": "auto" if org == "meta-llama" else False,
+            "private": False,
+            "disabled": False,
+            "sha": sha,
+        }
+        models.append({k: v for k, v in rec.items() if v is not None})
+    return models
+
+
+@dataclass
+class Fault:
+    """One injected fault.
+
+    kind: ``429`` (with ``Retry-After``: ``retry_after`` seconds, or an HTTP date when ``http_date``),
+    ``500``, ``slow`` (sleep ``delay`` s before answering), ``truncated`` (Content-Length larger than the
+    body, then the connection is closed), ``malformed`` (a body that is not JSON), ``missing_fields``
+    (the page's items lose every field but those in ``keep``; items listed in ``drop_id_at`` lose their
+    id too), ``not_a_list`` (a JSON object instead of a list).
+    """
+
+    kind: str
+    retry_after: float = 1
+    http_date: bool = False
+    delay: float = 2.0
+    keep: tuple[str, ...] = ("id",)
+    drop_id_at: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}")
+
+
+@dataclass
+class DatasetFile:
+    repo: str
+    filename: str
+    data: bytes
+    sha: str
+    last_modified: str
+
+
+class FakeHub:
+    """The server. Use as a context manager; ``url`` is the value for ``HF_ENDPOINT``."""
+
+    def __init__(self, models: list[dict[str, Any]] | None = None, *, n_models: int = 2500, seed: int = 0,
+                 page_delay: float = 0.0) -> None:
+        self.models = models if models is not None else make_models(n_models, seed)
+        self.page_delay = page_delay
+        self.request_faults: dict[int, Fault] = {}
+        self.page_faults: dict[int, list[Any]] = {}  # page -> [fault, remaining times]
+        self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
+        self.fault_log: list[tuple[int, str]] = []
+        self.datasets: dict[tuple[str, str], DatasetFile] = {}
+        self._lock = threading.Lock()
+        self._listing_count = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self) -> FakeHub:
+        hub = self
+
+        class Handler(_Handler):
+            fake = hub
+
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake hub first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- configuration -------------------------------------------------------------
+    def fail_request(self, number: int, fault: Fault) -> None:
+        """Inject ``fault`` into the ``number``-th (1-based) ``/api/models`` listing request."""
+        self.request_faults[number] = fault
+
+    def fail_page(self, page: int, fault: Fault, times: int = 1) -> None:
+        """Inject ``fault`` the first ``times`` times page ``page`` (0-based) is served."""
+        self.page_faults[page] = [fault, times]
+
+    def add_dataset_file(self, repo: str, filename: str, data: bytes, *, sha: str | None = None,
+                         last_modified: str = "2025-06-01T12:00:00.000Z") -> DatasetFile:
+        sha = sha or hashlib.sha1(repo.encode() + data).hexdigest()
+        f = DatasetFile(repo, filename, data, sha, last_modified)
+        self.datasets[(repo, filename)] = f
+        return f
+
+    # -- observation ---------------------------------------------------------------
+    def count(self, path_prefix: str = "/api/models", method: str = "GET") -> int:
+        """Requests received whose path starts with ``path_prefix``."""
+        with self._lock:
+            return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path_prefix))
+
+    def listing_requests(self) -> list[dict[str, list[str]]]:
+        with self._lock:
+            return [q for m, p, q in self.requests if m == "GET" and p == "/api/models"]
+
+    def ids(self, *, author: str | None = None, search: str | None = None) -> list[str]:
+        return [m["id"] for m in self._select({"author": [author] if author else [],
+                                               "search": [search] if search else []})]
+
+    # -- the API -------------------------------------------------------------------
+    def _select(self, q: dict[str, list[str]]) -> list[dict[str, Any]]:
+        items = self.models
+        if q.get("author"):
+            a = q["author"][0].lower()
+            items = [m for m in items if m["id"].split("/", 1)[0].lower() == a]
+        if q.get("search"):
+            s = q["search"][0].lower()
+            items = [m for m in items if s in m["id"].lower()]
+        for f in q.get("filter", []):
+            items = [m for m in items if f in m.get("tags", []) or f == m.get("pipeline_tag")]
+        sort = q.get("sort", [None])[0]
+        if sort:
+            key = SORT_KEYS.get(sort)
+            if key is None:
+                raise ValueError(f"invalid sort {sort!r}")
+            direction = q.get("direction", ["-1"])[0]
+            rev = direction != "1"
+            items = sorted(items, key=lambda m: (m.get(key) is not None, m.get(key) or 0, m["id"]), reverse=rev)
+        return items
+
+    @staticmethod
+    def _project(model: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+        fields = expand if expand else DEFAULT_FIELDS
+        out = {"_id": model.get("_id"), "id": model["id"]}
+        out.update({f: model[f] for f in fields if f in model})
+        return out
+
+    def _next_listing_fault(self, page: int) -> tuple[int, Fault | None]:
+        with self._lock:
+            self._listing_count += 1
+            n = self._listing_count
+            fault = self.request_faults.pop(n, None)
+            if fault is None and page in self.page_faults:
+                entry = self.page_faults[page]
+                fault = entry[0]
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    del self.page_faults[page]
+            if fault is not None:
+                self.fault_log.append((n, fault.kind))
+            return n, fault
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # clients that time out or are killed mid-request are part of the tests, not server errors
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError | OSError):
+            super().handle_error(request, client_address)
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    pad = "=" * (-len(cursor) % 4)
+    return int(json.loads(base64.urlsafe_b64decode(cursor + pad))["o"])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:  # keep test output clean
+        pass
+
+    # -- plumbing ----------------------------------------------------------------
+    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
+              content_type: str = "application/json", head: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _json(self, status: int, doc: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(doc).encode(), headers)
+
+    def _error(self, status: int, message: str, code: str | None = None) -> None:
+        self._json(status, {"error": message}, {"X-Error-Code": code} if code else None)
+
+    def _record(self) -> tuple[str, dict[str, list[str]]]:
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        with self.fake._lock:
+            self.fake.requests.append((self.command, path, query))
+        return path, query
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        path, query = self._record()
+        self._route(path, query, head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        path, query = self._record()
+        self._route(path, query, head=False)
+
+    def _route(self, path: str, query: dict[str, list[str]], head: bool) -> None:
+        try:
+            if path == "/api/models" and not head:
+                self._listing(query)
+            elif path.startswith("/api/models/") and not head:
+                self._model_info(path[len("/api/models/"):], query)
+            elif path.startswith("/api/datasets/") and "/revision/" in path and not head:
+                self._dataset_info(path[len("/api/datasets/"):])
+            elif path.startswith("/datasets/") and "/resolve/" in path:
+                self._resolve(path[len("/datasets/"):], head)
+            else:
+                self._error(404, "Sorry, we can't find the page you are looking for.")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    # -- endpoints -----------------------------------------------------------------
+    def _listing(self, q: dict[str, list[str]]) -> None:
+        fake = self.fake
+        try:
+            items = fake._select(q)
+            offset = _decode_cursor(q["cursor"][0]) if q.get("cursor") else 0
+            limit = min(int(q.get("limit", [MAX_PAGE])[0]), MAX_PAGE)
+        except (ValueError, KeyError, TypeError):
+            self._error(400, "Invalid query")
+            return
+        page = offset // max(limit, 1)
+        _, fault = fake._next_listing_fault(page)
+        if fake.page_delay:
+            time.sleep(fake.page_delay)
+        expand = q.get("expand", [])
+        chunk = [fake._project(m, expand) for m in items[offset:offset + limit]]
+        headers: dict[str, str] = {}
+        if offset + limit < len(items):
+            nq = {k: v for k, v in q.items() if k != "cursor"}
+            nq["cursor"] = [_encode_cursor(offset + limit)]
+            headers["Link"] = f'<{fake.url}/api/models?{urlencode(nq, doseq=True)}>; rel="next"'
+        if fault is None:
+            self._json(200, chunk, headers)
+            return
+        kind = fault.kind
+        if kind == "429":
+            when = (format_datetime(datetime.now(UTC) + timedelta(seconds=fault.retry_after), usegmt=True)
+                    if fault.http_date else str(int(fault.retry_after)))
+            self._json(429, {"error": "rate limited"}, {"Retry-After": when})
+        elif kind == "500":
+            self._error(500, "Internal Error")
+        elif kind == "slow":
+            time.sleep(fault.delay)
+            self._json(200, chunk, headers)
+        elif kind == "truncated":
+            body = json.dumps(chunk).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        elif kind == "malformed":
+            self._send(200, b'[{"id": "broken/json", "likes": ', headers)
+        elif kind == "not_a_list":
+            self._json(200, {"models": chunk}, headers)
+        elif kind == "missing_fields":
+            thin = []
+            for i, m in enumerate(chunk):
+                item = {k: v for k, v in m.items() if k in fault.keep}
+                if i in fault.drop_id_at:
+                    item.pop("id", None)
+                thin.append(item)
+            self._json(200, thin, headers)
+
+    def _model_info(self, repo: str, q: dict[str, list[str]]) -> None:
+        for m in self.fake.models:
+            if m["id"].lower() == repo.lower():
+                self._json(200, self.fake._project(m, q.get("expand", [])) if q.get("expand") else m)
+                return
+        self._error(404, "Repository not found", "RepoNotFound")
+
+    def _find_repo(self, repo_and_rest: str) -> tuple[str | None, str]:
+        for repo, _ in self.fake.datasets:
+            if repo_and_rest.startswith(repo + "/"):
+                return repo, repo_and_rest[len(repo) + 1:]
+        return None, ""
+
+    def _dataset_info(self, rest: str) -> None:
+        repo, _, rev = rest.partition("/revision/")
+        files = [f for (r, _), f in self.fake.datasets.items() if r == repo]
+        rev = unquote(rev)
+        if not files or rev not in ("main", files[0].sha):
+            self._error(404, "Repository not found", "RepoNotFound")
+            return
+        f = files[0]
+        self._json(200, {"_id": hashlib.md5(repo.encode()).hexdigest()[:24], "id": repo, "author": repo.split("/")[0],
+                         "sha": f.sha, "lastModified": f.last_modified, "private": False, "gated": False,
+                         "disabled": False, "tags": [], "downloads": 0, "likes": 0,
+                         "siblings": [{"rfilename": x.filename} for x in files]})
+
+    def _resolve(self, rest: str, head: bool) -> None:
+        repo, tail = self._find_repo(rest)
+        if repo is None or not tail.startswith("resolve/"):
+            self._error(404, "Repository not found", "RepoNotFound")
+            return
+        rev, _, filename = tail[len("resolve/"):].partition("/")
+        rev = unquote(rev)
+        f = self.fake.datasets.get((repo, filename))
+        if f is None or rev not in ("main", f.sha):
+            self._error(404, "Entry not found", "EntryNotFound")
+            return
+        etag = hashlib.sha256(f.data).hexdigest()
+        headers = {"X-Repo-Commit": f.sha, "ETag": f'"{etag}"', "X-Linked-Etag": f'"{etag}"',
+                   "X-Linked-Size": str(len(f.data)), "Accept-Ranges": "bytes"}
+        data = f.data
+        rng = self.headers.get("Range")
+        status = 200
+        if rng and rng.startswith("bytes=") and not head:
+            start_s, _, end_s = rng[6:].partition("-")
+            start = int(start_s or 0)
+            end = int(end_s) if end_s else len(data) - 1
+            data = data[start:end + 1]
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{start + len(data) - 1}/{len(f.data)}"
+        self._send(status, data, headers, content_type="application/octet-stream", head=head)
