@@ -1,9 +1,105 @@
-"""CLI commands for the ingest stage (thin wrappers over modelcensus.api)."""
+"""CLI commands for the ingest stage: import, snapshots, export (thin wrappers over the library)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from modelcensus.cli.common import check_format, err, out, print_json, state
+from modelcensus.errors import InputError
+
+MAX_REASONS_SHOWN = 3
+
+
+def _store():
+    from modelcensus.store import Store
+
+    return Store(state.db)
+
+
+def _reasons(skipped: dict[str, Any]) -> str:
+    reasons = sorted(skipped.get("reasons", {}).items(), key=lambda kv: -kv[1])[:MAX_REASONS_SHOWN]
+    first = [e for e in skipped.get("examples", []) if e.get("id")][:MAX_REASONS_SHOWN]
+    text = "; ".join(f"{r} ({n})" for r, n in reasons)
+    if first:
+        text += " - first: " + ", ".join(f"{e['id']} ({e['reason']})" for e in first)
+    return text
+
+
+def import_cmd(
+    path: Annotated[Path, typer.Argument(help="File or directory: CSV/JSON/JSONL(.gz) Hub records, "
+                                              "hub-stats Parquet, a modelcensus export or a curated list.")],
+    source: Annotated[str | None, typer.Option("--source", help="Source label of the snapshot(s), or the "
+                                                                "population name of a curated list.")] = None,
+    observed_at: Annotated[str | None, typer.Option("--observed-at", help="When the data was observed "
+                                                    "(ISO date or datetime), where the file does not say.")] = None,
+) -> None:
+    """Import snapshots (or a curated population) from PATH. Idempotent; all or nothing."""
+    from modelcensus.sources.ingest import import_path, parse_observed_at
+
+    when = parse_observed_at(observed_at)  # validate before opening the store
+    with _store() as store:
+        report = import_path(store, path, source=source, observed_at=when)
+    for res in report:
+        s = res.snapshot
+        state_word = "already present" if res.already_present else "imported"
+        out.print(f"snapshot {s.id}: {state_word}, {s.row_count} rows, {s.skipped_count} skipped "
+                  f"(source {s.source}, observed {s.as_dict()['observed_at']})", markup=False, highlight=False)
+        if not res.already_present and res.skipped.count:
+            err.print(f"  skipped {res.skipped.count}: {_reasons(res.skipped.as_dict())}",
+                      markup=False, highlight=False)
+    for pop in report.populations:
+        word = "unchanged" if pop.already_present else f"+{pop.added} -{pop.removed}"
+        out.print(f"population {pop.name}: {pop.members} models ({word})", markup=False, highlight=False)
+        if pop.skipped.count:
+            err.print(f"  skipped {pop.skipped.count}: {_reasons(pop.skipped.as_dict())}",
+                      markup=False, highlight=False)
+    for fpath, why in report.skipped_files:
+        err.print(f"  not imported: {fpath}: {why}", markup=False, highlight=False)
+
+
+def snapshots_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """List the snapshots the store holds."""
+    fmt = check_format(fmt, ("table", "json"))
+    with _store() as store:
+        snaps = store.snapshots()
+    if fmt == "json":
+        print_json({"snapshots": [s.as_dict() for s in snaps]})
+        return
+    if not snaps:
+        err.print("the store holds no snapshot yet (run `modelcensus import` or `modelcensus pull`)")
+        return
+    table = Table("id", "observed_at", "source", "rows", "skipped", "complete", "synthetic", "source_ref")
+    for s in snaps:
+        d = s.as_dict()
+        table.add_row(str(s.id), d["observed_at"], s.source, str(s.row_count), str(s.skipped_count),
+                      "yes" if s.complete else "no", "SYNTHETIC" if s.synthetic else "", s.source_ref or "")
+    out.print(table)
+
+
+def export_cmd(
+    snapshot: Annotated[str, typer.Argument(help="Snapshot id or 'latest'.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet | csv | jsonl")] = "parquet",
+    out_path: Annotated[Path | None, typer.Option("--out", help="Output file (default snapshot-ID.EXT).")] = None,
+) -> None:
+    """Write one snapshot's rows with its metadata; `import` reads the file back losslessly."""
+    from modelcensus.store.export import FORMATS, export_snapshot
+
+    fmt = check_format(fmt, FORMATS)
+    if out_path is not None and str(out_path).strip() == "":
+        raise InputError("--out: empty path")
+    with _store() as store:
+        written = export_snapshot(store, snapshot, fmt, out_path)
+    out.print(str(written), markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to app."""
+    app.command("import")(import_cmd)
+    app.command("snapshots")(snapshots_cmd)
+    app.command("export")(export_cmd)

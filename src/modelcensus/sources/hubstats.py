@@ -1,0 +1,293 @@
+"""The public hub-stats ``models.parquet`` layout, imported set-based inside DuckDB.
+
+The file is never turned into Python objects: its schema is inspected, one SQL ``SELECT``
+over ``read_parquet`` maps whatever columns are present onto the staging layout (nested
+fields may be structs or JSON text), and :meth:`Store.stage` validates and inserts the rows.
+
+Observation time, in order: ``--observed-at``; else an observation time written in the
+file's key-value metadata (``observed_at``, ``snapshot_date``, ``date``); else the latest
+``lastModified`` in the file, recorded in the snapshot notes as an estimate (a lower bound:
+the dump was taken at or after its newest commit).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+from modelcensus.errors import InputError
+from modelcensus.sources.ingest import file_digest, parse_observed_at, snapshot_fingerprint
+from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store
+
+SOURCE = "hub-stats"
+META_TIME_KEYS = ("observed_at", "snapshot_date", "snapshot", "date", "modelcensus.observed_at")
+_VIEW = "_hubstats_staged"
+
+_BASE_MODELS_JSON = '{"relation":"VARCHAR","models":[{"id":"VARCHAR"}]}'
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class _Columns:
+    """Column name -> DuckDB type of the file, with case-insensitive look-up of alternatives."""
+
+    def __init__(self, described: list[tuple[Any, ...]]) -> None:
+        self.types = {row[0]: str(row[1]) for row in described}
+        self._lower = {name.lower(): name for name in self.types}
+
+    def find(self, *names: str) -> str | None:
+        for n in names:
+            if n in self.types:
+                return n
+            if n.lower() in self._lower:
+                return self._lower[n.lower()]
+        return None
+
+    def type(self, name: str) -> str:
+        return self.types[name].upper()
+
+
+def _scalar(cols: _Columns, *names: str) -> str:
+    c = cols.find(*names)
+    return f"CAST({_q(c)} AS VARCHAR)" if c else "NULL::VARCHAR"
+
+
+def _number(cols: _Columns, *names: str) -> str:
+    """Numbers stay native (no text round trip); text stays text for staging's TRY_CAST."""
+    c = cols.find(*names)
+    return _q(c) if c else "NULL::VARCHAR"
+
+
+def _timestamp(cols: _Columns, *names: str) -> str:
+    c = cols.find(*names)
+    if not c:
+        return "NULL::VARCHAR"
+    t = cols.type(c)
+    if t.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"strftime({_q(c)} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'"
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        # Parquet timestamps without a zone are UTC instants in the hub-stats dumps
+        return f"CAST({_q(c)} AS VARCHAR) || '+00'"
+    return f"CAST({_q(c)} AS VARCHAR)"
+
+
+def _json_text(cols: _Columns, *names: str) -> str:
+    c = cols.find(*names)
+    if not c:
+        return "NULL::VARCHAR"
+    t = cols.type(c)
+    if t in ("VARCHAR", "JSON"):
+        return f"nullif(nullif(CAST({_q(c)} AS VARCHAR), ''), 'null')"
+    return f"CAST(to_json({_q(c)}) AS VARCHAR)"
+
+
+def _str_list(cols: _Columns, *names: str) -> str:
+    c = cols.find(*names)
+    if not c:
+        return "NULL::VARCHAR[]"
+    t = cols.type(c)
+    if t.endswith("[]") and "STRUCT" not in t:
+        return f"CAST({_q(c)} AS VARCHAR[])"
+    if t in ("VARCHAR", "JSON"):
+        return (f"CASE WHEN json_valid({_q(c)}) AND json_type({_q(c)}) = 'ARRAY' "
+                f"THEN CAST(json_extract_string({_q(c)}, '$[*]') AS VARCHAR[]) END")
+    return "NULL::VARCHAR[]"
+
+
+def _siblings(cols: _Columns) -> str:
+    c = cols.find("siblings")
+    if not c:
+        return "NULL::VARCHAR[]"
+    t = cols.type(c)
+    if t.endswith("[]") and "RFILENAME" in t:
+        return f"list_transform({_q(c)}, lambda s: s.rfilename)"
+    if t.endswith("[]") and "STRUCT" not in t:
+        return f"CAST({_q(c)} AS VARCHAR[])"
+    if t in ("VARCHAR", "JSON"):
+        return (f"CASE WHEN json_valid({_q(c)}) AND json_type({_q(c)}) = 'ARRAY' "
+                f"THEN json_extract_string({_q(c)}, '$[*].rfilename') END")
+    return "NULL::VARCHAR[]"
+
+
+def _base_models(cols: _Columns) -> str:
+    """baseModels ({relation, models:[{id}]}, as struct or JSON text) -> JSON [{relation, id}]."""
+    c = cols.find("baseModels", "base_models")
+    if not c:
+        return "NULL::VARCHAR"
+    t = cols.type(c)
+    if t in ("VARCHAR", "JSON"):
+        src = (f"(CASE WHEN json_valid({_q(c)}) AND json_type({_q(c)}) = 'OBJECT' "
+               f"THEN from_json({_q(c)}, '{_BASE_MODELS_JSON}') END)")
+    elif t.startswith("STRUCT") and "MODELS" in t:
+        src = _q(c)
+    else:
+        return "NULL::VARCHAR"
+    return (f"CASE WHEN len({src}.models) > 0 THEN CAST(to_json(list_transform({src}.models, "
+            f"lambda m: {{'relation': {src}.relation, 'id': m.id}})) AS VARCHAR) END")
+
+
+def _problem(cols: _Columns) -> str:
+    """Rows whose nested text fields are not JSON are rejected with a reason (not an error)."""
+    c = cols.find("baseModels", "base_models")
+    if c and cols.type(c) in ("VARCHAR", "JSON"):
+        return (f"CASE WHEN {_q(c)} IS NOT NULL AND {_q(c)} NOT IN ('', 'null') AND NOT json_valid({_q(c)}) "
+                "THEN 'baseModels is not JSON' END")
+    return "NULL::VARCHAR"
+
+
+def _safetensors_total(cols: _Columns) -> str:
+    c = cols.find("safetensors")
+    if c:
+        t = cols.type(c)
+        if t.startswith("STRUCT") and "TOTAL" in t:
+            return f"{_q(c)}.total"
+        if t in ("VARCHAR", "JSON"):
+            return f"CASE WHEN json_valid({_q(c)}) THEN json_extract_string({_q(c)}, '$.total') END"
+    return _number(cols, "safetensors_total", "num_parameters")
+
+
+def staging_select(path: Path, cols: _Columns) -> str:
+    """The SELECT that maps the file onto :data:`modelcensus.store.staging.STAGING_COLUMNS`."""
+    return f"""
+    SELECT {_scalar(cols, 'id', 'modelId')} AS id,
+           {_scalar(cols, 'author')} AS author,
+           {_timestamp(cols, 'createdAt', 'created_at')} AS created_at,
+           {_timestamp(cols, 'lastModified', 'last_modified')} AS last_modified,
+           {_number(cols, 'downloads')} AS downloads,
+           {_number(cols, 'downloadsAllTime', 'downloads_all_time')} AS downloads_all_time,
+           {_number(cols, 'likes')} AS likes,
+           {_number(cols, 'trendingScore', 'trending_score')} AS trending_score,
+           {_scalar(cols, 'pipeline_tag', 'pipelineTag')} AS pipeline_tag,
+           {_scalar(cols, 'library_name', 'libraryName')} AS library_name,
+           {_str_list(cols, 'tags')} AS tags,
+           {_json_text(cols, 'cardData', 'card_data')} AS card_data,
+           {_base_models(cols)} AS base_models,
+           {_safetensors_total(cols)} AS safetensors_total,
+           {_json_text(cols, 'gguf')} AS gguf,
+           {_json_text(cols, 'config')} AS config,
+           {_scalar(cols, 'gated')} AS gated,
+           {_scalar(cols, 'private')} AS private,
+           {_scalar(cols, 'disabled')} AS disabled,
+           {_scalar(cols, 'sha')} AS sha,
+           {_siblings(cols)} AS files,
+           NULL::VARCHAR AS card_text,
+           {_scalar(cols, 'license')} AS license,
+           {_problem(cols)} AS _problem,
+           file_row_number + 1 AS _pos
+    FROM read_parquet({_sql_str(str(path))}, file_row_number = true)
+    """
+
+
+def _describe(store: Store, path: Path) -> _Columns:
+    try:
+        rows = store.con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})").fetchall()
+    except duckdb.Error as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+    cols = _Columns(rows)
+    idc = cols.find("id", "modelId")
+    if idc is None:
+        raise InputError(f"{path}: Parquet without an id column: not the hub-stats models layout "
+                         f"(columns: {', '.join(list(cols.types)[:8])})")
+    if cols.type(idc) not in ("VARCHAR", "JSON"):
+        raise InputError(f"{path}: column {idc!r} has type {cols.type(idc)}, expected text model ids")
+    bad = []
+    for name in ("downloads", "downloadsAllTime", "likes"):
+        c = cols.find(name)
+        if c and not any(k in cols.type(c) for k in ("INT", "VARCHAR", "DOUBLE", "FLOAT", "DECIMAL")):
+            bad.append(f"{c} is {cols.type(c)}")
+    for name in ("tags",):
+        c = cols.find(name)
+        if c and not (cols.type(c).endswith("[]") or cols.type(c) in ("VARCHAR", "JSON")):
+            bad.append(f"{c} is {cols.type(c)}")
+    if bad:
+        raise InputError(f"{path}: hub-stats columns with the wrong type ({'; '.join(bad)})")
+    return cols
+
+
+def _file_observed_at(path: Path) -> tuple[datetime | None, str | None]:
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except Exception:  # noqa: BLE001 - unreadable metadata is reported by DuckDB below
+        return None, None
+    for key in META_TIME_KEYS:
+        raw = meta.get(key.encode())
+        if raw:
+            try:
+                return parse_observed_at(raw.decode("utf-8", "replace"), what=f"{path} metadata {key!r}"), key
+            except InputError:
+                continue
+    return None, None
+
+
+def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SOURCE, source_ref: str | None = None,
+                                   observed_at: datetime | None = None) -> ImportResult:
+    """Import one hub-stats Parquet file as a snapshot; the caller holds the transaction."""
+    path = Path(path)
+    cols = _describe(store, path)
+    notes: dict[str, Any] = {"format": "parquet (hub-stats layout)", "columns": sorted(cols.types)}
+    observation_key: str
+    if observed_at is not None:
+        when, notes["observed_at_from"] = observed_at, "--observed-at"
+    else:
+        when, key = _file_observed_at(path)
+        if when is not None:
+            notes["observed_at_from"] = f"file key-value metadata {key!r}"
+        else:
+            lm = cols.find("lastModified", "last_modified")
+            if lm is None:
+                raise InputError(f"{path}: neither the file nor its rows say when it was observed; "
+                                 "pass --observed-at DATE")
+            row = store._one(f"SELECT max(TRY_CAST({_timestamp(cols, lm)} AS TIMESTAMPTZ)) "
+                             f"FROM read_parquet({_sql_str(str(path))})")
+            if row is None or row[0] is None:
+                raise InputError(f"{path}: no row has a lastModified date; pass --observed-at DATE")
+            when = row[0].astimezone(UTC)
+            notes["observed_at_from"] = "estimate: latest lastModified in the file"
+            notes["observed_at_estimate"] = (
+                "The file carries no observation time. observed_at is the newest lastModified among its rows, "
+                "a lower bound: the dump was taken at or after it. Pass --observed-at to record the real time.")
+    observation_key = when.isoformat()
+    fingerprint = snapshot_fingerprint([file_digest(path)], source, observation_key)
+    existing = store.find_fingerprint(fingerprint)
+    if existing is not None:
+        return ImportResult(existing, True, SkipReport())
+    meta = SnapshotMeta(source=source, observed_at=when, source_ref=source_ref or str(path),
+                        fingerprint=fingerprint, notes=notes)
+    sid = store.create_snapshot(meta, complete=False)
+    skipped = SkipReport()
+    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {_VIEW} AS {staging_select(path, cols)}")
+    try:
+        store.stage(sid, _VIEW, skipped)
+    except duckdb.Error as exc:
+        raise InputError(f"{path}: cannot import ({str(exc).splitlines()[0]})") from None
+    store.finish_snapshot(sid, skipped, complete=True)
+    store.con.execute(f"DROP VIEW IF EXISTS {_VIEW}")
+    return ImportResult(store.snapshot(sid), False, skipped)
+
+
+def import_hubstats_parquet(store: Store, path: str | Path, *, source: str = SOURCE, source_ref: str | None = None,
+                            observed_at: str | datetime | None = None) -> ImportResult:
+    """Import a hub-stats ``models.parquet`` as one snapshot, in one transaction (idempotent)."""
+    when = parse_observed_at(observed_at)
+    with store.transaction():
+        return import_hubstats_in_transaction(store, Path(path), source=source, source_ref=source_ref,
+                                              observed_at=when)
+
+
+def describe_layout(store: Store, path: str | Path) -> dict[str, str]:
+    """The Parquet columns and their DuckDB types (for diagnostics and docs)."""
+    return dict(_describe(store, Path(path)).types)
+
+
+__all__ = ["SOURCE", "describe_layout", "import_hubstats_parquet", "staging_select"]

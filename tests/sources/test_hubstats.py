@@ -1,0 +1,148 @@
+"""hub-stats models.parquet: set-based import, both nested encodings, observation time rules."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from modelcensus.errors import InputError
+from modelcensus.sources.hubstats import import_hubstats_parquet
+from modelcensus.sources.ingest import import_path
+
+TS = pa.timestamp("us", tz="UTC")
+
+
+def _rows() -> list[dict]:
+    return [
+        {"id": "Qwen/Qwen2.5-7B", "author": "Qwen", "createdAt": datetime(2024, 9, 15, tzinfo=UTC),
+         "lastModified": datetime(2024, 9, 25, 12, 0, 1, 250000, tzinfo=UTC), "downloads": 1000,
+         "downloadsAllTime": 50000, "likes": 10, "trendingScore": 1.5, "pipeline_tag": "text-generation",
+         "library_name": "transformers", "tags": ["transformers", "license:apache-2.0"],
+         "baseModels": None, "safetensors": {"total": 7_615_616_512},
+         "gguf": None, "cardData": json.dumps({"license": "apache-2.0"}),
+         "config": json.dumps({"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}),
+         "gated": "False"},
+        {"id": "someone/Qwen2.5-7B-GGUF", "author": "someone", "createdAt": datetime(2024, 10, 1, tzinfo=UTC),
+         "lastModified": datetime(2024, 10, 2, tzinfo=UTC), "downloads": 50, "downloadsAllTime": 70, "likes": 0,
+         "trendingScore": None, "pipeline_tag": None, "library_name": "gguf",
+         "tags": ["gguf", "base_model:quantized:Qwen/Qwen2.5-7B"],
+         "baseModels": {"relation": "quantized", "models": [{"id": "Qwen/Qwen2.5-7B"}]},
+         "safetensors": None, "gguf": json.dumps({"architecture": "qwen2", "total": 7615616512}),
+         "cardData": json.dumps({"base_model": "Qwen/Qwen2.5-7B", "license": "MIT"}), "config": None,
+         "gated": "manual"},
+        {"id": "bad/negative", "author": "bad", "createdAt": None, "lastModified": None, "downloads": -5,
+         "downloadsAllTime": 0, "likes": 0, "trendingScore": None, "pipeline_tag": None, "library_name": None,
+         "tags": [], "baseModels": None, "safetensors": None, "gguf": None, "cardData": None, "config": None,
+         "gated": None},
+        {"id": "merger/m1", "author": "merger", "createdAt": datetime(2025, 1, 1, tzinfo=UTC),
+         "lastModified": datetime(2025, 1, 3, tzinfo=UTC), "downloads": 3, "downloadsAllTime": 3, "likes": 1,
+         "trendingScore": 0.0, "pipeline_tag": "text-generation", "library_name": "transformers", "tags": None,
+         "baseModels": {"relation": "merge", "models": [{"id": "a/x"}, {"id": "b/y"}]},
+         "safetensors": None, "gguf": None, "cardData": "not json {", "config": None, "gated": "False"},
+    ]
+
+
+STRUCT_SCHEMA = pa.schema([
+    ("id", pa.string()), ("author", pa.string()), ("createdAt", TS), ("lastModified", TS),
+    ("downloads", pa.int64()), ("downloadsAllTime", pa.int64()), ("likes", pa.int64()),
+    ("trendingScore", pa.float64()), ("pipeline_tag", pa.string()), ("library_name", pa.string()),
+    ("tags", pa.list_(pa.string())),
+    ("baseModels", pa.struct([("relation", pa.string()), ("models", pa.list_(pa.struct([("id", pa.string())])))])),
+    ("safetensors", pa.struct([("total", pa.int64())])), ("gguf", pa.string()), ("cardData", pa.string()),
+    ("config", pa.string()), ("gated", pa.string()),
+])
+
+
+def write_struct_layout(path: Path, rows: list[dict] | None = None, metadata: dict | None = None) -> Path:
+    table = pa.Table.from_pylist(rows or _rows(), schema=STRUCT_SCHEMA)
+    if metadata:
+        table = table.replace_schema_metadata(metadata)
+    pq.write_table(table, path)
+    return path
+
+
+def write_json_layout(path: Path) -> Path:
+    """The same rows with every nested field as JSON text and timestamps as ISO strings."""
+    rows = []
+    for r in _rows():
+        r = dict(r)
+        for k in ("baseModels", "safetensors"):
+            r[k] = json.dumps(r[k]) if r[k] is not None else None
+        r["tags"] = json.dumps(r["tags"]) if r["tags"] is not None else None
+        for k in ("createdAt", "lastModified"):
+            r[k] = r[k].isoformat().replace("+00:00", "Z") if r[k] else None
+        rows.append(r)
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+def _models(store, sid):
+    return {r[0]: r for r in store.con.execute(
+        "SELECT id, downloads_30d, downloads_all_time, params, license, gated, base_model_relation, "
+        "base_models, last_modified, trending_score FROM models WHERE snapshot_id = ?", [sid]).fetchall()}
+
+
+@pytest.mark.parametrize("writer", [write_struct_layout, write_json_layout], ids=["structs", "json-text"])
+def test_import_maps_both_nested_encodings(store, tmp_path, writer):
+    path = writer(tmp_path / "models.parquet")
+    res = import_hubstats_parquet(store, path, observed_at="2025-01-05")
+    snap = res.snapshot
+    assert (snap.source, snap.row_count, snap.skipped_count) == ("hub-stats", 2, 2)
+    assert snap.observed_at == datetime(2025, 1, 5, tzinfo=UTC)
+    assert sorted(res.skipped.reasons.items()) == [("absurd downloads value", 1), ("card data is not JSON", 1)]
+    m = _models(store, snap.id)
+    assert m["Qwen/Qwen2.5-7B"][1:6] == (1000, 50000, 7_615_616_512, "apache-2.0", "false")
+    assert m["Qwen/Qwen2.5-7B"][8] == datetime(2024, 9, 25, 12, 0, 1, 250000, tzinfo=UTC)
+    assert m["Qwen/Qwen2.5-7B"][9] == 1.5
+    gguf = m["someone/Qwen2.5-7B-GGUF"]
+    assert gguf[4:8] == ("mit", "manual", "quantized", ["Qwen/Qwen2.5-7B"])
+    decl = store.con.execute(
+        "SELECT child_id, parent_id, relation, source FROM declarations WHERE snapshot_id = ? ORDER BY source",
+        [snap.id]).fetchall()
+    assert decl == [("someone/Qwen2.5-7B-GGUF", "Qwen/Qwen2.5-7B", None, "card"),
+                    ("someone/Qwen2.5-7B-GGUF", "Qwen/Qwen2.5-7B", "quantized", "hub"),
+                    ("someone/Qwen2.5-7B-GGUF", "Qwen/Qwen2.5-7B", "quantized", "tag")]
+
+
+def test_reimport_is_idempotent(store, tmp_path):
+    path = write_struct_layout(tmp_path / "models.parquet")
+    first = import_hubstats_parquet(store, path, observed_at="2025-01-05")
+    again = import_path(store, path, observed_at="2025-01-05")
+    assert again[0].already_present and again[0].snapshot.id == first.snapshot.id
+    assert store._one("SELECT count(*) FROM snapshots")[0] == 1
+    other_day = import_hubstats_parquet(store, path, observed_at="2025-02-05")
+    assert not other_day.already_present and other_day.snapshot.id != first.snapshot.id
+
+
+def test_observed_at_from_file_metadata(store, tmp_path):
+    path = write_struct_layout(tmp_path / "m.parquet", metadata={"observed_at": "2025-03-01T06:00:00Z"})
+    snap = import_hubstats_parquet(store, path).snapshot
+    assert snap.observed_at == datetime(2025, 3, 1, 6, tzinfo=UTC)
+    assert snap.notes["observed_at_from"] == "file key-value metadata 'observed_at'"
+
+
+def test_observed_at_estimated_from_last_modified_says_so(store, tmp_path):
+    snap = import_hubstats_parquet(store, write_struct_layout(tmp_path / "m.parquet")).snapshot
+    assert snap.observed_at == datetime(2025, 1, 3, tzinfo=UTC)  # newest lastModified
+    assert snap.notes["observed_at_from"].startswith("estimate")
+    assert "lower bound" in snap.notes["observed_at_estimate"]
+
+
+def test_missing_columns_are_tolerated(store, tmp_path):
+    path = tmp_path / "thin.parquet"
+    pq.write_table(pa.table({"id": ["a/b", "c/d", None], "downloads": [1, 2, 3]}), path)
+    res = import_hubstats_parquet(store, path, observed_at="2025-01-01")
+    assert (res.snapshot.row_count, res.skipped.reasons) == (2, {"missing id": 1})
+
+
+def test_no_id_column_is_a_clear_error(store, tmp_path):
+    path = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"name": ["x"]}), path)
+    with pytest.raises(InputError, match=r"other\.parquet: Parquet without an id column"):
+        import_hubstats_parquet(store, path, observed_at="2025-01-01")
+    assert store.snapshots() == []
