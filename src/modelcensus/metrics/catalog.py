@@ -1,0 +1,75 @@
+"""The metric catalogue: names, defaults, accepted options, and how each is dispatched.
+
+Options arrive typed from Python or as text from the CLI (``--option key=value``); both go through
+:func:`coerce_options`, which names the bad option and lists the valid ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelcensus.errors import InputError
+
+# options every metric accepts: (type, default, help)
+COMMON_OPTIONS: dict[str, tuple[type, Any, str]] = {
+    "ensure": (bool, True, "build lineage (origins/edges) for each snapshot used when it is missing or stale"),
+    "source": (str, None, "series: only snapshots from this source (e.g. hub-stats, synthetic)"),
+    "snapshots": (list, None, "explicit comma-separated snapshot ids (overrides --snapshot/--since selection)"),
+    "parameters": (str, None, "curated model_id,total_params_b CSV for size classes (e.g. ATOM model_parameters.csv)"),
+    "regions": (str, None, "ATOM organization_regions.csv, needed by --by namespace_region"),
+    "attribution": (str, "root", "root | publisher: which side org/org_type keys read"),
+}
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric: what it means, its defaults and its own options."""
+
+    name: str
+    summary: str
+    default_by: str | None
+    by_optional: bool
+    fields: tuple[str, ...]
+    series: bool
+    options: dict[str, tuple[type, Any, str]] = field(default_factory=dict)
+
+
+def _bool(name: str, v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off"):
+        return False
+    raise InputError(f"option {name}={v!r}: expected true or false")
+
+
+def coerce_options(spec: MetricSpec, options: dict[str, Any]) -> dict[str, Any]:
+    """Defaults filled in, values typed; unknown option -> InputError listing the valid ones."""
+    allowed = {**COMMON_OPTIONS, **spec.options}
+    out: dict[str, Any] = {}
+    for name, value in options.items():
+        if name not in allowed:
+            raise InputError(f"option {name!r} for metric {spec.name}: expected one of {', '.join(sorted(allowed))}")
+        typ = allowed[name][0]
+        if value is None:
+            out[name] = None
+            continue
+        try:
+            if typ is bool:
+                out[name] = _bool(name, value)
+            elif typ is int:
+                out[name] = int(value)
+            elif typ is float:
+                out[name] = float(value)
+            elif typ is list:
+                out[name] = value if isinstance(value, list | tuple) else [x for x in str(value).split(",") if x]
+            else:
+                out[name] = str(value)
+        except (TypeError, ValueError):
+            raise InputError(f"option {name}={value!r}: expected {typ.__name__}") from None
+    for name, (_typ, default, _help) in allowed.items():
+        out.setdefault(name, default)
+    return out

@@ -1,0 +1,51 @@
+"""Populations: which models a metric counts.
+
+``all`` (every model of the snapshot), ``llm`` (text-generation / image-text-to-text, ATOM's
+LLM/VLM rule) or any curated list stored in the ``populations`` table (e.g. ATOM's tracked list).
+"""
+
+from __future__ import annotations
+
+from modelcensus.errors import InputError
+from modelcensus.store import Store
+
+BUILTIN_POPULATIONS = ("all", "llm")
+LLM_PIPELINE_TAGS = ("text-generation", "image-text-to-text")
+
+
+def population_names(store: Store) -> list[str]:
+    """Built-in populations plus every list imported into the store."""
+    rows = store._exec("SELECT DISTINCT name FROM populations ORDER BY name").fetchall()
+    return [*BUILTIN_POPULATIONS, *(r[0] for r in rows if r[0] not in BUILTIN_POPULATIONS)]
+
+
+def check_population(store: Store, name: str | None) -> str:
+    """The population name, or InputError listing the valid ones."""
+    name = name or "all"
+    valid = population_names(store)
+    if name not in valid:
+        raise InputError(f"population {name!r}: expected one of {', '.join(valid)}")
+    return name
+
+
+def population_sql(name: str, alias: str = "m") -> str:
+    """A SQL condition on a ``models`` row (alias ``alias``) that keeps members of the population.
+
+    ``name`` must have passed :func:`check_population`; list names are bound as a literal with
+    quotes doubled, never interpolated raw.
+    """
+    if name == "all":
+        return "TRUE"
+    if name == "llm":
+        tags = ", ".join(f"'{t}'" for t in LLM_PIPELINE_TAGS)
+        return f"{alias}.pipeline_tag IN ({tags})"
+    lit = name.replace("'", "''")
+    return (f"{alias}.id_lower IN (SELECT lower(model_id) FROM populations WHERE name = '{lit}')")
+
+
+def population_ids_sql(name: str) -> str | None:
+    """For a curated list: a SELECT of its lower-cased model ids (None for built-in populations)."""
+    if name in BUILTIN_POPULATIONS:
+        return None
+    lit = name.replace("'", "''")
+    return f"SELECT lower(model_id) AS id_lower FROM populations WHERE name = '{lit}'"

@@ -1,0 +1,163 @@
+"""ATOM's Relative Adoption Metric, version 2 (methods.md §1.6).
+
+RAM_m(a) = D_m(a) / C_s(a): a model's cumulative downloads ``a`` days after release over the
+cumulative downloads of the ``rank``-th (10th) most-downloaded reference model of its size class at
+the same age, among reference models at least ``a`` days old; C_s is made non-decreasing in ``a``
+by a running max ("monotonic top-10 cutoff"). D between snapshots is interpolated linearly, with
+D = 0 on the release day; D is never extrapolated past a model's last snapshot. Undefined (NULL)
+where a size class has fewer than ``rank`` reference models old enough.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from modelcensus.errors import InputError
+from modelcensus.metrics.groups import GroupKey
+from modelcensus.metrics.scope import Scope, build_credit, build_models
+
+DEFAULT_AGES = (7, 14, 30, 60, 90, 180, 365)
+
+
+def load_release_dates(scope: Scope, path: str | Path | None) -> bool:
+    """ATOM's release_date_corrections.csv (model_id,...,actual_release_date) as TEMP mc_release_fix."""
+    if not path:
+        return False
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"release dates file {p}: no such file")
+    try:
+        scope.exec("""CREATE OR REPLACE TEMP TABLE mc_release_fix AS
+            SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower,
+                   min(TRY_CAST(actual_release_date AS DATE)) AS release_date
+            FROM read_csv(?, header=true, all_varchar=true, comment='#')
+            WHERE model_id IS NOT NULL AND TRY_CAST(actual_release_date AS DATE) IS NOT NULL GROUP BY 1""",
+                   [str(p)])
+    except Exception as exc:
+        raise InputError(f"release dates file {p}: cannot read model_id,actual_release_date "
+                         f"({str(exc).splitlines()[0]})") from None
+    return True
+
+
+def parse_ages(ages: Any) -> list[int]:
+    if ages is None:
+        return list(DEFAULT_AGES)
+    items = ages if isinstance(ages, list | tuple) else str(ages).split(",")
+    try:
+        out = sorted({int(str(a).strip()) for a in items if str(a).strip()})
+    except ValueError:
+        raise InputError(f"ages {ages!r}: expected whole numbers of days, e.g. 7,30,90") from None
+    if not out or out[0] <= 0 or out[-1] > 36500:
+        raise InputError(f"ages {ages!r}: expected days between 1 and 36500")
+    return out
+
+
+def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10, release_dates: Any = None,
+        latest: bool = False, regions: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """RAM per (model, age checkpoint); ``latest`` keeps each model's oldest checkpoint reached."""
+    checkpoints = parse_ages(ages)
+    rank = int(rank)
+    if rank < 1:
+        raise InputError(f"rank {rank}: expected a positive integer")
+    build_models(scope)
+    fixed = load_release_dates(scope, release_dates)
+    fix_join = "LEFT JOIN mc_release_fix rf USING (id_lower)" if fixed else ""
+    fix_col = "rf.release_date" if fixed else "NULL::DATE"
+    scope.exec(f"""
+        CREATE OR REPLACE TEMP TABLE mc_rmodels AS
+        WITH per AS (
+          SELECT id_lower, min(created_at) AS created_at,
+                 arg_max(model_id, s.observed_at) AS model_id,
+                 arg_max(size_class, s.observed_at) AS size_class
+          FROM mc_m m JOIN snapshots s ON s.id = m.snapshot_id GROUP BY id_lower)
+        SELECT per.*, coalesce({fix_col}, CAST(per.created_at AS DATE)) AS release_date,
+               {fix_col} IS NOT NULL AS corrected
+        FROM per {fix_join}
+    """)
+    scope.exec("""
+        CREATE OR REPLACE TEMP TABLE mc_robs AS
+        WITH o AS (
+          SELECT m.id_lower, date_diff('day', r.release_date, CAST(s.observed_at AS DATE)) AS age,
+                 m.dall, s.observed_at
+          FROM mc_m m JOIN snapshots s ON s.id = m.snapshot_id JOIN mc_rmodels r USING (id_lower)
+          WHERE m.dall IS NOT NULL AND r.release_date IS NOT NULL)
+        SELECT id_lower, age, max(dall) OVER (PARTITION BY id_lower ORDER BY observed_at
+                                               ROWS UNBOUNDED PRECEDING) AS d
+        FROM o WHERE age >= 0
+        UNION ALL
+        SELECT id_lower, 0 AS age, 0 AS d FROM mc_rmodels WHERE release_date IS NOT NULL
+    """)
+    # one value per (model, age): the largest (several snapshots on one day, and the day-0 anchor)
+    scope.exec("CREATE OR REPLACE TEMP TABLE mc_robs AS SELECT id_lower, age, max(d) AS d FROM mc_robs GROUP BY ALL")
+    values = ", ".join(f"({a})" for a in checkpoints)
+    scope.exec(f"""
+        CREATE OR REPLACE TEMP TABLE mc_rd AS
+        WITH mx AS (SELECT id_lower, max(age) AS max_age FROM mc_robs GROUP BY 1),
+             grid AS (SELECT mx.id_lower, a.a FROM mx JOIN (VALUES {values}) a(a) ON a.a <= mx.max_age),
+             lo AS (SELECT g.id_lower, g.a, o.age AS a0, o.d AS d0
+                    FROM grid g ASOF JOIN mc_robs o ON o.id_lower = g.id_lower AND g.a >= o.age),
+             hi AS (SELECT g.id_lower, g.a, o.age AS a1, o.d AS d1
+                    FROM grid g ASOF JOIN mc_robs o ON o.id_lower = g.id_lower AND g.a <= o.age)
+        SELECT lo.id_lower, lo.a,
+               CASE WHEN hi.a1 = lo.a0 THEN lo.d0
+                    ELSE lo.d0 + (hi.d1 - lo.d0) * (lo.a - lo.a0) / (hi.a1 - lo.a0) END AS d
+        FROM lo JOIN hi USING (id_lower, a)
+    """)
+    scope.exec(f"""
+        CREATE OR REPLACE TEMP TABLE mc_rbase AS
+        WITH c AS (
+          SELECT r.size_class, d.a, count(*) AS n,
+                 CASE WHEN count(*) >= {rank} THEN list(d.d ORDER BY d.d DESC)[{rank}] END AS cutoff
+          FROM mc_rd d JOIN mc_rmodels r USING (id_lower)
+          WHERE r.size_class IS NOT NULL GROUP BY ALL)
+        SELECT size_class, a, n, cutoff,
+               CASE WHEN cutoff IS NOT NULL THEN max(cutoff) OVER (PARTITION BY size_class ORDER BY a
+                                                                   ROWS UNBOUNDED PRECEDING) END AS baseline
+        FROM c
+    """)
+    group_col, group_join = "", ""
+    if key is not None:
+        build_credit(scope, key, regions=regions)
+        scope.exec("""CREATE OR REPLACE TEMP TABLE mc_rgroup AS
+            SELECT lower(c.model_id) AS id_lower, first(c.grp ORDER BY s.observed_at DESC, c.w DESC) AS grp
+            FROM mc_credit c JOIN snapshots s ON s.id = c.snapshot_id GROUP BY 1""")
+        group_col = f', g.grp AS "{key.name}"'
+        group_join = "LEFT JOIN mc_rgroup g USING (id_lower)"
+    latest_filter = "QUALIFY row_number() OVER (PARTITION BY d.id_lower ORDER BY d.a DESC) = 1" if latest else ""
+    rows = scope.rows(f"""
+        SELECT r.model_id AS model, r.size_class{group_col}, r.release_date, d.a AS age_days, d.d AS downloads,
+               b.baseline, coalesce(b.n, 0) AS reference_models,
+               CASE WHEN b.baseline > 0 THEN d.d / b.baseline END AS ram
+        FROM mc_rd d JOIN mc_rmodels r USING (id_lower)
+        LEFT JOIN mc_rbase b ON b.size_class = r.size_class AND b.a = d.a
+        {group_join}
+        {latest_filter}
+        ORDER BY d.a, ram DESC NULLS LAST, r.model_id
+    """)
+    stats = scope.store._one("""SELECT
+        (SELECT count(*) FROM mc_rbase WHERE baseline IS NULL),
+        (SELECT count(*) FROM mc_rbase),
+        (SELECT count(*) FROM mc_rmodels WHERE size_class IS NULL),
+        (SELECT count(*) FROM mc_rmodels WHERE corrected),
+        (SELECT count(*) FROM mc_rmodels WHERE release_date IS NULL)""")
+    assert stats is not None
+    notes = [f"RAM v2: D_m(a) / C_s(a), C_s(a) = {rank}th-largest D among the population's models of size class "
+             f"s at least a days old, made non-decreasing in a (running max); checkpoints a = "
+             f"{', '.join(map(str, checkpoints))} days",
+             "D interpolated linearly between snapshots (downloadsAllTime, running max per model), with D = 0 on "
+             "the release day; never extrapolated past a model's last snapshot",
+             "release date = " + ("release_date_corrections.csv when listed, else createdAt (date)" if fixed
+                                  else "createdAt (date); createdAt can predate a public release (private uploads)"),
+             "the baseline is computed from the snapshots and population at hand, not ATOM's quarterly frozen "
+             "baseline; size classes are ATOM's seven buckets (the exact RAM classes are unpublished)"]
+    if stats[0]:
+        notes.append(f"baseline undefined (RAM null) at {stats[0]} of {stats[1]} (size class, age) cells with "
+                     f"fewer than {rank} reference models")
+    if stats[2]:
+        notes.append(f"{stats[2]} model(s) without a known size have no RAM")
+    if stats[4]:
+        notes.append(f"{stats[4]} model(s) without a release date or createdAt have no RAM")
+    if not rows:
+        notes.append("no model with downloadsAllTime at any checkpoint age")
+    return rows, notes

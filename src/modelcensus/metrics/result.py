@@ -1,0 +1,87 @@
+"""MetricResult: one metric's table plus the context a reader needs to cite it.
+
+The JSON form is fixed by design.md ("Metric rows"): metric, by, snapshots, population,
+field, rows, notes — plus ``"synthetic": true`` whenever a synthetic snapshot was used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+
+
+def clean_value(v: Any) -> Any:
+    """Make one cell JSON-friendly: integral floats become ints, NaN becomes None, dates ISO text."""
+    if isinstance(v, Decimal):
+        v = float(v)
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        if v.is_integer() and abs(v) < 2**53:
+            return int(v)
+        return round(v, 10)
+    if hasattr(v, "isoformat") and not isinstance(v, str):
+        text = v.isoformat()
+        return text[:10] if len(text) >= 10 and text[10:] in ("", "T00:00:00", "T00:00:00+00:00") else text
+    if isinstance(v, list | tuple):
+        return [clean_value(x) for x in v]
+    return v
+
+
+@dataclass
+class MetricResult:
+    """A metric table and where it came from."""
+
+    metric: str
+    by: str | None
+    snapshots: list[dict[str, Any]]
+    population: str
+    field: str | None
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    synthetic: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The design.md metric JSON."""
+        doc: dict[str, Any] = {
+            "metric": self.metric,
+            "by": self.by,
+            "snapshots": self.snapshots,
+            "population": self.population,
+            "field": self.field,
+            "rows": [{c: clean_value(r.get(c)) for c in self.columns} for r in self.rows],
+            "notes": list(self.notes),
+        }
+        if self.options:
+            doc["options"] = {k: clean_value(v) for k, v in self.options.items()}
+        if self.synthetic:
+            doc["synthetic"] = True
+        return doc
+
+    def to_arrow(self) -> pa.Table:
+        """The rows as an Arrow table; the metric context rides along as schema metadata."""
+        data = {c: [clean_value(r.get(c)) for r in self.rows] for c in self.columns}
+        table = pa.table(data) if self.rows else pa.table({c: pa.array([], pa.string()) for c in self.columns})
+        meta = {k: v for k, v in self.to_json().items() if k != "rows"}
+        return table.replace_schema_metadata({"modelcensus.metric": json.dumps(meta, default=str)})
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(self.columns)
+        for r in self.rows:
+            cells = []
+            for c in self.columns:
+                v = clean_value(r.get(c))
+                cells.append("" if v is None else ";".join(map(str, v)) if isinstance(v, list) else v)
+            w.writerow(cells)
+        return buf.getvalue()

@@ -1,0 +1,220 @@
+"""What a metric is computed over: snapshot(s), population, lineage, and the per-model credit table.
+
+Everything here is set-based: the selected models land in a TEMP table ``mc_m`` and the credit
+split among groups in ``mc_credit(snapshot_id, model_id, grp, w)``; metrics aggregate those in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from modelcensus.errors import InputError
+from modelcensus.metrics.groups import GroupKey
+from modelcensus.metrics.population import check_population, population_sql
+from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
+from modelcensus.store import Snapshot, Store
+
+
+def parse_date(value: Any, what: str = "--since") -> datetime | None:
+    """A date/datetime/ISO text -> aware datetime (UTC), or InputError naming the input."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    text = str(value).strip()
+    try:
+        if len(text) == 7:  # YYYY-MM
+            text += "-01"
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{what} {value!r}: expected a date such as 2025-06-01") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def resolve_registry(registry: Any) -> Any:
+    """The registry passed in, else the package registry; None when the lineage stage is not installed."""
+    if registry is not None:
+        return registry
+    try:
+        from modelcensus.lineage.registry import load_registry
+    except ImportError:
+        return None
+    return load_registry()
+
+
+@dataclass
+class Scope:
+    """The snapshots, population and options one metric call works on."""
+
+    store: Store
+    snapshots: list[Snapshot]
+    population: str
+    since: datetime | None
+    registry: Any
+    notes: list[str] = field(default_factory=list)
+    curated_sizes: str | None = None
+
+    @property
+    def sids(self) -> list[int]:
+        return [s.id for s in self.snapshots]
+
+    @property
+    def sid_list(self) -> str:
+        return ", ".join(str(s) for s in self.sids)
+
+    @property
+    def synthetic(self) -> bool:
+        return any(s.synthetic for s in self.snapshots)
+
+    def snapshot_dicts(self) -> list[dict[str, Any]]:
+        return [s.as_dict() for s in self.snapshots]
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.store._exec(sql, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def exec(self, sql: str, params: list[Any] | None = None) -> None:
+        self.store._exec(sql, params).fetchall()
+
+
+def select_snapshots(store: Store, *, snapshot: Any = None, snapshots: Any = None, since: datetime | None = None,
+                     series: bool = False, source: str | None = None) -> list[Snapshot]:
+    """One snapshot (default: latest), or the series up to ``snapshot`` observed at or after ``since``."""
+    if snapshots:
+        ids = snapshots if isinstance(snapshots, list | tuple) else str(snapshots).split(",")
+        chosen = [store.snapshot(str(i).strip()) for i in ids]
+        return sorted(chosen, key=lambda s: (s.observed_at, s.id))
+    if not series:
+        return [store.snapshot(snapshot)]
+    last = store.snapshot(snapshot)
+    out = [s for s in store.snapshots()
+           if s.observed_at <= last.observed_at and (since is None or s.observed_at >= since)
+           and (source is None or s.source == source)]
+    if not out:
+        raise InputError(f"no snapshot between {since} and {last.observed_at} (source {source or 'any'})")
+    return out
+
+
+def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
+    """Build origins/edges for every snapshot used (via the lineage stage), or say they are missing."""
+    ensure_fn = None
+    if ensure and scope.registry is not None:
+        try:
+            from modelcensus.lineage import ensure_lineage as ensure_fn
+        except ImportError:
+            ensure_fn = None
+    missing = []
+    for s in scope.snapshots:
+        if ensure_fn is not None:
+            ensure_fn(scope.store, s.id, scope.registry)
+        row = scope.store._one("SELECT count(*) FROM origins WHERE snapshot_id = ?", [s.id])
+        if not row or not row[0]:
+            missing.append(s.id)
+    if missing:
+        scope.notes.append(f"no lineage (origins) for snapshot(s) {', '.join(map(str, missing))}: root and "
+                           "publisher attributes are unknown there")
+
+
+def make_scope(store: Store, *, snapshot: Any = None, snapshots: Any = None, since: Any = None,
+               population: str | None = "all", registry: Any = None, series: bool = False,
+               source: str | None = None, ensure: bool = True, parameters: str | Path | None = None) -> Scope:
+    """Resolve everything a metric needs before any SQL runs (bad input fails here, naming it)."""
+    pop = check_population(store, population)
+    since_dt = parse_date(since)
+    snaps = select_snapshots(store, snapshot=snapshot, snapshots=snapshots, since=since_dt, series=series,
+                             source=source)
+    scope = Scope(store, snaps, pop, since_dt, resolve_registry(registry) if ensure else registry)
+    scope.curated_sizes = load_curated_sizes(store, parameters)
+    ensure_lineage_for(scope, ensure)
+    return scope
+
+
+def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_m",
+                 population: str | None = None) -> None:
+    """TEMP table of the population's models in the scope's snapshots, with size and namespace."""
+    pop = scope.population if population is None else population
+    cur = "c.total_params_b" if scope.curated_sizes else None
+    join = f"LEFT JOIN {scope.curated_sizes} c ON c.id_lower = m.id_lower" if scope.curated_sizes else ""
+    since = ""
+    if created_since and scope.since is not None:
+        since = f"AND m.created_at >= TIMESTAMPTZ '{scope.since.isoformat()}'"
+    size_b = size_b_sql("m", cur)
+    scope.exec(f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT m.snapshot_id, m.id AS model_id, m.id_lower,
+               CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS namespace,
+               m.created_at, m.downloads_30d AS d30, m.downloads_all_time AS dall,
+               m.pipeline_tag, m.license, sz.size_b, {size_class_sql('sz.size_b')} AS size_class
+        FROM models m {join}, LATERAL (SELECT {size_b} AS size_b) sz
+        WHERE m.snapshot_id IN ({scope.sid_list}) AND {population_sql(pop, 'm')} {since}
+    """)
+
+
+def build_relations(scope: Scope, table: str = "mc_rel") -> None:
+    """Per child: its relation to its parent(s) ('merge' when several parents) and the parent count."""
+    scope.exec(f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT snapshot_id, child_id AS model_id,
+               CASE WHEN count(DISTINCT lower(parent_id)) > 1 THEN 'merge' ELSE min(relation) END AS relation,
+               count(DISTINCT lower(parent_id)) AS n_parents
+        FROM edges WHERE snapshot_id IN ({scope.sid_list}) AND coalesce(structural, TRUE) GROUP BY ALL
+    """)
+
+
+def load_namespace_regions(scope: Scope, path: str | Path | None, table: str = "mc_nsregion") -> None:
+    """ATOM's ``organization_regions.csv`` (hf_org,region): exact, case-sensitive namespace -> region."""
+    if not path:
+        raise InputError("--by namespace_region needs the option regions=PATH (ATOM's organization_regions.csv)")
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"regions file {p}: no such file")
+    try:
+        scope.exec(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT CAST(hf_org AS VARCHAR) AS namespace, lower(trim(CAST(region AS VARCHAR))) AS region
+            FROM read_csv(?, header=true, all_varchar=true) WHERE hf_org IS NOT NULL""", [str(p)])
+    except Exception as exc:
+        raise InputError(f"regions file {p}: cannot read hf_org,region ({str(exc).splitlines()[0]})") from None
+
+
+def key_joins(scope: Scope, key: GroupKey, regions: str | Path | None = None) -> str:
+    """Extra joins a key's SQL needs beside ``m`` and ``o`` (building their TEMP tables)."""
+    if key.name == "relation":
+        build_relations(scope)
+        return " LEFT JOIN mc_rel r ON r.snapshot_id = m.snapshot_id AND r.model_id = m.model_id"
+    if key.name == "namespace_region":
+        load_namespace_regions(scope, regions)
+        return " LEFT JOIN mc_nsregion nr ON nr.namespace = m.namespace"
+    return ""
+
+
+def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: str = "mc_credit",
+                 regions: str | Path | None = None, where: str | None = None) -> None:
+    """TEMP table (snapshot_id, model_id, grp, w): each model's credit per group; w sums to 1 per model.
+
+    One origins row per (model, root) carries that root's weight; model-level keys read the same value
+    on every row, so their weights still sum to 1. ``where`` filters origins rows (e.g. roots in a list),
+    which leaves a model only the credit of the roots that pass.
+    """
+    joins = "LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id "
+    joins += key_joins(scope, key, regions)
+    scope.exec(f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT m.snapshot_id, m.model_id, {key.expr} AS grp, sum(coalesce(o.weight, 1.0)) AS w
+        FROM {models} m {joins}
+        {'WHERE ' + where if where else ''}
+        GROUP BY ALL
+    """)
+
+
+def drop_temps(scope: Scope) -> None:
+    """Drop this module's TEMP tables so a long-lived connection does not keep them."""
+    rows = scope.store._exec(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'mc_')").fetchall()
+    for (name,) in rows:
+        scope.exec(f"DROP TABLE IF EXISTS {name}")

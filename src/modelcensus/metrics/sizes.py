@@ -1,0 +1,66 @@
+"""Parameter counts and ATOM's size classes (methods.md §1.3).
+
+Resolution order, as in ATOM's ``get_model_size``: a curated table (optional, e.g. ATOM's
+``model_parameters.csv``), then the Hub's ``safetensors.total``, then the name (``-8B-``,
+``_0.5b``, ``8x7B``, ``135M``). Bucket boundaries are ATOM's exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from modelcensus.errors import InputError
+from modelcensus.store import Store
+
+SIZE_CLASSES = ("<1B", "1-5B", "7-9B", "10-50B", "50-100B", "100-250B", "250B+")
+
+# Name sizes: "8x7b" (MoE: experts x size), "-8b-", "_0.5b", "-135m".
+_NAME = "lower(split_part({id}, '/', -1))"
+_SEP_L = "(?:^|[-_./ ])"
+_SEP_R = "(?:$|[-_. ])"
+
+
+def name_size_sql(id_col: str) -> str:
+    """Billions of parameters read from a model name, or NULL."""
+    n = _NAME.format(id=id_col)
+    moe = f"regexp_extract({n}, '{_SEP_L}(\\d+)x(\\d+(?:\\.\\d+)?)b{_SEP_R}', ['e', 's'])"
+    bil = f"nullif(regexp_extract({n}, '{_SEP_L}(\\d+(?:\\.\\d+)?)b{_SEP_R}', 1), '')"
+    mil = f"nullif(regexp_extract({n}, '{_SEP_L}(\\d+(?:\\.\\d+)?)m{_SEP_R}', 1), '')"
+    return (f"coalesce(TRY_CAST(nullif({moe}.e, '') AS DOUBLE) * TRY_CAST(nullif({moe}.s, '') AS DOUBLE), "
+            f"TRY_CAST({bil} AS DOUBLE), TRY_CAST({mil} AS DOUBLE) / 1000.0)")
+
+
+def size_b_sql(alias: str = "m", curated_col: str | None = None) -> str:
+    """Billions of parameters: curated column (joined by the caller), else safetensors total, else the name."""
+    parts = [curated_col] if curated_col else []
+    parts.append(f"{alias}.params / 1e9")
+    parts.append(name_size_sql(f"{alias}.id"))
+    return "coalesce(" + ", ".join(parts) + ")"
+
+
+def size_class_sql(size_b: str) -> str:
+    """ATOM's ``get_size_bucket``; NULL when the size is unknown."""
+    return (f"CASE WHEN {size_b} IS NULL OR {size_b} <= 0 THEN NULL "
+            f"WHEN {size_b} < 1 THEN '<1B' WHEN {size_b} < 5 THEN '1-5B' WHEN {size_b} < 10 THEN '7-9B' "
+            f"WHEN {size_b} < 50 THEN '10-50B' WHEN {size_b} < 100 THEN '50-100B' "
+            f"WHEN {size_b} < 250 THEN '100-250B' ELSE '250B+' END")
+
+
+def load_curated_sizes(store: Store, path: str | Path | None, table: str = "mc_param_table") -> str | None:
+    """Load a ``model_id,total_params_b,...`` CSV into a temp table; returns its name (None without a path)."""
+    if not path:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"parameters file {p}: no such file")
+    try:
+        store._exec(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            "SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower, "
+            "max(TRY_CAST(total_params_b AS DOUBLE)) AS total_params_b "
+            "FROM read_csv(?, header=true, all_varchar=true, comment='#') "
+            "WHERE model_id IS NOT NULL GROUP BY 1", [str(p)])
+    except Exception as exc:  # duckdb errors: a malformed CSV or missing columns
+        raise InputError(f"parameters file {p}: cannot read model_id,total_params_b ({str(exc).splitlines()[0]})") \
+            from None
+    return table
