@@ -37,7 +37,7 @@ class Org:
     region: str | None = None
     parent: str | None = None
     notes: str | None = None
-    former_namespaces: tuple[str, ...] = ()
+    atom_exception: str | None = None  # why our country deliberately disagrees with ATOM's region
     source: str = ""
 
 
@@ -209,6 +209,7 @@ def _org(raw: Any, path: str, i: int) -> Org:
         aliases=_strs(m.get("aliases"), path, entry, "aliases"),
         parent=_str(m.get("parent"), path, entry, "parent", optional=True),
         notes=_str(m.get("notes"), path, entry, "notes", optional=True),
+        atom_exception=_str(m.get("atom_exception"), path, entry, "atom_exception", optional=True),
         source=path,
     )
 
