@@ -1,0 +1,263 @@
+"""Audit: a provenance dossier and a policy verdict for any model or inventory.
+
+``audit()`` is the one library call behind ``modelcensus audit``. Each target (Hub id, local folder,
+``.gguf``, ``.safetensors``, pickle file, or an inventory of them) becomes a :class:`Dossier`, or a
+:class:`TargetError` when it cannot be read safely; one bad target never stops the others.
+Exit code of a run: 2 when any target could not be read, else 1 when any verdict is fail, else 0.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from modelcensus.audit.dossier import Dossier, build_from_record, build_local, compose_origin, json_field
+from modelcensus.audit.local import read_local
+from modelcensus.audit.policy import Policy, Verdict, evaluate, load_policy
+from modelcensus.audit.targets import Target, TargetError, display_path, load_inventory, parse_target
+from modelcensus.errors import InputError, NotFoundError
+
+__all__ = ["AuditReport", "Dossier", "Target", "TargetError", "audit", "load_policy"]
+
+# errors a hostile file can provoke inside a reader: reported for that target, never a crash
+READ_ERRORS = (InputError, OSError, ValueError, RecursionError, struct.error, UnicodeError, MemoryError, EOFError)
+
+ROW_COLS = ("id", "author", "license", "tags", "gated", "files", "config", "card_data", "sha", "base_models",
+            "base_model_relation", "model_type", "architectures", "gguf", "library_name")
+
+
+@dataclass
+class AuditReport:
+    """Dossiers, unreadable targets, the policy and the run's exit code."""
+
+    dossiers: list[Dossier]
+    errors: list[TargetError]
+    policy: Policy | None
+    registry_version: str
+    snapshot: dict[str, Any] | None = None
+    online: bool = False
+    generated_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.snapshot and self.snapshot.get("synthetic")) or any(d.synthetic for d in self.dossiers)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = {"pass": 0, "warn": 0, "fail": 0, "error": len(self.errors)}
+        for d in self.dossiers:
+            c[d.verdict.status if d.verdict else "pass"] += 1
+        return c
+
+    @property
+    def exit_code(self) -> int:
+        c = self.counts
+        return 2 if c["error"] else 1 if c["fail"] else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"audit": {"generated_at": self.generated_at, "registry_version": self.registry_version,
+                          "snapshot": self.snapshot, "online": self.online,
+                          "policy": self.policy.as_dict() if self.policy else None,
+                          "counts": self.counts, "exit_code": self.exit_code},
+                "synthetic": self.synthetic,
+                "models": [d.as_dict() for d in self.dossiers],
+                "errors": [e.as_dict() for e in self.errors]}
+
+
+class _StoreView:
+    """The few store reads an audit needs, on one snapshot."""
+
+    def __init__(self, store: Any, snapshot: Any, registry: Any) -> None:
+        self.store, self.snap, self.registry = store, snapshot, registry
+        self.snapshot_dict = snapshot.as_dict()
+
+    def row(self, model_id: str) -> dict[str, Any] | None:
+        r = self.store._one(f"SELECT {', '.join(ROW_COLS)} FROM models WHERE snapshot_id = ? AND id_lower = ?",
+                            [self.snap.id, model_id.lower()])
+        if r is None:
+            return None
+        row = dict(zip(ROW_COLS, r, strict=True))
+        for k in ("config", "card_data", "gguf"):
+            row[k] = json_field(row[k])
+        return row
+
+    def origin(self, model_id: str) -> dict[str, Any] | None:
+        from modelcensus.lineage import origin
+
+        try:
+            return origin(self.store, model_id, snapshot=self.snap.id, registry=self.registry)
+        except NotFoundError:
+            return None
+
+    def licences(self, ids: list[str]) -> dict[str, str | None]:
+        from modelcensus.audit.licence import effective_licence
+
+        if not ids:
+            return {}
+        rows = self.store._exec("SELECT id_lower, license, card_data FROM models WHERE snapshot_id = ? "
+                                "AND list_contains(?, id_lower)", [self.snap.id, [i.lower() for i in ids]]).fetchall()
+        return {r[0]: effective_licence(r[1], json_field(r[2])) for r in rows}
+
+    def edges(self, children: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+        if not children:
+            return {}
+        rows = self.store._exec(
+            "SELECT lower(child_id), lower(parent_id), relation, grade, inferred, evidence FROM edges "
+            "WHERE snapshot_id = ? AND list_contains(?, lower(child_id))",
+            [self.snap.id, [c.lower() for c in children]]).fetchall()
+        return {(r[0], r[1]): {"relation": r[2], "grade": r[3], "inferred": r[4], "evidence": r[5]} for r in rows}
+
+
+def _path_ids(origin: dict[str, Any]) -> list[str]:
+    ids: list[str] = []
+    for r in origin.get("roots") or []:
+        for mid in r.get("path") or []:
+            if mid not in ids:
+                ids.append(mid)
+    return ids
+
+
+class _Auditor:
+    """One run: shared store view, online cache and registry."""
+
+    def __init__(self, registry: Any, view: _StoreView | None, online: bool) -> None:
+        self.registry, self.view, self.online = registry, view, online
+        self.resolve = lru_cache(maxsize=4096)(self._resolve)
+        self._walking: set[str] = set()
+
+    # a declared parent's origin: the store first, then (online) the Hub, following its own parents
+    def _resolve(self, model_id: str) -> dict[str, Any] | None:
+        if self.view is not None:
+            doc = self.view.origin(model_id)
+            if doc is not None:
+                return doc
+        if not self.online or model_id.lower() in self._walking or len(self._walking) >= 8:
+            return {"roots": [], "problems": ["cycle"]} if model_id.lower() in self._walking else None
+        from modelcensus.audit.hub import fetch_model
+
+        self._walking.add(model_id.lower())
+        try:
+            rec = fetch_model(model_id, small_files=False)
+        except NotFoundError:
+            return {"roots": [{"id": model_id, "org": None, "country": None, "weight": 1.0, "path": [model_id],
+                               "relations": []}], "grade": None, "problems": [f"missing_parent:{model_id}"]}
+        except InputError:
+            return None
+        finally:
+            self._walking.discard(model_id.lower())
+        if not rec.base_models:
+            pub = self.registry.lookup_namespace(rec.id.split("/", 1)[0]) if "/" in rec.id else None
+            return {"roots": [{"id": rec.id, "org": pub.org if pub else None, "country": pub.country if pub else None,
+                               "org_type": pub.org_type if pub else None, "weight": 1.0, "path": [rec.id],
+                               "relations": []}], "grade": "declared", "problems": []}
+        self._walking.add(model_id.lower())
+        try:
+            return compose_origin(self.registry, rec.id, rec.base_models, rec.relation or "finetune", "declared",
+                                  self.resolve, model_id=rec.id)
+        finally:
+            self._walking.discard(model_id.lower())
+
+    def hub(self, target: Target) -> Dossier:
+        assert target.id is not None
+        snapshot = self.view.snapshot_dict if self.view else None
+        if self.view is not None:
+            row = self.view.row(target.id)
+            if row is not None:
+                origin = self.view.origin(row["id"])
+                if origin is None:
+                    raise NotFoundError(f"{target.id}: in the store but without an origin (lineage not built)")
+                ids = _path_ids(origin)
+                return build_from_record(self.registry, target, model_id=row["id"], source="store", row=row,
+                                         origin=origin, licences=self.view.licences(ids),
+                                         edge_info=self.view.edges(ids), synthetic=bool(self.view.snap.synthetic))
+        if not self.online:
+            where = f"snapshot {self.view.snap.id} of the store" if self.view else "the store (no store given)"
+            raise NotFoundError(f"{target.id}: not in {where}; use --online to look it up on the Hub")
+        from modelcensus.audit.hub import fetch_model
+
+        rec = fetch_model(target.id, target.revision)
+        row = {"id": rec.id, "license": rec.license, "tags": rec.tags, "gated": rec.gated, "files": rec.files,
+               "config": rec.config, "card_data": rec.card, "sha": rec.sha, "base_models": rec.base_models,
+               "base_model_relation": rec.relation, "tokenizer_config": rec.tokenizer_config,
+               "model_type": (rec.config or {}).get("model_type"),
+               "architectures": (rec.config or {}).get("architectures")}
+        if rec.base_models:
+            origin = compose_origin(self.registry, rec.id, rec.base_models, rec.relation or "finetune", "declared",
+                                    self.resolve, model_id=rec.id, snapshot=snapshot)
+        else:
+            origin = compose_origin(self.registry, rec.id, [], "finetune", "declared", self.resolve,
+                                    model_id=rec.id, snapshot=snapshot)
+            origin["roots"] = [{"id": rec.id, "org": origin["publisher"]["org"],
+                                "country": origin["publisher"]["country"], "org_type": origin["publisher"]["org_type"],
+                                "weight": 1.0, "path": [rec.id], "relations": []}]
+        ids = _path_ids(origin)
+        d = build_from_record(self.registry, target, model_id=rec.id, source="hub", row=row, origin=origin,
+                              licences=self.view.licences(ids) if self.view else {}, edge_info={}, synthetic=False)
+        d.notes += rec.notes
+        if rec.sha and not target.revision:
+            d.notes.append(f"Hub head revision at audit time: {rec.sha}")
+        return d
+
+    def local(self, target: Target) -> Dossier:
+        model = read_local(target)
+        return build_local(self.registry, target, model, self.resolve,
+                           self.view.snapshot_dict if self.view else None)
+
+
+def audit(targets: Sequence[str | Target], *, inventory: str | Path | None = None,
+          policy: Policy | str | Path | None = None, store: Any = None, snapshot: int | str | None = None,
+          registry: Any, online: bool = False) -> AuditReport:
+    """Audit every target (and every inventory entry) and apply the policy.
+
+    Raises :class:`InputError` only for problems that make the whole run meaningless (a bad policy,
+    an unknown snapshot); everything about a single target is reported in ``AuditReport.errors``.
+    """
+    pol = load_policy(policy) if isinstance(policy, str | Path) else policy
+    items: list[Target | TargetError] = []
+    for t in targets:
+        if isinstance(t, Target):
+            items.append(t)
+            continue
+        try:
+            items.append(parse_target(t))
+        except InputError as exc:
+            items.append(TargetError(display_path(t), "argument", str(exc)))
+    if inventory is not None:
+        try:
+            items += load_inventory(inventory)
+        except InputError as exc:
+            items.append(TargetError(display_path(inventory), "inventory", str(exc)))
+    view = None
+    if store is not None and any(isinstance(t, Target) for t in items):
+        try:
+            snap = store.snapshot(snapshot)
+        except NotFoundError:
+            if snapshot is not None:
+                raise
+            snap = None  # an empty store: local targets are still audited, Hub ids report the gap
+        if snap is not None:
+            from modelcensus.lineage import ensure_lineage
+
+            ensure_lineage(store, snap.id, registry)
+            view = _StoreView(store, snap, registry)
+    auditor = _Auditor(registry, view, online)
+    dossiers: list[Dossier] = []
+    errors: list[TargetError] = []
+    for t in items:
+        if isinstance(t, TargetError):
+            errors.append(t)
+            continue
+        try:
+            d = auditor.hub(t) if t.kind == "hub" else auditor.local(t)
+        except READ_ERRORS as exc:
+            msg = str(exc) if isinstance(exc, InputError) else f"cannot read safely ({type(exc).__name__}: {exc})"
+            errors.append(TargetError(t.label, t.source, msg[:500]))
+            continue
+        d.verdict = evaluate(pol, d.subject()) if pol else Verdict("pass")
+        dossiers.append(d)
+    return AuditReport(dossiers, errors, pol, registry.version, view.snapshot_dict if view else None, online)

@@ -1,9 +1,70 @@
-"""CLI commands for the audit stage (thin wrappers over modelcensus.api)."""
+"""CLI commands for the audit stage (thin wrappers over modelcensus.audit.audit)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from modelcensus.cli.common import check_format, err, out, state
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to app."""
+
+    @app.command("audit")
+    def audit_cmd(
+        targets: Annotated[list[str] | None, typer.Argument(
+            help="Hub ids (optionally id@revision), model folders, .gguf or .safetensors files.")] = None,
+        inventory: Annotated[Path | None, typer.Option(
+            "--inventory", help="Text, CSV or YAML list of targets.")] = None,
+        policy: Annotated[str | None, typer.Option(
+            "--policy", help="Policy YAML file, or the name of a shipped example (e.g. no-prc-roots).")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="table | json | md | cyclonedx")] = "table",
+        online: Annotated[bool, typer.Option("--online", help="Look Hub ids up on the Hub (metadata and small "
+                                                              "files only).")] = False,
+        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
+        out_path: Annotated[Path | None, typer.Option("--out", help="Write the output to this file.")] = None,
+    ) -> None:
+        """Provenance dossier and policy verdict for models and inventories (exit 0 pass, 1 fail, 2 error)."""
+        from modelcensus.audit import audit
+        from modelcensus.audit.render import FORMATS, render_text, to_table
+        from modelcensus.errors import InputError
+        from modelcensus.lineage.registry import load_registry
+        from modelcensus.store import Store
+        from modelcensus.store.store import default_db_path
+
+        fmt_ = check_format(fmt, FORMATS)
+        if not targets and inventory is None:
+            raise InputError("audit: give at least one TARGET or --inventory FILE")
+        registry = load_registry(state.registry)
+        path = state.db or default_db_path()
+        # no store yet: local targets are still audited, Hub ids need --online
+        store = Store(path) if path.exists() or state.db is not None else None
+        try:
+            report = audit(list(targets or []), inventory=inventory, policy=policy, store=store, snapshot=snapshot,
+                           registry=registry, online=online)
+        finally:
+            if store is not None:
+                store.close()
+        for e in report.errors:
+            err.print(f"modelcensus audit: {e.ref}: {e.message}", markup=False, highlight=False)
+        if fmt_ == "table":
+            if out_path is not None:
+                from rich.console import Console
+
+                with out_path.open("w", encoding="utf-8") as fh:
+                    to_table(report, Console(file=fh, width=160, no_color=True))
+            else:
+                to_table(report, out)
+        else:
+            text = render_text(report, fmt_)
+            if out_path is not None:
+                out_path.write_text(text + "\n", encoding="utf-8")
+            else:
+                import sys
+
+                sys.stdout.write(text + "\n")
+                sys.stdout.flush()
+        raise typer.Exit(report.exit_code)

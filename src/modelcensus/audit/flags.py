@@ -1,0 +1,135 @@
+"""Security flags of a model: pickle-only weights, dangerous pickle globals, remote code, unusual
+chat templates, gated access, unpinned revisions and broken lineage.
+
+The chat-template rules are data (``audit/data/template_rules.yaml``), not code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from modelcensus.untrusted import load_yaml
+
+SEVERITIES = ("high", "medium", "low", "info")
+WEIGHT_SUFFIXES_SAFE = (".safetensors", ".gguf")
+WEIGHT_SUFFIXES_PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+NON_WEIGHT_BINS = ("training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One finding. ``code`` is stable (policies and BOM properties use it)."""
+
+    code: str
+    severity: str
+    message: str
+    evidence: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "message": self.message, "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class TemplateRule:
+    id: str
+    severity: str
+    pattern: re.Pattern[str]
+    why: str
+
+
+@lru_cache(maxsize=1)
+def template_rules() -> tuple[int, tuple[TemplateRule, ...]]:
+    """(max_chars, rules) from the package data file."""
+    text = resources.files("modelcensus.audit").joinpath("data/template_rules.yaml").read_text("utf-8")
+    doc = load_yaml(text, what="audit/data/template_rules.yaml")
+    rules = tuple(TemplateRule(r["id"], r["severity"], re.compile(r["pattern"]), r["why"]) for r in doc["rules"])
+    return int(doc["max_chars"]), rules
+
+
+def chat_template_flags(template: str | None) -> list[Flag]:
+    """Flags for the unusual constructs of a chat template."""
+    if not template:
+        return []
+    max_chars, rules = template_rules()
+    flags = []
+    if len(template) > max_chars:
+        flags.append(Flag("template_too_long", "medium",
+                          f"chat template is {len(template)} characters (ordinary ones are < {max_chars})"))
+    for rule in rules:
+        m = rule.pattern.search(template)
+        if m:
+            flags.append(Flag(f"template_{rule.id}", rule.severity, f"chat template: {rule.why}",
+                              template[max(0, m.start() - 20): m.end() + 20].replace("\n", " ")))
+    return flags
+
+
+def weight_format_flags(files: list[str]) -> list[Flag]:
+    """``pickle_only_weights`` when no weight file is in a format that cannot execute code."""
+    names = [f.rsplit("/", 1)[-1] for f in files]
+    safe = [n for n in names if n.lower().endswith(WEIGHT_SUFFIXES_SAFE)]
+    pickled = [n for n in names if n.lower().endswith(WEIGHT_SUFFIXES_PICKLE) and n not in NON_WEIGHT_BINS]
+    if pickled and not safe:
+        return [Flag("pickle_only_weights", "high",
+                     "weights only in pickle-based formats (loading them can run code)",
+                     ", ".join(pickled[:5]))]
+    return []
+
+
+def remote_code_flags(config: dict[str, Any] | None, tags: list[str] | None, files: list[str]) -> list[Flag]:
+    """Custom modelling code that ``trust_remote_code`` would execute."""
+    flags = []
+    if isinstance(config, dict) and isinstance(config.get("auto_map"), dict) and config["auto_map"]:
+        flags.append(Flag("remote_code", "high", "config.json auto_map points at custom code",
+                          ", ".join(f"{k}={v}" for k, v in list(config["auto_map"].items())[:3])[:300]))
+    if tags and "custom_code" in tags:
+        flags.append(Flag("remote_code", "high", "tagged custom_code on the Hub"))
+    py = [f for f in files if f.lower().endswith(".py")]
+    if py:
+        flags.append(Flag("remote_code", "high", "the repository ships Python files", ", ".join(py[:5])))
+    return flags
+
+
+def pickle_scan_flags(scans: list[dict[str, Any]]) -> list[Flag]:
+    flags = []
+    for s in scans:
+        if s.get("dangerous"):
+            flags.append(Flag("pickle_dangerous_globals", "high",
+                              f"{s['file']}: unpickling would import dangerous globals",
+                              ", ".join(s["dangerous"][:10])))
+        if s.get("suspicious"):
+            flags.append(Flag("pickle_suspicious_globals", "medium",
+                              f"{s['file']}: unpickling would import globals outside the safe list",
+                              ", ".join(s["suspicious"][:10])))
+    return flags
+
+
+def hub_flags(*, gated: Any, revision: str | None, problems: list[str]) -> list[Flag]:
+    """Gated access, unpinned revision, and lineage problems reported by the origin walk."""
+    flags = []
+    if gated not in (None, False, "false", "False", ""):
+        flags.append(Flag("gated", "info", f"gated access on the Hub ({gated})"))
+    if not revision:
+        flags.append(Flag("unpinned_revision", "low", "no revision pinned: the audited files can change"))
+    for p in problems:
+        if p.startswith("missing_parent"):
+            flags.append(Flag("missing_parent", "medium", "a declared parent no longer exists (deleted or private)",
+                              p.partition(":")[2] or None))
+        elif p == "cycle":
+            flags.append(Flag("lineage_cycle", "medium", "the declared lineage has a cycle"))
+        elif p == "ambiguous_signature":
+            flags.append(Flag("ambiguous_signature", "low", "the family signature matched several families"))
+    return flags
+
+
+def dedupe(flags: list[Flag]) -> list[Flag]:
+    seen, out = set(), []
+    for f in flags:
+        key = (f.code, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return sorted(out, key=lambda f: SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 9)
