@@ -40,7 +40,7 @@ DEFAULT_FIELDS = ("_id", "id", "likes", "trendingScore", "private", "downloads",
 SORT_KEYS = {"createdAt": "createdAt", "created_at": "createdAt", "lastModified": "lastModified",
              "last_modified": "lastModified", "downloads": "downloads", "likes": "likes",
              "trendingScore": "trendingScore", "trending_score": "trendingScore", "id": "id"}
-FAULT_KINDS = ("429", "500", "slow", "truncated", "malformed", "missing_fields", "not_a_list")
+FAULT_KINDS = ("429", "500", "401", "slow", "truncated", "malformed", "missing_fields", "not_a_list", "foreign_link")
 
 _ORGS = [
     ("Qwen", "Qwen2.5", "qwen2", "Qwen2ForCausalLM"),
@@ -127,7 +127,8 @@ class Fault:
     ``500``, ``slow`` (sleep ``delay`` s before answering), ``truncated`` (Content-Length larger than the
     body, then the connection is closed), ``malformed`` (a body that is not JSON), ``missing_fields``
     (the page's items lose every field but those in ``keep``; items listed in ``drop_id_at`` lose their
-    id too), ``not_a_list`` (a JSON object instead of a list).
+    id too), ``not_a_list`` (a JSON object instead of a list), ``401`` (a refusal that must not be
+    retried), ``foreign_link`` (a next-page link to another host).
     """
 
     kind: str
@@ -140,6 +141,17 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as received: what tests assert on (cost, parameters, token, timing)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    authorization: str | None
+    at: float  # time.monotonic() on arrival
 
 
 @dataclass
@@ -160,9 +172,10 @@ class FakeHub:
         self.page_delay = page_delay
         self.request_faults: dict[int, Fault] = {}
         self.page_faults: dict[int, list[Any]] = {}  # page -> [fault, remaining times]
-        self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
+        self.requests: list[Request] = []
         self.fault_log: list[tuple[int, str]] = []
         self.datasets: dict[tuple[str, str], DatasetFile] = {}
+        self.dataset_info_available = True  # False: /api/datasets/... answers 500 (no commit date)
         self._lock = threading.Lock()
         self._listing_count = 0
         self._server: ThreadingHTTPServer | None = None
@@ -177,7 +190,8 @@ class FakeHub:
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fakehub", daemon=True)
         self._thread.start()
         return self
 
@@ -219,11 +233,11 @@ class FakeHub:
     def count(self, path_prefix: str = "/api/models", method: str = "GET") -> int:
         """Requests received whose path starts with ``path_prefix``."""
         with self._lock:
-            return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path_prefix))
+            return sum(1 for r in self.requests if r.method == method and r.path.startswith(path_prefix))
 
-    def listing_requests(self) -> list[dict[str, list[str]]]:
+    def listing_requests(self) -> list[Request]:
         with self._lock:
-            return [q for m, p, q in self.requests if m == "GET" and p == "/api/models"]
+            return [r for r in self.requests if r.method == "GET" and r.path == "/api/models"]
 
     def ids(self, *, author: str | None = None, search: str | None = None) -> list[str]:
         return [m["id"] for m in self._select({"author": [author] if author else [],
@@ -323,7 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         with self.fake._lock:
-            self.fake.requests.append((self.command, path, query))
+            self.fake.requests.append(Request(self.command, path, query, self.headers.get("Authorization"),
+                                              time.monotonic()))
         return path, query
 
     def do_HEAD(self) -> None:  # noqa: N802
@@ -380,6 +395,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(429, {"error": "rate limited"}, {"Retry-After": when})
         elif kind == "500":
             self._error(500, "Internal Error")
+        elif kind == "401":
+            self._error(401, "Invalid credentials in Authorization header")
+        elif kind == "foreign_link":
+            headers["Link"] = '<http://example.invalid/api/models?cursor=x>; rel="next"'
+            self._json(200, chunk, headers)
         elif kind == "slow":
             time.sleep(fault.delay)
             self._json(200, chunk, headers)
@@ -423,6 +443,9 @@ class _Handler(BaseHTTPRequestHandler):
         return None, ""
 
     def _dataset_info(self, rest: str) -> None:
+        if not self.fake.dataset_info_available:
+            self._error(500, "Internal Error")
+            return
         repo, _, rev = rest.partition("/revision/")
         files = [f for (r, _), f in self.fake.datasets.items() if r == repo]
         rev = unquote(rev)

@@ -85,6 +85,25 @@ class RetryPolicy:
     max_rate_limited: int = 30  # 429 answers tolerated per page, in a row
     max_retry_after: float = 900.0  # a Retry-After longer than this stops the crawl (resumable)
 
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        """Defaults, overridden by ``MODELCENSUS_HUB_TIMEOUT``, ``_MAX_ATTEMPTS`` and ``_BACKOFF`` (seconds)."""
+        kw: dict[str, Any] = {}
+        for env, name, kind in (("MODELCENSUS_HUB_TIMEOUT", "timeout", float),
+                                ("MODELCENSUS_HUB_MAX_ATTEMPTS", "max_attempts", int),
+                                ("MODELCENSUS_HUB_BACKOFF", "backoff_base", float)):
+            raw = os.environ.get(env)
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise InputError(f"${env} {raw!r}: expected a number") from None
+            if not value > 0 or value != value or value == float("inf"):
+                raise InputError(f"${env} {raw!r}: expected a positive number")
+            kw[name] = value
+        return cls(**kw)
+
 
 @dataclass(frozen=True)
 class CrawlParams:
@@ -267,10 +286,10 @@ class PageFetcher:
                         if wait is None:
                             wait = self._backoff(min(limited, 10))
                         if wait > self.policy.max_retry_after:
-                            raise HubCrawlError(f"{url}: rate-limited for {wait:.0f} s (more than "
+                            raise HubCrawlError(f"{_short(url)}: rate-limited for {wait:.0f} s (more than "
                                                 f"{self.policy.max_retry_after:.0f} s); run again later to resume")
                         if limited > self.policy.max_rate_limited:
-                            raise HubCrawlError(f"{url}: still rate-limited after {limited} waits; "
+                            raise HubCrawlError(f"{_short(url)}: still rate-limited after {limited} waits; "
                                                 "run again later to resume (set HF_TOKEN for a higher limit)")
                         self.retries += 1
                         # the asked time plus a little jitter, so parallel crawlers do not return together
@@ -284,7 +303,7 @@ class PageFetcher:
                             hf_raise_for_status(r)
                         except HfHubHTTPError as exc:
                             raise HubCrawlError(f"the Hub refused the listing: {_first_line(exc)}") from None
-                        raise HubCrawlError(f"{url}: HTTP {r.status_code}")
+                        raise HubCrawlError(f"{_short(url)}: HTTP {r.status_code}")
                     else:
                         body = self._read_capped(r, url)
                         items, problem = _parse_page(body)
@@ -297,7 +316,7 @@ class PageFetcher:
             except OfflineModeIsEnabled:
                 raise HubCrawlError("HF_HUB_OFFLINE is set: the Hub cannot be crawled offline") from None
             except httpx2.HTTPError as exc:  # bad URL, proxy, protocol the client does not speak
-                raise HubCrawlError(f"{url}: {type(exc).__name__}: {_first_line(exc)}") from None
+                raise HubCrawlError(f"{_short(url)}: {type(exc).__name__}: {_first_line(exc)}") from None
             failures += 1
             limited = 0
             if failures >= self.policy.max_attempts:
@@ -345,7 +364,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _short(url: str) -> str:
-    return url if len(url) < 160 else url[:157] + "..."
+    """A URL for messages: without the long ``expand=`` list, capped in length."""
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if not p.startswith("expand="))
+    text = f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")
+    return text if len(text) < 160 else text[:157] + "..."
 
 
 # -- crawl state in the store --------------------------------------------------------------------------
@@ -443,8 +466,9 @@ class _RateColumn(ProgressColumn):
 class _Progress:
     """Models, pages, rate and ETA on stderr; silent when not a terminal or when disabled."""
 
-    def __init__(self, enabled: bool, total: int | None, done: int, pages: int, label: str) -> None:
-        console = Console(stderr=True)
+    def __init__(self, enabled: bool, total: int | None, done: int, pages: int, label: str,
+                 console: Console | None = None) -> None:
+        console = console or Console(stderr=True)
         self.bar: Progress | None = None
         if enabled and console.is_terminal:
             self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -498,7 +522,7 @@ def pull_hub(store: Store, *, limit: int | None = None, author: str | None = Non
                           page_size=page_size)
     since_ts = parse_since(params.since)
     headers = build_hf_headers(token=token, library_name="modelcensus", library_version=__version__)
-    fetcher = PageFetcher(headers=headers, endpoint=params.endpoint, policy=retry or RetryPolicy())
+    fetcher = PageFetcher(headers=headers, endpoint=params.endpoint, policy=retry or RetryPolicy.from_env())
     crawl = _open_crawl(store, params)
     label = "resuming crawl" if crawl.resumed_from_page is not None else "crawling the Hub"
     with _Progress(progress, params.limit, crawl.listed, crawl.pages, label) as bar:
