@@ -1,0 +1,322 @@
+"""Hub-shaped columns for a slice of the synthetic population at one month, built with Arrow compute.
+
+One builder feeds every output: the hub-stats Parquet layout (``hubstats_table``), the staging
+layout of the store (``staging_table``) and Hub API records (``SyntheticHub.records``), so they
+cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from modelcensus.sources.synthetic.names import model_ids
+from modelcensus.sources.synthetic.population import (
+    ADAPTER,
+    DAY,
+    FORMATS,
+    MERGE,
+    QUANTIZED,
+    Population,
+    hash_normal,
+    hash_uniform,
+    monthly_flows,
+)
+
+HUB_RELATION = ("finetune", "adapter", "quantized", "merge", "finetune", "finetune")  # by RELATIONS index
+GGUF_FORMATS = {FORMATS.index("GGUF"), FORMATS.index("i1-GGUF")}
+MLX_FORMATS = {FORMATS.index("4bit"), FORMATS.index("8bit"), FORMATS.index("bf16")}
+
+BASE_MODELS_TYPE = pa.struct([("relation", pa.string()), ("models", pa.list_(pa.struct([("id", pa.string())])))])
+HUBSTATS_SCHEMA = pa.schema([
+    ("id", pa.string()),
+    ("author", pa.string()),
+    ("sha", pa.string()),
+    ("createdAt", pa.timestamp("us", tz="UTC")),
+    ("lastModified", pa.timestamp("us", tz="UTC")),
+    ("private", pa.bool_()),
+    ("gated", pa.string()),
+    ("disabled", pa.bool_()),
+    ("downloads", pa.int64()),
+    ("downloadsAllTime", pa.int64()),
+    ("likes", pa.int64()),
+    ("trendingScore", pa.float64()),
+    ("pipeline_tag", pa.string()),
+    ("library_name", pa.string()),
+    ("tags", pa.list_(pa.string())),
+    ("baseModels", BASE_MODELS_TYPE),
+    ("safetensors", pa.struct([("total", pa.int64())])),
+    ("gguf", pa.string()),
+    ("cardData", pa.string()),
+    ("config", pa.string()),
+])
+
+J = pc.binary_join_element_wise
+
+
+def _opt(mask: np.ndarray, values: pa.Array | pa.Scalar | str) -> pa.Array:
+    """``values`` where ``mask``, else null."""
+    if isinstance(values, str):
+        values = pa.scalar(values)
+    return pc.if_else(pa.array(mask), values, pa.scalar(None, pa.string()))
+
+
+def _join(*parts: Any) -> pa.Array:
+    """Concatenate, skipping null parts (assembles optional pieces)."""
+    return J(*parts, "", null_handling="skip")
+
+
+def _cat(*parts: Any) -> pa.Array:
+    """Concatenate; null if any part is null (a piece that only exists with its value)."""
+    return J(*parts, "")
+
+
+def _interleave_lists(cols: list[pa.Array], n: int) -> pa.ListArray:
+    """Row-wise lists from nullable columns (nulls dropped): [[c0[i], c1[i], ...] for i]."""
+    k = len(cols)
+    if n == 0:
+        return pa.array([], pa.list_(pa.string()))
+    flat = pa.concat_arrays([c.cast(pa.string()) for c in cols])
+    perm = np.arange(n * k).reshape(k, n).T.ravel()
+    vals = flat.take(pa.array(perm))
+    valid = vals.is_valid().to_numpy(zero_copy_only=False).reshape(n, k)
+    offsets = np.concatenate([[0], np.cumsum(valid.sum(axis=1))]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), vals.filter(pa.array(valid.ravel())))
+
+
+@dataclass
+class Universe:
+    """Population plus its per-model names and per-config JSON: everything month-independent."""
+
+    pop: Population
+    ids: pa.Array
+    authors: pa.Array
+    config_json: pa.Array  # by config index
+    gguf_json: pa.Array  # by config index (GGUF repos)
+    model_type: pa.Array  # by config index
+    pipeline: pa.Array  # by config index
+    library: pa.Array  # by config index
+    gguf_arch: list[str | None]
+    licenses: pa.Array
+    params_by_cfg: np.ndarray
+
+    @classmethod
+    def build(cls, pop: Population) -> Universe:
+        prof = pop.profile
+        ids, authors = model_ids(pop)
+        cfgs: list[dict[str, Any]] = []
+        pipes: list[str | None] = []
+        libs: list[str] = []
+        params: list[int] = []
+        for r in prof.roots:
+            c = r.config
+            fam = prof.families[r.family]
+            cfgs.append(c)
+            pipes.append(fam.pipeline_tag)
+            libs.append(fam.library_name)
+            params.append(r.params)
+        for c in prof.independent:
+            cfgs.append(c)
+            pipes.append(c.get("pipeline_tag"))
+            libs.append("transformers")
+            params.append(0)
+        cjson: list[str | None] = []
+        gjson: list[str | None] = []
+        mtypes: list[str | None] = []
+        archs: list[str | None] = []
+        for c, p in zip(cfgs, params, strict=True):
+            obj: dict[str, Any] = {}
+            if c.get("model_type"):
+                obj["model_type"] = c["model_type"]
+            if c.get("architectures"):
+                obj["architectures"] = list(c["architectures"])
+            if c.get("vocab_size"):
+                obj["vocab_size"] = c["vocab_size"]
+            tok = {k: c.get(k) for k in ("bos_token", "eos_token", "pad_token") if c.get(k)}
+            if c.get("special"):
+                tok["additional_special_tokens"] = [c["special"]]
+            if tok:
+                obj["tokenizer_config"] = tok
+            cjson.append(json.dumps(obj, ensure_ascii=False) if obj else None)
+            arch = c.get("model_type")
+            archs.append(arch)
+            gjson.append(json.dumps({"total": p, "architecture": arch, "context_length": 32768})
+                         if arch else None)
+            mtypes.append(c.get("model_type"))
+        return cls(pop=pop, ids=ids, authors=authors, config_json=pa.array(cjson, pa.string()),
+                   gguf_json=pa.array(gjson, pa.string()), model_type=pa.array(mtypes, pa.string()),
+                   pipeline=pa.array(pipes, pa.string()), library=pa.array(libs, pa.string()),
+                   gguf_arch=archs, licenses=pa.array(pop.licenses, pa.string()),
+                   params_by_cfg=np.array(params, dtype=np.int64))
+
+    # -- per month ------------------------------------------------------------------
+    def observed_at(self, month: int) -> int:
+        """Unix seconds of the observation moment of ``month`` (its last second)."""
+        return int(self.pop.month_starts[month + 1]) - 1
+
+    def alive(self, month: int) -> np.ndarray:
+        """Indices of the models visible at the end of ``month`` (created, not yet deleted)."""
+        t = self.observed_at(month)
+        return np.flatnonzero((self.pop.created <= t) & (self.pop.deleted > t))
+
+    def columns(self, idx: np.ndarray, month: int) -> dict[str, pa.Array]:
+        """All Hub fields of models ``idx`` at the end of ``month`` (hub-stats names)."""
+        pop = self.pop
+        seed = pop.seed
+        idx = np.asarray(idx, dtype=np.int64)
+        n = len(idx)
+        obs = self.observed_at(month)
+        flows = monthly_flows(pop, idx, month)
+        all_time = np.floor(np.cumsum(flows, axis=1)[:, -1]).astype(np.int64)
+        d30 = np.minimum(np.floor(flows[:, -1]).astype(np.int64), all_time)
+        like_k = float(pop.profile.dl["likes_per_download"]) * np.exp(0.8 * hash_normal(seed, idx, 0, salt=7))
+        likes = np.floor(like_k * all_time.astype(np.float64) ** 0.85).astype(np.int64)
+        age_days = (obs - pop.created[idx]) / DAY
+        trending = np.round(np.where(age_days < 45, likes * 0.2, likes * 0.01 * (d30 > 0)), 0)
+
+        created = pop.created[idx]
+        life = (hash_uniform(seed, idx, 0, salt=3) * 500 * DAY).astype(np.int64)
+        last_mod = np.minimum(created + life, obs)
+        rel = pop.relation[idx].astype(np.int64)
+        fam = pop.family[idx].astype(np.int64)
+        fmt = pop.fmt[idx].astype(np.int64)
+        cfg = pop.config_idx[idx].astype(np.int64)
+        official = idx < pop.n_official
+        is_gguf = np.isin(fmt, list(GGUF_FORMATS))
+        is_mlx = np.isin(fmt, list(MLX_FORMATS))
+        is_adapter = rel == ADAPTER
+        is_merge = rel == MERGE
+        is_quant = rel == QUANTIZED
+        diffusers = fam == next((i for i, f in enumerate(pop.profile.families) if f.library_name == "diffusers"),
+                                -99)
+
+        # declared parents
+        declared = pop.declared[idx]
+        p1 = np.where(pop.cycle_parent[idx] >= 0, pop.cycle_parent[idx], pop.parent[idx])
+        p1_id = self.ids.take(pa.array(np.maximum(p1, 0)))
+        p1_id = pc.if_else(pa.array(pop.dangling[idx]), J(p1_id, pa.scalar("old"), "-"), p1_id)
+        p1_id = _opt(declared, p1_id)
+        p2m = declared & (pop.parent2[idx] >= 0)
+        p3m = declared & (pop.parent3[idx] >= 0)
+        p2_id = _opt(p2m, self.ids.take(pa.array(np.maximum(pop.parent2[idx], 0))))
+        p3_id = _opt(p3m, self.ids.take(pa.array(np.maximum(pop.parent3[idx], 0))))
+        hub_rel = pa.array(HUB_RELATION).take(pa.array(np.maximum(rel, 0)))
+        hub_rel = _opt(declared, hub_rel)
+
+        # licence
+        lic_i = pop.license[idx].astype(np.int64)
+        lic = _opt(lic_i >= 0, self.licenses.take(pa.array(np.maximum(lic_i, 0))))
+
+        # library, pipeline, model type
+        library = self.library.take(pa.array(cfg))
+        library = pc.if_else(pa.array(is_adapter & ~diffusers), pa.scalar("peft"), library)
+        library = pc.if_else(pa.array(is_gguf), pa.scalar("gguf"), library)
+        library = pc.if_else(pa.array(is_mlx), pa.scalar("mlx"), library)
+        pipeline = self.pipeline.take(pa.array(cfg))
+        mtype = self.model_type.take(pa.array(cfg))
+
+        # tags (Hub-computed and card tags)
+        bm_plain = [_cat(pa.scalar("base_model:"), c) for c in (p1_id, p2_id, p3_id)]
+        bm_rel = [_cat(pa.scalar("base_model:"), hub_rel, pa.scalar(":"), c) for c in (p1_id, p2_id, p3_id)]
+        tag_cols = [
+            library,
+            _opt(~is_gguf & ~is_mlx & ~diffusers & ~is_adapter, "safetensors"),
+            _opt(is_gguf, "gguf"),
+            _opt(~is_gguf, mtype),
+            pipeline,
+            _opt(is_adapter, "lora"),
+            _opt(is_merge, "mergekit"),
+            _opt(is_merge, "merge"),
+            *bm_plain, *bm_rel,
+            _cat(pa.scalar("license:"), lic),
+            pa.repeat(pa.scalar("region:us"), n),
+        ]
+        tags = _interleave_lists(tag_cols, n)
+
+        # baseModels struct
+        models_list = _interleave_lists([p1_id, p2_id, p3_id], n)
+        models_structs = pa.ListArray.from_arrays(
+            models_list.offsets, pa.StructArray.from_arrays([models_list.values], names=["id"]),
+            mask=pa.array(~declared))
+        base_models = pa.StructArray.from_arrays([hub_rel, models_structs], names=["relation", "models"],
+                                                 mask=pa.array(~declared))
+
+        # card data
+        q = lambda s: J(pa.scalar('"'), s, pa.scalar('"'), "")  # noqa: E731 - ids and licences need no escaping
+        merge_list = _join(pa.scalar("["), q(p1_id), _cat(pa.scalar(", "), q(p2_id)),
+                           _cat(pa.scalar(", "), q(p3_id)), pa.scalar("]"))
+        bm_value = pc.if_else(p2_id.is_valid(), merge_list, q(p1_id))
+        say_rel = declared & (is_adapter | is_merge | is_quant) & (hash_uniform(seed, idx, 0, salt=11) < 0.4)
+        card = _join(
+            pa.scalar("{"),
+            _cat(pa.scalar('"license": "'), lic, pa.scalar('", ')),
+            _cat(pa.scalar('"base_model": '), bm_value, pa.scalar(", ")),
+            _opt(say_rel, _cat(pa.scalar('"base_model_relation": "'), hub_rel, pa.scalar('", '))),
+            _opt(pop.teacher[idx] >= 0, '"tags": ["distillation", "reasoning"], '),
+            _cat(pa.scalar('"library_name": "'), library, pa.scalar('"')),
+            pa.scalar("}"),
+        )
+
+        params = self.params_by_cfg[cfg]
+        params = np.where(is_adapter, params // 200, params)
+        st_null = is_gguf | (params <= 0) | is_adapter & diffusers
+        safetensors = pa.StructArray.from_arrays([pa.array(params, pa.int64())], names=["total"],
+                                                 mask=pa.array(st_null))
+        gguf = _opt(is_gguf, self.gguf_json.take(pa.array(cfg)))
+        config = self.config_json.take(pa.array(cfg))
+        config = pc.if_else(pa.array(is_gguf), _cat(pa.scalar('{"model_type": "'), mtype, pa.scalar('"}')), config)
+        config = pc.if_else(pa.array(is_adapter), pa.scalar(None, pa.string()), config)
+
+        fam_keys = [f.key for f in pop.profile.families]
+        gated_fams = np.array([fam_keys.index(k) for k in ("llama", "gemma") if k in fam_keys])
+        gated = np.where(official & np.isin(fam, gated_fams), "manual",
+                         np.where(hash_uniform(seed, idx, 0, salt=13) < 0.01, "auto", "False"))
+
+        return {
+            "id": self.ids.take(pa.array(idx)),
+            "author": self.authors.take(pa.array(idx)),
+            "sha": _sha(seed, idx, last_mod),
+            "createdAt": pa.array(created * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "lastModified": pa.array(last_mod * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "private": pa.repeat(pa.scalar(False), n),
+            "gated": pa.array(gated, pa.string()),
+            "disabled": pa.repeat(pa.scalar(False), n),
+            "downloads": pa.array(d30, pa.int64()),
+            "downloadsAllTime": pa.array(all_time, pa.int64()),
+            "likes": pa.array(likes, pa.int64()),
+            "trendingScore": pa.array(trending, pa.float64()),
+            "pipeline_tag": pipeline,
+            "library_name": library,
+            "tags": tags,
+            "baseModels": base_models,
+            "safetensors": safetensors,
+            "gguf": gguf,
+            "cardData": card,
+            "config": config,
+        }
+
+    def hubstats_table(self, idx: np.ndarray, month: int) -> pa.Table:
+        cols = self.columns(idx, month)
+        return pa.Table.from_arrays([cols[f.name].cast(f.type) for f in HUBSTATS_SCHEMA], schema=HUBSTATS_SCHEMA)
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _sha(seed: int, idx: np.ndarray, last_mod: np.ndarray) -> pa.Array:
+    """A 40-hex commit id that changes when the repo's lastModified changes."""
+    n = len(idx)
+    words = np.stack([
+        (hash_uniform(seed, idx, last_mod // DAY, salt=20 + k) * 2**32).astype(np.uint64) for k in range(5)
+    ], axis=1).astype(">u4")
+    raw = words.view(np.uint8).reshape(n, 20)
+    hexed = np.empty((n, 40), dtype=np.uint8)
+    hexed[:, 0::2] = _HEX[raw >> 4]
+    hexed[:, 1::2] = _HEX[raw & 15]
+    offsets = pa.py_buffer(np.arange(0, 40 * n + 1, 40, dtype=np.int32).tobytes())
+    return pa.StringArray.from_buffers(n, offsets, pa.py_buffer(hexed.tobytes()))
