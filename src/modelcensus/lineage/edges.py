@@ -1,0 +1,459 @@
+"""Parent edges of one snapshot, declared and inferred, each with its evidence and grade.
+
+All of it is set-based SQL over ``models`` and ``declarations`` plus the registry TEMP tables
+(``Registry.to_duckdb``). The result is TEMP table ``_lin_edges`` (child_id, parent_id, relation,
+inferred, grade, evidence, structural, tier) and ``_lin_problems`` (model_id, problem).
+
+Evidence tiers (a model's root walk follows only its strongest tier, see ``structural``):
+
+1. declared: the card's ``base_model`` (grade ``declared``); else the Hub's ``baseModels`` or
+   ``base_model:<relation>:<id>`` tags (grade ``hub``); else plain ``base_model:<id>`` tags or
+   GGUF ``general.base_model.*`` metadata (grade ``tag``).
+2. inferred from the card text or the repo: continued pretraining stated in the card (``tag``),
+   format conversion (GGUF, MLX, ONNX, AWQ, GPTQ, EXL2, bnb) of a uniquely named original
+   (``name``), re-upload of an older same-named repo with the same config signature (``config``).
+3. family signature from the registry (``config`` / ``tokenizer``) or a family name pattern
+   (``name``), pointing at the family's root model.
+4. distillation teacher (name ``X-Distill-Y`` or card text "distilled from X"): always recorded,
+   structural only when nothing else is known about the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from modelcensus.lineage.grades import DECLARED_RELATIONS
+from modelcensus.lineage.registry import Registry
+
+_RELS = ", ".join(f"'{r}'" for r in DECLARED_RELATIONS)
+# format markers at the end of a repo name: -GGUF, -MLX-4bit, -AWQ, -GPTQ-Int4, -exl2-4.0bpw, -bnb-4bit ...
+FORMAT_SUFFIX = (r"(?i)([-_.](gguf|ggml|mlx|onnx|awq|gptq|exl2|bnb|int4|int8|fp8|nf4|[0-9]+(\.[0-9]+)?bpw"
+                 r"|[0-9]+-?bits?|i1|imatrix|q[2-8]_k(_[sml])?|q[4-8]_0))+$")
+FORMAT_TAGS = ("gguf", "ggml", "mlx", "onnx", "awq", "gptq", "exl2", "bitsandbytes", "4-bit", "8-bit")
+# "distilled from org/name", "distillation of org/name", "knowledge distillation from org/name"
+DISTILL_TEXT = (r"(?i)distill(?:ed|ation)?\s+(?:from|of)\s+(?:the\s+)?\[?`?"
+                r"([A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9._\-]+)")
+CPT_TEXT = (r"(?i)continued?\s+pre-?train(?:ing|ed)?\s+(?:of|on|from)\s+(?:the\s+)?\[?`?"
+            r"([A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9._\-]+)")
+DISTILL_NAME = r"(?i)^(.+?)[-_]distill(?:ed)?[-_]"
+CARD_TEXT_WINDOW = 20_000  # only the head of a card is searched: bounded work per model
+
+
+def _sql(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple]:
+    return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+
+
+def _family_patterns(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
+    """TEMP ``_lin_fam_names(family, pattern)``: the registry's name patterns (not in its DuckDB tables)."""
+    from modelcensus.lineage.registry_match import unsafe_regex_reason
+
+    rows = [(f.key, "(?i)" + p) for f in registry.families for p in f.name_patterns if unsafe_regex_reason(p) is None]
+    con.execute("CREATE OR REPLACE TEMP TABLE _lin_fam_names (family VARCHAR, pattern VARCHAR)")
+    if rows:
+        con.executemany("INSERT INTO _lin_fam_names VALUES (?, ?)", rows)
+
+
+def _models(con: duckdb.DuckDBPyConnection, sid: int) -> None:
+    """TEMP ``_lin_m``: the snapshot's models with the keys edge inference joins on."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_m AS
+        SELECT m.id, m.id_lower,
+               CASE WHEN contains(m.id, '/') THEN lower(split_part(m.id, '/', 1)) END AS ns_lower,
+               lower(CASE WHEN contains(m.id, '/') THEN substr(m.id, strpos(m.id, '/') + 1) ELSE m.id END)
+                 AS name_lower,
+               m.created_at, m.tags, m.files, m.library_name, m.model_type, m.architectures, m.config,
+               m.card_text, m.gguf
+        FROM models m WHERE m.snapshot_id = {int(sid)}
+    """)
+    # canonical key: legacy alias ids and renamed namespaces map to today's spelling
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_canon AS
+        SELECT m.id, m.id_lower,
+               coalesce(lower(a.canonical_id),
+                        CASE WHEN r.renamed_to IS NOT NULL
+                             THEN lower(r.renamed_to) || '/' || m.name_lower END,
+                        m.id_lower) AS canon
+        FROM _lin_m m
+        LEFT JOIN reg_model_aliases a ON a.model_id_lower = m.id_lower
+        LEFT JOIN reg_namespaces r ON r.namespace_lower = m.ns_lower AND r.renamed_to IS NOT NULL
+    """)
+
+
+def _canon_sql(col: str) -> str:
+    """SQL: canonical lower key of an id column (same rule as ``_lin_canon``), needs joins a_/r_."""
+    return (f"coalesce(lower(a_.canonical_id), CASE WHEN r_.renamed_to IS NOT NULL THEN lower(r_.renamed_to) "
+            f"|| '/' || lower(substr({col}, strpos({col}, '/') + 1)) END, lower({col}))")
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, src: str, col: str, out: str) -> None:
+    """``out``: ``src`` plus ``resolved`` = the stored spelling of ``col`` (case-insensitive,
+    aliases and renames followed) or NULL when the id is not in the snapshot."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {out} AS
+        WITH k AS (
+            SELECT s.*, lower(s.{col}) AS _low, {_canon_sql('s.' + col)} AS _canon
+            FROM {src} s
+            LEFT JOIN reg_model_aliases a_ ON a_.model_id_lower = lower(s.{col})
+            LEFT JOIN reg_namespaces r_ ON contains(s.{col}, '/')
+                 AND r_.namespace_lower = lower(split_part(s.{col}, '/', 1)) AND r_.renamed_to IS NOT NULL
+        ),
+        canon_ids AS (SELECT canon, min(id) AS id FROM _lin_canon GROUP BY canon)
+        SELECT k.* EXCLUDE (_low, _canon), coalesce(m.id, c.id) AS resolved
+        FROM k
+        LEFT JOIN _lin_m m ON m.id_lower = k._low
+        LEFT JOIN canon_ids c ON c.canon = k._canon
+    """)
+
+
+def _declared(con: duckdb.DuckDBPyConnection, sid: int) -> None:
+    """Tier 1: what the card, the Hub and the tags (or GGUF metadata) declare."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_decl_raw AS
+        SELECT d.child_id, d.parent_id,
+               CASE WHEN lower(d.relation) IN ({_RELS}) THEN lower(d.relation) END AS relation,
+               CASE WHEN d.source = 'card' THEN 0
+                    WHEN d.source = 'hub' OR (d.source = 'tag' AND d.relation IS NOT NULL) THEN 1
+                    ELSE 2 END AS src_rank,
+               d.source
+        FROM declarations d WHERE d.snapshot_id = {int(sid)}
+        UNION ALL
+        SELECT id, regexp_replace(trim(p), '^(https?://)?(www\\.)?huggingface\\.co/', ''), NULL, 2, 'gguf'
+        FROM (
+            SELECT id, unnest([json_extract_string(gguf, '$."general.base_model.0.repo_url"'),
+                               json_extract_string(gguf, '$.base_model')]) AS p
+            FROM _lin_m WHERE gguf IS NOT NULL
+        ) WHERE p IS NOT NULL AND regexp_full_match(
+            regexp_replace(trim(p), '^(https?://)?(www\\.)?huggingface\\.co/', ''),
+            '[A-Za-z0-9][A-Za-z0-9._\\-]*(/[A-Za-z0-9._\\-]+)?')
+    """)
+    _resolve(con, "_lin_decl_raw", "parent_id", "_lin_decl_res")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_decl AS
+        WITH d AS (
+            SELECT c.id AS child, coalesce(r.resolved, r.parent_id) AS parent, r.resolved IS NOT NULL AS present,
+                   r.relation, r.src_rank, r.source
+            FROM _lin_decl_res r JOIN _lin_m c ON c.id = r.child_id
+            WHERE lower(coalesce(r.resolved, r.parent_id)) <> c.id_lower
+        ),
+        best AS (SELECT child, min(src_rank) AS tier_rank FROM d GROUP BY child),
+        chosen AS (   -- the parents of the strongest source only (no spurious merges of spellings)
+            SELECT d.child, d.parent, bool_or(d.present) AS present, min(d.src_rank) AS src_rank,
+                   list(DISTINCT d.source ORDER BY d.source) AS sources,
+                   min(d.relation) FILTER (WHERE d.src_rank = 0) AS card_rel
+            FROM d JOIN best b ON d.child = b.child AND d.src_rank = b.tier_rank
+            GROUP BY d.child, d.parent
+        ),
+        any_rel AS (   -- the Hub's or a tag's relation, per parent and per child
+            SELECT child, parent, min(relation) AS rel FROM d WHERE relation IS NOT NULL AND src_rank > 0
+            GROUP BY child, parent
+        ),
+        child_rel AS (
+            SELECT child, min(relation) FILTER (WHERE src_rank = 0) AS card_rel,
+                   min(relation) FILTER (WHERE src_rank > 0) AS hub_rel
+            FROM d GROUP BY child
+        ),
+        n AS (SELECT child, count(*) AS k FROM chosen GROUP BY child)
+        SELECT c.child AS child_id, c.parent AS parent_id,
+               coalesce(cr.card_rel, ar.rel, cr.hub_rel,
+                        CASE WHEN n.k >= 2 THEN 'merge' END,
+                        CASE WHEN list_has_any(m.tags, ['gguf', 'awq', 'gptq', 'exl2', 'bitsandbytes'])
+                               OR regexp_matches(m.name_lower, '{FORMAT_SUFFIX}')
+                               OR json_extract(m.config, '$.quantization_config') IS NOT NULL THEN 'quantized'
+                             WHEN list_contains(m.files, 'adapter_config.json') OR m.library_name = 'peft'
+                               OR list_contains(m.tags, 'peft') THEN 'adapter' END,
+                        'finetune') AS relation,
+               FALSE AS inferred,
+               ['declared', 'hub', 'tag'][c.src_rank + 1] AS grade,
+               CASE c.src_rank WHEN 0 THEN 'card base_model'
+                               WHEN 1 THEN CASE WHEN list_contains(c.sources, 'hub') THEN 'Hub baseModels'
+                                                ELSE 'Hub tag base_model:<relation>' END
+                               ELSE CASE WHEN list_contains(c.sources, 'gguf') THEN 'GGUF general.base_model'
+                                         ELSE 'tag base_model' END END
+               || CASE WHEN cr.card_rel IS NULL AND ar.rel IS NULL AND cr.hub_rel IS NULL
+                       THEN CASE WHEN n.k >= 2 THEN '; relation: several parents'
+                                 ELSE '; relation not declared' END ELSE '' END
+               || CASE WHEN NOT c.present THEN '; parent not in snapshot' ELSE '' END AS evidence,
+               1 AS tier
+        FROM chosen c
+        JOIN n ON n.child = c.child
+        JOIN _lin_m m ON m.id = c.child
+        LEFT JOIN any_rel ar ON ar.child = c.child AND ar.parent = c.parent
+        LEFT JOIN child_rel cr ON cr.child = c.child
+    """.replace("{FORMAT_SUFFIX}", FORMAT_SUFFIX).replace("{_RELS}", _RELS))
+
+
+def _text_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Distillation teachers (name and card text) and continued pretraining (card text)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_text_raw AS
+        SELECT id AS child_id, t AS target, 'distillation' AS relation, 'card' AS how,
+               'card text: distilled from ' || t AS evidence
+        FROM (SELECT id, unnest(regexp_extract_all(left(card_text, {CARD_TEXT_WINDOW}), '{DISTILL_TEXT}', 1)) AS t
+              FROM _lin_m WHERE card_text IS NOT NULL)
+        UNION ALL
+        SELECT id, t, 'continued_pretraining', 'card', 'card text: continued pretraining of ' || t
+        FROM (SELECT id, unnest(regexp_extract_all(left(card_text, {CARD_TEXT_WINDOW}), '{CPT_TEXT}', 1)) AS t
+              FROM _lin_m WHERE card_text IS NOT NULL)
+    """)
+    _resolve(con, "_lin_text_raw", "target", "_lin_text_res")
+    # name: "<Teacher>-Distill-<Student>": the teacher in the same namespace, else the only model so named
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_distill_name AS
+        WITH n AS (
+            SELECT id, ns_lower, lower(regexp_extract(name_lower, '{DISTILL_NAME}', 1)) AS tname
+            FROM _lin_m WHERE regexp_matches(name_lower, '{DISTILL_NAME}')
+        ),
+        cand AS (
+            SELECT n.id AS child_id, t.id AS teacher, t.ns_lower = n.ns_lower AS same_ns,
+                   count(*) OVER (PARTITION BY n.id) AS k
+            FROM n JOIN _lin_m t ON t.name_lower = n.tname AND t.id <> n.id
+        )
+        SELECT child_id, teacher AS parent_id,
+               'name: ' || split_part(child_id, '/', -1) || ' names its teacher' AS evidence
+        FROM cand WHERE same_ns OR k = 1
+        QUALIFY row_number() OVER (PARTITION BY child_id ORDER BY same_ns DESC, teacher) = 1
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_text AS
+        SELECT DISTINCT r.child_id, coalesce(r.resolved, r.target) AS parent_id, r.relation, TRUE AS inferred,
+               'tag' AS grade,
+               r.evidence || CASE WHEN r.resolved IS NULL THEN ' (not in snapshot)' ELSE '' END AS evidence,
+               CASE r.relation WHEN 'distillation' THEN 4 ELSE 2 END AS tier, 0 AS kind_rank
+        FROM _lin_text_res r JOIN _lin_m c ON c.id = r.child_id
+        WHERE lower(coalesce(r.resolved, r.target)) <> c.id_lower
+        UNION ALL
+        SELECT d.child_id, d.parent_id, 'distillation', TRUE, 'name', d.evidence, 4, 1
+        FROM _lin_distill_name d
+        WHERE NOT EXISTS (SELECT 1 FROM _lin_text_res r WHERE r.child_id = d.child_id AND r.relation = 'distillation')
+    """)
+
+
+def _format_and_mirror_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Conversions (format marker + unique same-named original) and re-uploads (older same-named
+    repo elsewhere with the same config signature, or the same declared parents)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_fmt AS
+        SELECT id, ns_lower, name_lower, regexp_replace(name_lower, '{FORMAT_SUFFIX}', '') AS base_name,
+               regexp_matches(name_lower, '{FORMAT_SUFFIX}') AS has_suffix,
+               list_has_any(coalesce(tags, []), {list(FORMAT_TAGS)}) AS has_tag
+        FROM _lin_m
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_conv AS
+        WITH conv AS (
+            SELECT * FROM _lin_fmt f
+            WHERE (has_suffix OR has_tag) AND base_name <> ''
+              AND NOT EXISTS (SELECT 1 FROM _lin_decl d WHERE d.child_id = f.id)
+        ),
+        cand AS (
+            SELECT c.id AS child_id, o.id AS parent_id, c.name_lower, c.has_suffix,
+                   count(*) OVER (PARTITION BY c.id) AS k
+            FROM conv c JOIN _lin_fmt o ON o.name_lower = c.base_name AND o.id <> c.id
+                 AND NOT o.has_suffix AND NOT o.has_tag
+        )
+        SELECT child_id, parent_id, 'conversion' AS relation, TRUE AS inferred, 'name' AS grade,
+               CASE WHEN has_suffix THEN 'name: format suffix, the only model named '
+                    ELSE 'format tag, the only other model named ' END || split_part(parent_id, '/', -1) AS evidence,
+               2 AS tier, 1 AS kind_rank
+        FROM cand WHERE k = 1
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_mirror AS
+        WITH sig AS (
+            SELECT id, ns_lower, name_lower, created_at, model_type,
+                   list_sort(coalesce(architectures, [])) AS archs,
+                   TRY_CAST(coalesce(json_extract_string(config, '$.vocab_size'),
+                                     json_extract_string(config, '$.text_config.vocab_size')) AS BIGINT) AS vocab
+            FROM _lin_m
+        ),
+        parents AS (SELECT child_id, list_sort(list(parent_id)) AS ps FROM _lin_decl GROUP BY child_id),
+        by_config AS (
+            SELECT c.id AS child_id, o.id AS parent_id, 'config' AS grade,
+                   'same name and config (' || c.model_type || ') as the older ' || o.id AS evidence, 2 AS tier
+            FROM sig c JOIN sig o ON o.name_lower = c.name_lower AND o.ns_lower IS DISTINCT FROM c.ns_lower
+                 AND o.created_at < c.created_at AND o.model_type = c.model_type AND o.archs = c.archs
+                 AND o.vocab IS NOT DISTINCT FROM c.vocab
+            WHERE c.model_type IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM _lin_decl d WHERE d.child_id = c.id)
+              AND NOT EXISTS (SELECT 1 FROM _lin_conv v WHERE v.child_id = c.id)
+            QUALIFY row_number() OVER (PARTITION BY c.id ORDER BY o.created_at, o.id) = 1
+        ),
+        by_base AS (   -- informational: both declare the same parents, so the root is the same anyway
+            SELECT c.id AS child_id, o.id AS parent_id, 'name' AS grade,
+                   'same name and declared base as the older ' || o.id AS evidence, 9 AS tier
+            FROM sig c JOIN parents pc ON pc.child_id = c.id
+            JOIN sig o ON o.name_lower = c.name_lower AND o.ns_lower IS DISTINCT FROM c.ns_lower
+                 AND o.created_at < c.created_at
+            JOIN parents po ON po.child_id = o.id AND po.ps = pc.ps
+            QUALIFY row_number() OVER (PARTITION BY c.id ORDER BY o.created_at, o.id) = 1
+        )
+        SELECT child_id, parent_id, 'reupload' AS relation, TRUE AS inferred, grade, evidence, tier, 2 AS kind_rank
+        FROM by_config UNION ALL
+        SELECT child_id, parent_id, 'reupload', TRUE, grade, evidence, tier, 2 FROM by_base
+    """)
+
+
+def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Tier 3: undeclared models recognised by a registry family signature or name pattern.
+
+    Same rules as ``registry_match``: config = architecture + vocabulary size; tokenizer = a
+    vocabulary size alone or a special token only this family lists; name = a name pattern;
+    architecture alone never names a family; a tie at the top is ``ambiguous_signature``.
+    First-party models (publisher = the family's root organisation) and the family roots
+    themselves are roots, not members.
+    """
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_fam_cand AS
+        SELECT m.id, m.ns_lower, m.name_lower, m.model_type, m.architectures,
+               TRY_CAST(coalesce(json_extract_string(m.config, '$.vocab_size'),
+                                 json_extract_string(m.config, '$.text_config.vocab_size')) AS BIGINT) AS vocab,
+               list_filter(list_distinct([
+                   json_extract_string(m.config, '$.tokenizer_config.bos_token'),
+                   json_extract_string(m.config, '$.tokenizer_config.eos_token'),
+                   json_extract_string(m.config, '$.tokenizer_config.pad_token'),
+                   json_extract_string(m.config, '$.tokenizer_config.unk_token'),
+                   json_extract_string(m.config, '$.tokenizer_config.bos_token.content'),
+                   json_extract_string(m.config, '$.tokenizer_config.eos_token.content'),
+                   json_extract_string(m.config, '$.tokenizer_config.pad_token.content')]
+                   || coalesce(CASE WHEN json_type(m.config, '$.tokenizer_config.additional_special_tokens') = 'ARRAY'
+                               THEN json_extract_string(m.config, '$.tokenizer_config.additional_special_tokens[*]')
+                               END, [])
+                   || coalesce(CASE WHEN json_type(m.config, '$.special_tokens') = 'ARRAY'
+                               THEN json_extract_string(m.config, '$.special_tokens[*]') END, [])),
+                   lambda t: t IS NOT NULL) AS tokens,
+               ns.org_key AS pub_org
+        FROM _lin_m m
+        LEFT JOIN reg_namespaces ns ON ns.namespace_lower = m.ns_lower
+        WHERE NOT EXISTS (SELECT 1 FROM _lin_decl d WHERE d.child_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM _lin_conv d WHERE d.child_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM _lin_mirror d WHERE d.child_id = m.id AND d.tier = 2)
+          AND NOT EXISTS (SELECT 1 FROM _lin_text d WHERE d.child_id = m.id AND d.tier = 2)
+          AND NOT EXISTS (SELECT 1 FROM reg_family_roots r WHERE r.model_id_lower = m.id_lower)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_fam_score AS
+        WITH arch AS (
+            SELECT DISTINCT c.id, s.family FROM _lin_fam_cand c JOIN reg_family_signatures s
+              ON (s.model_type IS NOT NULL AND s.model_type = lower(c.model_type))
+              OR (s.architecture IS NOT NULL AND list_contains(c.architectures, s.architecture))
+        ),
+        vocab AS (
+            SELECT DISTINCT c.id, s.family FROM _lin_fam_cand c JOIN reg_family_signatures s ON s.vocab_size = c.vocab
+        ),
+        tok AS (
+            SELECT c.id, t.family, count(*) FILTER (WHERE t.exclusive) AS excl, count(*) AS shared
+            FROM (SELECT id, unnest(tokens) AS token FROM _lin_fam_cand) c
+            JOIN reg_family_tokens t ON t.token = c.token GROUP BY c.id, t.family
+        ),
+        nm AS (
+            SELECT DISTINCT c.id, f.family FROM _lin_fam_cand c JOIN _lin_fam_names f
+              ON regexp_matches(c.name_lower, f.pattern)
+        ),
+        fams AS (SELECT id, family FROM arch UNION SELECT id, family FROM vocab
+                 UNION SELECT id, family FROM tok UNION SELECT id, family FROM nm),
+        scored AS (
+            SELECT f.id, f.family,
+                   a.id IS NOT NULL AS arch_hit, v.id IS NOT NULL AS vocab_hit,
+                   coalesce(t.excl, 0) > 0 AS tok_hit, n.id IS NOT NULL AS name_hit,
+                   CASE WHEN a.id IS NOT NULL AND v.id IS NOT NULL THEN 5
+                        WHEN v.id IS NOT NULL THEN 2 WHEN a.id IS NOT NULL THEN 1 ELSE 0 END
+                   + CASE WHEN coalesce(t.excl, 0) > 0 THEN 3 + 0.1 * (t.shared - t.excl) ELSE 0 END
+                   + CASE WHEN n.id IS NOT NULL THEN 1 ELSE 0 END AS score
+            FROM fams f
+            LEFT JOIN arch a ON a.id = f.id AND a.family = f.family
+            LEFT JOIN vocab v ON v.id = f.id AND v.family = f.family
+            LEFT JOIN tok t ON t.id = f.id AND t.family = f.family
+            LEFT JOIN nm n ON n.id = f.id AND n.family = f.family
+        )
+        SELECT s.*, (vocab_hit OR tok_hit OR name_hit) AS decisive,
+               CASE WHEN arch_hit AND vocab_hit THEN 'config'
+                    WHEN vocab_hit OR tok_hit THEN 'tokenizer'
+                    WHEN name_hit THEN 'name' END AS grade
+        FROM scored s
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_fam AS
+        WITH d AS (SELECT * FROM _lin_fam_score WHERE decisive),
+        top AS (SELECT id, max(score) AS best FROM d GROUP BY id),
+        winners AS (
+            SELECT d.*, count(*) OVER (PARTITION BY d.id) AS ties
+            FROM d JOIN top t ON t.id = d.id AND d.score = t.best
+        ),
+        root_model AS (   -- the family's root model: its stored spelling if present, else the registry's
+            SELECT r.family, coalesce(min(m.id), min(r.model_id)) AS root_id
+            FROM reg_family_roots r LEFT JOIN _lin_m m ON m.id_lower = r.model_id_lower
+            GROUP BY r.family
+        )
+        SELECT w.id AS child_id, rm.root_id AS parent_id, w.family, w.grade, w.ties,
+               concat_ws(', ', CASE WHEN w.arch_hit THEN 'model_type=' || coalesce(c.model_type, '?') END,
+                         CASE WHEN w.vocab_hit THEN 'vocab_size=' || c.vocab END,
+                         CASE WHEN w.tok_hit THEN 'family special tokens' END,
+                         CASE WHEN w.name_hit THEN 'name pattern' END) AS signals,
+               f.root_org, c.pub_org
+        FROM winners w JOIN root_model rm ON rm.family = w.family
+        JOIN reg_families f ON f.family = w.family
+        JOIN _lin_fam_cand c ON c.id = w.id
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_fam_edges AS
+        SELECT child_id, parent_id, 'finetune' AS relation, TRUE AS inferred, grade,
+               CASE grade WHEN 'config' THEN 'config signature of family '
+                          WHEN 'tokenizer' THEN 'tokenizer signature of family '
+                          ELSE 'name pattern of family ' END || family || ' (' || signals || ')' AS evidence,
+               3 AS tier, 3 AS kind_rank
+        FROM _lin_fam
+        WHERE ties = 1 AND pub_org IS DISTINCT FROM root_org AND lower(parent_id) <> lower(child_id)
+    """)
+    con.execute("""
+        INSERT INTO _lin_problems
+        SELECT DISTINCT child_id, 'ambiguous_signature' FROM _lin_fam WHERE ties > 1
+        UNION
+        SELECT DISTINCT id, 'ambiguous_signature' FROM _lin_fam_score s
+        WHERE NOT EXISTS (SELECT 1 FROM _lin_fam_score d WHERE d.id = s.id AND d.decisive)
+          AND (SELECT count(*) FROM _lin_fam_score x WHERE x.id = s.id) > 1
+    """)
+
+
+def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Registry) -> dict[str, Any]:
+    """Fill TEMP ``_lin_edges`` and ``_lin_problems`` for one snapshot; returns counts per kind.
+
+    The registry's TEMP tables must already be on ``con`` (``registry.to_duckdb(con)``).
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE _lin_problems (model_id VARCHAR, problem VARCHAR)")
+    _family_patterns(con, registry)
+    _models(con, snapshot_id)
+    _declared(con, snapshot_id)
+    _text_edges(con)
+    _format_and_mirror_edges(con)
+    _family_edges(con)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_all AS
+        SELECT child_id, parent_id, relation, inferred, grade, evidence, tier, 0 AS kind_rank FROM _lin_decl
+        UNION ALL SELECT * FROM _lin_text
+        UNION ALL SELECT * FROM _lin_conv
+        UNION ALL SELECT * FROM _lin_mirror
+        UNION ALL SELECT * FROM _lin_fam_edges
+    """)
+    # a model's root walk follows its strongest tier only; inside tier 2 only its strongest kind
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_edges AS
+        WITH best AS (
+            SELECT child_id, min(tier) AS tier FROM _lin_all WHERE tier < 9 GROUP BY child_id
+        ),
+        best_kind AS (
+            SELECT a.child_id, min(a.kind_rank) AS kind_rank FROM _lin_all a
+            JOIN best b ON a.child_id = b.child_id AND a.tier = b.tier GROUP BY a.child_id
+        )
+        SELECT DISTINCT ON (a.child_id, a.parent_id, a.relation)
+               a.child_id, a.parent_id, a.relation, a.inferred, a.grade, a.evidence,
+               (a.tier = b.tier AND a.kind_rank = k.kind_rank) AS structural, a.tier
+        FROM _lin_all a
+        LEFT JOIN best b ON a.child_id = b.child_id
+        LEFT JOIN best_kind k ON a.child_id = k.child_id
+        ORDER BY a.child_id, a.parent_id, a.relation, a.tier, a.kind_rank
+    """)
+    stats = {f"{rel}|{grade}|{'inferred' if inf else 'declared'}": n for rel, grade, inf, n in _sql(con, """
+        SELECT relation, grade, inferred, count(*) FROM _lin_edges GROUP BY ALL ORDER BY ALL""")}
+    return stats

@@ -1,0 +1,184 @@
+"""Single-model views over a built snapshot: ``origin`` (design.md's origin JSON) and ``lineage``.
+
+These are the only places lineage walks in Python: one model's ancestry is small, and the
+walks are bounded (visited sets, node caps) so a hostile or huge graph cannot run away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcensus.errors import InputError, NotFoundError
+from modelcensus.lineage.build import ensure_lineage
+from modelcensus.lineage.grades import weakest
+from modelcensus.lineage.registry import Registry
+from modelcensus.store import Store
+from modelcensus.store.store import Snapshot
+
+MAX_ID_LEN = 256
+MAX_WALK = 5_000          # nodes visited when reconstructing paths / ancestors
+MAX_DESC_DEPTH = 50
+DEFAULT_SHOWN = 200       # descendants listed; counts always cover all of them
+
+
+def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
+                        registry: Registry) -> tuple[Snapshot, str]:
+    if not isinstance(model_id, str) or not model_id.strip():
+        raise InputError("model id: expected a Hub id such as Qwen/Qwen2.5-7B")
+    if len(model_id) > MAX_ID_LEN:
+        raise InputError(f"model id {model_id[:40]!r}...: longer than {MAX_ID_LEN} characters")
+    snap = store.snapshot(snapshot)
+    ensure_lineage(store, snap.id, registry)
+    wanted = model_id.strip()
+    row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, wanted])
+    if row is None:
+        canon = registry.canonical_model_id(wanted)
+        if canon.lower() != wanted.lower():
+            row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, canon])
+    if row is None:
+        raise NotFoundError(f"model {wanted!r}: not in snapshot {snap.id} (observed {snap.as_dict()['observed_at']})")
+    return snap, row[0]
+
+
+def _walk_up(store: Store, sid: int, model: str, *, structural_only: bool) -> tuple[dict[str, tuple], list[dict]]:
+    """Breadth-first over parent edges: (first-seen parent link per node, every edge seen with its depth)."""
+    prev: dict[str, tuple] = {model: ()}
+    seen_edges: list[dict] = []
+    frontier, depth = [model], 0
+    cond = "AND structural" if structural_only else ""
+    while frontier and len(prev) < MAX_WALK:
+        depth += 1
+        placeholders = ", ".join("?" * len(frontier))
+        rows = store.con.execute(
+            f"SELECT child_id, parent_id, relation, inferred, grade, evidence, structural FROM edges "
+            f"WHERE snapshot_id = ? {cond} AND child_id IN ({placeholders}) ORDER BY child_id, parent_id",
+            [sid, *frontier]).fetchall()
+        nxt: list[str] = []
+        for child, parent, relation, inferred, grade, evidence, structural in rows:
+            seen_edges.append({"child": child, "parent": parent, "relation": relation, "inferred": bool(inferred),
+                               "grade": grade, "evidence": evidence, "structural": bool(structural),
+                               "depth": depth})
+            if parent not in prev and (structural or not structural_only):
+                prev[parent] = (child, relation)
+                nxt.append(parent)
+        frontier = nxt
+    return prev, seen_edges
+
+
+def _path(prev: dict[str, tuple], model: str, root: str) -> tuple[list[str], list[str]]:
+    """Model -> root along first-seen (shortest) links, with the relation of each hop."""
+    if root not in prev:
+        return [model, root], ["?"]
+    ids, rels, node, guard = [root], [], root, 0
+    while prev.get(node) and guard < MAX_WALK:
+        child, relation = prev[node]
+        ids.append(child)
+        rels.append(relation)
+        node, guard = child, guard + 1
+    ids.reverse()
+    rels.reverse()
+    return ids, rels
+
+
+def _origin_doc(store: Store, snap: Snapshot, model: str) -> tuple[dict[str, Any], dict[str, tuple]]:
+    rows = store.con.execute("""
+        SELECT root_id, root_org, root_country, weight, depth, grade, publisher_namespace, publisher_org,
+               publisher_country, publisher_org_type, teacher_id, teacher_org, teacher_country, problems
+        FROM origins WHERE snapshot_id = ? AND model_id = ? ORDER BY weight DESC, root_id
+    """, [snap.id, model]).fetchall()
+    prev, _ = _walk_up(store, snap.id, model, structural_only=True)
+    first = rows[0]
+    roots, problems = [], set()
+    for root_id, org, country, weight, _depth, _grade, *_rest, probs in rows:
+        path, rels = _path(prev, model, root_id)
+        roots.append({"id": root_id, "org": org, "country": country, "weight": float(weight),
+                      "path": path, "relations": rels})
+        problems.update(probs or [])
+    teacher = None
+    if first[10]:
+        # the distillation edge nearest to the model along its walk decides how the teacher is known
+        evs = dict(store.con.execute("""
+            SELECT child_id, evidence FROM edges WHERE snapshot_id = ? AND relation = 'distillation'
+            AND parent_id = ? AND child_id IN (SELECT unnest(?))""", [snap.id, first[10], list(prev)]).fetchall())
+        order = list(prev)
+        nearest = min(evs, key=order.index) if evs else None
+        how = "card" if nearest and str(evs[nearest]).startswith("card") else "name"
+        teacher = {"id": first[10], "org": first[11], "country": first[12], "evidence": how}
+    doc: dict[str, Any] = {
+        "model": model,
+        "snapshot": {"id": snap.id, "observed_at": snap.as_dict()["observed_at"], "source": snap.source},
+        "publisher": {"namespace": first[6], "org": first[7], "country": first[8], "org_type": first[9]},
+        "roots": roots,
+        "teacher": teacher,
+        "depth": max(int(r[4]) for r in rows),
+        "grade": weakest([r[5] for r in rows]),
+        "problems": sorted(problems),
+    }
+    if snap.synthetic:
+        doc["synthetic"] = True
+    return doc, prev
+
+
+def origin(store: Store, model_id: str, *, snapshot: int | str | None = None, registry: Registry) -> dict[str, Any]:
+    """Where a model comes from: publisher, root(s) with weights and paths, teacher, grade, problems.
+
+    Builds the snapshot's lineage first if needed. Ids match case-insensitively (renamed
+    namespaces and legacy ids too); the stored spelling is returned. NotFoundError names a
+    model that is not in the snapshot.
+    """
+    snap, model = _snapshot_and_model(store, model_id, snapshot, registry)
+    doc, _ = _origin_doc(store, snap, model)
+    return doc
+
+
+def _descendants(store: Store, sid: int, model: str, shown: int) -> dict[str, Any]:
+    """Every descendant (bounded depth, each counted once), the first ``shown`` listed."""
+    con = store.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _desc (child_id VARCHAR, parent_id VARCHAR, relation VARCHAR, "
+                "inferred BOOLEAN, grade VARCHAR, evidence VARCHAR, depth INTEGER)").fetchall()
+    con.execute("""INSERT INTO _desc SELECT child_id, parent_id, relation, inferred, grade, evidence, 1 FROM edges
+                   WHERE snapshot_id = ? AND parent_id = ? AND child_id <> ?""", [sid, model, model]).fetchall()
+    depth = 1
+    while depth < MAX_DESC_DEPTH:
+        con.execute("""
+            INSERT INTO _desc
+            SELECT DISTINCT ON (e.child_id) e.child_id, e.parent_id, e.relation, e.inferred, e.grade, e.evidence, ?
+            FROM edges e JOIN (SELECT DISTINCT child_id FROM _desc WHERE depth = ?) f ON e.parent_id = f.child_id
+            WHERE e.snapshot_id = ? AND e.child_id <> ?
+              AND e.child_id NOT IN (SELECT child_id FROM _desc)
+            ORDER BY e.child_id, e.parent_id
+        """, [depth + 1, depth, sid, model]).fetchall()
+        added = con.execute("SELECT count(*) FROM _desc WHERE depth = ?", [depth + 1]).fetchall()[0][0]
+        if not added:
+            break
+        depth += 1
+    total = con.execute("SELECT count(DISTINCT child_id) FROM _desc").fetchall()[0][0]
+    by_rel = dict(con.execute("SELECT relation, count(*) FROM _desc GROUP BY 1 ORDER BY 1").fetchall())
+    by_depth = {str(d): n for d, n in con.execute("SELECT depth, count(DISTINCT child_id) FROM _desc GROUP BY 1 "
+                                                  "ORDER BY 1").fetchall()}
+    rows = con.execute("""
+        SELECT d.child_id, d.parent_id, d.relation, d.inferred, d.grade, d.evidence, d.depth, m.downloads_30d
+        FROM _desc d LEFT JOIN models m ON m.snapshot_id = ? AND m.id = d.child_id
+        ORDER BY d.depth, m.downloads_30d DESC NULLS LAST, d.child_id LIMIT ?""", [sid, shown]).fetchall()
+    con.execute("DROP TABLE IF EXISTS _desc").fetchall()
+    listed = [{"id": c, "parent": p, "relation": r, "inferred": bool(i), "grade": g, "evidence": e, "depth": d,
+               "downloads_30d": dl} for c, p, r, i, g, e, d, dl in rows]
+    return {"total": int(total), "by_relation": by_rel, "by_depth": by_depth, "shown": listed,
+            "truncated": total > len(listed)}
+
+
+def lineage(store: Store, model_id: str, *, snapshot: int | str | None = None, registry: Registry,
+            shown: int = DEFAULT_SHOWN) -> dict[str, Any]:
+    """``origin`` plus every ancestor edge (declared and inferred) and the descendants (counted, first
+    ``shown`` listed, nearest and most downloaded first)."""
+    snap, model = _snapshot_and_model(store, model_id, snapshot, registry)
+    doc, _ = _origin_doc(store, snap, model)
+    _, edges = _walk_up(store, snap.id, model, structural_only=False)
+    present = {r[0] for r in store.con.execute(
+        "SELECT id FROM models WHERE snapshot_id = ? AND id IN (SELECT unnest(?))",
+        [snap.id, [e["parent"] for e in edges]]).fetchall()} if edges else set()
+    for e in edges:
+        e["parent_in_snapshot"] = e["parent"] in present
+    doc["ancestors"] = edges
+    doc["descendants"] = _descendants(store, snap.id, model, max(0, int(shown)))
+    return doc
