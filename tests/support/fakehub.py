@@ -323,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        if not head:
+        if not (head or self.command == "HEAD"):  # a HEAD answer has headers only
             self.wfile.write(body)
 
     def _json(self, status: int, doc: Any, headers: dict[str, str] | None = None) -> None:
@@ -466,6 +466,10 @@ class _Handler(BaseHTTPRequestHandler):
         rev, _, filename = tail[len("resolve/"):].partition("/")
         rev = unquote(rev)
         f = self.fake.datasets.get((repo, filename))
+        known = {d.sha for (r, _), d in self.fake.datasets.items() if r == repo} | {"main"}
+        if rev not in known:
+            self._error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+            return
         if f is None or rev not in ("main", f.sha):
             self._error(404, "Entry not found", "EntryNotFound")
             return

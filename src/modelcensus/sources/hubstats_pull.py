@@ -1,19 +1,22 @@
 """``pull hub-stats``: download the public hub-stats ``models.parquet`` and import it as a snapshot.
 
 The file is fetched with ``huggingface_hub.hf_hub_download`` (so ``HF_ENDPOINT``, ``HF_TOKEN``, the
-cache and resumable downloads behave as everywhere else) and handed to the hub-stats Parquet importer.
+cache and resumable downloads behave as everywhere else) and handed to the hub-stats Parquet importer
+(:mod:`modelcensus.sources.hubstats`), inside one transaction that also records where it came from.
 The snapshot is dated by the commit that produced the file, not by when we downloaded it: the dataset
 is refreshed daily and each commit is one cross-section of the Hub.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx2
 from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
@@ -26,7 +29,8 @@ from huggingface_hub.errors import (
 
 from modelcensus.errors import InputError
 from modelcensus.sources.hub_api import HubCrawlError, current_endpoint
-from modelcensus.store.store import ImportResult, Store
+from modelcensus.sources.hubstats import SOURCE, import_hubstats_in_transaction
+from modelcensus.store.store import ImportResult, SkipReport, Store
 
 HUBSTATS_REPO = "cfahlgren1/hub-stats"
 HUBSTATS_FILE = "models.parquet"
@@ -78,7 +82,7 @@ def pull_hubstats(store: Store, *, revision: str | None = None, repo_id: str = H
 
     ``source_ref`` is ``repo@sha`` of the resolved revision; ``observed_at`` is that commit's date
     when the Hub API gives it, else the download time (and the snapshot's notes say so).
-    Re-pulling a revision already imported is a no-op (the importer fingerprints the file).
+    Re-pulling a revision already imported is a no-op (same ``source_ref``, or the importer's fingerprint).
     """
     _check(repo_id, "dataset", _REPO)
     _check(filename, "file name", _FILENAME)
@@ -99,8 +103,9 @@ def pull_hubstats(store: Store, *, revision: str | None = None, repo_id: str = H
         raise InputError(f"dataset {repo_id}: not found at {url} (or private without a token)") from None
     except HfHubHTTPError as exc:
         raise HubCrawlError(f"{repo_id}/{filename}: download failed ({_first_line(exc)})") from None
-    except OSError as exc:
-        raise HubCrawlError(f"{repo_id}/{filename}: download failed ({type(exc).__name__}: {exc})") from None
+    except (OSError, httpx2.HTTPError) as exc:
+        raise HubCrawlError(f"{repo_id}/{filename}: download failed ({type(exc).__name__}: "
+                            f"{_first_line(exc)})") from None
 
     sha = _revision_sha(local) or (revision if revision and _SHA.match(revision) else None)
     notes: dict[str, Any] = {"repo": repo_id, "file": filename, "requested_revision": revision or "main",
@@ -116,25 +121,26 @@ def pull_hubstats(store: Store, *, revision: str | None = None, repo_id: str = H
         notes["observed_at_from"] = ("download time: the commit date of the revision could not be read "
                                      "from the Hub API")
 
-    from modelcensus.sources.hubstats import import_hubstats_parquet
-
     source_ref = f"{repo_id}@{sha or revision or 'main'}"
-    result = import_hubstats_parquet(store, local, source="hub-stats", source_ref=source_ref,
-                                     observed_at=observed_at)
-    if not result.already_present:
-        _add_notes(store, result.snapshot.id, {"pull": notes})
-        result.snapshot.notes["pull"] = notes
-    return result
-
-
-def _add_notes(store: Store, snapshot_id: int, extra: dict[str, Any]) -> None:
-    import json
-
     with store.transaction():
-        row = store._one("SELECT notes FROM snapshots WHERE id = ?", [snapshot_id])
-        current = json.loads(row[0]) if row and row[0] else {}
-        current.update(extra)
-        store._exec("UPDATE snapshots SET notes = ? WHERE id = ?", [json.dumps(current, default=str), snapshot_id])
+        if sha is not None:
+            # the commit pins the content: a revision pulled before is not imported twice, even when
+            # its date could not be read (and the download time would make a new fingerprint)
+            row = store._one("SELECT id FROM snapshots WHERE source = ? AND source_ref = ? ORDER BY id LIMIT 1",
+                             [SOURCE, source_ref])
+            if row is not None:
+                return ImportResult(store.snapshot(int(row[0])), True, SkipReport())
+        result = import_hubstats_in_transaction(store, local, source=SOURCE, source_ref=source_ref,
+                                                observed_at=observed_at)
+        if not result.already_present:
+            row = store._one("SELECT notes FROM snapshots WHERE id = ?", [result.snapshot.id])
+            current = json.loads(row[0]) if row and row[0] else {}
+            current["observed_at_from"] = notes["observed_at_from"]
+            current["pull"] = notes
+            store._exec("UPDATE snapshots SET notes = ? WHERE id = ?",
+                        [json.dumps(current, default=str), result.snapshot.id])
+            result = ImportResult(store.snapshot(result.snapshot.id), False, result.skipped)
+    return result
 
 
 def _first_line(exc: BaseException) -> str:
