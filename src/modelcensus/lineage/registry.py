@@ -23,6 +23,7 @@ from modelcensus.lineage.registry_match import FamilyIndex, FamilyMatch, FamilyM
 from modelcensus.lineage.registry_schema import (
     LICENSE_CLASSES,
     ORG_TYPES,
+    ConfigSignature,
     Family,
     License,
     Org,
@@ -33,8 +34,9 @@ from modelcensus.lineage.registry_schema import (
 )
 from modelcensus.untrusted import load_yaml
 
-__all__ = ["Registry", "load_registry", "check_registry", "NamespaceInfo", "Org", "Family", "Signature", "License",
-           "FamilyMatch", "FamilyMatches", "RegistryProblem", "ORG_TYPES", "LICENSE_CLASSES"]
+__all__ = ["Registry", "load_registry", "check_registry", "NamespaceInfo", "Org", "Family", "Signature",
+           "ConfigSignature", "License", "FamilyMatch", "FamilyMatches", "RegistryProblem", "ORG_TYPES",
+           "LICENSE_CLASSES"]
 
 PACKAGE_FILES = ("regions.yaml", "organisations.yaml", "families.yaml", "licenses.yaml")
 COUNTRIES_FILE = "countries.csv"
@@ -409,7 +411,8 @@ class Registry:
                 add_ns(rn.old, info.org_key, info.namespace)
         fam_rows = {"family": [], "name": [], "root_org": [], "root_country": [], "modality": []}
         root_rows: dict[str, list[Any]] = {"family": [], "model_id_lower": [], "model_id": []}
-        sig_rows: dict[str, list[Any]] = {"family": [], "model_type": [], "architecture": [], "vocab_size": []}
+        sig_rows: dict[str, list[Any]] = {"family": [], "model_type": [], "architecture": [], "gguf_architecture": [],
+                                          "vocab_size": []}
         tok_rows: dict[str, list[Any]] = {"family": [], "token": [], "exclusive": []}
         owners: dict[str, set[str]] = {}
         for fam in self.families_by_key.values():
@@ -425,12 +428,13 @@ class Registry:
                 root_rows["model_id_lower"].append(rid.lower())
                 root_rows["model_id"].append(rid)
             sig = fam.signature
-            vocabs = sig.vocab_sizes or (None,)
-            combos = [(mt, None) for mt in sig.model_types] + [(None, a) for a in sig.architectures]
-            for mt, arch in combos:
-                for v in vocabs:
-                    for col, val in zip(sig_rows, (fam.key, mt, arch, v), strict=True):
-                        sig_rows[col].append(val)
+            for cfg in sig.configs:
+                combos = ([(mt, None, None) for mt in cfg.model_types] + [(None, a, None) for a in cfg.architectures]
+                          + [(None, None, g) for g in cfg.gguf_architectures])
+                for mt, arch, gg in combos:
+                    for v in cfg.vocab_sizes or (None,):
+                        for col, val in zip(sig_rows, (fam.key, mt, arch, gg, v), strict=True):
+                            sig_rows[col].append(val)
             for t in sig.special_tokens:
                 for col, val in zip(tok_rows, (fam.key, t, len(owners[t]) == 1), strict=True):
                     tok_rows[col].append(val)
@@ -447,7 +451,8 @@ class Registry:
             "reg_families": pa.table(fam_rows, schema=pa.schema([(c, s) for c in fam_rows])),
             "reg_family_roots": pa.table(root_rows, schema=pa.schema([(c, s) for c in root_rows])),
             "reg_family_signatures": pa.table(sig_rows, schema=pa.schema(
-                [("family", s), ("model_type", s), ("architecture", s), ("vocab_size", i)])),
+                [("family", s), ("model_type", s), ("architecture", s), ("gguf_architecture", s),
+                 ("vocab_size", i)])),
             "reg_family_tokens": pa.table(tok_rows, schema=pa.schema(
                 [("family", s), ("token", s), ("exclusive", pa.bool_())])),
             "reg_licenses": pa.table(lic_rows, schema=pa.schema([("license", s), ("class", s), ("rank", i)])),

@@ -6,14 +6,16 @@ live in one place with one doc. The rules:
 * A **hint** (a declared/GGUF ``base_model`` id) that is a family root or matches its name patterns
   gives grade ``tag``.
 * **Config** evidence needs an architecture signal (``model_type``, ``architectures`` or GGUF
-  ``general.architecture``) *and* a vocabulary size listed for the family. Architecture alone
+  ``general.architecture``) *and* a vocabulary size listed in the same config shape of the family
+  (a listed ``hidden_size`` breaks ties between families sharing both). Architecture alone
   never names a family: many families reuse ``LlamaForCausalLM``/``qwen2``.
 * **Tokenizer** evidence: a special token that no other registry family lists, or a listed
   vocabulary size without an architecture match (a reused tokenizer).
 * **Name**: a family name pattern matches the model id.
 
-Each family gets a score (hint 8, config 4 + arch 1, tokenizer 2-3, name 1); the grade is the strongest
-decisive kind. Families with only an architecture match are reported as non-decisive candidates.
+Each family gets a score (hint 8, config 5 (+0.5 for a listed hidden size), tokenizer 2-3, name 1);
+the grade is the strongest decisive kind. Families with only an architecture match are reported as
+non-decisive candidates.
 Several decisive families with the same top score, or no decisive family, mean *ambiguous*.
 """
 
@@ -140,24 +142,34 @@ class FamilyIndex:
                 grades.append("tag")
                 score += 8
                 break
-            arch_hits = []
-            if model_type and model_type in sig.model_types:
-                arch_hits.append(f"model_type={model_type}")
-            arch_hits += [f"architecture={a}" for a in sorted(archs & set(sig.architectures))]
-            if gguf and gguf in sig.gguf_architectures:
-                arch_hits.append(f"gguf architecture={gguf}")
-            vocab_hit = vocab is not None and vocab in sig.vocab_sizes
-            if arch_hits and vocab_hit:
-                grades.append("config")
-                signals += arch_hits + [f"vocab_size={vocab}"]
-                score += 4 + 1
-            elif vocab_hit:
-                grades.append("tokenizer")
-                signals.append(f"vocab_size={vocab} (tokenizer reuse, architecture differs)")
-                score += 2
-            elif arch_hits:
-                signals += arch_hits
-                score += 1
+            hidden = features.get("hidden_size") if isinstance(features.get("hidden_size"), int) else None
+            best_cfg: tuple[int, list[str], bool, bool] | None = None  # (rank, arch hits, vocab hit, hidden hit)
+            for cfg in sig.configs:
+                hits = []
+                if model_type and model_type in cfg.model_types:
+                    hits.append(f"model_type={model_type}")
+                hits += [f"architecture={a}" for a in sorted(archs & set(cfg.architectures))]
+                if gguf and gguf in cfg.gguf_architectures:
+                    hits.append(f"gguf architecture={gguf}")
+                v_hit = vocab is not None and vocab in cfg.vocab_sizes
+                h_hit = hidden is not None and hidden in cfg.hidden_sizes
+                rank = (4 if hits and v_hit else 2 if v_hit else 1 if hits else 0) + int(h_hit and bool(hits or v_hit))
+                if rank and (best_cfg is None or rank > best_cfg[0]):
+                    best_cfg = (rank, hits, v_hit, h_hit)
+            if best_cfg is not None:
+                _, arch_hits, vocab_hit, hidden_hit = best_cfg
+                extra = [f"hidden_size={hidden}"] if hidden_hit else []
+                if arch_hits and vocab_hit:
+                    grades.append("config")
+                    signals += arch_hits + [f"vocab_size={vocab}"] + extra
+                    score += 5 + 0.5 * hidden_hit
+                elif vocab_hit:
+                    grades.append("tokenizer")
+                    signals.append(f"vocab_size={vocab} (tokenizer reuse, architecture differs)")
+                    score += 2
+                elif arch_hits:
+                    signals += arch_hits
+                    score += 1
             shared = sorted(t for t in tokens & set(sig.special_tokens))
             exclusive = [t for t in shared if len(self.token_owners.get(t, ())) == 1]
             if exclusive:

@@ -52,15 +52,46 @@ class Rename:
 
 
 @dataclass(frozen=True)
-class Signature:
-    """What a family member looks like when it declares nothing: config, tokenizer and GGUF traits."""
+class ConfigSignature:
+    """One config shape of a family generation: architecture signals plus vocabulary (and hidden) sizes.
+
+    Kept per generation so that, e.g., SmolLM's (llama, 49152) and (smollm3, 128256) never combine into a
+    (llama, 128256) claim that would collide with Llama 3.
+    """
 
     model_types: tuple[str, ...] = ()
     architectures: tuple[str, ...] = ()
+    gguf_architectures: tuple[str, ...] = ()
     vocab_sizes: tuple[int, ...] = ()
     hidden_sizes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a family member looks like when it declares nothing: config shapes, tokens, GGUF traits."""
+
+    configs: tuple[ConfigSignature, ...] = ()
     special_tokens: tuple[str, ...] = ()
-    gguf_architectures: tuple[str, ...] = ()
+
+    @property
+    def model_types(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m for c in self.configs for m in c.model_types))
+
+    @property
+    def architectures(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a for c in self.configs for a in c.architectures))
+
+    @property
+    def gguf_architectures(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a for c in self.configs for a in c.gguf_architectures))
+
+    @property
+    def vocab_sizes(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(v for c in self.configs for v in c.vocab_sizes))
+
+    @property
+    def hidden_sizes(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(v for c in self.configs for v in c.hidden_sizes))
 
 
 @dataclass(frozen=True)
@@ -236,21 +267,43 @@ def _family(raw: Any, path: str, i: int) -> Family:
         root_org=_str(m.get("root_org"), path, entry, "root_org"),
         root_models=_strs(m.get("root_models"), path, entry, "root_models"),
         name_patterns=_strs(m.get("name_patterns"), path, entry, "name_patterns"),
-        signature=Signature(
-            model_types=tuple(s.lower() for s in _strs(sig.get("model_types"), path, entry, "model_types")),
-            architectures=_strs(sig.get("architectures"), path, entry, "architectures"),
-            vocab_sizes=_ints(sig.get("vocab_sizes"), path, entry, "vocab_sizes"),
-            hidden_sizes=_ints(sig.get("hidden_sizes"), path, entry, "hidden_sizes"),
-            special_tokens=_strs(sig.get("special_tokens"), path, entry, "special_tokens"),
-            gguf_architectures=tuple(s.lower() for s in _strs(sig.get("gguf_architectures"), path, entry,
-                                                               "gguf_architectures")),
-        ),
+        signature=_signature(sig, path, entry),
         licenses=tuple(s.lower() for s in _strs(m.get("licenses"), path, entry, "licenses")),
         evidence=_evidence(m.get("evidence"), path, entry),
         modality=_str(m.get("modality"), path, entry, "modality", optional=True) or "text",
         notes=_str(m.get("notes"), path, entry, "notes", optional=True),
         source=path,
     )
+
+
+def _config_sig(m: dict[str, Any], path: str, entry: str) -> ConfigSignature:
+    return ConfigSignature(
+        model_types=tuple(s.lower() for s in _strs(m.get("model_types"), path, entry, "model_types")),
+        architectures=_strs(m.get("architectures"), path, entry, "architectures"),
+        gguf_architectures=tuple(s.lower() for s in _strs(m.get("gguf_architectures"), path, entry,
+                                                           "gguf_architectures")),
+        vocab_sizes=_ints(m.get("vocab_sizes"), path, entry, "vocab_sizes"),
+        hidden_sizes=_ints(m.get("hidden_sizes"), path, entry, "hidden_sizes"),
+    )
+
+
+def _signature(sig: dict[str, Any], path: str, entry: str) -> Signature:
+    """``configs:`` (a list of config shapes) and/or top-level shape keys, plus ``special_tokens``."""
+    configs = []
+    raw_configs = sig.get("configs") or []
+    if not isinstance(raw_configs, list) or len(raw_configs) > 200:
+        raise InputError(f"{path}: {entry}: 'signature.configs' must be a list of mappings")
+    for j, c in enumerate(raw_configs):
+        configs.append(_config_sig(_mapping(c, path, f"{entry} signature.configs[{j}]"), path, entry))
+    top = _config_sig(sig, path, entry)
+    if top != ConfigSignature():
+        configs.append(top)
+    unknown = set(sig) - {"configs", "special_tokens", "model_types", "architectures", "gguf_architectures",
+                          "vocab_sizes", "hidden_sizes"}
+    if unknown:
+        raise InputError(f"{path}: {entry}: unknown signature key(s) {', '.join(sorted(map(str, unknown)))}")
+    return Signature(configs=tuple(configs),
+                     special_tokens=_strs(sig.get("special_tokens"), path, entry, "special_tokens"))
 
 
 def _license(raw: Any, path: str, i: int) -> License:
