@@ -1,9 +1,125 @@
-"""CLI commands for the metrics stage (thin wrappers over modelcensus.api)."""
+"""CLI commands for the metrics stage (thin wrappers over modelcensus.metrics)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from modelcensus.cli.common import check_format, err, out, print_json, state
+from modelcensus.errors import InputError
+
+FORMATS = ("table", "csv", "json", "parquet")
+
+
+def _options(pairs: list[str] | None) -> dict[str, Any]:
+    """``--option key=value`` pairs -> dict (values stay text; the metric types them)."""
+    opts: dict[str, Any] = {}
+    for p in pairs or []:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--option {p!r}: expected KEY=VALUE")
+        opts[key.strip()] = value.strip()
+    return opts
+
+
+def _render_table(res: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{res.metric}" + (f" by {res.by}" if res.by else ""), title_justify="left")
+    for c in res.columns:
+        table.add_column(c, overflow="fold",
+                         justify="right" if c not in (res.by, "month", "model", "rule", "namespace") else "left")
+    for r in res.to_json()["rows"]:
+        cells = []
+        for c in res.columns:
+            v = r.get(c)
+            if v is None:
+                cells.append("(unknown)" if c == res.by else "")
+            elif isinstance(v, float):
+                cells.append(f"{v:.4f}" if c in ("share", "hhi", "gini", "ram") or c.startswith("cr")
+                             or c.endswith("_share") else f"{v:,.2f}")
+            elif isinstance(v, int):
+                cells.append(f"{v:,}")
+            elif isinstance(v, list):
+                cells.append("; ".join(map(str, v)))
+            else:
+                cells.append(str(v))
+        table.add_row(*cells)
+    out.print(table)
+    snaps = ", ".join(f"{s['id']} ({s['observed_at'][:10]}, {s['source']})" for s in res.snapshots[:6])
+    more = f" and {len(res.snapshots) - 6} more" if len(res.snapshots) > 6 else ""
+    out.print(f"snapshots: {snaps}{more}; population: {res.population}; field: {res.field or '-'}",
+              highlight=False, markup=False)
+    if res.synthetic:
+        out.print("SYNTHETIC DATA: computed from a generated hub, not real Hub data", style="bold yellow")
+    for n in res.notes:
+        out.print(f"note: {n}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to app."""
+
+    @app.command("metrics")
+    def metrics_cmd(
+        name: Annotated[str, typer.Argument(help="Metric: downloads, downloads_cumulative, downloads_monthly, "
+                                                 "derivatives, derivative_share, ram, concentration, licences, "
+                                                 "licence_drift, intermediaries, sizes, cadence.")],
+        by: Annotated[str | None, typer.Option("--by", help="Group key: root_country, publisher_country, org, "
+                                                            "family, org_type, size_class, relation, license, ...")]
+        = None,
+        population: Annotated[str, typer.Option("--population", help="all, llm, or an imported list name.")] = "all",
+        since: Annotated[str | None, typer.Option("--since", help="Start date (series, months; else models "
+                                                                  "created since).")] = None,
+        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
+        field: Annotated[str | None, typer.Option("--field", help="downloads_30d or downloads_all_time.")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
+        out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+        option: Annotated[list[str] | None, typer.Option("--option", "-o",
+                                                         help="Metric option KEY=VALUE (repeatable), e.g. "
+                                                              "gaps=assign, credit=parent, min_downloads=5.")] = None,
+    ) -> None:
+        """Compute one metric over the store (see docs/metrics.md)."""
+        from modelcensus.metrics import METRIC_NAMES, compute_metric
+        from modelcensus.metrics.scope import resolve_registry
+        from modelcensus.store import Store
+
+        fmt = check_format(fmt, FORMATS)
+        if name not in METRIC_NAMES:
+            raise InputError(f"metric {name!r}: expected one of {', '.join(METRIC_NAMES)}")
+        if fmt == "parquet" and out_path is None:
+            raise InputError("--format parquet needs --out PATH")
+        opts = _options(option)
+        registry = None
+        if state.registry:
+            from modelcensus.lineage.registry import load_registry
+            registry = load_registry(state.registry)
+        else:
+            registry = resolve_registry(None)
+        with Store(state.db) as store:
+            res = compute_metric(store, name, by=by, population=population, since=since, snapshot=snapshot,
+                                 registry=registry, field=field, **opts)
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            assert out_path is not None
+            pq.write_table(res.to_arrow(), out_path)
+            err.print(f"wrote {len(res.rows)} row(s) to {out_path}", highlight=False, markup=False)
+        elif fmt == "json":
+            if out_path is not None:
+                import json
+
+                out_path.write_text(json.dumps(res.to_json(), indent=2, default=str, ensure_ascii=False) + "\n")
+                err.print(f"wrote {out_path}", highlight=False, markup=False)
+            else:
+                print_json(res.to_json())
+        elif fmt == "csv":
+            text = res.to_csv()
+            if out_path is not None:
+                out_path.write_text(text)
+                err.print(f"wrote {out_path}", highlight=False, markup=False)
+            else:
+                typer.echo(text, nl=False)
+        else:
+            _render_table(res)

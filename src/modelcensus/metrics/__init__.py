@@ -17,7 +17,7 @@ from modelcensus.metrics import licences as lic
 from modelcensus.metrics import ram as ram_mod
 from modelcensus.metrics.catalog import COMMON_OPTIONS, MetricSpec, coerce_options
 from modelcensus.metrics.groups import GROUP_KEYS, group_key
-from modelcensus.metrics.result import MetricResult
+from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.scope import build_credit, build_models, drop_temps, make_scope
 from modelcensus.store import Store
 
@@ -105,7 +105,8 @@ def compute_metric(store: Store, name: str, *, by: str | None = None, population
     if opts["attribution"] != "root":
         shown["attribution"] = opts["attribution"]
     return MetricResult(metric=name, by=by, snapshots=scope.snapshot_dicts(), population=scope.population,
-                        field=fname, columns=columns, rows=rows, notes=[*scope.notes, *notes],
+                        field=fname, columns=columns,
+                        rows=[{c: clean_value(r.get(c)) for c in columns} for r in rows], notes=[*scope.notes, *notes],
                         synthetic=scope.synthetic, options=shown)
 
 

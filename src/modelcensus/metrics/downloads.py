@@ -77,8 +77,8 @@ def monthly_by_group(scope: Scope, key: GroupKey, gaps: str) -> tuple[list[dict[
         notes.append("gaps between snapshots: each interval's delta is spread uniformly over its days and split "
                      "across calendar months by overlap (methods.md §3.5)")
     else:
-        notes.append("gaps between snapshots: each interval's delta is assigned whole to the month of the later "
-                     "snapshot")
+        notes.append("gaps between snapshots: each interval's delta is assigned whole to the month holding the "
+                     "interval's end (the later snapshot)")
     if not fracs:
         notes.append("one snapshot only: levels, no flows; monthly rows are empty")
         return [], notes

@@ -10,7 +10,7 @@ created inside the interval (otherwise its level includes history before the ser
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from modelcensus.metrics.scope import Scope
@@ -99,7 +99,7 @@ def month_fractions(scope: Scope, gaps: str) -> list[tuple[int, str, float]]:
     """(k, 'YYYY-MM', fraction) of interval (t_{k-1}, t_k] falling in each calendar month.
 
     ``spread``: uniformly over the interval's duration (methods.md §3.5); ``assign``: all of it to the
-    month of t_k.
+    month holding the interval's last instant (a snapshot at 00:00 on 1 April closes March).
     """
     out: list[tuple[int, str, float]] = []
     snaps = scope.snapshots
@@ -107,7 +107,8 @@ def month_fractions(scope: Scope, gaps: str) -> list[tuple[int, str, float]]:
         a = _aware(snaps[k - 2].observed_at)
         b = _aware(snaps[k - 1].observed_at)
         if gaps == "assign" or b <= a:
-            out.append((k, f"{b.year:04d}-{b.month:02d}", 1.0))
+            end = b - timedelta(microseconds=1) if b > a else b  # the interval's last instant
+            out.append((k, f"{end.year:04d}-{end.month:02d}", 1.0))
             continue
         total = (b - a).total_seconds()
         cur = a

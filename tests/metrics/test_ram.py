@@ -1,0 +1,76 @@
+"""RAM v2: 10th-ranked baseline per size class and age, running max, interpolation, <10 references."""
+
+from __future__ import annotations
+
+import pytest
+
+from modelcensus.metrics import compute_metric
+
+
+def ram_world(store, b):
+    """One snapshot on 2025-03-02.
+
+    7-9B class: o1..o10 released 2025-01-01 (60 days old) with all-time 12, 120, 180, ..., 600 (o_i = 60·i
+    for i >= 2), and y released 2025-01-31 (30 days old) with 3000. Interpolating from 0 on release day:
+    D_oi(a) = level·a/60, D_y(a) = 3000·a/30.
+    <1B class: three models only (fewer than 10 references).
+    """
+    sid = b.add_snapshot(store, "2025-03-02")
+    rows = [dict(id="o/o1", created="2025-01-01", dall=12, params=7_000_000_000)]
+    rows += [dict(id=f"o/o{i}", created="2025-01-01", dall=60 * i, params=7_000_000_000) for i in range(2, 11)]
+    rows += [dict(id="y/y", created="2025-01-31", dall=3000, params=8_000_000_000)]
+    rows += [dict(id=f"s/s{i}", created="2025-01-01", dall=100 * i, params=500_000_000) for i in range(1, 4)]
+    b.add_models(store, sid, rows)
+    return sid
+
+
+def test_ram_baseline_is_the_tenth_model_with_a_running_max(store, reg, b):
+    ram_world(store, b)
+    res = compute_metric(store, "ram", ages="7,30,60", registry=reg, ensure=False)
+    got = {(r["model"], r["age_days"]): r for r in res.rows}
+    # age 30: values 6, 60, 90..300, 3000 -> 10th largest = 60
+    assert got[("y/y", 30)]["baseline"] == pytest.approx(60)
+    assert got[("y/y", 30)]["ram"] == pytest.approx(3000 / 60)
+    assert got[("y/y", 30)]["reference_models"] == 11
+    # age 7: 1.4, 14, 21..70, 700 -> 10th = 14
+    assert got[("o/o1", 7)]["baseline"] == pytest.approx(14)
+    assert got[("o/o1", 7)]["ram"] == pytest.approx(1.4 / 14)
+    # age 60: only o1..o10 are old enough; the raw 10th (12) dips, the running max keeps 60
+    assert got[("o/o1", 60)]["baseline"] == pytest.approx(60)
+    assert got[("o/o1", 60)]["ram"] == pytest.approx(12 / 60)
+    assert got[("o/o10", 60)]["ram"] == pytest.approx(10)
+    assert ("y/y", 60) not in got          # never extrapolated past its last snapshot
+
+
+def test_ram_is_null_with_fewer_than_ten_references(store, reg, b):
+    ram_world(store, b)
+    res = compute_metric(store, "ram", ages="30", registry=reg, ensure=False)
+    small = [r for r in res.rows if r["size_class"] == "<1B"]
+    assert len(small) == 3
+    assert all(r["ram"] is None and r["baseline"] is None and r["reference_models"] == 3 for r in small)
+    assert any("fewer than 10 reference models" in n for n in res.notes)
+    assert res.field == "downloads_all_time"
+
+
+def test_ram_interpolates_between_snapshots_and_latest_keeps_one_row(store, reg, b):
+    ram_world(store, b)
+    sid2 = b.add_snapshot(store, "2025-04-01")  # 90 days after 2025-01-01, 60 after y's release
+    b.add_models(store, sid2, [dict(id="y/y", created="2025-01-31", dall=4800, params=8_000_000_000)])
+    res = compute_metric(store, "ram", ages="30,45,60", registry=reg, ensure=False, latest=True)
+    y = [r for r in res.rows if r["model"] == "y/y"]
+    assert len(y) == 1 and y[0]["age_days"] == 60
+    assert y[0]["downloads"] == pytest.approx(4800)
+    full = compute_metric(store, "ram", ages="45", registry=reg, ensure=False)
+    y45 = next(r for r in full.rows if r["model"] == "y/y")
+    assert y45["downloads"] == pytest.approx(3000 + (4800 - 3000) * 15 / 30)   # halfway from day 30 to day 60
+
+
+def test_release_date_corrections_move_the_age(store, reg, b, tmp_path):
+    ram_world(store, b)
+    fix = tmp_path / "release_date_corrections.csv"
+    fix.write_text("# comment\nmodel_id,hf_created_at,actual_release_date,notes\ny/y,2025-01-31,2025-02-10,late\n")
+    res = compute_metric(store, "ram", ages="7,20,30", registry=reg, ensure=False, release_dates=str(fix))
+    y = {r["age_days"]: r for r in res.rows if r["model"] == "y/y"}
+    assert set(y) == {7, 20}                 # 20 days old on 2025-03-02
+    assert y[20]["release_date"] == "2025-02-10"
+    assert y[20]["downloads"] == pytest.approx(3000)
