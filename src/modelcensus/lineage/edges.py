@@ -45,14 +45,29 @@ def _sql(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
 
 
-def _family_patterns(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
-    """TEMP ``_lin_fam_names(family, pattern)``: the registry's name patterns (not in its DuckDB tables)."""
+def _family_patterns(con: duckdb.DuckDBPyConnection, registry: Registry) -> list[str]:
+    """TEMP ``_lin_fam_names(family, pattern)``: the registry's name patterns (not in its DuckDB tables).
+
+    Returns the patterns DuckDB's regex engine (RE2) cannot run, which are left out."""
     from modelcensus.lineage.registry_match import unsafe_regex_reason
 
-    rows = [(f.key, "(?i)" + p) for f in registry.families for p in f.name_patterns if unsafe_regex_reason(p) is None]
+    rows, skipped = [], []
+    probe = duckdb.connect()  # a failed probe must not abort the build's transaction
+    for f in registry.families:
+        for p in f.name_patterns:
+            if unsafe_regex_reason(p) is not None:
+                continue
+            try:  # DuckDB's RE2 has no look-around; such patterns cannot run set-based
+                probe.execute("SELECT regexp_matches('', ?)", ["(?i)" + p]).fetchall()
+            except duckdb.Error:
+                skipped.append(f"{f.key}: {p}")
+                continue
+            rows.append((f.key, "(?i)" + p))
+    probe.close()
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_fam_names (family VARCHAR, pattern VARCHAR)")
     if rows:
         con.executemany("INSERT INTO _lin_fam_names VALUES (?, ?)", rows)
+    return skipped
 
 
 def _models(con: duckdb.DuckDBPyConnection, sid: int) -> None:
@@ -190,11 +205,13 @@ def _text_edges(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _lin_text_raw AS
         SELECT id AS child_id, t AS target, 'distillation' AS relation, 'card' AS how,
                'card text: distilled from ' || t AS evidence
-        FROM (SELECT id, unnest(regexp_extract_all(left(card_text, {CARD_TEXT_WINDOW}), '{DISTILL_TEXT}', 1)) AS t
+        FROM (SELECT id, rtrim(unnest(regexp_extract_all(left(card_text, {CARD_TEXT_WINDOW}), '{DISTILL_TEXT}', 1)),
+                               '.') AS t
               FROM _lin_m WHERE card_text IS NOT NULL)
         UNION ALL
         SELECT id, t, 'continued_pretraining', 'card', 'card text: continued pretraining of ' || t
-        FROM (SELECT id, unnest(regexp_extract_all(left(card_text, {CARD_TEXT_WINDOW}), '{CPT_TEXT}', 1)) AS t
+        FROM (SELECT id, rtrim(unnest(regexp_extract_all(left(card_text, {CARD_TEXT_WINDOW}), '{CPT_TEXT}', 1)),
+                               '.') AS t
               FROM _lin_m WHERE card_text IS NOT NULL)
     """)
     _resolve(con, "_lin_text_raw", "target", "_lin_text_res")
@@ -422,7 +439,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
     The registry's TEMP tables must already be on ``con`` (``registry.to_duckdb(con)``).
     """
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_problems (model_id VARCHAR, problem VARCHAR)")
-    _family_patterns(con, registry)
+    skipped_patterns = _family_patterns(con, registry)
     _models(con, snapshot_id)
     _declared(con, snapshot_id)
     _text_edges(con)
@@ -456,4 +473,6 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
     """)
     stats = {f"{rel}|{grade}|{'inferred' if inf else 'declared'}": n for rel, grade, inf, n in _sql(con, """
         SELECT relation, grade, inferred, count(*) FROM _lin_edges GROUP BY ALL ORDER BY ALL""")}
+    if skipped_patterns:
+        stats["name_patterns_skipped_not_re2"] = skipped_patterns
     return stats
