@@ -177,3 +177,40 @@ def make_folder(root: Path, name: str, family: str, *, config: dict[str, Any] | 
 
         (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"weights": [0.0, 1.0]}, protocol=2))
     return folder
+
+
+def hub_record(model_id: str, *, base: str | list[str] | None = None, relation: str | None = None,
+               license: str | None = "apache-2.0", files: list[str] | None = None, tags: list[str] | None = None,
+               config: dict[str, Any] | None = None, gated: Any = False, card: str | None = None,
+               downloads: int = 10) -> dict[str, Any]:
+    """A Hub API model record (camelCase), as the store's importers take it."""
+    card_data: dict[str, Any] = {}
+    if license:
+        card_data["license"] = license
+    if base is not None:
+        card_data["base_model"] = base
+    if relation:
+        card_data["base_model_relation"] = relation
+    rec: dict[str, Any] = {"id": model_id, "author": model_id.split("/")[0], "cardData": card_data,
+                           "tags": list(tags or []), "gated": gated, "downloads": downloads,
+                           "downloadsAllTime": downloads * 10, "createdAt": "2025-01-01T00:00:00Z",
+                           "siblings": [{"rfilename": f} for f in (files if files is not None
+                                                                   else ["config.json", "model.safetensors"])]}
+    if config is not None:
+        rec["config"] = config
+    if card is not None:
+        rec["card"] = card
+    return rec
+
+
+def add_snapshot(store: Any, records: list[dict[str, Any]], *, synthetic: bool = False) -> int:
+    """Import records as one snapshot and build its lineage; returns the snapshot id."""
+    from datetime import UTC, datetime
+
+    from modelcensus.sources.records import to_staging_row, to_staging_table
+    from modelcensus.store.store import SnapshotMeta
+
+    rows = [to_staging_row(r, i) for i, r in enumerate(records)]
+    meta = SnapshotMeta(source="test", observed_at=datetime(2025, 6, 1, tzinfo=UTC), synthetic=synthetic)
+    res = store.import_tables(meta, [to_staging_table(rows)])
+    return res.snapshot.id
