@@ -346,3 +346,23 @@ def test_repeated_kills_at_arbitrary_moments_converge_to_one_exact_snapshot(hf_e
         assert kills >= 2 and snap.notes["crawl"]["resumes"] >= 1, (kills, snap.notes["crawl"])
         assert snap.row_count == 4950 == len(ids) == len(set(ids)) and snap.notes["crawl"]["finished"]
         assert sorted(ids) == sorted(m["id"] for m in hub.models[:4950])
+
+
+def test_fake_hub_speaks_the_clients_protocol(hub):
+    """The fake answers huggingface_hub's own calls as the Hub would, so the tests above mean something."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    api = HfApi(endpoint=hub.url)
+    top = list(api.list_models(sort="downloads", limit=5, expand=["downloads", "author"]))
+    assert [m.downloads for m in top] == sorted((m["downloads"] for m in hub.models), reverse=True)[:5]
+    assert all(m.author and m.likes is None for m in top)  # expand returns only what was asked
+    qwen = {m.id for m in api.list_models(author="Qwen", search="7B")}
+    assert qwen == {i for i in hub.ids(author="Qwen") if "7b" in i.lower()} and qwen
+    tagged = {m.id for m in api.list_models(filter="llama")}
+    assert tagged == {m["id"] for m in hub.models if "llama" in m["tags"]} and tagged
+    child = next(m for m in hub.models if "baseModels" in m)
+    info = api.model_info(child["id"], expand=["baseModels", "cardData"])
+    assert info.id == child["id"] and info.card_data["base_model"] == child["cardData"]["base_model"]
+    with pytest.raises(RepositoryNotFoundError):
+        api.model_info("nobody/nothing")
