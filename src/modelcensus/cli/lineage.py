@@ -1,9 +1,147 @@
-"""CLI commands for the lineage stage (thin wrappers over modelcensus.api)."""
+"""CLI commands for the lineage stage: ``origin`` and ``lineage`` (thin wrappers over the library)."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from modelcensus.cli.common import check_format, err, out, print_json, state
+
+FORMATS = ("table", "json")
+
+
+def _open(snapshot: str | None) -> tuple[Any, Any]:
+    """The store and registry, with a note on stderr when the snapshot's lineage must be built first."""
+    from modelcensus.lineage.build import built_version
+    from modelcensus.lineage.registry import load_registry
+    from modelcensus.store import Store
+
+    reg = load_registry(state.registry)
+    store = Store(state.db)
+    try:
+        snap = store.snapshot(snapshot)
+        if built_version(store, snap.id) != reg.version:
+            err.print(f"building lineage for snapshot {snap.id} ({snap.row_count} models)...", markup=False,
+                      highlight=False)
+    except BaseException:
+        store.close()
+        raise
+    return store, reg
+
+
+def _where(country: str | None) -> str:
+    return country or "unknown"
+
+
+def _origin_tables(doc: dict[str, Any]) -> list[Any]:
+    """The origin document as rich renderables: a summary and the roots."""
+    summary = Table(show_header=False, title=f"origin of {doc['model']}", title_justify="left")
+    summary.add_column("field", style="bold")
+    summary.add_column("value")
+    pub = doc["publisher"]
+    snap = doc["snapshot"]
+    rows = [
+        ("snapshot", f"{snap['id']} ({snap['source']}, observed {snap['observed_at']})"),
+        ("publisher", f"{pub['namespace'] or '-'}: {pub['org'] or 'unknown org'}, {_where(pub['country'])}"
+                      f"{', ' + pub['org_type'] if pub['org_type'] else ''}"),
+        ("teacher", f"{doc['teacher']['id']} ({doc['teacher']['org'] or 'unknown org'}, "
+                    f"{_where(doc['teacher']['country'])}; {doc['teacher']['evidence']})" if doc["teacher"] else "-"),
+        ("depth", str(doc["depth"])),
+        ("grade", doc["grade"]),
+        ("problems", ", ".join(doc["problems"]) or "-"),
+    ]
+    if doc.get("synthetic"):
+        rows.insert(0, ("SYNTHETIC", "computed from synthetic data: not a finding"))
+    for k, v in rows:
+        summary.add_row(k, Text(v))
+    roots = Table(title="roots", title_justify="left")
+    for col in ("root", "org", "country", "weight", "path"):
+        roots.add_column(col, justify="right" if col == "weight" else "left")
+    for r in doc["roots"]:
+        hops = [r["path"][0]] + [f"-{rel}-> {node}" for rel, node in zip(r["relations"], r["path"][1:], strict=False)]
+        roots.add_row(Text(r["id"]), Text(r["org"] or "-"), _where(r["country"]), f"{r['weight']:.3f}",
+                      Text(" ".join(hops)))
+    return [summary, roots]
+
+
+def _lineage_tree(doc: dict[str, Any]) -> Tree:
+    """Ancestors as a tree rooted at the model (parents below children), then descendants."""
+    tree = Tree(Text(doc["model"], style="bold"))
+    by_child: dict[str, list[dict[str, Any]]] = {}
+    for e in doc["ancestors"]:
+        by_child.setdefault(e["child"], []).append(e)
+    up = tree.add("ancestors")
+
+    def grow(node: Tree, child: str, seen: frozenset[str]) -> None:
+        for e in by_child.get(child, []):
+            mark = "" if e["structural"] else " (not followed)"
+            gone = "" if e["parent_in_snapshot"] else " [not in snapshot]"
+            label = Text(f"{e['relation']}{' (inferred)' if e['inferred'] else ''} -> {e['parent']}{gone} "
+                         f"[{e['grade']}: {e['evidence']}]{mark}")
+            sub = node.add(label)
+            if e["parent"] not in seen:
+                grow(sub, e["parent"], seen | {e["parent"]})
+
+    grow(up, doc["model"], frozenset({doc["model"]}))
+    if not doc["ancestors"]:
+        up.add("none: the model is a root")
+    d = doc["descendants"]
+    rels = ", ".join(f"{n} {r}" for r, n in d["by_relation"].items()) or "none"
+    down = tree.add(Text(f"descendants: {d['total']} ({rels})"))
+    for row in d["shown"]:
+        down.add(Text(f"{'  ' * (row['depth'] - 1)}{row['id']} <-{row['relation']}- {row['parent']} "
+                      f"[{row['grade']}] depth {row['depth']}"))
+    if d["truncated"]:
+        down.add(Text(f"... {d['total'] - len(d['shown'])} more (use --format json for counts by depth)"))
+    return tree
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to app."""
+    """Add ``origin`` and ``lineage`` to app."""
+
+    @app.command("origin")
+    def origin_cmd(
+        model: Annotated[str, typer.Argument(help="Hub model id (case-insensitive).")],
+        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
+    ) -> None:
+        """Where a model comes from: publisher, lineage root(s) with country, teacher, evidence grade."""
+        from modelcensus.lineage import origin
+
+        fmt = check_format(fmt, FORMATS)
+        store, reg = _open(snapshot)
+        try:
+            doc = origin(store, model, snapshot=snapshot, registry=reg)
+        finally:
+            store.close()
+        if fmt == "json":
+            print_json(doc)
+            return
+        for part in _origin_tables(doc):
+            out.print(part)
+
+    @app.command("lineage")
+    def lineage_cmd(
+        model: Annotated[str, typer.Argument(help="Hub model id (case-insensitive).")],
+        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
+    ) -> None:
+        """Ancestors and descendants of a model, with relation, evidence and origins."""
+        from modelcensus.lineage import lineage
+
+        fmt = check_format(fmt, FORMATS)
+        store, reg = _open(snapshot)
+        try:
+            doc = lineage(store, model, snapshot=snapshot, registry=reg)
+        finally:
+            store.close()
+        if fmt == "json":
+            print_json(doc)
+            return
+        for part in _origin_tables(doc):
+            out.print(part)
+        out.print(_lineage_tree(doc))
