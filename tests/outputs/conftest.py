@@ -99,6 +99,12 @@ def _insert(store: Store, *, synthetic: bool, n_snapshots: int, registry_version
 
 
 @pytest.fixture(scope="session")
+def names() -> dict[str, str]:
+    """The fixture's notable ids (conftest is not importable under --import-mode=importlib)."""
+    return {"hostile_id": HOSTILE_ID, "hostile_license": HOSTILE_LICENSE, "qwen": QWEN, "llama": LLAMA}
+
+
+@pytest.fixture(scope="session")
 def registry():
     return load_registry()
 

@@ -1,9 +1,41 @@
-"""CLI commands: report (thin wrappers over the library)."""
+"""CLI command: report (a thin wrapper over :func:`modelcensus.outputs.build_report`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from modelcensus.cli.common import check_format, err, print_json, state
 
 
 def register(app: typer.Typer) -> None:
     """Add these commands to ``app``."""
+
+    @app.command("report")
+    def report(
+        out: Annotated[Path | None, typer.Option("--out", help="File to write (default: modelcensus-report.html "
+                                                 "or .md; JSON goes to stdout without --out).")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="html | md | json")] = "html",
+        population: Annotated[str, typer.Option("--population", help="all | llm | a curated list in the store")
+                              ] = "all",
+        snapshot: Annotated[list[str] | None, typer.Option(
+            "--snapshot", help="Snapshot id to include (repeatable; default: the complete snapshots of the "
+                               "latest snapshot's source).")] = None,
+    ) -> None:
+        """Write the census report: country shares over time, derivatives, RAM, concentration, licence drift,
+        top movers, and the methods and caveats behind them."""
+        from modelcensus.lineage.registry import load_registry
+        from modelcensus.outputs import REPORT_FORMATS, build_report
+        from modelcensus.store import Store
+
+        kind = check_format(fmt, REPORT_FORMATS)
+        registry = load_registry(state.registry)
+        with Store(state.db) as store:
+            result = build_report(store, out=out, fmt=kind, registry=registry, snapshots=snapshot or None,
+                                  population=population)
+        if isinstance(result, dict):
+            print_json(result)
+        else:
+            err.print(f"report written to {result}", markup=False, highlight=False)

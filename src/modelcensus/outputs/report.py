@@ -708,7 +708,7 @@ class _Builder:
             "snapshots": [self.first.as_dict(), self.last.as_dict()],
             "rows": [{k: _jsonable(v) for k, v in r.items()} for r in out],
             **({"synthetic": True} if self.first.synthetic or self.last.synthetic else {})}
-        return sorted(out, key=lambda r: -r["change"])
+        return sorted(out, key=lambda r: (-round(r["change"], 12), str(r["name"])))
 
     # -- provenance --------------------------------------------------------------------------------
     def grades(self) -> list[dict[str, Any]]:
@@ -744,7 +744,7 @@ def _movers(first: dict[Any, dict[str, Any]], last: dict[Any, dict[str, Any]]) -
         b = float((last.get(g) or {}).get("share") or 0.0)
         out.append({"name": g, "share_first": a, "share_last": b, "change": b - a,
                     "downloads_last": (last.get(g) or {}).get("downloads")})
-    return sorted(out, key=lambda r: (-r["change"], str(r["name"])))
+    return sorted(out, key=lambda r: (-round(r["change"], 12), str(r["name"])))
 
 
 def build_report_model(store: Store, *, registry: Any, snapshots: Any = None, population: str = "all") -> Report:
