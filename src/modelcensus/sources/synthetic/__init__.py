@@ -9,6 +9,7 @@ Families are rooted in real organisations, ids and configs; the distributions ar
 ``synthetic``.
 """
 
+from modelcensus.sources.synthetic.hub import SyntheticHub, generate_hub, load_series
 from modelcensus.sources.synthetic.hubstats import write_hubstats_parquet
 
-__all__ = ["write_hubstats_parquet"]
+__all__ = ["SyntheticHub", "generate_hub", "load_series", "write_hubstats_parquet"]

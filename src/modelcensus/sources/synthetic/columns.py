@@ -27,6 +27,7 @@ from modelcensus.sources.synthetic.population import (
     hash_uniform,
     monthly_flows,
 )
+from modelcensus.store.staging import STAGING_SCHEMA
 
 HUB_RELATION = ("finetune", "adapter", "quantized", "merge", "finetune", "finetune")  # by RELATIONS index
 GGUF_FORMATS = {FORMATS.index("GGUF"), FORMATS.index("i1-GGUF")}
@@ -164,14 +165,14 @@ class Universe:
         t = self.observed_at(month)
         return np.flatnonzero((self.pop.created <= t) & (self.pop.deleted > t))
 
-    def columns(self, idx: np.ndarray, month: int) -> dict[str, pa.Array]:
+    def columns(self, idx: np.ndarray, month: int, *, history_noise: bool = True) -> dict[str, pa.Array]:
         """All Hub fields of models ``idx`` at the end of ``month`` (hub-stats names)."""
         pop = self.pop
         seed = pop.seed
         idx = np.asarray(idx, dtype=np.int64)
         n = len(idx)
         obs = self.observed_at(month)
-        flows = monthly_flows(pop, idx, month)
+        flows = monthly_flows(pop, idx, month, history_noise=history_noise)
         all_time = np.floor(np.cumsum(flows, axis=1)[:, -1]).astype(np.int64)
         d30 = np.minimum(np.floor(flows[:, -1]).astype(np.int64), all_time)
         like_k = float(pop.profile.dl["likes_per_download"]) * np.exp(0.8 * hash_normal(seed, idx, 0, salt=7))
@@ -277,7 +278,13 @@ class Universe:
         gated = np.where(official & np.isin(fam, gated_fams), "manual",
                          np.where(hash_uniform(seed, idx, 0, salt=13) < 0.01, "auto", "False"))
 
+        rel_json = _cat(pa.scalar('{"relation": "'), hub_rel, pa.scalar('", "id": "'))
+        staged_bm = _join(pa.scalar("["), _cat(rel_json, p1_id, pa.scalar('"}')),
+                          _cat(pa.scalar(", "), rel_json, p2_id, pa.scalar('"}')),
+                          _cat(pa.scalar(", "), rel_json, p3_id, pa.scalar('"}')), pa.scalar("]"))
+        staged_bm = pc.if_else(p1_id.is_valid(), staged_bm, pa.scalar(None, pa.string()))
         return {
+            "_base_models_json": staged_bm,
             "id": self.ids.take(pa.array(idx)),
             "author": self.authors.take(pa.array(idx)),
             "sha": _sha(seed, idx, last_mod),
@@ -300,9 +307,36 @@ class Universe:
             "config": config,
         }
 
-    def hubstats_table(self, idx: np.ndarray, month: int) -> pa.Table:
-        cols = self.columns(idx, month)
+    def hubstats_table(self, idx: np.ndarray, month: int, *, history_noise: bool = True) -> pa.Table:
+        cols = self.columns(idx, month, history_noise=history_noise)
         return pa.Table.from_arrays([cols[f.name].cast(f.type) for f in HUBSTATS_SCHEMA], schema=HUBSTATS_SCHEMA)
+
+    def staging_table(self, idx: np.ndarray, month: int) -> pa.Table:
+        """The same rows in the store's loose staging layout (``store.staging.STAGING_SCHEMA``)."""
+        c = self.columns(idx, month)
+        n = len(idx)
+
+        def text(a: pa.Array) -> pa.Array:
+            return pc.cast(a, pa.string())
+
+        def iso(a: pa.Array) -> pa.Array:
+            return pc.strftime(a, format="%Y-%m-%dT%H:%M:%SZ")
+
+        st_total = pc.struct_field(c["safetensors"], [0])
+        st_total = pc.if_else(c["safetensors"].is_valid(), st_total, pa.scalar(None, pa.int64()))
+        null = pa.nulls(n, pa.string())
+        cols = {
+            "id": c["id"], "author": c["author"], "created_at": iso(c["createdAt"]),
+            "last_modified": iso(c["lastModified"]), "downloads": text(c["downloads"]),
+            "downloads_all_time": text(c["downloadsAllTime"]), "likes": text(c["likes"]),
+            "trending_score": text(c["trendingScore"]), "pipeline_tag": c["pipeline_tag"],
+            "library_name": c["library_name"], "tags": c["tags"], "card_data": c["cardData"],
+            "base_models": c["_base_models_json"], "safetensors_total": text(st_total), "gguf": c["gguf"],
+            "config": c["config"], "gated": c["gated"], "private": text(c["private"]),
+            "disabled": text(c["disabled"]), "sha": c["sha"], "files": pa.nulls(n, pa.list_(pa.string())),
+            "card_text": null, "license": null, "_problem": null, "_pos": pa.array(np.arange(n), pa.int64()),
+        }
+        return pa.Table.from_arrays([cols[f.name].cast(f.type) for f in STAGING_SCHEMA], schema=STAGING_SCHEMA)
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)

@@ -48,7 +48,7 @@ def write_hubstats_parquet(path: str | Path, n_models: int = 2_200_000, seed: in
     with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
         for lo in range(0, pop.n, row_group_size):
             idx = order[lo:lo + row_group_size]
-            writer.write_table(uni.hubstats_table(idx, month).replace_schema_metadata(meta),
+            writer.write_table(uni.hubstats_table(idx, month, history_noise=False).replace_schema_metadata(meta),
                                row_group_size=row_group_size)
     tmp.replace(path)
     return path

@@ -36,19 +36,25 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def hash_uniform(seed: int, a: np.ndarray, b: np.ndarray | int, salt: int = 0) -> np.ndarray:
-    """Uniform (0, 1) from (seed, a, b, salt): deterministic, independent of slicing."""
+def _hash(seed: int, a: np.ndarray, b: np.ndarray | int, salt: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         key = (np.asarray(a, dtype=np.uint64) * np.uint64(0x100000001B3)
                + np.asarray(b, dtype=np.uint64) * np.uint64(0x9E3779B1)
                + np.uint64((seed * 1_000_003 + salt * 7919) & 0xFFFFFFFFFFFF))
-        h = _splitmix(_splitmix(key))
+        return _splitmix(key)
+
+
+def hash_uniform(seed: int, a: np.ndarray, b: np.ndarray | int, salt: int = 0) -> np.ndarray:
+    """Uniform (0, 1) from (seed, a, b, salt): deterministic, independent of slicing."""
+    h = _hash(seed, a, b, salt)
     return ((h >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
 
 
 def hash_normal(seed: int, a: np.ndarray, b: np.ndarray | int, salt: int = 0) -> np.ndarray:
-    u1 = hash_uniform(seed, a, b, salt * 2 + 1)
-    u2 = hash_uniform(seed, a, b, salt * 2 + 2)
+    """Standard normal from (seed, a, b, salt) by Box-Muller on the two 32-bit halves of one hash."""
+    h = _hash(seed, a, b, salt + 1000)
+    u1 = ((h >> np.uint64(32)).astype(np.float64) + 0.5) / 4294967296.0
+    u2 = ((h & np.uint64(0xFFFFFFFF)).astype(np.float64) + 0.5) / 4294967296.0
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
@@ -239,6 +245,7 @@ def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
     if len(merges):
         nonleaf_all = np.flatnonzero((relation < 0) | ~np.isin(relation, LEAF))
         nonleaf_all = nonleaf_all[(family[nonleaf_all] >= 0)]
+        nonleaf_all = nonleaf_all[~non_llm[family[nonleaf_all]]]  # merges mix LLMs, e.g. Llama + Qwen
         nonleaf_all = nonleaf_all[np.argsort(created[nonleaf_all], kind="stable")]
         cross = rng.random(len(merges)) < float(pop["merge_cross_family"])
         for slot, arr in ((0, parent2), (1, parent3)):
@@ -400,12 +407,13 @@ def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
         momentum=mom)
 
 
-def monthly_flows(pop: Population, idx: np.ndarray, upto_month: int) -> np.ndarray:
+def monthly_flows(pop: Population, idx: np.ndarray, upto_month: int, *, history_noise: bool = True) -> np.ndarray:
     """Downloads of models ``idx`` in each month ``0..upto_month`` (float64 [len(idx), upto_month+1]).
 
     flow = scale x age decay x family momentum (relative to the creation month, or to April 2025 for
     official models, whose scale is their real 30-day count then) x month-to-month noise x the part of
-    the month the model existed. Zero outside the model's life.
+    the month the model existed. Zero outside the model's life. ``history_noise=False`` draws the
+    noise for the last month only (a single cross-section does not need the past months' wiggles).
     """
     dlp = pop.profile.dl
     months = np.arange(upto_month + 1)
@@ -427,5 +435,9 @@ def monthly_flows(pop: Population, idx: np.ndarray, upto_month: int) -> np.ndarr
     decay = np.where(official[:, None], 1.0,
                      (1.0 + age / float(dlp["decay_months"])) ** (-float(dlp["decay_power"])))
     sigma = float(dlp["monthly_noise"])
-    noise = np.exp(sigma * hash_normal(pop.seed, idx[:, None], months[None, :], salt=1) - sigma * sigma / 2)
-    return pop.scale[idx].astype(np.float64)[:, None] * ratio * decay * noise * alive
+    flows = pop.scale[idx].astype(np.float64)[:, None] * ratio * decay * alive
+    if history_noise:
+        flows *= np.exp(sigma * hash_normal(pop.seed, idx[:, None], months[None, :], salt=1) - sigma * sigma / 2)
+    else:
+        flows[:, -1] *= np.exp(sigma * hash_normal(pop.seed, idx, upto_month, salt=1) - sigma * sigma / 2)
+    return flows
