@@ -21,9 +21,9 @@ def _one_model_store(path: Path) -> None:
                     "downloads_all_time, license) VALUES (?, 'Qwen/Qwen2.5-7B', 'qwen/qwen2.5-7b', 'Qwen', ?, 40, "
                     "400, 'apache-2.0')", [sid, datetime(2024, 9, 1, tzinfo=UTC)])
         con.execute("INSERT INTO origins (snapshot_id, model_id, publisher_namespace, publisher_org, "
-                    "publisher_country, root_id, root_org, root_country, weight, depth, grade, family) VALUES (?, 'Qwen/Qwen2.5-7B', "
-                    "'Qwen', 'Alibaba Qwen', 'CN', 'Qwen/Qwen2.5-7B', 'Alibaba Qwen', 'CN', 1.0, 0, 'declared', "
-                    "'qwen')", [sid])
+                    "publisher_country, root_id, root_org, root_country, weight, depth, grade, family) "
+                    "VALUES (?, 'Qwen/Qwen2.5-7B', 'Qwen', 'Alibaba Qwen', 'CN', 'Qwen/Qwen2.5-7B', "
+                    "'Alibaba Qwen', 'CN', 1.0, 0, 'declared', 'qwen')", [sid])
         from modelcensus.lineage.registry import load_registry
 
         con.execute("INSERT INTO lineage_builds VALUES (?, ?, ?, '{}')",
