@@ -12,6 +12,7 @@ the dump was taken at or after its newest commit).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store
 
 SOURCE = "hub-stats"
 META_TIME_KEYS = ("observed_at", "snapshot_date", "snapshot", "date", "modelcensus.observed_at")
-_VIEW = "_hubstats_staged"
+_STAGED = "_hubstats_staged"
 
 _BASE_MODELS_JSON = '{"relation":"VARCHAR","models":[{"id":"VARCHAR"}]}'
 
@@ -266,13 +267,16 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
                         fingerprint=fingerprint, notes=notes)
     sid = store.create_snapshot(meta, complete=False)
     skipped = SkipReport()
-    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {_VIEW} AS {staging_select(path, cols)}")
     try:
-        store.stage(sid, _VIEW, skipped)
+        # one pass over the file: the staging SQL reads its relation several times
+        store.con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS {staging_select(path, cols)}")
+        store.stage(sid, _STAGED, skipped)
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot import ({str(exc).splitlines()[0]})") from None
+    finally:
+        with suppress(duckdb.Error):
+            store.con.execute(f"DROP TABLE IF EXISTS {_STAGED}")
     store.finish_snapshot(sid, skipped, complete=True)
-    store.con.execute(f"DROP VIEW IF EXISTS {_VIEW}")
     return ImportResult(store.snapshot(sid), False, skipped)
 
 
