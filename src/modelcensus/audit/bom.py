@@ -31,7 +31,7 @@ def _props(pairs: list[tuple[str, Any]]) -> list[Any]:
 
 
 def _licences(lic: str | None) -> list[Any]:
-    from cyclonedx.factory.license import LicenseFactory
+    from cyclonedx.contrib.license.factories import LicenseFactory
 
     if not lic:
         return []
@@ -92,6 +92,7 @@ def _component(d: Dossier, index: int) -> Any:
             type=ComponentType.MACHINE_LEARNING_MODEL, name=parent, bom_ref=f"model-{index}-ancestor-{len(ancestors)}",
             purl=_purl(parent, None),
             properties=_props([("relation", step.get("relation")), ("grade", step.get("grade")),
+                               ("depth", step.get("depth")), ("root", step.get("root")),
                                ("child", step.get("child")), ("inferred", step.get("inferred"))])))
     name = d.id or d.label
     return Component(

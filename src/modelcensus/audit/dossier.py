@@ -183,7 +183,7 @@ def lineage_steps(origin: dict[str, Any], edge_info: dict[tuple[str, str], dict[
             grade = info.get("grade") or (first_grade if i == 0 else None)
             steps.append({"child": path[i], "parent": path[i + 1], "relation": rels[i] if i < len(rels) else None,
                           "grade": grade, "inferred": info.get("inferred"), "evidence": info.get("evidence"),
-                          "root": r.get("id")})
+                          "depth": i + 1, "root": r.get("id")})
     return steps
 
 

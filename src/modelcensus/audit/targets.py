@@ -40,7 +40,7 @@ class Target:
 
     @property
     def label(self) -> str:
-        return self.id if self.kind == "hub" else display_path(self.path or Path(self.ref))
+        return self.id if self.kind == "hub" else display_path(self.ref)
 
 
 @dataclass
