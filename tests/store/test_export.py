@@ -75,7 +75,8 @@ def test_round_trip_is_lossless(store, tmp_path, fmt):
         assert back.notes["crawl"] == {"pages": 3}
         assert _rows(fresh, back.id) == _rows(store, sid)
         assert _decls(fresh, back.id) == _decls(store, sid)
-        nulls = fresh._one("SELECT downloads_30d, likes, author, card_text FROM models WHERE id = 'mergers/frankenmerge'")
+        nulls = fresh._one("SELECT downloads_30d, likes, author, card_text FROM models "
+                           "WHERE id = 'mergers/frankenmerge'")
         assert nulls == (None, None, "mergers", None)
         assert fresh._one("SELECT card_text FROM models WHERE id = 'bartowski/Qwen2.5-7B-GGUF'") == ("",)
         again = import_path(fresh, out)  # the export carries the fingerprint: importing twice is a no-op

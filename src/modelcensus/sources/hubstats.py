@@ -205,7 +205,9 @@ def _describe(store: Store, path: Path) -> _Columns:
     bad = []
     for name in ("downloads", "downloadsAllTime", "likes"):
         c = cols.find(name)
-        if c and not any(k in cols.type(c) for k in ("INT", "VARCHAR", "DOUBLE", "FLOAT", "DECIMAL")):
+        t = cols.type(c) if c else ""
+        nested = any(k in t for k in ("STRUCT", "[]", "MAP", "UNION"))
+        if c and (nested or not any(k in t for k in ("INT", "VARCHAR", "DOUBLE", "FLOAT", "DECIMAL"))):
             bad.append(f"{c} is {cols.type(c)}")
     for name in ("tags",):
         c = cols.find(name)
