@@ -104,6 +104,10 @@ def fetch_model(repo_id: str, revision: str | None = None, *, small_files: bool 
         raise NotFoundError(f"{repo_id}{'@' + revision if revision else ''}: not found on the Hub "
                             f"({type(exc).__name__})") from None
     except HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if status == 404:  # a 404 without the Hub's RepoNotFound error code is still a missing model
+            raise NotFoundError(f"{repo_id}{'@' + revision if revision else ''}: not found on the Hub (HTTP 404)") \
+                from None
         raise InputError(f"{repo_id}: Hub answered {str(exc).splitlines()[0][:160]}") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"{repo_id}: Hub look-up failed ({type(exc).__name__}: {str(exc)[:160]})") from None

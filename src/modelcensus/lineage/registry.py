@@ -475,6 +475,16 @@ def _package_text(name: str) -> str:
     return resources.files("modelcensus.lineage").joinpath("data", name).read_text(encoding="utf-8")
 
 
+def _load_package_yaml(text: str, name: str) -> Any:
+    """Package data is ours, so the fast libyaml SafeLoader is fine; user files go through load_yaml."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return load_yaml(text, what=f"package registry {name}", max_bytes=10_000_000)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader (C) on package data
+
+
 def _load_countries() -> dict[str, str]:
     text = _package_text(COUNTRIES_FILE)
     return {row["code"].strip().upper(): row["name"].strip() for row in csv.DictReader(io.StringIO(text))}
@@ -506,7 +516,7 @@ def load_registry(extra_files: Iterable[str | Path] = ()) -> Registry:
     for name in PACKAGE_FILES:
         text = _package_text(name)
         digest.update(text.encode())
-        rf = parse_file(load_yaml(text, what=f"package registry {name}", max_bytes=10_000_000), name)
+        rf = parse_file(_load_package_yaml(text, name), name)
         files.append(rf)
         if rf.version:
             versions.append(rf.version)

@@ -7,7 +7,8 @@ live in one place with one doc. The rules:
   gives grade ``tag``.
 * **Config** evidence needs an architecture signal (``model_type``, ``architectures`` or GGUF
   ``general.architecture``) *and* a vocabulary size listed in the same config shape of the family
-  (a listed ``hidden_size`` breaks ties between families sharing both). Architecture alone
+  (a listed ``hidden_size`` breaks ties between families sharing both; for shapes without a vocabulary,
+  such as vision encoders, architecture plus a listed hidden size is the config evidence). Architecture alone
   never names a family: many families reuse ``LlamaForCausalLM``/``qwen2``.
 * **Tokenizer** evidence: a special token that no other registry family lists, or a listed
   vocabulary size without an architecture match (a reused tokenizer).
@@ -151,8 +152,9 @@ class FamilyIndex:
                 hits += [f"architecture={a}" for a in sorted(archs & set(cfg.architectures))]
                 if gguf and gguf in cfg.gguf_architectures:
                     hits.append(f"gguf architecture={gguf}")
-                v_hit = vocab is not None and vocab in cfg.vocab_sizes
                 h_hit = hidden is not None and hidden in cfg.hidden_sizes
+                # Shapes without a vocabulary (vision, diffusion) let a listed hidden size play its part.
+                v_hit = (vocab is not None and vocab in cfg.vocab_sizes) or (not cfg.vocab_sizes and h_hit)
                 rank = (4 if hits and v_hit else 2 if v_hit else 1 if hits else 0) + int(h_hit and bool(hits or v_hit))
                 if rank and (best_cfg is None or rank > best_cfg[0]):
                     best_cfg = (rank, hits, v_hit, h_hit)
@@ -161,7 +163,7 @@ class FamilyIndex:
                 extra = [f"hidden_size={hidden}"] if hidden_hit else []
                 if arch_hits and vocab_hit:
                     grades.append("config")
-                    signals += arch_hits + [f"vocab_size={vocab}"] + extra
+                    signals += arch_hits + ([f"vocab_size={vocab}"] if vocab is not None else []) + extra
                     score += 5 + 0.5 * hidden_hit
                 elif vocab_hit:
                     grades.append("tokenizer")
