@@ -285,3 +285,11 @@ def test_to_duckdb_creates_temp_tables(reg):
     assert con.execute("SELECT class, rank FROM reg_licenses WHERE license = 'mit'").fetchall() == [("permissive", 0)]
     temp = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name LIKE 'reg_%'").fetchall()
     assert temp[0][0] == 7
+
+
+def test_vision_shapes_match_on_architecture_and_hidden_size(reg):
+    vit = reg.match_family({"model_type": "vit", "architectures": ["ViTForImageClassification"], "hidden_size": 768})
+    assert (vit.best.family, vit.best.grade) == ("vit", "config")
+    assert reg.match_family({"model_type": "vit"}).ambiguous
+    # hidden size alone, without the architecture, is no evidence
+    assert reg.match_family({"hidden_size": 768}) == []
