@@ -154,7 +154,8 @@ class FamilyIndex:
                     hits.append(f"gguf architecture={gguf}")
                 h_hit = hidden is not None and hidden in cfg.hidden_sizes
                 # Shapes without a vocabulary (vision, diffusion) let a listed hidden size play its part.
-                v_hit = (vocab is not None and vocab in cfg.vocab_sizes) or (not cfg.vocab_sizes and h_hit)
+                v_hit = (vocab is not None and vocab in cfg.vocab_sizes) or (
+                    not cfg.vocab_sizes and h_hit and bool(hits))
                 rank = (4 if hits and v_hit else 2 if v_hit else 1 if hits else 0) + int(h_hit and bool(hits or v_hit))
                 if rank and (best_cfg is None or rank > best_cfg[0]):
                     best_cfg = (rank, hits, v_hit, h_hit)
