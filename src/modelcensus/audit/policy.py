@@ -103,9 +103,9 @@ def _str_list(value: Any, where: str, *, country: bool = False, lower: bool = Fa
             raise InputError(f"{where}: {v!r} is not a non-empty string")
         v = v.strip()
         if country:
-            v = v.upper()
-            if not COUNTRY.match(v):
+            if not COUNTRY.match(v.upper()):
                 raise InputError(f"{where}: {v!r} is not an ISO 3166-1 alpha-2 country code")
+            v = v.upper()
         out.append(v.lower() if lower else v)
     return out
 

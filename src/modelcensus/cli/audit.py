@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         """Provenance dossier and policy verdict for models and inventories (exit 0 pass, 1 fail, 2 error)."""
         from modelcensus.audit import audit
         from modelcensus.audit.render import FORMATS, render_text, to_table
-        from modelcensus.errors import InputError
+        from modelcensus.errors import CheckFailed, InputError
         from modelcensus.lineage.registry import load_registry
         from modelcensus.store import Store
         from modelcensus.store.store import default_db_path
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
             if store is not None:
                 store.close()
         for e in report.errors:
-            err.print(f"modelcensus audit: {e.ref}: {e.message}", markup=False, highlight=False)
+            err.print(f"modelcensus audit: {e.ref}: {e.message}", markup=False, highlight=False, soft_wrap=True)
         if fmt_ == "table":
             if out_path is not None:
                 from rich.console import Console
@@ -67,4 +67,11 @@ def register(app: typer.Typer) -> None:
 
                 sys.stdout.write(text + "\n")
                 sys.stdout.flush()
-        raise typer.Exit(report.exit_code)
+        # exit codes travel as the house's exceptions (main.run maps them): 2 unreadable target, 1 a fail
+        c = report.counts
+        if report.exit_code == 2:
+            raise InputError(f"audit: {c['error']} target(s) could not be read; the other {len(report.dossiers)} "
+                             "were audited")
+        if report.exit_code == 1:
+            name = report.policy.name if report.policy else ""
+            raise CheckFailed(f"audit: {c['fail']} model(s) fail the policy {name}")
