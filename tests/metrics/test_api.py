@@ -33,10 +33,13 @@ def test_bad_input_names_the_input(store, reg, b, kwargs, match):
         compute_metric(store, name, registry=reg, ensure=False, **kwargs)
 
 
-def test_every_metric_runs_on_the_world_and_serialises(store, reg, b):
+def test_every_metric_runs_on_the_world_and_serialises(store, reg, b, tmp_path):
     b.world(store)
+    regions = tmp_path / "regions.csv"
+    regions.write_text("hf_org,region,notes\nQwen,china,\n")
     for name in METRIC_NAMES:
-        res = compute_metric(store, name, registry=reg, ensure=False)
+        extra = {"regions": str(regions)} if name == "region_shift" else {}
+        res = compute_metric(store, name, registry=reg, ensure=False, **extra)
         assert isinstance(res, MetricResult)
         doc = json.loads(json.dumps(res.to_json()))
         assert doc["metric"] == name and doc["population"] == "all" and "synthetic" not in doc
@@ -86,3 +89,15 @@ def test_root_region_buckets(store, reg, b):
     pub = compute_metric(store, "downloads", by="publisher_region", registry=reg, ensure=False)
     assert {r["publisher_region"]: r["downloads"] for r in pub.rows} == {"china": 1000, "us": 600, "eu": 350,
                                                                         None: 350}
+
+
+def test_region_shift_cross_tabulates_namespace_and_root_regions(store, reg, b, tmp_path):
+    b.world(store)
+    regions = tmp_path / "organization_regions.csv"
+    regions.write_text("hf_org,region,notes\nQwen,china,\nmeta-llama,us,\ncomm,eu,\n")
+    res = compute_metric(store, "region_shift", regions=str(regions), registry=reg, ensure=False)
+    got = {(r["namespace_region"], r["root_namespace_region"]): r["downloads"] for r in res.rows}
+    # comm's fine-tunes and merge sit in 'eu' by namespace but move to their roots' regions
+    assert got == {("china", "china"): 1000, ("us", "us"): 600, ("unreviewed", "china"): 300,
+                   ("eu", "china"): 200, ("eu", "us"): 150, ("unreviewed", "unreviewed"): 50}
+    assert any("28.3% of downloads_30d change region" in n for n in res.notes)   # 650 of 2300

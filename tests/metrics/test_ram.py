@@ -74,3 +74,16 @@ def test_release_date_corrections_move_the_age(store, reg, b, tmp_path):
     assert set(y) == {7, 20}                 # 20 days old on 2025-03-02
     assert y[20]["release_date"] == "2025-02-10"
     assert y[20]["downloads"] == pytest.approx(3000)
+
+
+def test_ages_far_from_any_observation_are_left_out(store, reg, b):
+    ram_world(store, b)
+    sid = b.add_snapshot(store, "2025-03-03")
+    b.add_models(store, sid, [dict(id="old/x", created="2024-08-15", dall=5000, params=7_000_000_000)])
+    res = compute_metric(store, "ram", ages="7,30,180", registry=reg, ensure=False)
+    # released 200 days before its only observation: no straight line from day 0 across 200 days
+    assert [r for r in res.rows if r["model"] == "old/x"] == []
+    assert any("more than 92 days apart" in n for n in res.notes)
+    loose = compute_metric(store, "ram", ages="180", registry=reg, ensure=False, max_gap=0)
+    x = next(r for r in loose.rows if r["model"] == "old/x")
+    assert x["downloads"] == pytest.approx(5000 * 180 / 200)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError
+from modelcensus.metrics import anchors
 from modelcensus.metrics import concentration as conc
 from modelcensus.metrics import derivatives as deriv
 from modelcensus.metrics import downloads as dl
@@ -44,7 +45,9 @@ SPECS: dict[str, MetricSpec] = {s.name: s for s in (
                True, {"ages": (list, None, "checkpoint ages in days (default 7,14,30,60,90,180,365)"),
                       "rank": (int, 10, "the baseline is the rank-th model of the size class"),
                       "release_dates": (str, None, "ATOM release_date_corrections.csv"),
-                      "latest": (bool, False, "one row per model: its oldest checkpoint reached")}),
+                      "latest": (bool, False, "one row per model: its oldest checkpoint reached"),
+                      "max_gap": (int, 92, "no value at an age whose surrounding observations are further apart "
+                                           "(days; 0 = no limit)")}),
     MetricSpec("concentration", "HHI, Gini and CR-k of downloads over groups, per snapshot", "org", False, _DL,
                False, {"k": (list, ["1", "5", "10"], "CR-k sizes"),
                        "include_unknown": (bool, False, "keep the unknown group as one group"),
@@ -62,6 +65,8 @@ SPECS: dict[str, MetricSpec] = {s.name: s for s in (
     MetricSpec("sizes", "models and downloads per ATOM size class", None, True, _DL, False,
                {"per_month": (bool, False, "by createdAt month: share of new models per size class")}),
     MetricSpec("cadence", "first-party releases per month per publishing organisation", "org", False, (), False),
+    MetricSpec("region_shift", "ATOM's namespace region vs the root's region, cross-tabulated", None, True, _DL,
+               False),
 )}
 
 METRIC_NAMES: tuple[str, ...] = tuple(SPECS)
@@ -83,6 +88,8 @@ def compute_metric(store: Store, name: str, *, by: str | None = None, population
         by = spec.default_by
     if name == "sizes" and by is not None:
         raise InputError("metric sizes takes no --by (it groups by size_class); use downloads --by size_class")
+    if name == "region_shift" and by is not None:
+        raise InputError("metric region_shift takes no --by (it cross-tabulates namespace and root regions)")
     attribution = "publisher" if name == "cadence" else opts["attribution"]
     key = group_key(by, attribution) if by is not None else None
     if spec.fields:
@@ -121,7 +128,7 @@ def _run(name: str, scope: Any, key: Any, fname: str | None, o: dict[str, Any]
         return ["month", key.name, "derivatives", "share"], rows, notes
     if name == "ram":
         rows, notes = ram_mod.ram(scope, key, ages=o["ages"], rank=o["rank"], release_dates=o["release_dates"],
-                                  latest=o["latest"], regions=regions)
+                                  latest=o["latest"], max_gap=o["max_gap"], regions=regions)
         cols = ["model", "size_class", *([key.name] if key else []), "release_date", "age_days", "downloads",
                 "baseline", "reference_models", "ram"]
         return cols, rows, notes
@@ -157,6 +164,8 @@ def _run(name: str, scope: Any, key: Any, fname: str | None, o: dict[str, Any]
     if name == "cadence":
         rows, notes = inter.cadence(scope, key)
         return ["month", key.name, "releases", "share"], rows, notes
+    if name == "region_shift":
+        return anchors.region_shift(scope, fname, regions)
     raise AssertionError(name)  # pragma: no cover - SPECS and _run list the same names
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from modelcensus.errors import InputError
 
 GROUP_KEYS = ("root_country", "publisher_country", "org", "family", "org_type", "size_class", "relation",
-              "license", "root_region", "publisher_region", "namespace_region", "publisher")
+              "license", "root_region", "publisher_region", "namespace_region", "root_namespace_region", "publisher")
 
 ATTRIBUTIONS = ("root", "publisher")
 
@@ -74,6 +74,9 @@ def group_key(by: str, attribution: str = "root") -> GroupKey:
         "namespace_region": GroupKey(by, "coalesce(nr.region, 'unreviewed')", False,
                                      "namespace_region: ATOM's own table, exact case-sensitive namespace -> region; "
                                      "a namespace it does not list is 'unreviewed'"),
+        "root_namespace_region": GroupKey(by, "coalesce(rnr.region, 'unreviewed')", True,
+                                          "root_namespace_region: ATOM's namespace table applied to the lineage "
+                                          "root's namespace (ATOM's regions, modelcensus's root rule)"),
         "publisher": GroupKey(by, "m.namespace", False, "publisher: the model's namespace"),
     }
     return keys[by]

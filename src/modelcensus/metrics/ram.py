@@ -54,7 +54,7 @@ def parse_ages(ages: Any) -> list[int]:
 
 
 def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10, release_dates: Any = None,
-        latest: bool = False, regions: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
+        latest: bool = False, max_gap: int | None = 92, regions: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
     """RAM per (model, age checkpoint); ``latest`` keeps each model's oldest checkpoint reached."""
     checkpoints = parse_ages(ages)
     rank = int(rank)
@@ -101,9 +101,15 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
                     FROM grid g ASOF JOIN mc_robs o ON o.id_lower = g.id_lower AND g.a <= o.age)
         SELECT lo.id_lower, lo.a,
                CASE WHEN hi.a1 = lo.a0 THEN lo.d0
-                    ELSE lo.d0 + (hi.d1 - lo.d0) * (lo.a - lo.a0) / (hi.a1 - lo.a0) END AS d
+                    ELSE lo.d0 + (hi.d1 - lo.d0) * (lo.a - lo.a0) / (hi.a1 - lo.a0) END AS d,
+               hi.a1 - lo.a0 AS gap
         FROM lo JOIN hi USING (id_lower, a)
     """)
+    gap_dropped = 0
+    if max_gap is not None and int(max_gap) > 0:
+        row = scope.store._one(f"SELECT count(*) FROM mc_rd WHERE gap > {int(max_gap)}")
+        gap_dropped = int(row[0]) if row else 0
+        scope.exec(f"DELETE FROM mc_rd WHERE gap > {int(max_gap)}")
     scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE mc_rbase AS
         WITH c AS (
@@ -154,6 +160,10 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
     if stats[0]:
         notes.append(f"baseline undefined (RAM null) at {stats[0]} of {stats[1]} (size class, age) cells with "
                      f"fewer than {rank} reference models")
+    if gap_dropped:
+        notes.append(f"{gap_dropped} (model, age) value(s) left out: the observations around that age are more than "
+                     f"{int(max_gap)} days apart (e.g. a model released long before the first snapshot), so a "
+                     "straight line would be a guess (option max_gap)")
     if stats[2]:
         notes.append(f"{stats[2]} model(s) without a known size have no RAM")
     if stats[4]:

@@ -170,7 +170,8 @@ def build_relations(scope: Scope, table: str = "mc_rel") -> None:
 def load_namespace_regions(scope: Scope, path: str | Path | None, table: str = "mc_nsregion") -> None:
     """ATOM's ``organization_regions.csv`` (hf_org,region): exact, case-sensitive namespace -> region."""
     if not path:
-        raise InputError("--by namespace_region needs the option regions=PATH (ATOM's organization_regions.csv)")
+        raise InputError("--by namespace_region/root_namespace_region needs the option regions=PATH "
+                         "(ATOM's organization_regions.csv)")
     p = Path(path)
     if not p.is_file():
         raise InputError(f"regions file {p}: no such file")
@@ -190,6 +191,10 @@ def key_joins(scope: Scope, key: GroupKey, regions: str | Path | None = None) ->
     if key.name == "namespace_region":
         load_namespace_regions(scope, regions)
         return " LEFT JOIN mc_nsregion nr ON nr.namespace = m.namespace"
+    if key.name == "root_namespace_region":
+        load_namespace_regions(scope, regions)
+        return (" LEFT JOIN mc_nsregion rnr ON rnr.namespace = "
+                "split_part(coalesce(o.root_id, m.model_id), '/', 1)")
     return ""
 
 
