@@ -142,10 +142,7 @@ def generate_hub(n_models: int = 5000, seed: int = 7, months: int = 24, start: s
         raise InputError(f"start must be the first day of a month, got {start!r}")
     end = int(month_starts(t0, t0 + int((months - 1) * 31 * 86_400))[months]) - 1
     profile = load_profile()
-    try:
-        pop = build_population(profile, n_models, seed, end)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    pop = build_population(profile, n_models, seed, end)
     return SyntheticHub(seed=seed, n_models=n_models, months=months, start=start, universe=Universe.build(pop))
 
 

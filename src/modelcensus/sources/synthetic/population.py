@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from modelcensus.errors import InputError
 from modelcensus.sources.synthetic.profile import RELATIONS, Profile, parse_day
 
 DAY = 86_400
@@ -147,7 +148,7 @@ def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
     roots = profile.roots
     R = len(roots)
     if n_models < R + 10:
-        raise ValueError(f"n_models must be at least {R + 10} (the profile has {R} official models)")
+        raise InputError(f"n_models must be at least {R + 10} (the profile has {R} official models)")
     end_s = parse_day(end) if isinstance(end, str) else int(end)
     floor = parse_day(pop["created_floor"])
     starts = month_starts(floor, end_s)
