@@ -293,3 +293,24 @@ def test_vision_shapes_match_on_architecture_and_hidden_size(reg):
     assert reg.match_family({"model_type": "vit"}).ambiguous
     # hidden size alone, without the architecture, is no evidence
     assert reg.match_family({"hidden_size": 768}) == []
+
+
+def test_publisher_coverage_on_the_2022_hub_slice(reg, shared_data):
+    """Measured: share of the 2022-02 slice's downloads whose publisher namespace (after legacy-id aliases)
+    the registry knows, and whose country it knows. Guards against regressions in the namespace data."""
+    con = duckdb.connect()
+    reg.to_duckdb(con)
+    path = shared_data / "hf_hub_snapshot_2022" / "models_2022-02.jsonl.gz"
+    total, known, with_country = con.execute(f"""
+        WITH m AS (SELECT modelId AS id, coalesce(downloads, 0) AS d FROM read_json_auto('{path}', sample_size=1000)),
+        c AS (SELECT m.d, split_part(coalesce(a.canonical_id, m.id), '/', 1) AS ns
+              FROM m LEFT JOIN reg_model_aliases a ON a.model_id_lower = lower(m.id)
+              WHERE contains(coalesce(a.canonical_id, m.id), '/'))
+        SELECT (SELECT sum(d) FROM m), sum(c.d) FILTER (WHERE n.org_key IS NOT NULL),
+               sum(c.d) FILTER (WHERE n.country IS NOT NULL)
+        FROM c LEFT JOIN reg_namespaces n ON n.namespace_lower = lower(c.ns)""").fetchall()[0]
+    assert known / total > 0.94 and with_country / total > 0.93
+    # every legacy canonical id of the slice resolves to an organisation
+    legacy = con.execute(f"""SELECT modelId FROM read_json_auto('{path}', sample_size=1000)
+                             WHERE NOT contains(modelId, '/')""").fetchall()
+    assert legacy and all(reg.lookup_model(mid) is not None for (mid,) in legacy)

@@ -352,6 +352,8 @@ class Registry:
             for old, new in rf.model_aliases.items():
                 if "/" not in new:
                     add(rf.path, f"model_alias {old!r}", "bad_alias", f"canonical id {new!r} has no namespace")
+                elif self.lookup_namespace(new.split("/", 1)[0]) is None:
+                    add(rf.path, f"model_alias {old!r}", "bad_alias", f"namespace of {new!r} is not an org's")
         for cls in self.license_order:
             if cls not in LICENSE_CLASSES:
                 add("license_order", "license_order", "unknown_license_class", f"{cls!r} is not a licence class")
