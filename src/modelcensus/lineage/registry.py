@@ -414,7 +414,7 @@ class Registry:
         fam_rows = {"family": [], "name": [], "root_org": [], "root_country": [], "modality": []}
         root_rows: dict[str, list[Any]] = {"family": [], "model_id_lower": [], "model_id": []}
         sig_rows: dict[str, list[Any]] = {"family": [], "model_type": [], "architecture": [], "gguf_architecture": [],
-                                          "vocab_size": []}
+                                          "vocab_size": [], "shape": [], "hidden_sizes": []}
         tok_rows: dict[str, list[Any]] = {"family": [], "token": [], "exclusive": []}
         owners: dict[str, set[str]] = {}
         for fam in self.families_by_key.values():
@@ -430,12 +430,13 @@ class Registry:
                 root_rows["model_id_lower"].append(rid.lower())
                 root_rows["model_id"].append(rid)
             sig = fam.signature
-            for cfg in sig.configs:
+            for shape, cfg in enumerate(sig.configs):
                 combos = ([(mt, None, None) for mt in cfg.model_types] + [(None, a, None) for a in cfg.architectures]
                           + [(None, None, g) for g in cfg.gguf_architectures])
                 for mt, arch, gg in combos:
                     for v in cfg.vocab_sizes or (None,):
-                        for col, val in zip(sig_rows, (fam.key, mt, arch, gg, v), strict=True):
+                        for col, val in zip(sig_rows, (fam.key, mt, arch, gg, v, shape, list(cfg.hidden_sizes)),
+                                            strict=True):
                             sig_rows[col].append(val)
             for t in sig.special_tokens:
                 for col, val in zip(tok_rows, (fam.key, t, len(owners[t]) == 1), strict=True):
@@ -454,7 +455,7 @@ class Registry:
             "reg_family_roots": pa.table(root_rows, schema=pa.schema([(c, s) for c in root_rows])),
             "reg_family_signatures": pa.table(sig_rows, schema=pa.schema(
                 [("family", s), ("model_type", s), ("architecture", s), ("gguf_architecture", s),
-                 ("vocab_size", i)])),
+                 ("vocab_size", i), ("shape", i), ("hidden_sizes", pa.list_(i))])),
             "reg_family_tokens": pa.table(tok_rows, schema=pa.schema(
                 [("family", s), ("token", s), ("exclusive", pa.bool_())])),
             "reg_licenses": pa.table(lic_rows, schema=pa.schema([("license", s), ("class", s), ("rank", i)])),
