@@ -91,6 +91,28 @@ def test_hubstats_is_deterministic(tmp_path: Path, hubstats: Path) -> None:
     assert not pq.read_table(other).equals(pq.read_table(hubstats))
 
 
+def test_hubstats_derivative_share_override(tmp_path: Path) -> None:
+    path = write_hubstats_parquet(tmp_path / "dense.parquet", n_models=5_000, seed=7, derivative_share=0.95)
+    con = duckdb.connect()
+    share, edges = con.execute(f"SELECT avg((baseModels IS NOT NULL)::INT), sum(len(baseModels.models)) "
+                               f"FROM '{path}'").fetchall()[0]
+    assert 0.83 <= share <= 0.91 and edges > 0.85 * 5_000
+    with pytest.raises(InputError, match="derivative_share"):
+        write_hubstats_parquet(tmp_path / "x.parquet", n_models=5_000, derivative_share=1.5)
+
+
+def test_renamed_namespaces_move_and_old_declarations_stay(hub) -> None:
+    before, after = hub.table(10), hub.table(23)  # Nov 2024, Dec 2025
+    assert "THUDM/glm-4-9b-chat" in before["id"].to_pylist()
+    ids_after = set(after["id"].to_pylist())
+    assert "zai-org/glm-4-9b-chat" in ids_after and "THUDM/glm-4-9b-chat" not in ids_after
+    assert "CohereLabs/aya-expanse-8b" in ids_after
+    con = _con(t=after)
+    old = con.execute("SELECT count(*) FROM (SELECT unnest(baseModels.models).id AS p FROM t) "
+                      "WHERE p LIKE 'THUDM/%' OR p LIKE 'CohereForAI/%'").fetchall()[0][0]
+    assert old > 0  # derivatives made before the rename still name the old namespace
+
+
 def test_hubstats_rejects_bad_size(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="n_models"):
         write_hubstats_parquet(tmp_path / "x.parquet", n_models=0)
@@ -152,7 +174,7 @@ def test_real_families_and_namespaces(truth: pa.Table, hub) -> None:
     assert {"CN", "US", "FR", "AE", "KR", "CA", "GB"} <= set(countries.values())
     assert countries["qwen"] == "CN" and countries["llama"] == "US" and countries["mistral"] == "FR"
     ids = set(hub.table(23)["id"].to_pylist())
-    assert {"THUDM/glm-4-9b-chat", "zai-org/GLM-4.5-Air", "CohereForAI/aya-expanse-8b",
+    assert {"zai-org/glm-4-9b-chat", "zai-org/GLM-4.5-Air", "CohereLabs/aya-expanse-8b",
             "moonshotai/Kimi-K2-Instruct", "MiniMaxAI/MiniMax-Text-01", "tiiuae/falcon-7b"} <= ids
     rec = {r["id"]: r for r in hub.records(23)}
     qwen = rec["Qwen/Qwen2.5-7B-Instruct"]["config"]
@@ -268,7 +290,8 @@ def test_downloads_grow_and_deleted_models_vanish(hub, truth: pa.Table) -> None:
         deleted_by_then = {i for i, d in gone if d <= observed}
         assert deleted_by_then and not (deleted_by_then & present)
     # some model is visible, then gone
-    seen_then_gone = set(tabs[0]["id"].to_pylist()) - set(tabs[23]["id"].to_pylist())
+    renamed = {r["id"] for r in truth.filter(truth["official"]).to_pylist() if r["id"] != r["renamed_to"]}
+    seen_then_gone = set(tabs[0]["id"].to_pylist()) - set(tabs[23]["id"].to_pylist()) - renamed
     assert seen_then_gone and all(i in {g for g, _ in gone} for i in seen_then_gone)
 
 

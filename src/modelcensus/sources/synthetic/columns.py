@@ -105,6 +105,8 @@ class Universe:
     gguf_arch: list[str | None]
     licenses: pa.Array
     params_by_cfg: np.ndarray
+    renamed_ids: pa.Array  # ids of the official models after their namespace's rename (else unchanged)
+    renamed_at: np.ndarray  # by official index: unix seconds of the rename, or INT64_MAX
 
     @classmethod
     def build(cls, pop: Population) -> Universe:
@@ -149,11 +151,35 @@ class Universe:
             gjson.append(json.dumps({"total": p, "architecture": arch, "context_length": 32768})
                          if arch else None)
             mtypes.append(c.get("model_type"))
-        return cls(pop=pop, ids=ids, authors=authors, config_json=pa.array(cjson, pa.string()),
+        never = np.iinfo(np.int64).max
+        renamed_at = np.full(len(prof.roots), never, dtype=np.int64)
+        new_ids = []
+        for i, r in enumerate(prof.roots):
+            fam = prof.families[r.family]
+            ns, name = r.id.split("/", 1)
+            if fam.renamed_from and ns == fam.renamed_from and fam.renamed_at is not None:
+                renamed_at[i] = fam.renamed_at
+                new_ids.append(f"{fam.org}/{name}")
+            else:
+                new_ids.append(r.id)
+        return cls(pop=pop, ids=ids, authors=authors, renamed_ids=pa.array(new_ids, pa.string()),
+                   renamed_at=renamed_at, config_json=pa.array(cjson, pa.string()),
                    gguf_json=pa.array(gjson, pa.string()), model_type=pa.array(mtypes, pa.string()),
                    pipeline=pa.array(pipes, pa.string()), library=pa.array(libs, pa.string()),
                    gguf_arch=archs, licenses=pa.array(pop.licenses, pa.string()),
                    params_by_cfg=np.array(params, dtype=np.int64))
+
+    def ids_as_named(self, rows: np.ndarray, at: np.ndarray | int) -> pa.Array:
+        """Ids of ``rows`` as spelled at time(s) ``at``: official repos of a renamed namespace move."""
+        rows = np.asarray(rows, dtype=np.int64)
+        R = self.pop.n_official
+        off = rows < R
+        moved = off & (np.broadcast_to(np.asarray(at, dtype=np.int64), rows.shape) >=
+                       self.renamed_at[np.minimum(rows, R - 1)])
+        base = self.ids.take(pa.array(rows))
+        if not moved.any():
+            return base
+        return pc.if_else(pa.array(moved), self.renamed_ids.take(pa.array(np.minimum(rows, R - 1))), base)
 
     # -- per month ------------------------------------------------------------------
     def observed_at(self, month: int) -> int:
@@ -199,13 +225,14 @@ class Universe:
         # declared parents
         declared = pop.declared[idx]
         p1 = np.where(pop.cycle_parent[idx] >= 0, pop.cycle_parent[idx], pop.parent[idx])
-        p1_id = self.ids.take(pa.array(np.maximum(p1, 0)))
+        # a child declares its parent as it was named when the child was created
+        p1_id = self.ids_as_named(np.maximum(p1, 0), created)
         p1_id = pc.if_else(pa.array(pop.dangling[idx]), J(p1_id, pa.scalar("old"), "-"), p1_id)
         p1_id = _opt(declared, p1_id)
         p2m = declared & (pop.parent2[idx] >= 0)
         p3m = declared & (pop.parent3[idx] >= 0)
-        p2_id = _opt(p2m, self.ids.take(pa.array(np.maximum(pop.parent2[idx], 0))))
-        p3_id = _opt(p3m, self.ids.take(pa.array(np.maximum(pop.parent3[idx], 0))))
+        p2_id = _opt(p2m, self.ids_as_named(np.maximum(pop.parent2[idx], 0), created))
+        p3_id = _opt(p3m, self.ids_as_named(np.maximum(pop.parent3[idx], 0), created))
         hub_rel = pa.array(HUB_RELATION).take(pa.array(np.maximum(rel, 0)))
         hub_rel = _opt(declared, hub_rel)
 
@@ -285,8 +312,9 @@ class Universe:
         staged_bm = pc.if_else(p1_id.is_valid(), staged_bm, pa.scalar(None, pa.string()))
         return {
             "_base_models_json": staged_bm,
-            "id": self.ids.take(pa.array(idx)),
-            "author": self.authors.take(pa.array(idx)),
+            "id": (row_ids := self.ids_as_named(idx, obs)),
+            "author": pc.if_else(pa.array(official), pc.list_element(pc.split_pattern(row_ids, "/"), 0),
+                                 self.authors.take(pa.array(idx))),
             "sha": _sha(seed, idx, last_mod),
             "createdAt": pa.array(created * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
             "lastModified": pa.array(last_mod * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC")),

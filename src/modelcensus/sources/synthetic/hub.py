@@ -108,6 +108,11 @@ class SyntheticHub:
         return pa.table({
             "id": ids,
             "official": pa.array(np.arange(pop.n) < pop.n_official),
+            # official repos whose namespace was renamed: the id they have after the rename
+            "renamed_to": pc.if_else(
+                pa.array(np.arange(pop.n) < pop.n_official),
+                self.universe.ids_as_named(np.arange(pop.n), np.iinfo(np.int64).max - 1),
+                pa.scalar(None, pa.string())),
             "family": pa.array(fam_key[fam].tolist(), pa.string()),
             "relation": pa.array(rel.tolist(), pa.string()),
             "parent_id": ref(pop.parent),

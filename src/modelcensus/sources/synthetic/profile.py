@@ -7,7 +7,8 @@ source of every number beside it; this module only turns it into typed, validate
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
@@ -56,6 +57,8 @@ class Family:
     library_name: str
     momentum: tuple[tuple[int, float], ...]
     roots: tuple[int, ...]  # indices into Profile.roots
+    renamed_from: str | None = None  # old namespace whose repos move to ``org`` at ``renamed_at``
+    renamed_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,12 @@ class Profile:
     digest: str
     pop: dict[str, Any] = field(default_factory=dict)
     dl: dict[str, Any] = field(default_factory=dict)
+
+    def with_population(self, **overrides: Any) -> Profile:
+        """A copy with some ``population`` parameters replaced (the digest changes with them)."""
+        pop = {**self.pop, **overrides}
+        digest = hashlib.sha256((self.digest + json.dumps(overrides, sort_keys=True)).encode()).hexdigest()[:16]
+        return replace(self, pop=pop, digest=digest)
 
     def root_index(self, model_id: str) -> int | None:
         for i, r in enumerate(self.roots):
@@ -115,7 +124,9 @@ def load_profile() -> Profile:
             families.append(Family(
                 key=f["key"], org=f["org"], country=f["country"], license=f["license"],
                 pipeline_tag=f.get("pipeline_tag", "text-generation"),
-                library_name=f.get("library_name", "transformers"), momentum=mom, roots=tuple(idx)))
+                library_name=f.get("library_name", "transformers"), momentum=mom, roots=tuple(idx),
+                renamed_from=(f.get("renamed") or {}).get("from"),
+                renamed_at=parse_day(f["renamed"]["date"]) if f.get("renamed") else None))
         reps = [Repackager(r["namespace"], float(r["weight"]), tuple(r["formats"]),
                            parse_day(r["active_until"]) if r.get("active_until") else None)
                 for r in raw["repackagers"]]
