@@ -47,6 +47,7 @@ class ChartData:
     percent: bool = False  # y values are shares in [0, 1]
     log_x: bool = False
     log_y: bool = False
+    x_ticks: list[Any] | None = None  # explicit tick positions (e.g. RAM age checkpoints on a log axis)
     caption: str = ""
 
     def colour(self, index: int, name: str) -> str:
@@ -97,8 +98,9 @@ def plotly_figure(chart: ChartData) -> go.Figure:
         hovermode="closest" if chart.kind == "scatter" else "x unified",
         font={"family": "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"},
     )
-    fig.update_xaxes(title_text=_label(chart.x_title), type="log" if chart.log_x else None)
-    fig.update_yaxes(title_text=_label(chart.y_title), type="log" if chart.log_y else None,
+    fig.update_xaxes(title_text=_label(chart.x_title), type="log" if chart.log_x else None,
+                     tickvals=chart.x_ticks, exponentformat="power")
+    fig.update_yaxes(title_text=_label(chart.y_title), type="log" if chart.log_y else None, exponentformat="power",
                      tickformat=".0%" if chart.percent else None,
                      range=[0, 1] if chart.percent and chart.kind == "area" else None)
     return fig

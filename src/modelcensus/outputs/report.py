@@ -34,6 +34,7 @@ from modelcensus.store import Snapshot, Store
 REPORT_FORMATS = ("html", "md", "json")
 TOP_GROUPS = 8  # groups drawn individually in a stacked chart; the rest is summed into "other"
 TOP_MOVERS = 10
+MIN_MOVE = 0.0005  # a mover must gain or lose at least 0.05 percentage points (shown as ±0.1 pp after rounding)
 RAM_POINTS_PER_CLASS = 300  # scatter points per size class in the charts (the JSON keeps every row)
 FIELD = "downloads_30d"
 
@@ -45,7 +46,7 @@ DOWNLOAD_CAVEATS = (
     "therefore over-count against safetensors repos.",
     "Automated pulls (CI test suites, HEAD checks) inflate small, popular models most; this is why RAM compares "
     "a model only with models of its size class.",
-    "`downloads` (used here, stored as downloads_30d) is the Hub's trailing 30-day window at the moment of the "
+    "The Hub's downloads field (used here, stored as downloads_30d) is its trailing 30-day window at the moment of the "
     "snapshot, not a calendar month and not cumulative; all-time counts (downloadsAllTime) are a separate field, "
     "and monthly flows are differences of all-time counts between snapshots.",
     "Quantizations, re-uploads and mirrors split one model's demand across many namespaces; root attribution "
@@ -288,6 +289,8 @@ def fmt_cell(v: Any, fmt: str | None = None) -> str:
         return pct(v)
     if fmt == "pp":
         return pp(v)
+    if fmt == "round":
+        return fmt_int(v)
     if fmt == "float":
         return f"{v:.3g}"
     if isinstance(v, list | tuple):
@@ -541,7 +544,8 @@ class _Builder:
             series.append(Series(sc, [r["age_days"] for r in pts], [float(r["ram"]) for r in pts],
                                  hover=[f"{r['model']} — {fmt_int(r.get('downloads'))} downloads" for r in pts]))
         chart = ChartData("ram-scatter", "RAM vs age, by size class", "scatter", "age checkpoint (days since release)",
-                          "RAM (log scale; 1 = 10th-ranked model of the class)", series, log_x=True, log_y=True)
+                          "RAM (log scale; 1 = 10th-ranked model of the class)", series, log_x=True, log_y=True,
+                          x_ticks=sorted({r["age_days"] for r in rows}))
         chart.caption = (f"{len(rows):,} models with a defined RAM"
                          + (f"; the chart shows the {RAM_POINTS_PER_CLASS} most-downloaded per size class, the JSON "
                             "form holds all" if capped else "") + ".")
@@ -558,7 +562,7 @@ class _Builder:
                 "ram",
                 f"{len(above):,} of {len(rows):,} models with a defined RAM are above 1 (on pace for the all-time top "
                 f"10 of their size class); the highest is {topr['model']} ({topr['size_class']}, RAM "
-                f"{topr['ram']:.2f} at {topr['age_days']} days).",
+                f"{_ram(topr['ram'])} at {topr['age_days']} days).",
                 {"above_one": len(above), "defined": len(rows), "top_model": topr["model"], "top_ram": topr["ram"]}))
         return sec
 
@@ -623,7 +627,7 @@ class _Builder:
             "licence-drift-pairs", "Most common drifts (root licence → derivative licence)",
             [Column("root_license", "root licence", code=True),
              Column("child_license", "derivative licence", code=True),
-             Column("derivatives", "derivatives", True, "int"), Column("downloads", "30-day downloads", True, "int"),
+             Column("derivatives", "derivatives", True, "int"), Column("downloads", "30-day downloads", True, "round"),
              Column("examples", "most-downloaded examples", fmt="list", code=True)],
             pairs.rows[:TOP_MOVERS], empty="No licence drift found."))
         sec.notes = _dedupe(fam.notes)
@@ -654,19 +658,21 @@ class _Builder:
         cols = [Column("name", "organisation"), Column("share_first", f"share {self.date(self.first)}", True, "pct"),
                 Column("share_last", f"share {self.date(self.last)}", True, "pct"),
                 Column("change", "change", True, "pp"), Column("downloads_last", "30-day downloads (latest)", True,
-                                                               "int")]
-        rises = [r for r in org_rows if r["change"] > 0][:TOP_MOVERS]
-        falls = sorted((r for r in org_rows if r["change"] < 0), key=lambda r: r["change"])[:TOP_MOVERS]
-        sec.tables += [Table("movers-org-up", "Organisations gaining share", cols, rises, empty="No organisation "
-                             "gained share."),
-                       Table("movers-org-down", "Organisations losing share", cols, falls, empty="No organisation "
-                             "lost share.")]
+                                                               "round")]
+        rises = [r for r in org_rows if r["change"] >= MIN_MOVE][:TOP_MOVERS]
+        falls = sorted((r for r in org_rows if r["change"] <= -MIN_MOVE), key=lambda r: r["change"])[:TOP_MOVERS]
+        sec.tables += [Table("movers-org-up", "Organisations gaining share", cols, rises,
+                             empty="No organisation gained 0.05 percentage points or more."),
+                       Table("movers-org-down", "Organisations losing share", cols, falls,
+                             empty="No organisation lost 0.05 percentage points or more.")]
         model_rows = self.model_movers()
         mcols = [Column("name", "model", code=True), *cols[1:]]
         sec.tables += [Table("movers-model-up", "Models gaining share", mcols,
-                             [r for r in model_rows if r["change"] > 0][:TOP_MOVERS], empty="No model gained share."),
+                             [r for r in model_rows if r["change"] >= MIN_MOVE][:TOP_MOVERS],
+                             empty="No model gained share."),
                        Table("movers-model-down", "Models losing share", mcols,
-                             sorted((r for r in model_rows if r["change"] < 0), key=lambda r: r["change"])[:TOP_MOVERS],
+                             sorted((r for r in model_rows if r["change"] <= -MIN_MOVE),
+                                    key=lambda r: r["change"])[:TOP_MOVERS],
                              empty="No model lost share.")]
         sec.notes = _dedupe(last.notes + ["model shares = the model's 30-day downloads over the population's total in "
                                           "the same snapshot; a model absent from a snapshot has share 0 there"])
@@ -727,6 +733,10 @@ class _Builder:
         out = [{"grade": r[0], "models": float(r[1]), "model_share": float(r[1]) / tot_m if tot_m else None,
                 "download_share": float(r[2]) / tot_d if tot_d else None} for r in rows]
         return sorted(out, key=lambda g: order.get(g["grade"], len(order)))
+
+
+def _ram(v: float) -> str:
+    return f"{v:.2f}" if v < 100 else f"{v:,.0f}"
 
 
 def _f(v: Any) -> float | None:
