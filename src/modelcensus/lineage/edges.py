@@ -41,7 +41,7 @@ DISTILL_NAME = r"(?i)^(.+?)[-_]distill(?:ed)?[-_]"
 CARD_TEXT_WINDOW = 20_000  # only the head of a card is searched: bounded work per model
 
 
-def _sql(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple]:
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple]:
     return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
 
 
@@ -64,6 +64,10 @@ def _family_patterns(con: duckdb.DuckDBPyConnection, registry: Registry) -> list
                 continue
             rows.append((f.key, "(?i)" + p))
     probe.close()
+    con.execute("CREATE OR REPLACE TEMP TABLE _lin_fam_primary (family VARCHAR, model_id VARCHAR, rank INTEGER)")
+    primary = [(f.key, mid, i) for f in registry.families for i, mid in enumerate(f.root_models)]
+    if primary:
+        con.executemany("INSERT INTO _lin_fam_primary VALUES (?, ?, ?)", primary)
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_fam_names (family VARCHAR, pattern VARCHAR)")
     if rows:
         con.executemany("INSERT INTO _lin_fam_names VALUES (?, ?)", rows)
@@ -117,7 +121,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, src: str, col: str, out: str) -> No
         canon_ids AS (SELECT canon, min(id) AS id FROM _lin_canon GROUP BY canon)
         SELECT k.* EXCLUDE (_low, _canon), coalesce(m.id, c.id) AS resolved
         FROM k
-        LEFT JOIN _lin_m m ON m.id_lower = k._low
+        LEFT JOIN (SELECT id_lower, min(id) AS id FROM _lin_m GROUP BY id_lower) m ON m.id_lower = k._low
         LEFT JOIN canon_ids c ON c.canon = k._canon
     """)
 
@@ -350,11 +354,13 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
           AND NOT EXISTS (SELECT 1 FROM reg_family_roots r WHERE r.model_id_lower = m.id_lower)
     """)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _lin_fam_score AS
-        WITH arch AS (
-            SELECT DISTINCT c.id, s.family FROM _lin_fam_cand c JOIN reg_family_signatures s
-              ON (s.model_type IS NOT NULL AND s.model_type = lower(c.model_type))
-              OR (s.architecture IS NOT NULL AND list_contains(c.architectures, s.architecture))
+        CREATE OR REPLACE TEMP TABLE _lin_fam_sig AS
+        WITH arch AS (   -- equi-joins only: an OR join would be a nested loop over the snapshot
+            SELECT c.id, s.family FROM _lin_fam_cand c JOIN reg_family_signatures s
+              ON s.model_type = lower(c.model_type)
+            UNION
+            SELECT c.id, s.family FROM (SELECT id, unnest(architectures) AS a FROM _lin_fam_cand) c
+              JOIN reg_family_signatures s ON s.architecture = c.a
         ),
         vocab AS (
             SELECT DISTINCT c.id, s.family FROM _lin_fam_cand c JOIN reg_family_signatures s ON s.vocab_size = c.vocab
@@ -364,31 +370,48 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
             FROM (SELECT id, unnest(tokens) AS token FROM _lin_fam_cand) c
             JOIN reg_family_tokens t ON t.token = c.token GROUP BY c.id, t.family
         ),
-        nm AS (
-            SELECT DISTINCT c.id, f.family FROM _lin_fam_cand c JOIN _lin_fam_names f
-              ON regexp_matches(c.name_lower, f.pattern)
-        ),
-        fams AS (SELECT id, family FROM arch UNION SELECT id, family FROM vocab
-                 UNION SELECT id, family FROM tok UNION SELECT id, family FROM nm),
-        scored AS (
-            SELECT f.id, f.family,
-                   a.id IS NOT NULL AS arch_hit, v.id IS NOT NULL AS vocab_hit,
-                   coalesce(t.excl, 0) > 0 AS tok_hit, n.id IS NOT NULL AS name_hit,
-                   CASE WHEN a.id IS NOT NULL AND v.id IS NOT NULL THEN 5
-                        WHEN v.id IS NOT NULL THEN 2 WHEN a.id IS NOT NULL THEN 1 ELSE 0 END
-                   + CASE WHEN coalesce(t.excl, 0) > 0 THEN 3 + 0.1 * (t.shared - t.excl) ELSE 0 END
-                   + CASE WHEN n.id IS NOT NULL THEN 1 ELSE 0 END AS score
-            FROM fams f
-            LEFT JOIN arch a ON a.id = f.id AND a.family = f.family
-            LEFT JOIN vocab v ON v.id = f.id AND v.family = f.family
-            LEFT JOIN tok t ON t.id = f.id AND t.family = f.family
-            LEFT JOIN nm n ON n.id = f.id AND n.family = f.family
-        )
+        fams AS (SELECT id, family FROM arch UNION SELECT id, family FROM vocab UNION SELECT id, family FROM tok)
+        SELECT f.id, f.family,
+               a.id IS NOT NULL AS arch_hit, v.id IS NOT NULL AS vocab_hit,
+               coalesce(t.excl, 0) > 0 AS tok_hit, FALSE AS name_hit,
+               CASE WHEN a.id IS NOT NULL AND v.id IS NOT NULL THEN 5
+                    WHEN v.id IS NOT NULL THEN 2 WHEN a.id IS NOT NULL THEN 1 ELSE 0 END
+               + CASE WHEN coalesce(t.excl, 0) > 0 THEN 3 + 0.1 * (t.shared - t.excl) ELSE 0 END AS score
+        FROM fams f
+        LEFT JOIN arch a ON a.id = f.id AND a.family = f.family
+        LEFT JOIN vocab v ON v.id = f.id AND v.family = f.family
+        LEFT JOIN tok t ON t.id = f.id AND t.family = f.family
+    """)
+    # names only for models no config/tokenizer signal decides: one combined pattern per family
+    # patterns are inlined as constants (a per-row pattern is recompiled per row); quotes are doubled
+    pats = _rows(con, """SELECT family, '(?i)' || string_agg('(?:' || substr(pattern, 5) || ')', '|')
+                          FROM _lin_fam_names GROUP BY family ORDER BY family""")
+    name_sql = " UNION ALL ".join(
+        f"SELECT id, '{fam.replace(chr(39), chr(39) * 2)}' AS family FROM _lin_undecided "
+        f"WHERE regexp_matches(name_lower, '{pat.replace(chr(39), chr(39) * 2)}')" for fam, pat in pats
+    ) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS family WHERE FALSE"
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_undecided AS
+        SELECT c.id, c.name_lower FROM _lin_fam_cand c
+        ANTI JOIN (SELECT id FROM _lin_fam_sig WHERE vocab_hit OR tok_hit) d ON d.id = c.id
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_fam_score AS
+        WITH nm AS ({name_sql})
+        SELECT s.id, s.family, s.arch_hit, s.vocab_hit, s.tok_hit, n.id IS NOT NULL AS name_hit,
+               s.score + CASE WHEN n.id IS NOT NULL THEN 1 ELSE 0 END AS score
+        FROM _lin_fam_sig s LEFT JOIN nm n ON n.id = s.id AND n.family = s.family
+        UNION ALL
+        SELECT n.id, n.family, FALSE, FALSE, FALSE, TRUE, 1 FROM nm n
+        ANTI JOIN _lin_fam_sig s ON s.id = n.id AND s.family = n.family
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_fam_score AS
         SELECT s.*, (vocab_hit OR tok_hit OR name_hit) AS decisive,
                CASE WHEN arch_hit AND vocab_hit THEN 'config'
                     WHEN vocab_hit OR tok_hit THEN 'tokenizer'
                     WHEN name_hit THEN 'name' END AS grade
-        FROM scored s
+        FROM _lin_fam_score s
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_fam AS
@@ -398,10 +421,10 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
             SELECT d.*, count(*) OVER (PARTITION BY d.id) AS ties
             FROM d JOIN top t ON t.id = d.id AND d.score = t.best
         ),
-        root_model AS (   -- the family's root model: its stored spelling if present, else the registry's
-            SELECT r.family, coalesce(min(m.id), min(r.model_id)) AS root_id
-            FROM reg_family_roots r LEFT JOIN _lin_m m ON m.id_lower = r.model_id_lower
-            GROUP BY r.family
+        root_model AS (   -- the family's first listed root present in the snapshot, else its first listed
+            SELECT r.family, coalesce(m.id, r.model_id) AS root_id
+            FROM _lin_fam_primary r LEFT JOIN _lin_m m ON m.id_lower = lower(r.model_id)
+            QUALIFY row_number() OVER (PARTITION BY r.family ORDER BY m.id IS NULL, r.rank) = 1
         )
         SELECT w.id AS child_id, rm.root_id AS parent_id, w.family, w.grade, w.ties,
                concat_ws(', ', CASE WHEN w.arch_hit THEN 'model_type=' || coalesce(c.model_type, '?') END,
@@ -427,9 +450,9 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
         INSERT INTO _lin_problems
         SELECT DISTINCT child_id, 'ambiguous_signature' FROM _lin_fam WHERE ties > 1
         UNION
-        SELECT DISTINCT id, 'ambiguous_signature' FROM _lin_fam_score s
-        WHERE NOT EXISTS (SELECT 1 FROM _lin_fam_score d WHERE d.id = s.id AND d.decisive)
-          AND (SELECT count(*) FROM _lin_fam_score x WHERE x.id = s.id) > 1
+        SELECT s.id, 'ambiguous_signature' FROM _lin_fam_score s JOIN _lin_fam_cand c ON c.id = s.id
+        LEFT JOIN reg_families f ON f.family = s.family
+        GROUP BY s.id HAVING NOT bool_or(s.decisive) AND NOT bool_or(coalesce(f.root_org = c.pub_org, FALSE))
     """)
 
 
@@ -471,7 +494,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
         LEFT JOIN best_kind k ON a.child_id = k.child_id
         ORDER BY a.child_id, a.parent_id, a.relation, a.tier, a.kind_rank
     """)
-    stats = {f"{rel}|{grade}|{'inferred' if inf else 'declared'}": n for rel, grade, inf, n in _sql(con, """
+    stats = {f"{rel}|{grade}|{'inferred' if inf else 'declared'}": n for rel, grade, inf, n in _rows(con, """
         SELECT relation, grade, inferred, count(*) FROM _lin_edges GROUP BY ALL ORDER BY ALL""")}
     if skipped_patterns:
         stats["name_patterns_skipped_not_re2"] = skipped_patterns
