@@ -12,7 +12,7 @@ from rich.console import Console
 
 # stdout carries results only; progress and warnings go to stderr.
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass

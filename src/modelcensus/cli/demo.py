@@ -1,9 +1,31 @@
-"""CLI commands: demo (thin wrappers over the library)."""
+"""CLI command: demo (synthetic hub -> full pipeline -> report)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from modelcensus.cli.common import err, out, state
+from modelcensus.demo import DEFAULT_MODELS, DEFAULT_MONTHS, run_demo
 
 
 def register(app: typer.Typer) -> None:
-    """Add these commands to app."""
+    """Add the ``demo`` command to ``app``."""
+
+    @app.command("demo")
+    def demo(
+        models: Annotated[int, typer.Option("--models", help="Models ever created in the synthetic hub.")] = (
+            DEFAULT_MODELS),
+        out_dir: Annotated[Path, typer.Option("--out", help="Folder for the store and the reports.")] = Path(
+            "demo-report"),
+        months: Annotated[int, typer.Option("--months", help="Monthly snapshots to load.")] = DEFAULT_MONTHS,
+        seed: Annotated[int, typer.Option("--seed", help="Generator seed (same seed, same hub).")] = 7,
+    ) -> None:
+        """Build a SYNTHETIC hub, run the whole pipeline on it and write the census report."""
+        result = run_demo(out_dir, models=models, months=months, seed=seed, registry_files=state.registry,
+                          db=None, log=lambda m: err.print(m, markup=False, highlight=False))
+        out.print(f"SYNTHETIC demo report: {result.reports['html']}", markup=False, highlight=False)
+        out.print(f"also: {result.reports['md']}, {result.reports['json']}; store: {result.db}",
+                  markup=False, highlight=False)
