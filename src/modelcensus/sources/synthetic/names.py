@@ -33,26 +33,32 @@ _SYLL = ("ka", "lo", "mi", "ra", "ne", "to", "vi", "su", "de", "po", "an", "el",
 
 
 def author_names(pop: Population) -> pa.Array:
-    """Namespace of every model (official org, re-packager, or a generated user handle)."""
+    """Namespace of every model (official org, re-packager, or a generated user handle).
+
+    Built as one ``take`` from a vocabulary of distinct namespaces: official orgs, then re-packagers,
+    then named users, then generated handles (``kalomi3``).
+    """
     prof = pop.profile
     R = pop.n_official
     a = pop.author.astype(np.int64)
-    users = np.asarray(prof.users, dtype=object)
-    n_named = len(users)
-    k = np.maximum(a - n_named, 0)
+    n_named = len(prof.users)
+    n_handles = max(0, int(a.max()) - n_named + 1)
+    k = np.arange(n_handles)
     s = len(_SYLL)
     syl = pa.array(_SYLL)
-    handle = pc.binary_join_element_wise(
+    handles = pc.binary_join_element_wise(
         syl.take(pa.array(k % s)), syl.take(pa.array((k // s) % s)), syl.take(pa.array((k // (s * s)) % s)),
         pc.cast(pa.array(k // (s * s * s)), pa.string()), "")
-    named = pa.array(users).take(pa.array(np.clip(a, 0, n_named - 1)))
-    reps = pa.array([r.namespace or "" for r in prof.repackagers])
-    rep = reps.take(pa.array(np.clip(-a - 2, 0, len(prof.repackagers) - 1)))
-    off = pa.array([r.id.split("/", 1)[0] for r in prof.roots])
-    offn = off.take(pa.array(np.clip(np.arange(pop.n), 0, R - 1)))
-    out = pc.if_else(pa.array(a < n_named), named, handle)
-    out = pc.if_else(pa.array(a < -1), rep, out)
-    return pc.if_else(pa.array(np.arange(pop.n) < R), offn, out)
+    vocab = pa.concat_arrays([
+        pa.array([r.id.split("/", 1)[0] for r in prof.roots], pa.string()),
+        pa.array([r.namespace or "" for r in prof.repackagers], pa.string()),
+        pa.array(prof.users, pa.string()),
+        handles.cast(pa.string()),
+    ])
+    P = len(prof.repackagers)
+    code = np.where(a < -1, R + (-a - 2), R + P + a)
+    code[:R] = np.arange(R)
+    return vocab.take(pa.array(code))
 
 
 def model_ids(pop: Population) -> tuple[pa.Array, pa.Array]:

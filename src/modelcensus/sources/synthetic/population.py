@@ -124,16 +124,30 @@ def _pick_weighted(rng: np.random.Generator, cum: np.ndarray, upto: np.ndarray) 
 
 
 def _group_rank(keys: list[np.ndarray]) -> np.ndarray:
-    """Position of each row among the rows with equal keys (0 for the first, in index order)."""
+    """Position of each row among the rows with equal keys (0 for the first, in index order).
+
+    Non-negative-after-shift integer keys are packed into one int64 when they fit (one stable
+    argsort instead of a multi-key lexsort).
+    """
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort(keys[::-1])
-    same = np.ones(n, dtype=bool)
-    same[0] = False
-    for key in keys:
-        ks = key[order]
-        same[1:] &= ks[1:] == ks[:-1]
+    shifted = [np.asarray(k, dtype=np.int64) - int(np.min(k)) for k in keys]
+    widths = [max(1, int(np.max(k)).bit_length()) for k in shifted]
+    if sum(widths) <= 62:
+        packed = np.zeros(n, dtype=np.int64)
+        for k, w in zip(shifted, widths, strict=True):
+            packed = (packed << np.int64(w)) | k
+        order = np.argsort(packed, kind="stable")
+        ks = packed[order]
+        same = np.concatenate([[False], ks[1:] == ks[:-1]])
+    else:
+        order = np.lexsort(keys[::-1])
+        same = np.ones(n, dtype=bool)
+        same[0] = False
+        for key in keys:
+            ks = key[order]
+            same[1:] &= ks[1:] == ks[:-1]
     start = np.maximum.accumulate(np.where(~same, np.arange(n), 0))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n) - start
