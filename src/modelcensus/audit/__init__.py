@@ -76,15 +76,20 @@ class _StoreView:
         self.store, self.snap, self.registry = store, snapshot, registry
         self.snapshot_dict = snapshot.as_dict()
 
-    def row(self, model_id: str) -> dict[str, Any] | None:
-        r = self.store._one(f"SELECT {', '.join(ROW_COLS)} FROM models WHERE snapshot_id = ? AND id_lower = ?",
-                            [self.snap.id, model_id.lower()])
-        if r is None:
-            return None
-        row = dict(zip(ROW_COLS, r, strict=True))
-        for k in ("config", "card_data", "gguf"):
-            row[k] = json_field(row[k])
-        return row
+    def rows(self, model_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Store rows of many models in one scan, keyed by lower-cased id."""
+        if not model_ids:
+            return {}
+        found = self.store._exec(f"SELECT {', '.join(ROW_COLS)} FROM models WHERE snapshot_id = ? "
+                                 "AND list_contains(?, id_lower)",
+                                 [self.snap.id, sorted({m.lower() for m in model_ids})]).fetchall()
+        out = {}
+        for r in found:
+            row = dict(zip(ROW_COLS, r, strict=True))
+            for k in ("config", "card_data", "gguf"):
+                row[k] = json_field(row[k])
+            out[row["id"].lower()] = row
+        return out
 
     def origin(self, model_id: str) -> dict[str, Any] | None:
         from modelcensus.lineage import origin
@@ -129,6 +134,27 @@ class _Auditor:
         self.registry, self.view, self.online = registry, view, online
         self.resolve = lru_cache(maxsize=4096)(self._resolve)
         self._walking: set[str] = set()
+        self._tried: set[str] = set()
+        self._rows: dict[str, dict[str, Any]] = {}
+        self._origins: dict[str, dict[str, Any] | None] = {}
+        self._licences: dict[str, str | None] = {}
+        self._edges: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def prefetch(self, targets: list[Target]) -> None:
+        """Set-based reads for every Hub target at once: rows in one scan, then the licences and edges
+        of every model on every root path in one scan each (origins come from the lineage stage)."""
+        wanted = [t.id for t in targets if t.id and t.id.lower() not in self._tried]
+        if self.view is None or not wanted:
+            return
+        self._tried.update(w.lower() for w in wanted)
+        rows = self.view.rows(wanted)
+        self._rows.update(rows)
+        origins = {k: self.view.origin(row["id"]) for k, row in rows.items()}
+        self._origins.update(origins)
+        ids = sorted({m.lower() for doc in origins.values() if doc for m in _path_ids(doc)} - set(self._licences))
+        self._licences.update(dict.fromkeys(ids))  # ids without a stored licence stay None
+        self._licences.update(self.view.licences(ids))
+        self._edges.update(self.view.edges(ids))
 
     # a declared parent's origin: the store first, then (online) the Hub, following its own parents
     def _resolve(self, model_id: str) -> dict[str, Any] | None:
@@ -166,15 +192,16 @@ class _Auditor:
         assert target.id is not None
         snapshot = self.view.snapshot_dict if self.view else None
         if self.view is not None:
-            row = self.view.row(target.id)
+            key = target.id.lower()
+            self.prefetch([target])  # a no-op when the batch already tried it
+            row = self._rows.get(key)
             if row is not None:
-                origin = self.view.origin(row["id"])
+                origin = self._origins.get(key)
                 if origin is None:
                     raise NotFoundError(f"{target.id}: in the store but without an origin (lineage not built)")
-                ids = _path_ids(origin)
                 return build_from_record(self.registry, target, model_id=row["id"], source="store", row=row,
-                                         origin=origin, licences=self.view.licences(ids),
-                                         edge_info=self.view.edges(ids), synthetic=bool(self.view.snap.synthetic))
+                                         origin=origin, licences=self._licences, edge_info=self._edges,
+                                         synthetic=bool(self.view.snap.synthetic))
         if not self.online:
             where = f"snapshot {self.view.snap.id} of the store" if self.view else "the store (no store given)"
             raise NotFoundError(f"{target.id}: not in {where}; use --online to look it up on the Hub")
@@ -246,6 +273,7 @@ def audit(targets: Sequence[str | Target], *, inventory: str | Path | None = Non
             ensure_lineage(store, snap.id, registry)
             view = _StoreView(store, snap, registry)
     auditor = _Auditor(registry, view, online)
+    auditor.prefetch([t for t in items if isinstance(t, Target) and t.kind == "hub"])
     dossiers: list[Dossier] = []
     errors: list[TargetError] = []
     for t in items:
