@@ -314,3 +314,11 @@ def test_publisher_coverage_on_the_2022_hub_slice(reg, shared_data):
     legacy = con.execute(f"""SELECT modelId FROM read_json_auto('{path}', sample_size=1000)
                              WHERE NOT contains(modelId, '/')""").fetchall()
     assert legacy and all(reg.lookup_model(mid) is not None for (mid,) in legacy)
+
+
+def test_matches_name_the_generation_root(reg):
+    llama2 = reg.match_family({"model_type": "llama", "vocab_size": 32000, "hidden_size": 4096}).best
+    llama3 = reg.match_family({"model_type": "llama", "vocab_size": 128256}).best
+    assert (llama2.root_model, llama3.root_model) == ("meta-llama/Llama-2-7b-hf", "meta-llama/Llama-3.1-8B")
+    # without a shape match the family's first root is the primary one
+    assert reg.match_family({"name": "x/qwen2.5-7b-gguf"}).best.root_model == reg.family("qwen").root_models[0]

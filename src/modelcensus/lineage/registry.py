@@ -335,6 +335,10 @@ class Registry:
                     reason = unsafe_regex_reason(pat)
                     if reason:
                         add(rf.path, e, "invalid_regex", f"name pattern {pat!r}: {reason}")
+                roots = {r.lower() for r in fam.root_models}
+                for cfg in fam.signature.configs:
+                    if cfg.root and cfg.root.lower() not in roots:
+                        add(rf.path, e, "unknown_shape_root", f"shape root {cfg.root!r} is not in root_models")
                 for lic in fam.licenses:
                     if lic not in self.licenses_by_id:
                         add(rf.path, e, "unknown_license", f"licence {lic!r} is not in the licence table")
@@ -414,7 +418,7 @@ class Registry:
         fam_rows = {"family": [], "name": [], "root_org": [], "root_country": [], "modality": []}
         root_rows: dict[str, list[Any]] = {"family": [], "model_id_lower": [], "model_id": []}
         sig_rows: dict[str, list[Any]] = {"family": [], "model_type": [], "architecture": [], "gguf_architecture": [],
-                                          "vocab_size": [], "shape": [], "hidden_sizes": []}
+                                          "vocab_size": [], "shape": [], "hidden_sizes": [], "root_model": []}
         tok_rows: dict[str, list[Any]] = {"family": [], "token": [], "exclusive": []}
         owners: dict[str, set[str]] = {}
         for fam in self.families_by_key.values():
@@ -435,7 +439,8 @@ class Registry:
                           + [(None, None, g) for g in cfg.gguf_architectures])
                 for mt, arch, gg in combos:
                     for v in cfg.vocab_sizes or (None,):
-                        for col, val in zip(sig_rows, (fam.key, mt, arch, gg, v, shape, list(cfg.hidden_sizes)),
+                        root = cfg.root or (fam.root_models[0] if fam.root_models else None)
+                        for col, val in zip(sig_rows, (fam.key, mt, arch, gg, v, shape, list(cfg.hidden_sizes), root),
                                             strict=True):
                             sig_rows[col].append(val)
             for t in sig.special_tokens:
@@ -455,7 +460,7 @@ class Registry:
             "reg_family_roots": pa.table(root_rows, schema=pa.schema([(c, s) for c in root_rows])),
             "reg_family_signatures": pa.table(sig_rows, schema=pa.schema(
                 [("family", s), ("model_type", s), ("architecture", s), ("gguf_architecture", s),
-                 ("vocab_size", i), ("shape", i), ("hidden_sizes", pa.list_(i))])),
+                 ("vocab_size", i), ("shape", i), ("hidden_sizes", pa.list_(i)), ("root_model", s)])),
             "reg_family_tokens": pa.table(tok_rows, schema=pa.schema(
                 [("family", s), ("token", s), ("exclusive", pa.bool_())])),
             "reg_licenses": pa.table(lic_rows, schema=pa.schema([("license", s), ("class", s), ("rank", i)])),

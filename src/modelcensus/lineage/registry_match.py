@@ -59,10 +59,11 @@ class FamilyMatch:
     signals: tuple[str, ...]
     decisive: bool = True
     root_org: str | None = None
+    root_model: str | None = None  # the matched generation's root, else the family's first (primary) root
 
     def as_dict(self) -> dict[str, Any]:
         return {"family": self.family, "grade": self.grade, "score": self.score, "signals": list(self.signals),
-                "decisive": self.decisive, "root_org": self.root_org}
+                "decisive": self.decisive, "root_org": self.root_org, "root_model": self.root_model}
 
 
 class FamilyMatches(list):
@@ -144,7 +145,7 @@ class FamilyIndex:
                 score += 8
                 break
             hidden = features.get("hidden_size") if isinstance(features.get("hidden_size"), int) else None
-            best_cfg: tuple[int, list[str], bool, bool] | None = None  # (rank, arch hits, vocab hit, hidden hit)
+            best_cfg: tuple[int, list[str], bool, bool, str | None] | None = None  # rank, hits, vocab, hidden, root
             for cfg in sig.configs:
                 hits = []
                 if model_type and model_type in cfg.model_types:
@@ -158,9 +159,10 @@ class FamilyIndex:
                     not cfg.vocab_sizes and h_hit and bool(hits))
                 rank = (4 if hits and v_hit else 2 if v_hit else 1 if hits else 0) + int(h_hit and bool(hits or v_hit))
                 if rank and (best_cfg is None or rank > best_cfg[0]):
-                    best_cfg = (rank, hits, v_hit, h_hit)
+                    best_cfg = (rank, hits, v_hit, h_hit, cfg.root)
+            shape_root = None
             if best_cfg is not None:
-                _, arch_hits, vocab_hit, hidden_hit = best_cfg
+                _, arch_hits, vocab_hit, hidden_hit, shape_root = best_cfg
                 extra = [f"hidden_size={hidden}"] if hidden_hit else []
                 if arch_hits and vocab_hit:
                     grades.append("config")
@@ -192,7 +194,8 @@ class FamilyIndex:
                 continue
             decisive = bool(grades)
             grade = min(grades, key=GRADE_ORDER.index) if grades else "config"
-            results.append(FamilyMatch(fam.key, grade, round(score, 3), tuple(signals), decisive, fam.root_org))
+            root = shape_root or (fam.root_models[0] if fam.root_models else None)
+            results.append(FamilyMatch(fam.key, grade, round(score, 3), tuple(signals), decisive, fam.root_org, root))
         results.sort(key=lambda m: (not m.decisive, -m.score, m.family))
         return FamilyMatches(results)
 

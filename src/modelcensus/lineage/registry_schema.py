@@ -64,6 +64,7 @@ class ConfigSignature:
     gguf_architectures: tuple[str, ...] = ()
     vocab_sizes: tuple[int, ...] = ()
     hidden_sizes: tuple[int, ...] = ()
+    root: str | None = None  # the generation's representative root model (else the family's first root)
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,7 @@ def _config_sig(m: dict[str, Any], path: str, entry: str) -> ConfigSignature:
                                                            "gguf_architectures")),
         vocab_sizes=_ints(m.get("vocab_sizes"), path, entry, "vocab_sizes"),
         hidden_sizes=_ints(m.get("hidden_sizes"), path, entry, "hidden_sizes"),
+        root=_str(m.get("root"), path, entry, "root", optional=True),
     )
 
 
@@ -299,7 +301,7 @@ def _signature(sig: dict[str, Any], path: str, entry: str) -> Signature:
     if top != ConfigSignature():
         configs.append(top)
     unknown = set(sig) - {"configs", "special_tokens", "model_types", "architectures", "gguf_architectures",
-                          "vocab_sizes", "hidden_sizes"}
+                          "vocab_sizes", "hidden_sizes", "root"}
     if unknown:
         raise InputError(f"{path}: {entry}: unknown signature key(s) {', '.join(sorted(map(str, unknown)))}")
     return Signature(configs=tuple(configs),
