@@ -94,3 +94,12 @@ def test_chat_template_with_unusual_constructs_is_flagged(tmp_path: Path, regist
     assert {"template_dunder_attribute", "template_url"} <= codes[0]
     assert not any(c.startswith("template_") for c in codes[1])
     assert "template_too_long" in codes[2]
+
+
+def test_template_rules_ignore_jinja_comments() -> None:
+    from modelcensus.audit.flags import chat_template_flags
+
+    # the shape of a real community template: a fix credited to a URL inside a comment
+    commented = "{{- toolcall_end_token}}\n{# Fix by someone - https://github.com/x/y/pull/7 #}\n{{ content }}"
+    assert chat_template_flags(commented) == []
+    assert [f.code for f in chat_template_flags("{{ 'see https://x.example' }}")] == ["template_url"]

@@ -17,6 +17,7 @@ from modelcensus.untrusted import load_yaml
 SEVERITIES = ("high", "medium", "low", "info")
 WEIGHT_SUFFIXES_SAFE = (".safetensors", ".gguf")
 WEIGHT_SUFFIXES_PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 NON_WEIGHT_BINS = ("training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt")
 
 
@@ -59,11 +60,12 @@ def chat_template_flags(template: str | None) -> list[Flag]:
     if len(template) > max_chars:
         flags.append(Flag("template_too_long", "medium",
                           f"chat template is {len(template)} characters (ordinary ones are < {max_chars})"))
+    code = JINJA_COMMENT.sub(" ", template)  # comments never render (a real template cites a URL in one)
     for rule in rules:
-        m = rule.pattern.search(template)
+        m = rule.pattern.search(code)
         if m:
             flags.append(Flag(f"template_{rule.id}", rule.severity, f"chat template: {rule.why}",
-                              template[max(0, m.start() - 20): m.end() + 20].replace("\n", " ")))
+                              code[max(0, m.start() - 20): m.end() + 20].replace("\n", " ")))
     return flags
 
 
