@@ -146,3 +146,11 @@ def test_no_id_column_is_a_clear_error(store, tmp_path):
     with pytest.raises(InputError, match=r"other\.parquet: Parquet without an id column"):
         import_hubstats_parquet(store, path, observed_at="2025-01-01")
     assert store.snapshots() == []
+
+
+def test_synthetic_files_make_synthetic_snapshots(store, tmp_path):
+    path = write_struct_layout(tmp_path / "syn.parquet",
+                               metadata={"synthetic": "true", "modelcensus.observed_at": "2025-12-31"})
+    snap = import_hubstats_parquet(store, path).snapshot
+    assert snap.synthetic is True and snap.as_dict()["synthetic"] is True
+    assert snap.observed_at == datetime(2025, 12, 31, tzinfo=UTC)

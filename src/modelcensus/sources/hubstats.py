@@ -218,11 +218,15 @@ def _describe(store: Store, path: Path) -> _Columns:
     return cols
 
 
-def _file_observed_at(path: Path) -> tuple[datetime | None, str | None]:
+def _file_metadata(path: Path) -> dict[bytes, bytes]:
     try:
-        meta = pq.read_schema(path).metadata or {}
+        return pq.read_schema(path).metadata or {}
     except Exception:  # noqa: BLE001 - unreadable metadata is reported by DuckDB below
-        return None, None
+        return {}
+
+
+def _file_observed_at(path: Path) -> tuple[datetime | None, str | None]:
+    meta = _file_metadata(path)
     for key in META_TIME_KEYS:
         raw = meta.get(key.encode())
         if raw:
@@ -265,8 +269,13 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
     existing = store.find_fingerprint(fingerprint)
     if existing is not None:
         return ImportResult(existing, True, SkipReport())
+    file_meta = _file_metadata(path)
+    synthetic = file_meta.get(b"synthetic", b"").strip().lower() == b"true"
+    if synthetic:
+        notes["synthetic"] = ("the file's metadata says synthetic=true (generator "
+                              f"{file_meta.get(b'modelcensus.generator', b'unknown').decode('utf-8', 'replace')[:200]})")
     meta = SnapshotMeta(source=source, observed_at=when, source_ref=source_ref or str(path),
-                        fingerprint=fingerprint, notes=notes)
+                        fingerprint=fingerprint, synthetic=synthetic, notes=notes)
     sid = store.create_snapshot(meta, complete=False)
     skipped = SkipReport()
     try:
