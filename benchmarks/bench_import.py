@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.repeat):
         for kind in ("read", "import"):
             runs[kind].append(_child(kind, path, workdir))
-            print(f"  {kind:6s} {runs[kind][-1]['seconds']:7.2f} s  peak {runs[kind][-1]['peak_rss_bytes'] / 2**20:7.0f} MiB",
+            last = runs[kind][-1]
+            print(f"  {kind:6s} {last['seconds']:7.2f} s  peak {last['peak_rss_bytes'] / 2**20:7.0f} MiB",
                   file=sys.stderr)
     best = {k: min(v, key=lambda r: r["seconds"]) for k, v in runs.items()}
     n = best["import"]["rows"]

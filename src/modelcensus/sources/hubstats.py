@@ -272,8 +272,8 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
     file_meta = _file_metadata(path)
     synthetic = file_meta.get(b"synthetic", b"").strip().lower() == b"true"
     if synthetic:
-        notes["synthetic"] = ("the file's metadata says synthetic=true (generator "
-                              f"{file_meta.get(b'modelcensus.generator', b'unknown').decode('utf-8', 'replace')[:200]})")
+        generator = file_meta.get(b"modelcensus.generator", b"unknown").decode("utf-8", "replace")[:200]
+        notes["synthetic"] = f"the file's metadata says synthetic=true (generator {generator})"
     meta = SnapshotMeta(source=source, observed_at=when, source_ref=source_ref or str(path),
                         fingerprint=fingerprint, synthetic=synthetic, notes=notes)
     sid = store.create_snapshot(meta, complete=False)
