@@ -286,6 +286,9 @@ def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
             if slot == 1:
                 ok &= cand != parent2[todo]
             arr[todo[ok]] = cand[ok]
+        # keep extra parents contiguous: a third parent without a second becomes the second
+        gap = merges[(parent2[merges] < 0) & (parent3[merges] >= 0)]
+        parent2[gap], parent3[gap] = parent3[gap], -1
         # a "merge" whose extra parents all collapsed is a plain finetune
         lone = merges[parent2[merges] < 0]
         relation[lone] = FINETUNE
