@@ -64,7 +64,9 @@ for module in (ingest_cmds, pull_cmds, demo_cmds, registry_cmds, lineage_cmds, m
 def run(argv: list[str] | None = None) -> int:
     """Entry point: maps every failure onto a one-line message and an exit code."""
     try:
-        app(args=argv, standalone_mode=False, prog_name="modelcensus")
+        code = app(args=argv, standalone_mode=False, prog_name="modelcensus")
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code  # typer.Exit(code) is returned, not raised, outside standalone mode
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except typer.Abort:
