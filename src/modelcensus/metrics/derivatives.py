@@ -36,20 +36,20 @@ _PARENT_EXPR = {
 }
 
 
-def _parent_credit(scope: Scope, key: GroupKey, list_ids: str | None) -> None:
+def _parent_credit(scope: Scope, key: GroupKey, list_ids: str | None, models: str = "mc_d") -> None:
     """mc_credit for parent crediting: 1/k per distinct parent, split by the parent's own origins rows."""
     if key.name not in _PARENT_EXPR:
         raise InputError(f"--by {key.name} with credit=parent: expected one of {', '.join(_PARENT_EXPR)}")
     where = f"WHERE lower(e.parent_id) IN ({list_ids})" if list_ids else ""
     scope.exec(f"""
-        CREATE OR REPLACE TEMP TABLE mc_credit AS
+        CREATE OR REPLACE TEMP VIEW mc_credit AS
         WITH e AS (SELECT DISTINCT snapshot_id, child_id, parent_id FROM edges
                    WHERE snapshot_id IN ({scope.sid_list})),
              n AS (SELECT snapshot_id, child_id, count(DISTINCT lower(parent_id)) AS k FROM e GROUP BY ALL),
              po AS (SELECT *, lower(model_id) AS pl FROM origins WHERE snapshot_id IN ({scope.sid_list}))
         SELECT m.snapshot_id, m.model_id, {_PARENT_EXPR[key.name]} AS grp,
                sum(coalesce(po.weight, 1.0) / n.k) AS w
-        FROM mc_m m
+        FROM {models} m
         JOIN e ON e.snapshot_id = m.snapshot_id AND e.child_id = m.model_id
         JOIN n ON n.snapshot_id = m.snapshot_id AND n.child_id = m.model_id
         LEFT JOIN mc_rel r ON r.snapshot_id = m.snapshot_id AND r.model_id = m.model_id
@@ -85,14 +85,12 @@ def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: st
             f"SELECT count(*) FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) WHERE m.{col} IS NULL")
         notes.append(f"ATOM filter: only derivatives with {min_downloads_field} > {int(min_downloads)}"
                      + (f"; {nulls[0]} derivative(s) without that field were excluded" if nulls and nulls[0] else ""))
-    scope.exec(f"""CREATE OR REPLACE TEMP TABLE mc_d AS
+    scope.exec(f"""CREATE OR REPLACE TEMP VIEW mc_d AS
         SELECT m.* FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) WHERE TRUE {dl_filter}""")
     if credit == "root":
         where = f"lower(o.root_id) IN ({list_ids})" if list_ids else None
         build_credit(scope, key, models="mc_d", regions=regions, where=where)
     else:
-        scope.exec("CREATE OR REPLACE TEMP TABLE mc_m_all AS SELECT * FROM mc_m")
-        scope.exec("CREATE OR REPLACE TEMP TABLE mc_m AS SELECT * FROM mc_d")
         _parent_credit(scope, key, list_ids)
     if list_ids:
         notes.append(f"population {scope.population}: derivatives whose credited {credit} is in the list "

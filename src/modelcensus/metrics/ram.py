@@ -91,19 +91,19 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
     # one value per (model, age): the largest (several snapshots on one day, and the day-0 anchor)
     scope.exec("CREATE OR REPLACE TEMP TABLE mc_robs AS SELECT id_lower, age, max(d) AS d FROM mc_robs GROUP BY ALL")
     values = ", ".join(f"({a})" for a in checkpoints)
+    # segments between consecutive observations; each checkpoint age falls in exactly one (a0, a1]
     scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE mc_rd AS
-        WITH mx AS (SELECT id_lower, max(age) AS max_age FROM mc_robs GROUP BY 1),
-             grid AS (SELECT mx.id_lower, a.a FROM mx JOIN (VALUES {values}) a(a) ON a.a <= mx.max_age),
-             lo AS (SELECT g.id_lower, g.a, o.age AS a0, o.d AS d0
-                    FROM grid g ASOF JOIN mc_robs o ON o.id_lower = g.id_lower AND g.a >= o.age),
-             hi AS (SELECT g.id_lower, g.a, o.age AS a1, o.d AS d1
-                    FROM grid g ASOF JOIN mc_robs o ON o.id_lower = g.id_lower AND g.a <= o.age)
-        SELECT lo.id_lower, lo.a,
-               CASE WHEN hi.a1 = lo.a0 THEN lo.d0
-                    ELSE lo.d0 + (hi.d1 - lo.d0) * (lo.a - lo.a0) / (hi.a1 - lo.a0) END AS d,
-               hi.a1 - lo.a0 AS gap
-        FROM lo JOIN hi USING (id_lower, a)
+        WITH seg AS (
+          SELECT id_lower, age AS a0, d AS d0,
+                 lead(age) OVER (PARTITION BY id_lower ORDER BY age) AS a1,
+                 lead(d) OVER (PARTITION BY id_lower ORDER BY age) AS d1
+          FROM mc_robs)
+        SELECT s.id_lower, g.a,
+               CASE WHEN g.a = s.a1 THEN s.d1 ELSE s.d0 + (s.d1 - s.d0) * (g.a - s.a0) / (s.a1 - s.a0) END AS d,
+               CASE WHEN g.a = s.a1 THEN 0 ELSE s.a1 - s.a0 END AS gap
+        FROM seg s JOIN (VALUES {values}) g(a) ON g.a > s.a0 AND g.a <= s.a1
+        WHERE s.a1 IS NOT NULL
     """)
     gap_dropped = 0
     if max_gap is not None and int(max_gap) > 0:

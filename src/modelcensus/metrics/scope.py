@@ -1,7 +1,9 @@
 """What a metric is computed over: snapshot(s), population, lineage, and the per-model credit table.
 
-Everything here is set-based: the selected models land in a TEMP table ``mc_m`` and the credit
-split among groups in ``mc_credit(snapshot_id, model_id, grp, w)``; metrics aggregate those in SQL.
+Everything here is set-based: the selected models are the TEMP view ``mc_m`` and the credit split
+among groups the TEMP view ``mc_credit(snapshot_id, model_id, grp, w)``; metrics aggregate those in
+SQL. Views, not tables: DuckDB folds them into each metric's query, so a one-snapshot metric is
+one pass over ``models`` joined to ``origins`` and unused columns (e.g. the size regexes) cost nothing.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Scope:
     registry: Any
     notes: list[str] = field(default_factory=list)
     curated_sizes: str | None = None
+    built: set[str] = field(default_factory=set)
 
     @property
     def sids(self) -> list[int]:
@@ -146,7 +149,7 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
         since = f"AND m.created_at >= TIMESTAMPTZ '{scope.since.isoformat()}'"
     size_b = size_b_sql("m", cur)
     scope.exec(f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
+        CREATE OR REPLACE TEMP VIEW {table} AS
         SELECT m.snapshot_id, m.id AS model_id, m.id_lower,
                CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS namespace,
                m.created_at, m.downloads_30d AS d30, m.downloads_all_time AS dall,
@@ -158,6 +161,9 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
 
 def build_relations(scope: Scope, table: str = "mc_rel") -> None:
     """Per child: its relation to its parent(s) ('merge' when several parents) and the parent count."""
+    if table in scope.built:
+        return
+    scope.built.add(table)
     scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
         SELECT snapshot_id, child_id AS model_id,
@@ -169,6 +175,8 @@ def build_relations(scope: Scope, table: str = "mc_rel") -> None:
 
 def load_namespace_regions(scope: Scope, path: str | Path | None, table: str = "mc_nsregion") -> None:
     """ATOM's ``organization_regions.csv`` (hf_org,region): exact, case-sensitive namespace -> region."""
+    if table in scope.built:
+        return
     if not path:
         raise InputError("--by namespace_region/root_namespace_region needs the option regions=PATH "
                          "(ATOM's organization_regions.csv)")
@@ -181,6 +189,7 @@ def load_namespace_regions(scope: Scope, path: str | Path | None, table: str = "
             FROM read_csv(?, header=true, all_varchar=true) WHERE hf_org IS NOT NULL""", [str(p)])
     except Exception as exc:
         raise InputError(f"regions file {p}: cannot read hf_org,region ({str(exc).splitlines()[0]})") from None
+    scope.built.add(table)
 
 
 def key_joins(scope: Scope, key: GroupKey, regions: str | Path | None = None) -> str:
@@ -209,7 +218,7 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
     joins = "LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id "
     joins += key_joins(scope, key, regions)
     scope.exec(f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
+        CREATE OR REPLACE TEMP VIEW {table} AS
         SELECT m.snapshot_id, m.model_id, {key.expr} AS grp, sum(coalesce(o.weight, 1.0)) AS w
         FROM {models} m {joins}
         {'WHERE ' + where if where else ''}
@@ -218,8 +227,13 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
 
 
 def drop_temps(scope: Scope) -> None:
-    """Drop this module's TEMP tables so a long-lived connection does not keep them."""
+    """Drop this module's TEMP views and tables so a long-lived connection does not keep them."""
+    views = scope.store._exec(
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'mc_')").fetchall()
+    for (name,) in views:
+        scope.exec(f"DROP VIEW IF EXISTS {name}")
     rows = scope.store._exec(
         "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'mc_')").fetchall()
     for (name,) in rows:
         scope.exec(f"DROP TABLE IF EXISTS {name}")
+    scope.built.clear()
