@@ -103,3 +103,11 @@ def test_template_rules_ignore_jinja_comments() -> None:
     commented = "{{- toolcall_end_token}}\n{# Fix by someone - https://github.com/x/y/pull/7 #}\n{{ content }}"
     assert chat_template_flags(commented) == []
     assert [f.code for f in chat_template_flags("{{ 'see https://x.example' }}")] == ["template_url"]
+
+
+def test_fixture_family_templates_raise_no_template_flag() -> None:
+    from audit_fixtures import FAMILIES
+
+    from modelcensus.audit.flags import chat_template_flags
+
+    assert {f: chat_template_flags(v["template"]) for f, v in FAMILIES.items()} == {f: [] for f in FAMILIES}
