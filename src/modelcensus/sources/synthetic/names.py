@@ -131,17 +131,26 @@ def model_ids(pop: Population) -> tuple[pa.Array, pa.Array]:
 
     for k in list(tails):
         tails[k] = with_rank(idx_by_kind[k], tails[k])
-    # phase 2: quantizations append their format to the parent's tail
-    qtail_parent_idx = par[idx_by_kind[K_QUANT]]
-    parent_tails = _assemble(n, idx_by_kind, tails, exclude=K_QUANT)
+    # phase 2: quantizations append their format to their parent's tail (a parent is never a quantization)
+    others = [k for k in tails if k != K_QUANT and len(idx_by_kind[k])]
+    nonq = pa.concat_arrays([tails[k].cast(pa.string()) for k in others])
+    nonq_pos = np.concatenate([idx_by_kind[k] for k in others])
+    tails.clear()
+    where = np.full(n, -1, dtype=np.int64)
+    where[nonq_pos] = np.arange(len(nonq_pos))
     ix = idx_by_kind[K_QUANT]
-    ptail = parent_tails.take(pa.array(qtail_parent_idx))
+    qpar = par[ix]
+    ptail = nonq.take(pa.array(where[qpar]))
     # on a clash, name the parent's author too, as bartowski does ("bartowski/nbeerbower_X-GGUF")
-    ptail = pc.if_else(pa.array(rank[ix] > 0), J(authors.take(pa.array(qtail_parent_idx)), ptail, "_"), ptail)
-    tails[K_QUANT] = J(ptail, fmts.take(pa.array(np.maximum(pop.fmt[ix], 0))), "-")
-    full_tails = _assemble(n, idx_by_kind, tails)
-    ids = pa.concat_arrays([pa.array([r.id for r in prof.roots], pa.string()),
-                            J(authors.slice(R), full_tails.slice(R), "/")])
+    ptail = pc.if_else(pa.array(rank[ix] > 0), J(authors.take(pa.array(qpar)), ptail, "_"), ptail)
+    qtails = J(ptail, fmts.take(pa.array(np.maximum(pop.fmt[ix], 0))), "-").cast(pa.string())
+    del ptail
+    where[ix] = len(nonq_pos) + np.arange(len(ix))
+    full_tails = pa.concat_arrays([nonq, qtails]).take(pa.array(where))
+    del nonq, qtails
+    # official rows: author = org and tail = the rest of the real id
+    ids = J(authors, full_tails, "/")
+    del full_tails
     return _unique(ids), authors
 
 
@@ -156,23 +165,3 @@ def _unique(ids: pa.Array) -> pa.Array:
         return ids
     tag = pc.binary_join_element_wise(pa.scalar("r"), pc.cast(pa.array(rows), pa.string()), "")
     return pc.if_else(pa.array(dup), pc.binary_join_element_wise(ids, tag, "-"), ids)
-
-
-def _assemble(n: int, idx_by_kind: dict[int, np.ndarray], tails: dict[int, pa.Array],
-              exclude: int | None = None) -> pa.Array:
-    """Scatter per-kind arrays back to row order (rows of ``exclude`` become empty strings)."""
-    pieces = []
-    positions = []
-    for k, ix in idx_by_kind.items():
-        if len(ix) == 0:
-            continue
-        if k == exclude or k not in tails:
-            pieces.append(pa.repeat(pa.scalar("", pa.string()), len(ix)))
-        else:
-            pieces.append(tails[k].cast(pa.string()))
-        positions.append(ix)
-    allv = pa.concat_arrays(pieces)
-    pos = np.concatenate(positions)
-    inv = np.empty(n, dtype=np.int64)
-    inv[pos] = np.arange(n)
-    return allv.take(pa.array(inv))
