@@ -24,7 +24,7 @@ def _open(snapshot: str | None) -> tuple[Any, Any]:
     store = Store(state.db)
     try:
         snap = store.snapshot(snapshot)
-        if built_version(store, snap.id) != reg.version:
+        if built_version(store, snap.id) != (reg.version, snap.row_count):
             err.print(f"building lineage for snapshot {snap.id} ({snap.row_count} models)...", markup=False,
                       highlight=False)
     except BaseException:

@@ -24,22 +24,26 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
 
 
-def built_version(store: Store, snapshot_id: int) -> str | None:
-    """The registry version the snapshot's lineage was built with, or None if never built."""
-    row = store._one("SELECT registry_version FROM lineage_builds WHERE snapshot_id = ?", [snapshot_id])
-    return row[0] if row else None
+def built_version(store: Store, snapshot_id: int) -> tuple[str, int] | None:
+    """(registry version, model count) the snapshot's lineage was built with, or None if never built."""
+    row = store._one("SELECT registry_version, stats FROM lineage_builds WHERE snapshot_id = ?", [snapshot_id])
+    if row is None:
+        return None
+    return row[0], int(json.loads(row[1]).get("models", -1)) if row[1] else -1
 
 
 def ensure_lineage(store: Store, snapshot_id: int, registry: Registry, *, force: bool = False) -> dict[str, Any]:
-    """Fill ``edges`` and ``origins`` for ``snapshot_id`` unless already built with this registry version.
+    """Fill ``edges`` and ``origins`` for ``snapshot_id`` unless already built with this registry version
+    (and the snapshot still has the row count it had then).
 
     Returns the build statistics (``built`` says whether this call built them). One transaction:
     a failure leaves the previous build (or none) in place.
     """
     snap = store.snapshot(snapshot_id)
     row = store._one("SELECT registry_version, stats FROM lineage_builds WHERE snapshot_id = ?", [snap.id])
-    if row and row[0] == registry.version and not force:
-        stats = json.loads(row[1]) if row[1] else {}
+    stats = json.loads(row[1]) if row and row[1] else {}
+    # same registry and same rows (a partial crawl snapshot may have grown since): nothing to do
+    if row and row[0] == registry.version and stats.get("models") == snap.row_count and not force:
         return {**stats, "built": False}
     with store.transaction() as con:
         stats = _build(con, snap.id, registry)
