@@ -37,8 +37,8 @@ def test_report_json_on_stdout(tmp_path, capsys):
     out = capsys.readouterr().out
     doc = json.loads(out)  # one JSON document and nothing else
     assert doc["synthetic"] is True
-    assert doc["metrics"]["downloads_by_root_country"][0]["rows"][0]["root_country"] == "CN"
-    assert doc["metrics"]["downloads_by_root_country"][0]["rows"][0]["share"] == 1
+    assert doc["metrics"]["downloads_by_root_country_latest"]["rows"][0]["root_country"] == "CN"
+    assert doc["metrics"]["downloads_by_root_country_latest"]["rows"][0]["share"] == 1
 
 
 def test_report_html_to_file(tmp_path, capsys):

@@ -36,10 +36,13 @@ def test_json_tables_equal_compute_metric(make_store, registry):
     doc = build_report(store, fmt="json", registry=registry)
     sids = [s["id"] for s in doc["snapshots"]]
     assert len(sids) == 3
-    for i, sid in enumerate(sids):
-        for by in ("root_country", "publisher_country"):
-            expected = _metric(store, registry, "downloads", by=by, snapshot=sid, field="downloads_30d")
-            assert doc["metrics"][f"downloads_by_{by}"][i]["rows"] == expected["rows"]
+    for by in ("root_country", "publisher_country"):
+        expected = _metric(store, registry, "downloads", by=by, snapshot=sids[-1], field="downloads_30d")
+        assert doc["metrics"][f"downloads_by_{by}_latest"]["rows"] == expected["rows"]
+        expected = _metric(store, registry, "downloads_monthly", by=by, snapshots=sids)
+        assert doc["metrics"][f"monthly_downloads_by_{by}"]["rows"] == expected["rows"]
+    expected = _metric(store, registry, "downloads", by="root_country", snapshot=sids[0], field="downloads_30d")
+    assert doc["metrics"]["downloads_by_root_country_first"]["rows"] == expected["rows"]
     for unit in ("org", "family", "root_country"):
         expected = _metric(store, registry, "concentration", by=unit, field="downloads_30d", series=True,
                            snapshots=sids, k="1,5,10")
@@ -63,9 +66,11 @@ def test_json_figures_match_hand_computed_values(make_store, registry, names):
     assert _headline(doc, "unknown-root")["figures"]["share_latest"] == pytest.approx(0.2)
     countries = next(s for s in doc["sections"] if s["key"] == "countries")
     chart = next(c for c in countries["charts"] if c["key"] == "country-root")
+    # monthly flows of all-time counts: January (Qwen 200 + new GGUF 100 of 650), February (500 of 1000)
     cn = next(s for s in chart["series"] if s["name"] == "China (CN)")
-    assert cn["y"] == pytest.approx([0.2, 300 / 650, 0.5])  # middle snapshot: (200 + 100) / 650
     assert chart["kind"] == "area"
+    assert cn["x"] == ["2025-01-01", "2025-02-01"]
+    assert cn["y"] == pytest.approx([300 / 650, 0.5])
     # licence drift: the MIT fine-tune of Llama (1) + half of the merge (apache-2.0 over a llama3.1 root)
     drift = _headline(doc, "licence-drift")["figures"]
     assert drift["drifted"] == pytest.approx(1.5)

@@ -358,13 +358,6 @@ class _Builder:
         self.metrics[key] = res.to_json()
         return res
 
-    def per_snapshot(self, key: str, name: str, **kw: Any) -> list[Any]:
-        """One result per snapshot of the series (for single-snapshot metrics such as 30-day downloads)."""
-        out = [_compute(self.store, name, population=self.population, registry=self.registry, ensure=False,
-                        snapshot=s.id, **kw) for s in self.snaps]
-        self.metrics[key] = [r.to_json() for r in out]
-        return out
-
     def family_label(self, key: Any) -> str:
         """The registry's family name for a family key ('unknown' for none)."""
         if key is None:
@@ -376,28 +369,43 @@ class _Builder:
         return s.as_dict()["observed_at"][:10]
 
     # -- shares over time --------------------------------------------------------------------------
-    def _share_chart(self, key: str, title: str, results: list[Any], col: str, label: Any) -> ChartData:
-        """Stacked shares per snapshot (or bars for a single snapshot); top groups + 'other' + 'unknown'."""
-        best: dict[Any, float] = {}
-        for res in results:
-            for r in res.rows:
-                if r.get(col) is not None and r.get("share") is not None:
-                    best[r[col]] = max(best.get(r[col], 0.0), float(r["share"]))
-        top = sorted(best, key=lambda g: (-best[g], str(g)))[:TOP_GROUPS]
+    def _stacked(self, key: str, title: str, res: Any, col: str, label: Any, weight: str, x_title: str,
+                 y_title: str) -> ChartData:
+        """Stacked monthly shares from a metric with (month, group, weight, share) rows.
+
+        The largest groups over the whole period are drawn; the rest is summed into 'other' and the
+        NULL group is 'unknown'. A single month cannot make an area, so it is drawn as bars.
+        """
+        months = sorted({r["month"] for r in res.rows if r.get("month")})
+        total: dict[Any, float] = {}
+        for r in res.rows:
+            if r.get(col) is not None:
+                total[r[col]] = total.get(r[col], 0.0) + float(r.get(weight) or 0)
+        top = sorted(total, key=lambda g: (-total[g], str(g)))[:TOP_GROUPS]
         names = [*top, "other", None]
-        x = [self.date(s) for s in self.snaps]
-        values: dict[Any, list[float]] = {g: [0.0] * len(results) for g in names}
-        for i, res in enumerate(results):
-            for r in res.rows:
+        idx = {m: i for i, m in enumerate(months)}
+        values = {g: [0.0] * len(months) for g in names}
+        for r in res.rows:
+            if r.get("month") in idx:
                 g = r.get(col)
-                share = float(r.get("share") or 0.0)
-                values[g if g is None or g in top else "other"][i] += share
-        series = [Series(label(g) if g != "other" else "other", x, values[g]) for g in names
-                  if any(values[g])]
-        if self.series:
-            return ChartData(key, title, "area", "snapshot (observed at)", f"share of {FIELD}", series, percent=True)
-        bars = [Series(f"snapshot {self.date(self.last)}", [s.name for s in series], [s.y[0] for s in series])]
-        return ChartData(key, title, "bars", "group", f"share of {FIELD}", bars, percent=True)
+                values[g if g is None or g in top else "other"][idx[r["month"]]] += float(r.get("share") or 0)
+        series = [Series(label(g) if g != "other" else "other", [f"{m}-01" for m in months], values[g])
+                  for g in names if any(values[g])]
+        if len(months) < 2:
+            bars = [Series(months[0] if months else "no month", [s.name for s in series], [s.y[0] for s in series])]
+            return ChartData(key, title, "bars", "group", y_title, bars, percent=True)
+        return ChartData(key, title, "area", x_title, y_title, series, percent=True)
+
+    def _bars(self, key: str, title: str, res: Any, col: str, label: Any) -> ChartData:
+        """One snapshot's shares as bars: the top groups, 'other' and 'unknown'."""
+        rows = [r for r in res.rows if r.get("share") is not None]
+        known = [r for r in rows if r.get(col) is not None][:TOP_GROUPS]
+        rest = sum(float(r["share"]) for r in rows if r.get(col) is not None) - sum(float(r["share"]) for r in known)
+        unknown = sum(float(r["share"]) for r in rows if r.get(col) is None)
+        x = [label(r[col]) for r in known] + (["other"] if rest > 1e-12 else []) + (["unknown"] if unknown else [])
+        y = [float(r["share"]) for r in known] + ([rest] if rest > 1e-12 else []) + ([unknown] if unknown else [])
+        return ChartData(key, title, "bars", "group", f"share of {FIELD}",
+                         [Series(f"snapshot {self.date(self.last)}", x, y)], percent=True)
 
     @staticmethod
     def _share_of(res: Any, col: str, group: Any) -> float:
@@ -407,23 +415,46 @@ class _Builder:
         return 0.0
 
     def countries_section(self) -> Section:
-        root = self.per_snapshot("downloads_by_root_country", "downloads", by="root_country", field=FIELD)
-        pub = self.per_snapshot("downloads_by_publisher_country", "downloads", by="publisher_country", field=FIELD)
-        sec = Section("countries", "Who is downloaded: shares by country over time",
-                      "Share of 30-day downloads in each snapshot, credited to the country of the model's lineage "
-                      "root (top), and for contrast to the country of the namespace that publishes it (bottom).",
-                      sources=["downloads_by_root_country", "downloads_by_publisher_country"])
         lab = self.countries.label
-        sec.charts.append(self._share_chart("country-root", "30-day downloads by root country", root,
-                                            "root_country", lab))
-        sec.charts.append(self._share_chart("country-publisher", "30-day downloads by publisher country", pub,
-                                            "publisher_country", lab))
-        sec.charts[0].caption = ("Stacked shares add up to 100 % of the population's 30-day downloads in each "
-                                 "snapshot; 'other' sums the smaller countries, 'unknown' the unattributed models.")
-        if not self.series:
+        root = [self.metric("downloads_by_root_country_latest", "downloads", by="root_country", field=FIELD,
+                            snapshot=self.last.id)]
+        pub = [self.metric("downloads_by_publisher_country_latest", "downloads", by="publisher_country",
+                           field=FIELD, snapshot=self.last.id)]
+        sources = ["downloads_by_root_country_latest", "downloads_by_publisher_country_latest"]
+        if self.series:
+            root.insert(0, self.metric("downloads_by_root_country_first", "downloads", by="root_country",
+                                       field=FIELD, snapshot=self.first.id))
+            sources.append("downloads_by_root_country_first")
+        sec = Section("countries", "Who is downloaded: shares by country over time",
+                      "Share of downloads credited to the country of the model's lineage root (top), and for "
+                      "contrast to the country of the namespace that publishes it (bottom).", sources=sources)
+        if self.series:
+            by_root = self.metric("monthly_downloads_by_root_country", "downloads_monthly", by="root_country",
+                                  snapshots=self.ids)
+            by_pub = self.metric("monthly_downloads_by_publisher_country", "downloads_monthly",
+                                 by="publisher_country", snapshots=self.ids)
+            sec.sources += ["monthly_downloads_by_root_country", "monthly_downloads_by_publisher_country"]
+            y = "share of the month's downloads"
+            sec.charts.append(self._stacked("country-root", "Monthly downloads by root country (share)", by_root,
+                                            "root_country", lab, "downloads", "month", y))
+            sec.charts.append(self._stacked("country-publisher", "Monthly downloads by publisher country (share)",
+                                            by_pub, "publisher_country", lab, "downloads", "month", y))
+            sec.charts[0].caption = (
+                "A month's downloads are the growth of all-time download counts between consecutive snapshots, "
+                "spread over the calendar months the interval covers (methods.md §3.5); the first snapshot is a "
+                "level, not a flow, so the series starts one interval later. Stacked shares add up to 100 %; "
+                "'other' sums the smaller countries, 'unknown' the unattributed models. The headline's 30-day "
+                "figures read the Hub's trailing-30-day field at the first and latest snapshots instead.")
+            sec.notes = _dedupe(by_root.notes + by_pub.notes)
+        else:
+            sec.charts.append(self._bars("country-root", "30-day downloads by root country (share)", root[-1],
+                                         "root_country", lab))
+            sec.charts.append(self._bars("country-publisher", "30-day downloads by publisher country (share)",
+                                         pub[-1], "publisher_country", lab))
             sec.notices.append("The store holds one snapshot for this series, so there is no time series: the "
-                               "bars show that snapshot alone. Import or pull more snapshots to see trends.")
-        sec.notes = _dedupe(root[-1].notes + pub[-1].notes)
+                               "bars show that snapshot's 30-day downloads. Import or pull more snapshots to see "
+                               "trends.")
+            sec.notes = _dedupe(root[-1].notes + pub[-1].notes)
         self._country_headlines(root, pub)
         return sec
 
@@ -478,10 +509,11 @@ class _Builder:
                       "month, credited to the family and to the country of their lineage root. Derivative share "
                       "tends to lead downloads.", sources=["derivative_share_by_family",
                                                            "derivative_share_by_root_country"])
-        sec.charts.append(self._month_share_chart("derivatives-family", "New derivatives by root family (share)",
-                                                  fam, "family", self.family_label))
-        sec.charts.append(self._month_share_chart("derivatives-country", "New derivatives by root country (share)",
-                                                  ctry, "root_country", self.countries.label))
+        y = "share of new derivatives"
+        sec.charts.append(self._stacked("derivatives-family", "New derivatives by root family (share)", fam,
+                                        "family", self.family_label, "derivatives", "month created", y))
+        sec.charts.append(self._stacked("derivatives-country", "New derivatives by root country (share)", ctry,
+                                        "root_country", self.countries.label, "derivatives", "month created", y))
         sec.charts[0].caption = (f"Month = the derivative's createdAt month, from {since:%Y-%m} to the latest "
                                  f"snapshot ({self.date(self.last)}); the last month is partial.")
         months = sorted({r["month"] for r in fam.rows if r.get("month")})
@@ -500,27 +532,6 @@ class _Builder:
                     f"{self.family_label(top['family'])} family, the largest share.",
                     {"month": m, "family": top["family"], "share": float(top["share"])}))
         return sec
-
-    def _month_share_chart(self, key: str, title: str, res: Any, col: str, label: Any) -> ChartData:
-        months = sorted({r["month"] for r in res.rows if r.get("month")})
-        best: dict[Any, float] = {}
-        for r in res.rows:
-            if r.get(col) is not None:
-                best[r[col]] = best.get(r[col], 0.0) + float(r.get("derivatives") or 0)
-        top = sorted(best, key=lambda g: (-best[g], str(g)))[:TOP_GROUPS]
-        names = [*top, "other", None]
-        idx = {m: i for i, m in enumerate(months)}
-        values = {g: [0.0] * len(months) for g in names}
-        for r in res.rows:
-            if r.get("month") in idx:
-                g = r.get(col)
-                values[g if g is None or g in top else "other"][idx[r["month"]]] += float(r.get("share") or 0)
-        series = [Series(label(g) if g != "other" else "other", [f"{m}-01" for m in months], values[g])
-                  for g in names if any(values[g])]
-        if len(months) < 2:  # one month: an area needs two points, so draw that month as bars
-            bars = [Series(months[0] if months else "no month", [s.name for s in series], [s.y[0] for s in series])]
-            return ChartData(key, title, "bars", "group", "share of new derivatives", bars, percent=True)
-        return ChartData(key, title, "area", "month created", "share of new derivatives", series, percent=True)
 
     # -- RAM ---------------------------------------------------------------------------------------
     def ram_section(self) -> Section:

@@ -1,0 +1,175 @@
+"""Benchmark: the full HTML census report on a 24-snapshot synthetic series, against one DuckDB scan.
+
+Setup (not timed in the ratio): generate the synthetic hub (H3's generator), import it as monthly
+snapshots and build lineage for each. Then, side by side in the same run and each in a fresh process
+(so peak RSS is the phase's own):
+
+- ``scan``: one DuckDB scan of the same data — every ``models`` row of the series, reading the
+  columns the report uses (download fields, licence, dates, parameter count), aggregated per snapshot;
+- ``join``: the report's core join as one query (models x origins, 30-day downloads per snapshot and
+  root country) — a second, stricter reference;
+- ``report``: ``build_report(store, fmt="html")`` on a store whose lineage is already built.
+
+Goal (issue 4): the full report within 5x of one scan. Writes benchmarks/results/report.json.
+
+    .venv/bin/python benchmarks/bench_report.py --models 200000 --months 24
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+SCAN_SQL = """
+    SELECT snapshot_id, count(*), sum(downloads_30d), sum(downloads_all_time), count(license),
+           min(created_at), max(params)
+    FROM models GROUP BY snapshot_id
+"""
+JOIN_SQL = """
+    SELECT m.snapshot_id, o.root_country, sum(o.weight * coalesce(m.downloads_30d, 0)) AS d
+    FROM models m JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.id
+    GROUP BY ALL
+"""
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def phase(name: str, db: str, out: str, repeat: int) -> dict:
+    """Run one phase in this (fresh) process; best-of-``repeat`` time and this process's peak RSS."""
+    from modelcensus.store import Store
+
+    times = []
+    detail: dict = {}
+    if name in ("scan", "join"):
+        import duckdb
+
+        con = duckdb.connect(db, read_only=True)
+        sql = SCAN_SQL if name == "scan" else JOIN_SQL
+        for _ in range(repeat):
+            t = time.perf_counter()
+            rows = con.execute(sql).fetchall()
+            times.append(time.perf_counter() - t)
+        detail["result_rows"] = len(rows)
+        con.close()
+    elif name == "report":
+        from modelcensus.lineage.registry import load_registry
+        from modelcensus.outputs import report as rep
+
+        registry = load_registry()
+        per_metric: dict[str, list[float]] = {}
+        real = rep._compute
+
+        def timed(store, name, **k):
+            t0 = time.perf_counter()
+            try:
+                return real(store, name, **k)
+            finally:
+                per_metric.setdefault(f"{name}:{k.get('by')}", []).append(time.perf_counter() - t0)
+
+        rep._compute = timed
+        best: dict[str, list[float]] = {}
+        for _ in range(repeat):
+            per_metric.clear()
+            with Store(db) as store:
+                t = time.perf_counter()
+                path = rep.build_report(store, out=out, fmt="html", registry=registry)
+                times.append(time.perf_counter() - t)
+            if times[-1] == min(times):
+                best = {k: list(v) for k, v in per_metric.items()}
+        detail.update(
+            metric_calls_s=round(sum(sum(v) for v in best.values()), 3),
+            metric_breakdown={k: {"calls": len(v), "seconds": round(sum(v), 3)} for k, v in best.items()},
+            html_bytes=Path(path).stat().st_size)
+    else:
+        raise SystemExit(f"unknown phase {name!r}")
+    return {"phase": name, "seconds": min(times), "runs": [round(x, 4) for x in times],
+            "peak_rss_mb": round(_peak_rss_mb(), 1), **detail}
+
+
+def _run_phase(name: str, db: Path, out: Path, repeat: int) -> dict:
+    cmd = [sys.executable, __file__, "--phase", name, "--db", str(db), "--out", str(out), "--repeat", str(repeat)]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"phase {name} failed:\n{res.stderr}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def setup(db: Path, models: int, months: int, seed: int) -> dict:
+    from modelcensus.lineage import ensure_lineage
+    from modelcensus.lineage.registry import load_registry
+    from modelcensus.sources.synthetic import generate_hub, load_series
+    from modelcensus.store import Store
+
+    info: dict = {}
+    with Store(db) as store:
+        if not store.snapshots():
+            t = time.perf_counter()
+            snaps = load_series(store, generate_hub(n_models=models, seed=seed, months=months))
+            info["import_s"] = round(time.perf_counter() - t, 2)
+        else:
+            snaps = store.snapshots()
+        registry = load_registry()
+        t = time.perf_counter()
+        for s in snaps:
+            ensure_lineage(store, s.id, registry)
+        info["lineage_s"] = round(time.perf_counter() - t, 2)
+        row = store._one("SELECT count(*), count(DISTINCT id_lower) FROM models")
+        info.update(snapshots=len(snaps), model_rows=int(row[0]), distinct_models=int(row[1]),
+                    latest_snapshot_rows=snaps[-1].row_count)
+        store.con.execute("CHECKPOINT")
+    return info
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", type=int, default=200_000, help="models ever created in the synthetic hub")
+    ap.add_argument("--months", type=int, default=24)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--db", help="store file (kept; default: a temporary file)")
+    ap.add_argument("--out", help="where the HTML report goes")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("--results", default=str(HERE / "results" / "report.json"))
+    args = ap.parse_args()
+    if args.phase:
+        print(json.dumps(phase(args.phase, args.db, args.out, args.repeat)))
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="bench_report_"))
+    db = Path(args.db) if args.db else tmp / "census.duckdb"
+    out = Path(args.out) if args.out else tmp / "report.html"
+    info = setup(db, args.models, args.months, args.seed)
+    scan = _run_phase("scan", db, out, args.repeat)
+    join = _run_phase("join", db, out, args.repeat)
+    report = _run_phase("report", db, out, max(1, args.repeat - 1))
+    result = {
+        "benchmark": "full HTML census report vs one DuckDB scan of the same series",
+        "synthetic": True,
+        "params": {"models": args.models, "months": args.months, "seed": args.seed},
+        "data": info,
+        "scan": scan, "join": join, "report": report,
+        "ratio_report_to_scan": round(report["seconds"] / scan["seconds"], 2),
+        "ratio_report_to_join": round(report["seconds"] / join["seconds"], 2),
+        "peak_rss_ratio_report_to_scan": round(report["peak_rss_mb"] / scan["peak_rss_mb"], 2),
+        "goal": "report within 5x of one scan",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.results).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
