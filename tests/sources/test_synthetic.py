@@ -154,6 +154,10 @@ def test_generate_hub_rejects_bad_arguments() -> None:
         generate_hub(n_models=500, start="2024-01-15")
     with pytest.raises(InputError, match="months"):
         generate_hub(n_models=500, months=0)
+    with pytest.raises(InputError, match="floor"):
+        generate_hub(n_models=500, start="2021-01-01")
+    with pytest.raises(InputError, match="date"):
+        generate_hub(n_models=500, start="last year")
     with pytest.raises(InputError, match="n_models"):
         generate_hub(n_models=-1)
     with pytest.raises(InputError, match="month"):

@@ -147,6 +147,11 @@ def generate_hub(n_models: int = 5000, seed: int = 7, months: int = 24, start: s
         raise InputError(f"start must be the first day of a month, got {start!r}")
     end = int(month_starts(t0, t0 + int((months - 1) * 31 * 86_400))[months]) - 1
     profile = load_profile()
+    floor = parse_day(profile.pop["created_floor"])
+    floor_month = int(month_starts(floor, floor)[0])
+    if t0 < floor_month:
+        raise InputError(f"start must not precede the Hub's created_at floor "
+                         f"({profile.pop['created_floor'][:7]}), got {start!r}")
     pop = build_population(profile, n_models, seed, end)
     return SyntheticHub(seed=seed, n_models=n_models, months=months, start=start, universe=Universe.build(pop))
 
