@@ -161,7 +161,10 @@ def test_md_escape_neutralises_markup(names):
 @pytest.mark.parametrize("synthetic", [True, False])
 def test_synthetic_banner_iff_synthetic(make_store, registry, tmp_path, synthetic):
     store = make_store(synthetic=synthetic)
-    assert build_report(store, fmt="json", registry=registry)["synthetic"] is synthetic
+    doc = build_report(store, fmt="json", registry=registry)
+    assert doc["synthetic"] is synthetic
+    tables = [t for v in doc["metrics"].values() for t in (v if isinstance(v, list) else [v])]
+    assert tables and all(t.get("synthetic", False) is synthetic for t in tables)
     html_text = build_report(store, out=tmp_path / "r.html", registry=registry).read_text(encoding="utf-8")
     title = re.search(r"<title>(.*?)</title>", html_text, re.S).group(1)
     assert ('id="synthetic-banner"' in html_text) is synthetic
@@ -233,3 +236,10 @@ def test_explicit_snapshots_and_json_file(make_store, registry, tmp_path, names)
     assert doc["excluded_snapshots"] == [{"id": sids[1], "source": "flat-file", "observed_at": "2025-02-01T00:00:00Z",
                                           "reason": "not requested"}]
     assert names["qwen"] in json.dumps(doc["metrics"])
+
+
+def test_population_reaches_every_table(make_store, registry):
+    doc = build_report(make_store(), fmt="json", registry=registry, population="llm")
+    assert doc["population"] == "llm"
+    tables = [t for v in doc["metrics"].values() for t in (v if isinstance(v, list) else [v])]
+    assert {t["population"] for t in tables} == {"llm"}
