@@ -199,7 +199,7 @@ class Universe:
         n = len(idx)
         obs = self.observed_at(month)
         flows = monthly_flows(pop, idx, month, history_noise=history_noise)
-        all_time = np.floor(np.cumsum(flows, axis=1)[:, -1]).astype(np.int64)
+        all_time = np.floor(flows.sum(axis=1, dtype=np.float64)).astype(np.int64)
         d30 = np.minimum(np.floor(flows[:, -1]).astype(np.int64), all_time)
         like_k = float(pop.profile.dl["likes_per_download"]) * np.exp(0.8 * hash_normal(seed, idx, 0, salt=7))
         likes = np.floor(like_k * all_time.astype(np.float64) ** 0.85).astype(np.int64)

@@ -426,36 +426,55 @@ def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
 
 
 def monthly_flows(pop: Population, idx: np.ndarray, upto_month: int, *, history_noise: bool = True) -> np.ndarray:
-    """Downloads of models ``idx`` in each month ``0..upto_month`` (float64 [len(idx), upto_month+1]).
+    """Downloads of models ``idx`` in each month ``0..upto_month`` (float32 [len(idx), upto_month+1]).
 
     flow = scale x age decay x family momentum (relative to the creation month, or to April 2025 for
     official models, whose scale is their real 30-day count then) x month-to-month noise x the part of
-    the month the model existed. Zero outside the model's life. ``history_noise=False`` draws the
-    noise for the last month only (a single cross-section does not need the past months' wiggles).
+    the month the model existed. Zero outside the model's life. Age is counted in whole months plus a
+    half (a table lookup, not a power per cell). ``history_noise=False`` draws the noise for the last
+    month only (a single cross-section does not need the past months' wiggles). Sum in float64.
     """
     dlp = pop.profile.dl
-    months = np.arange(upto_month + 1)
-    m_start = pop.month_starts[months].astype(np.float64)
-    m_end = pop.month_starts[months + 1].astype(np.float64)
-    created = pop.created[idx].astype(np.float64)[:, None]
-    deleted = pop.deleted[idx].astype(np.float64)[:, None]
-    alive = np.clip((np.minimum(m_end, deleted) - np.maximum(m_start, created)) / (m_end - m_start), 0.0, 1.0)
-    age = np.maximum(m_end - created, 0.0) / MONTH
+    M = upto_month + 1
+    k = len(idx)
+    months = np.arange(M)
+    created = pop.created[idx]
+    deleted = pop.deleted[idx]
+    cm = pop.month_index(created)  # creation month (grid index)
+    dm = pop.month_index(np.minimum(deleted, pop.month_starts[-1]))  # deletion month (beyond the grid if never)
+    off = months[None, :] - cm[:, None]  # whole months since creation
+    alive = ((off > 0) & (months[None, :] < dm[:, None])).astype(np.float32)
+    rows = np.arange(k)
+    mlen = (pop.month_starts[1:] - pop.month_starts[:-1]).astype(np.float64)
+    in_c = cm <= upto_month
+    frac_c = np.clip((pop.month_starts[np.minimum(cm + 1, len(mlen))] - np.maximum(created, 0)) /
+                     mlen[np.clip(cm, 0, len(mlen) - 1)], 0.0, 1.0)
+    alive[rows[in_c], cm[in_c]] = frac_c[in_c]
+    in_d = (dm <= upto_month) & (deleted < np.iinfo(np.int64).max)
+    frac_d = np.clip((deleted - pop.month_starts[np.clip(dm, 0, len(mlen) - 1)]) /
+                     mlen[np.clip(dm, 0, len(mlen) - 1)], 0.0, 1.0)
+    same = in_d & (dm == cm)
+    alive[rows[in_d], dm[in_d]] = np.where(same[in_d], np.maximum(frac_c[in_d] + frac_d[in_d] - 1.0, 0.0),
+                                           frac_d[in_d])
+    tab = (1.0 + (np.arange(M + 1) + 0.5) / float(dlp["decay_months"])) ** (-float(dlp["decay_power"]))
+    official = idx < pop.n_official
+    decay = tab.astype(np.float32)[np.clip(off, 0, M)]
+    decay[official] = 1.0
     fam = pop.family[idx].astype(np.int64)
     fam = np.where(fam < 0, pop.momentum.shape[0] - 1, fam)
-    official = idx < pop.n_official
-    ref_m = np.where(official, int(pop.month_index(parse_day("2025-04-15"))),
-                     np.clip(pop.month_index(pop.created[idx]), 0, pop.momentum.shape[1] - 1))
-    ref_m = np.minimum(ref_m, pop.momentum.shape[1] - 1)
-    mom = pop.momentum[fam][:, : upto_month + 1].astype(np.float64)
-    base = np.maximum(pop.momentum[fam, ref_m].astype(np.float64), 0.002)[:, None]
-    ratio = np.maximum(mom, 0.002) / base
-    decay = np.where(official[:, None], 1.0,
-                     (1.0 + age / float(dlp["decay_months"])) ** (-float(dlp["decay_power"])))
+    last = pop.momentum.shape[1] - 1
+    ref_m = np.where(official, int(pop.month_index(parse_day("2025-04-15"))), np.clip(cm, 0, last))
+    ref_m = np.minimum(ref_m, last)
+    mom = np.maximum(pop.momentum, np.float32(0.002))
+    factor = pop.scale[idx] / mom[fam, ref_m]
+    flows = mom[fam, :M]
+    flows *= decay
+    flows *= alive
+    flows *= factor[:, None]
     sigma = float(dlp["monthly_noise"])
-    flows = pop.scale[idx].astype(np.float64)[:, None] * ratio * decay * alive
     if history_noise:
-        flows *= np.exp(sigma * hash_normal(pop.seed, idx[:, None], months[None, :], salt=1) - sigma * sigma / 2)
+        flows *= np.exp(sigma * hash_normal(pop.seed, idx[:, None], months[None, :], salt=1)
+                        - sigma * sigma / 2).astype(np.float32)
     else:
         flows[:, -1] *= np.exp(sigma * hash_normal(pop.seed, idx, upto_month, salt=1) - sigma * sigma / 2)
     return flows
