@@ -26,7 +26,7 @@ def _one_model_store(path: Path) -> None:
                     "'Alibaba Qwen', 'CN', 1.0, 0, 'declared', 'qwen')", [sid])
         from modelcensus.lineage.registry import load_registry
 
-        con.execute("INSERT INTO lineage_builds VALUES (?, ?, ?, '{}')",
+        con.execute("INSERT INTO lineage_builds VALUES (?, ?, ?, '{\"models\": 1}')",
                     [sid, datetime.now(UTC), load_registry().version])
 
 

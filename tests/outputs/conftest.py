@@ -93,8 +93,10 @@ def _insert(store: Store, *, synthetic: bool, n_snapshots: int, registry_version
                         [sid, mid, ns, porg, pc, ptype, root, rorg, rc, rtype, 1.0 / len(roots),
                          0 if root == mid else 1, "declared", fam])
             con.execute("UPDATE snapshots SET row_count = ? WHERE id = ?", [len(present), sid])
+            # mark lineage as built for this registry and row count, so ensure_lineage keeps the hand-made rows
             con.execute("INSERT INTO lineage_builds (snapshot_id, built_at, registry_version, stats) "
-                        "VALUES (?, ?, ?, ?)", [sid, datetime.now(UTC), registry_version, json.dumps({})])
+                        "VALUES (?, ?, ?, ?)", [sid, datetime.now(UTC), registry_version,
+                                                json.dumps({"models": len(present)})])
     return ids
 
 
