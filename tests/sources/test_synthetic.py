@@ -218,6 +218,13 @@ def test_relation_mix_and_depth(hubstats: Path) -> None:
     assert abs((depth == 2).mean() - real[2]) < 0.04
 
 
+def test_parents_predate_their_children(truth: pa.Table) -> None:
+    con = _con(truth=truth)
+    late = con.execute("""SELECT count(*), count(*) FILTER (WHERE p.created_at > c.created_at)
+        FROM truth c JOIN truth p ON p.id IN (c.parent_id, c.parent2_id, c.parent3_id)""").fetchall()[0]
+    assert late[0] > 1000 and late[1] == 0
+
+
 def test_lineage_oddities_are_present(hubstats: Path) -> None:
     con = duckdb.connect()
     t = f"'{hubstats}'"

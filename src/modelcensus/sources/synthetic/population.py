@@ -209,13 +209,16 @@ def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
     fam_c = np.full(C, -1, dtype=np.int16)
     for m in np.unique(cm[is_deriv]):
         sel = np.flatnonzero(is_deriv & (cm == m))
-        w = mom[:F, m].astype(np.float64) * (first_release < starts[m] + int(15 * DAY))
+        # only families with a release before the month starts, so parents predate their children
+        w = mom[:F, m].astype(np.float64) * (first_release < starts[m])
         if w.sum() <= 0:
-            w = (first_release < starts[m] + int(15 * DAY)).astype(np.float64)
-        if w.sum() <= 0:
-            w = np.ones(F)
+            w = (first_release < starts[m]).astype(np.float64)
+        if w.sum() <= 0:  # nothing released yet: these models have no parent after all
+            is_deriv[sel] = False
+            continue
         fam_c[sel] = rng.choice(F, size=len(sel), p=w / w.sum())
     family[R:] = fam_c
+    relation[R:] = np.where(is_deriv, relation[R:], NONE)
 
     # quantizations, merges and distillations are LLM practices (the Model Atlas finds quantization nearly
     # absent in vision, methods.md 4.2): in other families they become finetunes or adapters
