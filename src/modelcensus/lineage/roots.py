@@ -50,8 +50,8 @@ _STATE = "c INTEGER, p INTEGER, w DOUBLE, d INTEGER, g TINYINT, f BOOLEAN"
 def _double(con: duckdb.DuckDBPyConnection, src: str, flagged: str | None, max_rounds: int) -> tuple[int, int]:
     """Pointer doubling over edges ``src(c, p, g)``.
 
-    Leaves the finished rows of round 0 in ``_rt_first`` (unique per (c, p)) and those of later
-    rounds in ``_rt_later``; returns (rounds, unfinished rows left).
+    Leaves round 0 in ``_rt_all`` (its ``fin`` rows are finished, unique per (c, p)) and the finished
+    rows of later rounds in ``_rt_later``; returns (rounds, unfinished rows left).
     """
     flag = f"e.c IN (SELECT c FROM {flagged})" if flagged else "FALSE"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rt_np AS SELECT c, count(*) AS n FROM {src} GROUP BY c")
@@ -64,10 +64,9 @@ def _double(con: duckdb.DuckDBPyConnection, src: str, flagged: str | None, max_r
         LEFT JOIN (SELECT c, n FROM _rt_np WHERE n > 1) m ON e.c = m.c
         LEFT JOIN _rt_np h ON e.p = h.c
     """)
-    con.execute("CREATE OR REPLACE TEMP TABLE _rt_first AS SELECT c, p, w, d, g, f FROM _rt_all WHERE fin")
+    # _rt_all stays: its finished rows are the round-0 results (no copy)
     con.execute("CREATE OR REPLACE TEMP TABLE _rt_act AS SELECT c, p, w, d, g, f FROM _rt_all WHERE NOT fin")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rt_later ({_STATE})")
-    con.execute("DROP TABLE _rt_all")
     rounds = 0
     active = _count(con, "SELECT count(*) FROM _rt_act")
     while active and rounds < max_rounds:
@@ -78,7 +77,7 @@ def _double(con: duckdb.DuckDBPyConnection, src: str, flagged: str | None, max_r
             SELECT a.c, s.p, sum(a.w * s.w) AS w, min(a.d + s.d) AS d, min(greatest(a.g, s.g)) AS g,
                    bool_or(a.f OR s.f) AS f, bool_and(s.fin) AS fin
             FROM _rt_act a
-            JOIN (SELECT c, p, w, d, g, f, TRUE AS fin FROM _rt_first
+            JOIN (SELECT c, p, w, d, g, f, fin FROM _rt_all WHERE fin
                   UNION ALL SELECT c, p, w, d, g, f, TRUE FROM _rt_later
                   UNION ALL SELECT c, p, w, d, g, f, FALSE FROM _rt_act) s ON a.p = s.c
             GROUP BY a.c, s.p
@@ -100,6 +99,16 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, edges: str, out: str = "_linea
     row per (child, root). ``{out}_cycle_edges(c, p)`` lists the edges dropped to break cycles.
     Nodes that are not a child in ``edges`` are their own roots; the caller adds them.
     """
+    # row order of these TEMP tables is irrelevant; not preserving it lets DuckDB write them in parallel
+    keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        return _resolve(con, edges, out)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, edges: str, out: str) -> RootStats:
     n_edges = _count(con, f"SELECT count(*) FROM {edges}")
     max_rounds = math.ceil(math.log2(n_edges + 2)) + 2
     con.execute("CREATE OR REPLACE TEMP TABLE _rt_cyc (c INTEGER, p INTEGER)")
@@ -126,17 +135,17 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, edges: str, out: str = "_linea
     con.execute("CREATE OR REPLACE TEMP TABLE _rt_lc AS SELECT DISTINCT c FROM _rt_later")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT f.c, f.p, f.w, f.d, f.g, f.f FROM _rt_first f ANTI JOIN _rt_lc l ON f.c = l.c
+        SELECT f.c, f.p, f.w, f.d, f.g, f.f FROM _rt_all f ANTI JOIN _rt_lc l ON f.c = l.c WHERE f.fin
         UNION ALL
         SELECT c, p, sum(w), min(d), min(g), bool_or(f) FROM (
-            SELECT f.* FROM _rt_first f SEMI JOIN _rt_lc l ON f.c = l.c
+            SELECT f.c, f.p, f.w, f.d, f.g, f.f FROM _rt_all f SEMI JOIN _rt_lc l ON f.c = l.c WHERE f.fin
             UNION ALL SELECT * FROM _rt_later
         ) GROUP BY c, p
         {self_roots}
     """)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {out}_cycle_edges AS SELECT c, p FROM _rt_cyc")
     n_cycle_edges = _count(con, "SELECT count(*) FROM _rt_cyc")
-    for t in ("_rt_np", "_rt_first", "_rt_later", "_rt_act", "_rt_cyc", "_rt_cycn", "_rt_ek2", "_rt_lc"):
+    for t in ("_rt_np", "_rt_all", "_rt_later", "_rt_act", "_rt_cyc", "_rt_cycn", "_rt_ek2", "_rt_lc"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return RootStats(rounds, n_edges, n_cycle_edges, cycle_nodes)
 
