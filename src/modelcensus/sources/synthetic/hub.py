@@ -93,8 +93,8 @@ class SyntheticHub:
         pop = self.universe.pop
         prof = self.profile
         ids = self.universe.ids
-        fam_key = np.array([f.key for f in prof.families] + [None], dtype=object)
-        fam_cc = np.array([f.country for f in prof.families] + [None], dtype=object)
+        fam_key = pa.array([f.key for f in prof.families] + [None], pa.string())
+        fam_cc = pa.array([f.country for f in prof.families] + [None], pa.string())
         fam = np.where(pop.family < 0, len(prof.families), pop.family)
         root_fam = np.where(pop.root < pop.n_official, pop.family[pop.root], -1)
         root_fam = np.where(root_fam < 0, len(prof.families), root_fam)
@@ -102,8 +102,8 @@ class SyntheticHub:
         def ref(a: np.ndarray) -> pa.Array:
             return pc.if_else(pa.array(a < 0), pa.scalar(None, pa.string()), ids.take(pa.array(np.maximum(a, 0))))
 
-        rel = np.array(list(RELATIONS) + [None], dtype=object)[np.where(pop.relation < 0, len(RELATIONS),
-                                                                         pop.relation)]
+        rel = pa.array(list(RELATIONS) + [None], pa.string()).take(
+            pa.array(np.where(pop.relation < 0, len(RELATIONS), pop.relation)))
         deleted = np.where(pop.deleted == np.iinfo(np.int64).max, -1, pop.deleted)
         return pa.table({
             "id": ids,
@@ -113,14 +113,14 @@ class SyntheticHub:
                 pa.array(np.arange(pop.n) < pop.n_official),
                 self.universe.ids_as_named(np.arange(pop.n), np.iinfo(np.int64).max - 1),
                 pa.scalar(None, pa.string())),
-            "family": pa.array(fam_key[fam].tolist(), pa.string()),
-            "relation": pa.array(rel.tolist(), pa.string()),
+            "family": fam_key.take(pa.array(fam)),
+            "relation": rel,
             "parent_id": ref(pop.parent),
             "parent2_id": ref(pop.parent2),
             "parent3_id": ref(pop.parent3),
             "root_id": ref(pop.root),
-            "root_family": pa.array(fam_key[root_fam].tolist(), pa.string()),
-            "root_country": pa.array(fam_cc[root_fam].tolist(), pa.string()),
+            "root_family": fam_key.take(pa.array(root_fam)),
+            "root_country": fam_cc.take(pa.array(root_fam)),
             "teacher_id": ref(pop.teacher),
             "declared": pa.array(pop.declared),
             "dangling": pa.array(pop.dangling),
