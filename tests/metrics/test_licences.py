@@ -49,12 +49,13 @@ def test_licence_drift_pairs_and_unknown_root(store, reg, b):
     assert any("1 derivative-root pair(s) have no root licence" in n for n in res.notes)
 
 
-def test_licence_metrics_need_a_registry(store, b):
+def test_licence_metrics_need_a_registry(store, b, monkeypatch):
     from modelcensus.errors import InputError
-    from modelcensus.metrics.licences import licence_mix
+    from modelcensus.metrics import licences
     from modelcensus.metrics.scope import Scope
 
     b.world(store)
+    monkeypatch.setattr(licences, "resolve_registry", lambda reg: None)   # no lineage stage installed
     scope = Scope(store, [store.snapshot()], "all", None, None)
     with pytest.raises(InputError, match="registry"):
-        licence_mix(scope, None, None)
+        licences.licence_mix(scope, None, None)

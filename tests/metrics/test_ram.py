@@ -87,3 +87,10 @@ def test_ages_far_from_any_observation_are_left_out(store, reg, b):
     loose = compute_metric(store, "ram", ages="180", registry=reg, ensure=False, max_gap=0)
     x = next(r for r in loose.rows if r["model"] == "old/x")
     assert x["downloads"] == pytest.approx(5000 * 180 / 200)
+
+
+def test_limit_keeps_the_highest_ram_per_age_but_baselines_use_everyone(store, reg, b):
+    ram_world(store, b)
+    res = compute_metric(store, "ram", ages="30", limit=2, registry=reg, ensure=False)
+    assert [(r["model"], r["ram"]) for r in res.rows] == [("y/y", pytest.approx(50)), ("o/o10", pytest.approx(5))]
+    assert any("2 of 14 (model, age) rows shown" in n for n in res.notes)

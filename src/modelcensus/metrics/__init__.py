@@ -46,6 +46,7 @@ SPECS: dict[str, MetricSpec] = {s.name: s for s in (
                       "rank": (int, 10, "the baseline is the rank-th model of the size class"),
                       "release_dates": (str, None, "ATOM release_date_corrections.csv"),
                       "latest": (bool, False, "one row per model: its oldest checkpoint reached"),
+                      "limit": (int, 10_000, "rows per checkpoint age, highest RAM first (0 = all)"),
                       "max_gap": (int, 92, "no value at an age whose surrounding observations are further apart "
                                            "(days; 0 = no limit)")}),
     MetricSpec("concentration", "HHI, Gini and CR-k of downloads over groups, per snapshot", "org", False, _DL,
@@ -128,7 +129,8 @@ def _run(name: str, scope: Any, key: Any, fname: str | None, o: dict[str, Any]
         return ["month", key.name, "derivatives", "share"], rows, notes
     if name == "ram":
         rows, notes = ram_mod.ram(scope, key, ages=o["ages"], rank=o["rank"], release_dates=o["release_dates"],
-                                  latest=o["latest"], max_gap=o["max_gap"], regions=regions)
+                                  latest=o["latest"], max_gap=o["max_gap"], limit=o["limit"],
+                                  regions=regions)
         cols = ["model", "size_class", *([key.name] if key else []), "release_date", "age_days", "downloads",
                 "baseline", "reference_models", "ram"]
         return cols, rows, notes

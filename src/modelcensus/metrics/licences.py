@@ -14,10 +14,11 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import field_column
 from modelcensus.metrics.groups import GroupKey
-from modelcensus.metrics.scope import Scope, key_joins
+from modelcensus.metrics.scope import Scope, key_joins, resolve_registry
 
 
 def _registry_tables(scope: Scope) -> None:
+    scope.registry = resolve_registry(scope.registry)
     if scope.registry is None:
         raise InputError("licence metrics need the registry's licence classes (modelcensus.lineage.registry)")
     scope.registry.to_duckdb(scope.store.con)

@@ -54,7 +54,8 @@ def parse_ages(ages: Any) -> list[int]:
 
 
 def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10, release_dates: Any = None,
-        latest: bool = False, max_gap: int | None = 92, regions: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
+        latest: bool = False, max_gap: int | None = 92, limit: int | None = 10_000, regions: Any = None
+        ) -> tuple[list[dict[str, Any]], list[str]]:
     """RAM per (model, age checkpoint); ``latest`` keeps each model's oldest checkpoint reached."""
     checkpoints = parse_ages(ages)
     rank = int(rank)
@@ -131,7 +132,8 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
         group_col = f', g.grp AS "{key.name}"'
         group_join = "LEFT JOIN mc_rgroup g USING (id_lower)"
     latest_filter = "QUALIFY row_number() OVER (PARTITION BY d.id_lower ORDER BY d.a DESC) = 1" if latest else ""
-    rows = scope.rows(f"""
+    scope.exec(f"""
+        CREATE OR REPLACE TEMP TABLE mc_rram AS
         SELECT r.model_id AS model, r.size_class{group_col}, r.release_date, d.a AS age_days, d.d AS downloads,
                b.baseline, coalesce(b.n, 0) AS reference_models,
                CASE WHEN b.baseline > 0 THEN d.d / b.baseline END AS ram
@@ -139,8 +141,11 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
         LEFT JOIN mc_rbase b ON b.size_class = r.size_class AND b.a = d.a
         {group_join}
         {latest_filter}
-        ORDER BY d.a, ram DESC NULLS LAST, r.model_id
     """)
+    n_all = scope.store._one("SELECT count(*) FROM mc_rram")
+    cap = f"QUALIFY row_number() OVER (PARTITION BY age_days ORDER BY ram DESC NULLS LAST, model) <= {int(limit)}" \
+        if limit else ""
+    rows = scope.rows(f"SELECT * FROM mc_rram {cap} ORDER BY age_days, ram DESC NULLS LAST, model")
     stats = scope.store._one("""SELECT
         (SELECT count(*) FROM mc_rbase WHERE baseline IS NULL),
         (SELECT count(*) FROM mc_rbase),
@@ -170,4 +175,7 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
         notes.append(f"{stats[4]} model(s) without a release date or createdAt have no RAM")
     if not rows:
         notes.append("no model with downloadsAllTime at any checkpoint age")
+    if n_all and n_all[0] > len(rows):
+        notes.append(f"{len(rows)} of {n_all[0]} (model, age) rows shown: the {int(limit or 0)} highest RAM per "
+                     "age (option limit; 0 = all); baselines use every model")
     return rows, notes
