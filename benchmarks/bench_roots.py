@@ -236,6 +236,7 @@ def main() -> None:
     ap.add_argument("--models", type=int, default=2_200_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=HERE / "results" / "roots.json")
+    ap.add_argument("--data", type=Path, help="keep the generated edges here and reuse them on the next run")
     ap.add_argument("--measure", choices=METHODS, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -251,14 +252,22 @@ def main() -> None:
         print(json.dumps(prepare(args.work, args.models, args.seed)))
         return
     with tempfile.TemporaryDirectory(prefix="bench_roots_") as tmp:
-        work = Path(tmp)
-        print(f"generating {args.models:,} synthetic models ...", file=sys.stderr)
-        # everything heavy runs in subprocesses: a child inherits its parent's peak RSS on Linux
-        proc = subprocess.run([sys.executable, __file__, "--prepare", "--work", str(work), "--models",
-                               str(args.models), "--seed", str(args.seed)], capture_output=True, text=True)
-        if proc.returncode:
-            raise SystemExit(f"prepare failed:\n{proc.stderr[-3000:]}")
-        shape = json.loads(proc.stdout.strip().splitlines()[-1])
+        work = args.data or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        shape_file = work / "shape.json"
+        if args.data and shape_file.exists() and json.loads(shape_file.read_text()).get("requested") == [
+                args.models, args.seed]:
+            shape = json.loads(shape_file.read_text())
+            print(f"reusing the generated edges in {work}", file=sys.stderr)
+        else:
+            print(f"generating {args.models:,} synthetic models ...", file=sys.stderr)
+            # everything heavy runs in subprocesses: a child inherits its parent's peak RSS on Linux
+            proc = subprocess.run([sys.executable, __file__, "--prepare", "--work", str(work), "--models",
+                                   str(args.models), "--seed", str(args.seed)], capture_output=True, text=True)
+            if proc.returncode:
+                raise SystemExit(f"prepare failed:\n{proc.stderr[-3000:]}")
+            shape = {**json.loads(proc.stdout.strip().splitlines()[-1]), "requested": [args.models, args.seed]}
+            shape_file.write_text(json.dumps(shape))
         print(json.dumps(shape), file=sys.stderr)
         runs = {}
         for method in METHODS:
@@ -281,7 +290,7 @@ def main() -> None:
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {"python": platform.python_version(), "duckdb": _duckdb_version(),
                     "cpus": __import__("os").cpu_count(), "platform": platform.platform()},
-        "graph": {**shape, "doubling_rounds": stats["rounds"]},
+        "graph": {**{k: v for k, v in shape.items() if k != "requested"}, "doubling_rounds": stats["rounds"]},
         "runs": runs,
         "ratios": {
             "networkx_over_sql": round(runs["networkx"]["seconds"] / sql, 1),
