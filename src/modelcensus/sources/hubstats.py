@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from modelcensus.errors import InputError
 from modelcensus.sources.ingest import file_digest, parse_observed_at, snapshot_fingerprint
-from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store
+from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store, staging
 
 SOURCE = "hub-stats"
 META_TIME_KEYS = ("observed_at", "snapshot_date", "snapshot", "date", "modelcensus.observed_at")
@@ -280,8 +280,10 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
     skipped = SkipReport()
     try:
         # one pass over the file: the staging SQL reads its relation several times
-        store.con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS {staging_select(path, cols)}")
-        store.stage(sid, _STAGED, skipped)
+        # and the validation rules and de-duplication are evaluated once for all statements
+        for sql in staging.validate_statements(f"({staging_select(path, cols)})", _STAGED):
+            store.con.execute(sql)
+        store.stage(sid, _STAGED, skipped, validated=True)
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot import ({str(exc).splitlines()[0]})") from None
     finally:

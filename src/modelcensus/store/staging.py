@@ -72,7 +72,9 @@ END
 """
 
 _VALID_PARENT = f"(p IS NOT NULL AND length(p) <= {MAX_ID_LEN} AND regexp_full_match(p, '{ID_PATTERN}'))"
-_CLEAN_ID = "regexp_replace(trim({x}), '^(https?://)?(www\\.)?huggingface\\.co/', '')"
+# the regex runs only where it can match (most ids carry no URL)
+_CLEAN_ID = ("CASE WHEN contains({x}, 'huggingface.co/') "
+             "THEN regexp_replace(trim({x}), '^(https?://)?(www\\.)?huggingface\\.co/', '') ELSE trim({x}) END")
 
 
 def card_parents_sql(col: str = "card_data") -> str:
@@ -84,8 +86,43 @@ def card_parents_sql(col: str = "card_data") -> str:
     )
 
 
-def models_insert_sql(staged: str, snapshot_id: int) -> str:
-    """INSERT the accepted rows of relation ``staged`` into ``models`` (first occurrence of an id wins)."""
+def validate_statements(staged: str, table: str) -> list[str]:
+    """Statements that materialise ``staged`` as TEMP table ``table`` with its reject reason and rank.
+
+    Run them in order, then pass ``validated=True`` to the insert functions, so a large import
+    evaluates the rules once, not per statement. ``_rank`` numbers the accepted rows of an id in
+    ``_pos`` order (first occurrence = 1); ``_pos`` must be unique. Ranks are computed only for
+    the ids that occur more than once: a window over every (wide) row costs far more than the
+    whole rest of an import.
+    """
+    return [
+        f"CREATE OR REPLACE TEMP TABLE {table} AS "
+        f"SELECT *, {REASON_SQL} AS _reason, CAST(1 AS BIGINT) AS _rank FROM {staged}",
+        f"""UPDATE {table} SET _rank = d.r FROM (
+              SELECT _pos, row_number() OVER (PARTITION BY id ORDER BY _pos) AS r FROM {table}
+              WHERE _reason IS NULL AND id IN (
+                SELECT id FROM {table} WHERE _reason IS NULL GROUP BY id HAVING count(*) > 1)
+            ) d WHERE {table}._pos = d._pos AND d.r > 1""",
+    ]
+
+
+def _accepted(staged: str, validated: bool) -> str:
+    """The accepted rows of ``staged``, first occurrence of each id only."""
+    if validated:
+        return f"(SELECT * FROM {staged} WHERE _reason IS NULL AND _rank = 1)"
+    return f"""(SELECT * FROM (
+      SELECT *, row_number() OVER (PARTITION BY id ORDER BY _pos) AS _rank
+      FROM {staged} WHERE ({REASON_SQL}) IS NULL
+    ) WHERE _rank = 1)"""
+
+
+def models_insert_sql(staged: str, snapshot_id: int, *, validated: bool = False) -> str:
+    """INSERT the accepted rows of relation ``staged`` into ``models`` (first occurrence of an id wins).
+
+    Each JSON document is parsed once for all the fields read from it (``json_extract`` with a
+    list of paths): ``_card`` = card_data's license, base_model, base_model_relation; ``_cfg`` =
+    config's model_type, architectures.
+    """
     return f"""
     INSERT INTO models
     SELECT {snapshot_id} AS snapshot_id,
@@ -97,9 +134,9 @@ def models_insert_sql(staged: str, snapshot_id: int) -> str:
            nullif(pipeline_tag, ''), nullif(library_name, ''),
            coalesce(
              nullif(lower(trim(license)), ''),
-             CASE json_type(card_data, '$.license')
-               WHEN 'VARCHAR' THEN nullif(lower(trim(json_extract_string(card_data, '$.license'))), '')
-               WHEN 'ARRAY' THEN nullif(lower(trim(json_extract_string(card_data, '$.license[0]'))), '') END,
+             CASE json_type(_card[1])
+               WHEN 'VARCHAR' THEN nullif(lower(trim(json_extract_string(_card[1], '$'))), '')
+               WHEN 'ARRAY' THEN nullif(lower(trim(json_extract_string(_card[1], '$[0]'))), '') END,
              lower(substr(list_filter(tags, lambda t: starts_with(t, 'license:'))[1], 9))
            ) AS license,
            tags,
@@ -107,29 +144,37 @@ def models_insert_sql(staged: str, snapshot_id: int) -> str:
            nullif(lower(CAST(gated AS VARCHAR)), ''),
            TRY_CAST(private AS BOOLEAN), TRY_CAST(disabled AS BOOLEAN),
            nullif(sha, ''),
-           list_filter(list_transform({card_parents_sql()}, lambda x: {_CLEAN_ID.format(x='x')}),
-                       lambda p: {_VALID_PARENT}),
+           list_filter(list_transform(
+               CASE json_type(_card[2])
+                 WHEN 'VARCHAR' THEN [json_extract_string(_card[2], '$')]
+                 WHEN 'ARRAY' THEN json_extract_string(_card[2], '$[*]') END,
+               lambda x: {_CLEAN_ID.format(x='x')}),
+             lambda p: {_VALID_PARENT}),
            coalesce(
-             nullif(lower(json_extract_string(card_data, '$.base_model_relation')), ''),
+             nullif(lower(json_extract_string(_card[3], '$')), ''),
              nullif(lower(json_extract_string(base_models, '$[0].relation')), ''),
-             lower(regexp_extract(list_filter(tags, lambda t: regexp_matches(t,
-                 '^base_model:(adapter|finetune|merge|quantized):'))[1], '^base_model:([a-z]+):', 1))
+             lower(regexp_extract(list_filter(list_filter(tags, lambda t: starts_with(t, 'base_model:')),
+                 lambda t: regexp_matches(t, '^base_model:(adapter|finetune|merge|quantized):'))[1],
+                 '^base_model:([a-z]+):', 1))
            ),
-           json_extract_string(config, '$.model_type'),
-           CASE WHEN json_type(config, '$.architectures') = 'ARRAY'
-                THEN json_extract_string(config, '$.architectures[*]') END,
+           json_extract_string(_cfg[1], '$'),
+           CASE WHEN json_type(_cfg[2]) = 'ARRAY' THEN json_extract_string(_cfg[2], '$[*]') END,
            CAST(config AS JSON), CAST(gguf AS JSON), CAST(card_data AS JSON),
            files, card_text
     FROM (
-      SELECT *, row_number() OVER (PARTITION BY id ORDER BY _pos) AS _rank
-      FROM {staged} WHERE ({REASON_SQL}) IS NULL
-    ) WHERE _rank = 1
-      AND id NOT IN (SELECT id FROM models WHERE snapshot_id = {snapshot_id})
+      SELECT *,
+             json_extract(card_data, ['$.license', '$.base_model', '$.base_model_relation']) AS _card,
+             json_extract(config, ['$.model_type', '$.architectures']) AS _cfg
+      FROM {_accepted(staged, validated)}
+      WHERE id NOT IN (SELECT id FROM models WHERE snapshot_id = {snapshot_id})
+    )
     """
 
 
-def rejected_sql(staged: str) -> str:
+def rejected_sql(staged: str, *, validated: bool = False) -> str:
     """Rejected rows of ``staged`` with their reason (duplicates are not rejections)."""
+    if validated:
+        return f"SELECT _pos, CAST(id AS VARCHAR) AS id, _reason FROM {staged} WHERE _reason IS NOT NULL ORDER BY _pos"
     return f"""
     SELECT _pos, CAST(id AS VARCHAR) AS id, reason FROM (
       SELECT _pos, id, {REASON_SQL} AS reason FROM {staged}
@@ -153,18 +198,25 @@ def declarations_insert_sql(snapshot_id: int) -> str:
       FROM models WHERE snapshot_id = {snapshot_id} AND base_models IS NOT NULL
       UNION ALL
       SELECT child_id, {clean} AS p, relation, 'tag' FROM (
-        SELECT id AS child_id,
-               regexp_extract(t, '^base_model:(?:(adapter|finetune|merge|quantized):)?(.+)$', 2) AS p,
-               nullif(regexp_extract(t, '^base_model:(?:(adapter|finetune|merge|quantized):)?(.+)$', 1), '')
-                 AS relation
-        FROM (SELECT id, unnest(tags) AS t FROM models WHERE snapshot_id = {snapshot_id})
-        WHERE starts_with(t, 'base_model:')
+        -- 'base_model:[relation:]parent' split with string functions (no regex per tag)
+        SELECT child_id,
+               CASE WHEN relation IS NULL THEN rest ELSE substr(rest, length(relation) + 2) END AS p,
+               relation
+        FROM (
+          SELECT child_id, rest,
+                 CASE WHEN split_part(rest, ':', 1) IN ('adapter', 'finetune', 'merge', 'quantized')
+                           AND length(rest) > length(split_part(rest, ':', 1)) + 1
+                      THEN split_part(rest, ':', 1) END AS relation
+          FROM (SELECT id AS child_id,
+                       substr(unnest(list_filter(tags, lambda t: starts_with(t, 'base_model:'))), 12) AS rest
+                FROM models WHERE snapshot_id = {snapshot_id})
+        )
       )
     ) WHERE {_VALID_PARENT}
     """
 
 
-def hub_declarations_insert_sql(staged: str, snapshot_id: int) -> str:
+def hub_declarations_insert_sql(staged: str, snapshot_id: int, *, validated: bool = False) -> str:
     """Declarations from the Hub's baseModels field (only in staging; first occurrence of an id)."""
     clean = _CLEAN_ID.format(x="p")
     return f"""
@@ -174,9 +226,8 @@ def hub_declarations_insert_sql(staged: str, snapshot_id: int) -> str:
         SELECT child_id, struct_extract(e, 'id') AS p, e FROM (
           SELECT id AS child_id,
                  unnest(from_json(base_models, '[{{"relation":"VARCHAR","id":"VARCHAR"}}]')) AS e
-          FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY _pos) AS _rank
-                FROM {staged} WHERE ({REASON_SQL}) IS NULL)
-          WHERE _rank = 1 AND base_models IS NOT NULL AND json_type(base_models) = 'ARRAY'
+          FROM {_accepted(staged, validated)}
+          WHERE base_models IS NOT NULL AND json_type(base_models) = 'ARRAY'
         )
       )
     ) WHERE {_VALID_PARENT}

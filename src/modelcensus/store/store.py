@@ -238,16 +238,17 @@ class Store:
         assert row is not None
         return int(row[0])
 
-    def stage(self, snapshot_id: int, relation: str, skipped: SkipReport) -> int:
+    def stage(self, snapshot_id: int, relation: str, skipped: SkipReport, *, validated: bool = False) -> int:
         """Validate the staged rows of ``relation`` and add the good ones to ``snapshot_id``.
 
-        Returns the number of rows added; rejected rows are added to ``skipped``.
+        Returns the number of rows added; rejected rows are added to ``skipped``. ``validated``:
+        ``relation`` is a materialised :func:`staging.validate_statements` (rules evaluated once).
         """
-        for pos, mid, reason in self._exec(staging.rejected_sql(relation)).fetchall():
+        for pos, mid, reason in self._exec(staging.rejected_sql(relation, validated=validated)).fetchall():
             skipped.add(reason, mid, pos)
         before = self._count(snapshot_id)
-        self._exec(staging.hub_declarations_insert_sql(relation, snapshot_id))
-        self._exec(staging.models_insert_sql(relation, snapshot_id))
+        self._exec(staging.hub_declarations_insert_sql(relation, snapshot_id, validated=validated))
+        self._exec(staging.models_insert_sql(relation, snapshot_id, validated=validated))
         return self._count(snapshot_id) - before
 
     def stage_arrow(self, snapshot_id: int, table: pa.Table | pa.RecordBatch, skipped: SkipReport) -> int:
