@@ -8,7 +8,9 @@ resident memory (``ru_maxrss``) is its own:
 (a) baseline: DuckDB reads the columns the importer uses from the same file into a temp table
     (``CREATE TEMP TABLE AS SELECT ... FROM read_parquet``), in a fresh in-memory database;
 (b) ``import_hubstats_parquet`` into a fresh on-disk store (validation, derived fields,
-    declarations, commit).
+    declarations, commit);
+(c) a floor for context: the same file's columns inserted as they are into the store's ``models``
+    table of a fresh store (no validation, no derived fields, no declarations), and committed.
 
 Measurements alternate a, b, a, b ... and the best time of each is compared. Writes
 ``benchmarks/results/import.json`` and prints a table. Goal: (b)/(a) <= 2, peak < 4 GB.
@@ -73,11 +75,40 @@ def measure_import(path: Path, workdir: Path) -> dict:
     return out
 
 
+def measure_floor(path: Path, workdir: Path) -> dict:
+    from modelcensus.sources import hubstats as h
+    from modelcensus.store import Store
+
+    db = workdir / f"floor-{os.getpid()}.duckdb"
+    with Store(db) as store:
+        cols = h._describe(store, path)
+        src = f"read_parquet('{path}')"
+        sql = f"""
+        INSERT INTO models (snapshot_id, id, id_lower, author, created_at, last_modified, downloads_30d,
+                            downloads_all_time, likes, trending_score, pipeline_tag, library_name, tags, params,
+                            gated, private, disabled, sha, config, gguf, card_data)
+        SELECT 1, id, lower(id), {h._scalar(cols, 'author')}, {cols.find('createdAt') or 'NULL'},
+               {cols.find('lastModified') or 'NULL'}, {h._number(cols, 'downloads')},
+               {h._number(cols, 'downloadsAllTime')}, {h._number(cols, 'likes')}, {h._number(cols, 'trendingScore')},
+               {h._scalar(cols, 'pipeline_tag')}, {h._scalar(cols, 'library_name')}, {h._str_list(cols, 'tags')},
+               {h._safetensors_total(cols)}, {h._scalar(cols, 'gated')}, {h._scalar(cols, 'private')},
+               {h._scalar(cols, 'disabled')}, {h._scalar(cols, 'sha')}, {h._json_text(cols, 'config')},
+               {h._json_text(cols, 'gguf')}, {h._json_text(cols, 'cardData')}
+        FROM {src}"""
+        t0 = time.perf_counter()
+        with store.transaction():
+            store.con.execute(sql)
+        seconds = time.perf_counter() - t0
+        rows = store._one("SELECT count(*) FROM models")[0]
+    db.unlink()
+    return {"seconds": seconds, "rows": rows}
+
+
 def _child(kind: str, path: Path, workdir: Path) -> dict:
     """Run one measurement in a fresh interpreter; returns its result with its own peak RSS."""
     code = (f"import json, resource, sys; sys.path.insert(0, {str(HERE)!r}); import bench_import as b; "
             f"from pathlib import Path; "
-            f"r = b.measure_{kind}(Path({str(path)!r})" + (f", Path({str(workdir)!r}))" if kind == "import" else ")")
+            f"r = b.measure_{kind}(Path({str(path)!r})" + (f", Path({str(workdir)!r}))" if kind != "read" else ")")
             + "; r['peak_rss_bytes'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024; "
               "print(json.dumps(r))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -102,13 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"hubstats-synthetic-{args.models}-{args.seed}.parquet"
     t0 = time.perf_counter()
-    if not path.exists():
+    generated_now = not path.exists()
+    if generated_now:
         write_hubstats_parquet(path, n_models=args.models, seed=args.seed)
     gen_seconds = time.perf_counter() - t0
 
-    runs: dict[str, list[dict]] = {"read": [], "import": []}
+    runs: dict[str, list[dict]] = {"read": [], "import": [], "floor": []}
     for _ in range(args.repeat):
-        for kind in ("read", "import"):
+        for kind in ("read", "import", "floor"):
             runs[kind].append(_child(kind, path, workdir))
             last = runs[kind][-1]
             print(f"  {kind:6s} {last['seconds']:7.2f} s  peak {last['peak_rss_bytes'] / 2**20:7.0f} MiB",
@@ -121,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "import hub-stats parquet",
         "synthetic": True,
         "input": {"models": args.models, "seed": args.seed, "file_bytes": path.stat().st_size,
-                  "columns": _read_columns(path), "generate_seconds": round(gen_seconds, 2)},
+                  "columns": _read_columns(path), "generated_now": generated_now,
+                  "generate_seconds": round(gen_seconds, 2) if generated_now else None},
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_avg_at_end": os.getloadavg()},
         "baseline_read": {"what": "DuckDB CREATE TEMP TABLE AS SELECT <same columns> FROM read_parquet",
@@ -136,7 +169,16 @@ def main(argv: list[str] | None = None) -> int:
                    "declarations": best["import"]["declarations"],
                    "rows_per_second": round(n / best["import"]["seconds"]),
                    "peak_rss_bytes": peak, "store_bytes": best["import"]["store_bytes"]},
+        "floor_store_insert": {
+            "what": "the file's columns inserted as they are into the store's models table, committed "
+                    "(no validation, derivation or declarations): what persisting the rows alone costs",
+            "seconds": [round(r["seconds"], 3) for r in runs["floor"]],
+            "best_seconds": round(best["floor"]["seconds"], 3),
+            "rows_per_second": round(best["floor"]["rows"] / best["floor"]["seconds"]),
+            "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs["floor"])},
         "ratio_import_to_read": round(ratio, 2),
+        "ratio_floor_to_read": round(best["floor"]["seconds"] / best["read"]["seconds"], 2),
+        "ratio_import_to_floor": round(best["import"]["seconds"] / best["floor"]["seconds"], 2),
         "goal": {"ratio_max": GOAL_RATIO, "peak_max_bytes": GOAL_PEAK_BYTES,
                  "ratio_met": ratio <= GOAL_RATIO, "peak_met": peak < GOAL_PEAK_BYTES},
         "repeat": args.repeat,
@@ -149,10 +191,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"SYNTHETIC input: {args.models:,} models ({result['input']['file_bytes'] / 2**20:.0f} MiB Parquet)")
     print(f"{'measurement':38s} {'best s':>8s} {'rows/s':>12s} {'peak MiB':>9s}")
-    for label, key in (("(a) DuckDB read, same columns", "baseline_read"), ("(b) import_hubstats_parquet", "import")):
+    for label, key in (("(a) DuckDB read, same columns", "baseline_read"), ("(b) import_hubstats_parquet", "import"),
+                       ("(c) floor: plain insert into store", "floor_store_insert")):
         r = result[key]
         print(f"{label:38s} {r['best_seconds']:8.2f} {r['rows_per_second']:12,d} {r['peak_rss_bytes'] / 2**20:9.0f}")
     print(f"ratio (b)/(a): {ratio:.2f} (goal <= {GOAL_RATIO}); import peak {peak / 2**30:.2f} GiB (goal < 4)")
+    print(f"context: (c)/(a) = {result['ratio_floor_to_read']:.2f}, (b)/(c) = {result['ratio_import_to_floor']:.2f}")
     print(f"written: {args.out}")
     _ = resource  # the children read ru_maxrss; imported here so a missing module fails early
     return 0
