@@ -39,6 +39,7 @@ CPT_TEXT = (r"(?i)continued?\s+pre-?train(?:ing|ed)?\s+(?:of|on|from)\s+(?:the\s
             r"([A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9._\-]+)")
 DISTILL_NAME = r"(?i)^(.+?)[-_]distill(?:ed)?[-_]"
 CARD_TEXT_WINDOW = 20_000  # only the head of a card is searched: bounded work per model
+_PATTERNS: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}  # registry version -> (RE2-safe, skipped)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple]:
@@ -51,19 +52,23 @@ def _family_patterns(con: duckdb.DuckDBPyConnection, registry: Registry) -> list
     Returns the patterns DuckDB's regex engine (RE2) cannot run, which are left out."""
     from modelcensus.lineage.registry_match import unsafe_regex_reason
 
-    rows, skipped = [], []
-    probe = duckdb.connect()  # a failed probe must not abort the build's transaction
-    for f in registry.families:
-        for p in f.name_patterns:
-            if unsafe_regex_reason(p) is not None:
-                continue
-            try:  # DuckDB's RE2 has no look-around; such patterns cannot run set-based
-                probe.execute("SELECT regexp_matches('', ?)", ["(?i)" + p]).fetchall()
-            except duckdb.Error:
-                skipped.append(f"{f.key}: {p}")
-                continue
-            rows.append((f.key, "(?i)" + p))
-    probe.close()
+    cached = _PATTERNS.get(registry.version)
+    if cached is None:
+        rows, skipped = [], []
+        probe = duckdb.connect()  # a failed probe must not abort the build's transaction
+        for f in registry.families:
+            for p in f.name_patterns:
+                if unsafe_regex_reason(p) is not None:
+                    continue
+                try:  # DuckDB's RE2 has no look-around; such patterns cannot run set-based
+                    probe.execute("SELECT regexp_matches('', ?)", ["(?i)" + p]).fetchall()
+                except duckdb.Error:
+                    skipped.append(f"{f.key}: {p}")
+                    continue
+                rows.append((f.key, "(?i)" + p))
+        probe.close()
+        cached = _PATTERNS[registry.version] = (rows, skipped)
+    rows, skipped = cached
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_fam_primary (family VARCHAR, model_id VARCHAR, rank INTEGER)")
     primary = [(f.key, mid, i) for f in registry.families for i, mid in enumerate(f.root_models)]
     if primary:
