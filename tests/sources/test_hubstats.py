@@ -154,3 +154,18 @@ def test_synthetic_files_make_synthetic_snapshots(store, tmp_path):
     snap = import_hubstats_parquet(store, path).snapshot
     assert snap.synthetic is True and snap.as_dict()["synthetic"] is True
     assert snap.observed_at == datetime(2025, 12, 31, tzinfo=UTC)
+
+
+def test_many_bad_rows_are_counted_in_sql_and_duplicates_keep_the_first(store, tmp_path):
+    n = 5000
+    path = tmp_path / "big.parquet"
+    ids = [f"org/m{i}" for i in range(n)] + ["org/m7", "org/m8"]  # two repeated ids at the end
+    downloads = [-1 if i % 5 < 3 else i for i in range(n)] + [999_999, 999_999]
+    pq.write_table(pa.table({"id": ids, "downloads": downloads}), path)
+    res = import_hubstats_parquet(store, path, observed_at="2025-01-01")
+    assert res.skipped.count == 3000 and res.skipped.reasons == {"absurd downloads value": 3000}
+    assert [e["position"] for e in res.skipped.examples] == [1, 2, 3, 6, 7, 8, 11, 12, 13, 16]
+    assert res.snapshot.row_count == 2001
+    # org/m7 was rejected at its first occurrence, so its later good row lands; org/m8 keeps its first
+    got = dict(store.con.execute("SELECT id, downloads_30d FROM models WHERE id IN ('org/m7', 'org/m8')").fetchall())
+    assert got == {"org/m7": 999_999, "org/m8": 8}

@@ -244,8 +244,18 @@ class Store:
         Returns the number of rows added; rejected rows are added to ``skipped``. ``validated``:
         ``relation`` is a materialised :func:`staging.validate_statements` (rules evaluated once).
         """
-        for pos, mid, reason in self._exec(staging.rejected_sql(relation, validated=validated)).fetchall():
-            skipped.add(reason, mid, pos)
+        if validated:  # counted in SQL: a file of bad rows never becomes one Python object per row
+            for reason, n in self._exec(f"SELECT _reason, count(*) FROM {relation} "
+                                        "WHERE _reason IS NOT NULL GROUP BY _reason").fetchall():
+                skipped.count += n
+                skipped.reasons[reason] = skipped.reasons.get(reason, 0) + n
+            room = max(skipped.max_examples - len(skipped.examples), 0)
+            for pos, mid, reason in self._exec(
+                    f"{staging.rejected_sql(relation, validated=True)} LIMIT {room}").fetchall():
+                skipped.examples.append({"id": mid, "position": pos, "reason": reason})
+        else:
+            for pos, mid, reason in self._exec(staging.rejected_sql(relation)).fetchall():
+                skipped.add(reason, mid, pos)
         before = self._count(snapshot_id)
         self._exec(staging.hub_declarations_insert_sql(relation, snapshot_id, validated=validated))
         self._exec(staging.models_insert_sql(relation, snapshot_id, validated=validated))
