@@ -30,7 +30,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "metrics.json"
-MEMORY_LIMIT = os.environ.get("MC_BENCH_MEMORY_LIMIT", "6GB")  # DuckDB limit for the (setup) lineage builds
+MEMORY_LIMIT = os.environ.get("MC_BENCH_MEMORY_LIMIT", "10GB")  # DuckDB limit for the (setup) lineage builds
+
+
+def _bound(store: object, workdir: str) -> None:
+    """Other work shares this machine: cap DuckDB for the setup's lineage builds and let it spill."""
+    con = store.con  # type: ignore[attr-defined]
+    for stmt in (f"SET memory_limit = '{MEMORY_LIMIT}'", "SET preserve_insertion_order = false",
+                 f"SET temp_directory = '{Path(workdir) / 'duckdb-tmp'}'"):
+        con.execute(stmt).fetchall()
 REGIONS = HERE.parents[1] / "shared" / "data" / "atom_tracked_models" / "organization_regions.csv"
 
 # (label, metric name, options) run on each dataset
@@ -119,8 +127,7 @@ def build_cross_section(workdir: str, n: int, seed: int) -> dict:
             t0 = time.perf_counter()
             import_hubstats_parquet(store, pq_path)
             info["import_seconds"] = time.perf_counter() - t0
-        # bounded so the lineage build spills instead of taking the shared machine's memory
-        store.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
+        _bound(store, workdir)
         t0 = time.perf_counter()
         stats = ensure_lineage(store, store.snapshot().id, load_registry())
         if stats.get("built"):
@@ -142,7 +149,7 @@ def build_series(workdir: str, n: int, months: int, seed: int) -> dict:
             load_series(store, generate_hub(n_models=n, seed=seed, months=months))
             info["load_seconds"] = time.perf_counter() - t0
         reg = load_registry()
-        store.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
+        _bound(store, workdir)
         t0 = time.perf_counter()
         built = [ensure_lineage(store, s.id, reg).get("built") for s in store.snapshots()]
         if any(built):
@@ -197,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "synthetic": True,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "baseline": "one aggregate DuckDB scan of the same rows (count, sums, distinct authors, max createdAt)",
+        "setup_duckdb_memory_limit": MEMORY_LIMIT,
         "cross_section": {"models": args.models, "setup": cross_info, **run_dataset("cross", cross_db, args.repeat)},
         "series": {"models": args.series_models, "snapshots": args.months, "setup": series_info,
                    **run_dataset("series", series_db, args.repeat)},
