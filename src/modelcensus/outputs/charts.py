@@ -118,6 +118,8 @@ def plotly_figure(chart: ChartData) -> dict[str, Any]:
         yaxis["tickformat"] = ".0%"
         if chart.kind == "area":
             yaxis["range"] = [0, 1]
+        elif chart.kind == "lines":
+            yaxis["range"] = [0, 1.02]  # shares: keep the 0-100 % frame instead of zooming on noise
     layout = {
         "title": {"text": _label(chart.title), "x": 0.01, "font": {"size": 15}},
         "height": 430, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},

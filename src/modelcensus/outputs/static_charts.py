@@ -78,6 +78,8 @@ def render_png(chart: ChartData, path: Path, *, dpi: int = 110) -> Path:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             if chart.kind == "area":
                 ax.set_ylim(0, 1)
+            elif chart.kind == "lines":
+                ax.set_ylim(0, 1.02)
         ax.set_title(_txt(chart.title), loc="left", fontsize=11)
         ax.set_xlabel(_txt(chart.x_title))
         ax.set_ylabel(_txt(chart.y_title))
