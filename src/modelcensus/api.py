@@ -1,0 +1,49 @@
+"""The Python API: one documented call per command, for notebooks and scripts.
+
+The command line is a thin skin over exactly these functions::
+
+    modelcensus import PATH          -> import_path(store, path, source=..., observed_at=...)
+    modelcensus pull hub             -> pull_hub(store, limit=..., author=..., search=..., since=...)
+    modelcensus pull hub-stats       -> pull_hubstats(store, revision=...)
+    modelcensus snapshots            -> store.snapshots()
+    modelcensus export SNAPSHOT      -> export_snapshot(store, snapshot, fmt, out_path)
+    modelcensus demo                 -> run_demo(out_dir, models=...)
+    modelcensus registry check|show  -> check_registry(files) / load_registry(files).describe_org(org)
+    modelcensus lineage MODEL        -> lineage(store, model, snapshot=..., registry=...)
+    modelcensus origin MODEL         -> origin(store, model, snapshot=..., registry=...)
+    modelcensus metrics NAME         -> compute_metric(store, name, by=..., population=..., ...)
+    modelcensus report               -> build_report(store, out=..., fmt=..., registry=...)
+    modelcensus audit TARGET...      -> audit(targets, inventory=..., policy=..., store=..., registry=...)
+
+Example::
+
+    from modelcensus import api
+    store = api.open_store("census.duckdb")
+    api.import_path(store, "models.parquet", observed_at="2025-06-01")
+    reg = api.load_registry()
+    print(api.origin(store, "mradermacher/OpenThinker-7B-GGUF", registry=reg))
+    print(api.compute_metric(store, "downloads", by="root_country", registry=reg).to_json())
+"""
+
+from __future__ import annotations
+
+from modelcensus.audit import AuditReport, audit, load_policy
+from modelcensus.demo import DemoResult, run_demo
+from modelcensus.lineage import ensure_lineage, lineage, origin
+from modelcensus.lineage.registry import Registry, check_registry, load_registry
+from modelcensus.metrics import METRIC_NAMES, MetricResult, compute_metric
+from modelcensus.outputs import build_report
+from modelcensus.sources.curated import import_population
+from modelcensus.sources.hub_api import pull_hub
+from modelcensus.sources.hubstats import import_hubstats_parquet
+from modelcensus.sources.hubstats_pull import pull_hubstats
+from modelcensus.sources.ingest import import_path
+from modelcensus.store import ImportResult, SkipReport, Snapshot, Store, open_store
+from modelcensus.store.export import export_snapshot
+
+__all__ = [
+    "METRIC_NAMES", "AuditReport", "DemoResult", "ImportResult", "MetricResult", "Registry", "SkipReport",
+    "Snapshot", "Store", "audit", "build_report", "check_registry", "compute_metric", "ensure_lineage",
+    "export_snapshot", "import_hubstats_parquet", "import_path", "import_population", "lineage",
+    "load_policy", "load_registry", "open_store", "origin", "pull_hub", "pull_hubstats", "run_demo",
+]
