@@ -157,3 +157,16 @@ def test_unknown_source_name_is_refused(store, tmp_path):
     path = _jsonl(tmp_path / "m.jsonl", [json.dumps(GOOD).encode()])
     with pytest.raises(InputError, match="--source"):
         import_path(store, path, source="../../evil name", observed_at="2025-01-01")
+
+
+def test_endless_line_is_refused_without_reading_it_whole(store, tmp_path, monkeypatch):
+    from modelcensus.sources import ingest
+
+    monkeypatch.setattr(ingest.iter_lines, "__defaults__", (1024,))
+    heads = (("bomb.jsonl.gz", b'{"id": "a/b"}\n{"id": "c/d", "x": "'), ("bomb.csv.gz", b'id,downloads\na/b,"'))
+    for name, head in heads:
+        path = tmp_path / name
+        path.write_bytes(gzip.compress(head + b"y" * 200_000))
+        with pytest.raises(InputError, match=rf"{name.replace('.', '[.]')}: line \d+ is longer than"):
+            _import(store, path)
+    assert _counts(store) == (0, 0)

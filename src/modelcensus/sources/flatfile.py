@@ -175,7 +175,7 @@ def iter_csv(path: Path, compressed: bool) -> Iterator[tuple[int, dict[str, Any]
     """(position, record) for every data row of a CSV of model records."""
     with open_content(path, compressed) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text)
+        reader = csv.reader(iter_lines(text, path))
         try:
             header = [h.strip() for h in next(reader, [])]
             layout = csv_layout(header)

@@ -319,9 +319,20 @@ def _classify(sn: Sniffed) -> str:
     return "records-dated" if layout == "dated" else "records"
 
 
-def iter_lines(fh: IO[bytes], path: Path) -> Iterator[bytes]:
-    """Lines of a byte stream, turning decompression failures into one clear InputError."""
+MAX_LINE = 64 * 1024 * 1024  # one record or CSV line; a gzip bomb without newlines stops here
+
+
+def iter_lines(fh: IO[bytes] | IO[str], path: Path, max_line: int = MAX_LINE) -> Iterator[Any]:
+    """Lines of a stream, bounded in length, turning decompression failures into one clear InputError."""
+    n = 0
     try:
-        yield from fh
+        while True:
+            line = fh.readline(max_line + 1)
+            if not line:
+                return
+            n += 1
+            if len(line) > max_line:
+                raise InputError(f"{path}: line {n} is longer than {max_line >> 20} MiB; not a file of records")
+            yield line
     except CORRUPT_ERRORS as exc:
         raise corrupt(path, exc) from None
