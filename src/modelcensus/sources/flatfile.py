@@ -40,7 +40,7 @@ from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store
 SOURCE = "flat-file"
 BATCH_SIZE = 2000
 MAX_FIELD = 64 * 1024 * 1024  # one CSV cell (a model card) may be large, not unbounded
-MAX_JSON_DOCUMENT = 512 * 1024 * 1024
+MAX_JSON_DOCUMENT = 256 * 1024 * 1024  # a JSON array is parsed whole; larger files should be JSON lines
 ID_COLUMNS = ALIASES["id"]
 TREE_COLUMNS = {"model_id", "metadata"}
 DATE_COLUMN = "snapshot_yyyymmdd"
