@@ -87,8 +87,28 @@ def _models(con: duckdb.DuckDBPyConnection, sid: int) -> None:
                CASE WHEN contains(m.id, '/') THEN lower(split_part(m.id, '/', 1)) END AS ns_lower,
                lower(CASE WHEN contains(m.id, '/') THEN substr(m.id, strpos(m.id, '/') + 1) ELSE m.id END)
                  AS name_lower,
-               m.created_at, m.tags, m.files, m.library_name, m.model_type, m.architectures, m.config,
-               m.card_text, m.gguf
+               m.created_at, m.tags, m.files, m.library_name, m.model_type, m.architectures,
+               -- config features only (not the JSON, cards or GGUF blobs: this table is the size of the Hub)
+               TRY_CAST(coalesce(json_extract_string(m.config, '$.vocab_size'),
+                                 json_extract_string(m.config, '$.text_config.vocab_size')) AS BIGINT) AS vocab,
+               json_extract(m.config, '$.quantization_config') IS NOT NULL AS has_quant,
+               CASE WHEN m.config IS NOT NULL THEN
+                   list_filter(list_distinct([
+                       json_extract_string(m.config, '$.tokenizer_config.bos_token'),
+                       json_extract_string(m.config, '$.tokenizer_config.eos_token'),
+                       json_extract_string(m.config, '$.tokenizer_config.pad_token'),
+                       json_extract_string(m.config, '$.tokenizer_config.unk_token'),
+                       json_extract_string(m.config, '$.tokenizer_config.bos_token.content'),
+                       json_extract_string(m.config, '$.tokenizer_config.eos_token.content'),
+                       json_extract_string(m.config, '$.tokenizer_config.pad_token.content')]
+                       || coalesce(CASE WHEN json_type(m.config, '$.tokenizer_config.additional_special_tokens')
+                                             = 'ARRAY'
+                                   THEN json_extract_string(m.config, '$.tokenizer_config.additional_special_tokens[*]')
+                                   END, [])
+                       || coalesce(CASE WHEN json_type(m.config, '$.special_tokens') = 'ARRAY'
+                                   THEN json_extract_string(m.config, '$.special_tokens[*]') END, [])),
+                       lambda t: t IS NOT NULL)
+               END AS tokens
         FROM models m WHERE m.snapshot_id = {int(sid)}
     """)
     # canonical key: legacy alias ids and renamed namespaces map to today's spelling
@@ -147,7 +167,7 @@ def _declared(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         FROM (
             SELECT id, unnest([json_extract_string(gguf, '$."general.base_model.0.repo_url"'),
                                json_extract_string(gguf, '$.base_model')]) AS p
-            FROM _lin_m WHERE gguf IS NOT NULL
+            FROM models WHERE snapshot_id = {int(sid)} AND gguf IS NOT NULL
         ) WHERE p IS NOT NULL AND regexp_full_match(
             regexp_replace(trim(p), '^(https?://)?(www\\.)?huggingface\\.co/', ''),
             '[A-Za-z0-9][A-Za-z0-9._\\-]*(/[A-Za-z0-9._\\-]+)?')
@@ -184,7 +204,7 @@ def _declared(con: duckdb.DuckDBPyConnection, sid: int) -> None:
                         CASE WHEN n.k >= 2 THEN 'merge' END,
                         CASE WHEN list_has_any(m.tags, ['gguf', 'awq', 'gptq', 'exl2', 'bitsandbytes'])
                                OR regexp_matches(m.name_lower, '{FORMAT_SUFFIX}')
-                               OR json_extract(m.config, '$.quantization_config') IS NOT NULL THEN 'quantized'
+                               OR m.has_quant THEN 'quantized'
                              WHEN list_contains(m.files, 'adapter_config.json') OR m.library_name = 'peft'
                                OR list_contains(m.tags, 'peft') THEN 'adapter' END,
                         'finetune') AS relation,
@@ -208,7 +228,7 @@ def _declared(con: duckdb.DuckDBPyConnection, sid: int) -> None:
     """.replace("{FORMAT_SUFFIX}", FORMAT_SUFFIX).replace("{_RELS}", _RELS))
 
 
-def _text_edges(con: duckdb.DuckDBPyConnection) -> None:
+def _text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
     """Distillation teachers (name and card text) and continued pretraining (card text)."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_text_raw AS
@@ -216,12 +236,12 @@ def _text_edges(con: duckdb.DuckDBPyConnection) -> None:
                'card text: distilled from ' || t AS evidence
         FROM (SELECT id, rtrim(unnest(regexp_extract_all(left(card_text, {CARD_TEXT_WINDOW}), '{DISTILL_TEXT}', 1)),
                                '.') AS t
-              FROM _lin_m WHERE card_text IS NOT NULL)
+              FROM models WHERE snapshot_id = {int(sid)} AND card_text IS NOT NULL)
         UNION ALL
         SELECT id, t, 'continued_pretraining', 'card', 'card text: continued pretraining of ' || t
         FROM (SELECT id, rtrim(unnest(regexp_extract_all(left(card_text, {CARD_TEXT_WINDOW}), '{CPT_TEXT}', 1)),
                                '.') AS t
-              FROM _lin_m WHERE card_text IS NOT NULL)
+              FROM models WHERE snapshot_id = {int(sid)} AND card_text IS NOT NULL)
     """)
     _resolve(con, "_lin_text_raw", "target", "_lin_text_res")
     # name: "<Teacher>-Distill-<Student>": the teacher in the same namespace, else the only model so named
@@ -290,8 +310,7 @@ def _format_and_mirror_edges(con: duckdb.DuckDBPyConnection) -> None:
         WITH sig AS (
             SELECT id, ns_lower, name_lower, created_at, model_type,
                    list_sort(coalesce(architectures, [])) AS archs,
-                   TRY_CAST(coalesce(json_extract_string(config, '$.vocab_size'),
-                                     json_extract_string(config, '$.text_config.vocab_size')) AS BIGINT) AS vocab
+                   vocab
             FROM _lin_m
         ),
         parents AS (SELECT child_id, list_sort(list(parent_id)) AS ps FROM _lin_decl GROUP BY child_id),
@@ -342,22 +361,8 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_fam_cand AS
         SELECT m.id, m.ns_lower, m.name_lower, m.model_type, m.architectures,
-               TRY_CAST(coalesce(json_extract_string(m.config, '$.vocab_size'),
-                                 json_extract_string(m.config, '$.text_config.vocab_size')) AS BIGINT) AS vocab,
-               list_filter(list_distinct([
-                   json_extract_string(m.config, '$.tokenizer_config.bos_token'),
-                   json_extract_string(m.config, '$.tokenizer_config.eos_token'),
-                   json_extract_string(m.config, '$.tokenizer_config.pad_token'),
-                   json_extract_string(m.config, '$.tokenizer_config.unk_token'),
-                   json_extract_string(m.config, '$.tokenizer_config.bos_token.content'),
-                   json_extract_string(m.config, '$.tokenizer_config.eos_token.content'),
-                   json_extract_string(m.config, '$.tokenizer_config.pad_token.content')]
-                   || coalesce(CASE WHEN json_type(m.config, '$.tokenizer_config.additional_special_tokens') = 'ARRAY'
-                               THEN json_extract_string(m.config, '$.tokenizer_config.additional_special_tokens[*]')
-                               END, [])
-                   || coalesce(CASE WHEN json_type(m.config, '$.special_tokens') = 'ARRAY'
-                               THEN json_extract_string(m.config, '$.special_tokens[*]') END, [])),
-                   lambda t: t IS NOT NULL) AS tokens,
+               m.vocab,
+               m.tokens,
                ns.org_key AS pub_org
         FROM _lin_m m
         LEFT JOIN reg_namespaces ns ON ns.namespace_lower = m.ns_lower
@@ -479,7 +484,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
     skipped_patterns = _family_patterns(con, registry)
     _models(con, snapshot_id)
     _declared(con, snapshot_id)
-    _text_edges(con)
+    _text_edges(con, snapshot_id)
     _format_and_mirror_edges(con)
     _family_edges(con)
     con.execute("""
