@@ -46,7 +46,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def phase(name: str, db: str, out: str, repeat: int) -> dict:
+def phase(name: str, db: str, out: str, repeat: int, memory_limit: str) -> dict:
     """Run one phase in this (fresh) process; best-of-``repeat`` time and this process's peak RSS."""
     from modelcensus.store import Store
 
@@ -56,6 +56,7 @@ def phase(name: str, db: str, out: str, repeat: int) -> dict:
         import duckdb
 
         con = duckdb.connect(db, read_only=True)
+        con.execute(f"SET memory_limit = '{memory_limit}'")
         sql = SCAN_SQL if name == "scan" else JOIN_SQL
         for _ in range(repeat):
             t = time.perf_counter()
@@ -83,6 +84,7 @@ def phase(name: str, db: str, out: str, repeat: int) -> dict:
         for _ in range(repeat):
             per_metric.clear()
             with Store(db) as store:
+                store.con.execute(f"SET memory_limit = '{memory_limit}'")
                 t = time.perf_counter()
                 path = rep.build_report(store, out=out, fmt="html", registry=registry)
                 times.append(time.perf_counter() - t)
@@ -98,32 +100,41 @@ def phase(name: str, db: str, out: str, repeat: int) -> dict:
             "peak_rss_mb": round(_peak_rss_mb(), 1), **detail}
 
 
-def _run_phase(name: str, db: Path, out: Path, repeat: int) -> dict:
-    cmd = [sys.executable, __file__, "--phase", name, "--db", str(db), "--out", str(out), "--repeat", str(repeat)]
+def _run_phase(name: str, db: Path, out: Path, repeat: int, memory_limit: str) -> dict:
+    cmd = [sys.executable, __file__, "--phase", name, "--db", str(db), "--out", str(out), "--repeat", str(repeat),
+           "--memory-limit", memory_limit]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise SystemExit(f"phase {name} failed:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def setup(db: Path, models: int, months: int, seed: int) -> dict:
+def setup(db: Path, models: int, months: int, seed: int, memory_limit: str) -> dict:
+    """Import the hub (in a child process, so its arrays are freed) and build lineage for every snapshot."""
     from modelcensus.lineage import ensure_lineage
     from modelcensus.lineage.registry import load_registry
-    from modelcensus.sources.synthetic import generate_hub, load_series
     from modelcensus.store import Store
 
     info: dict = {}
     with Store(db) as store:
-        if not store.snapshots():
-            t = time.perf_counter()
-            snaps = load_series(store, generate_hub(n_models=models, seed=seed, months=months))
-            info["import_s"] = round(time.perf_counter() - t, 2)
-        else:
-            snaps = store.snapshots()
+        present = bool(store.snapshots())
+    if not present:
+        t = time.perf_counter()
+        code = ("import sys; from modelcensus.store import Store; "
+                "from modelcensus.sources.synthetic import generate_hub, load_series; "
+                f"s = Store(sys.argv[1]); load_series(s, generate_hub(n_models={models}, seed={seed}, "
+                f"months={months})); s.close()")
+        subprocess.run([sys.executable, "-c", code, str(db)], check=True)
+        info["import_s"] = round(time.perf_counter() - t, 2)
+    with Store(db) as store:
+        store.con.execute(f"SET memory_limit = '{memory_limit}'")
+        snaps = store.snapshots()
         registry = load_registry()
         t = time.perf_counter()
-        for s in snaps:
+        for i, s in enumerate(snaps, start=1):
             ensure_lineage(store, s.id, registry)
+            print(f"lineage {i}/{len(snaps)} ({s.row_count:,} models) at {time.perf_counter() - t:.0f} s",
+                  file=sys.stderr, flush=True)
         info["lineage_s"] = round(time.perf_counter() - t, 2)
         row = store._one("SELECT count(*), count(DISTINCT id_lower) FROM models")
         info.update(snapshots=len(snaps), model_rows=int(row[0]), distinct_models=int(row[1]),
@@ -140,23 +151,25 @@ def main() -> None:
     ap.add_argument("--db", help="store file (kept; default: a temporary file)")
     ap.add_argument("--out", help="where the HTML report goes")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit for every phase (shared machine)")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--results", default=str(HERE / "results" / "report.json"))
     args = ap.parse_args()
     if args.phase:
-        print(json.dumps(phase(args.phase, args.db, args.out, args.repeat)))
+        print(json.dumps(phase(args.phase, args.db, args.out, args.repeat, args.memory_limit)))
         return
     tmp = Path(tempfile.mkdtemp(prefix="bench_report_"))
     db = Path(args.db) if args.db else tmp / "census.duckdb"
     out = Path(args.out) if args.out else tmp / "report.html"
-    info = setup(db, args.models, args.months, args.seed)
-    scan = _run_phase("scan", db, out, args.repeat)
-    join = _run_phase("join", db, out, args.repeat)
-    report = _run_phase("report", db, out, max(1, args.repeat - 1))
+    info = setup(db, args.models, args.months, args.seed, args.memory_limit)
+    scan = _run_phase("scan", db, out, args.repeat, args.memory_limit)
+    join = _run_phase("join", db, out, args.repeat, args.memory_limit)
+    report = _run_phase("report", db, out, max(1, args.repeat - 1), args.memory_limit)
     result = {
         "benchmark": "full HTML census report vs one DuckDB scan of the same series",
         "synthetic": True,
-        "params": {"models": args.models, "months": args.months, "seed": args.seed},
+        "params": {"models": args.models, "months": args.months, "seed": args.seed,
+                   "duckdb_memory_limit": args.memory_limit},
         "data": info,
         "scan": scan, "join": join, "report": report,
         "ratio_report_to_scan": round(report["seconds"] / scan["seconds"], 2),
