@@ -67,6 +67,7 @@ def measure_scan(db: str) -> dict:
     import duckdb
 
     con = duckdb.connect(db, read_only=True)
+    con.execute("SET enable_progress_bar = false").fetchall()
     t0 = time.perf_counter()
     row = con.execute("SELECT count(*), sum(downloads_30d), sum(downloads_all_time), count(DISTINCT author), "
                       "max(created_at), sum(params) FROM models").fetchall()[0]
@@ -83,6 +84,7 @@ def measure_metric(db: str, name: str, options: dict) -> dict:
     by = opts.pop("by", None)
     field = opts.pop("field", None)
     with Store(db, read_only=True) as store:
+        store.con.execute("SET enable_progress_bar = false").fetchall()
         t0 = time.perf_counter()
         res = compute_metric(store, name, by=by, field=field, registry=reg, ensure=False, **opts)
         seconds = time.perf_counter() - t0
@@ -105,7 +107,9 @@ def _child(fn: str, *args: object) -> dict:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{fn}{args} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    # the last line that is a JSON object (DuckDB may draw a progress bar on stdout before it)
+    line = next(ln for ln in reversed(done.stdout.strip().splitlines()) if ln.startswith("{"))
+    return json.loads(line)
 
 
 def build_cross_section(workdir: str, n: int, seed: int) -> dict:

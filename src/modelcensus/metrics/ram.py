@@ -125,7 +125,7 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
     """)
     group_col, group_join = "", ""
     if key is not None:
-        build_credit(scope, key, regions=regions)
+        build_credit(scope, key, regions=regions, aggregate=True)
         scope.exec("""CREATE OR REPLACE TEMP TABLE mc_rgroup AS
             SELECT lower(c.model_id) AS id_lower, first(c.grp ORDER BY s.observed_at DESC, c.w DESC) AS grp
             FROM mc_credit c JOIN snapshots s ON s.id = c.snapshot_id GROUP BY 1""")

@@ -148,14 +148,16 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
     if created_since and scope.since is not None:
         since = f"AND m.created_at >= TIMESTAMPTZ '{scope.since.isoformat()}'"
     size_b = size_b_sql("m", cur)
+    # a plain subquery (not LATERAL) so DuckDB prunes the size regexes when a metric does not read them
     scope.exec(f"""
         CREATE OR REPLACE TEMP VIEW {table} AS
-        SELECT m.snapshot_id, m.id AS model_id, m.id_lower,
-               CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS namespace,
-               m.created_at, m.downloads_30d AS d30, m.downloads_all_time AS dall,
-               m.pipeline_tag, m.license, sz.size_b, {size_class_sql('sz.size_b')} AS size_class
-        FROM models m {join}, LATERAL (SELECT {size_b} AS size_b) sz
-        WHERE m.snapshot_id IN ({scope.sid_list}) AND {population_sql(pop, 'm')} {since}
+        SELECT *, {size_class_sql('size_b')} AS size_class FROM (
+          SELECT m.snapshot_id, m.id AS model_id, m.id_lower,
+                 CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS namespace,
+                 m.created_at, m.downloads_30d AS d30, m.downloads_all_time AS dall,
+                 m.pipeline_tag, m.license, {size_b} AS size_b
+          FROM models m {join}
+          WHERE m.snapshot_id IN ({scope.sid_list}) AND {population_sql(pop, 'm')} {since})
     """)
 
 
@@ -208,21 +210,24 @@ def key_joins(scope: Scope, key: GroupKey, regions: str | Path | None = None) ->
 
 
 def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: str = "mc_credit",
-                 regions: str | Path | None = None, where: str | None = None) -> None:
-    """TEMP table (snapshot_id, model_id, grp, w): each model's credit per group; w sums to 1 per model.
+                 regions: str | Path | None = None, where: str | None = None, aggregate: bool = False) -> None:
+    """TEMP view (snapshot_id, model_id, grp, w): each model's credit per group; w sums to 1 per model.
 
     One origins row per (model, root) carries that root's weight; model-level keys read the same value
     on every row, so their weights still sum to 1. ``where`` filters origins rows (e.g. roots in a list),
-    which leaves a model only the credit of the roots that pass.
+    which leaves a model only the credit of the roots that pass. A model may have several rows for one
+    group (two roots in one country): every consumer sums ``w``, so the rows are only merged per
+    (model, group) when ``aggregate`` asks for it — grouping 2.2M string keys costs more than the metric.
     """
     joins = "LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id "
     joins += key_joins(scope, key, regions)
     scope.exec(f"""
         CREATE OR REPLACE TEMP VIEW {table} AS
-        SELECT m.snapshot_id, m.model_id, {key.expr} AS grp, sum(coalesce(o.weight, 1.0)) AS w
+        SELECT m.snapshot_id, m.model_id, {key.expr} AS grp,
+               {'sum(coalesce(o.weight, 1.0))' if aggregate else 'coalesce(o.weight, 1.0)'} AS w
         FROM {models} m {joins}
         {'WHERE ' + where if where else ''}
-        GROUP BY ALL
+        {'GROUP BY ALL' if aggregate else ''}
     """)
 
 
