@@ -243,3 +243,12 @@ def test_population_reaches_every_table(make_store, registry):
     assert doc["population"] == "llm"
     tables = [t for v in doc["metrics"].values() for t in (v if isinstance(v, list) else [v])]
     assert {t["population"] for t in tables} == {"llm"}
+
+
+def test_no_attributable_country_is_said_not_guessed(make_store, registry):
+    store = make_store()
+    store._exec("UPDATE origins SET root_country = NULL").fetchall()
+    doc = build_report(store, fmt="json", registry=registry)
+    root = _headline(doc, "root-country")
+    assert root["text"].startswith("No download in the latest snapshot could be attributed")
+    assert not [h for h in doc["headline"] if h["key"] in ("root-country-second", "publisher-contrast")]
