@@ -644,8 +644,9 @@ class _Builder:
         sec.notes = _dedupe(fam.notes)
         total_d = sum(float(r.get("drifted") or 0) for r in fam.rows)
         comparable = sum(float(r.get("comparable") or 0) for r in fam.rows)
-        text = (f"{fmt_num(total_d)} derivatives ({pct(total_d / comparable) if comparable else 'n/a'} of those whose "
-                "licence and root licence are comparable) are labelled more permissively than their root")
+        weighted = "credit-weighted, a merge counts 1/k per root; " if abs(total_d - round(total_d)) > 1e-9 else ""
+        text = (f"{fmt_num(total_d)} derivatives ({weighted}{pct(total_d / comparable) if comparable else 'n/a'} of "
+                "those whose licence and root licence are comparable) are labelled more permissively than their root")
         if pairs.rows:
             p = pairs.rows[0]
             text += f"; the most common drift is {p['root_license']} → {p['child_license']}"
