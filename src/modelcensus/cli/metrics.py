@@ -37,6 +37,8 @@ def _render_table(res: Any) -> None:
             v = r.get(c)
             if v is None:
                 cells.append("(unknown)" if c == res.by else "")
+            elif isinstance(v, bool):
+                cells.append("yes" if v else "no")
             elif isinstance(v, float):
                 cells.append(f"{v:.4f}" if c in ("share", "hhi", "gini", "ram") or c.startswith("cr")
                              or c.endswith("_share") else f"{v:,.2f}")
