@@ -66,3 +66,15 @@ def test_no_derivative_gives_empty_rows(store, reg, b):
     res = compute_metric(store, "derivatives", registry=reg, ensure=False)
     assert res.rows == []
     assert any("no derivative" in n for n in res.notes)
+
+
+def test_teacher_edges_that_do_not_decide_the_root_are_not_parents(store, reg, b):
+    sid = b.world(store)
+    # a distillation teacher shown for display only (structural = false) must not become a second parent
+    store._exec("INSERT INTO edges (snapshot_id, child_id, parent_id, relation, inferred, grade, evidence, "
+                "structural) VALUES (?, 'comm/L-8B-ft', 'Qwen/Q-7B', 'distillation', TRUE, 'name', 'teacher', "
+                "FALSE)", [sid]).fetchall()
+    rel = compute_metric(store, "derivatives", registry=reg, ensure=False)
+    assert {(r["month"], r["relation"]) for r in rel.rows} >= {("2024-12", "finetune")}
+    parent = compute_metric(store, "derivatives", by="org", credit="parent", registry=reg, ensure=False)
+    assert {(r["month"], r["org"]): r["derivatives"] for r in parent.rows}[("2024-12", "Meta")] == 1

@@ -44,16 +44,16 @@ def _parent_credit(scope: Scope, key: GroupKey, list_ids: str | None, models: st
     scope.exec(f"""
         CREATE OR REPLACE TEMP VIEW mc_credit AS
         WITH e AS (SELECT DISTINCT snapshot_id, child_id, parent_id FROM edges
-                   WHERE snapshot_id IN ({scope.sid_list})),
-             n AS (SELECT snapshot_id, child_id, count(DISTINCT lower(parent_id)) AS k FROM e GROUP BY ALL),
-             po AS (SELECT *, lower(model_id) AS pl FROM origins WHERE snapshot_id IN ({scope.sid_list}))
+                   WHERE snapshot_id IN ({scope.sid_list}) AND coalesce(structural, TRUE)),
+             n AS (SELECT snapshot_id, child_id, count(*) AS k FROM e GROUP BY ALL),
+             po AS (SELECT * FROM origins WHERE snapshot_id IN ({scope.sid_list}))
         SELECT m.snapshot_id, m.model_id, {_PARENT_EXPR[key.name]} AS grp,
                sum(coalesce(po.weight, 1.0) / n.k) AS w
         FROM {models} m
         JOIN e ON e.snapshot_id = m.snapshot_id AND e.child_id = m.model_id
         JOIN n ON n.snapshot_id = m.snapshot_id AND n.child_id = m.model_id
         LEFT JOIN mc_rel r ON r.snapshot_id = m.snapshot_id AND r.model_id = m.model_id
-        LEFT JOIN po ON po.snapshot_id = e.snapshot_id AND po.pl = lower(e.parent_id)
+        LEFT JOIN po ON po.snapshot_id = e.snapshot_id AND po.model_id = e.parent_id
         {where}
         GROUP BY ALL
     """)

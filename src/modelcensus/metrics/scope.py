@@ -162,15 +162,17 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
 
 
 def build_relations(scope: Scope, table: str = "mc_rel") -> None:
-    """Per child: its relation to its parent(s) ('merge' when several parents) and the parent count."""
+    """Per child: its relation to its parent(s), 'merge' when several parents.
+
+    Parents are compared as stored: the lineage stage keeps one spelling per parent (min/max is much
+    cheaper than a distinct count over millions of edges)."""
     if table in scope.built:
         return
     scope.built.add(table)
     scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
         SELECT snapshot_id, child_id AS model_id,
-               CASE WHEN count(DISTINCT lower(parent_id)) > 1 THEN 'merge' ELSE min(relation) END AS relation,
-               count(DISTINCT lower(parent_id)) AS n_parents
+               CASE WHEN min(parent_id) <> max(parent_id) THEN 'merge' ELSE min(relation) END AS relation
         FROM edges WHERE snapshot_id IN ({scope.sid_list}) AND coalesce(structural, TRUE) GROUP BY ALL
     """)
 
