@@ -15,7 +15,7 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.lineage import ensure_lineage
 from modelcensus.lineage.registry import load_registry
-from modelcensus.outputs import build_report
+from modelcensus.outputs import build_report_model, write_report
 from modelcensus.sources.synthetic import generate_hub, load_series
 from modelcensus.store import Snapshot, Store
 
@@ -63,10 +63,9 @@ def run_demo(out_dir: str | Path = "demo-report", *, models: int = DEFAULT_MODEL
         for snap in snaps:
             stats.append(ensure_lineage(store, snap.id, registry))
         say("built lineage and origins for every snapshot")
+        report = build_report_model(store, registry=registry)
         reports: dict[str, Path] = {}
         for fmt, name in (("html", "report.html"), ("md", "report.md"), ("json", "report.json")):
-            path = build_report(store, out=out / name, fmt=fmt, registry=registry)
-            assert isinstance(path, Path)
-            reports[fmt] = path
-            say(f"wrote {path}")
+            reports[fmt] = write_report(report, out / name, fmt)
+            say(f"wrote {reports[fmt]}")
     return DemoResult(out_dir=out, db=db_path, snapshots=snaps, reports=reports, lineage=stats)

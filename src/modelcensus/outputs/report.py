@@ -831,16 +831,19 @@ def build_report(store: Store, *, out: str | Path | None = None, fmt: str = "htm
     if fmt not in REPORT_FORMATS:
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(REPORT_FORMATS)}")
     report = build_report_model(store, registry=registry, snapshots=snapshots, population=population)
+    if fmt == "json" and out is None:
+        return report.to_json()
+    return write_report(report, Path(out) if out is not None else Path(f"modelcensus-report.{fmt}"), fmt)
+
+
+def write_report(report: Report, path: Path, fmt: str) -> Path:
+    """Render an already computed report in one format (so several formats cost one computation)."""
     if fmt == "json":
-        doc = report.to_json()
-        if out is None:
-            return doc
-        path = Path(out)
-        _write(path, json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
-        return path
-    path = Path(out) if out is not None else Path(f"modelcensus-report.{fmt}")
-    text = render_html(report) if fmt == "html" else render_markdown(report, path)
-    _write(path, text)
+        _write(path, json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
+    elif fmt in ("html", "md"):
+        _write(path, render_html(report) if fmt == "html" else render_markdown(report, path))
+    else:
+        raise InputError(f"--format {fmt!r}: expected one of {', '.join(REPORT_FORMATS)}")
     return path
 
 
