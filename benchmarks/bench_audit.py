@@ -32,10 +32,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "audit.json"
+MEMORY_LIMIT = os.environ.get("BENCH_DUCKDB_MEMORY", "6GB")
 
 
 def _rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not ru_maxrss: Linux carries that across fork+exec, so a child
+    would report the parent's peak from the setup."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cap(store) -> None:
+    store.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
 
 
 def child_origin(db: str, inv: str) -> dict:
@@ -46,6 +56,7 @@ def child_origin(db: str, inv: str) -> dict:
     reg = load_registry()
     ids = [line.strip().split("@")[0] for line in Path(inv).read_text().splitlines() if line.strip()]
     with Store(db) as store:
+        _cap(store)
         origin(store, ids[0], registry=reg)  # warm: lineage-built check, connection
         base_rss = _rss_mb()
         t0 = time.perf_counter()
@@ -67,6 +78,7 @@ def child_audit(db: str, inv: str) -> dict:
     reg = load_registry()
     first = next(line.strip().split("@")[0] for line in Path(inv).read_text().splitlines() if line.strip())
     with Store(db) as store:
+        _cap(store)
         origin(store, first, registry=reg)  # the same warm-up as the baseline
         base_rss = _rss_mb()
         t0 = time.perf_counter()
@@ -104,6 +116,10 @@ def setup(workdir: Path, n_models: int) -> tuple[str, dict]:
     info: dict = {"reused_store": db.exists()}
     reg = load_registry()
     with Store(db) as store:
+        # other work shares this machine: cap DuckDB (default 80% of RAM) and let it spill
+        store.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
+        store.con.execute(f"SET temp_directory = '{workdir / 'duckdb-tmp'}'").fetchall()
+        info["duckdb_memory_limit"] = MEMORY_LIMIT
         if not store.snapshots():
             pq = workdir / f"hubstats-{n_models}.parquet"
             t0 = time.perf_counter()
