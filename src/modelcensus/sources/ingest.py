@@ -223,8 +223,7 @@ def import_path(store: Store, path: str | Path, *, source: str | None = None,
     list); ``observed_at`` is used where the data does not carry its observation time.
     Returns one :class:`ImportResult` per snapshot (``already_present`` for re-imports).
     """
-    from modelcensus.sources import curated, flatfile, hubstats
-    from modelcensus.store import export as export_mod
+    from modelcensus.sources import curated, exported, flatfile, hubstats
 
     root = Path(path)
     source = check_source(source)
@@ -280,7 +279,7 @@ def import_path(store: Store, path: str | Path, *, source: str | None = None,
                 report.append(hubstats.import_hubstats_in_transaction(
                     store, sn.path, source=source or hubstats.SOURCE, source_ref=str(sn.path), observed_at=when))
             elif kind.startswith("export"):
-                report.append(export_mod.import_export_in_transaction(store, sn, kind, observed_at=when))
+                report.append(exported.import_export_in_transaction(store, sn, kind, observed_at=when))
             elif kind == "curated":
                 report.populations.append(curated.import_population_in_transaction(store, sn, name=source))
             else:  # pragma: no cover - _classify returns only the kinds above
@@ -297,19 +296,18 @@ def _looks_like_data(path: Path) -> bool:
 
 def _classify(sn: Sniffed) -> str:
     """records | records-dated | hubstats | export-parquet | export-csv | export-jsonl | curated | not-records:why"""
-    from modelcensus.sources import curated, flatfile
-    from modelcensus.store import export as export_mod
+    from modelcensus.sources import curated, exported, flatfile
 
     if sn.kind == "parquet":
-        return "export-parquet" if export_mod.parquet_export_meta(sn.path) is not None else "hubstats"
-    if sn.kind == "jsonl" and export_mod.EXPORT_KEY in sn.details.get("first", {}):
+        return "export-parquet" if exported.parquet_export_meta(sn.path) is not None else "hubstats"
+    if sn.kind == "jsonl" and exported.EXPORT_KEY in sn.details.get("first", {}):
         return "export-jsonl"
     if sn.kind in ("json", "jsonl"):
         return "records"
     header = flatfile.csv_header(sn)
     if curated.is_curated_header(header):
         return "curated"
-    if export_mod.is_export_header(header):
+    if exported.is_export_header(header):
         return "export-csv"
     layout = flatfile.csv_layout(header)
     if layout is None:
