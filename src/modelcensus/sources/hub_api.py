@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -50,6 +50,7 @@ from rich.progress import (
 from rich.text import Text
 
 from modelcensus import __version__
+from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
 from modelcensus.sources.records import to_staging_row, to_staging_table
 from modelcensus.store.store import ImportResult, SkipReport, SnapshotMeta, Store
@@ -171,25 +172,8 @@ def current_endpoint(endpoint: str | None = None) -> str:
 
 
 def parse_since(value: str | date | datetime | None) -> datetime | None:
-    """``--since``: a date (``2025-06-01``) or an ISO timestamp; naive means UTC."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        ts = value
-    elif isinstance(value, date):
-        ts = datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip()
-        try:
-            ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(f"--since {value!r}: expected a date such as 2025-06-01 or an ISO timestamp") from None
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    ts = ts.astimezone(UTC)
-    if ts > datetime.now(UTC):
-        raise InputError(f"--since {value!r}: the date is in the future")
-    return ts
+    """``--since``: a date (``2025-06-01``) or an ISO timestamp; naive means UTC; not in the future."""
+    return parse_when(value, "--since", future_slack=timedelta(0))
 
 
 def _check_name(value: str | None, option: str, pattern: re.Pattern[str] | None = None) -> str | None:

@@ -16,10 +16,11 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
 from modelcensus.store import ImportResult, SkipReport, Store
 
@@ -82,27 +83,7 @@ class Sniffed:
 
 def parse_observed_at(value: str | datetime | date | None, *, what: str = "--observed-at") -> datetime | None:
     """An ISO date or datetime (naive = UTC) -> an aware UTC datetime; bad values name ``what``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        ts = value
-    elif isinstance(value, date):
-        ts = datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            ts = datetime.fromisoformat(text)
-        except ValueError:
-            raise InputError(f"{what} {value!r}: expected an ISO date or datetime such as 2025-04-22 "
-                             "or 2025-04-22T18:04:48Z") from None
-    ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
-    if ts > datetime.now(UTC) + timedelta(days=1):
-        raise InputError(f"{what} {value!r}: lies in the future")
-    if ts.year < 2000:
-        raise InputError(f"{what} {value!r}: before 2000, not a plausible Hub observation")
-    return ts
+    return parse_when(value, what)
 
 
 def check_source(source: str | None) -> str | None:
