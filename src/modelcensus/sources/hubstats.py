@@ -278,18 +278,19 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
                         fingerprint=fingerprint, synthetic=synthetic, notes=notes)
     sid = store.create_snapshot(meta, complete=False)
     skipped = SkipReport()
-    try:
-        # one pass over the file: the staging SQL reads its relation several times
-        # and the validation rules and de-duplication are evaluated once for all statements
-        for sql in staging.validate_statements(f"({staging_select(path, cols)})", _STAGED):
-            store.con.execute(sql)
-        store.stage(sid, _STAGED, skipped, validated=True)
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot import ({str(exc).splitlines()[0]})") from None
-    finally:
-        with suppress(duckdb.Error):
-            store.con.execute(f"DROP TABLE IF EXISTS {_STAGED}")
-    store.finish_snapshot(sid, skipped, complete=True)
+    with store.bulk_load():
+        try:
+            # one pass over the file: the staging SQL reads its relation several times
+            # and the validation rules and de-duplication are evaluated once for all statements
+            for sql in staging.validate_statements(f"({staging_select(path, cols)})", _STAGED):
+                store.con.execute(sql).fetchall()
+            store.stage(sid, _STAGED, skipped, validated=True)
+        except duckdb.Error as exc:
+            raise InputError(f"{path}: cannot import ({str(exc).splitlines()[0]})") from None
+        finally:
+            with suppress(duckdb.Error):
+                store.con.execute(f"DROP TABLE IF EXISTS {_STAGED}")
+        store.finish_snapshot(sid, skipped, complete=True)
     return ImportResult(store.snapshot(sid), False, skipped)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from modelcensus.errors import InputError, NotFoundError
 from modelcensus.store import staging
 
 ENV_DB = "MODELCENSUS_DB"
+ENV_MEMORY_LIMIT = "MODELCENSUS_MEMORY_LIMIT"
+# what DuckDB's memory_limit accepts, checked before it is spliced into SET (SET takes no parameters)
+_MEMORY_LIMIT = re.compile(r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes|%)?\s*$", re.IGNORECASE)
 
 
 def default_db_path() -> Path:
@@ -122,7 +126,10 @@ class ImportResult:
 class Store:
     """A DuckDB-backed snapshot store. Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False,
+                 memory_limit: str | None = None) -> None:
+        """``memory_limit`` (e.g. ``"4GB"``; else ``$MODELCENSUS_MEMORY_LIMIT``; else DuckDB's default of
+        80 % of RAM) caps DuckDB's buffer memory; beyond it, large operators spill to ``PATH.tmp/``."""
         self.path = Path(path) if path is not None else default_db_path()
         if str(self.path) != ":memory:":
             if read_only and not self.path.exists():
@@ -132,8 +139,43 @@ class Store:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             raise InputError(f"store {self.path}: cannot open ({str(exc).splitlines()[0]})") from None
+        self._configure_memory(memory_limit)
         if not read_only:
             self.migrate()
+
+    def _configure_memory(self, memory_limit: str | None) -> None:
+        what = "memory_limit"
+        if memory_limit is None and os.environ.get(ENV_MEMORY_LIMIT):
+            memory_limit, what = os.environ[ENV_MEMORY_LIMIT], f"${ENV_MEMORY_LIMIT}"
+        if str(self.path) != ":memory:":  # spill files beside the store, not in the working directory
+            tmp = str(self.path) + ".tmp"
+            self._exec("SET temp_directory = '" + tmp.replace("'", "''") + "'")
+        if memory_limit is None:
+            return
+        if not _MEMORY_LIMIT.match(str(memory_limit)):
+            self.con.close()
+            raise InputError(f"{what} {memory_limit!r}: expected a size such as 4GB, 512MB or 50%")
+        try:
+            self._exec(f"SET memory_limit = '{str(memory_limit).strip()}'")
+        except duckdb.Error as exc:
+            self.con.close()
+            raise InputError(f"{what} {memory_limit!r}: {str(exc).splitlines()[0]}") from None
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Settings for large INSERT ... SELECT statements, restored afterwards.
+
+        ``preserve_insertion_order = false`` lets DuckDB write rows in whatever order its threads
+        produce them (no reordering buffer); nothing in the store depends on physical row order.
+        """
+        row = self._one("SELECT current_setting('preserve_insertion_order')")
+        previous = bool(row[0]) if row else True
+        self._exec("SET preserve_insertion_order = false")
+        try:
+            yield
+        finally:
+            with suppress(duckdb.Error):
+                self._exec(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
 
     # -- lifecycle -------------------------------------------------------------
     def close(self) -> None:
@@ -256,10 +298,10 @@ class Store:
         else:
             for pos, mid, reason in self._exec(staging.rejected_sql(relation)).fetchall():
                 skipped.add(reason, mid, pos)
-        before = self._count(snapshot_id)
-        self._exec(staging.hub_declarations_insert_sql(relation, snapshot_id, validated=validated))
-        self._exec(staging.models_insert_sql(relation, snapshot_id, validated=validated))
-        return self._count(snapshot_id) - before
+        with self.bulk_load():
+            self._exec(staging.hub_declarations_insert_sql(relation, snapshot_id, validated=validated)).fetchall()
+            row = self._one(staging.models_insert_sql(relation, snapshot_id, validated=validated))
+        return int(row[0]) if row else 0  # an INSERT returns the number of rows it wrote
 
     def stage_arrow(self, snapshot_id: int, table: pa.Table | pa.RecordBatch, skipped: SkipReport) -> int:
         """Stage an Arrow table in the loose staging layout (see :mod:`staging`)."""
@@ -313,6 +355,7 @@ class Store:
                 con.execute(f"DELETE FROM {table} WHERE {col} = ?", [snapshot_id])
 
 
-def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
+def open_store(path: str | Path | None = None, *, read_only: bool = False,
+               memory_limit: str | None = None) -> Store:
     """Open (creating and migrating if needed) the store at ``path`` or the default location."""
-    return Store(path, read_only=read_only)
+    return Store(path, read_only=read_only, memory_limit=memory_limit)
