@@ -83,15 +83,27 @@ def test_card_text_continued_pretraining_and_distillation_fallback(store, regist
 
 
 def test_architecture_alone_is_ambiguous_not_a_family(store, registry):
+    # (a neutral name: "llama-..." would be a name-pattern match, which does name the family)
     sid = add_snapshot(store, [
-        hub("anon/llama-shaped", config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
+        hub("anon/decoder-7b", config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
         hub("anon/no-config"),
     ])
     e = _edges(store, sid, registry)
-    assert not [k for k in e if k[0] == "anon/llama-shaped"]
+    assert not [k for k in e if k[0] == "anon/decoder-7b"]
     probs = dict(store.con.execute("SELECT model_id, problems FROM origins WHERE snapshot_id = ?", [sid]).fetchall())
-    assert probs["anon/llama-shaped"] == ["ambiguous_signature"]
+    assert probs["anon/decoder-7b"] == ["ambiguous_signature"]
     assert probs["anon/no-config"] == []
+
+
+def test_llama_name_pattern_runs_in_sql_now(store, registry):
+    sid = add_snapshot(store, [
+        hub("anon/llama-shaped", config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
+        hub("anon/llamafied-thing"),
+    ])
+    e = _edges(store, sid, registry)
+    assert [k for k in e if k[0] == "anon/llama-shaped"] == [("anon/llama-shaped", "meta-llama/Llama-2-7b-hf")]
+    assert e[("anon/llama-shaped", "meta-llama/Llama-2-7b-hf")][2] == "name"
+    assert not [k for k in e if k[0] == "anon/llamafied-thing"]   # "llama" followed by a letter is not the name
 
 
 def test_first_party_models_are_their_own_roots(store, registry):

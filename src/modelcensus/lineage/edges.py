@@ -91,6 +91,8 @@ def _models(con: duckdb.DuckDBPyConnection, sid: int) -> None:
                -- config features only (not the JSON, cards or GGUF blobs: this table is the size of the Hub)
                TRY_CAST(coalesce(json_extract_string(m.config, '$.vocab_size'),
                                  json_extract_string(m.config, '$.text_config.vocab_size')) AS BIGINT) AS vocab,
+               TRY_CAST(coalesce(json_extract_string(m.config, '$.hidden_size'),
+                                 json_extract_string(m.config, '$.text_config.hidden_size')) AS BIGINT) AS hidden,
                json_extract(m.config, '$.quantization_config') IS NOT NULL AS has_quant,
                CASE WHEN m.config IS NOT NULL THEN
                    list_filter(list_distinct([
@@ -251,15 +253,21 @@ def _text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
             SELECT id, ns_lower, lower(regexp_extract(name_lower, '{DISTILL_NAME}', 1)) AS tname
             FROM _lin_m WHERE regexp_matches(name_lower, '{DISTILL_NAME}')
         ),
+        -- per name: how many models carry it, and the first; per (namespace, name): the first there.
+        -- Aggregates, not a join on names, which pairs every student with every same-named repo
+        by_name AS (SELECT name_lower, count(*) AS k, min(id) AS id FROM _lin_m GROUP BY name_lower),
+        by_ns AS (
+            SELECT t.ns_lower, t.name_lower, min(t.id) AS id FROM _lin_m t
+            SEMI JOIN n ON n.tname = t.name_lower GROUP BY t.ns_lower, t.name_lower
+        ),
         cand AS (
-            SELECT n.id AS child_id, t.id AS teacher, t.ns_lower = n.ns_lower AS same_ns,
-                   count(*) OVER (PARTITION BY n.id) AS k
-            FROM n JOIN _lin_m t ON t.name_lower = n.tname AND t.id <> n.id
+            SELECT n.id AS child_id, coalesce(s.id, CASE WHEN b.k = 1 THEN b.id END) AS teacher
+            FROM n JOIN by_name b ON b.name_lower = n.tname
+            LEFT JOIN by_ns s ON s.name_lower = n.tname AND s.ns_lower = n.ns_lower
         )
         SELECT child_id, teacher AS parent_id,
                'name: ' || split_part(child_id, '/', -1) || ' names its teacher' AS evidence
-        FROM cand WHERE same_ns OR k = 1
-        QUALIFY row_number() OVER (PARTITION BY child_id ORDER BY same_ns DESC, teacher) = 1
+        FROM cand WHERE teacher IS NOT NULL AND teacher <> child_id
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_text AS
@@ -293,11 +301,15 @@ def _format_and_mirror_edges(con: duckdb.DuckDBPyConnection) -> None:
             WHERE (has_suffix OR has_tag) AND base_name <> ''
               AND NOT EXISTS (SELECT 1 FROM _lin_decl d WHERE d.child_id = f.id)
         ),
+        -- originals grouped by name first: a self-join on names would pair thousands of same-named
+        -- conversions with thousands of same-named originals (quadratic on the real Hub)
+        orig AS (
+            SELECT name_lower, count(*) AS k, min(id) AS id FROM _lin_fmt
+            WHERE NOT has_suffix AND NOT has_tag GROUP BY name_lower
+        ),
         cand AS (
-            SELECT c.id AS child_id, o.id AS parent_id, c.name_lower, c.has_suffix,
-                   count(*) OVER (PARTITION BY c.id) AS k
-            FROM conv c JOIN _lin_fmt o ON o.name_lower = c.base_name AND o.id <> c.id
-                 AND NOT o.has_suffix AND NOT o.has_tag
+            SELECT c.id AS child_id, o.id AS parent_id, c.has_suffix, o.k
+            FROM conv c JOIN orig o ON o.name_lower = c.base_name
         )
         SELECT child_id, parent_id, 'conversion' AS relation, TRUE AS inferred, 'name' AS grade,
                CASE WHEN has_suffix THEN 'name: format suffix, the only model named '
@@ -361,7 +373,7 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_fam_cand AS
         SELECT m.id, m.ns_lower, m.name_lower, m.model_type, m.architectures,
-               m.vocab,
+               m.vocab, m.hidden,
                m.tokens,
                ns.org_key AS pub_org
         FROM _lin_m m
@@ -372,58 +384,107 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
           AND NOT EXISTS (SELECT 1 FROM _lin_text d WHERE d.child_id = m.id AND d.tier = 2)
           AND NOT EXISTS (SELECT 1 FROM reg_family_roots r WHERE r.model_id_lower = m.id_lower)
     """)
+    # one row per config shape (generation) of a family: architecture, vocabulary and hidden size are
+    # matched on the SAME shape, as registry_match does (Llama 2 and TinyLlama share llama + 32000)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_fam_shapes AS
+        SELECT family, shape,
+               coalesce(list(DISTINCT model_type) FILTER (WHERE model_type IS NOT NULL), []) AS mts,
+               coalesce(list(DISTINCT architecture) FILTER (WHERE architecture IS NOT NULL), []) AS archs,
+               coalesce(list(DISTINCT vocab_size) FILTER (WHERE vocab_size IS NOT NULL), []) AS vocabs,
+               coalesce(any_value(hidden_sizes), []) AS hs, any_value(root_model) AS root_model
+        FROM reg_family_signatures GROUP BY family, shape
+    """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_fam_sig AS
-        WITH arch AS (   -- equi-joins only: an OR join would be a nested loop over the snapshot
-            SELECT c.id, s.family FROM _lin_fam_cand c JOIN reg_family_signatures s
-              ON s.model_type = lower(c.model_type)
+        WITH pairs AS (   -- equi-joins only: an OR join would be a nested loop over the snapshot
+            SELECT c.id, s.family, s.shape FROM _lin_fam_cand c JOIN reg_family_signatures s
+              ON s.model_type = lower(trim(c.model_type))
             UNION
-            SELECT c.id, s.family FROM (SELECT id, unnest(architectures) AS a FROM _lin_fam_cand) c
+            SELECT c.id, s.family, s.shape FROM (SELECT id, unnest(architectures) AS a FROM _lin_fam_cand) c
               JOIN reg_family_signatures s ON s.architecture = c.a
+            UNION
+            SELECT c.id, s.family, s.shape FROM _lin_fam_cand c JOIN reg_family_signatures s ON s.vocab_size = c.vocab
         ),
-        vocab AS (
-            SELECT DISTINCT c.id, s.family FROM _lin_fam_cand c JOIN reg_family_signatures s ON s.vocab_size = c.vocab
+        hit AS (
+            SELECT p.id, p.family, p.shape, sh.root_model, sh.vocabs,
+                   list_contains(sh.mts, lower(trim(c.model_type)))
+                     OR list_has_any(sh.archs, coalesce(c.architectures, [])) AS a,
+                   coalesce(list_contains(sh.hs, c.hidden), FALSE) AS h,
+                   coalesce(list_contains(sh.vocabs, c.vocab), FALSE) AS v0
+            FROM pairs p JOIN _lin_fam_shapes sh ON sh.family = p.family AND sh.shape = p.shape
+            JOIN _lin_fam_cand c ON c.id = p.id
         ),
+        ranked AS (
+            SELECT id, family, shape, root_model, a, h,
+                   v0 OR (len(vocabs) = 0 AND h AND a) AS v
+            FROM hit
+        ),
+        cfg AS (   -- the best shape per family; the first listed on a tie
+            SELECT id, family, root_model, a, v, h FROM ranked
+            WHERE a OR v
+            QUALIFY row_number() OVER (
+                PARTITION BY id, family
+                ORDER BY CASE WHEN a AND v THEN 4 WHEN v THEN 2 ELSE 1 END + CASE WHEN h THEN 1 ELSE 0 END DESC,
+                         shape) = 1
+        ),
+        owners AS (SELECT token, count(DISTINCT family) AS n FROM reg_family_tokens GROUP BY token),
         tok AS (
-            SELECT c.id, t.family, count(*) FILTER (WHERE t.exclusive) AS excl, count(*) AS shared
-            FROM (SELECT id, unnest(tokens) AS token FROM _lin_fam_cand) c
-            JOIN reg_family_tokens t ON t.token = c.token GROUP BY c.id, t.family
+            SELECT c.id, t.family, count(*) FILTER (WHERE t.exclusive) AS excl, count(*) AS shared,
+                   sum(1.0 / o.n) AS shared_w
+            FROM (SELECT DISTINCT id, unnest(tokens) AS token FROM _lin_fam_cand) c
+            JOIN reg_family_tokens t ON t.token = c.token JOIN owners o ON o.token = t.token
+            GROUP BY c.id, t.family
         ),
-        fams AS (SELECT id, family FROM arch UNION SELECT id, family FROM vocab UNION SELECT id, family FROM tok)
-        SELECT f.id, f.family,
-               a.id IS NOT NULL AS arch_hit, v.id IS NOT NULL AS vocab_hit,
+        fams AS (SELECT id, family FROM cfg UNION SELECT id, family FROM tok)
+        SELECT f.id, f.family, g.root_model AS shape_root,
+               coalesce(g.a, FALSE) AS arch_hit, coalesce(g.v, FALSE) AS vocab_hit,
                coalesce(t.excl, 0) > 0 AS tok_hit, FALSE AS name_hit,
-               CASE WHEN a.id IS NOT NULL AND v.id IS NOT NULL THEN 5
-                    WHEN v.id IS NOT NULL THEN 2 WHEN a.id IS NOT NULL THEN 1 ELSE 0 END
-               + CASE WHEN coalesce(t.excl, 0) > 0 THEN 3 + 0.1 * (t.shared - t.excl) ELSE 0 END AS score
+               CASE WHEN g.a AND g.v THEN 5 + CASE WHEN g.h THEN 0.5 ELSE 0 END
+                    WHEN g.v THEN 2 WHEN g.a THEN 1 ELSE 0 END
+               + CASE WHEN coalesce(t.excl, 0) > 0 THEN 3 + 0.1 * (t.shared - t.excl)
+                      WHEN t.shared > 0 THEN 0.5 * t.shared_w ELSE 0 END AS score
         FROM fams f
-        LEFT JOIN arch a ON a.id = f.id AND a.family = f.family
-        LEFT JOIN vocab v ON v.id = f.id AND v.family = f.family
+        LEFT JOIN cfg g ON g.id = f.id AND g.family = f.family
         LEFT JOIN tok t ON t.id = f.id AND t.family = f.family
     """)
-    # names only for models no config/tokenizer signal decides: one combined pattern per family
-    # patterns are inlined as constants (a per-row pattern is recompiled per row); quotes are doubled
+    # names: every family for models no config/tokenizer signal decides; for decided models only the
+    # families that a +1 could lift to the top (a name breaks ties, as in registry_match).
+    # One combined pattern per family, inlined as a constant (a per-row pattern is recompiled per row)
     pats = _rows(con, """SELECT family, '(?i)' || string_agg('(?:' || substr(pattern, 5) || ')', '|')
                           FROM _lin_fam_names GROUP BY family ORDER BY family""")
+
+    def q(text: str) -> str:
+        return text.replace(chr(39), chr(39) * 2)
+
     name_sql = " UNION ALL ".join(
-        f"SELECT id, '{fam.replace(chr(39), chr(39) * 2)}' AS family FROM _lin_undecided "
-        f"WHERE regexp_matches(name_lower, '{pat.replace(chr(39), chr(39) * 2)}')" for fam, pat in pats
+        f"SELECT id, '{q(fam)}' AS family FROM _lin_undecided WHERE regexp_matches(name_lower, '{q(pat)}') "
+        f"UNION ALL SELECT id, family FROM _lin_close WHERE family = '{q(fam)}' "
+        f"AND regexp_matches(name_lower, '{q(pat)}')" for fam, pat in pats
     ) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS family WHERE FALSE"
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_undecided AS
         SELECT c.id, c.name_lower FROM _lin_fam_cand c
         ANTI JOIN (SELECT id FROM _lin_fam_sig WHERE vocab_hit OR tok_hit) d ON d.id = c.id
     """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_close AS
+        WITH top AS (SELECT id, max(score) AS best FROM _lin_fam_sig WHERE vocab_hit OR tok_hit GROUP BY id)
+        SELECT s.id, s.family, c.name_lower FROM _lin_fam_sig s JOIN top t ON t.id = s.id
+        JOIN _lin_fam_cand c ON c.id = s.id
+        WHERE s.score + 1 >= t.best
+    """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_fam_score AS
         WITH nm AS ({name_sql})
-        SELECT s.id, s.family, s.arch_hit, s.vocab_hit, s.tok_hit, n.id IS NOT NULL AS name_hit,
-               s.score + CASE WHEN n.id IS NOT NULL THEN 1 ELSE 0 END AS score
+        SELECT s.id, s.family, s.shape_root, s.arch_hit, s.vocab_hit, s.tok_hit, n.id IS NOT NULL AS name_hit,
+               round(s.score + CASE WHEN n.id IS NOT NULL THEN 1 ELSE 0 END, 3) AS score
         FROM _lin_fam_sig s LEFT JOIN nm n ON n.id = s.id AND n.family = s.family
         UNION ALL
-        SELECT n.id, n.family, FALSE, FALSE, FALSE, TRUE, 1 FROM nm n
+        SELECT n.id, n.family, NULL, FALSE, FALSE, FALSE, TRUE, 1 FROM nm n
         ANTI JOIN _lin_fam_sig s ON s.id = n.id AND s.family = n.family
     """)
+    con.execute("DROP TABLE IF EXISTS _lin_close")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_fam_score AS
         SELECT s.*, (vocab_hit OR tok_hit OR name_hit) AS decisive,
@@ -444,14 +505,21 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
             SELECT r.family, coalesce(m.id, r.model_id) AS root_id
             FROM _lin_fam_primary r LEFT JOIN _lin_m m ON m.id_lower = lower(r.model_id)
             QUALIFY row_number() OVER (PARTITION BY r.family ORDER BY m.id IS NULL, r.rank) = 1
+        ),
+        shape_root AS (   -- a matched generation's root, in the snapshot's spelling when present
+            SELECT DISTINCT w.shape_root, coalesce(m.id, w.shape_root) AS root_id
+            FROM (SELECT DISTINCT shape_root FROM winners WHERE shape_root IS NOT NULL) w
+            LEFT JOIN (SELECT id_lower, min(id) AS id FROM _lin_m GROUP BY id_lower) m
+              ON m.id_lower = lower(w.shape_root)
         )
-        SELECT w.id AS child_id, rm.root_id AS parent_id, w.family, w.grade, w.ties,
+        SELECT w.id AS child_id, coalesce(sr.root_id, rm.root_id) AS parent_id, w.family, w.grade, w.ties,
                concat_ws(', ', CASE WHEN w.arch_hit THEN 'model_type=' || coalesce(c.model_type, '?') END,
                          CASE WHEN w.vocab_hit THEN 'vocab_size=' || c.vocab END,
                          CASE WHEN w.tok_hit THEN 'family special tokens' END,
                          CASE WHEN w.name_hit THEN 'name pattern' END) AS signals,
                f.root_org, c.pub_org
         FROM winners w JOIN root_model rm ON rm.family = w.family
+        LEFT JOIN shape_root sr ON sr.shape_root = w.shape_root
         JOIN reg_families f ON f.family = w.family
         JOIN _lin_fam_cand c ON c.id = w.id
     """)
