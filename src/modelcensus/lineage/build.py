@@ -18,6 +18,7 @@ from modelcensus.lineage.grades import grade_name_sql, grade_rank_sql
 from modelcensus.lineage.registry import Registry
 from modelcensus.lineage.roots import resolve_roots
 from modelcensus.store import Store
+from modelcensus.store.store import Snapshot
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple]:
@@ -39,7 +40,11 @@ def ensure_lineage(store: Store, snapshot_id: int, registry: Registry, *, force:
     Returns the build statistics (``built`` says whether this call built them). One transaction:
     a failure leaves the previous build (or none) in place.
     """
-    snap = store.snapshot(snapshot_id)
+    return ensure_built(store, store.snapshot(snapshot_id), registry, force=force)
+
+
+def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: bool = False) -> dict[str, Any]:
+    """``ensure_lineage`` for a snapshot already looked up: one read of its ``lineage_builds`` row when built."""
     row = store._one("SELECT registry_version, stats FROM lineage_builds WHERE snapshot_id = ?", [snap.id])
     stats = json.loads(row[1]) if row and row[1] else {}
     # same registry and same rows (a partial crawl snapshot may have grown since): nothing to do
@@ -69,6 +74,7 @@ def _build(con: duckdb.DuckDBPyConnection, sid: int, registry: Registry) -> dict
     con.execute(f"""
         INSERT INTO edges (snapshot_id, child_id, parent_id, relation, inferred, grade, evidence, structural)
         SELECT {sid}, child_id, parent_id, relation, inferred, grade, evidence, structural FROM _lin_edges2
+        ORDER BY child_id, parent_id   -- sorted: single-model look-ups read one row group (zone maps)
     """)
     # intern ids: every model of the snapshot, then dangling parents
     con.execute("""
@@ -200,6 +206,7 @@ def _origins(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         LEFT JOIN (SELECT DISTINCT model_id_lower FROM reg_family_roots) fr ON fr.model_id_lower = lower(r.root_id)
         LEFT JOIN _lin_cycle_nodes cn ON cn.model_id = r.root_id
         LEFT JOIN (SELECT DISTINCT model_id FROM _lin_problems) pr ON pr.model_id = r.model_id
+        ORDER BY r.model_id   -- sorted: origin() reads one row group (zone maps)
     """)
 
 

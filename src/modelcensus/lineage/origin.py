@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError, NotFoundError
-from modelcensus.lineage.build import ensure_lineage
+from modelcensus.lineage.build import ensure_built
 from modelcensus.lineage.grades import weakest
 from modelcensus.lineage.registry import Registry
 from modelcensus.store import Store
@@ -28,9 +28,12 @@ def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
     if len(model_id) > MAX_ID_LEN:
         raise InputError(f"model id {model_id[:40]!r}...: longer than {MAX_ID_LEN} characters")
     snap = store.snapshot(snapshot)
-    ensure_lineage(store, snap.id, registry)
+    ensure_built(store, snap, registry)
     wanted = model_id.strip()
-    row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, wanted])
+    # exact spelling first: origins is written sorted by model_id, so this reads one row group
+    row = store._one("SELECT model_id FROM origins WHERE snapshot_id = ? AND model_id = ? LIMIT 1", [snap.id, wanted])
+    if row is None:
+        row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, wanted])
     if row is None:
         canon = registry.canonical_model_id(wanted)
         if canon.lower() != wanted.lower():
