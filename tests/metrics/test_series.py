@@ -97,3 +97,25 @@ def test_since_starts_the_series_later(store, reg, b):
     # the series starts at 1 Feb: that level is not a flow; D is seen from the start; E history only
     assert {(r["month"], r["root_country"]): r["downloads"] for r in res.rows} == {
         ("2025-03", "CN"): 270, ("2025-03", "US"): 60}
+
+
+def test_coexisting_spellings_are_separate_repos_and_a_case_rename_continues(store, reg, b):
+    """x/Ab and x/AB coexist (two repos): each keeps its own flows, repeatably. y/Q -> y/q is a case-only
+    rename: one series, its growth is a flow (not a new model with history)."""
+    levels = {
+        "2025-01-01": {"x/Ab": 10, "x/AB": 1000, "y/Q": 5},
+        "2025-02-01": {"x/Ab": 30, "x/AB": 1100, "y/q": 45},
+    }
+    for day, lv in levels.items():
+        sid = b.add_snapshot(store, day)
+        b.add_models(store, sid, [dict(id=m, created="2024-05-01", d30=1, dall=v) for m, v in lv.items()])
+        for m in lv:
+            b.add_origin(store, sid, m, m, **(CN if m.startswith("x/") else US))
+    for _ in range(3):  # the old ASOF join picked one of the two spellings arbitrarily
+        res = compute_metric(store, "downloads_monthly", by="root_country", registry=reg, ensure=False)
+        got = {(r["month"], r["root_country"]): r["downloads"] for r in res.rows}
+        assert got == {("2025-01", "CN"): pytest.approx(120), ("2025-01", "US"): pytest.approx(40)}
+        assert not any("negative" in n or "history" in n for n in res.notes)
+    cum = compute_metric(store, "downloads_cumulative", by="root_country", registry=reg, ensure=False)
+    assert {(r["observed_at"], r["root_country"]): r["downloads"] for r in cum.rows} == {
+        ("2025-01-01", "CN"): 1010, ("2025-01-01", "US"): 5, ("2025-02-01", "CN"): 1130, ("2025-02-01", "US"): 45}

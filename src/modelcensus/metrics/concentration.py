@@ -37,8 +37,8 @@ def concentration(scope: Scope, key: GroupKey, field: str | None, *, k: Any = "1
     crs = ", ".join(f"sum(x / tot) FILTER (WHERE k_desc <= {kk}) AS cr{kk}" for kk in ks)
     rows = scope.rows(f"""
         WITH g AS (
-          SELECT c.snapshot_id, c.grp, sum(c.w * coalesce(m.{col}, 0)) AS x
-          FROM mc_credit c JOIN mc_m m USING (snapshot_id, model_id) GROUP BY ALL),
+          SELECT c.snapshot_id, c.grp, sum(c.w * coalesce(c.{col}, 0)) AS x
+          FROM mc_credit c GROUP BY ALL),
         u AS (SELECT snapshot_id, sum(x) AS all_x, coalesce(sum(x) FILTER (WHERE grp IS NULL), 0) AS unknown_x
               FROM g GROUP BY 1),
         r AS (SELECT snapshot_id, x,

@@ -32,8 +32,8 @@ def downloads_by_group(scope: Scope, key: GroupKey, field: str | None) -> tuple[
     fname, col = field_column(field)
     rows = scope.rows(f"""
         WITH g AS (
-          SELECT c.grp, sum(c.w * coalesce(m.{col}, 0)) AS downloads, sum(c.w) AS models
-          FROM mc_credit c JOIN mc_m m USING (snapshot_id, model_id) GROUP BY c.grp)
+          SELECT c.grp, sum(c.w * coalesce(c.{col}, 0)) AS downloads, sum(c.w) AS models
+          FROM mc_credit c GROUP BY c.grp)
         SELECT grp AS "{key.name}", downloads, models,
                CASE WHEN sum(downloads) OVER () > 0 THEN downloads / sum(downloads) OVER () END AS share
         FROM g ORDER BY downloads DESC, grp NULLS LAST

@@ -16,6 +16,7 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.scope import Scope, build_credit, build_models
+from modelcensus.metrics.sizes import size_b_sql, size_class_sql
 
 DEFAULT_AGES = (7, 14, 30, 60, 90, 180, 365)
 
@@ -65,42 +66,51 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
     fixed = load_release_dates(scope, release_dates)
     fix_join = "LEFT JOIN mc_release_fix rf USING (id_lower)" if fixed else ""
     fix_col = "rf.release_date" if fixed else "NULL::DATE"
+    # per model (integer ``mid``): first createdAt, latest spelling, and the size class of the latest
+    # snapshot that has one. The size regexes run once per distinct (id, params), not once per row.
+    cur = f"LEFT JOIN {scope.curated_sizes} cu ON cu.id_lower = p.id_lower" if scope.curated_sizes else ""
+    size_b = size_b_sql("p", "cu.total_params_b" if scope.curated_sizes else None)
     scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE mc_rmodels AS
-        WITH per AS (
-          SELECT id_lower, min(created_at) AS created_at,
-                 arg_max(model_id, s.observed_at) AS model_id,
-                 arg_max(size_class, s.observed_at) AS size_class
-          FROM mc_m m JOIN snapshots s ON s.id = m.snapshot_id GROUP BY id_lower)
-        SELECT per.*, coalesce({fix_col}, CAST(per.created_at AS DATE)) AS release_date,
+        WITH obs AS MATERIALIZED (
+          SELECT m.id_lower, m.model_id, m.params, m.created_at, s.observed_at
+          FROM mc_m m JOIN snapshots s ON s.id = m.snapshot_id),
+        per AS (SELECT id_lower, min(created_at) AS created_at, arg_max(model_id, observed_at) AS model_id
+                FROM obs GROUP BY id_lower),
+        spell AS (SELECT id_lower, model_id AS id, params, max(observed_at) AS seen FROM obs GROUP BY ALL),
+        sized AS (SELECT id_lower, arg_max(size_class, seen) AS size_class FROM (
+                    SELECT p.id_lower, p.seen, {size_class_sql(size_b)} AS size_class FROM spell p {cur})
+                  GROUP BY id_lower)
+        SELECT row_number() OVER () AS mid, per.id_lower, per.created_at, per.model_id, sized.size_class,
+               coalesce({fix_col}, CAST(per.created_at AS DATE)) AS release_date,
                {fix_col} IS NOT NULL AS corrected
-        FROM per {fix_join}
+        FROM per JOIN sized USING (id_lower) {fix_join}
     """)
     scope.exec("""
         CREATE OR REPLACE TEMP TABLE mc_robs AS
         WITH o AS (
-          SELECT m.id_lower, date_diff('day', r.release_date, CAST(s.observed_at AS DATE)) AS age,
+          SELECT r.mid, date_diff('day', r.release_date, CAST(s.observed_at AS DATE)) AS age,
                  m.dall, s.observed_at
           FROM mc_m m JOIN snapshots s ON s.id = m.snapshot_id JOIN mc_rmodels r USING (id_lower)
-          WHERE m.dall IS NOT NULL AND r.release_date IS NOT NULL)
-        SELECT id_lower, age, max(dall) OVER (PARTITION BY id_lower ORDER BY observed_at
-                                               ROWS UNBOUNDED PRECEDING) AS d
-        FROM o WHERE age >= 0
-        UNION ALL
-        SELECT id_lower, 0 AS age, 0 AS d FROM mc_rmodels WHERE release_date IS NOT NULL
+          WHERE m.dall IS NOT NULL AND r.release_date IS NOT NULL),
+        run AS (
+          SELECT mid, age, max(dall) OVER (PARTITION BY mid ORDER BY observed_at ROWS UNBOUNDED PRECEDING) AS d
+          FROM o WHERE age >= 0
+          UNION ALL
+          SELECT mid, 0 AS age, 0 AS d FROM mc_rmodels WHERE release_date IS NOT NULL)
+        -- one value per (model, age): the largest (several snapshots on one day, and the day-0 anchor)
+        SELECT mid, age, max(d) AS d FROM run GROUP BY ALL
     """)
-    # one value per (model, age): the largest (several snapshots on one day, and the day-0 anchor)
-    scope.exec("CREATE OR REPLACE TEMP TABLE mc_robs AS SELECT id_lower, age, max(d) AS d FROM mc_robs GROUP BY ALL")
     values = ", ".join(f"({a})" for a in checkpoints)
     # segments between consecutive observations; each checkpoint age falls in exactly one (a0, a1]
     scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE mc_rd AS
         WITH seg AS (
-          SELECT id_lower, age AS a0, d AS d0,
-                 lead(age) OVER (PARTITION BY id_lower ORDER BY age) AS a1,
-                 lead(d) OVER (PARTITION BY id_lower ORDER BY age) AS d1
+          SELECT mid, age AS a0, d AS d0,
+                 lead(age) OVER (PARTITION BY mid ORDER BY age) AS a1,
+                 lead(d) OVER (PARTITION BY mid ORDER BY age) AS d1
           FROM mc_robs)
-        SELECT s.id_lower, g.a,
+        SELECT s.mid, g.a,
                CASE WHEN g.a = s.a1 THEN s.d1 ELSE s.d0 + (s.d1 - s.d0) * (g.a - s.a0) / (s.a1 - s.a0) END AS d,
                CASE WHEN g.a = s.a1 THEN 0 ELSE s.a1 - s.a0 END AS gap
         FROM seg s JOIN (VALUES {values}) g(a) ON g.a > s.a0 AND g.a <= s.a1
@@ -116,7 +126,7 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
         WITH c AS (
           SELECT r.size_class, d.a, count(*) AS n,
                  CASE WHEN count(*) >= {rank} THEN list(d.d ORDER BY d.d DESC)[{rank}] END AS cutoff
-          FROM mc_rd d JOIN mc_rmodels r USING (id_lower)
+          FROM mc_rd d JOIN mc_rmodels r USING (mid)
           WHERE r.size_class IS NOT NULL GROUP BY ALL)
         SELECT size_class, a, n, cutoff,
                CASE WHEN cutoff IS NOT NULL THEN max(cutoff) OVER (PARTITION BY size_class ORDER BY a
@@ -131,13 +141,13 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
             FROM mc_credit c JOIN snapshots s ON s.id = c.snapshot_id GROUP BY 1""")
         group_col = f', g.grp AS "{key.name}"'
         group_join = "LEFT JOIN mc_rgroup g USING (id_lower)"
-    latest_filter = "QUALIFY row_number() OVER (PARTITION BY d.id_lower ORDER BY d.a DESC) = 1" if latest else ""
+    latest_filter = "QUALIFY row_number() OVER (PARTITION BY d.mid ORDER BY d.a DESC) = 1" if latest else ""
     scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE mc_rram AS
         SELECT r.model_id AS model, r.size_class{group_col}, r.release_date, d.a AS age_days, d.d AS downloads,
                b.baseline, coalesce(b.n, 0) AS reference_models,
                CASE WHEN b.baseline > 0 THEN d.d / b.baseline END AS ram
-        FROM mc_rd d JOIN mc_rmodels r USING (id_lower)
+        FROM mc_rd d JOIN mc_rmodels r USING (mid)
         LEFT JOIN mc_rbase b ON b.size_class = r.size_class AND b.a = d.a
         {group_join}
         {latest_filter}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from modelcensus.metrics.scope import Scope
+from modelcensus.metrics.scope import Scope, shared_state
 
 
 def build_snapshot_index(scope: Scope) -> None:
@@ -30,21 +30,44 @@ def _iso(ts: datetime) -> str:
 
 
 def build_panel(scope: Scope, models: str = "mc_m") -> dict[str, Any]:
-    """Build mc_obs, mc_panel and mc_flow; returns counts for the notes."""
+    """Build mc_obs, mc_panel and mc_flow; returns counts for the notes.
+
+    Models are keyed by a dense integer ``mid``: one per lower-cased id (a case-only rename continues
+    the series), except that spellings which coexist in one snapshot are distinct repos and each keeps
+    its own series (before, they were merged and whichever row a join picked won: results varied from
+    run to run). The integer key means the one window pass that
+    finds each observation's previous and next observation sorts integers, not strings. Each
+    observation is then expanded to the snapshots it covers until the model's next observation (or
+    the end of the series) — the ASOF "last observation at or before k" without a grid or a join.
+    """
+    state = shared_state(scope) if models == "mc_m" and scope.models_sql else None
+    if state is not None and state["sigs"].get("panel") == scope.models_sql:
+        return state["panel_counts"]
     build_snapshot_index(scope)
+    last_k = len(scope.snapshots)
     scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE mc_obs AS
-        SELECT s.k, m.snapshot_id AS sid, m.model_id, m.id_lower, m.created_at, m.dall AS level
-        FROM {models} m JOIN mc_snaps s ON s.sid = m.snapshot_id
+        WITH pairs AS MATERIALIZED (SELECT DISTINCT id_lower, model_id FROM {models}),
+             multi AS (SELECT id_lower FROM pairs GROUP BY 1 HAVING count(*) > 1),
+             dup AS (SELECT DISTINCT id_lower FROM (
+                       SELECT snapshot_id, id_lower FROM {models} WHERE id_lower IN (SELECT id_lower FROM multi)
+                       GROUP BY ALL HAVING count(*) > 1)),
+             ids AS (SELECT p.id_lower, p.model_id,
+                            dense_rank() OVER (ORDER BY p.id_lower, CASE WHEN d.id_lower IS NOT NULL
+                                                                    THEN p.model_id END) AS mid
+                     FROM pairs p LEFT JOIN dup d USING (id_lower))
+        SELECT s.k, ids.mid, m.snapshot_id AS sid, m.model_id, m.created_at, m.dall AS level
+        FROM {models} m JOIN mc_snaps s ON s.sid = m.snapshot_id JOIN ids USING (id_lower, model_id)
         WHERE m.dall IS NOT NULL
     """)
-    scope.exec("""
+    scope.exec(f"""
         CREATE OR REPLACE TEMP TABLE mc_panel AS
-        WITH first AS (SELECT id_lower, min(k) AS first_k, max(k) AS last_k FROM mc_obs GROUP BY 1),
-             grid AS (SELECT s.k, s.t, f.id_lower, f.first_k, f.last_k FROM mc_snaps s JOIN first f ON f.first_k <= s.k)
-        SELECT g.k, g.t, g.id_lower, g.first_k, g.last_k, o.k AS obs_k, o.sid AS obs_sid, o.model_id,
-               o.created_at, o.level
-        FROM grid g ASOF JOIN mc_obs o ON o.id_lower = g.id_lower AND g.k >= o.k
+        WITH o AS (SELECT *, lead(k) OVER w AS next_k, lag(level) OVER w AS prev_obs,
+                          min(k) OVER p AS first_k, max(k) OVER p AS last_k
+                   FROM mc_obs WINDOW w AS (PARTITION BY mid ORDER BY k), p AS (PARTITION BY mid))
+        SELECT g.k, o.mid, o.first_k, o.last_k, o.k AS obs_k, o.sid AS obs_sid, o.model_id, o.created_at,
+               o.level, CASE WHEN g.k = o.k THEN o.prev_obs ELSE o.level END AS prev_level
+        FROM o CROSS JOIN unnest(range(o.k, coalesce(o.next_k, {last_k} + 1))) AS g(k)
     """)
     scope.exec("""
         CREATE OR REPLACE TEMP TABLE mc_flow AS
@@ -58,21 +81,23 @@ def build_panel(scope: Scope, models: str = "mc_m") -> dict[str, Any]:
                END AS flow,
                (f.prev_level IS NOT NULL AND f.level < f.prev_level) AS negative,
                (f.k > 1 AND f.prev_level IS NULL AND NOT coalesce(f.created_at > sp.t, FALSE)) AS history_only
-        FROM (SELECT p.k, p.obs_sid, p.model_id, p.level, p.first_k, p.created_at,
-                     lag(p.level) OVER (PARTITION BY p.id_lower ORDER BY p.k) AS prev_level
-              FROM mc_panel p) f
-        LEFT JOIN mc_snaps sp ON sp.k = f.k - 1
+        FROM mc_panel f LEFT JOIN mc_snaps sp ON sp.k = f.k - 1
     """)
     counts = scope.store._one("""
         SELECT (SELECT count(*) FROM mc_flow WHERE negative),
                (SELECT count(*) FROM mc_flow WHERE history_only),
-               (SELECT count(DISTINCT id_lower) FROM mc_panel WHERE last_k < (SELECT max(k) FROM mc_snaps)),
+               (SELECT count(DISTINCT mid) FROM mc_panel WHERE last_k < (SELECT max(k) FROM mc_snaps)),
                (SELECT count(*) FROM mc_m WHERE dall IS NULL),
                (SELECT list(model_id ORDER BY model_id)[1:3] FROM mc_flow WHERE negative)
     """)
     assert counts is not None
-    return {"negative": int(counts[0]), "history_only": int(counts[1]), "deleted": int(counts[2]),
-            "no_level": int(counts[3]), "negative_examples": list(counts[4] or [])}
+    out = {"negative": int(counts[0]), "history_only": int(counts[1]), "deleted": int(counts[2]),
+           "no_level": int(counts[3]), "negative_examples": list(counts[4] or [])}
+    if state is not None:  # inside shared_work: keep the panel for the next series metric of this scope
+        state["keep"].update(("mc_snaps", "mc_obs", "mc_panel", "mc_flow"))
+        state["sigs"]["panel"] = scope.models_sql
+        state["panel_counts"] = out
+    return out
 
 
 def series_notes(counts: dict[str, Any], n_snapshots: int) -> list[str]:
