@@ -19,7 +19,7 @@ from modelcensus.metrics import ram as ram_mod
 from modelcensus.metrics.catalog import COMMON_OPTIONS, MetricSpec, coerce_options
 from modelcensus.metrics.groups import GROUP_KEYS, group_key
 from modelcensus.metrics.result import MetricResult, clean_value
-from modelcensus.metrics.scope import build_credit, build_models, drop_temps, make_scope
+from modelcensus.metrics.scope import build_credit, build_models, drop_temps, make_scope, shared_work
 from modelcensus.store import Store
 
 _DL = ("downloads_30d", "downloads_all_time")
@@ -136,7 +136,7 @@ def _run(name: str, scope: Any, key: Any, fname: str | None, o: dict[str, Any]
         return cols, rows, notes
     build_models(scope, created_since=name not in ("downloads_cumulative", "downloads_monthly", "concentration"))
     if key is not None:
-        build_credit(scope, key, regions=regions)
+        build_credit(scope, key, regions=regions, carry=("d30", "dall"))
     if name == "downloads":
         _, rows, notes = dl.downloads_by_group(scope, key, fname)
         return [key.name, "downloads", "models", "share"], rows, notes
@@ -171,4 +171,4 @@ def _run(name: str, scope: Any, key: Any, fname: str | None, o: dict[str, Any]
     raise AssertionError(name)  # pragma: no cover - SPECS and _run list the same names
 
 
-__all__ = ["GROUP_KEYS", "METRIC_NAMES", "MetricResult", "SPECS", "compute_metric"]
+__all__ = ["GROUP_KEYS", "METRIC_NAMES", "MetricResult", "SPECS", "compute_metric", "shared_work"]

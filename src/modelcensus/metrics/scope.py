@@ -8,6 +8,10 @@ one pass over ``models`` joined to ``origins`` and unused columns (e.g. the size
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,6 +22,43 @@ from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.population import check_population, population_sql
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot, Store
+
+# Work shared by several metric calls on one connection (see shared_work): store id -> state.
+_SHARED: dict[int, dict[str, Any]] = {}
+
+# origins columns a shared credit base carries; key expressions that read only these (and the model
+# columns below) are served from it. Others (size_class, relation, ATOM regions) build their own view.
+_BASE_O = ("root_country", "publisher_country", "root_org", "publisher_org", "family", "root_org_type",
+           "publisher_org_type")
+_BASE_M = ("namespace", "license", "d30", "dall")
+
+
+@contextmanager
+def shared_work(store: Store) -> Iterator[None]:
+    """Let the metric calls inside this block reuse each other's TEMP tables, then drop them.
+
+    A report asks for a dozen metrics over the same snapshots and population; the download panel
+    (levels and flows per model and snapshot) and the models x origins credit base are the bulk of
+    each call's work, and do not depend on the grouping key. Inside this block they are built once
+    per (snapshots, population, since) and kept until the block ends; outside it every call builds
+    and drops its own, as before. The numbers are the same either way (tests check it).
+    """
+    key = id(store)
+    if key in _SHARED:  # nested: the outer block owns the tables
+        yield
+        return
+    _SHARED[key] = {"keep": set(), "sigs": {}}
+    try:
+        yield
+    finally:
+        state = _SHARED.pop(key)
+        for name in state["keep"]:
+            store._exec(f"DROP TABLE IF EXISTS {name}").fetchall()
+
+
+def shared_state(scope: Scope) -> dict[str, Any] | None:
+    """This store's shared-work state, or None outside :func:`shared_work`."""
+    return _SHARED.get(id(scope.store))
 
 
 def parse_date(value: Any, what: str = "--since") -> datetime | None:
@@ -61,6 +102,7 @@ class Scope:
     notes: list[str] = field(default_factory=list)
     curated_sizes: str | None = None
     built: set[str] = field(default_factory=set)
+    models_sql: str = ""  # the SELECT behind mc_m: the signature of work shared across calls
 
     @property
     def sids(self) -> list[int]:
@@ -149,16 +191,18 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
         since = f"AND m.created_at >= TIMESTAMPTZ '{scope.since.isoformat()}'"
     size_b = size_b_sql("m", cur)
     # a plain subquery (not LATERAL) so DuckDB prunes the size regexes when a metric does not read them
-    scope.exec(f"""
-        CREATE OR REPLACE TEMP VIEW {table} AS
+    select = f"""
         SELECT *, {size_class_sql('size_b')} AS size_class FROM (
           SELECT m.snapshot_id, m.id AS model_id, m.id_lower,
                  CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS namespace,
                  m.created_at, m.downloads_30d AS d30, m.downloads_all_time AS dall,
-                 m.pipeline_tag, m.license, {size_b} AS size_b
+                 m.pipeline_tag, m.license, m.params, {size_b} AS size_b
           FROM models m {join}
           WHERE m.snapshot_id IN ({scope.sid_list}) AND {population_sql(pop, 'm')} {since})
-    """)
+    """
+    scope.exec(f"CREATE OR REPLACE TEMP VIEW {table} AS {select}")
+    if table == "mc_m":
+        scope.models_sql = " ".join(select.split())
 
 
 def build_relations(scope: Scope, table: str = "mc_rel") -> None:
@@ -212,7 +256,8 @@ def key_joins(scope: Scope, key: GroupKey, regions: str | Path | None = None) ->
 
 
 def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: str = "mc_credit",
-                 regions: str | Path | None = None, where: str | None = None, aggregate: bool = False) -> None:
+                 regions: str | Path | None = None, where: str | None = None, aggregate: bool = False,
+                 carry: tuple[str, ...] = ()) -> None:
     """TEMP view (snapshot_id, model_id, grp, w): each model's credit per group; w sums to 1 per model.
 
     One origins row per (model, root) carries that root's weight; model-level keys read the same value
@@ -220,17 +265,55 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
     which leaves a model only the credit of the roots that pass. A model may have several rows for one
     group (two roots in one country): every consumer sums ``w``, so the rows are only merged per
     (model, group) when ``aggregate`` asks for it — grouping 2.2M string keys costs more than the metric.
+    ``carry`` names ``models`` columns (e.g. the download fields) to pass through, so a metric that only
+    needs them reads the credit view alone instead of joining it back to the models on string keys.
     """
+    extra = "".join(f", m.{c}" for c in carry)
+    expr = _shared_expr(scope, key) if (models == "mc_m" and where is None and not aggregate
+                                        and set(carry) <= set(_BASE_M)) else None
+    if expr is not None:
+        base = _credit_base(scope)
+        scope.exec(f"""CREATE OR REPLACE TEMP VIEW {table} AS
+            SELECT w.snapshot_id, w.model_id{extra.replace('m.', 'w.')}, {expr} AS grp, w.w FROM {base} w""")
+        return
     joins = "LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id "
     joins += key_joins(scope, key, regions)
     scope.exec(f"""
         CREATE OR REPLACE TEMP VIEW {table} AS
-        SELECT m.snapshot_id, m.model_id, {key.expr} AS grp,
+        SELECT m.snapshot_id, m.model_id{extra}, {key.expr} AS grp,
                {'sum(coalesce(o.weight, 1.0))' if aggregate else 'coalesce(o.weight, 1.0)'} AS w
         FROM {models} m {joins}
         {'WHERE ' + where if where else ''}
         {'GROUP BY ALL' if aggregate else ''}
     """)
+
+
+def _shared_expr(scope: Scope, key: GroupKey) -> str | None:
+    """The key's expression over the shared credit base (alias ``w``), or None when it needs more."""
+    if shared_state(scope) is None or not scope.models_sql:
+        return None
+    cols = re.findall(r"\b([a-z]+)\.([a-z_0-9]+)", key.expr)
+    if not cols or any((t, c) not in {*(("o", x) for x in _BASE_O), *(("m", x) for x in _BASE_M)}
+                       for t, c in cols):
+        return None
+    return re.sub(r"\b[om]\.", "w.", key.expr)
+
+
+def _credit_base(scope: Scope) -> str:
+    """TEMP table: models x origins once per (snapshots, population, since), every key column on it."""
+    state = shared_state(scope)
+    assert state is not None
+    name = "mc_cb_" + hashlib.sha1(scope.models_sql.encode()).hexdigest()[:12]
+    if name not in state["keep"]:
+        ocols = ", ".join(f"o.{c}" for c in _BASE_O)
+        mcols = ", ".join(f"m.{c}" for c in _BASE_M)
+        scope.exec(f"""
+            CREATE OR REPLACE TEMP TABLE {name} AS
+            SELECT m.snapshot_id, m.model_id, {mcols}, {ocols}, coalesce(o.weight, 1.0) AS w
+            FROM mc_m m LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id
+        """)
+        state["keep"].add(name)
+    return name
 
 
 def drop_temps(scope: Scope) -> None:
@@ -241,6 +324,9 @@ def drop_temps(scope: Scope) -> None:
         scope.exec(f"DROP VIEW IF EXISTS {name}")
     rows = scope.store._exec(
         "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'mc_')").fetchall()
+    state = shared_state(scope)
+    keep = state["keep"] if state is not None else set()
     for (name,) in rows:
-        scope.exec(f"DROP TABLE IF EXISTS {name}")
+        if name not in keep:
+            scope.exec(f"DROP TABLE IF EXISTS {name}")
     scope.built.clear()

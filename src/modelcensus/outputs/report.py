@@ -778,8 +778,12 @@ def build_report_model(store: Store, *, registry: Any, snapshots: Any = None, po
     snaps, excluded = select_snapshots(store, snapshots)
     notes = _ensure_lineage(store, snaps, registry)
     b = _Builder(store, registry, snaps, population)
-    sections = [b.countries_section(), b.derivatives_section(), b.ram_section(), b.concentration_section(),
-                b.licences_section(), b.movers_section()]
+    from modelcensus.metrics.scope import shared_work
+
+    # the metrics share one download panel and one models x origins credit base per snapshot set
+    with shared_work(store):
+        sections = [b.countries_section(), b.derivatives_section(), b.ram_section(), b.concentration_section(),
+                    b.licences_section(), b.movers_section()]
     synthetic = any(s.synthetic for s in snaps)
     title = "modelcensus: who builds the open models the world downloads"
     return Report(
