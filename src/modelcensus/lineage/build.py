@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from modelcensus.lineage.edges import build_edges
+from modelcensus.lineage.edges import build_edges, drop_temp
 from modelcensus.lineage.grades import grade_name_sql, grade_rank_sql
 from modelcensus.lineage.registry import Registry
 from modelcensus.lineage.roots import resolve_roots
@@ -25,12 +25,21 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
 
 
+# Bumped whenever the build's rules change, so stores built by older code are rebuilt (stored after the
+# registry version in lineage_builds.registry_version: "<registry version>~lineage<N>").
+BUILD_RULES = "3"
+_SUFFIX = f"~lineage{BUILD_RULES}"
+
+
 def built_version(store: Store, snapshot_id: int) -> tuple[str, int] | None:
-    """(registry version, model count) the snapshot's lineage was built with, or None if never built."""
+    """(registry version, model count) the snapshot's lineage was built with, or None if never built.
+
+    A build by older rules reports its raw stored version, which matches no registry version."""
     row = store._one("SELECT registry_version, stats FROM lineage_builds WHERE snapshot_id = ?", [snapshot_id])
     if row is None:
         return None
-    return row[0], int(json.loads(row[1]).get("models", -1)) if row[1] else -1
+    version = row[0][: -len(_SUFFIX)] if row[0] and row[0].endswith(_SUFFIX) else row[0]
+    return version, int(json.loads(row[1]).get("models", -1)) if row[1] else -1
 
 
 def ensure_lineage(store: Store, snapshot_id: int, registry: Registry, *, force: bool = False) -> dict[str, Any]:
@@ -48,13 +57,13 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     row = store._one("SELECT registry_version, stats FROM lineage_builds WHERE snapshot_id = ?", [snap.id])
     stats = json.loads(row[1]) if row and row[1] else {}
     # same registry and same rows (a partial crawl snapshot may have grown since): nothing to do
-    if row and row[0] == registry.version and stats.get("models") == snap.row_count and not force:
+    if row and row[0] == registry.version + _SUFFIX and stats.get("models") == snap.row_count and not force:
         return {**stats, "built": False}
     with store.transaction() as con:
         stats = _build(con, snap.id, registry)
         con.execute("DELETE FROM lineage_builds WHERE snapshot_id = ?", [snap.id])
         con.execute("INSERT INTO lineage_builds VALUES (?, ?, ?, ?)",
-                    [snap.id, datetime.now(UTC), registry.version, json.dumps(stats)])
+                    [snap.id, datetime.now(UTC), registry.version + _SUFFIX, json.dumps(stats)])
     return {**stats, "built": True}
 
 
@@ -93,6 +102,7 @@ def _build(con: duckdb.DuckDBPyConnection, sid: int, registry: Registry) -> dict
         WHERE e.structural AND kc.k <> kp.k
         GROUP BY kc.k, kp.k
     """)
+    drop_temp(con, "_lin_edges")
     root_stats = resolve_roots(con, "_lin_ek", "_lin_roots")
     if root_stats.cycle_edges:  # the walk did not follow them: say so on the edge itself
         con.execute(f"""
@@ -103,7 +113,12 @@ def _build(con: duckdb.DuckDBPyConnection, sid: int, registry: Registry) -> dict
         """)
     _teachers(con)
     _origins(con, sid)
-    return _stats(con, sid, edge_stats, root_stats.as_dict())
+    stats = _stats(con, sid, edge_stats, root_stats.as_dict())
+    # nothing TEMP outlives the build: the store's connection stays small for what runs next
+    leftovers = [r[0] for r in _rows(con, "SELECT table_name FROM duckdb_tables() WHERE temporary "
+                                          "AND (starts_with(table_name, '_lin_') OR starts_with(table_name, '_rt_'))")]
+    drop_temp(con, *leftovers)
+    return stats
 
 
 def _teachers(con: duckdb.DuckDBPyConnection) -> None:

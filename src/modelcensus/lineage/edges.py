@@ -46,6 +46,12 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
 
 
+def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop TEMP tables as soon as they are used: at Hub scale each holds hundreds of MB."""
+    for name in names:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
 def _family_patterns(con: duckdb.DuckDBPyConnection, registry: Registry) -> list[str]:
     """TEMP ``_lin_fam_names(family, pattern)``: the registry's name patterns (not in its DuckDB tables).
 
@@ -87,6 +93,9 @@ def _models(con: duckdb.DuckDBPyConnection, sid: int) -> None:
                CASE WHEN contains(m.id, '/') THEN lower(split_part(m.id, '/', 1)) END AS ns_lower,
                lower(CASE WHEN contains(m.id, '/') THEN substr(m.id, strpos(m.id, '/') + 1) ELSE m.id END)
                  AS name_lower,
+               -- the name without its format suffix (-GGUF, -AWQ ...): one regex per model, used twice
+               regexp_replace(lower(CASE WHEN contains(m.id, '/') THEN substr(m.id, strpos(m.id, '/') + 1)
+                                         ELSE m.id END), '{FORMAT_SUFFIX}', '') AS base_name,
                m.created_at, m.tags, m.files, m.library_name, m.model_type, m.architectures,
                -- config features only (not the JSON, cards or GGUF blobs: this table is the size of the Hub)
                TRY_CAST(coalesce(json_extract_string(m.config, '$.vocab_size'),
@@ -125,6 +134,11 @@ def _models(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         LEFT JOIN reg_model_aliases a ON a.model_id_lower = m.id_lower
         LEFT JOIN reg_namespaces r ON r.namespace_lower = m.ns_lower AND r.renamed_to IS NOT NULL
     """)
+    # the two look-ups every id resolution needs, grouped once per build (not once per resolution)
+    con.execute("CREATE OR REPLACE TEMP TABLE _lin_by_lower AS "
+                "SELECT id_lower, min(id) AS id FROM _lin_m GROUP BY id_lower")
+    con.execute("CREATE OR REPLACE TEMP TABLE _lin_by_canon AS "
+                "SELECT canon, min(id) AS id FROM _lin_canon GROUP BY canon")
 
 
 def _canon_sql(col: str) -> str:
@@ -144,12 +158,11 @@ def _resolve(con: duckdb.DuckDBPyConnection, src: str, col: str, out: str) -> No
             LEFT JOIN reg_model_aliases a_ ON a_.model_id_lower = lower(s.{col})
             LEFT JOIN reg_namespaces r_ ON contains(s.{col}, '/')
                  AND r_.namespace_lower = lower(split_part(s.{col}, '/', 1)) AND r_.renamed_to IS NOT NULL
-        ),
-        canon_ids AS (SELECT canon, min(id) AS id FROM _lin_canon GROUP BY canon)
+        )
         SELECT k.* EXCLUDE (_low, _canon), coalesce(m.id, c.id) AS resolved
         FROM k
-        LEFT JOIN (SELECT id_lower, min(id) AS id FROM _lin_m GROUP BY id_lower) m ON m.id_lower = k._low
-        LEFT JOIN canon_ids c ON c.canon = k._canon
+        LEFT JOIN _lin_by_lower m ON m.id_lower = k._low
+        LEFT JOIN _lin_by_canon c ON c.canon = k._canon
     """)
 
 
@@ -205,7 +218,7 @@ def _declared(con: duckdb.DuckDBPyConnection, sid: int) -> None:
                coalesce(cr.card_rel, ar.rel, cr.hub_rel,
                         CASE WHEN n.k >= 2 THEN 'merge' END,
                         CASE WHEN list_has_any(m.tags, ['gguf', 'awq', 'gptq', 'exl2', 'bitsandbytes'])
-                               OR regexp_matches(m.name_lower, '{FORMAT_SUFFIX}')
+                               OR m.base_name <> m.name_lower
                                OR m.has_quant THEN 'quantized'
                              WHEN list_contains(m.files, 'adapter_config.json') OR m.library_name = 'peft'
                                OR list_contains(m.tags, 'peft') THEN 'adapter' END,
@@ -228,6 +241,7 @@ def _declared(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         LEFT JOIN any_rel ar ON ar.child = c.child AND ar.parent = c.parent
         LEFT JOIN child_rel cr ON cr.child = c.child
     """.replace("{FORMAT_SUFFIX}", FORMAT_SUFFIX).replace("{_RELS}", _RELS))
+    drop_temp(con, "_lin_decl_raw", "_lin_decl_res")
 
 
 def _text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
@@ -282,6 +296,7 @@ def _text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         FROM _lin_distill_name d
         WHERE NOT EXISTS (SELECT 1 FROM _lin_text_res r WHERE r.child_id = d.child_id AND r.relation = 'distillation')
     """)
+    drop_temp(con, "_lin_text_raw", "_lin_text_res", "_lin_distill_name")
 
 
 def _format_and_mirror_edges(con: duckdb.DuckDBPyConnection) -> None:
@@ -289,8 +304,7 @@ def _format_and_mirror_edges(con: duckdb.DuckDBPyConnection) -> None:
     repo elsewhere with the same config signature, or the same declared parents)."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_fmt AS
-        SELECT id, ns_lower, name_lower, regexp_replace(name_lower, '{FORMAT_SUFFIX}', '') AS base_name,
-               regexp_matches(name_lower, '{FORMAT_SUFFIX}') AS has_suffix,
+        SELECT id, ns_lower, name_lower, base_name, base_name <> name_lower AS has_suffix,
                list_has_any(coalesce(tags, []), {list(FORMAT_TAGS)}) AS has_tag
         FROM _lin_m
     """)
@@ -359,6 +373,7 @@ def _format_and_mirror_edges(con: duckdb.DuckDBPyConnection) -> None:
         FROM by_config UNION ALL
         SELECT child_id, parent_id, 'reupload', TRUE, grade, evidence, tier, 2 FROM by_base
     """)
+    drop_temp(con, "_lin_fmt")
 
 
 def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
@@ -541,6 +556,7 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN reg_families f ON f.family = s.family
         GROUP BY s.id HAVING NOT bool_or(s.decisive) AND NOT bool_or(coalesce(f.root_org = c.pub_org, FALSE))
     """)
+    drop_temp(con, "_lin_fam_cand", "_lin_fam_sig", "_lin_undecided", "_lin_fam_score", "_lin_fam")
 
 
 def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Registry) -> dict[str, Any]:
@@ -581,6 +597,8 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
         LEFT JOIN best_kind k ON a.child_id = k.child_id
         ORDER BY a.child_id, a.parent_id, a.relation, a.tier, a.kind_rank
     """)
+    drop_temp(con, "_lin_all", "_lin_decl", "_lin_text", "_lin_conv", "_lin_mirror", "_lin_fam_edges", "_lin_canon",
+              "_lin_by_lower", "_lin_by_canon")
     stats = {f"{rel}|{grade}|{'inferred' if inf else 'declared'}": n for rel, grade, inf, n in _rows(con, """
         SELECT relation, grade, inferred, count(*) FROM _lin_edges GROUP BY ALL ORDER BY ALL""")}
     if skipped_patterns:
