@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from tests.support.lineage_snapshots import add_snapshot, hub
+from lineage_snapshots import add_snapshot, hub
 
 from modelcensus.lineage import ensure_lineage
 from modelcensus.lineage.edges import _family_patterns

@@ -135,3 +135,26 @@ def test_lineage_lists_descendants_with_counts(store, snap, registry):
 def test_synthetic_snapshot_says_so(store, registry):
     add_snapshot(store, [hub("Qwen/Qwen2.5-7B")], synthetic=True, source="synthetic")
     assert origin(store, "Qwen/Qwen2.5-7B", registry=registry)["synthetic"] is True
+
+
+def test_build_leaves_no_temp_tables_and_records_its_rules(store, snap, registry):
+    from modelcensus.lineage.build import BUILD_RULES, built_version
+
+    ensure_lineage(store, snap, registry)
+    left = store.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND "
+                             "(starts_with(table_name, '_lin_') OR starts_with(table_name, '_rt_'))").fetchall()
+    assert left == []
+    stored = store.con.execute("SELECT registry_version FROM lineage_builds WHERE snapshot_id = ?",
+                               [snap]).fetchall()[0][0]
+    assert stored == f"{registry.version}~lineage{BUILD_RULES}"
+    assert built_version(store, snap) == (registry.version, 15)
+    # a build by older rules is redone, not trusted
+    store.con.execute("UPDATE lineage_builds SET registry_version = ? WHERE snapshot_id = ?",
+                      [registry.version + "~lineage0", snap]).fetchall()
+    assert built_version(store, snap)[0] != registry.version
+    assert ensure_lineage(store, snap, registry)["built"] is True
+
+
+def test_origin_finds_a_model_in_any_case(store, snap, registry):
+    assert origin(store, "qwen/qwen2.5-7b-instruct", registry=registry)["model"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert origin(store, "Qwen/Qwen2.5-7B-Instruct", registry=registry)["roots"][0]["id"] == "Qwen/Qwen2.5-7B"
