@@ -6,7 +6,7 @@
    are about 0.9 declared edges per model) writes one SYNTHETIC cross-section; its ``baseModels`` become
    the edge table, ids interned once to integer keys (the same keys for all three methods).
 2. Each method runs in fresh subprocesses, ``--repeat`` times (default 3; the fastest run counts, since
-   noise from other work on the machine only adds time; peak memory = the largest ru_maxrss, which
+   noise from other work on the machine only adds time; peak memory = the largest VmHWM, which
    includes loading the edges); only the resolution itself is timed:
    - ``sql``: modelcensus.lineage.roots.resolve_roots (pointer doubling in DuckDB);
    - ``networkx``: DiGraph + topological propagation of root weights;
@@ -201,8 +201,16 @@ def measure(method: str, work: Path) -> dict:
     """Run one method in this process and report its time and this process's peak memory."""
     seconds = {"sql": run_sql, "sql_string_ids": run_sql_string_ids, "networkx": run_networkx,
                "memo": run_memo}[method](work)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak_mb, 1)}
+    return {"seconds": round(seconds, 3), "peak_rss_mb": round(_peak_mb(), 1)}
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS (VmHWM): ru_maxrss is carried across fork+exec on Linux, so a child would
+    report its parent's peak when that is larger."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def measure_repeated(method: str, work: Path, repeat: int) -> dict:
@@ -284,6 +292,7 @@ def main() -> None:
             shape = {**json.loads(proc.stdout.strip().splitlines()[-1]), "requested": [args.models, args.seed]}
             shape_file.write_text(json.dumps(shape))
         print(json.dumps(shape), file=sys.stderr)
+        load_before = [round(x, 2) for x in __import__("os").getloadavg()]
         runs = {}
         for method in METHODS:
             runs[method] = measure_repeated(method, work, args.repeat)
@@ -300,7 +309,9 @@ def main() -> None:
         "synthetic": True,
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {"python": platform.python_version(), "duckdb": _duckdb_version(),
-                    "cpus": __import__("os").cpu_count(), "platform": platform.platform()},
+                    "cpus": __import__("os").cpu_count(), "platform": platform.platform(),
+                    "load_average_before": load_before,
+                    "load_average_after": [round(x, 2) for x in __import__("os").getloadavg()]},
         "graph": {**{k: v for k, v in shape.items() if k != "requested"}, "doubling_rounds": stats["rounds"]},
         "runs": runs,
         "ratios": {
@@ -314,7 +325,7 @@ def main() -> None:
         "notes": [
             "Timed: the resolution only (edges already loaded); each method in its own subprocess, same integer "
             "keys for all three, best of --repeat runs (all_seconds lists them). Peak memory is the largest "
-            "subprocess ru_maxrss, including loading the edges.",
+            "subprocess VmHWM, including loading the edges.",
             "sql_string_ids adds interning string ids to integers and mapping the result back.",
         ],
     }

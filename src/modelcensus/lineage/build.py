@@ -31,6 +31,10 @@ BUILD_RULES = "3"
 _SUFFIX = f"~lineage{BUILD_RULES}"
 
 
+LOOKUP_INDEXES = ("CREATE INDEX IF NOT EXISTS lineage_edges_child ON edges (child_id)",
+                  "CREATE INDEX IF NOT EXISTS lineage_origins_model ON origins (model_id)")
+
+
 def built_version(store: Store, snapshot_id: int) -> tuple[str, int] | None:
     """(registry version, model count) the snapshot's lineage was built with, or None if never built.
 
@@ -64,6 +68,10 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
         con.execute("DELETE FROM lineage_builds WHERE snapshot_id = ?", [snap.id])
         con.execute("INSERT INTO lineage_builds VALUES (?, ?, ?, ?)",
                     [snap.id, datetime.now(UTC), registry.version + _SUFFIX, json.dumps(stats)])
+        # single-model views (origin, lineage, audit) look rows up by model id: ART indexes make that a
+        # point look-up (~1 ms at 2.2M models) instead of a row-group scan; kept up to date incrementally
+        for stmt in LOOKUP_INDEXES:
+            con.execute(stmt)
     return {**stats, "built": True}
 
 

@@ -21,8 +21,19 @@ MAX_DESC_DEPTH = 50
 DEFAULT_SHOWN = 200       # descendants listed; counts always cover all of them
 
 
+_ORIGIN_COLS = ("root_id, root_org, root_country, weight, depth, grade, publisher_namespace, publisher_org, "
+                "publisher_country, publisher_org_type, teacher_id, teacher_org, teacher_country, problems")
+
+
+def _origin_rows(store: Store, sid: int, model: str) -> list[tuple]:
+    """The model's origins rows (origins is written sorted by model_id: one row group is read)."""
+    return store.con.execute(f"SELECT {_ORIGIN_COLS} FROM origins WHERE snapshot_id = ? AND model_id = ? "
+                             "ORDER BY weight DESC, root_id", [sid, model]).fetchall()
+
+
 def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
-                        registry: Registry) -> tuple[Snapshot, str]:
+                        registry: Registry) -> tuple[Snapshot, str, list[tuple]]:
+    """(snapshot, stored spelling of the model, its origins rows); the exact spelling costs one query."""
     if not isinstance(model_id, str) or not model_id.strip():
         raise InputError("model id: expected a Hub id such as Qwen/Qwen2.5-7B")
     if len(model_id) > MAX_ID_LEN:
@@ -30,34 +41,52 @@ def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
     snap = store.snapshot(snapshot)
     ensure_built(store, snap, registry)
     wanted = model_id.strip()
-    # exact spelling first: origins is written sorted by model_id, so this reads one row group
-    row = store._one("SELECT model_id FROM origins WHERE snapshot_id = ? AND model_id = ? LIMIT 1", [snap.id, wanted])
-    if row is None:
-        row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, wanted])
+    rows = _origin_rows(store, snap.id, wanted)
+    if rows:
+        return snap, wanted, rows
+    row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, wanted])
     if row is None:
         canon = registry.canonical_model_id(wanted)
         if canon.lower() != wanted.lower():
             row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, canon])
     if row is None:
         raise NotFoundError(f"model {wanted!r}: not in snapshot {snap.id} (observed {snap.as_dict()['observed_at']})")
-    return snap, row[0]
+    return snap, row[0], _origin_rows(store, snap.id, row[0])
 
 
-def _walk_up(store: Store, sid: int, model: str, *, structural_only: bool) -> tuple[dict[str, tuple], list[dict]]:
-    """Breadth-first over parent edges: (first-seen parent link per node, every edge seen with its depth)."""
+def _edges_of(store: Store, sid: int, node: str) -> list[tuple]:
+    """All parent edges of one node, by (child) id equality: the build indexes edges(child_id), so this is a
+    point look-up (an IN list or an extra filter in the WHERE would make DuckDB scan a row group)."""
+    rows = store.con.execute("SELECT child_id, parent_id, relation, inferred, grade, evidence, structural FROM edges "
+                             "WHERE snapshot_id = ? AND child_id = ?", [sid, node]).fetchall()
+    return sorted(rows, key=lambda r: r[1])
+
+
+def _walk_up(store: Store, sid: int, model: str, *, structural_only: bool,
+             roots: frozenset[str] = frozenset(),
+             fetched: dict[str, list[tuple]] | None = None) -> tuple[dict[str, tuple], list[dict]]:
+    """Breadth-first over parent edges: (first-seen parent link per node, every edge seen with its depth).
+
+    ``roots``: nodes known to have no structural parent (the model's roots), not looked up on a structural
+    walk. ``fetched`` collects each looked-up node's edges (all of them, structural or not)."""
     prev: dict[str, tuple] = {model: ()}
     seen_edges: list[dict] = []
     frontier, depth = [model], 0
-    cond = "AND structural" if structural_only else ""
+    fetched = {} if fetched is None else fetched
     while frontier and len(prev) < MAX_WALK:
+        if structural_only:
+            frontier = [n for n in frontier if n not in roots]
+            if not frontier:
+                break
         depth += 1
-        placeholders = ", ".join("?" * len(frontier))
-        rows = store.con.execute(
-            f"SELECT child_id, parent_id, relation, inferred, grade, evidence, structural FROM edges "
-            f"WHERE snapshot_id = ? {cond} AND child_id IN ({placeholders}) ORDER BY child_id, parent_id",
-            [sid, *frontier]).fetchall()
+        rows = []
+        for node in sorted(set(frontier)):
+            fetched[node] = _edges_of(store, sid, node)
+            rows += fetched[node]
         nxt: list[str] = []
         for child, parent, relation, inferred, grade, evidence, structural in rows:
+            if structural_only and not structural:
+                continue
             seen_edges.append({"child": child, "parent": parent, "relation": relation, "inferred": bool(inferred),
                                "grade": grade, "evidence": evidence, "structural": bool(structural),
                                "depth": depth})
@@ -83,13 +112,11 @@ def _path(prev: dict[str, tuple], model: str, root: str) -> tuple[list[str], lis
     return ids, rels
 
 
-def _origin_doc(store: Store, snap: Snapshot, model: str) -> tuple[dict[str, Any], dict[str, tuple]]:
-    rows = store.con.execute("""
-        SELECT root_id, root_org, root_country, weight, depth, grade, publisher_namespace, publisher_org,
-               publisher_country, publisher_org_type, teacher_id, teacher_org, teacher_country, problems
-        FROM origins WHERE snapshot_id = ? AND model_id = ? ORDER BY weight DESC, root_id
-    """, [snap.id, model]).fetchall()
-    prev, _ = _walk_up(store, snap.id, model, structural_only=True)
+def _origin_doc(store: Store, snap: Snapshot, model: str,
+                rows: list[tuple]) -> tuple[dict[str, Any], dict[str, tuple]]:
+    fetched: dict[str, list[tuple]] = {}
+    prev, _ = _walk_up(store, snap.id, model, structural_only=True, roots=frozenset(r[0] for r in rows),
+                       fetched=fetched)
     first = rows[0]
     roots, problems = [], set()
     for root_id, org, country, weight, _depth, _grade, *_rest, probs in rows:
@@ -100,9 +127,9 @@ def _origin_doc(store: Store, snap: Snapshot, model: str) -> tuple[dict[str, Any
     teacher = None
     if first[10]:
         # the distillation edge nearest to the model along its walk decides how the teacher is known
-        evs = dict(store.con.execute("""
-            SELECT child_id, evidence FROM edges WHERE snapshot_id = ? AND relation = 'distillation'
-            AND parent_id = ? AND child_id IN (SELECT unnest(?))""", [snap.id, first[10], list(prev)]).fetchall())
+        evs = {e[0]: e[5] for node in prev for e in (fetched[node] if node in fetched
+                                                      else _edges_of(store, snap.id, node))
+               if e[2] == "distillation" and e[1] == first[10]}
         order = list(prev)
         nearest = min(evs, key=order.index) if evs else None
         how = "card" if nearest and str(evs[nearest]).startswith("card") else "name"
@@ -129,8 +156,8 @@ def origin(store: Store, model_id: str, *, snapshot: int | str | None = None, re
     namespaces and legacy ids too); the stored spelling is returned. NotFoundError names a
     model that is not in the snapshot.
     """
-    snap, model = _snapshot_and_model(store, model_id, snapshot, registry)
-    doc, _ = _origin_doc(store, snap, model)
+    snap, model, rows = _snapshot_and_model(store, model_id, snapshot, registry)
+    doc, _ = _origin_doc(store, snap, model, rows)
     return doc
 
 
@@ -174,8 +201,8 @@ def lineage(store: Store, model_id: str, *, snapshot: int | str | None = None, r
             shown: int = DEFAULT_SHOWN) -> dict[str, Any]:
     """``origin`` plus every ancestor edge (declared and inferred) and the descendants (counted, first
     ``shown`` listed, nearest and most downloaded first)."""
-    snap, model = _snapshot_and_model(store, model_id, snapshot, registry)
-    doc, _ = _origin_doc(store, snap, model)
+    snap, model, rows = _snapshot_and_model(store, model_id, snapshot, registry)
+    doc, _ = _origin_doc(store, snap, model, rows)
     _, edges = _walk_up(store, snap.id, model, structural_only=False)
     present = {r[0] for r in store.con.execute(
         "SELECT id FROM models WHERE snapshot_id = ? AND id IN (SELECT unnest(?))",
