@@ -1,7 +1,7 @@
 """Download levels and flows across a series of snapshots (methods.md §3.5).
 
 ``mc_panel``: for every snapshot k of the series and every model seen at or before k, the model's
-all-time level at k — the last observation at or before k (ASOF join), so a deleted model keeps its
+all-time level at k — its last observation at or before k, so a deleted model keeps its
 last level and contributes no (negative) flow. ``mc_flow``: per model and interval (k-1, k], the
 flow max(0, level_k - level_{k-1}); a drop (reset, recount, rename) becomes 0 and is flagged. The
 first snapshot is a level, never a flow; a model first seen later counts as a flow only when it was
