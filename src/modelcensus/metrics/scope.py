@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.population import check_population, population_sql
@@ -62,21 +63,8 @@ def shared_state(scope: Scope) -> dict[str, Any] | None:
 
 
 def parse_date(value: Any, what: str = "--since") -> datetime | None:
-    """A date/datetime/ISO text -> aware datetime (UTC), or InputError naming the input."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    text = str(value).strip()
-    try:
-        if len(text) == 7:  # YYYY-MM
-            text += "-01"
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"{what} {value!r}: expected a date such as 2025-06-01") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    """A date/datetime/ISO text (``YYYY-MM`` too) -> aware datetime (UTC), or InputError naming the input."""
+    return parse_when(value, what, month_ok=True, future_slack=None, min_year=1900)
 
 
 def resolve_registry(registry: Any) -> Any:
