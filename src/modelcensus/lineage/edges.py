@@ -26,6 +26,7 @@ import duckdb
 
 from modelcensus.lineage.grades import DECLARED_RELATIONS
 from modelcensus.lineage.registry import Registry
+from modelcensus.store.sql import sql_literal
 
 _RELS = ", ".join(f"'{r}'" for r in DECLARED_RELATIONS)
 # format markers at the end of a repo name: -GGUF, -MLX-4bit, -AWQ, -GPTQ-Int4, -exl2-4.0bpw, -bnb-4bit ...
@@ -469,13 +470,10 @@ def _family_edges(con: duckdb.DuckDBPyConnection) -> None:
     pats = _rows(con, """SELECT family, '(?i)' || string_agg('(?:' || substr(pattern, 5) || ')', '|')
                           FROM _lin_fam_names GROUP BY family ORDER BY family""")
 
-    def q(text: str) -> str:
-        return text.replace(chr(39), chr(39) * 2)
-
     name_sql = " UNION ALL ".join(
-        f"SELECT id, '{q(fam)}' AS family FROM _lin_undecided WHERE regexp_matches(name_lower, '{q(pat)}') "
-        f"UNION ALL SELECT id, family FROM _lin_close WHERE family = '{q(fam)}' "
-        f"AND regexp_matches(name_lower, '{q(pat)}')" for fam, pat in pats
+        f"SELECT id, {sql_literal(fam)} AS family FROM _lin_undecided WHERE regexp_matches(name_lower, "
+        f"{sql_literal(pat)}) UNION ALL SELECT id, family FROM _lin_close WHERE family = {sql_literal(fam)} "
+        f"AND regexp_matches(name_lower, {sql_literal(pat)})" for fam, pat in pats
     ) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS family WHERE FALSE"
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_undecided AS

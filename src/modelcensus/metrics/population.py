@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from modelcensus.errors import InputError
 from modelcensus.store import Store
+from modelcensus.store.sql import sql_literal
 
 BUILTIN_POPULATIONS = ("all", "llm")
 LLM_PIPELINE_TAGS = ("text-generation", "image-text-to-text")
@@ -39,13 +40,11 @@ def population_sql(name: str, alias: str = "m") -> str:
     if name == "llm":
         tags = ", ".join(f"'{t}'" for t in LLM_PIPELINE_TAGS)
         return f"{alias}.pipeline_tag IN ({tags})"
-    lit = name.replace("'", "''")
-    return (f"{alias}.id_lower IN (SELECT lower(model_id) FROM populations WHERE name = '{lit}')")
+    return f"{alias}.id_lower IN (SELECT lower(model_id) FROM populations WHERE name = {sql_literal(name)})"
 
 
 def population_ids_sql(name: str) -> str | None:
     """For a curated list: a SELECT of its lower-cased model ids (None for built-in populations)."""
     if name in BUILTIN_POPULATIONS:
         return None
-    lit = name.replace("'", "''")
-    return f"SELECT lower(model_id) AS id_lower FROM populations WHERE name = '{lit}'"
+    return f"SELECT lower(model_id) AS id_lower FROM populations WHERE name = {sql_literal(name)}"

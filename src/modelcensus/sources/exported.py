@@ -25,8 +25,8 @@ from modelcensus.store.export import (
     EXPORT_KEY,
     PARQUET_META_KEY,
     SIDECAR_SUFFIX,
-    _sql_str,
 )
+from modelcensus.store.sql import sql_literal, sql_path
 from modelcensus.store.store import ImportResult, SkipReport, SnapshotMeta, Store
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def is_export_header(header: list[str]) -> bool:
 
 
 def _export_relation(path: Path, kind: str, compressed: bool) -> str:
-    src = _sql_str(str(path))
+    src = sql_path(path)
     if kind == "export-parquet":
         return f"read_parquet({src}, file_row_number = true)"
     comp = "'gzip'" if compressed else "'none'"
@@ -71,7 +71,7 @@ def _export_relation(path: Path, kind: str, compressed: bool) -> str:
     types.update({c: "VARCHAR[]" for c in _LIST_COLUMNS})
     types.update({c: "JSON" for c in _JSON_COLUMNS})
     types[EXPORT_KEY] = "JSON"
-    spec = "{" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in types.items()) + "}"
+    spec = "{" + ", ".join(f"{sql_literal(k)}: {sql_literal(v)}" for k, v in types.items()) + "}"
     return (f"(SELECT * FROM read_json({src}, format = 'newline_delimited', columns = {spec}, "
             f"compression = {comp}, maximum_object_size = 268435456) WHERE {EXPORT_KEY} IS NULL)")
 

@@ -23,20 +23,14 @@ import pyarrow.parquet as pq
 from modelcensus.errors import InputError
 from modelcensus.sources.ingest import file_digest, parse_observed_at, snapshot_fingerprint
 from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store, staging
+from modelcensus.store.sql import sql_identifier as _q
+from modelcensus.store.sql import sql_path
 
 SOURCE = "hub-stats"
 META_TIME_KEYS = ("observed_at", "snapshot_date", "snapshot", "date", "modelcensus.observed_at")
 _STAGED = "_hubstats_staged"
 
 _BASE_MODELS_JSON = '{"relation":"VARCHAR","models":[{"id":"VARCHAR"}]}'
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 class _Columns:
@@ -185,14 +179,14 @@ def staging_select(path: Path, cols: _Columns) -> str:
            {_scalar(cols, 'license')} AS license,
            {_problem(cols)} AS _problem,
            file_row_number + 1 AS _pos
-    FROM read_parquet({_sql_str(str(path))}, file_row_number = true)
+    FROM read_parquet({sql_path(path)}, file_row_number = true)
     """
 
 
 def _describe(store: Store, path: Path) -> _Columns:
     try:
         rows = store.con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})").fetchall()
+            f"DESCRIBE SELECT * FROM read_parquet({sql_path(path)})").fetchall()
     except duckdb.Error as exc:
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
     cols = _Columns(rows)
@@ -256,7 +250,7 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
                 raise InputError(f"{path}: neither the file nor its rows say when it was observed; "
                                  "pass --observed-at DATE")
             row = store._one(f"SELECT max(TRY_CAST({_timestamp(cols, lm)} AS TIMESTAMPTZ)) "
-                             f"FROM read_parquet({_sql_str(str(path))})")
+                             f"FROM read_parquet({sql_path(path)})")
             if row is None or row[0] is None:
                 raise InputError(f"{path}: no row has a lastModified date; pass --observed-at DATE")
             when = row[0].astimezone(UTC)

@@ -26,6 +26,7 @@ import duckdb
 
 from modelcensus import __version__
 from modelcensus.errors import InputError
+from modelcensus.store.sql import sql_literal
 from modelcensus.store.store import Snapshot, Store
 
 FORMATS = ("parquet", "csv", "jsonl")
@@ -99,10 +100,6 @@ def export_metadata(store: Store, snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def export_snapshot(store: Store, snapshot: int | str | None, fmt: str, out_path: str | Path | None = None) -> Path:
     """Write snapshot ``snapshot`` (id or ``latest``) as ``fmt``; returns the path written.
 
@@ -122,16 +119,16 @@ def export_snapshot(store: Store, snapshot: int | str | None, fmt: str, out_path
     try:
         if fmt == "parquet":
             store.con.execute(
-                f"COPY ({_rows_sql(snap.id)}) TO {_sql_str(str(tmp))} "
-                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{'modelcensus.export': {_sql_str(meta_text)}}})")
+                f"COPY ({_rows_sql(snap.id)}) TO {sql_literal(str(tmp))} "
+                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{'modelcensus.export': {sql_literal(meta_text)}}})")
         elif fmt == "csv":
-            store.con.execute(f"COPY ({_text_rows_sql(snap.id)}) TO {_sql_str(str(tmp))} (FORMAT csv, HEADER)")
+            store.con.execute(f"COPY ({_text_rows_sql(snap.id)}) TO {sql_literal(str(tmp))} (FORMAT csv, HEADER)")
             sidecar = out.with_name(out.name + SIDECAR_SUFFIX)
             sidecar.write_text(json.dumps({EXPORT_KEY: meta}, ensure_ascii=False, indent=2, default=str) + "\n",
                                encoding="utf-8")
         else:
             body = out.with_name(out.name + ".body")
-            store.con.execute(f"COPY ({_rows_sql(snap.id)}) TO {_sql_str(str(body))} (FORMAT json)")
+            store.con.execute(f"COPY ({_rows_sql(snap.id)}) TO {sql_literal(str(body))} (FORMAT json)")
             with tmp.open("wb") as fh:
                 fh.write(json.dumps({EXPORT_KEY: meta}, ensure_ascii=False, default=str).encode() + b"\n")
                 with body.open("rb") as src:

@@ -23,6 +23,7 @@ from platformdirs import user_data_dir
 
 from modelcensus.errors import InputError, NotFoundError
 from modelcensus.store import staging
+from modelcensus.store.sql import sql_literal
 
 ENV_DB = "MODELCENSUS_DB"
 ENV_MEMORY_LIMIT = "MODELCENSUS_MEMORY_LIMIT"
@@ -149,7 +150,7 @@ class Store:
             memory_limit, what = os.environ[ENV_MEMORY_LIMIT], f"${ENV_MEMORY_LIMIT}"
         if str(self.path) != ":memory:":  # spill files beside the store, not in the working directory
             tmp = str(self.path) + ".tmp"
-            self._exec("SET temp_directory = '" + tmp.replace("'", "''") + "'")
+            self._exec("SET temp_directory = " + sql_literal(tmp))
         if memory_limit is None:
             return
         if not _MEMORY_LIMIT.match(str(memory_limit)):
