@@ -76,6 +76,16 @@ def test_release_date_corrections_move_the_age(store, reg, b, tmp_path):
     assert y[20]["downloads"] == pytest.approx(3000)
 
 
+def test_option_files_with_glob_characters_are_read_literally(store, reg, b, tmp_path):
+    """-o release_dates=fix[1].csv must read that file, not fix1.csv beside it (DuckDB globs file names)."""
+    ram_world(store, b)
+    (tmp_path / "fix1.csv").write_text("model_id,other\ny/y,x\n")
+    fix = tmp_path / "fix[1].csv"
+    fix.write_text("model_id,hf_created_at,actual_release_date,notes\ny/y,2025-01-31,2025-02-10,late\n")
+    res = compute_metric(store, "ram", ages="7,20,30", registry=reg, ensure=False, release_dates=str(fix))
+    assert {r["age_days"] for r in res.rows if r["model"] == "y/y"} == {7, 20}
+
+
 def test_ages_far_from_any_observation_are_left_out(store, reg, b):
     ram_world(store, b)
     sid = b.add_snapshot(store, "2025-03-03")

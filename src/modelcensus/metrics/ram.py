@@ -17,6 +17,7 @@ from modelcensus.errors import InputError
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.scope import Scope, build_credit, build_models
 from modelcensus.metrics.sizes import size_b_sql, size_class_sql
+from modelcensus.store.sql import glob_escape
 
 DEFAULT_AGES = (7, 14, 30, 60, 90, 180, 365)
 
@@ -34,7 +35,7 @@ def load_release_dates(scope: Scope, path: str | Path | None) -> bool:
                    min(TRY_CAST(actual_release_date AS DATE)) AS release_date
             FROM read_csv(?, header=true, all_varchar=true, comment='#')
             WHERE model_id IS NOT NULL AND TRY_CAST(actual_release_date AS DATE) IS NOT NULL GROUP BY 1""",
-                   [str(p)])
+                   [glob_escape(p)])
     except Exception as exc:
         raise InputError(f"release dates file {p}: cannot read model_id,actual_release_date "
                          f"({str(exc).splitlines()[0]})") from None

@@ -23,6 +23,7 @@ from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.population import check_population, population_sql
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot, Store
+from modelcensus.store.sql import glob_escape
 
 # Work shared by several metric calls on one connection (see shared_work): store id -> state.
 _SHARED: dict[int, dict[str, Any]] = {}
@@ -222,7 +223,7 @@ def load_namespace_regions(scope: Scope, path: str | Path | None, table: str = "
     try:
         scope.exec(f"""CREATE OR REPLACE TEMP TABLE {table} AS
             SELECT CAST(hf_org AS VARCHAR) AS namespace, lower(trim(CAST(region AS VARCHAR))) AS region
-            FROM read_csv(?, header=true, all_varchar=true) WHERE hf_org IS NOT NULL""", [str(p)])
+            FROM read_csv(?, header=true, all_varchar=true) WHERE hf_org IS NOT NULL""", [glob_escape(p)])
     except Exception as exc:
         raise InputError(f"regions file {p}: cannot read hf_org,region ({str(exc).splitlines()[0]})") from None
     scope.built.add(table)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from modelcensus.errors import InputError
 from modelcensus.store import Store
+from modelcensus.store.sql import glob_escape
 
 SIZE_CLASSES = ("<1B", "1-5B", "7-9B", "10-50B", "50-100B", "100-250B", "250B+")
 
@@ -59,7 +60,7 @@ def load_curated_sizes(store: Store, path: str | Path | None, table: str = "mc_p
             "SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower, "
             "max(TRY_CAST(total_params_b AS DOUBLE)) AS total_params_b "
             "FROM read_csv(?, header=true, all_varchar=true, comment='#') "
-            "WHERE model_id IS NOT NULL GROUP BY 1", [str(p)])
+            "WHERE model_id IS NOT NULL GROUP BY 1", [glob_escape(p)])
     except Exception as exc:  # duckdb errors: a malformed CSV or missing columns
         raise InputError(f"parameters file {p}: cannot read model_id,total_params_b ({str(exc).splitlines()[0]})") \
             from None
