@@ -73,3 +73,23 @@ def test_bad_input_exits_2_with_choices(db, capsys, argv, expected):
     code = run(["--db", str(db), *argv, "-o", "ensure=false"] if "-o" not in argv else ["--db", str(db), *argv])
     assert code == 2
     assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "json"])
+def test_unwritable_out_is_exit_2_naming_it(db, capsys, tmp_path, fmt):
+    """--out at a directory used to end in exit 3 ("internal error: IsADirectoryError")."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    code = run(["--db", str(db), "metrics", "downloads", "--format", fmt, "--out", str(folder),
+                "--option", "ensure=false"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert f"--out {folder}: cannot write" in err[0]
+
+
+def test_out_creates_missing_folders(db, capsys, tmp_path):
+    target = tmp_path / "new" / "deeper" / "m.parquet"
+    code = run(["--db", str(db), "metrics", "downloads", "--by", "root_country", "--format", "parquet",
+                "--out", str(target), "--option", "ensure=false"])
+    assert code == 0
+    assert sorted(pq.read_table(target).column("root_country").to_pylist()) == ["CN", "US"]
