@@ -67,3 +67,86 @@ def test_long_chain_converges_in_log_rounds():
     r, stats = _resolve([(f"n{i}", f"n{i - 1}", 0) for i in range(1, n)])
     assert r[f"n{n - 1}"] == {"n0": (1.0, n - 1, 0, False)}
     assert stats.rounds <= 11  # ceil(log2(999)) = 10 doublings after round 0
+
+
+def _reference(edges: list[tuple[str, str, int]]) -> dict:
+    """Plain recursive walk: (weight, shortest depth, weakest link of the strongest path) per (model, root)."""
+    parents: dict[str, list[tuple[str, int]]] = {}
+    for c, p, g in edges:
+        parents.setdefault(c, []).append((p, g))
+    memo: dict[str, dict] = {}
+
+    def walk(n: str) -> dict:
+        if n not in memo:
+            acc: dict = {}
+            for p, g in parents.get(n, []):
+                sub = walk(p) if p in parents else {p: (1.0, 0, -1)}
+                for r, (w, d, gr) in sub.items():
+                    w0, d0, g0 = acc.get(r, (0.0, 10**9, 10**9))
+                    acc[r] = (w0 + w / len(parents[n]), min(d0, d + 1), min(g0, max(g, gr)))
+            memo[n] = acc
+        return memo[n]
+
+    return {c: walk(c) for c in parents}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_dags_match_a_plain_walk(seed: int):
+    # mostly single-parent chains (the pointer-jumping stage) with merges on top of and under them
+    import random
+
+    rnd = random.Random(seed)
+    n = 400
+    edges = set()
+    for i in range(1, n):
+        k = 1 if rnd.random() < 0.8 else rnd.choice((0, 2, 3))
+        for p in rnd.sample(range(max(0, i - 30), i), min(k, i - max(0, i - 30))):
+            edges.add((f"n{i}", f"n{p}", rnd.randrange(6)))
+    edges |= {("n5", "gone/x", 3), ("n9", "gone/x", 0)}
+    pairs: dict = {}
+    for c, p, g in sorted(edges):
+        pairs.setdefault((c, p), g)  # one row per (child, parent)
+    edge_list = [(c, p, g) for (c, p), g in pairs.items()]
+    got, stats = _resolve(edge_list)
+    want = _reference(edge_list)
+    assert set(got) == set(want)
+    for c, roots in want.items():
+        assert set(got[c]) == set(roots), c
+        for r, (w, d, g) in roots.items():
+            assert got[c][r][0] == pytest.approx(w, abs=1e-12)
+            assert got[c][r][1:] == (d, g, False), (c, r)
+    assert stats.cycle_edges == 0
+
+
+def test_sparse_and_negative_keys_give_the_same_roots():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE e (c BIGINT, p BIGINT, g TINYINT)")
+    big = 10**12
+    con.executemany("INSERT INTO e VALUES (?, ?, ?)",
+                    [(3 * big, -7, 0), (5 * big, 3 * big, 2), (5 * big, -big, 1), (9, 5 * big, 0)])
+    resolve_roots(con, "e", "r")
+    rows = sorted(con.execute("SELECT c, p, w, d, g, f FROM r").fetchall())
+    assert rows == [(9, -big, 0.5, 2, 1, False), (9, -7, 0.5, 3, 2, False),
+                    (3 * big, -7, 1.0, 1, 0, False),
+                    (5 * big, -big, 0.5, 1, 1, False), (5 * big, -7, 0.5, 2, 2, False)]
+    assert con.execute("SELECT typeof(c) FROM r LIMIT 1").fetchall()[0][0] == "BIGINT"
+
+
+def test_cycle_through_a_merge_and_its_chain():
+    # m merges a and R; a -> b -> m closes a cycle through the merge; t hangs below the cycle
+    r, stats = _resolve([("m", "a", 0), ("m", "R", 1), ("a", "b", 0), ("b", "m", 0), ("t", "b", 2),
+                         ("u", "m", 3)])
+    assert stats.cycle_edges == 3 and stats.cycle_nodes == 3
+    assert r["m"] == {"R": (1.0, 1, 1, True)}     # keeps its parent outside the cycle
+    assert r["a"] == {"a": (1.0, 0, 0, True)}     # only in-cycle parents: its own root
+    assert r["b"] == {"b": (1.0, 0, 0, True)}
+    assert r["t"] == {"b": (1.0, 1, 2, False)}    # below a member that became a root
+    assert r["u"] == {"R": (1.0, 2, 3, True)}     # through a member that kept an outside parent
+
+
+def test_empty_edges():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE e (c INTEGER, p INTEGER, g TINYINT)")
+    stats = resolve_roots(con, "e", "r")
+    assert con.execute("SELECT count(*) FROM r").fetchall()[0][0] == 0
+    assert stats.as_dict() == {"rounds": 0, "edges": 0, "cycle_edges": 0, "cycle_nodes": 0}
