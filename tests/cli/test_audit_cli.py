@@ -89,3 +89,15 @@ def test_cyclonedx_from_a_real_process(db: Path, tmp_path: Path) -> None:
     text = out.read_text()
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
     assert json.loads(text)["components"][0]["name"] == "acme/ft"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "md"])
+def test_unwritable_out_is_exit_2_naming_it(db: Path, tmp_path: Path, capsys, fmt: str) -> None:
+    """--out at a folder was an exit-3 'internal error: IsADirectoryError'; a missing parent is made."""
+    code = run(["--db", str(db), "audit", "meta-llama/Llama-3.1-8B", "--format", fmt, "--out", str(tmp_path)])
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"modelcensus: --out {tmp_path}: cannot write (Is a directory)"]
+    nested = tmp_path / "new" / f"audit.{fmt}"
+    assert run(["--db", str(db), "audit", "meta-llama/Llama-3.1-8B", "--format", fmt, "--out", str(nested)]) == 0
+    assert "meta-llama/Llama-3.1-8B" in nested.read_text()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from modelcensus.cli.common import check_format, err, out, state
+from modelcensus.cli.common import check_format, err, out, state, write_out
 
 
 def register(app: typer.Typer) -> None:
@@ -54,14 +54,17 @@ def register(app: typer.Typer) -> None:
             if out_path is not None:
                 from rich.console import Console
 
-                with out_path.open("w", encoding="utf-8") as fh:
-                    to_table(report, Console(file=fh, width=160, no_color=True))
+                def write_table(p: Path) -> None:
+                    with p.open("w", encoding="utf-8") as fh:
+                        to_table(report, Console(file=fh, width=160, no_color=True))
+
+                write_out(out_path, write_table)
             else:
                 to_table(report, out)
         else:
             text = render_text(report, fmt_)
             if out_path is not None:
-                out_path.write_text(text + "\n", encoding="utf-8")
+                write_out(out_path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
             else:
                 import sys
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,21 @@ def print_json(doc: Any) -> None:
 
 def warn(msg: str) -> None:
     err.print(f"[yellow]warning:[/yellow] {msg}", markup=True, highlight=False)
+
+
+def write_out(path: Path, write: Callable[[Path], object]) -> None:
+    """Write a command's ``--out`` file (making its folders) with ``write(path)``.
+
+    An unwritable path (a folder, no permission, a full disk) is bad input: exit 2 naming ``--out``,
+    not an internal error.
+    """
+    from modelcensus.errors import InputError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+    except OSError as exc:
+        raise InputError(f"--out {path}: cannot write ({exc.strerror or exc})") from None
 
 
 def check_format(value: str, allowed: tuple[str, ...], option: str = "--format") -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from modelcensus.cli.common import check_format, err, out, print_json, state
+from modelcensus.cli.common import check_format, err, out, print_json, state, write_out
 from modelcensus.errors import InputError
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -61,15 +60,6 @@ def _render_table(res: Any) -> None:
         out.print(f"note: {n}", highlight=False, markup=False)
 
 
-def _write_out(path: Path, write: Callable[[Path], object]) -> None:
-    """Write ``--out`` (making its folders); an unwritable path is bad input, not an internal error."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(path)
-    except OSError as exc:
-        raise InputError(f"--out {path}: cannot write ({exc.strerror or exc})") from None
-
-
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to app."""
 
@@ -116,21 +106,21 @@ def register(app: typer.Typer) -> None:
             import pyarrow.parquet as pq
 
             assert out_path is not None
-            _write_out(out_path, lambda p: pq.write_table(res.to_arrow(), p))
+            write_out(out_path, lambda p: pq.write_table(res.to_arrow(), p))
             err.print(f"wrote {len(res.rows)} row(s) to {out_path}", highlight=False, markup=False)
         elif fmt == "json":
             if out_path is not None:
                 import json
 
                 text = json.dumps(res.to_json(), indent=2, default=str, ensure_ascii=False) + "\n"
-                _write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
+                write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
                 err.print(f"wrote {out_path}", highlight=False, markup=False)
             else:
                 print_json(res.to_json())
         elif fmt == "csv":
             text = res.to_csv()
             if out_path is not None:
-                _write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
+                write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
                 err.print(f"wrote {out_path}", highlight=False, markup=False)
             else:
                 typer.echo(text, nl=False)
