@@ -62,7 +62,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 # paths just keep doubling.
 CYCLE_PROBE_ROUND = 5
 _G_NONE = np.int8(np.iinfo(np.int8).min)  # identity of max() for grade ranks: "no edge yet"
-_TEMP = ("_rt_red", "_rt_all", "_rt_later", "_rt_act", "_rt_new", "_rt_mr", "_rt_u", "_rt_eu", "_rt_reach",
+_TEMP = ("_rt_all", "_rt_later", "_rt_act", "_rt_new", "_rt_mr", "_rt_u", "_rt_eu", "_rt_reach",
          "_rt_cyc", "_rt_keys")
 _ARROW = ("_rt_red_in", "_rt_chain_in", "_rt_via_in", "_rt_self_in", "_rt_u_in", "_rt_keys_in", "_rt_e_in")
 
@@ -112,7 +112,8 @@ def _load(con: duckdb.DuckDBPyConnection, edges: str) -> tuple[_Graph, np.dtype]
     lo = int(min(c.min(), p.min()))
     hi = int(max(c.max(), p.max()))
     if hi - lo < 4 * c.size + 1024:  # dense keys (the build interns ids with row_number): index by offset
-        return _Graph((c - lo).astype(np.int32), (p - lo).astype(np.int32), g, hi - lo + 1, lo, None), key_type
+        ci, pi = (c - lo).astype(np.int32, copy=False), (p - lo).astype(np.int32, copy=False)
+        return _Graph(ci, pi, g, hi - lo + 1, lo, None), key_type
     keys, inv = np.unique(np.concatenate([c, p]), return_inverse=True)
     inv = inv.astype(np.int32)
     return _Graph(inv[:c.size], inv[c.size:], g, keys.size, None, keys), key_type
@@ -189,26 +190,27 @@ def _attempt(con: duckdb.DuckDBPyConnection, graph: _Graph, flagged: np.ndarray,
     """
     n = graph.n
     npar = np.bincount(graph.c, minlength=n)
-    single = npar[graph.c] == 1
+    # a stop is any node without exactly one parent; a node of a single-parent cycle never reaches one
+    # (its pointer may come back to itself, which is why stops are not told by nxt[x] == x)
+    is_stop = npar != 1
+    single = ~is_stop[graph.c]
+    flags = bool(flagged.any())
     # chain state: nxt = current pointer, dep/grd/fl = hops, weakest grade and cycle flag from node to nxt
     nxt = np.arange(n, dtype=np.int32)
     dep = np.zeros(n, dtype=np.int32)
     grd = np.full(n, _G_NONE, dtype=np.int8)
     fl = np.zeros(n, dtype=bool)
-    sc = graph.c[single]
-    nxt[sc] = graph.p[single]
+    sc, sp = graph.c[single], graph.p[single]
+    nxt[sc] = sp
     dep[sc] = 1
     grd[sc] = graph.g[single]
-    fl[sc] = flagged[sc]
+    if flags:
+        fl[sc] = flagged[sc]
     rounds = 0
-    # a stop is any node without exactly one parent; a node of a single-parent cycle never reaches one
-    # (its pointer may come back to itself, which is why stops are not told by nxt[x] == x)
-    is_stop = npar != 1
-    act = sc  # nodes whose pointer is not yet at a stop
+    act, nx = sc, sp  # nodes whose pointer is not yet at a stop, and their pointers
     max_jumps = math.ceil(math.log2(n + 2)) + 2
     jumps = 0
     while act.size:
-        nx = nxt[act]
         moving = ~is_stop[nx]  # the pointer's target is not a stop: jump over it
         if not moving.all():
             act, nx = act[moving], nx[moving]
@@ -219,8 +221,10 @@ def _attempt(con: duckdb.DuckDBPyConnection, graph: _Graph, flagged: np.ndarray,
         jumps += 1
         dep[act] += dep[nx]
         grd[act] = np.maximum(grd[act], grd[nx])
-        fl[act] |= fl[nx]
-        nxt[act] = nxt[nx]
+        if flags:
+            fl[act] |= fl[nx]
+        nx = nxt[nx]
+        nxt[act] = nx
     rounds += jumps
     chain_left = act  # only nodes on or leading into a pure single-parent cycle
 
@@ -228,12 +232,11 @@ def _attempt(con: duckdb.DuckDBPyConnection, graph: _Graph, flagged: np.ndarray,
     merge = ~single
     mc, mp = graph.c[merge], graph.p[merge]
     is_merge = npar > 1
+    mstop = nxt[mp]
     con.register("_rt_red_in", pa.table({
-        "c": mc, "p": nxt[mp], "w": 1.0 / npar[mc], "d": dep[mp] + 1,
-        "g": np.maximum(graph.g[merge], grd[mp]), "f": flagged[mc] | fl[mp]}))
-    con.execute("""CREATE OR REPLACE TEMP TABLE _rt_red AS
-                   SELECT c, p, sum(w) AS w, min(d) AS d, min(g) AS g, bool_or(f) AS f
-                   FROM _rt_red_in GROUP BY c, p""")
+        "c": mc, "p": mstop, "w": 1.0 / npar[mc], "d": dep[mp] + 1,
+        "g": np.maximum(graph.g[merge], grd[mp]), "f": flagged[mc] | fl[mp],
+        "fin": ~is_merge[mstop]}))  # finished: the stop is a root or dangling, not another merge
     max_rounds = math.ceil(math.log2(n_edges + 2)) + 2
     more, merge_left = _double(con, max_rounds, graph, chain_left, nxt)
     rounds += more
@@ -250,7 +253,8 @@ def _attempt(con: duckdb.DuckDBPyConnection, graph: _Graph, flagged: np.ndarray,
     else:
         direct = ~via
     dc, vc = chained[direct], chained[via]
-    con.register("_rt_chain_in", pa.table({"c": dc, "p": stop[direct], "d": dep[dc], "g": grd[dc], "f": fl[dc]}))
+    con.register("_rt_chain_in", pa.table({"c": dc, "p": stop[direct], "d": dep[dc], "g": grd[dc],
+                                           "f": fl[dc] if flags else np.zeros(dc.size, dtype=bool)}))
     con.register("_rt_via_in", pa.table({"c": vc, "s": stop[via], "d": dep[vc], "g": grd[vc], "f": fl[vc]}))
     if chain_left.size or merge_left.size:
         after_merge = vc[np.isin(stop[via], merge_left)] if merge_left.size else vc[:0]
@@ -260,15 +264,16 @@ def _attempt(con: duckdb.DuckDBPyConnection, graph: _Graph, flagged: np.ndarray,
 
 def _double(con: duckdb.DuckDBPyConnection, max_rounds: int, graph: _Graph, chain_left: np.ndarray,
             nxt: np.ndarray) -> tuple[int, np.ndarray]:
-    """Pointer doubling over the merge rows ``_rt_red(c, p, w, d, g, f)``, results in ``_rt_mr``.
+    """Pointer doubling over the merge rows ``_rt_red_in(c, p, w, d, g, f, fin)``, results in ``_rt_mr``.
 
     A row is finished when its frontier is not a merge. Returns (rounds, unfinished merge indexes). At
     ``CYCLE_PROBE_ROUND`` with rows left, a cycle search over everything unfinished decides whether to go on.
     """
+    # parents of one merge that share a stop: one row, weights summed, shortest depth, strongest grade
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _rt_all AS
-        SELECT r.c, r.p, r.w, r.d, r.g, r.f, m.c IS NULL AS fin
-        FROM _rt_red r LEFT JOIN (SELECT DISTINCT c FROM _rt_red) m ON r.p = m.c
+        SELECT c, p, sum(w) AS w, min(d) AS d, min(g) AS g, bool_or(f) AS f, any_value(fin) AS fin
+        FROM _rt_red_in GROUP BY c, p
     """)
     con.execute("CREATE OR REPLACE TEMP TABLE _rt_act AS SELECT c, p, w, d, g, f FROM _rt_all WHERE NOT fin")
     con.execute("CREATE OR REPLACE TEMP TABLE _rt_later AS SELECT c, p, w, d, g, f FROM _rt_act LIMIT 0")
