@@ -7,6 +7,8 @@ through these so that nothing is executed and memory stays bounded.
 from __future__ import annotations
 
 import json
+import stat
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -15,6 +17,30 @@ from modelcensus.errors import InputError
 
 MAX_YAML_BYTES = 1_000_000
 MAX_DEPTH = 64
+
+
+def read_bounded(path: str | Path, *, what: str, max_bytes: int) -> bytes:
+    """The bytes of a user-named file, at most ``max_bytes``; :class:`InputError` naming ``what`` otherwise.
+
+    Only regular files: a folder, a FIFO or a device (which could block or never end) is refused
+    before it is opened, and the read itself is capped, so a file that grows or lies about its size
+    (``/proc``) cannot exhaust memory.
+    """
+    p = Path(path)
+    try:
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise InputError(f"{what}: cannot read ({kind})")
+        if info.st_size > max_bytes:
+            raise InputError(f"{what}: {info.st_size} bytes, larger than the {max_bytes}-byte limit")
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise InputError(f"{what}: larger than the {max_bytes}-byte limit")
+    return data
 
 
 class _NoAliasSafeLoader(yaml.SafeLoader):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcensus.errors import InputError
-from modelcensus.untrusted import load_yaml
+from modelcensus.untrusted import load_yaml, read_bounded
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_CARD_BYTES = 2 * 1024 * 1024
@@ -20,13 +20,7 @@ SHAPE_FIELDS = ("model_type", "architectures", "vocab_size", "hidden_size", "num
 
 def read_json_file(path: Path, *, what: str, max_bytes: int) -> Any:
     """Bounded JSON read; :class:`InputError` names the file."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"{what}: {size} bytes, larger than the {max_bytes}-byte limit")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
+    raw = read_bounded(path, what=what, max_bytes=max_bytes)
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -60,12 +54,7 @@ def config_features(config: Any, *, what: str = "config.json") -> dict[str, Any]
 def read_card(path: Path) -> tuple[dict[str, Any], str]:
     """README.md -> (front-matter dict, body text). Bad front-matter is an error naming the file."""
     what = f"model card {path.name}"
-    try:
-        if path.stat().st_size > MAX_CARD_BYTES:
-            raise InputError(f"{what}: larger than {MAX_CARD_BYTES} bytes")
-        text = path.read_bytes().decode("utf-8", "replace")
-    except OSError as exc:
-        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
+    text = read_bounded(path, what=what, max_bytes=MAX_CARD_BYTES).decode("utf-8", "replace")
     return parse_card_text(text, what=what)
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcensus.errors import InputError
-from modelcensus.untrusted import load_yaml
+from modelcensus.untrusted import load_yaml, read_bounded
 
 GRADES = ("declared", "hub", "tag", "config", "tokenizer", "name")
 ACTIONS = ("fail", "warn")
@@ -206,12 +206,7 @@ def load_policy(path: str | Path) -> Policy:
         if shipped.is_file():
             return parse_policy(load_yaml(shipped.read_text("utf-8"), what=f"policy {path}"), what=f"policy {path}")
     what = f"policy {p.name}"
-    try:
-        if p.stat().st_size > MAX_POLICY_BYTES:
-            raise InputError(f"{what}: larger than {MAX_POLICY_BYTES} bytes")
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
+    raw = read_bounded(p, what=what, max_bytes=MAX_POLICY_BYTES)
     return parse_policy(load_yaml(raw, what=what, max_bytes=MAX_POLICY_BYTES), what=what)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from modelcensus.audit.pickles import PICKLE_SUFFIXES
 from modelcensus.errors import InputError
-from modelcensus.untrusted import load_yaml
+from modelcensus.untrusted import load_yaml, read_bounded
 
 MAX_INVENTORY_BYTES = 10 * 1024 * 1024
 MAX_INVENTORY_ENTRIES = 100_000
@@ -179,13 +179,7 @@ def load_inventory(path: str | Path) -> list[Target | TargetError]:
     """Parse an inventory (text, CSV or YAML); bad entries become :class:`TargetError` entries."""
     p = Path(path)
     what = f"inventory {display_path(p.name)}"
-    try:
-        size = p.stat().st_size
-        if size > MAX_INVENTORY_BYTES:
-            raise InputError(f"{what}: larger than {MAX_INVENTORY_BYTES} bytes")
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from None
+    raw = read_bounded(p, what=what, max_bytes=MAX_INVENTORY_BYTES)
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml", ".json"):
         rows = _rows_from_yaml(load_yaml(raw, what=what, max_bytes=MAX_INVENTORY_BYTES), what)

@@ -32,7 +32,7 @@ from modelcensus.lineage.registry_schema import (
     Signature,
     parse_file,
 )
-from modelcensus.untrusted import load_yaml
+from modelcensus.untrusted import load_yaml, read_bounded
 
 __all__ = ["Registry", "load_registry", "check_registry", "NamespaceInfo", "Org", "Family", "Signature",
            "ConfigSignature", "License", "FamilyMatch", "FamilyMatches", "RegistryProblem", "ORG_TYPES",
@@ -500,19 +500,9 @@ def _load_countries() -> dict[str, str]:
 
 def _read_user_file(path: Path) -> bytes:
     p = Path(path)
-    try:
-        if not p.is_file():
-            raise InputError(f"registry file {p}: not found or not a regular file")
-        size = p.stat().st_size
-        if size > USER_FILE_MAX_BYTES:
-            raise InputError(f"registry file {p}: {size} bytes, larger than the {USER_FILE_MAX_BYTES} limit")
-        with p.open("rb") as fh:
-            data = fh.read(USER_FILE_MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"registry file {p}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > USER_FILE_MAX_BYTES:
-        raise InputError(f"registry file {p}: larger than the {USER_FILE_MAX_BYTES} limit")
-    return data
+    if not p.is_file():
+        raise InputError(f"registry file {p}: not found or not a regular file")
+    return read_bounded(p, what=f"registry file {p}", max_bytes=USER_FILE_MAX_BYTES)
 
 
 def load_registry(extra_files: Iterable[str | Path] = ()) -> Registry:
