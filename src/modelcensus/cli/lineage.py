@@ -100,6 +100,26 @@ def _lineage_tree(doc: dict[str, Any]) -> Tree:
     return tree
 
 
+def _show(view: str, model: str, snapshot: str | None, fmt: str) -> None:
+    """Run ``origin`` or ``lineage`` (the library call of the same name) and render it."""
+    from modelcensus.lineage import lineage, origin
+
+    call = {"origin": origin, "lineage": lineage}[view]
+    fmt = check_format(fmt, FORMATS)
+    store, reg = _open(snapshot)
+    try:
+        doc = call(store, model, snapshot=snapshot, registry=reg)
+    finally:
+        store.close()
+    if fmt == "json":
+        print_json(doc)
+        return
+    for part in _origin_tables(doc):
+        out.print(part)
+    if view == "lineage":
+        out.print(_lineage_tree(doc))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``origin`` and ``lineage`` to app."""
 
@@ -110,19 +130,7 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
     ) -> None:
         """Where a model comes from: publisher, lineage root(s) with country, teacher, evidence grade."""
-        from modelcensus.lineage import origin
-
-        fmt = check_format(fmt, FORMATS)
-        store, reg = _open(snapshot)
-        try:
-            doc = origin(store, model, snapshot=snapshot, registry=reg)
-        finally:
-            store.close()
-        if fmt == "json":
-            print_json(doc)
-            return
-        for part in _origin_tables(doc):
-            out.print(part)
+        _show("origin", model, snapshot, fmt)
 
     @app.command("lineage")
     def lineage_cmd(
@@ -131,17 +139,4 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
     ) -> None:
         """Ancestors and descendants of a model, with relation, evidence and origins."""
-        from modelcensus.lineage import lineage
-
-        fmt = check_format(fmt, FORMATS)
-        store, reg = _open(snapshot)
-        try:
-            doc = lineage(store, model, snapshot=snapshot, registry=reg)
-        finally:
-            store.close()
-        if fmt == "json":
-            print_json(doc)
-            return
-        for part in _origin_tables(doc):
-            out.print(part)
-        out.print(_lineage_tree(doc))
+        _show("lineage", model, snapshot, fmt)
