@@ -15,9 +15,9 @@ from typing import Any
 
 from modelcensus.errors import InputError
 from modelcensus.metrics.groups import GroupKey
+from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.metrics.scope import Scope, build_credit, build_models
 from modelcensus.metrics.sizes import size_b_sql, size_class_sql
-from modelcensus.store.sql import glob_escape
 
 DEFAULT_AGES = (7, 14, 30, 60, 90, 180, 365)
 
@@ -26,19 +26,12 @@ def load_release_dates(scope: Scope, path: str | Path | None) -> bool:
     """ATOM's release_date_corrections.csv (model_id,...,actual_release_date) as TEMP mc_release_fix."""
     if not path:
         return False
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"release dates file {p}: no such file")
-    try:
-        scope.exec("""CREATE OR REPLACE TEMP TABLE mc_release_fix AS
-            SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower,
-                   min(TRY_CAST(actual_release_date AS DATE)) AS release_date
-            FROM read_csv(?, header=true, all_varchar=true, comment='#')
-            WHERE model_id IS NOT NULL AND TRY_CAST(actual_release_date AS DATE) IS NOT NULL GROUP BY 1""",
-                   [glob_escape(p)])
-    except Exception as exc:
-        raise InputError(f"release dates file {p}: cannot read model_id,actual_release_date "
-                         f"({str(exc).splitlines()[0]})") from None
+    load_option_csv(scope.store, "mc_release_fix", path, what="release dates file",
+                    needs="model_id,actual_release_date",
+                    select="""SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower,
+                                     min(TRY_CAST(actual_release_date AS DATE)) AS release_date
+                              FROM {src} WHERE model_id IS NOT NULL
+                                AND TRY_CAST(actual_release_date AS DATE) IS NOT NULL GROUP BY 1""")
     return True
 
 

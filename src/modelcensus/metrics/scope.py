@@ -20,10 +20,10 @@ from typing import Any
 from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
 from modelcensus.metrics.groups import GroupKey
+from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.metrics.population import check_population, population_sql
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot, Store
-from modelcensus.store.sql import glob_escape
 
 # Work shared by several metric calls on one connection (see shared_work): store id -> state.
 _SHARED: dict[int, dict[str, Any]] = {}
@@ -217,15 +217,9 @@ def load_namespace_regions(scope: Scope, path: str | Path | None, table: str = "
     if not path:
         raise InputError("--by namespace_region/root_namespace_region needs the option regions=PATH "
                          "(ATOM's organization_regions.csv)")
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"regions file {p}: no such file")
-    try:
-        scope.exec(f"""CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT CAST(hf_org AS VARCHAR) AS namespace, lower(trim(CAST(region AS VARCHAR))) AS region
-            FROM read_csv(?, header=true, all_varchar=true) WHERE hf_org IS NOT NULL""", [glob_escape(p)])
-    except Exception as exc:
-        raise InputError(f"regions file {p}: cannot read hf_org,region ({str(exc).splitlines()[0]})") from None
+    load_option_csv(scope.store, table, path, what="regions file", needs="hf_org,region", comments=False,
+                    select="SELECT CAST(hf_org AS VARCHAR) AS namespace, lower(trim(CAST(region AS VARCHAR))) "
+                           "AS region FROM {src} WHERE hf_org IS NOT NULL")
     scope.built.add(table)
 
 

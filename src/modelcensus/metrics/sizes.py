@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modelcensus.errors import InputError
+from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.store import Store
-from modelcensus.store.sql import glob_escape
 
 SIZE_CLASSES = ("<1B", "1-5B", "7-9B", "10-50B", "50-100B", "100-250B", "250B+")
 
@@ -51,17 +50,8 @@ def load_curated_sizes(store: Store, path: str | Path | None, table: str = "mc_p
     """Load a ``model_id,total_params_b,...`` CSV into a temp table; returns its name (None without a path)."""
     if not path:
         return None
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"parameters file {p}: no such file")
-    try:
-        store._exec(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            "SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower, "
-            "max(TRY_CAST(total_params_b AS DOUBLE)) AS total_params_b "
-            "FROM read_csv(?, header=true, all_varchar=true, comment='#') "
-            "WHERE model_id IS NOT NULL GROUP BY 1", [glob_escape(p)])
-    except Exception as exc:  # duckdb errors: a malformed CSV or missing columns
-        raise InputError(f"parameters file {p}: cannot read model_id,total_params_b ({str(exc).splitlines()[0]})") \
-            from None
+    load_option_csv(store, table, path, what="parameters file", needs="model_id,total_params_b",
+                    select="SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower, "
+                           "max(TRY_CAST(total_params_b AS DOUBLE)) AS total_params_b "
+                           "FROM {src} WHERE model_id IS NOT NULL GROUP BY 1")
     return table

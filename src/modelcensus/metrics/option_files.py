@@ -1,0 +1,29 @@
+"""Curated CSV files that metric options name (``-o regions=``, ``parameters=``, ``release_dates=``).
+
+One loader so each file is checked, read and reported the same way: it must exist, is read by
+DuckDB with every column as text (the SELECT casts), its name is glob-escaped (DuckDB expands
+``*``, ``?`` and ``[...]`` in file names), and any failure is an :class:`InputError` naming the
+file and the columns it needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from modelcensus.errors import InputError
+from modelcensus.store import Store
+from modelcensus.store.sql import glob_escape
+
+
+def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, needs: str, select: str,
+                    comments: bool = True) -> None:
+    """TEMP ``table`` AS ``select`` over the CSV at ``path`` (``select`` reads FROM ``src``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{what} {p}: no such file")
+    comment = ", comment='#'" if comments else ""
+    src = f"read_csv(?, header=true, all_varchar=true{comment}) AS src"
+    try:
+        store._exec(f"CREATE OR REPLACE TEMP TABLE {table} AS {select.format(src=src)}", [glob_escape(p)]).fetchall()
+    except Exception as exc:  # duckdb errors: a malformed CSV or missing columns
+        raise InputError(f"{what} {p}: cannot read {needs} ({str(exc).splitlines()[0]})") from None
