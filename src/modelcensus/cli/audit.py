@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from modelcensus.cli.common import check_format, err, out, state, write_out
+from modelcensus.cli.common import check_format, err, one_line, out, state, write_out
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +49,8 @@ def register(app: typer.Typer) -> None:
             if store is not None:
                 store.close()
         for e in report.errors:
-            err.print(f"modelcensus audit: {e.ref}: {e.message}", markup=False, highlight=False, soft_wrap=True)
+            line = one_line(f"{e.ref}: {e.message}")
+            err.print(f"modelcensus audit: {line}", markup=False, highlight=False, soft_wrap=True)
         if fmt_ == "table":
             if out_path is not None:
                 from rich.console import Console

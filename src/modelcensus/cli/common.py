@@ -36,6 +36,23 @@ def warn(msg: str) -> None:
     err.print(f"[yellow]warning:[/yellow] {msg}", markup=True, highlight=False)
 
 
+MAX_MESSAGE_CHARS = 1000
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """A message as one bounded line: control characters escaped, the middle of an overlong one cut.
+
+    Messages quote the input they reject, and that input can be anything (a 100 000-character option,
+    a file name with a newline); the head names the input and the tail says what was expected, so
+    the cut is in the middle.
+    """
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+    if len(text) <= limit:
+        return text
+    head, tail = (limit * 2) // 3, limit // 3
+    return f"{text[:head]} [... {len(text) - head - tail} characters cut ...] {text[-tail:]}"
+
+
 def write_out(path: Path, write: Callable[[Path], object]) -> None:
     """Write a command's ``--out`` file (making its folders) with ``write(path)``.
 

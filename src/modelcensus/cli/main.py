@@ -23,7 +23,7 @@ from modelcensus.cli import metrics as metrics_cmds
 from modelcensus.cli import pull as pull_cmds
 from modelcensus.cli import registry as registry_cmds
 from modelcensus.cli import report as report_cmds
-from modelcensus.cli.common import err, state
+from modelcensus.cli.common import err, one_line, state
 from modelcensus.errors import ModelcensusError
 
 app = typer.Typer(
@@ -79,10 +79,10 @@ def run(argv: list[str] | None = None) -> int:
             return 0
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-        err.print(f"modelcensus: {message}{where}", markup=False, highlight=False)
+        err.print(f"modelcensus: {one_line(message)}{where}", markup=False, highlight=False, soft_wrap=True)
         return 2
     except ModelcensusError as exc:
-        err.print(f"modelcensus: {exc}", markup=False, highlight=False)
+        err.print(f"modelcensus: {one_line(str(exc))}", markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("modelcensus: interrupted")
@@ -92,8 +92,8 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line, no traceback unless asked for
         if os.environ.get("MODELCENSUS_DEBUG"):
             raise
-        err.print(f"modelcensus: internal error: {type(exc).__name__}: {exc} "
-                  "(set MODELCENSUS_DEBUG=1 for the traceback)", markup=False, highlight=False)
+        err.print(f"modelcensus: internal error: {type(exc).__name__}: {one_line(str(exc))} "
+                  "(set MODELCENSUS_DEBUG=1 for the traceback)", markup=False, highlight=False, soft_wrap=True)
         return 3
     return 0
 

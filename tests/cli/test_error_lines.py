@@ -1,0 +1,37 @@
+"""Every failure is one line on stderr, however hostile the input it names.
+
+Messages quote the offending input; a 100 000-character --population used to come back as a
+100 000-character message, and a file name holding a newline split the message in two.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+MC = Path(sys.executable).with_name("modelcensus")
+
+
+def _fail(*args: str) -> str:
+    proc = subprocess.run([str(MC), *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    return proc.stderr
+
+
+def test_huge_input_gives_a_short_single_line_that_still_names_the_choices(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    for args in (["metrics", "downloads", "--population", "p" * 100_000],
+                 ["metrics", "downloads", "--by", "k" * 100_000],
+                 ["metrics", "m" * 100_000]):
+        err = _fail("--db", db, *args)
+        assert err.count("\n") == 1 and err.startswith("modelcensus: ")
+        assert len(err) < 1200
+        assert "expected one of" in err          # the useful tail survives the cut
+
+
+def test_control_characters_in_a_file_name_stay_on_one_line(tmp_path: Path) -> None:
+    err = _fail("--db", str(tmp_path / "s.duckdb"), "import", str(tmp_path / "a\nb\rc.csv"))
+    assert err.count("\n") == 1
+    assert "a\\nb\\rc.csv" in err and "no such file" in err
