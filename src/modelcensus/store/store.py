@@ -135,7 +135,10 @@ class Store:
         if str(self.path) != ":memory:":
             if read_only and not self.path.exists():
                 raise NotFoundError(f"store {self.path}: no such file (import or pull a snapshot first)")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a file where a folder should be, no permission, ...
+                raise InputError(f"store {self.path}: cannot create its folder ({exc.strerror or exc})") from None
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
