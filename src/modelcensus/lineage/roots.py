@@ -1,25 +1,27 @@
-"""Transitive lineage roots: vectorised pointer jumping for single-parent chains, SQL doubling for merges.
+"""Transitive lineage roots, computed set-based inside DuckDB: chain pointer jumping, then doubling for merges.
 
-Most models have exactly one structural parent, so the graph is mostly chains. Resolution has two stages:
+Everything runs as SQL over narrow integer-keyed TEMP tables; Python only counts rows and decides when to
+stop, never resolves a node. Most models have exactly one structural parent, so the graph is mostly chains.
+Resolution has two stages:
 
-1. **Chains** (numpy, array operations over all nodes at once, never a loop over models): every node
-   with exactly one parent points at it; pointer jumping (``next = next[next]``, depth and grade
-   combined on the way) takes each node to its *stop* — the nearest ancestor that is a root, a dangling
-   parent (not in the snapshot) or a merge (two or more parents) — in about log2(chain length) rounds.
-   Only nodes whose stop is still ahead stay in the working set, so later rounds touch few rows.
-2. **Merges** (DuckDB): each merge node gets one row per parent, pointing at that parent's stop with
-   weight 1/k and the chain's depth and grade folded in. That small graph (merges only) is resolved by
-   pointer doubling in SQL: each round joins every unfinished (model -> frontier) row with the frontier's
-   rows, so a row covers twice the hops per round. Chains that stop at a merge then take the merge's roots.
+1. **Chains**: every node with exactly one parent points at it; pointer jumping (each round joins the
+   working set with the pointer table, so a pointer skips twice as many hops; depth, weakest grade and
+   cycle flag combined on the way) takes each node to its *stop* — the nearest ancestor that is a root, a
+   dangling parent (not in the snapshot) or a merge (two or more parents) — in about log2(chain length)
+   rounds. A node whose pointer reaches a stop leaves the working set, so later rounds touch few rows.
+2. **Merges**: each merge node gets one row per parent, pointing at that parent's stop with weight 1/k and
+   the chain's depth and grade folded in. That small graph (merges only) is resolved by pointer doubling:
+   each round joins every unfinished (model -> frontier) row with the frontier's rows, so a row covers twice
+   the hops per round. Chains that stop at a merge then take the merge's roots.
 
 Weights: a model with k structural parents gives each 1/k; weights multiply along a path and paths that
 reach the same root are summed, so the weights of one model's roots sum to 1. Depth is the shortest hop
 count to that root; the grade rank is the weakest link of the strongest path to it.
 
-Cycles: a cycle never finishes. Chain nodes still unfinished after ``ceil(log2(nodes)) + 2`` jumps, and
-merges still unfinished after ``CYCLE_PROBE_ROUND`` doubling rounds (with the chains that stop at them),
+Cycles: a cycle never finishes. Chain nodes still unfinished after ``ceil(log2(2 * edges + 2)) + 2`` jumps,
+and merges still unfinished after ``CYCLE_PROBE_ROUND`` doubling rounds (with the chains that stop at them),
 are searched for cycles (reachability inside that small unfinished subgraph); if there are none, doubling
-goes on (at most ``ceil(log2(edges)) + 2`` rounds, enough for any acyclic path). Every member of a cycle
+goes on (at most ``ceil(log2(edges + 2)) + 2`` rounds, enough for any acyclic path). Every member of a cycle
 is in that unfinished set, and an edge is reported only when its parent reaches its child, so the edges
 found are exactly those inside a cycle, whenever the search runs. They are dropped and the resolution runs
 again: each member of a cycle then keeps its parents outside the cycle, or becomes its own root, and its
@@ -29,12 +31,9 @@ rows (and those of every model whose path passes through it) carry ``cycle = TRU
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
 
 @dataclass
@@ -61,10 +60,9 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 # unfinished at every round, so the edges found are the same whenever the search runs. Acyclic long
 # paths just keep doubling.
 CYCLE_PROBE_ROUND = 5
-_G_NONE = np.int8(np.iinfo(np.int8).min)  # identity of max() for grade ranks: "no edge yet"
-_TEMP = ("_rt_all", "_rt_later", "_rt_act", "_rt_new", "_rt_mr", "_rt_u", "_rt_eu", "_rt_reach",
-         "_rt_cyc", "_rt_keys")
-_ARROW = ("_rt_red_in", "_rt_chain_in", "_rt_via_in", "_rt_self_in", "_rt_u_in", "_rt_keys_in", "_rt_e_in")
+_SMALL_INTS = {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT"}
+_TEMP = ("_rt_k", "_rt_m", "_rt_fl", "_rt_kept", "_rt_cd", "_rt_ca", "_rt_cn", "_rt_all", "_rt_later",
+         "_rt_act", "_rt_new", "_rt_mr", "_rt_u", "_rt_eu", "_rt_reach", "_rt_cyc", "_rt_probe")
 
 
 def resolve_roots(con: duckdb.DuckDBPyConnection, edges: str, out: str = "_lineage_roots") -> RootStats:
@@ -83,198 +81,128 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, edges: str, out: str = "_linea
     try:
         return _resolve(con, edges, out)
     finally:
-        for t in _ARROW:
-            con.unregister(t)  # a no-op for names not registered in this run
         for t in _TEMP:
             con.execute(f"DROP TABLE IF EXISTS {t}")
         con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
 
 
-@dataclass
-class _Graph:
-    """Edges in dense node-index space (0..n-1), with the mapping back to the caller's keys."""
-
-    c: np.ndarray
-    p: np.ndarray
-    g: np.ndarray
-    n: int
-    offset: int | None      # key = index + offset (keys already dense), or
-    keys: np.ndarray | None  # key = keys[index] (sparse keys, interned with np.unique)
-
-
-def _load(con: duckdb.DuckDBPyConnection, edges: str) -> tuple[_Graph, np.dtype]:
-    cols = con.execute(f"SELECT c, p, CAST(g AS TINYINT) AS g FROM {edges}").fetchnumpy()
-    c, p = np.asarray(cols["c"]), np.asarray(cols["p"])
-    g = np.asarray(cols["g"], dtype=np.int8)
-    key_type = np.result_type(c.dtype, p.dtype)
-    if not c.size:
-        return _Graph(c.astype(np.int32), p.astype(np.int32), g, 0, 0, None), key_type
-    lo = int(min(c.min(), p.min()))
-    hi = int(max(c.max(), p.max()))
-    if hi - lo < 4 * c.size + 1024:  # dense keys (the build interns ids with row_number): index by offset
-        ci, pi = (c - lo).astype(np.int32, copy=False), (p - lo).astype(np.int32, copy=False)
-        return _Graph(ci, pi, g, hi - lo + 1, lo, None), key_type
-    keys, inv = np.unique(np.concatenate([c, p]), return_inverse=True)
-    inv = inv.astype(np.int32)
-    return _Graph(inv[:c.size], inv[c.size:], g, keys.size, None, keys), key_type
+def _key_type(con: duckdb.DuckDBPyConnection, edges: str) -> str:
+    """INTEGER when both key columns fit in 32 bits, else BIGINT (the output keeps the caller's key width)."""
+    types = {row[0]: str(row[1]).upper() for row in con.execute(f"DESCRIBE SELECT c, p FROM {edges}").fetchall()}
+    return "INTEGER" if types.get("c") in _SMALL_INTS and types.get("p") in _SMALL_INTS else "BIGINT"
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, edges: str, out: str) -> RootStats:
-    graph, key_type = _load(con, edges)
-    n_edges = int(graph.c.size)
-    ktype = "BIGINT" if np.dtype(key_type).itemsize > 4 else "INTEGER"
-    if graph.keys is not None:
-        con.register("_rt_keys_in", pa.table({"i": np.arange(graph.n, dtype=np.int32), "k": graph.keys}))
-        con.execute("CREATE OR REPLACE TEMP TABLE _rt_keys AS SELECT * FROM _rt_keys_in")
-    flagged = np.zeros(graph.n, dtype=bool)
-    rounds, unfinished = _attempt(con, graph, flagged, n_edges)
-    cycle_edges = np.empty((0, 2), dtype=np.int32)
-    if unfinished is not None:
-        cycle_edges = _find_cycle_edges(con, graph, unfinished)
-        if not cycle_edges.size:
-            raise RuntimeError(f"root resolution did not converge ({unfinished.size} nodes left, no cycle found)")
-        # mark the edges to drop: (c, p) pairs of the cycle edges, matched on a combined 64-bit key
-        pair = graph.c.astype(np.int64) * graph.n + graph.p
-        drop = np.isin(pair, cycle_edges[:, 0].astype(np.int64) * graph.n + cycle_edges[:, 1])
-        flagged[cycle_edges[:, 0]] = True
-        kept = _Graph(graph.c[~drop], graph.p[~drop], graph.g[~drop], graph.n, graph.offset, graph.keys)
-        more, unfinished = _attempt(con, kept, flagged, n_edges)
+    kt = _key_type(con, edges)
+    n_edges = _count(con, f"SELECT count(*) FROM {edges}")
+    rounds, unfinished = _attempt(con, edges, False, n_edges)
+    cycle_edges = cycle_nodes = 0
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rt_cyc AS SELECT CAST(c AS {kt}) AS c, CAST(p AS {kt}) AS p "
+                f"FROM {edges} LIMIT 0")
+    if unfinished:
+        cycle_edges = _find_cycle_edges(con, edges)
+        if not cycle_edges:
+            raise RuntimeError(f"root resolution did not converge ({unfinished} nodes left, no cycle found)")
+        con.execute("CREATE OR REPLACE TEMP TABLE _rt_fl AS SELECT DISTINCT c FROM _rt_cyc")
+        cycle_nodes = _count(con, "SELECT count(*) FROM _rt_fl")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _rt_kept AS
+                        SELECT c, p, g FROM {edges} e ANTI JOIN _rt_cyc x ON x.c = e.c AND x.p = e.p""")
+        more, unfinished = _attempt(con, "_rt_kept", True, n_edges)
         rounds += more
-        if unfinished is not None:  # cannot happen once every cycle edge is gone; never loop forever regardless
-            raise RuntimeError(f"root resolution did not converge ({unfinished.size} nodes left after cycle breaking)")
+        if unfinished:  # cannot happen once every cycle edge is gone; never loop forever regardless
+            raise RuntimeError(f"root resolution did not converge ({unfinished} nodes left after cycle breaking)")
         # members whose every parent was inside the cycle become their own roots
-        has_parent = np.zeros(graph.n, dtype=bool)
-        has_parent[kept.c] = True
-        alone = np.flatnonzero(flagged & ~has_parent).astype(np.int32)
-        con.register("_rt_self_in", pa.table({"c": alone}))
+        self_rows = """UNION ALL SELECT c, c, 1.0::DOUBLE, 0, CAST(0 AS TINYINT), TRUE
+                       FROM _rt_fl ANTI JOIN _rt_kept USING (c)"""
     else:
-        con.register("_rt_self_in", pa.table({"c": np.empty(0, dtype=np.int32)}))
-    key = _key_sql(graph, ktype)
+        self_rows = ""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT {key('c')} AS c, {key('p')} AS p, w, CAST(d AS INTEGER) AS d, CAST(g AS TINYINT) AS g, f FROM (
-            SELECT c, p, 1.0::DOUBLE AS w, d, g, f FROM _rt_chain_in
+        SELECT CAST(c AS {kt}) AS c, CAST(p AS {kt}) AS p, w, CAST(d AS INTEGER) AS d, CAST(g AS TINYINT) AS g, f
+        FROM (
+            SELECT s.c, s.n AS p, 1.0::DOUBLE AS w, s.d, s.g, s.f FROM _rt_cd s ANTI JOIN _rt_m m ON m.c = s.n
             UNION ALL
-            SELECT v.c, m.p, m.w, v.d + m.d, greatest(v.g, m.g), v.f OR m.f FROM _rt_via_in v JOIN _rt_mr m ON v.s = m.c
+            SELECT s.c, m.p, m.w, s.d + m.d, greatest(s.g, m.g), s.f OR m.f FROM _rt_cd s JOIN _rt_mr m ON s.n = m.c
             UNION ALL
             SELECT c, p, w, d, g, f FROM _rt_mr
-            UNION ALL
-            SELECT c, c, 1.0::DOUBLE, 0, CAST(0 AS TINYINT), TRUE FROM _rt_self_in
-        ) u {_key_join(graph)}
+            {self_rows}
+        )
     """)
-    con.register("_rt_e_in", pa.table({"c": cycle_edges[:, 0].copy(), "p": cycle_edges[:, 1].copy()}))
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {out}_cycle_edges AS
-                    SELECT {key('c')} AS c, {key('p')} AS p FROM _rt_e_in u {_key_join(graph)}""")
-    cycle_nodes = int(np.unique(cycle_edges[:, 0]).size)
-    return RootStats(rounds, n_edges, int(cycle_edges.shape[0]), cycle_nodes)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out}_cycle_edges AS SELECT c, p FROM _rt_cyc")
+    return RootStats(rounds, n_edges, cycle_edges, cycle_nodes)
 
 
-def _key_sql(graph: _Graph, ktype: str) -> Callable[[str], str]:
-    """SQL for mapping an index column back to the caller's key (used with :func:`_key_join`)."""
-    if graph.keys is None:
-        return lambda col: f"CAST(CAST(u.{col} AS {ktype}) + {graph.offset} AS {ktype})"
-    return lambda col: f"CAST(_k{col}.k AS {ktype})"
+def _attempt(con: duckdb.DuckDBPyConnection, edges: str, flags: bool, n_edges: int) -> tuple[int, int]:
+    """One resolution of ``edges``: fills ``_rt_cd`` (chains, node -> stop), ``_rt_m`` (merges), ``_rt_mr``.
 
-
-def _key_join(graph: _Graph) -> str:
-    if graph.keys is None:
-        return ""
-    return "JOIN _rt_keys _kc ON _kc.i = u.c JOIN _rt_keys _kp ON _kp.i = u.p"
-
-
-def _attempt(con: duckdb.DuckDBPyConnection, graph: _Graph, flagged: np.ndarray,
-             n_edges: int) -> tuple[int, np.ndarray | None]:
-    """One resolution of ``graph``: fills ``_rt_mr`` and registers ``_rt_chain_in`` and ``_rt_via_in``.
-
-    Returns (rounds, None) when everything finished, else (rounds, unfinished node indexes).
+    ``flags``: rows of the children in ``_rt_fl`` (cycle members) carry the cycle flag.
+    Returns (rounds, number of unfinished nodes), the unfinished ones in ``_rt_u``.
     """
-    n = graph.n
-    npar = np.bincount(graph.c, minlength=n)
-    # a stop is any node without exactly one parent; a node of a single-parent cycle never reaches one
-    # (its pointer may come back to itself, which is why stops are not told by nxt[x] == x)
-    is_stop = npar != 1
-    single = ~is_stop[graph.c]
-    flags = bool(flagged.any())
-    # chain state: nxt = current pointer, dep/grd/fl = hops, weakest grade and cycle flag from node to nxt
-    nxt = np.arange(n, dtype=np.int32)
-    dep = np.zeros(n, dtype=np.int32)
-    grd = np.full(n, _G_NONE, dtype=np.int8)
-    fl = np.zeros(n, dtype=bool)
-    sc, sp = graph.c[single], graph.p[single]
-    nxt[sc] = sp
-    dep[sc] = 1
-    grd[sc] = graph.g[single]
-    if flags:
-        fl[sc] = flagged[sc]
-    rounds = 0
-    act, nx = sc, sp  # nodes whose pointer is not yet at a stop, and their pointers
-    max_jumps = math.ceil(math.log2(n + 2)) + 2
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rt_k AS
+                    SELECT c, CAST(count(*) AS INTEGER) AS k FROM {edges} GROUP BY c""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rt_m AS SELECT c, k FROM _rt_k WHERE k > 1")
+    flag = "x.c IS NOT NULL" if flags else "FALSE"
+    flag_join = "LEFT JOIN _rt_fl x ON x.c = e.c" if flags else ""
+    # chain state: one row per single-parent node; a pointer at a stop (a node without exactly one parent)
+    # is finished (_rt_cd), the others jump (_rt_ca). A node of a single-parent cycle never reaches a stop.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _rt_cn AS
+        SELECT e.c, e.p AS n, 1 AS d, CAST(e.g AS TINYINT) AS g, {flag} AS f
+        FROM {edges} e SEMI JOIN _rt_k k ON k.c = e.c AND k.k = 1 {flag_join}
+    """)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _rt_ca AS
+                   SELECT c, n, d, g, f FROM _rt_cn s SEMI JOIN _rt_k k ON k.c = s.n AND k.k = 1""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _rt_cd AS
+                   SELECT c, n, d, g, f FROM _rt_cn s ANTI JOIN (SELECT c FROM _rt_k WHERE k = 1) k ON k.c = s.n""")
+    max_jumps = math.ceil(math.log2(2 * n_edges + 2)) + 2
     jumps = 0
-    while act.size:
-        moving = ~is_stop[nx]  # the pointer's target is not a stop: jump over it
-        if not moving.all():
-            act, nx = act[moving], nx[moving]
-            if not act.size:
-                break
-        if jumps == max_jumps:
-            break
+    active = _count(con, "SELECT count(*) FROM _rt_ca")
+    while active and jumps < max_jumps:
         jumps += 1
-        dep[act] += dep[nx]
-        grd[act] = np.maximum(grd[act], grd[nx])
-        if flags:
-            fl[act] |= fl[nx]
-        nx = nxt[nx]
-        nxt[act] = nx
-    rounds += jumps
-    chain_left = act  # only nodes on or leading into a pure single-parent cycle
+        # a pointer onto a finished node lands on that node's stop; onto an active one, it doubles
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _rt_cn AS
+            SELECT a.c, s.n, a.d + s.d AS d, greatest(a.g, s.g) AS g, a.f OR s.f AS f, s.fin
+            FROM _rt_ca a JOIN (SELECT c, n, d, g, f, TRUE AS fin FROM _rt_cd
+                                UNION ALL SELECT c, n, d, g, f, FALSE FROM _rt_ca) s ON a.n = s.c
+        """)
+        con.execute("INSERT INTO _rt_cd SELECT c, n, d, g, f FROM _rt_cn WHERE fin")
+        con.execute("CREATE OR REPLACE TEMP TABLE _rt_ca AS SELECT c, n, d, g, f FROM _rt_cn WHERE NOT fin")
+        active = _count(con, "SELECT count(*) FROM _rt_ca")
+    con.execute("DROP TABLE IF EXISTS _rt_cn")
 
-    # merges: one row per parent, pointing at the parent's stop, chain folded in
-    merge = ~single
-    mc, mp = graph.c[merge], graph.p[merge]
-    is_merge = npar > 1
-    mstop = nxt[mp]
-    con.register("_rt_red_in", pa.table({
-        "c": mc, "p": mstop, "w": 1.0 / npar[mc], "d": dep[mp] + 1,
-        "g": np.maximum(graph.g[merge], grd[mp]), "f": flagged[mc] | fl[mp],
-        "fin": ~is_merge[mstop]}))  # finished: the stop is a root or dangling, not another merge
-    max_rounds = math.ceil(math.log2(n_edges + 2)) + 2
-    more, merge_left = _double(con, max_rounds, graph, chain_left, nxt)
-    rounds += more
-
-    # chains: to a root directly, or via a merge whose roots they take
-    chained = sc
-    stop = nxt[chained]
-    via = is_merge[stop]
-    if chain_left.size:
-        done = np.ones(n, dtype=bool)
-        done[chain_left] = False
-        via &= done[chained]
-        direct = ~via & done[chained]
-    else:
-        direct = ~via
-    dc, vc = chained[direct], chained[via]
-    con.register("_rt_chain_in", pa.table({"c": dc, "p": stop[direct], "d": dep[dc], "g": grd[dc],
-                                           "f": fl[dc] if flags else np.zeros(dc.size, dtype=bool)}))
-    con.register("_rt_via_in", pa.table({"c": vc, "s": stop[via], "d": dep[vc], "g": grd[vc], "f": fl[vc]}))
-    if chain_left.size or merge_left.size:
-        after_merge = vc[np.isin(stop[via], merge_left)] if merge_left.size else vc[:0]
-        return rounds, np.unique(np.concatenate([chain_left, merge_left, after_merge]))
-    return rounds, None
-
-
-def _double(con: duckdb.DuckDBPyConnection, max_rounds: int, graph: _Graph, chain_left: np.ndarray,
-            nxt: np.ndarray) -> tuple[int, np.ndarray]:
-    """Pointer doubling over the merge rows ``_rt_red_in(c, p, w, d, g, f, fin)``, results in ``_rt_mr``.
-
-    A row is finished when its frontier is not a merge. Returns (rounds, unfinished merge indexes). At
-    ``CYCLE_PROBE_ROUND`` with rows left, a cycle search over everything unfinished decides whether to go on.
-    """
-    # parents of one merge that share a stop: one row, weights summed, shortest depth, strongest grade
-    con.execute("""
+    # merges: one row per parent, pointing at the parent's stop, chain folded in; parents of one merge
+    # that share a stop become one row (weights summed, shortest depth, strongest grade)
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rt_all AS
-        SELECT c, p, sum(w) AS w, min(d) AS d, min(g) AS g, bool_or(f) AS f, any_value(fin) AS fin
-        FROM _rt_red_in GROUP BY c, p
+        SELECT e.c, coalesce(s.n, e.p) AS p, sum(1.0::DOUBLE / m.k) AS w, min(coalesce(s.d, 0) + 1) AS d,
+               min(CASE WHEN s.c IS NULL THEN CAST(e.g AS TINYINT) ELSE greatest(CAST(e.g AS TINYINT), s.g) END) AS g,
+               bool_or({flag} OR coalesce(s.f, FALSE)) AS f,
+               bool_and(m2.c IS NULL) AS fin
+        FROM {edges} e JOIN _rt_m m ON m.c = e.c {flag_join}
+        LEFT JOIN (SELECT c, n, d, g, f FROM _rt_cd UNION ALL SELECT c, n, d, g, f FROM _rt_ca) s ON s.c = e.p
+        LEFT JOIN _rt_m m2 ON m2.c = coalesce(s.n, e.p)
+        GROUP BY e.c, coalesce(s.n, e.p)
     """)
+    max_rounds = math.ceil(math.log2(n_edges + 2)) + 2
+    rounds = jumps + _double(con, max_rounds, edges)
+    # unfinished: chains in single-parent cycles, merges left, and chains that stop at a merge left
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _rt_u AS
+        SELECT c FROM _rt_ca
+        UNION SELECT c FROM _rt_act
+        UNION SELECT s.c FROM _rt_cd s SEMI JOIN _rt_act a ON a.c = s.n
+    """)
+    return rounds, _count(con, "SELECT count(*) FROM _rt_u")
+
+
+def _double(con: duckdb.DuckDBPyConnection, max_rounds: int, edges: str) -> int:
+    """Pointer doubling over the merge rows ``_rt_all(c, p, w, d, g, f, fin)``, results in ``_rt_mr``.
+
+    A row is finished when its frontier is not a merge; unfinished rows stay in ``_rt_act``. Returns the
+    rounds used. At ``CYCLE_PROBE_ROUND`` with rows left, a cycle search over everything unfinished decides
+    whether to go on.
+    """
     con.execute("CREATE OR REPLACE TEMP TABLE _rt_act AS SELECT c, p, w, d, g, f FROM _rt_all WHERE NOT fin")
     con.execute("CREATE OR REPLACE TEMP TABLE _rt_later AS SELECT c, p, w, d, g, f FROM _rt_act LIMIT 0")
     rounds = 0
@@ -295,37 +223,28 @@ def _double(con: duckdb.DuckDBPyConnection, max_rounds: int, graph: _Graph, chai
         con.execute("CREATE OR REPLACE TEMP TABLE _rt_act AS SELECT c, p, w, d, g, f FROM _rt_new WHERE NOT fin")
         active = _count(con, "SELECT count(*) FROM _rt_act")
         if active and rounds == CYCLE_PROBE_ROUND:
-            left = _act_nodes(con)
-            if _find_cycle_edges(con, graph, _with_chains(left, chain_left, nxt, graph)).size:
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE _rt_u AS
+                SELECT c FROM _rt_ca
+                UNION SELECT c FROM _rt_act
+                UNION SELECT s.c FROM _rt_cd s SEMI JOIN _rt_act a ON a.c = s.n
+            """)
+            if _find_cycle_edges(con, edges, "_rt_probe"):
                 break
+    con.execute("DROP TABLE IF EXISTS _rt_new")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _rt_mr AS
         SELECT c, p, sum(w) AS w, min(d) AS d, min(g) AS g, bool_or(f) AS f FROM (
             SELECT c, p, w, d, g, f FROM _rt_all WHERE fin UNION ALL SELECT c, p, w, d, g, f FROM _rt_later
         ) GROUP BY c, p
     """)
-    return rounds, (_act_nodes(con) if active else np.empty(0, dtype=np.int32))
+    return rounds
 
 
-def _act_nodes(con: duckdb.DuckDBPyConnection) -> np.ndarray:
-    return np.asarray(con.execute("SELECT DISTINCT c FROM _rt_act").fetchnumpy()["c"], dtype=np.int32)
-
-
-def _with_chains(merges: np.ndarray, chain_left: np.ndarray, nxt: np.ndarray, graph: _Graph) -> np.ndarray:
-    """Unfinished merges plus the chain nodes that stop at one of them (and the unfinished chains)."""
-    is_m = np.zeros(graph.n, dtype=bool)
-    is_m[merges] = True
-    chained = graph.c
-    return np.unique(np.concatenate([merges, chain_left, chained[is_m[nxt[chained]]]]))
-
-
-def _find_cycle_edges(con: duckdb.DuckDBPyConnection, graph: _Graph, unfinished: np.ndarray) -> np.ndarray:
-    """The edges (c, p) among ``unfinished`` nodes where p reaches c, as an (m, 2) index array."""
-    inside = np.zeros(graph.n, dtype=bool)
-    inside[unfinished] = True
-    keep = inside[graph.c] & inside[graph.p]
-    con.register("_rt_u_in", pa.table({"c": graph.c[keep], "p": graph.p[keep]}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _rt_eu AS SELECT c, p FROM _rt_u_in")
+def _find_cycle_edges(con: duckdb.DuckDBPyConnection, edges: str, into: str = "_rt_cyc") -> int:
+    """The edges (c, p) among the unfinished nodes ``_rt_u`` where p reaches c, into table ``into``; their count."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rt_eu AS SELECT c, p FROM {edges}
+                    WHERE c IN (SELECT c FROM _rt_u) AND p IN (SELECT c FROM _rt_u)""")
     # reachability inside the (small) unfinished subgraph; UNION de-duplicates, so it terminates
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _rt_reach AS
@@ -335,7 +254,6 @@ def _find_cycle_edges(con: duckdb.DuckDBPyConnection, graph: _Graph, unfinished:
             SELECT r.s, e.p FROM r JOIN _rt_eu e ON r.t = e.c
         ) SELECT s, t FROM r
     """)
-    rows = con.execute("""
-        SELECT e.c, e.p FROM _rt_eu e SEMI JOIN _rt_reach r ON r.s = e.p AND r.t = e.c ORDER BY e.c, e.p
-    """).fetchnumpy()
-    return np.stack([np.asarray(rows["c"], dtype=np.int32), np.asarray(rows["p"], dtype=np.int32)], axis=1)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {into} AS
+                    SELECT e.c, e.p FROM _rt_eu e SEMI JOIN _rt_reach r ON r.s = e.p AND r.t = e.c""")
+    return _count(con, f"SELECT count(*) FROM {into}")
