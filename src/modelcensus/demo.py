@@ -50,7 +50,10 @@ def run_demo(out_dir: str | Path = "demo-report", *, models: int = DEFAULT_MODEL
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
     db_path = Path(db) if db is not None else out / "demo.duckdb"
     registry = load_registry(registry_files)
 

@@ -35,3 +35,24 @@ def test_control_characters_in_a_file_name_stay_on_one_line(tmp_path: Path) -> N
     err = _fail("--db", str(tmp_path / "s.duckdb"), "import", str(tmp_path / "a\nb\rc.csv"))
     assert err.count("\n") == 1
     assert "a\\nb\\rc.csv" in err and "no such file" in err
+
+
+def test_output_paths_under_a_file_exit_2_naming_them(tmp_path: Path, capsys) -> None:
+    """--out below a plain file used to be exit 3 (FileExistsError / NotADirectoryError from mkdir)."""
+    from modelcensus.cli.main import run
+
+    assert run(["demo", "--models", "100", "--months", "2", "--out", str(tmp_path / "demo")]) == 0
+    db = str(tmp_path / "demo" / "demo.duckdb")
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("not a folder")
+    capsys.readouterr()
+    cases = {
+        ("export", "latest", "--format", "csv", "--out", str(blocker / "x.csv")): "cannot write the export",
+        ("report", "--format", "md", "--out", str(blocker / "r.md")): "cannot write its chart images",
+        ("report", "--format", "html", "--out", str(blocker / "r.html")): "cannot write",
+        ("demo", "--models", "100", "--months", "2", "--out", str(blocker / "d")): "cannot create the folder",
+    }
+    for args, expected in cases.items():
+        assert run(["--db", db, *args]) == 2, args
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0] and str(blocker) in lines[0], (args, lines)

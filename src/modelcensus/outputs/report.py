@@ -844,8 +844,14 @@ def write_report(report: Report, path: Path, fmt: str) -> Path:
     """Render an already computed report in one format (so several formats cost one computation)."""
     if fmt == "json":
         _write(path, json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
-    elif fmt in ("html", "md"):
-        _write(path, render_html(report) if fmt == "html" else render_markdown(report, path))
+    elif fmt == "html":
+        _write(path, render_html(report))
+    elif fmt == "md":
+        try:  # the Markdown's chart images go to a folder beside it
+            text = render_markdown(report, path)
+        except OSError as exc:
+            raise InputError(f"--out {path}: cannot write its chart images ({exc.strerror or exc})") from None
+        _write(path, text)
     else:
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(REPORT_FORMATS)}")
     return path

@@ -15,6 +15,7 @@ observed_at, synthetic flag and fingerprint, so re-importing it where it came fr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -100,6 +101,12 @@ def export_metadata(store: Store, snap: Snapshot) -> dict[str, Any]:
     }
 
 
+def _discard(partial: Path) -> None:
+    """Remove a half-written export; a path that cannot even be stat'ed has nothing to remove."""
+    with contextlib.suppress(OSError):
+        partial.unlink(missing_ok=True)
+
+
 def export_snapshot(store: Store, snapshot: int | str | None, fmt: str, out_path: str | Path | None = None) -> Path:
     """Write snapshot ``snapshot`` (id or ``latest``) as ``fmt``; returns the path written.
 
@@ -112,11 +119,11 @@ def export_snapshot(store: Store, snapshot: int | str | None, fmt: str, out_path
     out = Path(out_path) if out_path else Path(f"snapshot-{snap.id}.{fmt}")
     if out.is_dir():
         out = out / f"snapshot-{snap.id}.{fmt}"
-    out.parent.mkdir(parents=True, exist_ok=True)
     meta = export_metadata(store, snap)
     meta_text = json.dumps(meta, ensure_ascii=False, default=str)
     tmp = out.with_name(out.name + ".partial")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
             store.con.execute(
                 f"COPY ({_rows_sql(snap.id)}) TO {sql_literal(str(tmp))} "
@@ -136,9 +143,9 @@ def export_snapshot(store: Store, snapshot: int | str | None, fmt: str, out_path
             body.unlink()
         tmp.replace(out)
     except duckdb.Error as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise InputError(f"{out}: cannot write the export ({str(exc).splitlines()[0]})") from None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise InputError(f"{out}: cannot write the export ({exc.strerror or exc})") from None
     return out
