@@ -150,3 +150,28 @@ def test_empty_edges():
     stats = resolve_roots(con, "e", "r")
     assert con.execute("SELECT count(*) FROM r").fetchall()[0][0] == 0
     assert stats.as_dict() == {"rounds": 0, "edges": 0, "cycle_edges": 0, "cycle_nodes": 0}
+
+
+def test_cycle_edges_survive_a_second_probe_on_a_long_merge_path():
+    # a <-> b is a cycle (b also has parent R); m0..m40 is a path of 41 merges, longer than the
+    # 2^CYCLE_PROBE_ROUND hops a probe waits for, so the re-run after cycle breaking probes again (and
+    # finds nothing): the cycle edges found the first time must still be reported
+    edges = [("a", "b", 0), ("b", "a", 0), ("b", "R", 0)]
+    edges += [(f"m{i}", f"m{i + 1}", 0) for i in range(40)] + [(f"m{i}", f"x{i}", 1) for i in range(41)]
+    edges += [("m40", "R2", 0)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE e0 (child VARCHAR, parent VARCHAR, g INTEGER)")
+    con.executemany("INSERT INTO e0 VALUES (?, ?, ?)", edges)
+    con.execute("CREATE TABLE k AS SELECT name, CAST(row_number() OVER () AS INTEGER) AS k "
+                "FROM (SELECT child AS name FROM e0 UNION SELECT parent FROM e0)")
+    con.execute("CREATE TABLE e AS SELECT a.k AS c, b.k AS p, CAST(g AS TINYINT) AS g "
+                "FROM e0 JOIN k a ON child = a.name JOIN k b ON parent = b.name")
+    stats = resolve_roots(con, "e", "r")
+    assert stats.cycle_edges == 2 and stats.cycle_nodes == 2
+    dropped = con.execute("SELECT a.name, b.name FROM r_cycle_edges JOIN k a ON c = a.k JOIN k b ON p = b.k "
+                          "ORDER BY 1").fetchall()
+    assert dropped == [("a", "b"), ("b", "a")]
+    m0 = dict(con.execute("SELECT b.name, w FROM r JOIN k a ON c = a.k JOIN k b ON p = b.k "
+                          "WHERE a.name = 'm0'").fetchall())
+    assert m0["x0"] == pytest.approx(0.5) and m0["R2"] == pytest.approx(0.5 ** 41)
+    assert sum(m0.values()) == pytest.approx(1.0)

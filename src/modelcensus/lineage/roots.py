@@ -138,22 +138,23 @@ def _attempt(con: duckdb.DuckDBPyConnection, edges: str, flags: bool, n_edges: i
     ``flags``: rows of the children in ``_rt_fl`` (cycle members) carry the cycle flag.
     Returns (rounds, number of unfinished nodes), the unfinished ones in ``_rt_u``.
     """
+    # one pass over the edges: parent count per child, and for single-parent children their parent
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _rt_k AS
-                    SELECT c, CAST(count(*) AS INTEGER) AS k FROM {edges} GROUP BY c""")
+                    SELECT c, CAST(count(*) AS INTEGER) AS k, any_value(p) AS p, CAST(any_value(g) AS TINYINT) AS g
+                    FROM {edges} GROUP BY c""")
     con.execute("CREATE OR REPLACE TEMP TABLE _rt_m AS SELECT c, k FROM _rt_k WHERE k > 1")
     flag = "x.c IS NOT NULL" if flags else "FALSE"
-    flag_join = "LEFT JOIN _rt_fl x ON x.c = e.c" if flags else ""
     # chain state: one row per single-parent node; a pointer at a stop (a node without exactly one parent)
     # is finished (_rt_cd), the others jump (_rt_ca). A node of a single-parent cycle never reaches a stop.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rt_cn AS
-        SELECT e.c, e.p AS n, 1 AS d, CAST(e.g AS TINYINT) AS g, {flag} AS f
-        FROM {edges} e SEMI JOIN _rt_k k ON k.c = e.c AND k.k = 1 {flag_join}
+        SELECT e.c, e.p AS n, 1 AS d, e.g, {flag} AS f, t.c IS NULL AS fin
+        FROM _rt_k e LEFT JOIN _rt_k t ON t.c = e.p AND t.k = 1 {"LEFT JOIN _rt_fl x ON x.c = e.c" if flags else ""}
+        WHERE e.k = 1
     """)
-    con.execute("""CREATE OR REPLACE TEMP TABLE _rt_ca AS
-                   SELECT c, n, d, g, f FROM _rt_cn s SEMI JOIN _rt_k k ON k.c = s.n AND k.k = 1""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE _rt_cd AS
-                   SELECT c, n, d, g, f FROM _rt_cn s ANTI JOIN (SELECT c FROM _rt_k WHERE k = 1) k ON k.c = s.n""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rt_ca AS SELECT c, n, d, g, f FROM _rt_cn WHERE NOT fin")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rt_cd AS SELECT c, n, d, g, f FROM _rt_cn WHERE fin")
+    flag_join = "LEFT JOIN _rt_fl x ON x.c = e.c" if flags else ""
     max_jumps = math.ceil(math.log2(2 * n_edges + 2)) + 2
     jumps = 0
     active = _count(con, "SELECT count(*) FROM _rt_ca")
