@@ -8,8 +8,9 @@
 2. Each method runs in fresh subprocesses, ``--repeat`` times (default 3; the fastest run counts, since
    noise from other work on the machine only adds time; peak memory = the largest VmHWM, which
    includes loading the edges); only the resolution itself is timed:
-   - ``sql``: modelcensus.lineage.roots.resolve_roots (vectorised pointer jumping over single-parent
-     chains in numpy, pointer doubling over the merges in DuckDB; edges in and roots out as DuckDB tables);
+   - ``sql``: modelcensus.lineage.roots.resolve_roots, entirely inside DuckDB (pointer jumping over
+     single-parent chains, then pointer doubling over the merges, as SQL rounds over integer-keyed TEMP
+     tables; edges in and roots out as DuckDB tables);
    - ``networkx``: DiGraph + topological propagation of root weights;
    - ``memo``: memoised walk over a dict of parent lists (iterative, no recursion limit).
    ``sql_string_ids`` also times the interning of string ids and the mapping back, for reference.
