@@ -31,7 +31,7 @@ from modelcensus.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 N = 2500
-FAST = RetryPolicy(timeout=0.5, max_attempts=4, backoff_base=0.02, backoff_cap=0.1)
+FAST = RetryPolicy(timeout=1.0, max_attempts=4, backoff_base=0.02, backoff_cap=0.1)
 
 
 @pytest.fixture
