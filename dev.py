@@ -32,7 +32,7 @@ def _ensure_env() -> None:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     print("dev.py: installing modelcensus and its test dependencies", file=sys.stderr)
     subprocess.run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test,web]"], check=True)
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"], check=True)
     STAMP.write_text(want)
 
 
