@@ -8,7 +8,8 @@ import pytest
 from modelcensus.lineage.roots import resolve_roots
 
 
-def _resolve(edges: list[tuple[str, str, int]]) -> tuple[dict, object]:
+def _load(edges: list[tuple[str, str, int]]) -> duckdb.DuckDBPyConnection:
+    """Named edges -> table ``e`` of integer keys (name map in ``k``), as the lineage build interns them."""
     con = duckdb.connect()
     con.execute("CREATE TABLE e0 (child VARCHAR, parent VARCHAR, g INTEGER)")
     con.executemany("INSERT INTO e0 VALUES (?, ?, ?)", edges)
@@ -16,6 +17,11 @@ def _resolve(edges: list[tuple[str, str, int]]) -> tuple[dict, object]:
                 "FROM (SELECT child AS name FROM e0 UNION SELECT parent FROM e0)")
     con.execute("CREATE TABLE e AS SELECT a.k AS c, b.k AS p, CAST(g AS TINYINT) AS g "
                 "FROM e0 JOIN k a ON child = a.name JOIN k b ON parent = b.name")
+    return con
+
+
+def _resolve(edges: list[tuple[str, str, int]]) -> tuple[dict, object]:
+    con = _load(edges)
     stats = resolve_roots(con, "e", "r")
     rows = con.execute("SELECT a.name, b.name, w, d, g, f FROM r JOIN k a ON c = a.k JOIN k b ON p = b.k").fetchall()
     out: dict = {}
@@ -159,13 +165,7 @@ def test_cycle_edges_survive_a_second_probe_on_a_long_merge_path():
     edges = [("a", "b", 0), ("b", "a", 0), ("b", "R", 0)]
     edges += [(f"m{i}", f"m{i + 1}", 0) for i in range(40)] + [(f"m{i}", f"x{i}", 1) for i in range(41)]
     edges += [("m40", "R2", 0)]
-    con = duckdb.connect()
-    con.execute("CREATE TABLE e0 (child VARCHAR, parent VARCHAR, g INTEGER)")
-    con.executemany("INSERT INTO e0 VALUES (?, ?, ?)", edges)
-    con.execute("CREATE TABLE k AS SELECT name, CAST(row_number() OVER () AS INTEGER) AS k "
-                "FROM (SELECT child AS name FROM e0 UNION SELECT parent FROM e0)")
-    con.execute("CREATE TABLE e AS SELECT a.k AS c, b.k AS p, CAST(g AS TINYINT) AS g "
-                "FROM e0 JOIN k a ON child = a.name JOIN k b ON parent = b.name")
+    con = _load(edges)
     stats = resolve_roots(con, "e", "r")
     assert stats.cycle_edges == 2 and stats.cycle_nodes == 2
     dropped = con.execute("SELECT a.name, b.name FROM r_cycle_edges JOIN k a ON c = a.k JOIN k b ON p = b.k "
