@@ -1,7 +1,9 @@
-"""Security flags of a model: pickle-only weights, dangerous pickle globals, remote code, unusual
-chat templates, gated access, unpinned revisions and broken lineage.
+"""Security flags of a model: pickle-only weights, dangerous pickle globals, content that could not be
+scanned, remote code, unusual chat templates, gated access, unpinned revisions and broken lineage.
 
-The chat-template rules are data (``audit/data/template_rules.yaml``), not code.
+``CATALOGUE`` is the one list of flag codes and their severities: flags are built through
+:func:`make_flag` (an unknown code is a programming error), and policies are validated against
+:func:`flag_codes`. The chat-template rules are data (``audit/data/template_rules.yaml``), not code.
 """
 
 from __future__ import annotations
@@ -19,6 +21,37 @@ WEIGHT_SUFFIXES_SAFE = (".safetensors", ".gguf")
 WEIGHT_SUFFIXES_PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 NON_WEIGHT_BINS = ("training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt")
+
+
+# code -> (severity, when it is raised); template_<rule id> codes come from the template rules file
+CATALOGUE: dict[str, tuple[str, str]] = {
+    "pickle_only_weights": ("high", "weights exist only in pickle-based formats"),
+    "pickle_dangerous_globals": ("high", "a pickle stream imports a global that is not a known-safe callable"),
+    "pickle_suspicious_globals": ("medium", "a pickle stream imports globals outside picklescan's safe list"),
+    "unscanned_content": ("high", "content that could not be fully read or scanned (budget, parse error, "
+                                  "unreadable archive member, special file, link leaving the folder)"),
+    "remote_code": ("high", "custom modelling code that trust_remote_code would execute"),
+    "template_too_long": ("medium", "the chat template is longer than the template rules allow"),
+    "gated": ("info", "gated access on the Hub"),
+    "unpinned_revision": ("low", "a Hub target without a revision"),
+    "missing_parent": ("medium", "a declared parent no longer exists"),
+    "lineage_cycle": ("medium", "the declared lineage loops"),
+    "ambiguous_signature": ("low", "the family signature matched several families equally"),
+    "licence_drift": ("medium", "the model is labelled more permissively than a root"),
+    "declared_base_mismatch": ("high", "the declared base belongs to another family than the files"),
+    "undeclared_base": ("info", "nothing declared, but the files match a family"),
+}
+
+
+def flag_codes() -> tuple[str, ...]:
+    """Every code the audit can raise: the catalogue plus one ``template_<id>`` per template rule."""
+    return tuple(CATALOGUE) + tuple(f"template_{r.id}" for r in template_rules()[1])
+
+
+def make_flag(code: str, message: str, evidence: str | None = None) -> Flag:
+    """A flag whose severity comes from the catalogue."""
+    severity, _ = CATALOGUE[code]
+    return Flag(code, severity, message, evidence)
 
 
 @dataclass(frozen=True)
