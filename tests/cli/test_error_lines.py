@@ -22,6 +22,9 @@ def _fail(*args: str) -> str:
 
 def test_huge_input_gives_a_short_single_line_that_still_names_the_choices(tmp_path: Path) -> None:
     db = str(tmp_path / "s.duckdb")
+    from modelcensus.store import Store
+
+    Store(db).close()  # reading commands need an existing store
     for args in (["metrics", "downloads", "--population", "p" * 100_000],
                  ["metrics", "downloads", "--by", "k" * 100_000],
                  ["metrics", "m" * 100_000]):

@@ -56,6 +56,10 @@ def test_report_html_to_file(tmp_path, capsys):
 def test_report_bad_input_exits_2(tmp_path, capsys):
     db = tmp_path / "c.duckdb"
     assert run(["--db", str(db), "report", "--format", "json"]) == 2
+    assert f"store {db}: no such file" in capsys.readouterr().err
+    assert not db.exists()
+    Store(db).close()
+    assert run(["--db", str(db), "report", "--format", "json"]) == 2
     assert "holds no snapshot" in capsys.readouterr().err
     _one_model_store(db)
     assert run(["--db", str(db), "report", "--format", "pdf"]) == 2

@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from modelcensus.cli.common import check_format, err, one_line, out, state, write_out
+from modelcensus.cli.common import check_format, err, one_line, out, reading, state, write_out
+
+
+def shipped_policy_names() -> str:
+    """The shipped policies for --help, read from the package folder without importing the audit package
+    (and pydantic) on every CLI start; tests/audit/test_policy_cli.py checks it against shipped_policies()."""
+    from importlib.util import find_spec
+
+    spec = find_spec("modelcensus.audit")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    names = sorted(p.stem for f in folders for p in (Path(f) / "policies").glob("*.yaml"))
+    return ", ".join(names)
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +31,9 @@ def register(app: typer.Typer) -> None:
         inventory: Annotated[Path | None, typer.Option(
             "--inventory", help="Text, CSV or YAML list of targets.")] = None,
         policy: Annotated[str | None, typer.Option(
-            "--policy", help="Policy YAML file, or the name of a shipped example (e.g. no-prc-roots).")] = None,
+            "--policy", help="Policy YAML file or shipped policy name: " + shipped_policy_names() + ". Default: "
+                             "default (code-execution risks fail, other flags warn); none: report only, no verdict.",
+        )] = None,
         fmt: Annotated[str, typer.Option("--format", help="table | json | md | cyclonedx")] = "table",
         online: Annotated[bool, typer.Option("--online", help="Look Hub ids up on the Hub (metadata and small "
                                                               "files only).")] = False,
@@ -28,7 +41,7 @@ def register(app: typer.Typer) -> None:
         out_path: Annotated[Path | None, typer.Option("--out", help="Write the output to this file.")] = None,
     ) -> None:
         """Provenance dossier and policy verdict for models and inventories (exit 0 pass, 1 fail, 2 error)."""
-        from modelcensus.audit import audit
+        from modelcensus.audit import AuditReport, audit
         from modelcensus.audit.render import FORMATS, render_text, to_table
         from modelcensus.errors import CheckFailed, InputError
         from modelcensus.lineage.registry import load_registry
@@ -39,15 +52,14 @@ def register(app: typer.Typer) -> None:
         if not targets and inventory is None:
             raise InputError("audit: give at least one TARGET or --inventory FILE")
         registry = load_registry(state.registry)
-        path = state.db or default_db_path()
-        # no store yet: local targets are still audited, Hub ids need --online
-        store = Store(path) if path.exists() or state.db is not None else None
-        try:
-            report = audit(list(targets or []), inventory=inventory, policy=policy, store=store, snapshot=snapshot,
-                           registry=registry, online=online)
-        finally:
-            if store is not None:
-                store.close()
+
+        def run(store: Store | None) -> AuditReport:
+            return audit(list(targets or []), inventory=inventory, policy=policy, store=store, snapshot=snapshot,
+                         registry=registry, online=online)
+
+        # no default store yet: local targets are still audited, Hub ids need --online; a --db that does not
+        # exist is exit 2 (reading never creates a store)
+        report = reading(run) if state.db is not None or default_db_path().exists() else run(None)
         for e in report.errors:
             line = one_line(f"{e.ref}: {e.message}")
             err.print(f"modelcensus audit: {line}", markup=False, highlight=False, soft_wrap=True)

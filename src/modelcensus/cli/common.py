@@ -7,9 +7,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from modelcensus.store import Store
+
+T = TypeVar("T")
 
 # stdout carries results only; progress and warnings go to stderr.
 out = Console(soft_wrap=True)
@@ -23,6 +28,24 @@ class GlobalOptions:
 
 
 state = GlobalOptions()
+
+
+def reading(call: Callable[[Store], T]) -> T:
+    """Run ``call`` on the existing store, opened read-only: a reading command never creates a store.
+
+    A missing ``--db`` / ``MODELCENSUS_DB`` is exit 2 naming it. A few reads first build a snapshot's
+    lineage cache (``edges``/``origins``): when ``call`` needs that write, it is re-run once on a
+    writable connection (the build runs before any output, so nothing is printed twice).
+    """
+    from modelcensus.store import Store
+    from modelcensus.store.store import ReadOnlyStoreError
+
+    try:
+        with Store(state.db, read_only=True) as store:
+            return call(store)
+    except ReadOnlyStoreError:
+        with Store(state.db) as store:
+            return call(store)
 
 
 def print_json(doc: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from modelcensus.cli.common import check_format, err, out, print_json, state
+from modelcensus.cli.common import check_format, err, out, print_json, reading, state
 from modelcensus.errors import InputError
 
 MAX_REASONS_SHOWN = 3
@@ -66,8 +66,7 @@ def snapshots_cmd(
 ) -> None:
     """List the snapshots the store holds."""
     fmt = check_format(fmt, ("table", "json"))
-    with _store() as store:
-        snaps = store.snapshots()
+    snaps = reading(lambda store: store.snapshots())
     if fmt == "json":
         print_json({"snapshots": [s.as_dict() for s in snaps]})
         return
@@ -93,8 +92,7 @@ def export_cmd(
     fmt = check_format(fmt, FORMATS)
     if out_path is not None and str(out_path).strip() == "":
         raise InputError("--out: empty path")
-    with _store() as store:
-        written = export_snapshot(store, snapshot, fmt, out_path)
+    written = reading(lambda store: export_snapshot(store, snapshot, fmt, out_path))
     out.print(str(written), markup=False, highlight=False)
 
 

@@ -9,28 +9,22 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from modelcensus.cli.common import check_format, err, out, print_json, state
+from modelcensus.cli.common import check_format, err, out, print_json, reading, state
+from modelcensus.errors import InputError
+from modelcensus.lineage.origin import DEFAULT_SHOWN
 
 FORMATS = ("table", "json")
+LIST_ALL = 2**62             # --all: more than any store can hold
 
 
-def _open(snapshot: str | None) -> tuple[Any, Any]:
-    """The store and registry, with a note on stderr when the snapshot's lineage must be built first."""
+def _building_note(store: Any, snapshot: str | None, reg: Any) -> None:
+    """Say on stderr when the snapshot's lineage must be built first (only on the writable pass)."""
     from modelcensus.lineage.build import built_version
-    from modelcensus.lineage.registry import load_registry
-    from modelcensus.store import Store
 
-    reg = load_registry(state.registry)
-    store = Store(state.db)
-    try:
-        snap = store.snapshot(snapshot)
-        if built_version(store, snap.id) != (reg.version, snap.row_count):
-            err.print(f"building lineage for snapshot {snap.id} ({snap.row_count} models)...", markup=False,
-                      highlight=False)
-    except BaseException:
-        store.close()
-        raise
-    return store, reg
+    snap = store.snapshot(snapshot)
+    if not store.read_only and built_version(store, snap.id) != (reg.version, snap.row_count):
+        err.print(f"building lineage for snapshot {snap.id} ({snap.row_count} models)...", markup=False,
+                  highlight=False)
 
 
 def _where(country: str | None) -> str:
@@ -96,21 +90,30 @@ def _lineage_tree(doc: dict[str, Any]) -> Tree:
         down.add(Text(f"{'  ' * (row['depth'] - 1)}{row['id']} <-{row['relation']}- {row['parent']} "
                       f"[{row['grade']}] depth {row['depth']}"))
     if d["truncated"]:
-        down.add(Text(f"... {d['total'] - len(d['shown'])} more (use --format json for counts by depth)"))
+        down.add(Text(f"... {d['total'] - len(d['shown'])} more (--all lists them; --format json adds counts "
+                      "by depth)"))
     return tree
 
 
-def _show(view: str, model: str, snapshot: str | None, fmt: str) -> None:
+def _show(view: str, model: str, snapshot: str | None, fmt: str, shown: int = 0) -> None:
     """Run ``origin`` or ``lineage`` (the library call of the same name) and render it."""
     from modelcensus.lineage import lineage, origin
+    from modelcensus.lineage.registry import load_registry
 
-    call = {"origin": origin, "lineage": lineage}[view]
     fmt = check_format(fmt, FORMATS)
-    store, reg = _open(snapshot)
-    try:
-        doc = call(store, model, snapshot=snapshot, registry=reg)
-    finally:
-        store.close()
+    reg = load_registry(state.registry)
+
+    def call(store: Any) -> dict[str, Any]:
+        _building_note(store, snapshot, reg)
+        if view == "origin":
+            return origin(store, model, snapshot=snapshot, registry=reg)
+        return lineage(store, model, snapshot=snapshot, registry=reg, shown=shown)
+
+    doc = reading(call)
+    desc = doc.get("descendants") or {}
+    if desc.get("truncated"):  # never cut silently: the JSON says truncated/total, stderr says how to get all
+        err.print(f"listed {len(desc['shown'])} of {desc['total']} descendants (--limit N or --all lists more)",
+                  markup=False, highlight=False)
     if fmt == "json":
         print_json(doc)
         return
@@ -137,6 +140,12 @@ def register(app: typer.Typer) -> None:
         model: Annotated[str, typer.Argument(help="Hub model id (case-insensitive).")],
         snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
         fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
+        limit: Annotated[int | None, typer.Option("--limit", min=0, help=f"Descendants listed, nearest and most "
+                                                  f"downloaded first (default {DEFAULT_SHOWN}); counts always "
+                                                  "cover all of them.")] = None,
+        all_: Annotated[bool, typer.Option("--all", help="List every descendant.")] = False,
     ) -> None:
         """Ancestors and descendants of a model, with relation, evidence and origins."""
-        _show("lineage", model, snapshot, fmt)
+        if all_ and limit is not None:
+            raise InputError("--limit and --all: give one of them")
+        _show("lineage", model, snapshot, fmt, LIST_ALL if all_ else DEFAULT_SHOWN if limit is None else limit)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from modelcensus.cli.common import check_format, err, out, print_json, state, write_out
+from modelcensus.cli.common import check_format, err, out, print_json, reading, state, write_out
 from modelcensus.errors import InputError
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -85,7 +85,6 @@ def register(app: typer.Typer) -> None:
         """Compute one metric over the store (see docs/metrics.md)."""
         from modelcensus.metrics import METRIC_NAMES, compute_metric
         from modelcensus.metrics.scope import resolve_registry
-        from modelcensus.store import Store
 
         fmt = check_format(fmt, FORMATS)
         if name not in METRIC_NAMES:
@@ -99,9 +98,8 @@ def register(app: typer.Typer) -> None:
             registry = load_registry(state.registry)
         else:
             registry = resolve_registry(None)
-        with Store(state.db) as store:
-            res = compute_metric(store, name, by=by, population=population, since=since, snapshot=snapshot,
-                                 registry=registry, field=field, **opts)
+        res = reading(lambda store: compute_metric(store, name, by=by, population=population, since=since,
+                                                   snapshot=snapshot, registry=registry, field=field, **opts))
         if fmt == "parquet":
             import pyarrow.parquet as pq
 

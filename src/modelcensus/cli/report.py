@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from modelcensus.cli.common import check_format, err, print_json, state
+from modelcensus.cli.common import check_format, err, print_json, reading, state
 
 
 def register(app: typer.Typer) -> None:
@@ -28,13 +28,11 @@ def register(app: typer.Typer) -> None:
         top movers, and the methods and caveats behind them."""
         from modelcensus.lineage.registry import load_registry
         from modelcensus.outputs import REPORT_FORMATS, build_report
-        from modelcensus.store import Store
 
         kind = check_format(fmt, REPORT_FORMATS)
         registry = load_registry(state.registry)
-        with Store(state.db) as store:
-            result = build_report(store, out=out, fmt=kind, registry=registry, snapshots=snapshot or None,
-                                  population=population)
+        result = reading(lambda store: build_report(store, out=out, fmt=kind, registry=registry,
+                                                    snapshots=snapshot or None, population=population))
         if isinstance(result, dict):
             print_json(result)
         else:

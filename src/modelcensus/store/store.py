@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 from platformdirs import user_data_dir
 
-from modelcensus.errors import InputError, NotFoundError
+from modelcensus.errors import InputError, ModelcensusError, NotFoundError
 from modelcensus.store import staging
 from modelcensus.store.sql import sql_literal
 
@@ -53,6 +53,8 @@ class Snapshot:
     complete: bool
     synthetic: bool
     notes: dict[str, Any] = field(default_factory=dict)
+    scope: str = "partial"  # full | partial | delta (SCOPES; docs/census.md)
+    filter: dict[str, Any] | None = None  # what defines a partial/delta snapshot (author, tree_roots, file...)
 
     def as_dict(self) -> dict[str, Any]:
         """The snapshot block of the origin JSON and of every export's metadata."""
@@ -66,6 +68,8 @@ class Snapshot:
             "skipped": self.skipped_count,
             "complete": self.complete,
             "synthetic": self.synthetic,
+            "scope": self.scope,
+            "filter": self.filter,
         }
 
 
@@ -75,6 +79,22 @@ def _iso(ts: datetime | None) -> str | None:
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ReadOnlyStoreError(ModelcensusError):
+    """A write was attempted on a store opened read-only (a bug if it ever reaches the user: exit 3)."""
+
+    exit_code = 3
+
+
+def _migration_files() -> list[Any]:
+    return sorted((p for p in resources.files("modelcensus.store").joinpath("migrations").iterdir()
+                   if p.name.endswith(".sql")), key=lambda p: p.name)
+
+
+def latest_migration() -> int:
+    """The schema version this code writes (the highest ``NNN_`` migration)."""
+    return max((int(f.name.split("_", 1)[0]) for f in _migration_files()), default=0)
 
 
 @dataclass
@@ -115,6 +135,18 @@ class SnapshotMeta:
     synthetic: bool = False
     complete: bool = True
     notes: dict[str, Any] = field(default_factory=dict)
+    scope: str = "partial"  # what the snapshot covers: a source says "full" only when it knows
+    filter: dict[str, Any] | None = None
+
+
+SCOPES = ("full", "partial", "delta")
+
+
+def check_scope(scope: str, what: str = "--scope") -> str:
+    """A snapshot scope, or InputError listing the valid ones."""
+    if scope not in SCOPES:
+        raise InputError(f"{what} {scope!r}: expected one of {', '.join(SCOPES)}")
+    return scope
 
 
 @dataclass
@@ -132,9 +164,12 @@ class Store:
         """``memory_limit`` (e.g. ``"4GB"``; else ``$MODELCENSUS_MEMORY_LIMIT``; else DuckDB's default of
         80 % of RAM) caps DuckDB's buffer memory; beyond it, large operators spill to ``PATH.tmp/``."""
         self.path = Path(path) if path is not None else default_db_path()
+        self.read_only = read_only
         if str(self.path) != ":memory:":
-            if read_only and not self.path.exists():
-                raise NotFoundError(f"store {self.path}: no such file (import or pull a snapshot first)")
+            if read_only and not self.path.is_file():  # reading never creates a store (nor its folders)
+                what = "not a file" if self.path.exists() else "no such file"
+                raise NotFoundError(f"store {self.path}: {what} (`modelcensus import`, `pull` or `demo` "
+                                    "create a store)")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:  # a file where a folder should be, no permission, ...
@@ -143,8 +178,17 @@ class Store:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             raise InputError(f"store {self.path}: cannot open ({str(exc).splitlines()[0]})") from None
+        if read_only and self._stored_version() < latest_migration():
+            # written by an older modelcensus: migrate once (a write), then carry on reading
+            self.con.close()
+            self.read_only = False
+            try:
+                self.con = duckdb.connect(str(self.path))
+            except duckdb.Error as exc:
+                raise InputError(f"store {self.path}: cannot open to upgrade its schema "
+                                 f"({str(exc).splitlines()[0]})") from None
         self._configure_memory(memory_limit)
-        if not read_only:
+        if not self.read_only:
             self.migrate()
 
     def _configure_memory(self, memory_limit: str | None) -> None:
@@ -193,7 +237,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing: commit on success, roll back on any exception."""
+        """All-or-nothing: commit on success, roll back on any exception.
+
+        On a store opened read-only, raises :class:`ReadOnlyStoreError` before anything runs (callers
+        such as ``cli.common.reading`` then re-run on a writable store)."""
+        if self.read_only:
+            raise ReadOnlyStoreError(f"store {self.path}: opened read-only, and this step writes to it")
         self._exec("BEGIN TRANSACTION")
         try:
             yield self.con
@@ -212,6 +261,14 @@ class Store:
         return rows[0] if rows else None
 
     # -- schema ----------------------------------------------------------------
+    def _stored_version(self) -> int:
+        """The schema version without creating anything (works on a read-only connection)."""
+        try:
+            row = self._one("SELECT max(version) FROM schema_version")
+        except duckdb.CatalogException:  # an empty file or one made before versioning
+            return 0
+        return int(row[0]) if row and row[0] is not None else 0
+
     def schema_version(self) -> int:
         self._exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = self._one("SELECT max(version) FROM schema_version")
@@ -220,12 +277,7 @@ class Store:
     def migrate(self) -> None:
         """Apply migrations ``store/migrations/NNN_*.sql`` newer than the stored version."""
         current = self.schema_version()
-        files = sorted(
-            (p for p in resources.files("modelcensus.store").joinpath("migrations").iterdir()
-             if p.name.endswith(".sql")),
-            key=lambda p: p.name,
-        )
-        for f in files:
+        for f in _migration_files():
             version = int(f.name.split("_", 1)[0])
             if version <= current:
                 continue
@@ -235,12 +287,13 @@ class Store:
 
     # -- snapshots -------------------------------------------------------------
     _SNAP_COLS = ("id, source, source_ref, observed_at, imported_at, row_count, skipped_count, "
-                  "complete, synthetic, notes")
+                  "complete, synthetic, notes, scope, filter")
 
     def _snap(self, row: tuple) -> Snapshot:
         notes = json.loads(row[9]) if row[9] else {}
+        flt = json.loads(row[11]) if row[11] else None
         return Snapshot(int(row[0]), row[1], row[2], row[3], row[4], int(row[5]), int(row[6]),
-                        bool(row[7]), bool(row[8]), notes)
+                        bool(row[7]), bool(row[8]), notes, row[10] or "partial", flt)
 
     def snapshots(self) -> list[Snapshot]:
         rows = self._exec(
@@ -276,10 +329,11 @@ class Store:
         """Insert the snapshot row (call inside a transaction) and return its id."""
         row = self._one(
             "INSERT INTO snapshots (source, source_ref, observed_at, imported_at, complete, synthetic, "
-            "fingerprint, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "fingerprint, notes, scope, filter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [meta.source, meta.source_ref, meta.observed_at, datetime.now(UTC),
              meta.complete if complete is None else complete, meta.synthetic, meta.fingerprint,
-             json.dumps(meta.notes, default=str)],
+             json.dumps(meta.notes, default=str), check_scope(meta.scope, "snapshot scope"),
+             json.dumps(meta.filter, default=str, sort_keys=True) if meta.filter else None],
         )
         assert row is not None
         return int(row[0])
@@ -321,6 +375,12 @@ class Store:
     def _count(self, snapshot_id: int) -> int:
         row = self._one("SELECT count(*) FROM models WHERE snapshot_id = ?", [snapshot_id])
         return int(row[0]) if row else 0
+
+    def set_scope(self, snapshot_id: int, scope: str, filter: dict[str, Any] | None = None) -> None:
+        """Record what a snapshot covers (a crawl learns it when it ends; ``import --scope`` overrides it)."""
+        self._exec("UPDATE snapshots SET scope = ?, filter = ? WHERE id = ?",
+                   [check_scope(scope, "snapshot scope"),
+                    json.dumps(filter, default=str, sort_keys=True) if filter else None, snapshot_id])
 
     def finish_snapshot(self, snapshot_id: int, skipped: SkipReport, *, complete: bool = True,
                         extra_notes: dict[str, Any] | None = None) -> None:
