@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from modelcensus.audit import limits
 from modelcensus.errors import InputError
 from modelcensus.untrusted import load_yaml, read_bounded
 
@@ -19,8 +20,15 @@ SHAPE_FIELDS = ("model_type", "architectures", "vocab_size", "hidden_size", "num
 
 
 def read_json_file(path: Path, *, what: str, max_bytes: int) -> Any:
-    """Bounded JSON read; :class:`InputError` names the file."""
+    """Bounded JSON read; :class:`InputError` names the file, :class:`limits.Unscanned` when a reader limit
+    (item count, the target's read budget) stops it before parsing."""
     raw = read_bounded(path, what=what, max_bytes=max_bytes)
+    budget = limits.current_budget()
+    if not budget.take(len(raw)):
+        raise limits.Unscanned(budget.refusal(what, len(raw)))
+    too_big = limits.json_items_refusal(raw, what)
+    if too_big:
+        raise limits.Unscanned(too_big)
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
