@@ -17,6 +17,8 @@ from modelcensus.metrics import intermediaries as inter
 from modelcensus.metrics import licences as lic
 from modelcensus.metrics import ram as ram_mod
 from modelcensus.metrics.catalog import COMMON_OPTIONS, MetricSpec, coerce_options
+from modelcensus.metrics.census import DEFAULT_MAX_AGE_DAYS, census_points, looks_like_date, series_comparability
+from modelcensus.metrics.coverage import compute_coverage
 from modelcensus.metrics.groups import GROUP_KEYS, group_key
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.scope import build_credit, build_models, drop_temps, make_scope, shared_work
@@ -79,11 +81,24 @@ def _check_name(name: str) -> MetricSpec:
     return SPECS[name]
 
 
+# metrics that read one point and do not group by snapshot: they accept a census as of a date
+AS_OF_METRICS = ("downloads", "licences", "derivatives", "derivative_share", "sizes", "cadence", "region_shift",
+                 "concentration")
+
+
 def compute_metric(store: Store, name: str, *, by: str | None = None, population: str | None = "all",
                    since: Any = None, snapshot: Any = None, registry: Any = None, field: str | None = None,
-                   **options: Any) -> MetricResult:
-    """Compute metric ``name``; bad names, keys, populations, fields or options raise InputError."""
+                   as_of: Any = None, max_age: Any = DEFAULT_MAX_AGE_DAYS, pipeline_tags: Any = None,
+                   libraries: Any = None, **options: Any) -> MetricResult:
+    """Compute metric ``name``; bad names, keys, populations, fields or options raise InputError.
+
+    ``as_of`` (or ``snapshot`` given as a date) computes over a census as of that date (docs/census.md);
+    ``max_age`` bounds its observations' age in days; ``pipeline_tags`` / ``libraries`` filter the models.
+    The result carries ``coverage`` and ``warnings``, and ``trend`` for a series."""
     spec = _check_name(name)
+    if (as_of is not None or looks_like_date(snapshot)) and name not in AS_OF_METRICS:
+        raise InputError(f"metric {name} does not take --as-of or --snapshot DATE (it reads a series of snapshots "
+                         f"or per-snapshot namespaces); metrics that do: {', '.join(AS_OF_METRICS)}")
     opts = coerce_options(spec, options)
     if by is None and not spec.by_optional:
         by = spec.default_by
@@ -104,9 +119,13 @@ def compute_metric(store: Store, name: str, *, by: str | None = None, population
     series = spec.series or bool(opts.get("series"))
     scope = make_scope(store, snapshot=snapshot, snapshots=opts["snapshots"], since=since, population=population,
                        registry=registry, series=series, source=opts["source"], ensure=opts["ensure"],
-                       parameters=opts["parameters"])
+                       parameters=opts["parameters"], as_of=as_of, max_age=max_age, pipeline_tags=pipeline_tags,
+                       libraries=libraries)
+    trend = series_comparability(scope.snapshots) if series or len(scope.snapshots) > 1 and scope.census is None \
+        else None
     try:
         columns, rows, notes = _run(name, scope, key, fname, opts)
+        coverage, warnings = compute_coverage(scope, trend)
     finally:
         drop_temps(scope)
     shown = {k: v for k, v in opts.items() if k not in COMMON_OPTIONS and v is not None}
@@ -115,7 +134,9 @@ def compute_metric(store: Store, name: str, *, by: str | None = None, population
     return MetricResult(metric=name, by=by, snapshots=scope.snapshot_dicts(), population=scope.population,
                         field=fname, columns=columns,
                         rows=[{c: clean_value(r.get(c)) for c in columns} for r in rows], notes=[*scope.notes, *notes],
-                        synthetic=scope.synthetic, options=shown)
+                        synthetic=scope.synthetic, options=shown, coverage=coverage, warnings=warnings,
+                        census=scope.census.as_dict() if scope.census is not None else None,
+                        trend=trend.as_dict() if trend is not None else None)
 
 
 def _run(name: str, scope: Any, key: Any, fname: str | None, o: dict[str, Any]
@@ -171,4 +192,5 @@ def _run(name: str, scope: Any, key: Any, fname: str | None, o: dict[str, Any]
     raise AssertionError(name)  # pragma: no cover - SPECS and _run list the same names
 
 
-__all__ = ["GROUP_KEYS", "METRIC_NAMES", "MetricResult", "SPECS", "compute_metric", "shared_work"]
+__all__ = ["AS_OF_METRICS", "GROUP_KEYS", "METRIC_NAMES", "MetricResult", "SPECS", "census_points", "compute_metric",
+           "shared_work"]

@@ -34,10 +34,15 @@ def concentration(scope: Scope, key: GroupKey, field: str | None, *, k: Any = "1
     fname, col = field_column(field)
     ks = parse_ks(k)
     known = "TRUE" if include_unknown else "grp IS NOT NULL"
+    # a census as of a date is one point (its rows come from several snapshots): snapshot 0, observed_at = as-of
+    point, points = "c.snapshot_id", "snapshots"
+    if scope.census is not None:
+        point = "0"
+        points = f"(SELECT 0 AS id, TIMESTAMPTZ '{scope.census.as_of.isoformat()}' AS observed_at)"
     crs = ", ".join(f"sum(x / tot) FILTER (WHERE k_desc <= {kk}) AS cr{kk}" for kk in ks)
     rows = scope.rows(f"""
         WITH g AS (
-          SELECT c.snapshot_id, c.grp, sum(c.w * coalesce(c.{col}, 0)) AS x
+          SELECT {point} AS snapshot_id, c.grp, sum(c.w * coalesce(c.{col}, 0)) AS x
           FROM mc_credit c GROUP BY ALL),
         u AS (SELECT snapshot_id, sum(x) AS all_x, coalesce(sum(x) FILTER (WHERE grp IS NULL), 0) AS unknown_x
               FROM g GROUP BY 1),
@@ -58,8 +63,8 @@ def concentration(scope: Scope, key: GroupKey, field: str | None, *, k: Any = "1
                coalesce(agg.n, 0) AS groups, coalesce(agg.tot, 0) AS total, agg.hhi, agg.gini,
                {', '.join(f'agg.cr{kk}' for kk in ks)},
                CASE WHEN u.all_x > 0 THEN u.unknown_x / u.all_x END AS unknown_share
-        FROM snapshots s LEFT JOIN agg ON agg.snapshot_id = s.id LEFT JOIN u ON u.snapshot_id = s.id
-        WHERE s.id IN ({scope.sid_list})
+        FROM {points} s LEFT JOIN agg ON agg.snapshot_id = s.id LEFT JOIN u ON u.snapshot_id = s.id
+        WHERE s.id IN ({scope.sid_list if scope.census is None else 0})
         ORDER BY s.observed_at, s.id
     """)
     columns = ["snapshot", "observed_at", "unit", "groups", "total", "hhi", "gini", *(f"cr{kk}" for kk in ks),

@@ -1,7 +1,10 @@
 """MetricResult: one metric's table plus the context a reader needs to cite it.
 
 The JSON form is fixed by design.md ("Metric rows"): metric, by, snapshots, population,
-field, rows, notes — plus ``"synthetic": true`` whenever a synthetic snapshot was used.
+field, rows, notes — plus ``"synthetic": true`` whenever a synthetic snapshot was used — and, since
+issue 8 (docs/census.md): ``coverage`` (what the figures cover), ``warnings`` (``[{code, message}]``,
+empty when coverage is fine), ``census`` (for an as-of census) and ``trend`` (for a series: whether a
+change may be read across its points, and why not).
 """
 
 from __future__ import annotations
@@ -49,6 +52,36 @@ class MetricResult:
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    census: dict[str, Any] | None = None
+    trend: dict[str, Any] | None = None
+
+    def coverage_line(self) -> str:
+        """One line for a table footer or a chart's source line."""
+        c = self.coverage
+        if not c:
+            return ""
+        parts = [f"{c.get('models', 0):,} models"]
+        pop = c.get("population") or {}
+        if pop.get("kind") == "curated":
+            parts.append(pop["text"])
+        scopes = ", ".join(f"{n} {k}" for k, n in sorted((c.get("scopes") or {}).items()))
+        parts.append(f"snapshots: {scopes}" + ("" if c.get("full_backbone") else " (no full backbone)"))
+        obs = c.get("observed") or {}
+        if obs.get("age_days"):
+            a = obs["age_days"]
+            parts.append(f"observation age {a['min']:.0f}-{a['max']:.0f} days (median {a['median']:.0f})")
+        elif obs.get("oldest"):
+            parts.append(f"observed {obs['oldest'][:10]}" + (f" to {obs['newest'][:10]}"
+                                                             if obs["newest"] != obs["oldest"] else ""))
+        if c.get("as_of"):
+            parts.insert(0, f"census as of {c['as_of'][:10]} (max age {c['max_age_days']} days)")
+        flt = c.get("filters") or {}
+        for k, vals in flt.items():
+            if vals:
+                parts.append(f"{k}: {', '.join(vals)}")
+        return "coverage: " + "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         """The design.md metric JSON."""
@@ -65,6 +98,12 @@ class MetricResult:
             doc["options"] = {k: clean_value(v) for k, v in self.options.items()}
         if self.synthetic:
             doc["synthetic"] = True
+        doc["coverage"] = clean_value(self.coverage) if self.coverage else {}
+        doc["warnings"] = list(self.warnings)
+        if self.census is not None:
+            doc["census"] = self.census
+        if self.trend is not None:
+            doc["trend"] = self.trend
         return doc
 
     def to_arrow(self) -> pa.Table:

@@ -19,11 +19,21 @@ from typing import Any
 
 from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
+from modelcensus.metrics.census import (
+    DEFAULT_MAX_AGE_DAYS,
+    Census,
+    census_models_sql,
+    looks_like_date,
+    parse_as_of,
+    plan_census,
+    select_snapshots,
+)
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.metrics.population import check_population, population_sql
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot, Store
+from modelcensus.store.sql import sql_literal
 
 # Work shared by several metric calls on one connection (see shared_work): store id -> state.
 _SHARED: dict[int, dict[str, Any]] = {}
@@ -92,6 +102,10 @@ class Scope:
     curated_sizes: str | None = None
     built: set[str] = field(default_factory=set)
     models_sql: str = ""  # the SELECT behind mc_m: the signature of work shared across calls
+    census: Census | None = None  # set for a census as of a date (docs/census.md)
+    pipeline_tags: tuple[str, ...] = ()  # --pipeline-tag filters (any of them)
+    libraries: tuple[str, ...] = ()  # --library filters (any of them)
+    census_sql: str = ""  # the census's models SELECT, built once per scope
 
     @property
     def sids(self) -> list[int]:
@@ -117,24 +131,6 @@ class Scope:
         self.store._exec(sql, params).fetchall()
 
 
-def select_snapshots(store: Store, *, snapshot: Any = None, snapshots: Any = None, since: datetime | None = None,
-                     series: bool = False, source: str | None = None) -> list[Snapshot]:
-    """One snapshot (default: latest), or the series up to ``snapshot`` observed at or after ``since``."""
-    if snapshots:
-        ids = snapshots if isinstance(snapshots, list | tuple) else str(snapshots).split(",")
-        chosen = [store.snapshot(str(i).strip()) for i in ids]
-        return sorted(chosen, key=lambda s: (s.observed_at, s.id))
-    if not series:
-        return [store.snapshot(snapshot)]
-    last = store.snapshot(snapshot)
-    out = [s for s in store.snapshots()
-           if s.observed_at <= last.observed_at and (since is None or s.observed_at >= since)
-           and (source is None or s.source == source)]
-    if not out:
-        raise InputError(f"no snapshot between {since} and {last.observed_at} (source {source or 'any'})")
-    return out
-
-
 def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
     """Build origins/edges for every snapshot used (via the lineage stage), or say they are missing."""
     ensure_fn = None
@@ -157,13 +153,31 @@ def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
 
 def make_scope(store: Store, *, snapshot: Any = None, snapshots: Any = None, since: Any = None,
                population: str | None = "all", registry: Any = None, series: bool = False,
-               source: str | None = None, ensure: bool = True, parameters: str | Path | None = None) -> Scope:
-    """Resolve everything a metric needs before any SQL runs (bad input fails here, naming it)."""
+               source: str | None = None, ensure: bool = True, parameters: str | Path | None = None,
+               as_of: Any = None, max_age: Any = DEFAULT_MAX_AGE_DAYS, pipeline_tags: Any = None,
+               libraries: Any = None) -> Scope:
+    """Resolve everything a metric needs before any SQL runs (bad input fails here, naming it).
+
+    ``as_of`` (or a date given as ``snapshot``) makes the scope a census as of that date (one point);
+    ``pipeline_tags`` / ``libraries`` keep models whose pipeline tag / library is one of those given."""
     pop = check_population(store, population)
     since_dt = parse_date(since)
-    snaps = select_snapshots(store, snapshot=snapshot, snapshots=snapshots, since=since_dt, series=series,
-                             source=source)
-    scope = Scope(store, snaps, pop, since_dt, resolve_registry(registry) if ensure else registry)
+    tags, libs = _filter_values(pipeline_tags, "--pipeline-tag"), _filter_values(libraries, "--library")
+    if as_of is None and looks_like_date(snapshot):
+        as_of, snapshot = snapshot, None
+    census = None
+    if as_of is not None:
+        if series or snapshots:
+            raise InputError("--as-of/--snapshot DATE builds one census; series metrics and -o snapshots= "
+                             "take snapshot ids (see docs/census.md for monthly as-of points)")
+        when = parse_as_of(as_of, "--as-of" if snapshot is None else "--snapshot")
+        census = plan_census(store, when, max_age)
+        snaps = census.snapshots
+    else:
+        snaps = select_snapshots(store, snapshot=snapshot, snapshots=snapshots, since=since_dt, series=series,
+                                 source=source)
+    scope = Scope(store, snaps, pop, since_dt, resolve_registry(registry) if ensure else registry,
+                  census=census, pipeline_tags=tags, libraries=libs)
     scope.curated_sizes = load_curated_sizes(store, parameters)
     ensure_lineage_for(scope, ensure)
     return scope
@@ -179,6 +193,14 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
     if created_since and scope.since is not None:
         since = f"AND m.created_at >= TIMESTAMPTZ '{scope.since.isoformat()}'"
     size_b = size_b_sql("m", cur)
+    if scope.census is not None and not scope.census_sql:
+        scope.census_sql = census_models_sql(scope.store, scope.census)
+    source = f"({scope.census_sql})" if scope.census is not None else "models"
+    keep = f"m.snapshot_id IN ({scope.sid_list})" if scope.census is None else "TRUE"
+    if scope.pipeline_tags:
+        keep += f" AND m.pipeline_tag IN ({', '.join(map(sql_literal, scope.pipeline_tags))})"
+    if scope.libraries:
+        keep += f" AND m.library_name IN ({', '.join(map(sql_literal, scope.libraries))})"
     # a plain subquery (not LATERAL) so DuckDB prunes the size regexes when a metric does not read them
     select = f"""
         SELECT *, {size_class_sql('size_b')} AS size_class FROM (
@@ -186,12 +208,26 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
                  CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS namespace,
                  m.created_at, m.downloads_30d AS d30, m.downloads_all_time AS dall,
                  m.pipeline_tag, m.license, m.params, {size_b} AS size_b
-          FROM models m {join}
-          WHERE m.snapshot_id IN ({scope.sid_list}) AND {population_sql(pop, 'm')} {since})
+          FROM {source} m {join}
+          WHERE {keep} AND {population_sql(pop, 'm')} {since})
     """
     scope.exec(f"CREATE OR REPLACE TEMP VIEW {table} AS {select}")
     if table == "mc_m":
         scope.models_sql = " ".join(select.split())
+
+
+def _filter_values(values: Any, what: str) -> tuple[str, ...]:
+    """Repeatable text filters: a string (comma-separated) or a list; each value 1-100 printable chars."""
+    if not values:
+        return ()
+    items = values if isinstance(values, list | tuple) else str(values).split(",")
+    out = []
+    for v in items:
+        text = str(v).strip()
+        if not text or len(text) > 100 or not text.isprintable():
+            raise InputError(f"{what} {str(v)[:40]!r}: expected a name such as text-generation or transformers")
+        out.append(text)
+    return tuple(dict.fromkeys(out))
 
 
 def build_relations(scope: Scope, table: str = "mc_rel") -> None:
@@ -313,3 +349,4 @@ def drop_temps(scope: Scope) -> None:
         if name not in keep:
             scope.exec(f"DROP TABLE IF EXISTS {name}")
     scope.built.clear()
+    scope.census_sql = ""

@@ -27,7 +27,7 @@ from modelcensus.store.export import (
     SIDECAR_SUFFIX,
 )
 from modelcensus.store.sql import sql_literal, sql_path
-from modelcensus.store.store import ImportResult, SkipReport, SnapshotMeta, Store
+from modelcensus.store.store import SCOPES, ImportResult, SkipReport, SnapshotMeta, Store
 
 if TYPE_CHECKING:
     from modelcensus.sources.ingest import Sniffed
@@ -171,7 +171,8 @@ def import_export_in_transaction(store: Store, sn: Sniffed, kind: str, *,
     ref = block.get("source_ref")
     snap_meta = SnapshotMeta(source=source, observed_at=when, source_ref=str(ref) if ref is not None else None,
                              fingerprint=fingerprint, synthetic=synthetic,
-                             complete=bool(block.get("complete", True)), notes=notes)
+                             complete=bool(block.get("complete", True)), notes=notes,
+                             scope=_exported_scope(block), filter=_exported_filter(block))
     sid = store.create_snapshot(snap_meta, complete=False)
     skipped = SkipReport()
     view = "_export_staged"
@@ -192,3 +193,22 @@ def import_export_in_transaction(store: Store, sn: Sniffed, kind: str, *,
     store.con.execute("UPDATE snapshots SET notes = ?, skipped_count = ? WHERE id = ?",
                       [json.dumps(restored, default=str), prior + skipped.count, sid])
     return ImportResult(store.snapshot(sid), False, skipped)
+
+
+def _exported_scope(block: dict[str, Any]) -> str:
+    """The exported snapshot's scope; an export written before scopes existed says nothing: partial."""
+    scope = block.get("scope")
+    if scope is None:
+        return "partial"
+    if scope not in SCOPES:
+        raise InputError(f"export metadata: scope {str(scope)[:40]!r}: expected one of {', '.join(SCOPES)}")
+    return str(scope)
+
+
+def _exported_filter(block: dict[str, Any]) -> dict[str, Any] | None:
+    flt = block.get("filter")
+    if flt is None:
+        return None if block.get("scope") is not None else {"source_ref": block.get("source_ref")}
+    if not isinstance(flt, dict):
+        raise InputError("export metadata: filter must be a JSON object")
+    return flt

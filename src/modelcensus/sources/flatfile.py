@@ -171,8 +171,12 @@ def _plain_base_models(rec: dict[str, Any]) -> None:
     rec["tags"] = tags
 
 
-def iter_csv(path: Path, compressed: bool) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
-    """(position, record) for every data row of a CSV of model records."""
+def iter_csv(path: Path, compressed: bool, roots: list[str] | None = None
+             ) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
+    """(position, record) for every data row of a CSV of model records.
+
+    ``roots``, when given, collects the ids of a model tree's depth-0 rows: the tree's root defines what
+    the snapshot covers (its ``filter``), so two scrapes of the same tree are comparable."""
     with open_content(path, compressed) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.reader(iter_lines(text, path))
@@ -195,7 +199,12 @@ def iter_csv(path: Path, compressed: bool) -> Iterator[tuple[int, dict[str, Any]
                 if "" in row:  # pandas' unnamed index column
                     row.pop("")
                 if layout == "tree":
-                    yield pos, _tree_record(row)
+                    tree_rec = _tree_record(row)
+                    if roots is not None and (row.get("depth") or "").strip() == "0":
+                        root_id = _clean_id(_clean_cell(row.get("model_id")))
+                        if root_id and root_id not in roots:
+                            roots.append(root_id)
+                    yield pos, tree_rec
                 else:
                     rec: dict[str, Any] = {k: _clean_cell(v) for k, v in row.items()}
                     for k in ID_COLUMNS:
@@ -290,9 +299,20 @@ def _has_surrogate(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def iter_records(sn: Sniffed) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
-    readers = {"csv": iter_csv, "jsonl": iter_jsonl, "json": iter_json}
+def iter_records(sn: Sniffed, roots: list[str] | None = None) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
+    if sn.kind == "csv":
+        return iter_csv(sn.path, sn.compressed, roots)
+    readers = {"jsonl": iter_jsonl, "json": iter_json}
     return readers[sn.kind](sn.path, sn.compressed)
+
+
+def file_scope(files: list[Sniffed], roots: list[str]) -> tuple[str, dict[str, Any]]:
+    """What a flat-file snapshot covers: never ``full`` on its own say (a file does not tell whether it holds
+    the whole Hub; ``import --scope full`` says so). Tree scrapes are defined by their roots (scrapes of the
+    same trees on different dates are comparable); other files by their names."""
+    if roots:
+        return "partial", {"tree_roots": sorted(roots, key=str.lower)}
+    return "partial", {"file": sorted(sn.path.name for sn in files)}
 
 
 # -- staging ---------------------------------------------------------------------------------
@@ -340,15 +360,17 @@ def import_group(store: Store, files: list[Sniffed], *, source: str, observed_at
     sid = store.create_snapshot(meta, complete=False)
     skipped = SkipReport()
     per_file = []
+    roots: list[str] = []
     for sn in files:
         file_skips = SkipReport()
-        read, added = stage_rows(store, sid, iter_records(sn), file_skips, batch_size)
+        read, added = stage_rows(store, sid, iter_records(sn, roots), file_skips, batch_size)
         per_file.append({"path": str(sn.path), "format": sn.kind + (".gz" if sn.compressed else ""),
                          "rows_read": read, "rows_added": added, "skipped": file_skips.as_dict()})
         skipped.merge(file_skips)
     extra = {"files": per_file} if len(files) > 1 else {"format": per_file[0]["format"],
                                                          "rows_read": per_file[0]["rows_read"]}
     store.finish_snapshot(sid, skipped, complete=True, extra_notes=extra)
+    store.set_scope(sid, *file_scope(files, roots))
     return ImportResult(store.snapshot(sid), False, skipped)
 
 
@@ -414,6 +436,7 @@ def import_dated(store: Store, sn: Sniffed, *, source: str, option_observed_at: 
             extra["undated_rows_note"] = f"{undated.count} rows without a valid {DATE_COLUMN} are counted here"
             first_new = False
         store.finish_snapshot(sid, skips, complete=True, extra_notes=extra)
+        store.set_scope(sid, *file_scope([sn], []))
         results[key] = ImportResult(store.snapshot(sid), False, skips)
     return [results[k] for k in sorted(results)]
 

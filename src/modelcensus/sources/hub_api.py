@@ -437,6 +437,11 @@ def _finish(store: Store, crawl: _Crawl, params: CrawlParams, ended: str) -> Non
         notes["scope"] = "full"
         notes.pop("note", None)
     store.finish_snapshot(sid, crawl.skipped, complete=complete, extra_notes={"crawl": notes})
+    # what the snapshot covers (docs/census.md): the crawl's own filter defines a partial or delta snapshot
+    crawl_filter = {k: v for k, v in (("author", params.author), ("search", params.search),
+                                      ("limit", params.limit), ("since", params.since)) if v is not None}
+    store.set_scope(sid, "full" if complete else "delta" if params.since else "partial",
+                    None if complete else crawl_filter)
     store._exec("DELETE FROM crawl_state WHERE snapshot_id = ?", [sid])
 
 

@@ -269,7 +269,7 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
         generator = file_meta.get(b"modelcensus.generator", b"unknown").decode("utf-8", "replace")[:200]
         notes["synthetic"] = f"the file's metadata says synthetic=true (generator {generator})"
     meta = SnapshotMeta(source=source, observed_at=when, source_ref=source_ref or str(path),
-                        fingerprint=fingerprint, synthetic=synthetic, notes=notes)
+                        fingerprint=fingerprint, synthetic=synthetic, notes=notes, scope="full")
     sid = store.create_snapshot(meta, complete=False)
     skipped = SkipReport()
     with store.bulk_load():

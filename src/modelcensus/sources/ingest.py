@@ -197,17 +197,21 @@ def _list_files(path: Path) -> list[Path]:
 
 def import_path(store: Store, path: str | Path, *, source: str | None = None,
                 observed_at: str | datetime | date | None = None,
-                batch_size: int | None = None) -> ImportReport:
+                batch_size: int | None = None, scope: str | None = None) -> ImportReport:
     """Import a file or every file of a directory; one transaction for the whole call.
 
     ``source`` overrides the snapshot source label (or names the population of a curated
-    list); ``observed_at`` is used where the data does not carry its observation time.
+    list); ``observed_at`` is used where the data does not carry its observation time;
+    ``scope`` (``full`` | ``partial``) overrides what the source says the snapshots cover
+    (also on snapshots already present: scope is a statement about the data, not its content).
     Returns one :class:`ImportResult` per snapshot (``already_present`` for re-imports).
     """
     from modelcensus.sources import curated, exported, flatfile, hubstats
 
     root = Path(path)
     source = check_source(source)
+    if scope is not None and scope not in ("full", "partial"):
+        raise InputError(f"--scope {scope!r}: expected full or partial (delta comes only from `pull hub --since`)")
     when = parse_observed_at(observed_at)
     files = _list_files(root)
     is_dir = root.is_dir()
@@ -265,7 +269,20 @@ def import_path(store: Store, path: str | Path, *, source: str | None = None,
                 report.populations.append(curated.import_population_in_transaction(store, sn, name=source))
             else:  # pragma: no cover - _classify returns only the kinds above
                 raise AssertionError(kind)
+        if scope is not None:
+            _override_scope(store, report, scope)
     return report
+
+
+def _override_scope(store: Store, report: ImportReport, scope: str) -> None:
+    """``import --scope``: the user knows what the files cover better than their content says."""
+    for i, res in enumerate(report):
+        snap = res.snapshot
+        flt = None if scope == "full" else (snap.filter or {"source_ref": snap.source_ref})
+        store.set_scope(snap.id, scope, flt)
+        notes = dict(snap.notes, scope_from=f"--scope {scope} (the source said {snap.scope})")
+        store._exec("UPDATE snapshots SET notes = ? WHERE id = ?", [json.dumps(notes, default=str), snap.id])
+        report[i] = ImportResult(store.snapshot(snap.id), res.already_present, res.skipped)
 
 
 def _looks_like_data(path: Path) -> bool:

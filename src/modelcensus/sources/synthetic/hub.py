@@ -164,7 +164,7 @@ def load_series(store: Store, hub: SyntheticHub, *, months: Iterable[int] | None
         observed = hub.observed_at(m)
         meta = SnapshotMeta(
             source=SOURCE, observed_at=observed, source_ref=hub.source_ref, fingerprint=hub.fingerprint(m),
-            synthetic=True, complete=True,
+            synthetic=True, complete=True, scope="full",
             notes={"synthetic": True, "generator": GENERATOR, "generator_version": GENERATOR_VERSION,
                    "profile": hub.profile.digest, "seed": hub.seed, "n_models": hub.n_models,
                    "month": observed.strftime("%Y-%m"),
