@@ -36,18 +36,21 @@ def import_cmd(
                                                                 "population name of a curated list.")] = None,
     observed_at: Annotated[str | None, typer.Option("--observed-at", help="When the data was observed "
                                                     "(ISO date or datetime), where the file does not say.")] = None,
+    scope: Annotated[str | None, typer.Option("--scope", help="What the data covers: full (the whole Hub) or "
+                                              "partial; overrides what the source says (docs/census.md).")] = None,
 ) -> None:
     """Import snapshots (or a curated population) from PATH. Idempotent; all or nothing."""
     from modelcensus.sources.ingest import import_path, parse_observed_at
 
     when = parse_observed_at(observed_at)  # validate before opening the store
     with _store() as store:
-        report = import_path(store, path, source=source, observed_at=when)
+        report = import_path(store, path, source=source, observed_at=when, scope=scope)
     for res in report:
         s = res.snapshot
         state_word = "already present" if res.already_present else "imported"
         out.print(f"snapshot {s.id}: {state_word}, {s.row_count} rows, {s.skipped_count} skipped "
-                  f"(source {s.source}, observed {s.as_dict()['observed_at']})", markup=False, highlight=False)
+                  f"(source {s.source}, observed {s.as_dict()['observed_at']}, scope {s.scope})",
+                  markup=False, highlight=False)
         if not res.already_present and res.skipped.count:
             err.print(f"  skipped {res.skipped.count}: {_reasons(res.skipped.as_dict())}",
                       markup=False, highlight=False)
@@ -73,12 +76,25 @@ def snapshots_cmd(
     if not snaps:
         err.print("the store holds no snapshot yet (run `modelcensus import` or `modelcensus pull`)")
         return
-    table = Table("id", "observed_at", "source", "rows", "skipped", "complete", "synthetic", "source_ref")
+    table = Table("id", "observed_at", "source", "rows", "skipped", "complete", "scope", "filter", "synthetic",
+                  "source_ref")
     for s in snaps:
         d = s.as_dict()
         table.add_row(str(s.id), d["observed_at"], s.source, str(s.row_count), str(s.skipped_count),
-                      "yes" if s.complete else "no", "SYNTHETIC" if s.synthetic else "", s.source_ref or "")
+                      "yes" if s.complete else "no", s.scope, _filter_text(s.filter),
+                      "SYNTHETIC" if s.synthetic else "", s.source_ref or "")
     out.print(table)
+
+
+def _filter_text(flt: dict[str, Any] | None) -> str:
+    """A snapshot filter in a few words: ``tree_roots=deepseek-ai/DeepSeek-R1 (+2)``, ``author=google``."""
+    parts = []
+    for k, v in (flt or {}).items():
+        if isinstance(v, list):
+            parts.append(f"{k}={v[0] if v else ''}" + (f" (+{len(v) - 1})" if len(v) > 1 else ""))
+        else:
+            parts.append(f"{k}={v}")
+    return "; ".join(parts)
 
 
 def export_cmd(

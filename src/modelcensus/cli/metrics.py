@@ -58,10 +58,36 @@ def _render_table(res: Any) -> None:
         out.print("SYNTHETIC DATA: computed from a generated hub, not real Hub data", style="bold yellow")
     for n in res.notes:
         out.print(f"note: {n}", highlight=False, markup=False)
+    if res.coverage:
+        out.print(res.coverage_line(), highlight=False, markup=False)
+    if res.trend is not None and not res.trend["comparable"]:
+        out.print(f"trend: {res.trend['reason']}", highlight=False, markup=False)
+    for w in res.warnings:
+        out.print(f"WARNING: {w['message']}", style="bold yellow", highlight=False, markup=False)
+
+
+def populations_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """List the populations metrics accept (--population): built-in ones and imported lists with their sizes."""
+    from modelcensus.metrics.population import list_populations
+
+    fmt = check_format(fmt, ("table", "json"))
+    pops = reading(list_populations)
+    if fmt == "json":
+        print_json({"populations": pops})
+        return
+    from rich.table import Table
+
+    table = Table("name", "kind", "models", "description", title="populations", title_justify="left")
+    for p in pops:
+        table.add_row(p["name"], p["kind"], f"{p['size']:,}" if p["size"] is not None else "-", p["description"])
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to app."""
+    app.command("populations")(populations_cmd)
 
     @app.command("metrics")
     def metrics_cmd(
@@ -74,7 +100,18 @@ def register(app: typer.Typer) -> None:
         population: Annotated[str, typer.Option("--population", help="all, llm, or an imported list name.")] = "all",
         since: Annotated[str | None, typer.Option("--since", help="Start date (series, months; else models "
                                                                   "created since).")] = None,
-        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
+        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest), or a date: "
+                                                                        "a census as of that date (as --as-of).")]
+        = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", help="Census as of DATE: each model's latest "
+                                                                  "observation at or before it (docs/census.md).")]
+        = None,
+        max_age: Annotated[int, typer.Option("--max-age", help="With --as-of: ignore observations older than "
+                                                               "this many days.")] = 45,
+        pipeline_tag: Annotated[list[str] | None, typer.Option("--pipeline-tag", help="Keep models with this "
+                                                               "pipeline tag (repeatable).")] = None,
+        library: Annotated[list[str] | None, typer.Option("--library", help="Keep models of this library "
+                                                          "(repeatable), e.g. transformers.")] = None,
         field: Annotated[str | None, typer.Option("--field", help="downloads_30d or downloads_all_time.")] = None,
         fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
         out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
@@ -99,7 +136,9 @@ def register(app: typer.Typer) -> None:
         else:
             registry = resolve_registry(None)
         res = reading(lambda store: compute_metric(store, name, by=by, population=population, since=since,
-                                                   snapshot=snapshot, registry=registry, field=field, **opts))
+                                                   snapshot=snapshot, registry=registry, field=field, as_of=as_of,
+                                                   max_age=max_age, pipeline_tags=pipeline_tag, libraries=library,
+                                                   **opts))
         if fmt == "parquet":
             import pyarrow.parquet as pq
 

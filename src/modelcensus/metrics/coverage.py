@@ -91,11 +91,16 @@ def compute_coverage(scope: Scope, trend: Comparability | None = None) -> tuple[
 def _filters_text(scope: Scope) -> str:
     parts = []
     for s in scope.snapshots[:4]:
-        flt = ", ".join(f"{k}={v if not isinstance(v, list) else '/'.join(map(str, v[:3]))}"
-                        for k, v in (s.filter or {}).items())
+        flt = ", ".join(f"{k}={_short(v)}" for k, v in (s.filter or {}).items())
         parts.append(f"{s.id}: {s.scope}" + (f" {flt}" if flt else ""))
     more = f"; {len(scope.snapshots) - 4} more" if len(scope.snapshots) > 4 else ""
     return "; ".join(parts) + more
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, list):
+        return " + ".join(map(str, v[:3])) + (f" + {len(v) - 3} more" if len(v) > 3 else "")
+    return str(v)
 
 
 def _ages(scope: Scope, counts: dict[int, tuple[int, int, int]]) -> dict[str, Any]:

@@ -48,3 +48,22 @@ def population_ids_sql(name: str) -> str | None:
     if name in BUILTIN_POPULATIONS:
         return None
     return f"SELECT lower(model_id) AS id_lower FROM populations WHERE name = {sql_literal(name)}"
+
+
+def list_populations(store: Store) -> list[dict[str, object]]:
+    """Every population ``--population`` accepts: built-ins (size depends on the snapshot: None) and the
+    imported lists with their number of distinct models, source and import time."""
+    out: list[dict[str, object]] = [
+        {"name": "all", "kind": "built-in", "size": None, "description": "every model of the snapshot or census"},
+        {"name": "llm", "kind": "built-in", "size": None,
+         "description": f"pipeline tag {' or '.join(LLM_PIPELINE_TAGS)} (ATOM's LLM/VLM rule)"},
+    ]
+    rows = store._exec("SELECT name, count(DISTINCT lower(model_id)), min(source_ref), max(imported_at) "
+                       "FROM populations GROUP BY name ORDER BY name").fetchall()
+    for name, size, ref, imported in rows:
+        if name in BUILTIN_POPULATIONS:
+            continue
+        src = str(ref).replace("\\", "/").rsplit("/", 1)[-1] if ref else "?"
+        out.append({"name": name, "kind": "curated", "size": int(size),
+                    "description": f"imported list ({src}, {imported:%Y-%m-%d})" if imported else f"list ({src})"})
+    return out
