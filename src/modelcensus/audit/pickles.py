@@ -1,126 +1,150 @@
-"""Static scan of pickle-based weight files (.bin/.pt/.pth/.ckpt/.pkl) with ``picklescan``.
+"""Static, fail-closed scan of pickle-bearing files: raw pickles, PyTorch zip/tar/legacy checkpoints,
+NumPy ``.npy``/``.npz``, joblib, compressed pickles, and pickles hidden in other containers.
 
-Nothing is ever unpickled: picklescan disassembles the opcode stream and lists the globals a load
-would import. What we add is bounds, because the files are hostile: a PyTorch zip archive whose
-pickle entry declares gigabytes (a zip bomb) is refused from its directory entry before a byte is
-inflated, at most ``MAX_PICKLE_BYTES`` of any pickle stream are read, and 7z archives (which
-picklescan would extract to disk) are not opened.
+Nothing is ever unpickled. Each file is opened layer by layer by content (``audit.containers``) and
+every pickle stream is walked (``audit.pickle_walk``). The verdict on a global is fail-closed: it is
+safe only when ``audit/data/safe_globals.yaml`` lists it (a data file with evidence per entry,
+validated by pydantic); any other global — unknown, suspicious, or unresolvable through memo and
+stack tricks — is dangerous. picklescan's own ratings are kept as evidence. Whatever cannot be read
+whole (a budget reached, a stream that does not parse, an encrypted or corrupt member, a 7z archive)
+is listed in ``unscanned``, which the audit turns into an ``unscanned_content`` flag.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import zipfile
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from modelcensus.errors import InputError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-MAX_PICKLE_BYTES = 8 * 1024 * 1024  # real PyTorch data.pkl files are kilobytes; op lists grow with size
-MAX_ZIP_ENTRIES = 100_000
-_PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+from modelcensus.audit.formats import PICKLE_SUFFIXES
+from modelcensus.audit.pickle_walk import Budget, GlobalRef
+from modelcensus.untrusted import load_yaml
+
+__all__ = ["PICKLE_SUFFIXES", "Budget", "PickleScan", "new_budget", "safe_globals", "scan_pickle_file"]
+
+MAX_OPS_PER_TARGET = 20_000_000       # pickle opcodes walked per audit target (~10-20 s of walking)
+MAX_INFLATE_PER_TARGET = 1 << 30      # bytes decompressed or read from archive members per target
+MAX_LAYER_BYTES = 64 * 1024 * 1024    # one decompressed layer / archive member held in memory
+MAX_PICKLE_BYTES = MAX_LAYER_BYTES    # kept for callers of the previous API
 
 _log = logging.getLogger("picklescan")
 _log.addHandler(logging.NullHandler())
 _log.propagate = False
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+class _SafeEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    module: str = Field(pattern=_DOTTED.pattern)
+    names: list[str] = Field(min_length=1)
+    evidence: str = Field(min_length=20)
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        bad = [n for n in v if not _DOTTED.match(n)]
+        if bad:
+            raise ValueError(f"not a Python name: {bad}")
+        return v
+
+
+class _SafeGlobalsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: Literal[1]
+    globals: list[_SafeEntry] = Field(min_length=1)
+
+
+@lru_cache(maxsize=1)
+def safe_globals() -> frozenset[tuple[str, str]]:
+    """(module, name) pairs known to be safe to import from a pickle (package data, validated)."""
+    text = resources.files("modelcensus.audit").joinpath("data/safe_globals.yaml").read_text("utf-8")
+    doc = _SafeGlobalsFile.model_validate(load_yaml(text, what="audit/data/safe_globals.yaml"))
+    pairs = [(e.module, n) for e in doc.globals for n in e.names]
+    if len(pairs) != len(set(pairs)):
+        raise ValueError("audit/data/safe_globals.yaml lists a global twice")
+    return frozenset(pairs)
+
+
+def _picklescan_rating(module: str, name: str) -> str:
+    """picklescan's own rating of one global (dangerous / suspicious / innocuous), for the evidence."""
+    from picklescan.scanner import _build_scan_result_from_raw_globals
+
+    res = _build_scan_result_from_raw_globals({(module, name)}, "audit")
+    return res.globals[0].safety.value if res.globals else "suspicious"
+
+
+def judge(g: GlobalRef) -> str | None:
+    """Why a global is dangerous, or None when it is on the safe list."""
+    if not g.resolved:
+        if g.how.startswith("EXT"):
+            return f"{g.how}: an extension-registry code resolves to a global outside the stream"
+        return "unresolved: STACK_GLOBAL operands are not strings pushed in this stream (memo/stack trick)"
+    if (g.module, g.name) in safe_globals():
+        return None
+    rating = _picklescan_rating(g.module, g.name)  # type: ignore[arg-type]
+    if rating == "dangerous":
+        return "picklescan: dangerous"
+    return f"not a known-safe callable (picklescan alone rates it {rating})"
 
 
 @dataclass
 class PickleScan:
-    """Globals a load of the file would import, by picklescan's safety level."""
+    """What a load of the file would import, and what could not be scanned."""
 
     file: str
+    formats: list[str] = field(default_factory=list)
     dangerous: list[str] = field(default_factory=list)
-    suspicious: list[str] = field(default_factory=list)
+    why: dict[str, str] = field(default_factory=dict)
+    suspicious: list[str] = field(default_factory=list)  # fail-closed: stays empty, kept for old readers
+    unscanned: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     parse_error: bool = False
 
+    # the sink interface used by audit.containers
+    def add_globals(self, where: str, refs: list[GlobalRef]) -> None:
+        for g in refs:
+            reason = judge(g)
+            if reason is None:
+                continue
+            name = str(g)
+            if name not in self.why and len(self.dangerous) < 200:
+                self.dangerous.append(name)
+                self.why[name] = f"{reason} (in {where})"
+
+    def add_unscanned(self, where: str, reason: str) -> None:
+        if len(self.unscanned) < 50:
+            self.unscanned.append(f"{where}: {reason}")
+
+    def add_note(self, where: str, note: str) -> None:
+        if len(self.notes) < 50:
+            self.notes.append(f"{where}: {note}")
+
+    def add_format(self, where: str, fmt: str) -> None:
+        if len(self.formats) < 50:
+            self.formats.append(f"{where}: {fmt}")
+
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "dangerous": self.dangerous, "suspicious": self.suspicious,
-                "notes": self.notes, "parse_error": self.parse_error}
+        return {"file": self.file, "formats": self.formats, "dangerous": self.dangerous, "why": self.why,
+                "suspicious": self.suspicious, "unscanned": self.unscanned, "notes": self.notes,
+                "parse_error": self.parse_error}
 
 
-def _merge(scan: PickleScan, result: Any) -> None:
-    from picklescan.scanner import SafetyLevel
-
-    for g in result.globals:
-        name = f"{g.module}.{g.name}"
-        if g.safety == SafetyLevel.Dangerous and name not in scan.dangerous:
-            scan.dangerous.append(name)
-        elif g.safety == SafetyLevel.Suspicious and name not in scan.suspicious:
-            scan.suspicious.append(name)
-    scan.parse_error = scan.parse_error or bool(result.scan_err)
+def new_budget() -> Budget:
+    """The scan budget of one audit target (shared by all its files)."""
+    return Budget(MAX_OPS_PER_TARGET, MAX_INFLATE_PER_TARGET)
 
 
-def _scan_zip(path: Path, scan: PickleScan) -> None:
-    from picklescan.scanner import scan_pickle_bytes
-
-    what = f"pickle archive {path.name}"
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{what}: not a readable zip archive ({exc})") from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise InputError(f"{what}: {len(infos)} entries (limit {MAX_ZIP_ENTRIES})")
-        for info in infos:
-            is_pkl = info.filename.endswith((".pkl", ".pickle"))
-            if not is_pkl:
-                if info.file_size == 0:
-                    continue
-                try:
-                    with zf.open(info) as fh:
-                        head = fh.read(2)
-                except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError):
-                    continue
-                if head not in _PICKLE_MAGIC or info.file_size > MAX_PICKLE_BYTES:
-                    continue  # tensor storage, not a pickle stream
-            if info.file_size > MAX_PICKLE_BYTES:
-                ratio = info.file_size / max(info.compress_size, 1)
-                raise InputError(f"{what}: entry {info.filename!r} declares {info.file_size} bytes "
-                                 f"(compression ratio {ratio:.0f}:1; limit {MAX_PICKLE_BYTES}) - refused "
-                                 "as a possible zip bomb")
-            try:
-                with zf.open(info) as fh:
-                    data = fh.read(MAX_PICKLE_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
-                raise InputError(f"{what}: entry {info.filename!r} cannot be read ({exc})") from None
-            if len(data) > MAX_PICKLE_BYTES:
-                raise InputError(f"{what}: entry {info.filename!r} inflates past its declared size")
-            _merge(scan, scan_pickle_bytes(io.BytesIO(data), f"{path.name}:{info.filename}"))
-
-
-def scan_pickle_file(path: str | Path) -> PickleScan:
-    """Statically scan one pickle-based file; :class:`InputError` when it cannot be scanned safely."""
-    from picklescan.scanner import scan_bytes
+def scan_pickle_file(path: str | Path, budget: Budget | None = None, *, label: str | None = None) -> PickleScan:
+    """Statically scan one regular file, whatever its format; never raises for hostile content."""
+    from modelcensus.audit.containers import scan_file
 
     p = Path(path)
-    scan = PickleScan(p.name)
-    try:
-        with p.open("rb") as fh:
-            head = fh.read(6)
-            if head.startswith(b"7z\xbc\xaf\x27\x1c"):
-                raise InputError(f"pickle archive {p.name}: 7z archives are not scanned (would need extraction)")
-            is_zip = zipfile.is_zipfile(fh)
-            if not is_zip:
-                fh.seek(0)
-                data = fh.read(MAX_PICKLE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"pickle file {p.name}: cannot read ({exc.strerror or exc})") from None
-    if is_zip:
-        _scan_zip(p, scan)
-        return scan
-    if len(data) > MAX_PICKLE_BYTES:
-        data = data[:MAX_PICKLE_BYTES]
-        scan.notes.append(f"only the first {MAX_PICKLE_BYTES} bytes were scanned")
-    try:
-        result = scan_bytes(io.BytesIO(data), p.name, p.suffix.lower())
-    except Exception as exc:  # picklescan raises plain exceptions on malformed streams
-        raise InputError(f"pickle file {p.name}: cannot be scanned ({type(exc).__name__}: "
-                         f"{str(exc)[:160]})") from None
-    _merge(scan, result)
+    scan = PickleScan(label or p.name)
+    scan_file(p, scan, budget or new_budget(), label=scan.file)
     return scan
