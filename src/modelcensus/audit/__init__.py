@@ -18,7 +18,7 @@ from typing import Any
 
 from modelcensus.audit.dossier import Dossier, build_from_record, build_local, compose_origin, json_field
 from modelcensus.audit.local import read_local
-from modelcensus.audit.policy import Policy, Verdict, evaluate, load_policy
+from modelcensus.audit.policy import Policy, evaluate, load_policy
 from modelcensus.audit.targets import Target, TargetError, display_path, load_inventory, parse_target
 from modelcensus.errors import InputError, NotFoundError
 
@@ -37,10 +37,11 @@ class AuditReport:
 
     dossiers: list[Dossier]
     errors: list[TargetError]
-    policy: Policy | None
+    policy: Policy | None  # None only for a report-only run (--policy none)
     registry_version: str
     snapshot: dict[str, Any] | None = None
     online: bool = False
+    report_only: bool = False
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     @property
@@ -51,7 +52,8 @@ class AuditReport:
     def counts(self) -> dict[str, int]:
         c = {"pass": 0, "warn": 0, "fail": 0, "error": len(self.errors)}
         for d in self.dossiers:
-            c[d.verdict.status if d.verdict else "pass"] += 1
+            key = d.verdict.status if d.verdict else "not_judged"  # report-only: no verdict, never "pass"
+            c[key] = c.get(key, 0) + 1
         return c
 
     @property
@@ -63,6 +65,7 @@ class AuditReport:
         return {"audit": {"generated_at": self.generated_at, "registry_version": self.registry_version,
                           "snapshot": self.snapshot, "online": self.online,
                           "policy": self.policy.as_dict() if self.policy else None,
+                          "report_only": self.report_only,
                           "counts": self.counts, "exit_code": self.exit_code},
                 "synthetic": self.synthetic,
                 "models": [d.as_dict() for d in self.dossiers],
@@ -241,10 +244,12 @@ def audit(targets: Sequence[str | Target], *, inventory: str | Path | None = Non
           registry: Any, online: bool = False) -> AuditReport:
     """Audit every target (and every inventory entry) and apply the policy.
 
+    ``policy``: a :class:`Policy`, a file, a shipped name; ``None`` applies the shipped ``default``
+    policy (a gate fails closed) and ``"none"`` gives a report without verdicts (exit 0 whatever the flags).
     Raises :class:`InputError` only for problems that make the whole run meaningless (a bad policy,
     an unknown snapshot); everything about a single target is reported in ``AuditReport.errors``.
     """
-    pol = load_policy(policy) if isinstance(policy, str | Path) else policy
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
     items: list[Target | TargetError] = []
     for t in targets:
         if isinstance(t, Target):
@@ -286,6 +291,7 @@ def audit(targets: Sequence[str | Target], *, inventory: str | Path | None = Non
             msg = str(exc) if isinstance(exc, InputError) else f"cannot read safely ({type(exc).__name__}: {exc})"
             errors.append(TargetError(t.label, t.source, msg[:500]))
             continue
-        d.verdict = evaluate(pol, d.subject()) if pol else Verdict("pass")
+        d.verdict = evaluate(pol, d.subject()) if pol else None
         dossiers.append(d)
-    return AuditReport(dossiers, errors, pol, registry.version, view.snapshot_dict if view else None, online)
+    return AuditReport(dossiers, errors, pol, registry.version, view.snapshot_dict if view else None, online,
+                       report_only=pol is None)

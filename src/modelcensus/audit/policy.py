@@ -5,10 +5,18 @@ worst action among the rules it breaks (pass < warn < fail), and the first rule 
 is the one that decided it. Unknown facts (a root country nobody knows) are not silently passed:
 each rule's ``unknown`` setting (``pass`` | ``warn`` | ``fail``, default ``warn``) says what they give.
 
-Schema (every key optional)::
+The gate fails closed:
+- no ``--policy`` means the shipped ``default`` policy (code-execution risks fail, every other flag
+  warns), never "pass"; ``--policy none`` is the one way to get a report without a verdict;
+- every policy inherits the default's ``code-execution`` rule (what the audit could not read, dangerous
+  or unresolvable pickle globals, sandbox-escape chat templates) unless it says ``baseline: false``;
+- a policy is validated by a schema (``policy_schema``, pydantic), so a typo never weakens it.
+
+Schema (every rule optional, at least one required; see ``policy_schema`` and docs/audit.md)::
 
     name: strict-supply-chain
     description: free text
+    baseline: true                                   # inherit the default's code-execution rule
     root_countries:      {deny: [CN], allow: [US, FR], unknown: warn, action: fail}
     publisher_countries: {deny: [...], allow: [...], unknown: pass, action: warn}
     teacher_countries:   {deny: [...], allow: [...], unknown: pass, action: fail}
@@ -20,6 +28,7 @@ Schema (every key optional)::
                           unknown: fail, action: fail}
     min_grade:           {grade: config, action: warn}                      # or: config
     deny_flags:          {codes: [pickle_dangerous_globals, "template_*"], action: fail}
+                         # or a list of such rules, each with an optional `name`
 """
 
 from __future__ import annotations
@@ -27,46 +36,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from modelcensus.audit.policy_schema import GRADES, KEY_ALIASES, validate_policy
 from modelcensus.errors import InputError
-from modelcensus.untrusted import load_yaml, read_bounded
+from modelcensus.untrusted import load_yaml_doc, read_bounded
 
-GRADES = ("declared", "hub", "tag", "config", "tokenizer", "name")
-ACTIONS = ("fail", "warn")
-UNKNOWN = ("pass", "warn", "fail")
 STATUS_ORDER = ("pass", "warn", "fail")
-COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_POLICY_BYTES = 256 * 1024
-MAX_LIST = 10_000
-
-RULE_KEYS: dict[str, set[str]] = {
-    "root_countries": {"deny", "allow", "unknown", "action"},
-    "publisher_countries": {"deny", "allow", "unknown", "action"},
-    "teacher_countries": {"deny", "allow", "unknown", "action"},
-    "ids": {"allow", "deny", "action"},
-    "organisations": {"allow", "deny", "action"},
-    "require_safetensors": {"action", "accept_gguf", "unknown"},
-    "deny_remote_code": {"action"},
-    "licences": {"allow", "classes", "chain", "unknown", "action"},
-    "min_grade": {"grade", "action"},
-    "deny_flags": {"codes", "action"},
-}
-ALIASES = {"organizations": "organisations", "licenses": "licences"}
-LICENCE_CLASSES = ("permissive", "copyleft", "restricted", "noncommercial", "custom", "unknown")
+DEFAULT = "default"
+REPORT_ONLY = "none"
+BASELINE_RULE = "code-execution"  # the default's deny_flags rule every policy inherits
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 @dataclass
 class Policy:
     name: str
-    rules: dict[str, dict[str, Any]]
+    rules: dict[str, Any]
     description: str | None = None
     source: str | None = None
+    baseline: bool = True
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "source": self.source, "rules": self.rules}
+        return {"name": self.name, "description": self.description, "source": self.source,
+                "baseline": self.baseline, "rules": self.rules}
 
 
 @dataclass
@@ -92,126 +89,67 @@ class Verdict:
                 "findings": [f.as_dict() for f in self.findings]}
 
 
-def _str_list(value: Any, where: str, *, country: bool = False, lower: bool = False) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or len(value) > MAX_LIST:
-        raise InputError(f"{where}: expected a list of strings")
-    out = []
-    for v in value:
-        if not isinstance(v, str) or not v.strip() or len(v) > 300:
-            raise InputError(f"{where}: {v!r} is not a non-empty string")
-        v = v.strip()
-        if country:
-            if not COUNTRY.match(v.upper()):
-                raise InputError(f"{where}: {v!r} is not an ISO 3166-1 alpha-2 country code")
-            v = v.upper()
-        out.append(v.lower() if lower else v)
-    return out
+def parse_policy(doc: Any, *, what: str, source: str | None = None) -> Policy:
+    """Schema-check a policy (a parsed document, or YAML text) and apply the baseline."""
+    from modelcensus.untrusted import YamlDoc
+
+    ydoc = doc if isinstance(doc, YamlDoc) else (
+        load_yaml_doc(doc, what=what, max_bytes=MAX_POLICY_BYTES, key_aliases=KEY_ALIASES)
+        if isinstance(doc, str | bytes) else YamlDoc(doc, {}))
+    model = validate_policy(ydoc, what=what)
+    rules = model.model_dump(exclude_none=True, exclude={"name", "description", "version", "baseline"})
+    name = model.name or what
+    if model.baseline and name != DEFAULT:
+        floor = baseline_rule()
+        flags = rules.setdefault("deny_flags", [])
+        if floor not in flags:
+            flags.append({**floor, "inherited": f"{DEFAULT}:{BASELINE_RULE}"})
+    return Policy(name, rules, model.description, source or what, model.baseline)
 
 
-def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
-    if not isinstance(value, str) or value.lower() not in allowed:
-        raise InputError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
-    return value.lower()
+def _shipped_text(name: str) -> str | None:
+    f = resources.files("modelcensus.audit").joinpath("policies", f"{name}.yaml")
+    return f.read_text("utf-8") if f.is_file() else None
 
 
-def _normalise_rule(key: str, value: Any, what: str) -> dict[str, Any] | None:
-    where = f"{what}: {key}"
-    # shorthands: `deny_remote_code: true`, `require_safetensors: warn`, `min_grade: config`
-    if key in ("require_safetensors", "deny_remote_code"):
-        if value is False or value is None:
-            return None
-        if value is True:
-            value = {}
-        elif isinstance(value, str):
-            value = {"action": value}
-    if key == "min_grade" and isinstance(value, str):
-        value = {"grade": value}
-    if key == "deny_flags" and isinstance(value, list):
-        value = {"codes": value}
-    if not isinstance(value, dict):
-        raise InputError(f"{where}: expected a mapping")
-    extra = set(value) - RULE_KEYS[key]
-    if extra:
-        raise InputError(f"{where}: unknown setting(s) {', '.join(sorted(map(str, extra)))} "
-                         f"(allowed: {', '.join(sorted(RULE_KEYS[key]))})")
-    rule: dict[str, Any] = {"action": _choice(value.get("action", "fail"), ACTIONS, f"{where}.action")}
-    if "unknown" in RULE_KEYS[key]:
-        default_unknown = "fail" if key == "licences" else "warn"
-        rule["unknown"] = _choice(value.get("unknown", default_unknown), UNKNOWN, f"{where}.unknown")
-    if key.endswith("_countries"):
-        for k in ("deny", "allow"):
-            if k in value:
-                rule[k] = _str_list(value[k], f"{where}.{k}", country=True)
-        if not ("deny" in rule or "allow" in rule):
-            raise InputError(f"{where}: needs 'deny' or 'allow'")
-    elif key in ("ids", "organisations"):
-        for k in ("deny", "allow"):
-            if k in value:
-                rule[k] = _str_list(value[k], f"{where}.{k}", lower=True)
-        if not ("deny" in rule or "allow" in rule):
-            raise InputError(f"{where}: needs 'deny' or 'allow'")
-    elif key == "require_safetensors":
-        accept = value.get("accept_gguf", True)
-        if not isinstance(accept, bool):
-            raise InputError(f"{where}.accept_gguf: expected true or false")
-        rule["accept_gguf"] = accept
-    elif key == "licences":
-        if "allow" in value:
-            rule["allow"] = _str_list(value["allow"], f"{where}.allow", lower=True)
-        if "classes" in value:
-            rule["classes"] = [_choice(c, LICENCE_CLASSES, f"{where}.classes")
-                               for c in _str_list(value["classes"], f"{where}.classes")]
-        if not ("allow" in rule or "classes" in rule):
-            raise InputError(f"{where}: needs 'allow' or 'classes'")
-        chain = value.get("chain", False)
-        if not isinstance(chain, bool):
-            raise InputError(f"{where}.chain: expected true or false")
-        rule["chain"] = chain
-    elif key == "min_grade":
-        rule["grade"] = _choice(value.get("grade"), GRADES, f"{where}.grade")
-    elif key == "deny_flags":
-        rule["codes"] = _str_list(value.get("codes"), f"{where}.codes")
-    return rule
+@lru_cache(maxsize=1)
+def baseline_rule() -> dict[str, Any]:
+    """The default policy's ``code-execution`` rule, which every policy inherits unless ``baseline: false``."""
+    text = _shipped_text(DEFAULT)
+    if text is None:
+        raise RuntimeError("the shipped default policy is missing from the package")
+    model = validate_policy(load_yaml_doc(text, what="policy default", key_aliases=KEY_ALIASES),
+                            what="policy default")
+    for rule in model.deny_flags or []:
+        if rule.name == BASELINE_RULE and rule.action == "fail":
+            return rule.model_dump(exclude_none=True)
+    raise RuntimeError(f"the shipped default policy has no failing '{BASELINE_RULE}' rule")
 
 
-def parse_policy(doc: Any, *, what: str) -> Policy:
-    """Schema-check a parsed policy document."""
-    if not isinstance(doc, dict):
-        raise InputError(f"{what}: a policy is a YAML mapping of rules")
-    rules: dict[str, dict[str, Any]] = {}
-    name, description = doc.get("name"), doc.get("description")
-    for raw_key, value in doc.items():
-        if raw_key in ("name", "description", "version"):
-            continue
-        key = ALIASES.get(str(raw_key), str(raw_key))
-        if key not in RULE_KEYS:
-            raise InputError(f"{what}: unknown rule {raw_key!r} (known: {', '.join(RULE_KEYS)})")
-        rule = _normalise_rule(key, value, what)
-        if rule is not None:
-            rules[key] = rule
-    if name is not None and not isinstance(name, str):
-        raise InputError(f"{what}: name must be a string")
-    if description is not None and not isinstance(description, str):
-        raise InputError(f"{what}: description must be a string")
-    return Policy(name or what, rules, description, what)
+def load_policy(path: str | Path | None) -> Policy | None:
+    """A policy file, a shipped policy by name (``no-prc-roots``), ``None`` -> ``default``, ``"none"`` -> no policy.
 
-
-def load_policy(path: str | Path) -> Policy:
-    """Read a policy file, or a shipped example by name (``no-prc-roots``)."""
+    ``None`` is returned only for ``"none"`` (a report without a verdict, asked for explicitly).
+    """
+    if path is None:
+        path = DEFAULT
+    text = str(path)
+    if text == REPORT_ONLY:
+        return None
     p = Path(path)
-    if not p.exists() and p.suffix == "" and re.match(r"^[a-z0-9-]+$", str(path)):
-        shipped = resources.files("modelcensus.audit").joinpath("policies", f"{path}.yaml")
-        if shipped.is_file():
-            return parse_policy(load_yaml(shipped.read_text("utf-8"), what=f"policy {path}"), what=f"policy {path}")
+    if not p.exists() and p.suffix == "" and "/" not in text:
+        shipped = _shipped_text(text) if _NAME.match(text) else None
+        if shipped is None:
+            raise InputError(f"policy {text!r}: no such file, and not a shipped policy (shipped: "
+                             f"{', '.join(shipped_policies())}; or '{REPORT_ONLY}' for a report without a verdict)")
+        return parse_policy(shipped, what=f"policy {text}", source=f"shipped:{text}")
     what = f"policy {p.name}"
     raw = read_bounded(p, what=what, max_bytes=MAX_POLICY_BYTES)
-    return parse_policy(load_yaml(raw, what=what, max_bytes=MAX_POLICY_BYTES), what=what)
+    return parse_policy(raw, what=what, source=str(p))
 
 
 def shipped_policies() -> list[str]:
-    """Names of the example policies that ship with the package."""
+    """Names of the policies that ship with the package."""
     folder = resources.files("modelcensus.audit").joinpath("policies")
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
@@ -258,10 +196,8 @@ def _countries(rule_key: str, rule: dict[str, Any], countries: list[str | None],
             out.append(Finding(f"{rule_key}.allow", rule["action"], f"{what} country {c} is not in the allow-list"))
 
 
-def evaluate(policy: Policy | None, s: Subject) -> Verdict:
-    """The verdict of ``policy`` on one subject (no policy: pass, with no findings)."""
-    if policy is None:
-        return Verdict("pass")
+def evaluate(policy: Policy, s: Subject) -> Verdict:
+    """The verdict of ``policy`` on one subject."""
     f: list[Finding] = []
     r = policy.rules
     if "root_countries" in r:
@@ -324,11 +260,11 @@ def evaluate(policy: Policy | None, s: Subject) -> Verdict:
         elif GRADES.index(s.grade) > GRADES.index(rule["grade"]):
             f.append(Finding("min_grade", rule["action"],
                              f"origin evidence is '{s.grade}', weaker than the required '{rule['grade']}'"))
-    if "deny_flags" in r:
-        rule = r["deny_flags"]
+    for rule in r.get("deny_flags", []):
         hit = sorted({c for c in s.flag_codes if any(fnmatchcase(c, p) for p in rule["codes"])})
         if hit:
-            f.append(Finding("deny_flags", rule["action"], f"flag(s) {', '.join(hit)}"))
+            label = f"deny_flags:{rule['name']}" if rule.get("name") else "deny_flags"
+            f.append(Finding(label, rule["action"], f"flag(s) {', '.join(hit)}"))
     status = max((x.action for x in f if x.action in STATUS_ORDER), key=STATUS_ORDER.index, default="pass")
     decided = next((x.rule for x in f if x.action == status), None)
     return Verdict(status, decided, f)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "md", "cyclonedx")
 SYNTHETIC_BANNER = "SYNTHETIC DATA: computed from a generated hub, not a finding about the real one."
+REPORT_ONLY_BANNER = "REPORT ONLY (--policy none): no policy applied, no verdict; exit 0 whatever the flags."
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
 
 
@@ -62,14 +63,16 @@ def to_table(report: AuditReport, console: Console) -> None:
 
     if report.synthetic:
         console.print(Text(SYNTHETIC_BANNER, style="bold yellow"))
-    title = f"Audit ({report.policy.name})" if report.policy else "Audit (no policy)"
+    if report.report_only:
+        console.print(Text(REPORT_ONLY_BANNER, style="bold yellow"))
+    title = f"Audit ({report.policy.name})" if report.policy else "Audit (report only: no verdict)"
     t = Table(title=title, show_lines=False)
     for col in ("Model", "Verdict", "Root(s)", "Publisher", "Licence", "Grade", "Flags"):
         t.add_column(col, overflow="fold")
     styles = {"pass": "green", "warn": "yellow", "fail": "bold red"}
     for d in report.dossiers:
         v = d.verdict
-        verdict = Text(v.status if v else "-", style=styles.get(v.status if v else "", ""))
+        verdict = Text(v.status if v else "not judged", style=styles.get(v.status if v else "", ""))
         if v and v.decided_by:
             verdict.append(f" ({v.decided_by})")
         t.add_row(Text(d.label), verdict, Text(_roots(d)), Text(_publisher(d)), Text(_licence(d)),
@@ -84,9 +87,15 @@ def to_table(report: AuditReport, console: Console) -> None:
         for err in report.errors:
             e.add_row(Text(err.ref), Text(err.source), Text(err.message))
         console.print(e)
+    console.print(Text(_summary(report)))
+
+
+def _summary(report: AuditReport) -> str:
     c = report.counts
-    console.print(Text(f"{c['pass']} pass, {c['warn']} warn, {c['fail']} fail, {c['error']} error "
-                       f"(exit {report.exit_code})"))
+    if report.report_only:
+        return (f"{c.get('not_judged', 0)} audited, not judged (report only), {c['error']} error "
+                f"(exit {report.exit_code})")
+    return f"{c['pass']} pass, {c['warn']} warn, {c['fail']} fail, {c['error']} error (exit {report.exit_code})"
 
 
 def _dossier_md(d: Dossier) -> list[str]:
@@ -141,12 +150,12 @@ def to_markdown(report: AuditReport) -> str:
     lines = ["# modelcensus audit", ""]
     if report.synthetic:
         lines += [f"> **{SYNTHETIC_BANNER}**", ""]
-    c = report.counts
+    if report.report_only:
+        lines += [f"> **{REPORT_ONLY_BANNER}**", ""]
     lines += [f"Policy: {_md(report.policy.name) if report.policy else 'none'}; registry {_md(report.registry_version)}"
               + (f"; snapshot {_md(report.snapshot.get('id'))} observed {_md(report.snapshot.get('observed_at'))}"
                  if report.snapshot else ""), "",
-              f"**{c['pass']} pass, {c['warn']} warn, {c['fail']} fail, {c['error']} error** "
-              f"(exit code {report.exit_code})", ""]
+              f"**{_md(_summary(report))}**", ""]
     for d in report.dossiers:
         lines += _dossier_md(d)
     if report.errors:

@@ -498,6 +498,11 @@ def _load_countries() -> dict[str, str]:
     return {row["code"].strip().upper(): row["name"].strip() for row in csv.DictReader(io.StringIO(text))}
 
 
+def country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of ``countries.csv`` (policies validate their countries against it)."""
+    return frozenset(_load_countries())
+
+
 def _read_user_file(path: Path) -> bytes:
     p = Path(path)
     if not p.is_file():
