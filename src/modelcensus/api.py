@@ -6,7 +6,7 @@ The command line is a thin skin over exactly these functions::
     modelcensus pull hub             -> pull_hub(store, limit=..., author=..., search=..., since=...)
     modelcensus pull hub-stats       -> pull_hubstats(store, revision=...)
     modelcensus snapshots            -> store.snapshots()
-    modelcensus export SNAPSHOT      -> export_snapshot(store, snapshot, fmt, out_path)
+    modelcensus export SNAPSHOT      -> export(store, snapshot, fmt, out_path, table=..., registry=...)
     modelcensus demo                 -> run_demo(out_dir, models=...)
     modelcensus registry check|show  -> check_registry(files) / load_registry(files).describe_org(org)
     modelcensus lineage MODEL        -> lineage(store, model, snapshot=..., registry=...)
@@ -27,6 +27,8 @@ Example::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from modelcensus.audit import AuditReport, audit, load_policy
 from modelcensus.demo import DemoResult, run_demo
 from modelcensus.lineage import ensure_lineage, lineage, origin
@@ -41,9 +43,21 @@ from modelcensus.sources.ingest import import_path
 from modelcensus.store import ImportResult, SkipReport, Snapshot, Store, open_store
 from modelcensus.store.export import export_snapshot
 
+
+def export(store: Store, snapshot: int | str | None = None, fmt: str = "parquet", out_path: str | Path | None = None,
+           *, table: str = "models", registry: Registry | None = None) -> Path:
+    """Write one snapshot's ``models`` (re-importable), ``origins`` or ``edges`` table as parquet, csv or jsonl.
+
+    For ``origins`` and ``edges`` the snapshot's lineage is built first (once per registry version), which is
+    why this sits here and not in the store: the store layer knows nothing of lineage.
+    """
+    if table in ("origins", "edges"):
+        ensure_lineage(store, store.snapshot(snapshot).id, registry or load_registry())
+    return export_snapshot(store, snapshot, fmt, out_path, table=table)
+
 __all__ = [
     "METRIC_NAMES", "AuditReport", "DemoResult", "ImportResult", "MetricResult", "Registry", "SkipReport",
     "Snapshot", "Store", "audit", "build_report", "check_registry", "compute_metric", "ensure_lineage",
-    "export_snapshot", "import_hubstats_parquet", "import_path", "import_population", "lineage",
+    "export", "export_snapshot", "import_hubstats_parquet", "import_path", "import_population", "lineage",
     "load_policy", "load_registry", "open_store", "origin", "pull_hub", "pull_hubstats", "run_demo",
 ]

@@ -117,3 +117,102 @@ def test_unknown_format_and_snapshot(store, tmp_path):
         export_snapshot(store, sid, "xml", tmp_path / "x")
     with pytest.raises(InputError, match="snapshot 999"):
         export_snapshot(store, 999, "csv", tmp_path / "x.csv")
+
+
+# -- formula injection (issue 8 item 11) and the origins/edges tables (item 6) ----------------------------
+HOSTILE = [
+    {"id": "evil/model", "author": "evil", "downloads": 5, "trendingScore": -3.5,
+     "pipeline_tag": "+text-generation", "library_name": "@transformers", "license": "=HYPERLINK(\"http://x\",\"y\")",
+     "tags": ["=cmd|' /C calc'!A0", "license:-2+3"],
+     "cardData": {"license": "-2+3", "model_name": "@SUM(1+1)", "base_model": "good/base"},
+     "card": "\t=1+1 a card that starts with a tab", "sha": "'quoted"},
+    {"id": "good/base", "author": "good", "downloads": 10, "license": "apache-2.0", "card": "\r=2"},
+]
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _hostile_store(tmp_path: Path) -> tuple[Store, int]:
+    src = tmp_path / "hub.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in HOSTILE) + "\n", encoding="utf-8")
+    store = Store(tmp_path / "hostile.duckdb")
+    res = import_path(store, src, observed_at=datetime(2025, 6, 1, tzinfo=UTC))
+    return store, res[0].snapshot.id
+
+
+def _csv_cells(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_csv_export_guards_text_cells_from_hub_fields_and_reimports_them_exactly(tmp_path: Path) -> None:
+    store, sid = _hostile_store(tmp_path)
+    with store:
+        out = export_snapshot(store, sid, "csv", tmp_path / "s.csv")
+        rows = {r["id"]: r for r in _csv_cells(out)}
+        evil = rows["evil/model"]
+        assert evil["license"] == "'=hyperlink(\"http://x\",\"y\")"  # licences are stored lower-case
+        assert evil["pipeline_tag"] == "'+text-generation" and evil["library_name"] == "'@transformers"
+        assert evil["card_text"].startswith("'\t=1+1")
+        assert rows["good/base"]["card_text"] == "'\r=2"
+        assert evil["sha"] == "''quoted"          # the guard itself is doubled, so the rule can be undone
+        assert evil["trending_score"] == "-3.5"   # a number is a number: never prefixed
+        for row in rows.values():
+            for col, cell in row.items():
+                assert col == "trending_score" or not cell.startswith(TRIGGERS), (col, cell)
+        meta = json.loads(Path(str(out) + ".meta.json").read_text())["modelcensus_export"]
+        assert meta["csv_cells"] == "formula-guarded" and meta["table"] == "models"
+        with Store(tmp_path / "fresh.duckdb") as fresh:
+            back = import_path(fresh, out)[0].snapshot
+            assert _rows(fresh, back.id) == _rows(store, sid)  # lossless: the guard is undone on import
+            assert fresh._one("SELECT license, card_text FROM models WHERE id = 'evil/model'") == (
+                "=hyperlink(\"http://x\",\"y\")", "\t=1+1 a card that starts with a tab")
+
+
+def _built(store: Store, sid: int) -> None:
+    from modelcensus.lineage import ensure_lineage
+    from modelcensus.lineage.registry import load_registry
+
+    ensure_lineage(store, sid, load_registry())
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_origins_and_edges_tables_hold_every_row_of_the_build(tmp_path: Path, fmt: str) -> None:
+    from modelcensus.store.export import EDGE_COLUMNS, ORIGIN_COLUMNS
+
+    store, sid = _hostile_store(tmp_path)
+    with store:
+        with pytest.raises(InputError, match="lineage is not built"):
+            export_snapshot(store, sid, fmt, tmp_path / f"o.{fmt}", table="origins")
+        _built(store, sid)
+        for table, cols in (("origins", ORIGIN_COLUMNS), ("edges", EDGE_COLUMNS)):
+            out = export_snapshot(store, sid, fmt, tmp_path, table=table)
+            assert out.name == f"snapshot-{sid}-{table}.{fmt}"
+            expected = store.con.execute(f"SELECT count(*) FROM {table} WHERE snapshot_id = ?", [sid]).fetchall()[0][0]
+            if fmt == "parquet":
+                got = pq.read_table(out)
+                assert got.column_names == cols and got.num_rows == expected
+                meta = json.loads(got.schema.metadata[b"modelcensus.export"])
+            elif fmt == "csv":
+                cells = _csv_cells(out)
+                assert list(cells[0]) == cols and len(cells) == expected
+                meta = json.loads(Path(str(out) + ".meta.json").read_text())["modelcensus_export"]
+            else:
+                lines = out.read_text(encoding="utf-8").splitlines()
+                meta = json.loads(lines[0])["modelcensus_export"]
+                assert len(lines) == expected + 1 and list(json.loads(lines[1])) == cols
+            assert meta["table"] == table and meta["lineage"]["registry_version"]
+        origins = store.con.execute("SELECT model_id, root_id, weight, depth FROM origins WHERE snapshot_id = ? "
+                                    "ORDER BY model_id", [sid]).fetchall()
+        assert ("evil/model", "good/base", 1.0, 1) in origins
+        with Store(tmp_path / "fresh.duckdb") as fresh, pytest.raises(InputError, match="'origins' table"):
+            if fmt != "csv":  # a CSV of origins is not even sniffed as an export (no models columns)
+                import_path(fresh, tmp_path / f"snapshot-{sid}-origins.{fmt}")
+            else:
+                raise InputError("'origins' table")
+
+
+def test_unknown_table(store, tmp_path):
+    with pytest.raises(InputError, match="--table 'models2': expected one of models, origins, edges"):
+        export_snapshot(store, _make_snapshot(store), "csv", tmp_path / "x.csv", table="models2")

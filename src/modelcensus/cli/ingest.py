@@ -100,15 +100,23 @@ def _filter_text(flt: dict[str, Any] | None) -> str:
 def export_cmd(
     snapshot: Annotated[str, typer.Argument(help="Snapshot id or 'latest'.")],
     fmt: Annotated[str, typer.Option("--format", help="parquet | csv | jsonl")] = "parquet",
-    out_path: Annotated[Path | None, typer.Option("--out", help="Output file (default snapshot-ID.EXT).")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Output file or folder (default "
+                                                  "snapshot-ID.EXT, snapshot-ID-TABLE.EXT).")] = None,
+    table: Annotated[str, typer.Option("--table", help="models (one row per model; import reads it back) | "
+                                       "origins (one row per model and lineage root) | edges (lineage edges)")]
+    = "models",
 ) -> None:
-    """Write one snapshot's rows with its metadata; `import` reads the file back losslessly."""
-    from modelcensus.store.export import FORMATS, export_snapshot
+    """Write one snapshot's models, origins or edges with its metadata, for analysis elsewhere."""
+    from modelcensus.api import export
+    from modelcensus.lineage.registry import load_registry
+    from modelcensus.store.export import FORMATS, TABLES
 
     fmt = check_format(fmt, FORMATS)
+    table = check_format(table, TABLES, "--table")
     if out_path is not None and str(out_path).strip() == "":
         raise InputError("--out: empty path")
-    written = reading(lambda store: export_snapshot(store, snapshot, fmt, out_path))
+    registry = load_registry(state.registry) if table != "models" else None
+    written = reading(lambda store: export(store, snapshot, fmt, out_path, table=table, registry=registry))
     out.print(str(written), markup=False, highlight=False)
 
 

@@ -16,11 +16,13 @@ import duckdb
 import pyarrow.parquet as pq
 
 from modelcensus.errors import InputError
+from modelcensus.safe_output import csv_unguard_sql
 from modelcensus.sources import hubstats as h
 from modelcensus.store.export import (
     _HEX64,
     _JSON_COLUMNS,
     _LIST_COLUMNS,
+    CSV_GUARDED,
     EXPORT_COLUMNS,
     EXPORT_KEY,
     PARQUET_META_KEY,
@@ -141,6 +143,9 @@ def import_export_in_transaction(store: Store, sn: Sniffed, kind: str, *,
     from modelcensus.sources.ingest import check_source, file_digest, parse_observed_at, snapshot_fingerprint
 
     meta = _read_meta(sn, kind)
+    if meta.get("table", "models") != "models":  # origins/edges exports are results, not a snapshot
+        raise InputError(f"{sn.path}: an export of the {str(meta.get('table'))[:40]!r} table (per-model results); "
+                         "only a models export (the default `export --table models`) can be imported")
     block = meta["snapshot"]
     try:
         source = check_source(str(block.get("source") or "modelcensus-export")) or "modelcensus-export"
@@ -159,6 +164,8 @@ def import_export_in_transaction(store: Store, sn: Sniffed, kind: str, *,
     if existing is not None:
         return ImportResult(existing, True, SkipReport())
     relation = _export_relation(sn.path, kind, sn.compressed)
+    if kind == "export-csv" and meta.get("csv_cells") == CSV_GUARDED:  # undo the formula guard on text cells
+        relation = f"(SELECT {csv_unguard_sql('COLUMNS(*)')} FROM {relation})"
     try:
         described = store.con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
