@@ -45,7 +45,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 def flag_codes() -> tuple[str, ...]:
     """Every code the audit can raise: the catalogue plus one ``template_<id>`` per template rule."""
-    return tuple(CATALOGUE) + tuple(f"template_{r.id}" for r in template_rules()[1])
+    return tuple(CATALOGUE) + tuple(f"template_{i}" for i in _template_rule_ids())
+
+
+@lru_cache(maxsize=1)
+def _template_rule_ids() -> tuple[str, ...]:
+    """Rule ids of the template rules file (only the ids: the rules' schema belongs to their reader)."""
+    text = resources.files("modelcensus.audit").joinpath("data/template_rules.yaml").read_text("utf-8")
+    doc = load_yaml(text, what="audit/data/template_rules.yaml")
+    return tuple(str(r["id"]) for r in doc["rules"])
 
 
 def make_flag(code: str, message: str, evidence: str | None = None) -> Flag:
@@ -129,16 +137,22 @@ def remote_code_flags(config: dict[str, Any] | None, tags: list[str] | None, fil
 
 
 def pickle_scan_flags(scans: list[dict[str, Any]]) -> list[Flag]:
+    """Per file: dangerous globals (every global off the safe list, with why) and unscanned content."""
     flags = []
     for s in scans:
         if s.get("dangerous"):
-            flags.append(Flag("pickle_dangerous_globals", "high",
-                              f"{s['file']}: unpickling would import dangerous globals",
-                              ", ".join(s["dangerous"][:10])))
+            why = s.get("why") or {}
+            flags.append(make_flag("pickle_dangerous_globals",
+                                   f"{s['file']}: unpickling would import globals that are not known to be safe",
+                                   "; ".join(f"{g} ({why[g]})" if g in why else g for g in s["dangerous"][:10])[:2000]))
         if s.get("suspicious"):
-            flags.append(Flag("pickle_suspicious_globals", "medium",
-                              f"{s['file']}: unpickling would import globals outside the safe list",
-                              ", ".join(s["suspicious"][:10])))
+            flags.append(make_flag("pickle_suspicious_globals",
+                                   f"{s['file']}: unpickling would import globals outside the safe list",
+                                   ", ".join(s["suspicious"][:10])))
+        if s.get("unscanned"):
+            flags.append(make_flag("unscanned_content", f"{s['file']}: content was not fully scanned "
+                                   "(what could not be read is treated as unsafe)",
+                                   "; ".join(s["unscanned"][:10])[:2000]))
     return flags
 
 

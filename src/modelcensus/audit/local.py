@@ -3,13 +3,17 @@ an audit needs, with every read bounded and nothing executed.
 
 A folder is walked without following directory links, to a bounded depth and file count; a link
 that loops or dangles, or a file name that is not UTF-8, makes the whole target an error (a Hub
-repository can hold neither), so the problem is reported instead of half-audited.
+repository can hold neither), so the problem is reported instead of half-audited. FIFOs, sockets,
+devices, directory links and links leaving the folder are never opened: each becomes an
+``unscanned_content`` finding. Every regular file is scanned by content (``audit.containers``),
+whatever its name, under one scan budget per target.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,15 +28,14 @@ from modelcensus.audit.inspect_config import (
 from modelcensus.audit.inspect_gguf import GGUFInfo, read_gguf
 from modelcensus.audit.inspect_safetensors import SafetensorsHeader, read_safetensors_header
 from modelcensus.audit.inspect_tokenizer import TokenizerInfo, read_tokenizer
-from modelcensus.audit.pickles import PICKLE_SUFFIXES, PickleScan, scan_pickle_file
+from modelcensus.audit.pickles import PickleScan, new_budget, scan_pickle_file
 from modelcensus.audit.targets import Target, check_utf8_name, display_path
 from modelcensus.errors import InputError
 
 MAX_FILES = 10_000
 MAX_DEPTH = 6
-MAX_SAFETENSORS = 256
-MAX_GGUF = 16
-MAX_PICKLES = 32
+MAX_SAFETENSORS = 1024  # headers read per folder; files past it are unscanned_content
+MAX_GGUF = 64
 HF_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)/?$")
 
 
@@ -91,9 +94,61 @@ class LocalModel:
         return feats
 
 
-def _walk(root: Path) -> list[tuple[str, int]]:
-    """(relative name, size) of the regular files under root, bounded, links checked."""
-    out: list[tuple[str, int]] = []
+@dataclass
+class Walked:
+    """A folder's files: regular files safe to open, and entries that must never be opened."""
+
+    files: list[tuple[str, int]] = field(default_factory=list)   # (relative name, size), every entry
+    readable: dict[str, Path] = field(default_factory=dict)      # relative name -> real path to open
+    refused: dict[str, str] = field(default_factory=dict)        # relative name -> why it was not opened
+
+
+def _link_roots(root: Path) -> list[Path]:
+    """Where a file link may point: the folder itself, and the ``blobs/`` of a Hugging Face cache
+    repository when the folder is one of its ``snapshots/<revision>`` (every file there is a link)."""
+    real = root.resolve()
+    roots = [real]
+    if real.parent.name == "snapshots" and real.parent.parent.name.startswith("models--"):
+        roots.append(real.parent.parent / "blobs")
+    return roots
+
+
+def _classify(p: Path, rel: str, root: Path, roots: list[Path], out: Walked) -> bool:
+    """Record one non-directory entry; True when it is a directory to descend into."""
+    try:
+        st = p.lstat()
+    except OSError as exc:
+        raise InputError(f"{display_path(root)}: {rel} cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        return True
+    out.files.append((rel, st.st_size))
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            real = p.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise InputError(f"{display_path(root)}: {rel} is a symlink loop or a broken link") from None
+        if not any(real == r or r in real.parents for r in roots):
+            out.refused[rel] = f"symbolic link to {display_path(real)}, outside the audited folder: not followed"
+            return False
+        st = real.stat()
+        if stat.S_ISDIR(st.st_mode):
+            out.refused[rel] = "link to a directory: not followed, its files were not audited"
+            return False
+        p = real
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode)
+                else "device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "special file")
+        out.refused[rel] = f"{kind}, not a regular file: never opened"
+        return False
+    out.readable[rel] = p
+    return False
+
+
+def _walk(root: Path) -> Walked:
+    """Every entry under root, bounded; FIFOs, devices, sockets and links leaving the folder are
+    recorded as refused without being opened (opening a FIFO blocks, a device never ends)."""
+    out = Walked()
+    roots = _link_roots(root)
     stack = [(root, 0)]
     while stack:
         folder, depth = stack.pop()
@@ -105,27 +160,15 @@ def _walk(root: Path) -> list[tuple[str, int]]:
             p = Path(e.path)
             rel = display_path(p.relative_to(root))
             check_utf8_name(p)
-            if e.is_symlink():
-                try:
-                    real = p.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    raise InputError(f"{display_path(root)}: {rel} is a symlink loop or a broken link") from None
-                if real.is_dir():
-                    continue  # directory links are not followed (loops), their files are not audited
-            if e.is_dir(follow_symlinks=False):
+            if _classify(p, rel, root, roots, out):
                 if depth + 1 > MAX_DEPTH:
                     raise InputError(f"{display_path(root)}: nested deeper than {MAX_DEPTH} folders")
                 if e.name not in (".git", ".cache", "__pycache__"):
                     stack.append((p, depth + 1))
-                continue
-            try:
-                size = p.stat().st_size
-            except OSError as exc:
-                raise InputError(f"{display_path(root)}: {rel} cannot be read ({exc.strerror or exc})") from None
-            out.append((rel, size))
-            if len(out) > MAX_FILES:
+            if len(out.files) > MAX_FILES:
                 raise InputError(f"{display_path(root)}: more than {MAX_FILES} files")
-    return sorted(out)
+    out.files.sort()
+    return out
 
 
 def _gguf_declared(info: GGUFInfo) -> tuple[list[str], list[str]]:
@@ -140,43 +183,53 @@ def _gguf_declared(info: GGUFInfo) -> tuple[list[str], list[str]]:
     return ids, hints
 
 
+def _read_folder(path: Path, model: LocalModel) -> None:
+    """Read the metadata files and headers, and scan every file's content for pickles (one budget)."""
+    walked = _walk(path)
+    model.files = walked.files
+    ok = walked.readable
+    if "config.json" in ok:
+        model.config = read_json_file(ok["config.json"], what=f"{model.label}: config.json",
+                                      max_bytes=MAX_CONFIG_BYTES)
+        if not isinstance(model.config, dict):
+            raise InputError(f"{model.label}: config.json is not a JSON object")
+    model.tokenizer = read_tokenizer(path)
+    if "README.md" in ok:
+        model.card, _ = read_card(ok["README.md"])
+    st = [n for n in ok if n.lower().endswith(".safetensors")]
+    gg = [n for n in ok if n.lower().endswith(".gguf")]
+    for n in st[:MAX_SAFETENSORS]:
+        model.safetensors.append(read_safetensors_header(ok[n]))
+    for n in gg[:MAX_GGUF]:
+        model.gguf.append(read_gguf(ok[n]))
+    budget = new_budget()
+    for rel, why in walked.refused.items():
+        model.pickles.append(PickleScan(rel, unscanned=[f"{rel}: {why}"]))
+    for what, items, cap in (("safetensors", st, MAX_SAFETENSORS), ("GGUF", gg, MAX_GGUF)):
+        for n in items[cap:]:
+            model.pickles.append(PickleScan(n, unscanned=[f"{n}: header not read (only the first {cap} "
+                                                          f"{what} files of a folder are read)"]))
+    for rel, real in ok.items():
+        scan = scan_pickle_file(real, budget, label=rel)
+        if scan.dangerous or scan.unscanned or scan.found_pickle_or_container:
+            model.pickles.append(scan)
+
+
 def read_local(target: Target) -> LocalModel:
     """Read a local target; :class:`InputError` (naming it) when it cannot be read safely."""
     path = target.path
     assert path is not None
     model = LocalModel(display_path(target.ref), target.kind)
     if target.kind == "folder":
-        model.files = _walk(path)
-        names = [n for n, _ in model.files]
-        if "config.json" in names:
-            model.config = read_json_file(path / "config.json", what=f"{model.label}: config.json",
-                                          max_bytes=MAX_CONFIG_BYTES)
-            if not isinstance(model.config, dict):
-                raise InputError(f"{model.label}: config.json is not a JSON object")
-        model.tokenizer = read_tokenizer(path)
-        if "README.md" in names:
-            model.card, _ = read_card(path / "README.md")
-        st = [n for n in names if n.lower().endswith(".safetensors")]
-        gg = [n for n in names if n.lower().endswith(".gguf")]
-        pk = [n for n in names if n.lower().endswith(PICKLE_SUFFIXES)]
-        for n in st[:MAX_SAFETENSORS]:
-            model.safetensors.append(read_safetensors_header(path / n))
-        for n in gg[:MAX_GGUF]:
-            model.gguf.append(read_gguf(path / n))
-        for n in pk[:MAX_PICKLES]:
-            model.pickles.append(scan_pickle_file(path / n))
-        for what, items, cap in (("safetensors", st, MAX_SAFETENSORS), ("GGUF", gg, MAX_GGUF),
-                                 ("pickle", pk, MAX_PICKLES)):
-            if len(items) > cap:
-                model.notes.append(f"only the first {cap} of {len(items)} {what} files were read")
+        _read_folder(path, model)
     else:
         model.files = [(display_path(path.name), path.stat().st_size)]
         if target.kind == "gguf":
             model.gguf.append(read_gguf(path))
         elif target.kind == "safetensors":
             model.safetensors.append(read_safetensors_header(path))
-        elif target.kind == "pickle":
-            model.pickles.append(scan_pickle_file(path))
+        else:
+            model.pickles.append(scan_pickle_file(path, new_budget(), label=display_path(path.name)))
     # what the model declares: the card first, then GGUF metadata
     model.declared = card_base_models(model.card)
     if model.declared:

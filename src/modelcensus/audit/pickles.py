@@ -105,6 +105,7 @@ class PickleScan:
     unscanned: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     parse_error: bool = False
+    kinds: set[str] = field(default_factory=set, repr=False)
 
     # the sink interface used by audit.containers
     def add_globals(self, where: str, refs: list[GlobalRef]) -> None:
@@ -126,8 +127,15 @@ class PickleScan:
             self.notes.append(f"{where}: {note}")
 
     def add_format(self, where: str, fmt: str) -> None:
+        self.kinds.add(fmt)
         if len(self.formats) < 50:
             self.formats.append(f"{where}: {fmt}")
+
+    @property
+    def found_pickle_or_container(self) -> bool:
+        """Did the scan meet a pickle or an archive (anything beyond plain data and header formats)?"""
+        plain = ("data (not a pickle)", "empty", "gguf (", "safetensors (")
+        return any(not k.startswith(plain) for k in self.kinds)
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "formats": self.formats, "dangerous": self.dangerous, "why": self.why,

@@ -1,4 +1,6 @@
-"""What to audit: Hub ids, local folders, ``.gguf`` / ``.safetensors`` files, and inventories of them.
+"""What to audit: Hub ids, local folders, ``.gguf`` / ``.safetensors`` files, pickle-bearing files and
+archives (``.bin .pt .pth .ckpt .pkl .joblib .npy .npz .zip .7z``... or any file whose first bytes are
+one), and inventories of them.
 
 Every target string is untrusted. A bad one becomes a :class:`TargetError` for that entry only;
 the rest of the inventory is still audited. Relative paths in an inventory resolve against the
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelcensus.audit.pickles import PICKLE_SUFFIXES
+from modelcensus.audit.formats import PICKLE_SUFFIXES, SNIFF_BYTES, sniff
 from modelcensus.errors import InputError
 from modelcensus.untrusted import load_yaml, read_bounded
 
@@ -29,7 +31,7 @@ REV_KEYS = ("revision", "rev", "sha", "commit")
 
 @dataclass
 class Target:
-    """One thing to audit. ``kind``: hub | folder | gguf | safetensors | pickle."""
+    """One thing to audit. ``kind``: hub | folder | gguf | safetensors | pickle (any file scanned by content)."""
 
     ref: str
     kind: str
@@ -68,6 +70,8 @@ def check_utf8_name(p: Path) -> None:
 
 
 def _kind_of_file(p: Path) -> str:
+    """gguf / safetensors by suffix; ``pickle`` (scanned by content, layer by layer) for pickle-bearing
+    suffixes and for any file whose first bytes are a pickle, archive, compressed stream or ``.npy``."""
     suffix = p.suffix.lower()
     if suffix == ".gguf":
         return "gguf"
@@ -75,8 +79,18 @@ def _kind_of_file(p: Path) -> str:
         return "safetensors"
     if suffix in PICKLE_SUFFIXES:
         return "pickle"
-    raise InputError(f"{display_path(p)}: unsupported file type (expected a folder, .gguf, .safetensors "
-                     f"or a pickle-based weight file)")
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            head = os.read(fd, SNIFF_BYTES)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise InputError(f"{display_path(p)}: cannot read ({exc.strerror or exc})") from None
+    if sniff(head) not in ("unknown", "gguf", "safetensors"):
+        return "pickle"
+    raise InputError(f"{display_path(p)}: unsupported file type (expected a folder, .gguf, .safetensors, "
+                     f"a pickle-based file or an archive)")
 
 
 def _looks_like_path(text: str) -> bool:
