@@ -33,6 +33,10 @@ def licence_mix(scope: Scope, key: GroupKey, field: str | None, *, detail: str =
     fname, col = field_column(field)
     lic = "coalesce(rl.class, 'unknown')" if detail == "class" else "m.license"
     label = "license_class" if detail == "class" else "license"
+    # grouped by the licence itself, each group holds one licence: its share of the group would be 1 on every
+    # row, so the share is then taken over all models (and downloads) instead
+    whole = key.name == "license"
+    over = "()" if whole else "(PARTITION BY grp)"
     rows = scope.rows(f"""
         WITH g AS (
           SELECT c.grp, {lic} AS lic, sum(c.w) AS models, sum(c.w * coalesce(m.{col}, 0)) AS downloads
@@ -40,15 +44,16 @@ def licence_mix(scope: Scope, key: GroupKey, field: str | None, *, detail: str =
           LEFT JOIN reg_licenses rl ON rl.license = lower(m.license)
           GROUP BY ALL)
         SELECT grp AS "{key.name}", lic AS {label}, models, downloads,
-               models / sum(models) OVER (PARTITION BY grp) AS share,
-               CASE WHEN sum(downloads) OVER (PARTITION BY grp) > 0
-                    THEN downloads / sum(downloads) OVER (PARTITION BY grp) END AS downloads_share
-        FROM g ORDER BY grp NULLS LAST, models DESC, lic NULLS LAST
+               models / sum(models) OVER {over} AS share,
+               CASE WHEN sum(downloads) OVER {over} > 0
+                    THEN downloads / sum(downloads) OVER {over} END AS downloads_share
+        FROM g ORDER BY {"models DESC, grp NULLS LAST" if whole else "grp NULLS LAST, models DESC"}, lic NULLS LAST
     """)
     columns = [key.name, label, "models", "downloads", "share", "downloads_share"]
-    notes = [key.note, f"share = the licence's share of the group's models (credit-weighted); downloads_share uses "
-             f"{fname}", "licence = the model's own label (card, else license: tag); classes from the registry; "
-                         "a missing or unlisted licence is class 'unknown'"]
+    of = "all models" if whole else "the group's models"
+    notes = [key.note, f"share = the licence's share of {of} (credit-weighted); downloads_share uses {fname}",
+             "licence = the model's own label (card, else license: tag); classes from the registry; "
+             "a missing or unlisted licence is class 'unknown'"]
     return fname, columns, rows, notes
 
 

@@ -9,8 +9,6 @@ change may be read across its points, and why not).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -18,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
+
+from modelcensus.safe_output import csv_text
 
 
 def clean_value(v: Any) -> Any:
@@ -114,13 +114,7 @@ class MetricResult:
         return table.replace_schema_metadata({"modelcensus.metric": json.dumps(meta, default=str)})
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(self.columns)
-        for r in self.rows:
-            cells = []
-            for c in self.columns:
-                v = clean_value(r.get(c))
-                cells.append("" if v is None else ";".join(map(str, v)) if isinstance(v, list) else v)
-            w.writerow(cells)
-        return buf.getvalue()
+        """The rows as CSV; text cells go through the formula-injection guard (safe_output), numbers do not."""
+        rows = ([("" if v is None else ";".join(map(str, v)) if isinstance(v, list) else v)
+                 for v in (clean_value(r.get(c)) for c in self.columns)] for r in self.rows)
+        return csv_text(self.columns, rows)
