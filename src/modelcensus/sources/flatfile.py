@@ -382,6 +382,7 @@ def import_dated(store: Store, sn: Sniffed, *, source: str, option_observed_at: 
     results: dict[str, ImportResult] = {}
     undated = SkipReport()
     counts: dict[str, int] = {}
+    roots: dict[str, list[str]] = {}  # a flattened tree file (depth column): each date's tree roots
 
     def flush(key: str) -> None:
         sid, skips, batch = snaps[key]
@@ -419,6 +420,10 @@ def import_dated(store: Store, sn: Sniffed, *, source: str, option_observed_at: 
         if sid is None:
             continue
         counts[key] = counts.get(key, 0) + 1
+        if isinstance(item, dict) and str(item.get("depth") or "").strip() in ("0", "0.0"):
+            rid = _record_id(item)
+            if rid and rid not in roots.setdefault(key, []):
+                roots[key].append(rid)
         batch.append(_staging_row(pos, item))
         if len(batch) >= batch_size:
             flush(key)
@@ -436,7 +441,10 @@ def import_dated(store: Store, sn: Sniffed, *, source: str, option_observed_at: 
             extra["undated_rows_note"] = f"{undated.count} rows without a valid {DATE_COLUMN} are counted here"
             first_new = False
         store.finish_snapshot(sid, skips, complete=True, extra_notes=extra)
-        store.set_scope(sid, *file_scope([sn], []))
+        scope, flt = file_scope([sn], roots.get(key, []))
+        if "file" in flt:  # one file, different dates: nothing says each date holds the same slice
+            flt["date"] = key
+        store.set_scope(sid, scope, flt)
         results[key] = ImportResult(store.snapshot(sid), False, skips)
     return [results[k] for k in sorted(results)]
 
