@@ -11,7 +11,9 @@ The command line is a thin skin over exactly these functions::
     modelcensus registry check|show  -> check_registry(files) / load_registry(files).describe_org(org)
     modelcensus lineage MODEL        -> lineage(store, model, snapshot=..., registry=...)
     modelcensus origin MODEL         -> origin(store, model, snapshot=..., registry=...)
-    modelcensus metrics NAME         -> compute_metric(store, name, by=..., population=..., ...)
+    modelcensus metrics NAME         -> compute_metric(store, name, by=..., population=..., as_of=..., ...)
+    modelcensus populations          -> list_populations(store)
+    (monthly as-of censuses)         -> census_points(store, since=..., until=..., max_age_days=...)
     modelcensus report               -> build_report(store, out=..., fmt=..., registry=...)
     modelcensus audit TARGET...      -> audit(targets, inventory=..., policy=..., store=..., registry=...)
 
@@ -33,7 +35,8 @@ from modelcensus.audit import AuditReport, audit, load_policy
 from modelcensus.demo import DemoResult, run_demo
 from modelcensus.lineage import ensure_lineage, lineage, origin
 from modelcensus.lineage.registry import Registry, check_registry, load_registry
-from modelcensus.metrics import METRIC_NAMES, MetricResult, compute_metric
+from modelcensus.metrics import METRIC_NAMES, MetricResult, census_points, compute_metric
+from modelcensus.metrics.population import list_populations
 from modelcensus.outputs import build_report
 from modelcensus.sources.curated import import_population
 from modelcensus.sources.hub_api import pull_hub
@@ -57,7 +60,8 @@ def export(store: Store, snapshot: int | str | None = None, fmt: str = "parquet"
 
 __all__ = [
     "METRIC_NAMES", "AuditReport", "DemoResult", "ImportResult", "MetricResult", "Registry", "SkipReport",
-    "Snapshot", "Store", "audit", "build_report", "check_registry", "compute_metric", "ensure_lineage",
-    "export", "export_snapshot", "import_hubstats_parquet", "import_path", "import_population", "lineage",
-    "load_policy", "load_registry", "open_store", "origin", "pull_hub", "pull_hubstats", "run_demo",
+    "Snapshot", "Store", "audit", "build_report", "census_points", "check_registry", "compute_metric",
+    "ensure_lineage", "export", "export_snapshot", "import_hubstats_parquet", "import_path", "import_population",
+    "lineage", "list_populations", "load_policy", "load_registry", "open_store", "origin", "pull_hub",
+    "pull_hubstats", "run_demo",
 ]
