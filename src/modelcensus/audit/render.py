@@ -10,6 +10,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from modelcensus.safe_output import terminal
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -24,7 +26,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
 
 def _md(value: Any) -> str:
     text = "" if value is None else str(value)
-    text = text.replace("\r", " ").replace("\n", " ")
+    text = terminal(text.replace("\r", " ").replace("\n", " "))  # escape sequences shown, never obeyed
     return _MD_SPECIAL.sub(r"\\\1", text)[:500]
 
 
@@ -59,13 +61,16 @@ def to_json(report: AuditReport) -> dict[str, Any]:
 def to_table(report: AuditReport, console: Console) -> None:
     """A Rich table of the verdicts, then the unreadable targets."""
     from rich.table import Table
-    from rich.text import Text
+    from rich.text import Text as RichText
+
+    def Text(value: Any, style: str = "") -> RichText:  # noqa: N802 - every cell is untrusted: escape it
+        return RichText(terminal(value), style=style)
 
     if report.synthetic:
         console.print(Text(SYNTHETIC_BANNER, style="bold yellow"))
     if report.report_only:
         console.print(Text(REPORT_ONLY_BANNER, style="bold yellow"))
-    title = f"Audit ({report.policy.name})" if report.policy else "Audit (report only: no verdict)"
+    title = f"Audit ({terminal(report.policy.name)})" if report.policy else "Audit (report only: no verdict)"
     t = Table(title=title, show_lines=False)
     for col in ("Model", "Verdict", "Root(s)", "Publisher", "Licence", "Grade", "Flags"):
         t.add_column(col, overflow="fold")

@@ -10,15 +10,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
+from rich.text import Text
+
+from modelcensus.safe_output import terminal
 
 if TYPE_CHECKING:
     from modelcensus.store import Store
 
 T = TypeVar("T")
 
+class SafeConsole(Console):
+    """A Rich console that shows control characters in any text it is given instead of obeying them.
+
+    Every string printed or put in a table cell passes through :meth:`render_str`, so model ids, folder
+    names and card fields from the Hub or from files cannot move the cursor, rewrite a line (CR), set the
+    title or plant a hyperlink (OSC). Build ``rich.text.Text`` objects with :func:`safe_text`.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(terminal(text), **kwargs)
+
+
+def safe_text(value: Any, style: str = "") -> Text:
+    """A Rich ``Text`` of untrusted ``value``, control characters made visible."""
+    return Text(terminal(value), style=style)
+
+
 # stdout carries results only; progress and warnings go to stderr.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = SafeConsole(soft_wrap=True)
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 
 @dataclass
@@ -56,7 +76,9 @@ def print_json(doc: Any) -> None:
 
 
 def warn(msg: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {msg}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    err.print(f"[yellow]warning:[/yellow] {escape(msg)}", markup=True, highlight=False)
 
 
 MAX_MESSAGE_CHARS = 1000
@@ -69,7 +91,7 @@ def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     a file name with a newline); the head names the input and the tail says what was expected, so
     the cut is in the middle.
     """
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+    text = terminal(text)
     if len(text) <= limit:
         return text
     head, tail = (limit * 2) // 3, limit // 3

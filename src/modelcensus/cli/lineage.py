@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from rich.text import Text
 from rich.tree import Tree
 
-from modelcensus.cli.common import check_format, err, out, print_json, reading, state
+from modelcensus.cli.common import check_format, err, out, print_json, reading, safe_text, state
 from modelcensus.errors import InputError
 from modelcensus.lineage.origin import DEFAULT_SHOWN
 
@@ -51,20 +50,20 @@ def _origin_tables(doc: dict[str, Any]) -> list[Any]:
     if doc.get("synthetic"):
         rows.insert(0, ("SYNTHETIC", "computed from synthetic data: not a finding"))
     for k, v in rows:
-        summary.add_row(k, Text(v))
+        summary.add_row(k, safe_text(v))
     roots = Table(title="roots", title_justify="left")
     for col in ("root", "org", "country", "weight", "path"):
         roots.add_column(col, justify="right" if col == "weight" else "left")
     for r in doc["roots"]:
         hops = [r["path"][0]] + [f"-{rel}-> {node}" for rel, node in zip(r["relations"], r["path"][1:], strict=False)]
-        roots.add_row(Text(r["id"]), Text(r["org"] or "-"), _where(r["country"]), f"{r['weight']:.3f}",
-                      Text(" ".join(hops)))
+        roots.add_row(safe_text(r["id"]), safe_text(r["org"] or "-"), _where(r["country"]), f"{r['weight']:.3f}",
+                      safe_text(" ".join(hops)))
     return [summary, roots]
 
 
 def _lineage_tree(doc: dict[str, Any]) -> Tree:
     """Ancestors as a tree rooted at the model (parents below children), then descendants."""
-    tree = Tree(Text(doc["model"], style="bold"))
+    tree = Tree(safe_text(doc["model"], "bold"))
     by_child: dict[str, list[dict[str, Any]]] = {}
     for e in doc["ancestors"]:
         by_child.setdefault(e["child"], []).append(e)
@@ -74,7 +73,7 @@ def _lineage_tree(doc: dict[str, Any]) -> Tree:
         for e in by_child.get(child, []):
             mark = "" if e["structural"] else " (not followed)"
             gone = "" if e["parent_in_snapshot"] else " [not in snapshot]"
-            label = Text(f"{e['relation']}{' (inferred)' if e['inferred'] else ''} -> {e['parent']}{gone} "
+            label = safe_text(f"{e['relation']}{' (inferred)' if e['inferred'] else ''} -> {e['parent']}{gone} "
                          f"[{e['grade']}: {e['evidence']}]{mark}")
             sub = node.add(label)
             if e["parent"] not in seen:
@@ -85,12 +84,12 @@ def _lineage_tree(doc: dict[str, Any]) -> Tree:
         up.add("none: the model is a root")
     d = doc["descendants"]
     rels = ", ".join(f"{n} {r}" for r, n in d["by_relation"].items()) or "none"
-    down = tree.add(Text(f"descendants: {d['total']} ({rels})"))
+    down = tree.add(safe_text(f"descendants: {d['total']} ({rels})"))
     for row in d["shown"]:
-        down.add(Text(f"{'  ' * (row['depth'] - 1)}{row['id']} <-{row['relation']}- {row['parent']} "
+        down.add(safe_text(f"{'  ' * (row['depth'] - 1)}{row['id']} <-{row['relation']}- {row['parent']} "
                       f"[{row['grade']}] depth {row['depth']}"))
     if d["truncated"]:
-        down.add(Text(f"... {d['total'] - len(d['shown'])} more (--all lists them; --format json adds counts "
+        down.add(safe_text(f"... {d['total'] - len(d['shown'])} more (--all lists them; --format json adds counts "
                       "by depth)"))
     return tree
 
