@@ -16,6 +16,7 @@ from typing import Any
 from modelcensus.audit import flags as fl
 from modelcensus.audit.detect import Detection, declared_family, match_features, mismatch_flags
 from modelcensus.audit.flags import Flag
+from modelcensus.audit.inspect_tokenizer import template_entries
 from modelcensus.audit.licence import LicenceReport, effective_licence, licence_report
 from modelcensus.audit.local import LocalModel
 from modelcensus.audit.policy import Subject, Verdict
@@ -193,7 +194,8 @@ def files_table(files: list[tuple[str, int | None]]) -> list[dict[str, Any]]:
 
 
 def finish(d: Dossier, registry: Any, *, config: dict[str, Any] | None, tags: list[str] | None,
-           chat_template: str | None, gated: Any, pickles: list[dict[str, Any]], hub_target: bool) -> None:
+           chat_template: str | list[tuple[str, str]] | None, gated: Any, pickles: list[dict[str, Any]],
+           hub_target: bool) -> None:
     """Security flags common to every kind of target."""
     names = [f["name"] for f in d.files]
     found: list[Flag] = []
@@ -240,9 +242,26 @@ def build_local(registry: Any, target: Target, model: LocalModel, resolve: Resol
         "gguf": [g.summary() for g in model.gguf],
         "pickles": [p.as_dict() for p in model.pickles],
     }
-    finish(d, registry, config=model.config, tags=None, chat_template=model.chat_template, gated=None,
+    d.flags += reader_unscanned_flags(model)
+    finish(d, registry, config=model.config, tags=None, chat_template=local_templates(model), gated=None,
            pickles=[p.as_dict() for p in model.pickles], hub_target=False)
     return d
+
+
+def local_templates(model: LocalModel) -> list[tuple[str, str]]:
+    """Every chat template of a local model, each with where it came from (all are checked, not the first)."""
+    out = list(model.tokenizer.chat_templates) if model.tokenizer else []
+    for g in model.gguf:
+        out += [(f"{g.path.rsplit('/', 1)[-1]} {key}", text) for key, text in g.chat_templates]
+    return out
+
+
+def reader_unscanned_flags(model: LocalModel) -> list[Flag]:
+    """``unscanned_content`` for whatever a header/tokenizer reader's limits stopped (audit.limits)."""
+    reasons = [r for h in model.safetensors for r in h.unscanned] + [r for g in model.gguf for r in g.unscanned]
+    reasons += model.tokenizer.unscanned if model.tokenizer else []
+    return [fl.make_flag("unscanned_content", f"{r[:500]} (what was not read is treated as unsafe)")
+            for r in reasons]
 
 
 def _licence(registry: Any, license_id: str | None, origin: dict[str, Any],
@@ -281,10 +300,7 @@ def build_from_record(registry: Any, target: Target, *, model_id: str, source: s
     config = row.get("config") if isinstance(row.get("config"), dict) else None
     card = row.get("card_data") if isinstance(row.get("card_data"), dict) else {}
     tok_cfg = row.get("tokenizer_config") or ((config or {}).get("tokenizer_config"))
-    tmpl = tok_cfg.get("chat_template") if isinstance(tok_cfg, dict) else None
-    if isinstance(tmpl, list):
-        tmpl = "\n".join(t.get("template", "") for t in tmpl if isinstance(t, dict) and isinstance(t.get("template"),
-                                                                                                   str))
+    tmpl = template_entries(tok_cfg.get("chat_template"), "tokenizer_config.json") if isinstance(tok_cfg, dict) else []
     declared = list(row.get("base_models") or [])
     d.declared = {"base_models": declared, "where": "card" if declared else None,
                   "relation": row.get("base_model_relation")}

@@ -8,7 +8,6 @@ scanned, remote code, unusual chat templates, gated access, unpinned revisions a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +18,6 @@ from modelcensus.untrusted import load_yaml
 SEVERITIES = ("high", "medium", "low", "info")
 WEIGHT_SUFFIXES_SAFE = (".safetensors", ".gguf")
 WEIGHT_SUFFIXES_PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 NON_WEIGHT_BINS = ("training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt")
 
 
@@ -75,39 +73,12 @@ class Flag:
         return {"code": self.code, "severity": self.severity, "message": self.message, "evidence": self.evidence}
 
 
-@dataclass(frozen=True)
-class TemplateRule:
-    id: str
-    severity: str
-    pattern: re.Pattern[str]
-    why: str
+def chat_template_flags(template: str | list[tuple[str, str]] | None) -> list[Flag]:
+    """Flags of a chat template, or of every (where, template) a model ships: parsed by Jinja and judged on
+    the syntax tree (``audit.templates``); a template that cannot be parsed is ``unscanned_content``."""
+    from modelcensus.audit.templates import template_flags
 
-
-@lru_cache(maxsize=1)
-def template_rules() -> tuple[int, tuple[TemplateRule, ...]]:
-    """(max_chars, rules) from the package data file."""
-    text = resources.files("modelcensus.audit").joinpath("data/template_rules.yaml").read_text("utf-8")
-    doc = load_yaml(text, what="audit/data/template_rules.yaml")
-    rules = tuple(TemplateRule(r["id"], r["severity"], re.compile(r["pattern"]), r["why"]) for r in doc["rules"])
-    return int(doc["max_chars"]), rules
-
-
-def chat_template_flags(template: str | None) -> list[Flag]:
-    """Flags for the unusual constructs of a chat template."""
-    if not template:
-        return []
-    max_chars, rules = template_rules()
-    flags = []
-    if len(template) > max_chars:
-        flags.append(Flag("template_too_long", "medium",
-                          f"chat template is {len(template)} characters (ordinary ones are < {max_chars})"))
-    code = JINJA_COMMENT.sub(" ", template)  # comments never render (a real template cites a URL in one)
-    for rule in rules:
-        m = rule.pattern.search(code)
-        if m:
-            flags.append(Flag(f"template_{rule.id}", rule.severity, f"chat template: {rule.why}",
-                              code[max(0, m.start() - 20): m.end() + 20].replace("\n", " ")))
-    return flags
+    return template_flags(template)
 
 
 def weight_format_flags(files: list[str]) -> list[Flag]:
