@@ -109,7 +109,8 @@ def test_build_is_skipped_for_same_registry_and_redone_when_forced(store, snap, 
     first = ensure_lineage(store, snap, registry)
     again = ensure_lineage(store, snap, registry)
     assert first["built"] is True and again["built"] is False
-    assert again["models"] == 15 and again["problems"] == {"missing_parent": 1, "cycle": 2, "ambiguous_signature": 0}
+    assert again["models"] == 15 and again["problems"] == {"missing_parent": 1, "cycle": 2, "ambiguous_signature": 0,
+                                                     "invalid_declaration": 0, "declared_base_contradicts_config": 0}
     n_edges = store.con.execute("SELECT count(*) FROM edges WHERE snapshot_id = ?", [snap]).fetchall()[0][0]
     assert ensure_lineage(store, snap, registry, force=True)["built"] is True
     assert store.con.execute("SELECT count(*) FROM edges WHERE snapshot_id = ?", [snap]).fetchall()[0][0] == n_edges
@@ -139,6 +140,7 @@ def test_synthetic_snapshot_says_so(store, registry):
 
 def test_build_leaves_no_temp_tables_and_records_its_rules(store, snap, registry):
     from modelcensus.lineage.build import BUILD_RULES, built_version
+    from modelcensus.lineage.teachers import teachers_digest
 
     ensure_lineage(store, snap, registry)
     left = store.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND "
@@ -146,7 +148,7 @@ def test_build_leaves_no_temp_tables_and_records_its_rules(store, snap, registry
     assert left == []
     stored = store.con.execute("SELECT registry_version FROM lineage_builds WHERE snapshot_id = ?",
                                [snap]).fetchall()[0][0]
-    assert stored == f"{registry.version}~lineage{BUILD_RULES}"
+    assert stored == f"{registry.version}~lineage{BUILD_RULES}.{teachers_digest()}"   # teacher list is a rule
     assert built_version(store, snap) == (registry.version, 15)
     # a build by older rules is redone, not trusted
     store.con.execute("UPDATE lineage_builds SET registry_version = ? WHERE snapshot_id = ?",

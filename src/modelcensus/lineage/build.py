@@ -14,9 +14,10 @@ from typing import Any
 import duckdb
 
 from modelcensus.lineage.edges import build_edges, drop_temp
-from modelcensus.lineage.grades import grade_name_sql, grade_rank_sql
+from modelcensus.lineage.grades import GRADES, grade_name_sql, grade_rank_sql
 from modelcensus.lineage.registry import Registry
 from modelcensus.lineage.roots import resolve_roots
+from modelcensus.lineage.teachers import teachers_digest
 from modelcensus.store import Store
 from modelcensus.store.store import Snapshot
 
@@ -27,8 +28,10 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 # Bumped whenever the build's rules change, so stores built by older code are rebuilt (stored after the
 # registry version in lineage_builds.registry_version: "<registry version>~lineage<N>").
-BUILD_RULES = "3"
-_SUFFIX = f"~lineage{BUILD_RULES}"
+# The teacher list is part of the rules: editing data/teachers.yaml rebuilds lineage too.
+BUILD_RULES = "4"
+_SUFFIX = f"~lineage{BUILD_RULES}.{teachers_digest()}"
+WEAKEST = len(GRADES) - 1
 
 
 LOOKUP_INDEXES = ("CREATE INDEX IF NOT EXISTS lineage_edges_child ON edges (child_id)",
@@ -137,9 +140,13 @@ def _teachers(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_own_teacher AS
-        SELECT child_id AS model_id, min(parent_id) AS teacher_id,
-               min(CASE WHEN starts_with(evidence, 'card') THEN 'card' ELSE 'name' END) AS evidence
-        FROM _lin_edges2 WHERE relation = 'distillation' GROUP BY child_id
+        SELECT child_id AS model_id, parent_id AS teacher_id,
+               CASE WHEN starts_with(evidence, 'card') THEN 'card' ELSE 'name' END AS evidence
+        FROM _lin_edges2 WHERE relation = 'distillation'
+        -- a statement in the card first, then a contradicted declaration, trace datasets, a distill name
+        QUALIFY row_number() OVER (PARTITION BY child_id ORDER BY
+            CASE WHEN starts_with(evidence, 'card text') THEN 0 WHEN starts_with(evidence, 'card base_model') THEN 1
+                 WHEN starts_with(evidence, 'card') THEN 2 ELSE 3 END, parent_id) = 1
     """)
     n = _rows(con, "SELECT count(*) FROM _lin_own_teacher")[0][0]
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_teacher (model_id VARCHAR, teacher_id VARCHAR, evidence VARCHAR)")
@@ -169,13 +176,19 @@ def _ns_sql(col: str) -> str:
 
 def _origins(con: duckdb.DuckDBPyConnection, sid: int) -> None:
     """One ``origins`` row per (model, root), with publisher, root, teacher and problems."""
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_r AS
         SELECT kc.name AS model_id, kr.name AS root_id, r.w AS weight, r.d AS depth, r.g AS g, r.f AS cyc
         FROM _lin_roots r JOIN _lin_key kc ON kc.k = r.c JOIN _lin_key kr ON kr.k = r.p
+        SEMI JOIN _lin_m m ON m.id = kc.name   -- referenced-only nodes get no row (origin() answers for them)
         UNION ALL
-        SELECT m.id, m.id, 1.0, 0, 0, FALSE FROM _lin_m m
+        -- a model that is its own root: nothing was inferred (grade declared), unless what it declared was
+        -- invalid or contradicted: then its lineage is unknown, and says so with the weakest grade
+        SELECT m.id, m.id, 1.0, 0, CASE WHEN p.model_id IS NOT NULL THEN {WEAKEST} ELSE 0 END, FALSE FROM _lin_m m
         ANTI JOIN (SELECT DISTINCT child_id FROM _lin_edges2 WHERE structural) e ON e.child_id = m.id
+        LEFT JOIN (SELECT DISTINCT model_id FROM _lin_problems
+                   WHERE problem IN ('invalid_declaration', 'declared_base_contradicts_config')) p
+          ON p.model_id = m.id
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_cycle_nodes AS
@@ -216,9 +229,8 @@ def _origins(con: duckdb.DuckDBPyConnection, sid: int) -> None:
                t.teacher_id, tw.org, tw.country,
                list_filter([
                    CASE WHEN r.cyc OR cn.model_id IS NOT NULL THEN 'cycle' END,
-                   CASE WHEN m.id IS NULL AND fr.model_id_lower IS NULL THEN 'missing_parent:' || r.root_id END,
-                   CASE WHEN pr.model_id IS NOT NULL THEN 'ambiguous_signature' END
-               ], lambda x: x IS NOT NULL)
+                   CASE WHEN m.id IS NULL AND fr.model_id_lower IS NULL THEN 'missing_parent:' || r.root_id END
+               ], lambda x: x IS NOT NULL) || coalesce(pr.problems, [])
         FROM _lin_r r
         LEFT JOIN _lin_who p ON p.model_id = r.model_id
         LEFT JOIN _lin_who ro ON ro.model_id = r.root_id
@@ -228,7 +240,8 @@ def _origins(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         LEFT JOIN _lin_m m ON m.id = r.root_id
         LEFT JOIN (SELECT DISTINCT model_id_lower FROM reg_family_roots) fr ON fr.model_id_lower = lower(r.root_id)
         LEFT JOIN _lin_cycle_nodes cn ON cn.model_id = r.root_id
-        LEFT JOIN (SELECT DISTINCT model_id FROM _lin_problems) pr ON pr.model_id = r.model_id
+        LEFT JOIN (SELECT model_id, list(DISTINCT problem ORDER BY problem) AS problems FROM _lin_problems
+                   GROUP BY model_id) pr ON pr.model_id = r.model_id
         ORDER BY r.model_id   -- sorted: origin() reads one row group (zone maps)
     """)
 
@@ -236,7 +249,8 @@ def _origins(con: duckdb.DuckDBPyConnection, sid: int) -> None:
 def _stats(con: duckdb.DuckDBPyConnection, sid: int, edge_stats: dict[str, Any],
            root_stats: dict[str, Any]) -> dict[str, Any]:
     """Counts and coverage: what share of models and of 30-day downloads has a resolved root country."""
-    (models, root_cov, dl_total, dl_cov, pub_cov, with_parent, missing, cycles, ambiguous) = _rows(con, f"""
+    (models, root_cov, dl_total, dl_cov, pub_cov, with_parent, missing, cycles, ambiguous, invalid,
+     contradicted) = _rows(con, f"""
         WITH o AS (SELECT * FROM origins WHERE snapshot_id = {sid}),
         m AS (SELECT id, coalesce(downloads_30d, 0) AS dl FROM models WHERE snapshot_id = {sid})
         SELECT (SELECT count(*) FROM m),
@@ -249,7 +263,10 @@ def _stats(con: duckdb.DuckDBPyConnection, sid: int, edge_stats: dict[str, Any],
                (SELECT count(DISTINCT model_id) FROM o
                 WHERE len(list_filter(problems, lambda x: starts_with(x, 'missing_parent'))) > 0),
                (SELECT count(DISTINCT model_id) FROM o WHERE list_contains(problems, 'cycle')),
-               (SELECT count(DISTINCT model_id) FROM o WHERE list_contains(problems, 'ambiguous_signature'))
+               (SELECT count(DISTINCT model_id) FROM o WHERE list_contains(problems, 'ambiguous_signature')),
+               (SELECT count(DISTINCT model_id) FROM o WHERE list_contains(problems, 'invalid_declaration')),
+               (SELECT count(DISTINCT model_id) FROM o
+                WHERE list_contains(problems, 'declared_base_contradicts_config'))
     """)[0]
     return {
         "snapshot_id": sid, "models": models, "models_with_parent": with_parent,
@@ -259,5 +276,6 @@ def _stats(con: duckdb.DuckDBPyConnection, sid: int, edge_stats: dict[str, Any],
             "root_country_downloads_30d": (dl_cov or 0) / dl_total if dl_total else None,
             "publisher_country_models": pub_cov / models if models else None,
         },
-        "problems": {"missing_parent": missing, "cycle": cycles, "ambiguous_signature": ambiguous},
+        "problems": {"missing_parent": missing, "cycle": cycles, "ambiguous_signature": ambiguous,
+                     "invalid_declaration": invalid, "declared_base_contradicts_config": contradicted},
     }

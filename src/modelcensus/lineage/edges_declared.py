@@ -1,0 +1,197 @@
+"""Tier 1 edges: what the card, the Hub and the tags (or GGUF metadata) declare — checked before trusted.
+
+Two checks stand between a declaration and the root walk:
+
+* **validity**: a parent that is not a well-formed Hub id (``ORIGINAL_REPO_NAME``, ``mistral-7b``,
+  ``../../etc/passwd``) and is neither a registry legacy alias nor a stored model is dropped with the
+  problem ``invalid_declaration``; the model falls through to inference.
+* **consistency with the config**: when the child's config names a family (architecture and vocabulary of
+  one registry shape) and what is known of the declared parent (its stored config, else the registry
+  family it is a root of) belongs to other families with a vocabulary the child's is not within 256 of
+  (a fine-tune keeps its parent's vocabulary, give or take added tokens), the declaration cannot be the
+  structural base: a 671B ``deepseek_v3`` is not fine-tuned into a 7.6B ``qwen2``. The edge is kept for
+  display (not structural), the declared model is recorded as the likely teacher, the problem
+  ``declared_base_contradicts_config`` is recorded, and the model is rooted through its detected family.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from modelcensus.lineage.edge_sql import drop_temp, resolve
+from modelcensus.lineage.grades import DECLARED_RELATIONS
+from modelcensus.lineage.names import valid_hub_id_sql
+
+_RELS = ", ".join(f"'{r}'" for r in DECLARED_RELATIONS)
+_URL = "'^(https?://)?(www\\.)?huggingface\\.co/'"
+VOCAB_SLACK = 256   # tokens a fine-tune may add to its parent's vocabulary
+
+
+def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
+    """TEMP ``_lin_decl`` (tier 1, or tier 9 when contradicted by the config) and ``_lin_contra``."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_decl_raw AS
+        SELECT d.child_id, d.parent_id,
+               CASE WHEN lower(d.relation) IN ({_RELS}) THEN lower(d.relation) END AS relation,
+               CASE WHEN d.source = 'card' THEN 0
+                    WHEN d.source = 'hub' OR (d.source = 'tag' AND d.relation IS NOT NULL) THEN 1
+                    ELSE 2 END AS src_rank,
+               d.source
+        FROM declarations d WHERE d.snapshot_id = {int(sid)}
+        UNION ALL
+        SELECT id, regexp_replace(trim(p), {_URL}, ''), NULL, 2, 'gguf'
+        FROM (
+            SELECT id, unnest([json_extract_string(gguf, '$."general.base_model.0.repo_url"'),
+                               json_extract_string(gguf, '$.base_model')]) AS p
+            FROM models WHERE snapshot_id = {int(sid)} AND gguf IS NOT NULL
+        ) WHERE p IS NOT NULL AND regexp_full_match(
+            regexp_replace(trim(p), {_URL}, ''), '[A-Za-z0-9][A-Za-z0-9._\\-]*(/[A-Za-z0-9._\\-]+)?')
+    """)
+    resolve(con, "_lin_decl_raw", "parent_id", "_lin_decl_all")
+    # valid: a well-formed namespaced id, a registry legacy alias ('gpt2'), or an id the snapshot holds
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_decl_res AS
+        SELECT r.*, (r.resolved IS NOT NULL OR a.model_id_lower IS NOT NULL
+                     OR {valid_hub_id_sql('r.parent_id')}) AS valid
+        FROM _lin_decl_all r LEFT JOIN reg_model_aliases a ON a.model_id_lower = lower(r.parent_id)
+    """)
+    # card values staging already refused (not even id-shaped: '../../etc/passwd') are invalid too
+    con.execute(f"""
+        INSERT INTO _lin_problems
+        SELECT DISTINCT child_id, 'invalid_declaration' FROM _lin_decl_res WHERE NOT valid
+        UNION
+        SELECT DISTINCT id, 'invalid_declaration' FROM (
+            SELECT id, regexp_replace(trim(unnest(base_models)), {_URL}, '') AS p
+            FROM models WHERE snapshot_id = {int(sid)} AND base_models IS NOT NULL
+        ) b
+        WHERE p <> '' AND NOT {valid_hub_id_sql('p')}
+          AND NOT EXISTS (SELECT 1 FROM reg_model_aliases a WHERE a.model_id_lower = lower(b.p))
+          AND NOT EXISTS (SELECT 1 FROM _lin_by_lower m WHERE m.id_lower = lower(b.p))
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_decl0 AS
+        WITH d AS (
+            SELECT c.id AS child, coalesce(r.resolved, r.parent_id) AS parent, r.resolved IS NOT NULL AS present,
+                   r.relation, r.src_rank, r.source
+            FROM _lin_decl_res r JOIN _lin_m c ON c.id = r.child_id
+            WHERE r.valid AND lower(coalesce(r.resolved, r.parent_id)) <> c.id_lower
+        ),
+        best AS (SELECT child, min(src_rank) AS tier_rank FROM d GROUP BY child),
+        chosen AS (   -- the parents of the strongest source only (no spurious merges of spellings)
+            SELECT d.child, d.parent, bool_or(d.present) AS present, min(d.src_rank) AS src_rank,
+                   list(DISTINCT d.source ORDER BY d.source) AS sources,
+                   min(d.relation) FILTER (WHERE d.src_rank = 0) AS card_rel
+            FROM d JOIN best b ON d.child = b.child AND d.src_rank = b.tier_rank
+            GROUP BY d.child, d.parent
+        ),
+        any_rel AS (   -- the Hub's or a tag's relation, per parent and per child
+            SELECT child, parent, min(relation) AS rel FROM d WHERE relation IS NOT NULL AND src_rank > 0
+            GROUP BY child, parent
+        ),
+        child_rel AS (
+            SELECT child, min(relation) FILTER (WHERE src_rank = 0) AS card_rel,
+                   min(relation) FILTER (WHERE src_rank > 0) AS hub_rel
+            FROM d GROUP BY child
+        ),
+        n AS (SELECT child, count(*) AS k FROM chosen GROUP BY child)
+        SELECT c.child AS child_id, c.parent AS parent_id, c.present,
+               coalesce(cr.card_rel, ar.rel, cr.hub_rel,
+                        CASE WHEN n.k >= 2 THEN 'merge' END,
+                        CASE WHEN list_has_any(m.tags, ['gguf', 'awq', 'gptq', 'exl2', 'bitsandbytes'])
+                               OR m.base_name <> m.name_lower
+                               OR m.has_quant THEN 'quantized'
+                             WHEN list_contains(m.files, 'adapter_config.json') OR m.library_name = 'peft'
+                               OR list_contains(m.tags, 'peft') THEN 'adapter' END,
+                        'finetune') AS relation,
+               FALSE AS inferred,
+               ['declared', 'hub', 'tag'][c.src_rank + 1] AS grade,
+               CASE c.src_rank WHEN 0 THEN 'card base_model'
+                               WHEN 1 THEN CASE WHEN list_contains(c.sources, 'hub') THEN 'Hub baseModels'
+                                                ELSE 'Hub tag base_model:<relation>' END
+                               ELSE CASE WHEN list_contains(c.sources, 'gguf') THEN 'GGUF general.base_model'
+                                         ELSE 'tag base_model' END END
+               || CASE WHEN cr.card_rel IS NULL AND ar.rel IS NULL AND cr.hub_rel IS NULL
+                       THEN CASE WHEN n.k >= 2 THEN '; relation: several parents'
+                                 ELSE '; relation not declared' END ELSE '' END
+               || CASE WHEN NOT c.present THEN '; parent not in snapshot' ELSE '' END AS evidence
+        FROM chosen c
+        JOIN n ON n.child = c.child
+        JOIN _lin_m m ON m.id = c.child
+        LEFT JOIN any_rel ar ON ar.child = c.child AND ar.parent = c.parent
+        LEFT JOIN child_rel cr ON cr.child = c.child
+    """)
+    drop_temp(con, "_lin_decl_raw", "_lin_decl_all", "_lin_decl_res")
+    _contradictions(con)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_decl AS
+        SELECT d.child_id, d.parent_id, d.relation, d.inferred, d.grade,
+               d.evidence || CASE WHEN x.child_id IS NOT NULL THEN '; contradicted by the config (' || x.why
+                                  || '): not followed, recorded as the likely teacher' ELSE '' END AS evidence,
+               CASE WHEN x.child_id IS NOT NULL THEN 9 ELSE 1 END AS tier, d.present
+        FROM _lin_decl0 d LEFT JOIN _lin_contra x ON x.child_id = d.child_id AND x.parent_id = d.parent_id
+    """)
+    con.execute("INSERT INTO _lin_problems SELECT DISTINCT child_id, 'declared_base_contradicts_config' "
+                "FROM _lin_contra")
+    drop_temp(con, "_lin_decl0")
+
+
+def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
+    """TEMP ``_lin_contra(child_id, parent_id, why)``: declared parents the child's config rules out.
+
+    Set-based over the (few) declared edges whose child has a config family; the parent's side is its
+    stored config when it has one, else the registry family it is a listed root of."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_cfg_fam AS   -- config-grade families: architecture and vocab, one shape
+        SELECT DISTINCT m.id, s.family
+        FROM (SELECT d.child_id AS id FROM _lin_decl0 d UNION SELECT d.parent_id FROM _lin_decl0 d WHERE d.present) k
+        JOIN _lin_m m ON m.id = k.id
+        JOIN reg_family_signatures s ON s.vocab_size = m.vocab
+        WHERE m.vocab IS NOT NULL
+          AND (s.model_type = lower(trim(m.model_type)) OR list_contains(coalesce(m.architectures, []), s.architecture))
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_contra AS
+        WITH e AS (
+            SELECT d.child_id, d.parent_id, c.vocab AS cv, c.params AS cp, c.model_type AS cmt,
+                   p.vocab AS pv, p.params AS pp, p.model_type AS pmt
+            FROM _lin_decl0 d JOIN _lin_m c ON c.id = d.child_id
+            LEFT JOIN _lin_m p ON p.id = d.parent_id
+            WHERE c.vocab IS NOT NULL AND d.child_id IN (SELECT id FROM _lin_cfg_fam)
+        ),
+        pfam AS (   -- the parent's families: from its own config, else as a listed registry root
+            SELECT e.child_id, e.parent_id, f.family FROM e JOIN _lin_cfg_fam f ON f.id = e.parent_id
+            UNION
+            SELECT e.child_id, e.parent_id, r.family FROM e JOIN reg_family_roots r
+              ON r.model_id_lower = lower(e.parent_id)
+            WHERE e.pv IS NULL
+        ),
+        pvocab AS (   -- vocabularies the parent may have: its own, else its families' listed ones
+            SELECT e.child_id, e.parent_id, e.pv AS v FROM e WHERE e.pv IS NOT NULL
+            UNION
+            SELECT p.child_id, p.parent_id, s.vocab_size FROM pfam p JOIN e ON e.child_id = p.child_id
+              AND e.parent_id = p.parent_id AND e.pv IS NULL
+            JOIN reg_family_signatures s ON s.family = p.family WHERE s.vocab_size IS NOT NULL
+        ),
+        pf_agg AS (SELECT child_id, parent_id, list(DISTINCT family ORDER BY family) AS pf FROM pfam GROUP BY ALL),
+        cf_agg AS (SELECT id, list(DISTINCT family ORDER BY family) AS cf FROM _lin_cfg_fam GROUP BY id),
+        fits AS (
+            SELECT v.child_id, v.parent_id, bool_or(abs(v.v - e.cv) <= {VOCAB_SLACK}) AS vocab_fits
+            FROM pvocab v JOIN e ON e.child_id = v.child_id AND e.parent_id = v.parent_id GROUP BY ALL
+        ),
+        judged AS (
+            SELECT e.*, p.pf, c.cf, f.vocab_fits
+            FROM e JOIN pf_agg p ON p.child_id = e.child_id AND p.parent_id = e.parent_id
+            JOIN cf_agg c ON c.id = e.child_id
+            LEFT JOIN fits f ON f.child_id = e.child_id AND f.parent_id = e.parent_id
+        )
+        SELECT child_id, parent_id,
+               'child ' || coalesce(cmt, '?') || ' vocab ' || cv
+               || CASE WHEN cp IS NOT NULL THEN ' ' || round(cp / 1e9, 1) || 'B' ELSE '' END
+               || ' (family ' || array_to_string(cf, '/') || ') vs parent '
+               || CASE WHEN pv IS NOT NULL THEN coalesce(pmt, '?') || ' vocab ' || pv
+                       ELSE 'registry family ' || array_to_string(pf, '/') END
+               || CASE WHEN pp IS NOT NULL THEN ' ' || round(pp / 1e9, 1) || 'B' ELSE '' END AS why
+        FROM judged
+        WHERE len(coalesce(pf, [])) > 0 AND NOT list_has_any(pf, cf) AND NOT coalesce(vocab_fits, FALSE)
+    """)
+    drop_temp(con, "_lin_cfg_fam")

@@ -1,0 +1,129 @@
+"""The list of distillation teachers (``data/teachers.yaml``): schema, loading, DuckDB tables.
+
+A teacher is knowledge with evidence, not a guess from name overlap: a model becomes a teacher of another
+only through a declaration or through this list (a distill name ending in a listed teacher name, or a card
+``datasets:`` entry listed as that teacher's reasoning traces). The file is validated by pydantic; its digest
+is part of the lineage build's rules, so editing it rebuilds lineage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from modelcensus.errors import InputError
+from modelcensus.untrusted import load_yaml
+
+TEACHERS_FILE = "teachers.yaml"
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,95}$")
+_STUDENT_KEY = re.compile(r"^[a-z]+([0-9]+(\.[0-9]+)?)?-[0-9]+(\.[0-9]+)?b$")
+
+
+def _hub_id(value: str) -> str:
+    if not _HUB_ID.match(value) or "--" in value or ".." in value:
+        raise ValueError(f"{value!r} is not a namespaced Hub id")
+    return value
+
+
+class Teacher(BaseModel):
+    """One teacher model, the names that designate it, its distill series and its trace datasets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    names: list[str] = Field(min_length=1)
+    students: dict[str, str] = Field(default_factory=dict)
+    trace_datasets: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _hub_id(v)
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        for n in v:
+            if not _NAME.match(n):
+                raise ValueError(f"name {n!r}: lower-case letters, digits, '.', '_', '-' only")
+        return v
+
+    @field_validator("students")
+    @classmethod
+    def _students(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, model in v.items():
+            if not _STUDENT_KEY.match(key):
+                raise ValueError(f"student key {key!r}: expected '<word>[<generation>]-<size>b', e.g. llama-8b")
+            _hub_id(model)
+        return v
+
+    @field_validator("trace_datasets")
+    @classmethod
+    def _datasets(cls, v: list[str]) -> list[str]:
+        return [_hub_id(d) for d in v]
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, v: list[str]) -> list[str]:
+        if any(not e.strip() for e in v):
+            raise ValueError("empty evidence line")
+        return v
+
+
+class TeacherFile(BaseModel):
+    """The whole file: a version and the teachers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: str
+    teachers: list[Teacher]
+
+
+def parse_teachers(doc: Any, what: str = TEACHERS_FILE) -> TeacherFile:
+    """Validate a parsed YAML document; InputError naming the file and the first problem."""
+    try:
+        return TeacherFile.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"{what}: {where}: {err['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def _package() -> tuple[TeacherFile, str]:
+    text = resources.files("modelcensus.lineage").joinpath("data", TEACHERS_FILE).read_text(encoding="utf-8")
+    return parse_teachers(load_yaml(text, what=f"package {TEACHERS_FILE}")), hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_teachers() -> TeacherFile:
+    """The package teacher list (parsed and validated once per process)."""
+    return _package()[0]
+
+
+def teachers_digest() -> str:
+    """Short digest of the teacher file: part of the lineage build's rule stamp."""
+    return _package()[1][:10]
+
+
+def to_duckdb(con: Any, teachers: TeacherFile | None = None) -> None:
+    """TEMP tables ``reg_teacher_names(name, teacher_id)``, ``reg_teacher_students(teacher_id, student_key,
+    model_id)`` and ``reg_teacher_datasets(dataset_lower, teacher_id)``."""
+    tf = teachers or load_teachers()
+    con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_names (name VARCHAR, teacher_id VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_students (teacher_id VARCHAR, student_key VARCHAR, "
+                "model_id VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_datasets (dataset_lower VARCHAR, teacher_id VARCHAR)")
+    names = [(n, t.id) for t in tf.teachers for n in t.names]
+    students = [(t.id, k, m) for t in tf.teachers for k, m in t.students.items()]
+    datasets = [(d.lower(), t.id) for t in tf.teachers for d in t.trace_datasets]
+    if names:
+        con.executemany("INSERT INTO reg_teacher_names VALUES (?, ?)", names)
+    if students:
+        con.executemany("INSERT INTO reg_teacher_students VALUES (?, ?, ?)", students)
+    if datasets:
+        con.executemany("INSERT INTO reg_teacher_datasets VALUES (?, ?)", datasets)
