@@ -16,6 +16,8 @@ The command line is a thin skin over exactly these functions::
     (monthly as-of censuses)         -> census_points(store, since=..., until=..., max_age_days=...)
     modelcensus report               -> build_report(store, out=..., fmt=..., registry=...)
     modelcensus audit TARGET...      -> audit(targets, inventory=..., policy=..., store=..., registry=...)
+    modelcensus serve                -> serve(db, host=..., port=...)   (web_app(db) for the ASGI app)
+    modelcensus site --out DIR       -> write_site(db, out, models=..., orgs=...)
 
 Example::
 
@@ -30,6 +32,7 @@ Example::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from modelcensus.audit import AuditReport, audit, load_policy
 from modelcensus.demo import DemoResult, run_demo
@@ -58,10 +61,50 @@ def export(store: Store, snapshot: int | str | None = None, fmt: str = "parquet"
         ensure_lineage(store, store.snapshot(snapshot).id, registry or load_registry())
     return export_snapshot(store, snapshot, fmt, out_path, table=table)
 
+
+def web_app(db: str, *, registry_files: list[str] | None = None) -> Any:
+    """The dashboard and JSON API as an ASGI app over the store at ``db``, opened read-only."""
+    from modelcensus.server.app import build_app, wrap
+
+    return wrap(build_app(db, registry_files=registry_files))
+
+
+def serve(db: str, *, host: str = "127.0.0.1", port: int = 8000, registry_files: list[str] | None = None) -> None:
+    """Run the dashboard with uvicorn until interrupted (loopback by default)."""
+    import uvicorn
+
+    uvicorn.run(web_app(db, registry_files=registry_files), host=host, port=port, log_level="warning",
+                access_log=False, timeout_graceful_shutdown=5)
+
+
+def prepare_serving(db: str, *, registry_files: list[str] | None = None) -> int:
+    """Build every snapshot's lineage (the server itself never writes); returns how many snapshots."""
+    with Store(db) as store:
+        reg = load_registry(registry_files or ())
+        snaps = store.snapshots()
+        for snap in snaps:
+            ensure_lineage(store, snap.id, reg)
+        return len(snaps)
+
+
+def write_site(db: str, out: str | Path, *, models: int = 300, orgs: int = 60,
+               registry_files: list[str] | None = None) -> Any:
+    """Write the dashboard as static files into ``out``; returns what was written."""
+    from modelcensus.server.census import Census
+    from modelcensus.server.site import write_site as _write_site
+
+    census = Census(db, registry_files=registry_files)
+    try:
+        return _write_site(census, out, models=models, orgs=orgs)
+    finally:
+        census.close()
+
+
 __all__ = [
     "METRIC_NAMES", "AuditReport", "DemoResult", "ImportResult", "MetricResult", "Registry", "SkipReport",
     "Snapshot", "Store", "audit", "build_report", "census_points", "check_registry", "compute_metric",
     "ensure_lineage", "export", "export_snapshot", "import_hubstats_parquet", "import_path", "import_population",
-    "lineage", "list_populations", "load_policy", "load_registry", "open_store", "origin", "pull_hub",
-    "pull_hubstats", "run_demo",
+    "lineage", "list_populations", "load_policy", "load_registry", "open_store", "origin", "prepare_serving",
+    "pull_hub", "pull_hubstats", "run_demo",
+    "serve", "web_app", "write_site",
 ]

@@ -23,6 +23,7 @@ from modelcensus.cli import metrics as metrics_cmds
 from modelcensus.cli import pull as pull_cmds
 from modelcensus.cli import registry as registry_cmds
 from modelcensus.cli import report as report_cmds
+from modelcensus.cli import serve as serve_cmds
 from modelcensus.cli.common import err, one_line, state
 from modelcensus.errors import ModelcensusError
 
@@ -56,7 +57,7 @@ def main(
     state.registry = list(registry or [])
 
 
-for module in (ingest_cmds, pull_cmds, demo_cmds, registry_cmds, lineage_cmds, metrics_cmds,
+for module in (ingest_cmds, pull_cmds, demo_cmds, registry_cmds, lineage_cmds, metrics_cmds, serve_cmds,
                report_cmds, audit_cmds):
     module.register(app)
 

@@ -1,0 +1,63 @@
+"""Profiles of one organisation or family in one snapshot: what the dashboard's org and family pages show.
+
+Set-based queries over the built lineage (``origins``, ``edges``) and ``models``: derivatives
+credited to the organisation's (or family's) roots counted by the relation that links each
+derivative to its parent, and the licence mix of those derivatives.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from modelcensus.store import Store
+
+Subject = Literal["org", "family"]
+_COLUMN = {"org": "root_org", "family": "family"}
+
+
+def _where(subject: Subject) -> str:
+    return f"o.snapshot_id = ? AND o.{_COLUMN[subject]} = ?"
+
+
+def derivatives_by_relation(store: Store, snapshot_id: int, subject: Subject, key: str) -> list[dict[str, Any]]:
+    """Models below the subject's roots (depth > 0), by the relation of their structural parent edge.
+
+    A model reached through several roots of the subject counts once; its credit is its origin weight."""
+    rows = store.con.execute(f"""
+        WITH credited AS (
+            SELECT o.model_id, sum(o.weight) AS weight FROM origins o
+            WHERE {_where(subject)} AND o.depth > 0 GROUP BY o.model_id),
+        first_edge AS (
+            SELECT e.child_id, min(e.relation) AS relation FROM edges e
+            WHERE e.snapshot_id = ? AND e.structural AND e.child_id IN (SELECT model_id FROM credited)
+            GROUP BY e.child_id)
+        SELECT coalesce(f.relation, 'unknown') AS relation, count(*) AS models, sum(c.weight) AS credited
+        FROM credited c LEFT JOIN first_edge f ON f.child_id = c.model_id
+        GROUP BY 1 ORDER BY models DESC, relation""", [snapshot_id, key, snapshot_id]).fetchall()
+    return [{"relation": r, "models": int(n), "credited": float(w)} for r, n, w in rows]
+
+
+def licence_mix(store: Store, snapshot_id: int, subject: Subject, key: str) -> list[dict[str, Any]]:
+    """Licences declared by the subject's roots and derivatives, with 30-day downloads (weighted)."""
+    rows = store.con.execute(f"""
+        SELECT coalesce(m.license, 'not declared') AS licence, count(DISTINCT o.model_id) AS models,
+               sum(o.weight * coalesce(m.downloads_30d, 0)) AS downloads
+        FROM origins o JOIN models m ON m.snapshot_id = o.snapshot_id AND m.id = o.model_id
+        WHERE {_where(subject)}
+        GROUP BY 1 ORDER BY downloads DESC, models DESC, licence LIMIT 100""", [snapshot_id, key]).fetchall()
+    total = sum(float(d or 0) for _, _, d in rows) or 0.0
+    return [{"licence": lic, "models": int(n), "downloads": float(d or 0),
+             "share": (float(d or 0) / total) if total else None} for lic, n, d in rows]
+
+
+def top_derivatives(store: Store, snapshot_id: int, subject: Subject, key: str, limit: int = 25
+                    ) -> list[dict[str, Any]]:
+    """The most downloaded models credited to the subject's roots (roots themselves included)."""
+    rows = store.con.execute(f"""
+        SELECT o.model_id, max(o.depth), sum(o.weight), max(m.downloads_30d), any_value(m.author)
+        FROM origins o JOIN models m ON m.snapshot_id = o.snapshot_id AND m.id = o.model_id
+        WHERE {_where(subject)}
+        GROUP BY o.model_id ORDER BY max(m.downloads_30d) DESC NULLS LAST, o.model_id LIMIT ?""",
+                             [snapshot_id, key, int(limit)]).fetchall()
+    return [{"model": m, "depth": int(d), "weight": float(w), "downloads_30d": dl, "publisher": a}
+            for m, d, w, dl, a in rows]

@@ -1,0 +1,298 @@
+"""The web dashboard and JSON API: FastAPI over a read-only census.
+
+Pages and API are one process (``modelcensus serve``). Every handler is a thin call into the
+library through :class:`~modelcensus.server.census.Census`; the JSON forms are the CLI's
+(design.md). Errors are JSON ``{"error": {"code", "message"}}`` on ``/api`` and a plain page
+elsewhere, never a stack trace. Untrusted input is bounded: query parameters are validated,
+request bodies capped, inventories and policies size-limited and never stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from modelcensus import __version__, api
+from modelcensus.errors import InputError, NotFoundError
+from modelcensus.metrics import GROUP_KEYS, METRIC_NAMES
+from modelcensus.outputs.web.page import Links, Page, Section, render, static_files
+from modelcensus.outputs.web.tables import Table
+from modelcensus.server import pages, policy_check
+from modelcensus.server.census import Census, NotBuiltError
+
+log = logging.getLogger("modelcensus.server")
+MAX_BODY = 1_048_576   # bytes of any request body (inventories and policies are far smaller)
+MAX_SEARCH = 100
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff",
+                    "referrer-policy": "no-referrer", "x-frame-options": "DENY",
+                    "cross-origin-opener-policy": "same-origin"}
+
+
+class BoundedBody:
+    """ASGI middleware: refuse bodies over ``MAX_BODY`` (by Content-Length, and by counting a chunked body)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(scope, send, self.limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise _BodyTooLarge
+            return msg
+
+        try:
+            await self.app(scope, counted, send)
+        except _BodyTooLarge:
+            await _too_large(scope, send, self.limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    resp = JSONResponse({"error": {"code": "body_too_large", "message": f"request body over {limit} bytes"}},
+                        status_code=413, headers=SECURITY_HEADERS)
+    await resp(scope, _empty_receive, send)
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _status(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, NotBuiltError):
+        return 409, "lineage_not_built"
+    if isinstance(exc, NotFoundError):
+        return 404, "not_found"
+    if isinstance(exc, InputError):
+        return 400, "bad_request"
+    return 500, "internal_error"
+
+
+def create_app(census: Census) -> FastAPI:
+    """The FastAPI application serving ``census`` (pages, JSON API, OpenAPI at ``/openapi.json``)."""
+    app = FastAPI(title="modelcensus", version=__version__, docs_url=None, redoc_url=None,
+                  description="The census of open-weight AI models: origins, lineage, metrics and audits. "
+                              "Read-only; JSON forms as in the modelcensus CLI.")
+    assets = static_files()
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    @app.exception_handler(Exception)
+    async def errors(request: Request, exc: Exception) -> Response:
+        status, code = _status(exc)
+        message = str(exc) if status < 500 else "internal error (details in the server log)"
+        if status >= 500:
+            log.exception("internal error on %s", request.url.path)
+        return _error(request, status, code, message[:1000])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_errors(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, "http_error", str(exc.detail)[:300])
+
+    def _error(request: Request, status: int, code: str, message: str) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/api":
+            return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
+                                headers=SECURITY_HEADERS)
+        page = Page("error", f"Error {status}", request.url.path, status=status,
+                    registry_version=census.registry.version, version=__version__)
+        page.sections.append(Section("error", code.replace("_", " "), message))
+        return HTMLResponse(render(page, Links(live=True)), status_code=status, headers=SECURITY_HEADERS)
+
+    # -- static assets -----------------------------------------------------------------------------
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name not in assets:
+            raise NotFoundError(f"static file {name[:60]!r}: no such file")
+        kind = {"css": "text/css", "js": "text/javascript"}[name.rsplit(".", 1)[-1]]
+        return Response(assets[name], media_type=kind, headers={"cache-control": "public, max-age=3600"})
+
+    # -- pages ---------------------------------------------------------------------------------------
+    def html(page: Page, request: Request, links: Links) -> Response:
+        download = request.query_params.get("download")
+        if download:
+            return _download(page, download, request.query_params.get("format", "csv"))
+        return HTMLResponse(render(page, links), status_code=page.status)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def overview(request: Request) -> Response:
+        links = Links(live=True)
+        return html(pages.overview(census, pages.Pickers.parse(dict(request.query_params)), links), request, links)
+
+    @app.get("/orgs", response_class=HTMLResponse, include_in_schema=False)
+    def orgs(request: Request) -> Response:
+        links = Links(live=True)
+        return html(pages.org_list(census, pages.Pickers.parse(dict(request.query_params)), links), request, links)
+
+    @app.get("/families", response_class=HTMLResponse, include_in_schema=False)
+    def families(request: Request) -> Response:
+        links = Links(live=True)
+        p = pages.Pickers.parse(dict(request.query_params))
+        return html(pages.org_list(census, p, links, subject="family"), request, links)
+
+    @app.get("/org/{key}", response_class=HTMLResponse, include_in_schema=False)
+    def org(key: str, request: Request) -> Response:
+        links = Links(live=True)
+        return html(pages.org_page(census, key, pages.Pickers.parse(dict(request.query_params)), links),
+                    request, links)
+
+    @app.get("/family/{key}", response_class=HTMLResponse, include_in_schema=False)
+    def family(key: str, request: Request) -> Response:
+        links = Links(live=True)
+        p = pages.Pickers.parse(dict(request.query_params))
+        return html(pages.org_page(census, key, p, links, subject="family"), request, links)
+
+    @app.get("/model/{model_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def model(model_id: str, request: Request) -> Response:
+        links = Links(live=True)
+        return html(pages.model_page(census, model_id, dict(request.query_params), links), request, links)
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search(request: Request, q: str = "") -> Response:
+        links = Links(live=True)
+        return html(pages.search_page(census, q[:200], links), request, links)
+
+    @app.get("/policy", response_class=HTMLResponse, include_in_schema=False)
+    def policy_form(request: Request) -> Response:
+        return HTMLResponse(render(policy_check.form_page(census), Links(live=True)))
+
+    @app.post("/policy", response_class=HTMLResponse, include_in_schema=False)
+    async def policy_run(request: Request) -> Response:
+        form = await policy_check.read_form(request)
+        page = policy_check.run(census, form)
+        download = request.query_params.get("download")
+        if download:
+            return _download(page, download, request.query_params.get("format", "csv"))
+        return HTMLResponse(render(page, Links(live=True)), status_code=page.status)
+
+    @app.post("/policy/bom", include_in_schema=False)
+    async def policy_bom(request: Request) -> Response:
+        form = await policy_check.read_form(request)
+        text = policy_check.bom(census, form)
+        return Response(text, media_type="application/vnd.cyclonedx+json",
+                        headers={"content-disposition": 'attachment; filename="inventory.cdx.json"'})
+
+    # -- JSON API --------------------------------------------------------------------------------------
+    @app.get("/api/snapshots", summary="Snapshots in the store, oldest first (as `modelcensus snapshots`)")
+    def api_snapshots() -> Any:
+        return [s.as_dict() for s in census.snapshots]
+
+    @app.get("/api/metrics/{name}", summary="One metric (as `modelcensus metrics NAME --format json`)")
+    def api_metric(name: str, request: Request, by: str | None = None, field: str | None = None) -> Any:
+        if name not in METRIC_NAMES:
+            raise InputError(f"metric {name[:60]!r}: expected one of {', '.join(METRIC_NAMES)}")
+        if by is not None and by not in GROUP_KEYS:
+            raise InputError(f"by {by[:60]!r}: expected one of {', '.join(GROUP_KEYS)}")
+        p = pages.Pickers.parse(dict(request.query_params))
+        kw = p.metric_kwargs()
+        if field:
+            kw["field"] = field[:40]
+        return census.metric(name, by=by, **kw).to_json()
+
+    @app.get("/api/models/{model_id:path}", summary="A model's row in a snapshot (the latest by default)")
+    def api_model(model_id: str, snapshot: str | None = None) -> Any:
+        snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
+        ix = census.index(snap.id)
+        row = ix.row(model_id[:300])
+        if row is None:
+            raise NotFoundError(f"model {model_id[:120]!r}: not in snapshot {snap.id}")
+        return {"model": row, "rank_downloads_30d": ix.rank(model_id), "snapshot": snap.as_dict(),
+                "synthetic": snap.synthetic}
+
+    @app.get("/api/origin/{model_id:path}", summary="A model's origin (as `modelcensus origin MODEL --format json`)")
+    def api_origin(model_id: str, snapshot: str | None = None) -> Any:
+        snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
+        census.require_built(snap)
+        return census.call(api.origin, model_id[:300], snapshot=snap.id)
+
+    @app.get("/api/lineage/{model_id:path}", summary="Origin plus ancestors and descendants (paged)")
+    def api_lineage(model_id: str, snapshot: str | None = None, limit: int = 200, offset: int = 0) -> Any:
+        if not (0 <= limit <= 10_000) or not (0 <= offset <= pages.MAX_OFFSET):
+            raise InputError("limit: 0..10000 and offset: 0..1000000")
+        snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
+        census.require_built(snap)
+        doc = census.call(api.lineage, model_id[:300], snapshot=snap.id, shown=offset + limit)
+        desc = doc.get("descendants") or {}
+        desc["shown"] = (desc.get("shown") or [])[offset:]
+        desc["offset"], desc["limit"] = offset, limit
+        desc["truncated"] = offset + len(desc["shown"]) < int(desc.get("total") or 0)
+        return doc
+
+    @app.get("/api/audit/{model_id:path}", summary="The store-based audit of a model under a shipped policy")
+    def api_audit(model_id: str, snapshot: str | None = None, policy: str = "default") -> Any:
+        snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
+        census.require_built(snap)
+        pol = policy_check.shipped(policy)
+        report = api.audit([model_id[:300]], store=census.reader(), snapshot=snap.id, registry=census.registry,
+                           policy=pol)
+        return json.loads(policy_check.render_json(report))
+
+    @app.get("/api/bom/{model_id:path}", summary="A model's CycloneDX 1.6 ML-BOM")
+    def api_bom(model_id: str, snapshot: str | None = None) -> Response:
+        snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
+        census.require_built(snap)
+        report = api.audit([model_id[:300]], store=census.reader(), snapshot=snap.id, registry=census.registry)
+        if report.errors:
+            raise NotFoundError(report.errors[0].message)
+        return Response(policy_check.render_bom(report), media_type="application/vnd.cyclonedx+json")
+
+    @app.get("/api/search", summary="Models and organisations matching q (prefix first, by downloads)")
+    def api_search(q: str = "", limit: int = 20) -> Any:
+        if not (1 <= limit <= MAX_SEARCH):
+            raise InputError(f"limit: expected 1..{MAX_SEARCH}")
+        return {"query": q[:200], "snapshot": census.latest.id,
+                "results": [h.__dict__ for h in census.search(q[:200], limit)]}
+
+    return app
+
+
+def _download(page: Page, key: str, fmt: str) -> Response:
+    table: Table | None = page.tables().get(key)
+    if table is None:
+        raise NotFoundError(f"table {key[:60]!r}: not on this page (tables: {', '.join(page.tables()) or 'none'})")
+    if fmt == "csv":
+        return PlainTextResponse(table.to_csv(), media_type="text/csv; charset=utf-8",
+                                 headers={"content-disposition": f'attachment; filename="{key}.csv"'})
+    if fmt == "json":
+        return Response(table.to_json(), media_type="application/json")
+    raise InputError(f"format {fmt[:20]!r}: expected csv or json")
+
+
+def build_app(db: str, *, registry_files: list[str] | None = None) -> FastAPI:
+    """Open the store read-only and return the app wrapped in the body-size bound."""
+    census = Census(db, registry_files=registry_files)
+    app = create_app(census)
+    app.state.census = census
+    return app
+
+
+def wrap(app: FastAPI) -> ASGIApp:
+    """The ASGI callable uvicorn serves: the app behind the request-body bound."""
+    return BoundedBody(app)
