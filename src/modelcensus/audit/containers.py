@@ -136,9 +136,9 @@ class _Scanner:
         pos, count, legacy = start, 0, False
         while pos < end:
             res = walk(data, pos, end, self.budget)
-            self.sink.add_globals(where, res.globals)
             wrapper = any((g.module, g.name) == _JOBLIB_WRAPPER for g in res.globals)
             if res.complete:
+                self.sink.add_globals(where, res.globals)
                 count += 1
                 legacy = legacy or (count == 1 and res.first_long == LEGACY_TORCH_MAGIC)
                 pos = res.end
@@ -158,11 +158,13 @@ class _Scanner:
                     return
                 continue
             if res.budget_exhausted:
+                self.sink.add_globals(where, res.globals)
                 self.sink.add_unscanned(where, f"scan budget reached ({res.error}) at byte {res.end} of {end}; "
                                                f"{end - res.end} bytes were not scanned")
                 return
             importable = any(g.importable for g in res.globals)
             if wrapper:
+                self.sink.add_globals(where, res.globals)
                 self.sink.add_unscanned(where, "joblib raw array bytes interrupt the pickle stream after "
                                                f"byte {pos}: the rest could not be walked reliably")
                 return
@@ -174,6 +176,7 @@ class _Scanner:
                     self.sink.add_note(where, f"{end - pos} bytes after the last complete pickle are not a "
                                               "pickle stream (no pickle.load reaches past the failure)")
                 return
+            self.sink.add_globals(where, res.globals)
             self.sink.parse_error = True
             self.sink.add_unscanned(where, f"pickle stream does not parse ({res.error}); "
                                            f"{end - res.end} bytes after that point were not scanned")

@@ -116,7 +116,7 @@ class PickleScan:
             name = str(g)
             if name not in self.why and len(self.dangerous) < 200:
                 self.dangerous.append(name)
-                self.why[name] = f"{reason} (in {where})"
+                self.why[name] = f"{reason}; in {where}"
 
     def add_unscanned(self, where: str, reason: str) -> None:
         if len(self.unscanned) < 50:
