@@ -40,7 +40,8 @@ DEFAULT_FIELDS = ("_id", "id", "likes", "trendingScore", "private", "downloads",
 SORT_KEYS = {"createdAt": "createdAt", "created_at": "createdAt", "lastModified": "lastModified",
              "last_modified": "lastModified", "downloads": "downloads", "likes": "likes",
              "trendingScore": "trendingScore", "trending_score": "trendingScore", "id": "id"}
-FAULT_KINDS = ("429", "500", "401", "slow", "truncated", "malformed", "missing_fields", "not_a_list", "foreign_link")
+FAULT_KINDS = ("429", "500", "401", "slow", "truncated", "malformed", "missing_fields", "not_a_list", "foreign_link",
+               "loop", "trickle", "trickle_headers", "redirect", "deep_json", "deep_item")
 
 _ORGS = [
     ("Qwen", "Qwen2.5", "qwen2", "Qwen2ForCausalLM"),
@@ -128,7 +129,11 @@ class Fault:
     body, then the connection is closed), ``malformed`` (a body that is not JSON), ``missing_fields``
     (the page's items lose every field but those in ``keep``; items listed in ``drop_id_at`` lose their
     id too), ``not_a_list`` (a JSON object instead of a list), ``401`` (a refusal that must not be
-    retried), ``foreign_link`` (a next-page link to another host).
+    retried), ``foreign_link`` (a next-page link to another host), ``loop`` (the next-page link points back
+    at page ``loop_to``), ``trickle`` / ``trickle_headers`` (the body, or the status line and headers, sent one
+    byte every ``delay`` seconds), ``redirect`` (302 to ``location``; ``{url}`` and ``{path}`` are filled in),
+    ``deep_json`` (a page nested ``depth`` levels), ``deep_item`` (the first item's cardData nested ``depth``
+    levels).
     """
 
     kind: str
@@ -137,6 +142,9 @@ class Fault:
     delay: float = 2.0
     keep: tuple[str, ...] = ("id",)
     drop_id_at: tuple[int, ...] = ()
+    loop_to: int = 0
+    location: str = "{url}{path}"
+    depth: int = 100_000
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -400,6 +408,25 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "foreign_link":
             headers["Link"] = '<http://example.invalid/api/models?cursor=x>; rel="next"'
             self._json(200, chunk, headers)
+        elif kind == "loop":
+            nq = {k: v for k, v in q.items() if k != "cursor"}
+            if fault.loop_to:
+                nq["cursor"] = [_encode_cursor(fault.loop_to * limit)]
+            headers["Link"] = f'<{fake.url}/api/models?{urlencode(nq, doseq=True)}>; rel="next"'
+            self._json(200, chunk, headers)
+        elif kind == "redirect":
+            target = fault.location.format(url=fake.url, path=self.path)
+            self._send(302, b"", {"Location": target})
+        elif kind in ("trickle", "trickle_headers"):
+            self._trickle(json.dumps(chunk).encode(), headers, fault.delay, headers_too=kind == "trickle_headers")
+        elif kind == "deep_json":
+            self._send(200, b"[" * fault.depth + b"]" * fault.depth, headers)
+        elif kind == "deep_item":
+            nested: Any = {}
+            for _ in range(fault.depth):
+                nested = {"a": nested}
+            chunk[0] = {**chunk[0], "cardData": nested}
+            self._json(200, chunk, headers)
         elif kind == "slow":
             time.sleep(fault.delay)
             self._json(200, chunk, headers)
@@ -428,6 +455,25 @@ class _Handler(BaseHTTPRequestHandler):
                     item.pop("id", None)
                 thin.append(item)
             self._json(200, thin, headers)
+
+    def _trickle(self, body: bytes, headers: dict[str, str], delay: float, *, headers_too: bool) -> None:
+        """Send a 200 slowly, one byte every ``delay`` s, until the client hangs up."""
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+        self.close_connection = True
+        try:
+            if headers_too:
+                data = head + body
+            else:
+                self.wfile.write(head)
+                self.wfile.flush()
+                data = body
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(delay)
+        except OSError:
+            pass
 
     def _model_info(self, repo: str, q: dict[str, list[str]]) -> None:
         for m in self.fake.models:

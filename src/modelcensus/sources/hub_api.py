@@ -21,6 +21,7 @@ What comes from ``huggingface_hub`` (2.4.0) and what is done here, and why:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx2
 from huggingface_hub import constants as hf_constants
@@ -54,6 +55,7 @@ from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
 from modelcensus.sources.records import to_staging_row, to_staging_table
 from modelcensus.store.store import ImportResult, SkipReport, SnapshotMeta, Store
+from modelcensus.untrusted import MAX_DEPTH, Deadline, nesting_depth
 
 SOURCE = "hub-api"
 MAX_PAGE_SIZE = 1000  # the Hub's cap on one listing page
@@ -69,6 +71,8 @@ EXPAND_FIELDS: tuple[str, ...] = (
 )
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,95}$")
 _RETRY_STATUS = (408, 500, 502, 503, 504)
+_REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
 
 
 class HubCrawlError(InputError):
@@ -80,6 +84,7 @@ class RetryPolicy:
     """How hard one page is tried. Defaults suit the real Hub; tests shrink the waits."""
 
     timeout: float = 60.0  # seconds, per request (connect and each read)
+    page_deadline: float = 300.0  # seconds for a whole page (headers and body): a trickling server is cut off
     max_attempts: int = 6  # failures (5xx, timeout, connection, bad body) tolerated per page, in a row
     backoff_base: float = 1.0  # first back-off in seconds; doubles per attempt, with jitter
     backoff_cap: float = 60.0
@@ -88,9 +93,11 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
-        """Defaults, overridden by ``MODELCENSUS_HUB_TIMEOUT``, ``_MAX_ATTEMPTS`` and ``_BACKOFF`` (seconds)."""
+        """Defaults, overridden by ``MODELCENSUS_HUB_TIMEOUT``, ``_PAGE_DEADLINE``, ``_MAX_ATTEMPTS`` and
+        ``_BACKOFF`` (seconds)."""
         kw: dict[str, Any] = {}
         for env, name, kind in (("MODELCENSUS_HUB_TIMEOUT", "timeout", float),
+                                ("MODELCENSUS_HUB_PAGE_DEADLINE", "page_deadline", float),
                                 ("MODELCENSUS_HUB_MAX_ATTEMPTS", "max_attempts", int),
                                 ("MODELCENSUS_HUB_BACKOFF", "backoff_base", float)):
             raw = os.environ.get(env)
@@ -259,11 +266,22 @@ class PageFetcher:
     def fetch(self, url: str) -> tuple[list[Any], str | None]:
         failures = 0
         limited = 0
+        redirects = 0
+        # a fresh connection per page, so the deadline's watchdog holds its socket (pages are large, so the
+        # extra handshake is noise); redirects are followed here, only on the endpoint's own host
+        headers = {**self.headers, "Connection": "close"}
         while True:
             self.requests += 1
             problem: str
+            deadline = Deadline(self.policy.page_deadline)
             try:
-                with get_session().stream("GET", url, headers=self.headers, timeout=self.policy.timeout) as r:
+                with deadline, get_session().stream("GET", url, headers=headers, timeout=self.policy.timeout,
+                                                    follow_redirects=False, extensions=deadline.extensions) as r:
+                    _watch_response(deadline, r)
+                    if r.status_code in _REDIRECTS:
+                        redirects += 1
+                        url = self._redirect(url, r, redirects)
+                        continue
                     if r.status_code == 429:
                         limited += 1
                         wait = retry_after_seconds(r.headers)
@@ -297,6 +315,9 @@ class PageFetcher:
                 problem = f"no answer within {self.policy.timeout:g} s ({type(exc).__name__})"
             except (httpx2.NetworkError, httpx2.RemoteProtocolError, httpx2.DecodingError) as exc:
                 problem = f"connection failed or body cut short ({_first_line(exc)})"
+                if deadline.expired:
+                    problem = (f"page not downloaded within its {self.policy.page_deadline:g} s deadline "
+                               "(server too slow)")
             except OfflineModeIsEnabled:
                 raise HubCrawlError("HF_HUB_OFFLINE is set: the Hub cannot be crawled offline") from None
             except httpx2.HTTPError as exc:  # bad URL, proxy, protocol the client does not speak
@@ -325,16 +346,39 @@ class PageFetcher:
         if not link:
             return None
         nxt = urljoin(str(r.url), link)
-        a, b = urlsplit(nxt), urlsplit(self.endpoint)
-        if (a.scheme, a.netloc) != (b.scheme, b.netloc) or len(nxt) > MAX_URL_LEN:
-            # never send the token elsewhere on the word of a response header
+        if not self._same_host(nxt):
+            # never send the token elsewhere, nor import another host's data, on a response header's word
             raise HubCrawlError(f"the Hub's next-page link points outside {self.endpoint}: {nxt[:120]!r}")
         return nxt
+
+    def _same_host(self, url: str) -> bool:
+        a, b = urlsplit(url), urlsplit(self.endpoint)
+        return (a.scheme, a.netloc) == (b.scheme, b.netloc) and len(url) <= MAX_URL_LEN
+
+    def _redirect(self, url: str, r: httpx2.Response, hops: int) -> str:
+        target = urljoin(url, r.headers.get("location", ""))
+        if not r.headers.get("location") or not self._same_host(target):
+            raise HubCrawlError(f"{_short(url)}: the Hub redirected to another host ({target[:120]!r}); refused, "
+                                f"nothing from it is imported (the endpoint is {self.endpoint})")
+        if hops > MAX_REDIRECTS:
+            raise HubCrawlError(f"{_short(url)}: more than {MAX_REDIRECTS} redirects in a row")
+        return target
+
+
+def _watch_response(deadline: Deadline, r: httpx2.Response) -> None:
+    """A pooled connection never reported its socket to the deadline: take it from the response."""
+    stream = r.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None and hasattr(stream, "get_extra_info") else None
+    if sock is not None:
+        deadline.watch(sock)
 
 
 def _parse_page(body: bytes) -> tuple[list[Any] | None, str]:
     try:
         doc = json.loads(body)
+    except RecursionError:  # not transient: the same page would come back; exit 2, not a crash
+        raise HubCrawlError(f"a listing page is JSON nested too deeply to read ({len(body)} bytes); "
+                            "the snapshot stays incomplete") from None
     except (ValueError, UnicodeDecodeError):
         return None, f"page is not valid JSON ({len(body)} bytes, truncated or malformed)"
     if not isinstance(doc, list):
@@ -498,6 +542,29 @@ def _cut_since(items: list[Any], since: datetime) -> tuple[list[Any], bool]:
     return items, False
 
 
+def _cursor(url: str) -> str:
+    """What identifies a listing position: the ``cursor`` parameter, else the whole URL."""
+    values = parse_qs(urlsplit(url).query).get("cursor")
+    return f"cursor={values[0]}" if values else url
+
+
+def _page_fingerprint(items: list[Any]) -> str | None:
+    """The ids of a page, hashed (pages are read once each, so a repeat means the listing loops)."""
+    ids = [i.get("id") if isinstance(i, Mapping) else None for i in items]
+    if not any(isinstance(x, str) for x in ids):
+        return None
+    return "page:" + hashlib.sha256(json.dumps(ids, default=str).encode()).hexdigest()
+
+
+def _staging_row(item: Any, position: int) -> dict[str, Any]:
+    """A staging row; an item nested deeper than the store reads is skipped with that reason."""
+    if nesting_depth(item, MAX_DEPTH) > MAX_DEPTH:
+        mid = item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
+        return {**to_staging_row({"id": mid} if mid else {}, position),
+                "_problem": f"nested deeper than {MAX_DEPTH} levels"}
+    return to_staging_row(item, position)
+
+
 def pull_hub(store: Store, *, limit: int | None = None, author: str | None = None, search: str | None = None,
              since: str | date | datetime | None = None, endpoint: str | None = None, token: str | None = None,
              progress: bool = True, page_size: int = MAX_PAGE_SIZE, retry: RetryPolicy | None = None) -> ImportResult:
@@ -514,13 +581,27 @@ def pull_hub(store: Store, *, limit: int | None = None, author: str | None = Non
     fetcher = PageFetcher(headers=headers, endpoint=params.endpoint, policy=retry or RetryPolicy.from_env())
     crawl = _open_crawl(store, params)
     label = "resuming crawl" if crawl.resumed_from_page is not None else "crawling the Hub"
+    seen: dict[str, int] = {}  # cursor -> page that was fetched with it
     with _Progress(progress, params.limit, crawl.listed, crawl.pages, label) as bar:
         while crawl.next_url is not None:
+            seen[_cursor(crawl.next_url)] = crawl.pages
             before = fetcher.requests
             try:
                 items, next_url = fetcher.fetch(crawl.next_url)
             finally:
                 crawl.requests += fetcher.requests - before
+            if next_url is not None and _cursor(next_url) in seen:
+                # a listing that points back at a page already read would loop forever
+                raise HubCrawlError(f"the Hub's next-page link repeats cursor {_cursor(next_url)[:80]!r} (already "
+                                    f"read as page {seen[_cursor(next_url)] + 1}): the listing loops; stopped, "
+                                    "the snapshot is not complete")
+            fingerprint = _page_fingerprint(items)
+            if fingerprint is not None and fingerprint in seen:
+                # the same models again under a new cursor spelling: the listing makes no progress
+                raise HubCrawlError(f"the Hub served the models of page {seen[fingerprint] + 1} again as page "
+                                    f"{crawl.pages + 1}: the listing loops; stopped, the snapshot is not complete")
+            if fingerprint is not None:
+                seen[fingerprint] = crawl.pages
             ended = None if next_url is not None else "listing ended"
             if since_ts is not None:
                 items, older = _cut_since(items, since_ts)
@@ -531,7 +612,7 @@ def pull_hub(store: Store, *, limit: int | None = None, author: str | None = Non
                 items = items[: params.limit - crawl.listed]
                 if cut or ended is None:
                     ended = f"limit of {params.limit} models reached"
-            rows = [to_staging_row(item, crawl.listed + i) for i, item in enumerate(items)]
+            rows = [_staging_row(item, crawl.listed + i) for i, item in enumerate(items)]
             with store.transaction():
                 if rows:
                     store.stage_arrow(crawl.snapshot_id, to_staging_table(rows), crawl.skipped)
