@@ -7,10 +7,12 @@ Exit codes: 0 success, 1 a check or policy verdict failed, 2 bad input or usage,
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+import typing
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,6 +36,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -45,9 +48,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    db: Annotated[Path | None, typer.Option("--db", envvar="MODELCENSUS_DB",
-                                            help="Store file (default: a file in the user data directory).")] = None,
-    registry: Annotated[list[Path] | None, typer.Option("--registry",
+    db: Annotated[Path | None, typer.Option("--db", envvar="MODELCENSUS_DB", metavar="FILE",
+                                            help="Store file (default: a file in the user data directory). "
+                                                 "Only import, pull and demo create it.")] = None,
+    registry: Annotated[list[Path] | None, typer.Option("--registry", metavar="FILE",
                                                         help="Extra registry YAML file (repeatable).")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
@@ -62,10 +66,77 @@ for module in (ingest_cmds, pull_cmds, demo_cmds, registry_cmds, lineage_cmds, m
     module.register(app)
 
 
+# One example per command, shown at the end of its --help (a command whose own help already has an
+# "Example" keeps it). tests/cli/test_help.py checks every command has one and that each one parses.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": ("modelcensus demo --out demo-report",
+         "modelcensus --db census.duckdb import models.parquet --observed-at 2025-06-01",
+         "modelcensus --db census.duckdb metrics downloads --by root_country"),
+    "import": ("modelcensus import models.parquet --observed-at 2025-06-01",
+               "modelcensus import atom_models.csv --source atom"),
+    "snapshots": ("modelcensus snapshots", "modelcensus snapshots --format json"),
+    "export": ("modelcensus export latest --format csv --out census.csv",
+               "modelcensus export latest --table origins --format parquet --out origins.parquet"),
+    "demo": ("modelcensus demo --models 2000 --out demo-report",),
+    "origin": ("modelcensus origin mradermacher/OpenThinker-7B-GGUF",
+               "modelcensus origin Qwen/Qwen2.5-7B --format json"),
+    "lineage": ("modelcensus lineage Qwen/Qwen2.5-7B",
+                "modelcensus lineage Qwen/Qwen2.5-7B --all --format json"),
+    "populations": ("modelcensus populations",),
+    "metrics": ("modelcensus metrics downloads --by root_country",
+                "modelcensus metrics licences --by license --format csv --out licences.csv"),
+    "report": ("modelcensus report --format md --out report.md",),
+    "audit": ("modelcensus audit ./my-model",
+              "modelcensus audit --inventory models.txt --policy strict-supply-chain --format md --out audit.md"),
+    "pull": ("modelcensus pull hub --author deepseek-ai",),
+    "pull hub": ("modelcensus pull hub --author deepseek-ai", "modelcensus pull hub --limit 5000"),
+    "pull hub-stats": ("modelcensus pull hub-stats",),
+    "registry": ("modelcensus registry check",),
+    "registry check": ("modelcensus registry check --format json",),
+    "registry show": ("modelcensus registry show deepseek-ai",),
+}
+_TYPE_METAVARS = {int: "N", float: "X", str: "TEXT"}
+
+
+def _metavar(param: Any) -> str:
+    desc = param.type_descriptor
+    if desc.is_path:
+        return "PATH"
+    if desc.is_datetime:
+        return "DATE"
+    annotation = typing.get_args(desc.annotation)[0] if desc.is_list else desc.annotation
+    return _TYPE_METAVARS.get(annotation, "VALUE")
+
+
+def _polish(cmd: Any, path: str = "") -> None:
+    """Help a newcomer can read: NAME-style metavars instead of ``<str>``/``<list[Path]>``, and an example."""
+    for param in cmd.params:
+        if param.param_type_name == "argument":
+            if param.metavar is None:
+                param.metavar = param.name.upper()
+            param.display_type_rich = lambda ctx: None  # the metavar says it all
+        elif param.param_type_name == "option" and not param.is_flag and param.metavar is None:
+            param.metavar = _metavar(param)
+    lines = EXAMPLES.get(path)
+    if lines and "Example" not in (cmd.help or ""):
+        head = "Example:" if len(lines) == 1 else "Examples:"
+        cmd.epilog = "\b\n" + head + "\n" + "\n".join(f"  {line}" for line in lines)
+    for name, sub in getattr(cmd, "commands", {}).items():
+        _polish(sub, f"{path} {name}".strip())
+
+
+@functools.cache
+def command() -> Any:
+    """The click command tree Typer builds from ``app``, polished once for --help."""
+    cmd = typer.main.get_command(app)
+    _polish(cmd)
+    return cmd
+
+
 def run(argv: list[str] | None = None) -> int:
     """Entry point: maps every failure onto a one-line message and an exit code."""
     try:
-        code = app(args=argv, standalone_mode=False, prog_name="modelcensus")
+        code = command().main(args=argv, standalone_mode=False, prog_name="modelcensus")
         if isinstance(code, int) and not isinstance(code, bool):
             return code  # typer.Exit(code) is returned, not raised, outside standalone mode
     except typer.Exit as exc:
