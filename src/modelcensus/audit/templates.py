@@ -146,6 +146,8 @@ class _Facts:
         self.text: list[str] = []
         self.folded: dict[int, Any] = {}
         self.fold_chars = 0
+        self.bindings: dict[str, Any] = {}            # names set once to a constant, from the first pass
+        self.assigned: dict[str, set[Any]] = {}       # every constant each name is set to
 
     def keep(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -168,6 +170,13 @@ def _fold(f: _Facts, node: Any) -> Any:
     k = type(node)
     if k is n.Const:
         return node.value if isinstance(node.value, str | int | float | bool) else None
+    if k is n.TemplateData:
+        return node.data
+    if k is n.Name:
+        return f.bindings.get(node.name) if node.ctx == "load" else None
+    if k is n.Output:
+        parts = [_const(f, x) for x in node.nodes]
+        return "".join(str(p) for p in parts) if all(isinstance(p, str | int | float) for p in parts) else None
     if k in (n.List, n.Tuple):
         items = [_const(f, x) for x in node.items]
         return tuple(items) if all(i is not None for i in items) else None
@@ -308,6 +317,8 @@ def _record(f: _Facts, node: Any) -> None:
         first = _const(f, node.args[0]) if node.args else None
         if node.name == "attr" and isinstance(first, str):
             f.names.add(first)
+        if node.name in _ATTRIBUTE_FILTERS - {"map"} and isinstance(first, str):
+            f.names.update(first.split("."))  # selectattr("a.b"), sort("a"): attribute paths
         if node.name in ("map", "select", "reject") and isinstance(first, str):
             f.filters.add(first)  # |map("attr", x) applies the attr filter
             if first == "attr" and len(node.args) > 1 and isinstance(_const(f, node.args[1]), str):
@@ -317,7 +328,15 @@ def _record(f: _Facts, node: Any) -> None:
                 f.names.update(str(_const(f, kw.value)).split("."))
     elif k is n.FilterBlock:
         f.filters.add(node.filter.name)
-    value = f.folded.get(id(node))
+    elif k is n.Assign and type(node.target) is n.Name:
+        f.assigned.setdefault(node.target.name, set()).add(_const(f, node.node))
+    elif k is n.AssignBlock and type(node.target) is n.Name:
+        parts = [_const(f, x) for x in node.body]
+        value = "".join(parts) if all(isinstance(p, str) for p in parts) and node.filter is None else None
+        f.assigned.setdefault(node.target.name, set()).add(value)
+    elif k is n.For and type(node.target) is n.Name:
+        f.assigned.setdefault(node.target.name, set()).add(None)  # a loop variable has many values
+    value = f.folded.get(id(node)) if k not in (n.TemplateData, n.Output) else None  # output text: ``text``
     if isinstance(value, str):
         f.strings.append(value)
     elif isinstance(value, tuple):
@@ -325,8 +344,17 @@ def _record(f: _Facts, node: Any) -> None:
 
 
 def _facts(tree: Any) -> _Facts:
+    """Two passes: the first finds names set exactly once to a constant (``{% set a = "__cla" %}``), the
+    second folds with them bound, so ``x|attr(a ~ b)`` is judged on the value it will have."""
+    first = _pass(tree, {})
+    bound = {k: next(iter(v)) for k, v in first.assigned.items() if len(v) == 1 and None not in v}
+    return _pass(tree, bound) if bound else first
+
+
+def _pass(tree: Any, bindings: dict[str, Any]) -> _Facts:
     """Every node once, children before parents (no recursion: ``a + b + ... + z`` nests 10,000 deep)."""
     f = _Facts()
+    f.bindings = bindings
     order, stack = [], [(tree, False)]
     while stack:
         node, done = stack.pop()
