@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from modelcensus.cli.common import check_format, err, out, print_json, reading, safe_text, state
+from modelcensus.cli.tables import Col, fit_table
 from modelcensus.errors import InputError
 from modelcensus.lineage.origin import DEFAULT_SHOWN
 
@@ -51,14 +52,20 @@ def _origin_tables(doc: dict[str, Any]) -> list[Any]:
         rows.insert(0, ("SYNTHETIC", "computed from synthetic data: not a finding"))
     for k, v in rows:
         summary.add_row(k, safe_text(v))
-    roots = Table(title="roots", title_justify="left")
-    for col in ("root", "org", "country", "weight", "path"):
-        roots.add_column(col, justify="right" if col == "weight" else "left")
+    width = out.width
+    roots, dropped = fit_table([Col("root"), Col("org", wrap=True, priority=1), Col("country"),
+                                Col("weight", right=True)],
+                               [[r["id"], r["org"] or "-", _where(r["country"]), f"{r['weight']:.3f}"]
+                                for r in doc["roots"]], width, title="roots")
+    parts: list[Any] = [summary, roots]
+    if dropped:
+        parts.append(safe_text(f"(left out at {width} columns: {', '.join(dropped)}; --format json has them)"))
+    # paths below the table, one per root, wrapping between hops (ids are never cut)
     for r in doc["roots"]:
-        hops = [r["path"][0]] + [f"-{rel}-> {node}" for rel, node in zip(r["relations"], r["path"][1:], strict=False)]
-        roots.add_row(safe_text(r["id"]), safe_text(r["org"] or "-"), _where(r["country"]), f"{r['weight']:.3f}",
-                      safe_text(" ".join(hops)))
-    return [summary, roots]
+        if len(r["path"]) > 1:
+            hops = [f"-{rel}-> {node}" for rel, node in zip(r["relations"], r["path"][1:], strict=False)]
+            parts.append(safe_text(f"path to {r['id']}: {r['path'][0]} " + " ".join(hops)))
+    return parts
 
 
 def _lineage_tree(doc: dict[str, Any]) -> Tree:
@@ -117,9 +124,9 @@ def _show(view: str, model: str, snapshot: str | None, fmt: str, shown: int = 0)
         print_json(doc)
         return
     for part in _origin_tables(doc):
-        out.print(part)
+        out.print(part, soft_wrap=False)
     if view == "lineage":
-        out.print(_lineage_tree(doc))
+        out.print(_lineage_tree(doc), soft_wrap=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -127,18 +134,20 @@ def register(app: typer.Typer) -> None:
 
     @app.command("origin")
     def origin_cmd(
-        model: Annotated[str, typer.Argument(help="Hub model id (case-insensitive).")],
-        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
+        model: Annotated[str, typer.Argument(metavar="MODEL", help="Hub model id (case-insensitive).")],
+        snapshot: Annotated[str | None, typer.Option("--snapshot", metavar="ID", help="Snapshot id (default: "
+                                                                                    "latest).")] = None,
+        fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")] = "table",
     ) -> None:
         """Where a model comes from: publisher, lineage root(s) with country, teacher, evidence grade."""
         _show("origin", model, snapshot, fmt)
 
     @app.command("lineage")
     def lineage_cmd(
-        model: Annotated[str, typer.Argument(help="Hub model id (case-insensitive).")],
-        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
+        model: Annotated[str, typer.Argument(metavar="MODEL", help="Hub model id (case-insensitive).")],
+        snapshot: Annotated[str | None, typer.Option("--snapshot", metavar="ID", help="Snapshot id (default: "
+                                                                                    "latest).")] = None,
+        fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")] = "table",
         limit: Annotated[int | None, typer.Option("--limit", min=0, help=f"Descendants listed, nearest and most "
                                                   f"downloaded first (default {DEFAULT_SHOWN}); counts always "
                                                   "cover all of them.")] = None,
