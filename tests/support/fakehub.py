@@ -179,6 +179,7 @@ class FakeHub:
         self.models = models if models is not None else make_models(n_models, seed)
         self.page_delay = page_delay
         self.request_faults: dict[int, Fault] = {}
+        self.info_faults: dict[str, Fault] = {}  # model id (lower) -> fault on every model-info request
         self.page_faults: dict[int, list[Any]] = {}  # page -> [fault, remaining times]
         self.requests: list[Request] = []
         self.fault_log: list[tuple[int, str]] = []
@@ -229,6 +230,11 @@ class FakeHub:
     def fail_page(self, page: int, fault: Fault, times: int = 1) -> None:
         """Inject ``fault`` the first ``times`` times page ``page`` (0-based) is served."""
         self.page_faults[page] = [fault, times]
+
+    def fail_info(self, model_id: str, fault: Fault) -> None:
+        """Inject ``fault`` (``500``, ``redirect``, ``trickle``, ``trickle_headers``, ``deep_json``) into every
+        ``/api/models/{model_id}`` request."""
+        self.info_faults[model_id.lower()] = fault
 
     def add_dataset_file(self, repo: str, filename: str, data: bytes, *, sha: str | None = None,
                          last_modified: str = "2025-06-01T12:00:00.000Z") -> DatasetFile:
@@ -476,6 +482,19 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _model_info(self, repo: str, q: dict[str, list[str]]) -> None:
+        repo = repo.split("/revision/", 1)[0]
+        fault = self.fake.info_faults.get(repo.lower())
+        if fault is not None:
+            body = json.dumps(next((m for m in self.fake.models if m["id"].lower() == repo.lower()), {})).encode()
+            if fault.kind == "redirect":
+                self._send(302, b"", {"Location": fault.location.format(url=self.fake.url, path=self.path)})
+            elif fault.kind in ("trickle", "trickle_headers"):
+                self._trickle(body, {}, fault.delay, headers_too=fault.kind == "trickle_headers")
+            elif fault.kind == "deep_json":
+                self._send(200, b"[" * fault.depth + b"]" * fault.depth)
+            else:
+                self._error(500, "Internal Error")
+            return
         for m in self.fake.models:
             if m["id"].lower() == repo.lower():
                 self._json(200, self.fake._project(m, q.get("expand", [])) if q.get("expand") else m)

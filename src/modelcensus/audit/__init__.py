@@ -170,13 +170,11 @@ class _Auditor:
         from modelcensus.audit.hub import fetch_model
 
         self._walking.add(model_id.lower())
-        try:
+        try:  # any other failure (unreachable, refused, malformed) is the target's error, not a guessed root
             rec = fetch_model(model_id, small_files=False)
         except NotFoundError:
             return {"roots": [{"id": model_id, "org": None, "country": None, "weight": 1.0, "path": [model_id],
                                "relations": []}], "grade": None, "problems": [f"missing_parent:{model_id}"]}
-        except InputError:
-            return None
         finally:
             self._walking.discard(model_id.lower())
         if not rec.base_models:
