@@ -76,11 +76,11 @@ def snapshots_cmd(
     if not snaps:
         err.print("the store holds no snapshot yet (run `modelcensus import` or `modelcensus pull`)")
         return
-    table = Table("id", "observed_at", "source / scope", "rows", "skipped", "complete", "synthetic", "source_ref")
+    table = Table("id", "observed_at", "scope / source", "rows", "skipped", "complete", "synthetic", "source_ref")
     for s in snaps:
         d = s.as_dict()
-        # scope and filter fold under the source label, so the table keeps its width at 80 columns
-        covers = f"{s.source}\n{s.scope}" + (f"\n{_filter_text(s.filter)}" if s.filter else "")
+        # scope, source and filter share one column, so the table keeps its width at 80 columns
+        covers = f"{s.scope} {s.source}" + (f" ({_filter_text(s.filter)})" if s.filter else "")
         table.add_row(str(s.id), d["observed_at"], covers, str(s.row_count), str(s.skipped_count),
                       "yes" if s.complete else "no", "SYNTHETIC" if s.synthetic else "", s.source_ref or "")
     out.print(table)
