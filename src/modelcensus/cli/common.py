@@ -24,11 +24,12 @@ class SafeConsole(Console):
 
     Every string printed or put in a table cell passes through :meth:`render_str`, so model ids, folder
     names and card fields from the Hub or from files cannot move the cursor, rewrite a line (CR), set the
-    title or plant a hyperlink (OSC). Build ``rich.text.Text`` objects with :func:`safe_text`.
+    title or plant a hyperlink (OSC); line feeds stay (a cell may hold several lines; one-line messages
+    use :func:`one_line`). Build ``rich.text.Text`` objects with :func:`safe_text`.
     """
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
-        return super().render_str(terminal(text), **kwargs)
+        return super().render_str(terminal(text, newlines=True), **kwargs)
 
 
 def safe_text(value: Any, style: str = "") -> Text:

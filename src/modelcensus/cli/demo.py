@@ -18,8 +18,8 @@ def register(app: typer.Typer) -> None:
     def demo(
         models: Annotated[int, typer.Option("--models", help="Models ever created in the synthetic hub.")] = (
             DEFAULT_MODELS),
-        out_dir: Annotated[Path, typer.Option("--out", help="Folder for the store and the reports.")] = Path(
-            "demo-report"),
+        out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the store and the reports.")
+                           ] = Path("demo-report"),
         months: Annotated[int, typer.Option("--months", help="Monthly snapshots to load.")] = DEFAULT_MONTHS,
         seed: Annotated[int, typer.Option("--seed", help="Generator seed (same seed, same hub).")] = 7,
     ) -> None:

@@ -42,10 +42,13 @@ def _report(res: ImportResult, what: str) -> None:
 @pull_app.command("hub")
 def pull_hub_cmd(
     limit: Annotated[int | None, typer.Option("--limit", help="Stop after N models (a partial snapshot).")] = None,
-    author: Annotated[str | None, typer.Option("--author", help="Only models of this user or organisation.")] = None,
-    search: Annotated[str | None, typer.Option("--search", help="Only models whose id contains Q.")] = None,
+    author: Annotated[str | None, typer.Option("--author", metavar="ORG",
+                                               help="Only models of this user or organisation.")] = None,
+    search: Annotated[str | None, typer.Option("--search", metavar="Q",
+                                               help="Only models whose id contains Q.")] = None,
     since: Annotated[str | None, typer.Option(
-        "--since", help="Incremental refresh: only models modified since DATE (a partial snapshot).")] = None,
+        "--since", metavar="DATE",
+        help="Incremental refresh: only models modified since DATE (a partial snapshot).")] = None,
 ) -> None:
     """Crawl the Hub's model listing (about one request per 1000 models); rerun to resume a stopped crawl."""
     from modelcensus.sources.hub_api import crawl_params, pull_hub
@@ -60,7 +63,8 @@ def pull_hub_cmd(
 @pull_app.command("hub-stats")
 def pull_hubstats_cmd(
     revision: Annotated[str | None, typer.Option(
-        "--revision", help="Dataset revision (commit sha, branch or tag) of cfahlgren1/hub-stats.")] = None,
+        "--revision", metavar="REV",
+        help="Dataset revision (commit sha, branch or tag) of cfahlgren1/hub-stats.")] = None,
 ) -> None:
     """Download the public hub-stats models.parquet and import it, dated by its commit."""
     from modelcensus.sources.hubstats_pull import pull_hubstats

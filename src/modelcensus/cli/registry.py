@@ -14,10 +14,11 @@ from modelcensus.errors import CheckFailed
 def register(app: typer.Typer) -> None:
     """Add the `registry` sub-app (check, show) to app."""
     sub = typer.Typer(help="The organisation/family/licence registry: validate it, look an organisation up.",
-                      no_args_is_help=True)
+                      no_args_is_help=True, rich_markup_mode=None)
 
     @sub.command("check")
-    def check(fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table") -> None:
+    def check(fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")]
+              = "table") -> None:
         """Validate the package registry and any --registry files; exit 1 when a problem is found."""
         from modelcensus.lineage.registry import check_registry
 
@@ -38,8 +39,9 @@ def register(app: typer.Typer) -> None:
             raise CheckFailed(f"registry check: {len(doc['problems'])} problem(s)")
 
     @sub.command("show")
-    def show(org: Annotated[str, typer.Argument(help="Org key, display name or Hub namespace.")],
-             fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table") -> None:
+    def show(org: Annotated[str, typer.Argument(metavar="ORG", help="Org key, display name or Hub namespace.")],
+             fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")]
+             = "table") -> None:
         """Show one organisation: country, type, namespaces, renames, families, evidence."""
         from modelcensus.lineage.registry import load_registry
 
