@@ -16,7 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from modelcensus.audit import limits
 from modelcensus.audit.dossier import Dossier, build_from_record, build_local, compose_origin, json_field
+from modelcensus.audit.filehash import HashBudget, hash_files
 from modelcensus.audit.local import read_local
 from modelcensus.audit.policy import Policy, evaluate, load_policy
 from modelcensus.audit.targets import Target, TargetError, display_path, load_inventory, parse_target
@@ -142,6 +144,7 @@ class _Auditor:
         self._origins: dict[str, dict[str, Any] | None] = {}
         self._licences: dict[str, str | None] = {}
         self._edges: dict[tuple[str, str], dict[str, Any]] = {}
+        self.hashes = HashBudget()  # one SHA-256 byte budget for the run (the BOM's file hashes)
 
     def prefetch(self, targets: list[Target]) -> None:
         """Set-based reads for every Hub target at once: rows in one scan, then the licences and edges
@@ -232,9 +235,13 @@ class _Auditor:
         return d
 
     def local(self, target: Target) -> Dossier:
-        model = read_local(target)
-        return build_local(self.registry, target, model, self.resolve,
-                           self.view.snapshot_dict if self.view else None)
+        assert target.path is not None
+        with limits.read_budget():  # one read budget per target; headers parsed once per inode
+            model = read_local(target)
+            d = build_local(self.registry, target, model, self.resolve,
+                            self.view.snapshot_dict if self.view else None)
+        d.notes += hash_files(d.files, target.path, self.hashes, single=target.kind != "folder")
+        return d
 
 
 def audit(targets: Sequence[str | Target], *, inventory: str | Path | None = None,

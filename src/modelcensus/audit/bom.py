@@ -2,7 +2,9 @@
 its lineage as ``pedigree.ancestors``, its licence, and origins, flags and verdict as properties.
 
 cyclonedx-python-lib has no model-card support yet, so what a model card would carry is written
-as ``modelcensus:*`` properties (documented in docs/audit.md).
+as ``modelcensus:*`` properties (documented in docs/audit.md). Each local file the audit read is a
+nested ``file`` component carrying its SHA-256 (``audit.filehash``), so the BOM pins the bytes audited;
+a file past the hash budget has no hash and says why in ``modelcensus:hash:skipped``.
 """
 
 from __future__ import annotations
@@ -99,7 +101,22 @@ def _component(d: Dossier, index: int) -> Any:
         type=ComponentType.MACHINE_LEARNING_MODEL, name=name, bom_ref=f"model-{index}",
         version=d.revision, purl=_purl(d.id, d.revision), publisher=pub.get("org") or pub.get("namespace"),
         licenses=_licences(lic.license if lic else None), properties=_props(props),
-        pedigree=Pedigree(ancestors=ancestors) if ancestors else None)
+        pedigree=Pedigree(ancestors=ancestors) if ancestors else None, components=_files(d, index))
+
+
+def _files(d: Dossier, index: int) -> list[Any]:
+    """One ``file`` component per local file that was read, with its SHA-256 when it was hashed whole."""
+    from cyclonedx.model import HashAlgorithm, HashType
+    from cyclonedx.model.component import Component, ComponentType
+
+    out = []
+    for j, f in enumerate(x for x in d.files if "sha256" in x):
+        out.append(Component(
+            type=ComponentType.FILE, name=f["name"], bom_ref=f"model-{index}-file-{j}",
+            hashes=[HashType(alg=HashAlgorithm.SHA_256, content=f["sha256"])] if f["sha256"] else None,
+            properties=_props([("size", f.get("size")), ("format", f.get("format")),
+                               ("hash:skipped", f.get("hash_note"))])))
+    return out
 
 
 def build_bom(report: AuditReport) -> Any:
