@@ -8,7 +8,9 @@ For every slice that names Hub models, each model's **publisher namespace** is l
 followed). Two shares are reported, by models and, where the slice carries them, by 30-day downloads:
 
 - ``org``: the namespace is a registry organisation (its country may still be null);
-- ``country``: the organisation has a country (a public source places it).
+- ``country``: the organisation has a country (a public source places it);
+- ``root country`` (slices with downloads): the model's lineage root has a country, through the real import and
+  lineage build (``api.import_path`` + ``api.ensure_lineage``); ``--no-lineage`` skips it.
 
 The slices and how each is read (one row per distinct model id; ids compared case-insensitively):
 
@@ -175,19 +177,57 @@ def measure_all(registry: Any, shared: Path) -> list[Coverage]:
     return out
 
 
+def root_country_coverage(registry: Any, shared: Path) -> dict[str, tuple[float | None, float | None]]:
+    """Share of models and of downloads whose lineage ROOT has a country, for the slices with downloads.
+
+    Each slice goes through the real code path (``api.import_path`` into a temporary store, then
+    ``api.ensure_lineage``), so a GGUF of a Qwen fine-tune counts with Qwen's country, not its uploader's.
+    The trees are imported as the latest ``ModelInfo`` record of each model (``lineage_truth/records.py``).
+    """
+    import importlib.util
+    import tempfile
+
+    from modelcensus import api
+
+    spec = importlib.util.spec_from_file_location("lineage_truth_records", HERE / "lineage_truth" / "records.py")
+    records = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("lineage_truth_records", records)
+    spec.loader.exec_module(records)
+    out: dict[str, tuple[float | None, float | None]] = {}
+    with tempfile.TemporaryDirectory(prefix="registry-coverage-") as tmp:
+        trees = Path(tmp) / "trees.jsonl"
+        with trees.open("w", encoding="utf-8") as fh:
+            for rec in records.tree_records(shared).values():
+                fh.write(json.dumps({k: v for k, v in rec.items() if not k.startswith("_")}, default=str) + "\n")
+        inputs = {"hf_hub_snapshot_2022": (shared / "hf_hub_snapshot_2022" / "models_2022-02.jsonl.gz", "2022-02-21"),
+                  "hf_model_trees_2025": (trees, "2025-04-30")}
+        for name, (path, when) in inputs.items():
+            store = api.open_store(Path(tmp) / f"{name}.duckdb")
+            try:
+                sid = api.import_path(store, path, observed_at=when)[0].snapshot.id
+                cov = api.ensure_lineage(store, sid, registry)["coverage"]
+                out[name] = (cov["root_country_models"], cov["root_country_downloads_30d"])
+            finally:
+                store.close()
+    return out
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f} %"
 
 
-def markdown(covs: list[Coverage]) -> str:
+def markdown(covs: list[Coverage], roots: dict[str, tuple[float | None, float | None]] | None = None) -> str:
+    """The per-slice table; with ``roots``, two more columns: root country known (through the lineage)."""
+    roots = roots or {}
     lines = ["| slice | models | downloads (30 d) | org known: models | org known: downloads "
-             "| country known: models | country known: downloads |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| country known: models | country known: downloads | root country: models | root country: downloads |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in covs:
         dl = "n/a" if c.downloads is None else f"{c.downloads:,}"
+        r_models, r_dl = roots.get(c.slice, (None, None))
         lines.append(f"| {c.slice} | {c.models:,} | {dl} | {_pct(c.share('models_org'))} | "
                      f"{_pct(c.share('downloads_org'))} | {_pct(c.share('models_country'))} | "
-                     f"{_pct(c.share('downloads_country'))} |")
+                     f"{_pct(c.share('downloads_country'))} | {_pct(r_models)} | {_pct(r_dl)} |")
     return "\n".join(lines)
 
 
@@ -197,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--out", type=Path, default=HERE / "results" / "registry_coverage.json")
     ap.add_argument("--registry", action="append", default=[], help="extra registry file(s)")
+    ap.add_argument("--no-lineage", action="store_true", help="skip the root-country columns (no lineage build)")
     args = ap.parse_args(argv)
     if not args.shared.is_dir():
         print(f"real data slices not found at {args.shared}", file=sys.stderr)
@@ -205,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
 
     reg = load_registry(args.registry)
     covs = measure_all(reg, args.shared)
-    print(markdown(covs))
+    roots = {} if args.no_lineage else root_country_coverage(reg, args.shared)
+    print(markdown(covs, roots))
     for c in covs:
         unit = "downloads" if c.downloads is not None else "models"
         print(f"\n{c.slice}: top unplaced namespaces by {unit}")
@@ -214,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "registry_version": reg.version,
-        "slices": [c.as_dict(args.top) for c in covs]}, indent=1) + "\n", encoding="utf-8")
+        "slices": [c.as_dict(args.top) | dict(zip(("root_country_models", "root_country_downloads"),
+                                                  roots.get(c.slice, (None, None)), strict=True))
+                   for c in covs]}, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
