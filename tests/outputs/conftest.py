@@ -48,8 +48,11 @@ PUBLISHER = {"Qwen": ("Alibaba Qwen", "CN", "big_tech"), "meta-llama": ("Meta", 
 DATES = ("2025-01-01", "2025-02-01", "2025-03-01")
 
 
-def _insert(store: Store, *, synthetic: bool, n_snapshots: int, registry_version: str) -> list[int]:
+def _insert(store: Store, *, synthetic: bool, n_snapshots: int, registry_version: str,
+            scope: str | None = "full") -> list[int]:
     ids = []
+    columns = {r[0] for r in store._exec("DESCRIBE snapshots").fetchall()}
+    scope = scope if "scope" in columns else None
     with store.transaction() as con:
         for k in range(n_snapshots):
             date = DATES[k] if n_snapshots > 1 else DATES[-1]
@@ -61,6 +64,8 @@ def _insert(store: Store, *, synthetic: bool, n_snapshots: int, registry_version
                 ["synthetic" if synthetic else "flat-file", f"fixture {date}", observed, datetime.now(UTC), k,
                  synthetic, f"fixture-{synthetic}-{n_snapshots}-{k}"]).fetchall()[0][0]
             ids.append(sid)
+            if scope:  # a hand-made census of a whole (tiny) hub: comparable across dates
+                con.execute("UPDATE snapshots SET scope = ? WHERE id = ?", [scope, sid])
             present = []
             for mid, (author, created, lic, params, d30, dall) in MODELS.items():
                 if d30[col] is None:
@@ -115,10 +120,11 @@ def _built_marker(registry) -> str:
     """What lineage_builds.registry_version holds after a build with the current lineage rules, so
     ensure_lineage treats the hand-made rows as current (it appends its rules version to the registry's)."""
     try:
-        from modelcensus.lineage.build import BUILD_RULES
+        from modelcensus.lineage import build
     except ImportError:
         return registry.version
-    return f"{registry.version}~lineage{BUILD_RULES}"
+    suffix = getattr(build, "_SUFFIX", None) or f"~lineage{build.BUILD_RULES}"
+    return f"{registry.version}{suffix}"
 
 
 @pytest.fixture

@@ -49,6 +49,23 @@ class ChartData:
     log_y: bool = False
     x_ticks: list[Any] | None = None  # explicit tick positions (e.g. RAM age checkpoints on a log axis)
     caption: str = ""
+    source: str = ""  # the source line drawn under the chart: snapshots, sources, dates, population, coverage
+    method: str = ""  # key of the report's method note the chart follows (outputs.methods.METHODS)
+    synthetic: bool = False  # marks the image itself (watermark), not only the page around it
+
+    def undrawable(self) -> str | None:
+        """Why this chart would draw only an empty frame or meaningless axes, or None when it has data.
+
+        Empty series, all-missing values, or a single x value for a line or area (a level, not a trend).
+        """
+        xs = {x for s in self.series for x, y in zip(s.x, s.y, strict=False) if y is not None and _num(y) is not None}
+        if not xs:
+            return "no data to draw"
+        if self.kind in ("area", "lines") and len(xs) < 2:
+            return f"only one point ({next(iter(xs))}), which is a level, not a trend"
+        if self.kind == "area" and not any(v for s in self.series for v in s.y if v is not None):
+            return "every value is zero"
+        return None
 
     def colour(self, index: int, name: str) -> str:
         """Stable colour per series position; the aggregated 'other' and 'unknown' bands are grey."""
@@ -66,6 +83,15 @@ def _num(v: Any) -> Any:
 def _label(text: Any) -> str:
     """plotly.js renders a subset of HTML in labels: escape untrusted text so it shows literally."""
     return html.escape(str(text), quote=False)
+
+
+SOURCE_SHIFT = 70  # px below the x axis title for the source line
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 _FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
@@ -120,9 +146,21 @@ def plotly_figure(chart: ChartData) -> dict[str, Any]:
             yaxis["range"] = [0, 1]
         elif chart.kind == "lines":
             yaxis["range"] = [0, 1.02]  # shares: keep the 0-100 % frame instead of zooming on noise
+    annotations = []
+    if chart.source:  # the source line travels with the figure (also in plotly's PNG download)
+        annotations.append({"text": _label(_wrap(chart.source, 170)).replace("\n", "<br>"), "xref": "paper",
+                            "yref": "paper", "x": 0, "y": 0, "yshift": -SOURCE_SHIFT, "xanchor": "left",
+                            "yanchor": "top", "showarrow": False, "align": "left",
+                            "font": {"size": 10, "color": "#5b6475"}})
+    if chart.synthetic:
+        annotations.append({"text": "SYNTHETIC DATA — NOT A FINDING", "xref": "paper", "yref": "paper", "x": 0.5,
+                            "y": 0.5, "showarrow": False, "textangle": -20, "opacity": 0.18,
+                            "font": {"size": 44, "color": "#b3261e"}})
     layout = {
-        "title": {"text": _label(chart.title), "x": 0.01, "font": {"size": 15}},
-        "height": 430, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "title": {"text": ("[SYNTHETIC] " if chart.synthetic else "") + _label(chart.title), "x": 0.01,
+                  "font": {"size": 15}},
+        "height": 430 + SOURCE_SHIFT, "margin": {"l": 60, "r": 20, "t": 50, "b": 50 + SOURCE_SHIFT},
+        "annotations": annotations,
         "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
         "font": {"family": _FONT, "color": "#1d2330"}, "legend": {"font": {"size": 11}},
         "barmode": "group", "hovermode": "closest" if chart.kind in ("scatter", "bars") else "x unified",
@@ -149,9 +187,13 @@ def chart_html(chart: ChartData) -> str:
     The data is serialised by :func:`script_json`, so an untrusted label cannot close the script
     element; labels are also HTML-escaped because plotly.js renders a subset of HTML in text.
     """
-    fig = plotly_figure(chart)
     div_id = "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", chart.key)
-    return (f'<div id="{div_id}" class="plotly-graph-div" style="height:430px;width:100%;"></div>\n'
+    reason = chart.undrawable()
+    if reason:  # never an empty frame with made-up axes
+        return f'<p class="note" id="{div_id}">{html.escape(chart.title)}: not drawn — {html.escape(reason)}.</p>'
+    fig = plotly_figure(chart)
+    height = fig["layout"]["height"]
+    return (f'<div id="{div_id}" class="plotly-graph-div" style="height:{height}px;width:100%;"></div>\n'
             f'<script>Plotly.newPlot("{div_id}", {script_json(fig["data"])}, {script_json(fig["layout"])}, '
             f'{script_json(_CONFIG)});</script>')
 

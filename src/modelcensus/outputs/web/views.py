@@ -50,17 +50,27 @@ def source_line(res: Any) -> str:
 
 
 def coverage_facts(res: Any) -> dict[str, Any]:
-    """The metric's coverage object, flattened to short text for the page."""
+    """The metric's coverage object as a few short facts shown beside its chart (the JSON has it all)."""
     cov = _doc(res).get("coverage") or {}
     out: dict[str, Any] = {}
-    for k, v in cov.items():
-        if isinstance(v, dict):
-            v = ", ".join(f"{a}: {b}" for a, b in v.items())
-        elif isinstance(v, list):
-            v = ", ".join(str(x) for x in v)
-        elif isinstance(v, float):
-            v = f"{v:.3g}"
-        out[k] = v
+    if cov.get("models") is not None:
+        out["models counted"] = f"{int(cov['models']):,}"
+    pop = cov.get("population") or {}
+    if isinstance(pop, dict) and pop.get("text"):
+        out["population"] = pop["text"]
+    if cov.get("scopes"):
+        out["scopes"] = ", ".join(f"{k} ×{v}" for k, v in dict(cov["scopes"]).items())
+    if "full_backbone" in cov:
+        out["full backbone"] = "yes" if cov["full_backbone"] else "no"
+    obs = cov.get("observed") or {}
+    if isinstance(obs, dict) and obs.get("oldest"):
+        oldest, newest = str(obs["oldest"])[:10], str(obs.get("newest") or "")[:10]
+        out["observed"] = oldest if oldest == newest else f"{oldest} to {newest}"
+    if cov.get("as_of"):
+        out["as of"] = str(cov["as_of"])[:10]
+    filters = {k: v for k, v in dict(cov.get("filters") or {}).items() if v}
+    if filters:
+        out["filters"] = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in filters.items())
     return out
 
 
@@ -85,7 +95,8 @@ def share_lines(key: str, title: str, res: Any, col: str, label: Any = str, x_co
 
     Fewer than two points in time cannot make a trend: the chart becomes a notice."""
     points = sorted({str(r.get(x_col))[:10] for r in res.rows if r.get(x_col) is not None})
-    reason = _doc(res).get("trend", {}).get("reason") if isinstance(_doc(res).get("trend"), dict) else None
+    trend = _doc(res).get("trend")
+    reason = trend.get("reason") if isinstance(trend, dict) and not trend.get("comparable", True) else None
     if len(points) < 2 or reason:
         why = reason or (f"only {len(points)} point{'s' if len(points) != 1 else ''} in time, so there is no "
                          "trend to draw")
@@ -109,12 +120,13 @@ def share_lines(key: str, title: str, res: Any, col: str, label: Any = str, x_co
 
 def metric_table(key: str, title: str, res: Any, col: str, fmt: str | None = None, limit: int = 50) -> Table:
     """A metric's rows as a table (group, value columns), largest first, with its source line as note."""
-    cols = [c for c in res.columns if c in (col, "downloads", "derivatives", "models", "share")]
+    cols = [c for c in res.columns if c in ("month", "observed_at", col, "downloads", "derivatives", "models",
+                                            "share")]
     formats = {"share": "pct", "downloads": "int", "derivatives": "int", "models": "float"}
     if fmt:
         formats[col] = fmt
     rows = res.rows[:limit]
-    note = source_line(res) + (f" The {len(res.rows) - limit:,} smaller groups are in the download."
+    note = source_line(res) + (f" The other {len(res.rows) - limit:,} rows are in the download."
                                if len(res.rows) > limit else "")
     return Table(key, title, cols, rows, formats, note, all_rows=res.rows)
 
