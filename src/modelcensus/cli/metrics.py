@@ -24,32 +24,46 @@ def _options(pairs: list[str] | None) -> dict[str, Any]:
     return opts
 
 
-def _render_table(res: Any) -> None:
-    from rich.table import Table
+# columns left out first when the terminal is narrow (higher = sooner); every other column always shows
+LOW_PRIORITY = {"downloads_share": 1, "age_days": 1, "release_date": 1, "cr5": 1, "cr10": 2, "unknown_share": 2,
+                "comparable": 2, "drifted_downloads": 2, "namespaces": 2, "median_params_b": 2, "total": 2,
+                "observed_at": 3, "baseline": 3, "reference_models": 4, "examples": 5}
+TEXT_COLUMNS = ("month", "model", "rule", "namespace", "unit", "observed_at", "release_date")
 
-    table = Table(title=f"{res.metric}" + (f" by {res.by}" if res.by else ""), title_justify="left")
-    for c in res.columns:
-        table.add_column(c, overflow="fold",
-                         justify="right" if c not in (res.by, "month", "model", "rule", "namespace") else "left")
-    for r in res.to_json()["rows"]:
-        cells = []
-        for c in res.columns:
-            v = r.get(c)
-            if v is None:
-                cells.append("(unknown)" if c == res.by else "")
-            elif isinstance(v, bool):
-                cells.append("yes" if v else "no")
-            elif isinstance(v, float):
-                cells.append(f"{v:.4f}" if c in ("share", "hhi", "gini", "ram") or c.startswith("cr")
-                             or c.endswith("_share") else f"{v:,.2f}")
-            elif isinstance(v, int):
-                cells.append(f"{v:,}")
-            elif isinstance(v, list):
-                cells.append("; ".join(map(str, v)))
-            else:
-                cells.append(str(v))
-        table.add_row(*cells)
-    out.print(table)
+
+def _column_cells(res: Any, rows: list[dict[str, Any]], c: str) -> tuple[list[str], bool]:
+    """One column as text, formatted as a whole (cli.tables.number_cells) so its rows agree; and whether
+    it is numeric (right-aligned)."""
+    from modelcensus.cli.tables import date_cells, number_cells
+
+    values = [r.get(c) for r in rows]
+    if c == "observed_at":
+        return date_cells(values), False
+    numbers = number_cells(c, values) if c not in (res.by, *TEXT_COLUMNS) else None
+    if numbers is not None:
+        return numbers, True
+    cells = []
+    for v in values:
+        if v is None:
+            cells.append("(unknown)" if c == res.by else "")
+        elif isinstance(v, bool):
+            cells.append("yes" if v else "no")
+        elif isinstance(v, list):
+            cells.append("; ".join(map(str, v)))
+        else:
+            cells.append(str(v))
+    return cells, False
+
+
+def _render_table(res: Any) -> None:
+    from modelcensus.cli.tables import Col, print_table
+
+    rows = res.to_json()["rows"]
+    columns = [_column_cells(res, rows, c) for c in res.columns]
+    cols = [Col(c, right=numeric, priority=LOW_PRIORITY.get(c, 0), wrap=c in ("examples", "reference_models"))
+            for c, (_, numeric) in zip(res.columns, columns, strict=True)]
+    print_table(out, cols, [list(r) for r in zip(*(cells for cells, _ in columns), strict=True)],
+                title=f"{res.metric}" + (f" by {res.by}" if res.by else ""))
     snaps = ", ".join(f"{s['id']} ({s['observed_at'][:10]}, {s['source']})" for s in res.snapshots[:6])
     more = f" and {len(res.snapshots) - 6} more" if len(res.snapshots) > 6 else ""
     out.print(f"snapshots: {snaps}{more}; population: {res.population}; field: {res.field or '-'}",
