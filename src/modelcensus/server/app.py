@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -134,6 +135,10 @@ def create_app(census: Census) -> FastAPI:
         kind = {"css": "text/css", "js": "text/javascript"}[name.rsplit(".", 1)[-1]]
         return Response(assets[name], media_type=kind, headers={"cache-control": "public, max-age=3600"})
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     # -- pages ---------------------------------------------------------------------------------------
     def html(page: Page, request: Request, links: Links) -> Response:
         download = request.query_params.get("download")
@@ -216,8 +221,14 @@ def create_app(census: Census) -> FastAPI:
             kw["field"] = field[:40]
         return census.metric(name, by=by, **kw).to_json()
 
+    # look-ups and searches answer from the in-memory index without blocking: run them on the event loop
     @app.get("/api/models/{model_id:path}", summary="A model's row in a snapshot (the latest by default)")
-    def api_model(model_id: str, snapshot: str | None = None) -> Any:
+    async def api_model(model_id: str, snapshot: str | None = None) -> Any:
+        if snapshot:  # another snapshot's index may have to be built first: not on the event loop
+            return await run_in_threadpool(model_doc, model_id, snapshot)
+        return model_doc(model_id, None)
+
+    def model_doc(model_id: str, snapshot: str | None) -> dict[str, Any]:
         snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
         ix = census.index(snap.id)
         row = ix.row(model_id[:300])
@@ -264,7 +275,7 @@ def create_app(census: Census) -> FastAPI:
         return Response(policy_check.render_bom(report), media_type="application/vnd.cyclonedx+json")
 
     @app.get("/api/search", summary="Models and organisations matching q (prefix first, by downloads)")
-    def api_search(q: str = "", limit: int = 20) -> Any:
+    async def api_search(q: str = "", limit: int = 20) -> Any:
         if not (1 <= limit <= MAX_SEARCH):
             raise InputError(f"limit: expected 1..{MAX_SEARCH}")
         return {"query": q[:200], "snapshot": census.latest.id,

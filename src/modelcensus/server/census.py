@@ -72,7 +72,7 @@ class Census:
             ix = self._indexes.get(snapshot_id)
             if ix is None:
                 ix = ModelIndex.build(self.reader(), snapshot_id)
-                if len(self._indexes) >= 4:  # a few snapshots' indexes at most: memory stays bounded
+                if len(self._indexes) >= 2:  # two snapshots' indexes at most: memory stays bounded
                     self._indexes.pop(next(iter(self._indexes)))
                 self._indexes[snapshot_id] = ix
             return ix

@@ -110,6 +110,17 @@ def overview(census: Census, p: Pickers, links: Links) -> Page:
             f"downloads-{col}", f"Downloads by {who} country",
             f"Share of 30-day downloads credited to the country of each model's {who}"
             + (" (a merge of k roots gives each 1/k)." if col == "root_country" else "."), [res], [chart], [table]))
+    if not (p.as_of or p.snapshot):  # a series over the store's snapshots; a fixed census has no time axis
+        for col, who in (("root_country", "lineage root"), ("publisher_country", "publisher")):
+            kw_series = {k: v for k, v in kw.items() if k not in ("as_of", "snapshot")}
+            res = census.metric("downloads_monthly", by=col, **kw_series)
+            chart = views.share_lines(f"monthly-{col}", f"Monthly downloads by {who} country (share)", res, col,
+                                      label)
+            page.sections.append(views.metric_section(
+                f"monthly-{col}", f"Downloads over time by {who} country",
+                "A month's downloads are the growth of all-time download counts between consecutive snapshots; a "
+                "change is drawn only between snapshots that cover the same slice of the Hub.", [res], [chart],
+                [views.metric_table(f"monthly_{col}", "Monthly downloads", res, col, limit=12)]))
     for col, who in (("root_country", "lineage root"), ("publisher_country", "publisher")):
         res = census.metric("derivative_share", by=col, **kw)
         chart = views.share_lines(f"derivatives-{col}", f"New derivatives by {who} country, by month (share)",
