@@ -67,17 +67,18 @@ def _render_table(res: Any) -> None:
     snaps = ", ".join(f"{s['id']} ({s['observed_at'][:10]}, {s['source']})" for s in res.snapshots[:6])
     more = f" and {len(res.snapshots) - 6} more" if len(res.snapshots) > 6 else ""
     out.print(f"snapshots: {snaps}{more}; population: {res.population}; field: {res.field or '-'}",
-              highlight=False, markup=False)
+              highlight=False, markup=False, soft_wrap=False)  # prose wraps at spaces, not mid-word
     if res.synthetic:
-        out.print("SYNTHETIC DATA: computed from a generated hub, not real Hub data", style="bold yellow")
+        out.print("SYNTHETIC DATA: computed from a generated hub, not real Hub data", style="bold yellow",
+                  soft_wrap=False)
     for n in res.notes:
-        out.print(f"note: {n}", highlight=False, markup=False)
+        out.print(f"note: {n}", highlight=False, markup=False, soft_wrap=False)
     if res.coverage:
-        out.print(res.coverage_line(), highlight=False, markup=False)
+        out.print(res.coverage_line(), highlight=False, markup=False, soft_wrap=False)
     if res.trend is not None and not res.trend["comparable"]:
-        out.print(f"trend: {res.trend['reason']}", highlight=False, markup=False)
+        out.print(f"trend: {res.trend['reason']}", highlight=False, markup=False, soft_wrap=False)
     for w in res.warnings:
-        out.print(f"WARNING: {w['message']}", style="bold yellow", highlight=False, markup=False)
+        out.print(f"WARNING: {w['message']}", style="bold yellow", highlight=False, markup=False, soft_wrap=False)
 
 
 def populations_cmd(

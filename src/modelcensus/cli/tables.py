@@ -65,11 +65,18 @@ def fit_table(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int, *,
         if total(keep) <= width or cols[i].priority == 0:
             break
         keep.remove(i)
+    # still too wide with only the essential columns: the widest text column folds (the one case where a long
+    # id is split; the alternative is a table wider than the terminal, which the terminal folds everywhere)
+    fold = None
+    if total(keep) > width:
+        text = [i for i in keep if not cols[i].right and not cols[i].wrap]
+        fold = max(text, key=lambda i: needs[i][0], default=None)
     table = Table(title=terminal(title) if title else None, title_justify="left")
     for i in keep:
         col = cols[i]
-        table.add_column(col.name, justify="right" if col.right else "left", no_wrap=not col.wrap,
-                         overflow="fold", min_width=needs[i][0] if not col.wrap else None)
+        wraps = col.wrap or i == fold
+        table.add_column(col.name, justify="right" if col.right else "left", no_wrap=not wraps,
+                         overflow="fold", min_width=None if wraps else needs[i][0])
     for r in text_rows:
         table.add_row(*(Text(r[i]) for i in keep))
     return table, [cols[i].name for i in range(len(cols)) if i not in keep]
@@ -79,10 +86,10 @@ def print_table(console: Console, cols: Sequence[Col], rows: Sequence[Sequence[A
                 title: str | None = None, more: str = "--format json") -> None:
     """Print a fitted table, then which columns did not fit (and where to find them)."""
     table, dropped = fit_table(cols, rows, console.width, title=title)
-    console.print(table)
+    console.print(table, soft_wrap=False)
     if dropped:
         console.print(f"(left out at {console.width} columns: {', '.join(dropped)}; {more} has every column)",
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=False)
 
 
 def _finite(values: Sequence[Any]) -> list[float]:
