@@ -37,6 +37,7 @@ MAX_STRING_ARRAY = 2_000_000  # real vocabularies hold up to ~1M tokens
 # GGUF value types -> fixed size in bytes (None: variable)
 _FIXED = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 _STRING, _ARRAY = 8, 9
+_U64 = struct.Struct("<Q")
 TOKEN_TYPE_CONTROL, TOKEN_TYPE_USER_DEFINED = 3, 4
 TEMPLATE_KEY = "tokenizer.chat_template"
 
@@ -90,10 +91,30 @@ class _Walker:
                 raise _Limit(f"an array of {count:,} items")
             if etype in _FIXED:
                 return self._span(off, least * count, "array")
+            if etype == _STRING:
+                return self._strings(off, count)
             for _ in range(count):
                 off = self.value(off, etype, depth + 1)
             return off
         raise _Bounds(f"unknown value type {vtype}")
+
+    def _strings(self, off: int, count: int) -> int:
+        """A string array (a vocabulary: up to ~1M items), walked in one tight loop."""
+        self.values += count
+        if self.values > limits.GGUF_VALUES:
+            raise _Limit(f"more than {limits.GGUF_VALUES:,} values in the header")
+        unpack, size, end, most = _U64.unpack_from, self.size, self.end, MAX_STRING
+        for _ in range(count):
+            if off + 8 > size:
+                raise _Bounds("string length runs past the end of the file")
+            (n,) = unpack(self.buf, off)
+            off += 8 + n
+            if off > size:
+                raise _Bounds(f"string claims {n} bytes with {size - off + n} left")
+            if off > end or n > most:
+                raise _Limit(f"the header runs past the {end:,}-byte reading limit" if off > end
+                             else f"a string of {n:,} bytes (limit {most:,})")
+        return off
 
     def key(self, off: int) -> tuple[str, int]:
         end = self.value(off, _STRING)

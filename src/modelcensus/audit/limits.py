@@ -29,7 +29,7 @@ MiB = 1 << 20
 SAFETENSORS_HEADER_BYTES = 100_000_000   # the safetensors reference implementation's own limit
 JSON_ITEMS = 2_000_000                   # commas in one JSON document (header, tokenizer.json, config)
 GGUF_METADATA_BYTES = 128 * MiB          # key/value + tensor-info section walked per GGUF file
-GGUF_VALUES = 8_000_000                  # values walked per GGUF header (array items included)
+GGUF_VALUES = 4_000_000                  # values walked per GGUF header (array items included)
 GGUF_TEXT_CHARS = 10_000                 # provenance strings (name, licence, base model) kept per value
 TEMPLATE_CHARS = 1_000_000               # a chat template longer than this is not parsed (unscanned)
 TARGET_READ_BYTES = 512 * MiB            # header/JSON bytes parsed per audit target, all files together
@@ -42,7 +42,7 @@ T = TypeVar("T")
 class ReadBudget:
     """Bytes parsed so far for one target, and what was already parsed (by device and inode)."""
 
-    limit: int = TARGET_READ_BYTES
+    limit: int = field(default_factory=lambda: TARGET_READ_BYTES)
     used: int = 0
     parsed: dict[tuple[str, int, int], Any] = field(default_factory=dict)
 
@@ -62,9 +62,9 @@ _CURRENT: ContextVar[ReadBudget | None] = ContextVar("modelcensus_read_budget", 
 
 
 @contextmanager
-def read_budget(limit: int = TARGET_READ_BYTES) -> Iterator[ReadBudget]:
+def read_budget(limit: int | None = None) -> Iterator[ReadBudget]:
     """Scope one target's reads; readers called outside any scope get a fresh budget per call."""
-    budget = ReadBudget(limit)
+    budget = ReadBudget(TARGET_READ_BYTES if limit is None else limit)
     token = _CURRENT.set(budget)
     try:
         yield budget
