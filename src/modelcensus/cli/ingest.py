@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from modelcensus.cli.common import check_format, err, out, print_json, reading, state
+from modelcensus.cli.tables import Col, date_cells, print_table
 from modelcensus.errors import InputError
 
 MAX_REASONS_SHOWN = 3
@@ -65,9 +65,9 @@ def import_cmd(
 
 
 def snapshots_cmd(
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")] = "table",
 ) -> None:
-    """List the snapshots the store holds."""
+    """List the snapshots the store holds: when, what they cover, from which source."""
     fmt = check_format(fmt, ("table", "json"))
     snaps = reading(lambda store: store.snapshots())
     if fmt == "json":
@@ -76,14 +76,16 @@ def snapshots_cmd(
     if not snaps:
         err.print("the store holds no snapshot yet (run `modelcensus import` or `modelcensus pull`)")
         return
-    table = Table("id", "observed_at", "scope / source", "rows", "skipped", "complete", "synthetic", "source_ref")
-    for s in snaps:
-        d = s.as_dict()
-        # scope, source and filter share one column, so the table keeps its width at 80 columns
-        covers = f"{s.scope} {s.source}" + (f" ({_filter_text(s.filter)})" if s.filter else "")
-        table.add_row(str(s.id), d["observed_at"], covers, str(s.row_count), str(s.skipped_count),
-                      "yes" if s.complete else "no", "SYNTHETIC" if s.synthetic else "", s.source_ref or "")
-    out.print(table)
+    # scope, source and filter share one column that wraps at spaces; at 80 columns the least needed columns are
+    # left out (and named under the table), never cut to '2025-03-…'
+    cols = [Col("id", right=True), Col("observed"), Col("scope / source", wrap=True), Col("models", right=True),
+            Col("skipped", right=True, priority=3), Col("complete", priority=1), Col("synthetic", priority=2),
+            Col("source_ref", wrap=True, priority=4)]
+    days = date_cells([s.as_dict()["observed_at"] for s in snaps])
+    rows = [[str(s.id), day, f"{s.scope} {s.source}" + (f" ({_filter_text(s.filter)})" if s.filter else ""),
+             f"{s.row_count:,}", f"{s.skipped_count:,}", "yes" if s.complete else "no",
+             "SYNTHETIC" if s.synthetic else "", s.source_ref or ""] for s, day in zip(snaps, days, strict=True)]
+    print_table(out, cols, rows)
 
 
 def _filter_text(flt: dict[str, Any] | None) -> str:
@@ -99,11 +101,12 @@ def _filter_text(flt: dict[str, Any] | None) -> str:
 
 def export_cmd(
     snapshot: Annotated[str, typer.Argument(help="Snapshot id or 'latest'.")],
-    fmt: Annotated[str, typer.Option("--format", help="parquet | csv | jsonl")] = "parquet",
+    fmt: Annotated[str, typer.Option("--format", metavar="parquet|csv|jsonl", help="File format.")] = "parquet",
     out_path: Annotated[Path | None, typer.Option("--out", help="Output file or folder (default "
                                                   "snapshot-ID.EXT, snapshot-ID-TABLE.EXT).")] = None,
-    table: Annotated[str, typer.Option("--table", help="models (one row per model; import reads it back) | "
-                                       "origins (one row per model and lineage root) | edges (lineage edges)")]
+    table: Annotated[str, typer.Option("--table", metavar="models|origins|edges",
+                                       help="models: one row per model (import reads it back); origins: one row "
+                                            "per model and lineage root; edges: the lineage edges.")]
     = "models",
 ) -> None:
     """Write one snapshot's models, origins or edges with its metadata, for analysis elsewhere."""

@@ -117,6 +117,8 @@ def number_cells(name: str, values: Sequence[Any]) -> list[str] | None:
 
 
 def date_cells(values: Sequence[str | None]) -> list[str]:
-    """ISO timestamps as ``YYYY-MM-DD``, or ``YYYY-MM-DD HH:MM`` for the whole column when any is not midnight."""
-    clock = any(v and len(v) >= 16 and v[11:19] not in ("", "00:00:00") for v in values)
+    """ISO timestamps as ``YYYY-MM-DD``; the whole column as ``YYYY-MM-DD HH:MM`` only when two different
+    timestamps fall on the same day (the time is then what tells them apart)."""
+    distinct = {v for v in values if v}
+    clock = len({v[:10] for v in distinct}) < len(distinct)
     return ["" if not v else (v[:10] + " " + v[11:16] if clock else v[:10]) for v in values]

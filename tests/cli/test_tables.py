@@ -1,0 +1,117 @@
+"""Tables stay readable at 80 columns and numbers are written one way (issue 8 item 10).
+
+Before: dates cut to ``2025-03-…``, headers folded mid-word (``downloads_shar`` / ``e``), a share of
+``1`` next to ``0.5997``, ``1.07e+04`` next to ``1,058``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from modelcensus.cli.main import run
+from modelcensus.cli.tables import Col, date_cells, fit_table, number_cells
+from modelcensus.metrics import METRIC_NAMES
+
+MC = Path(sys.executable).with_name("modelcensus")
+BORDER = re.compile(r"[│┃]")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Three monthly snapshots of a 300-model synthetic hub, lineage built (the demo without its report)."""
+    from modelcensus.lineage import ensure_lineage
+    from modelcensus.lineage.registry import load_registry
+    from modelcensus.sources.synthetic import generate_hub, load_series
+    from modelcensus.store import Store
+
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with Store(db) as store:
+        registry = load_registry()
+        for snap in load_series(store, generate_hub(n_models=300, seed=7, months=3)):
+            ensure_lineage(store, snap.id, registry)
+    return str(db)
+
+
+def _cells(text: str) -> list[str]:
+    return [c.strip() for line in text.splitlines() if BORDER.search(line) for c in BORDER.split(line)[1:-1]]
+
+
+def _check_80(text: str) -> None:
+    from rich.cells import cell_len
+
+    for line in text.splitlines():
+        assert cell_len(line.rstrip()) <= 80, line
+    assert "…" not in text
+
+
+def test_number_columns_are_formatted_as_a_whole() -> None:
+    assert number_cells("share", [1, 0.5997, None]) == ["100.0 %", "60.0 %", ""]
+    assert number_cells("downloads", [10_700, 1058]) == ["10,700", "1,058"]
+    assert number_cells("downloads", [10_700.25, 1058]) == ["10,700.2", "1,058.0"]
+    assert number_cells("models", [0.5, 2]) == ["0.50", "2.00"]
+    assert number_cells("hhi", [0.68, 1]) == ["0.680", "1.000"]
+    assert number_cells("cr5", [0.96]) == ["96.0 %"]
+    assert number_cells("org", ["Qwen", 1]) is None
+    assert date_cells(["2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z"]) == ["2025-03-01", "2025-04-01"]
+    assert date_cells(["2025-03-01T23:59:59Z", "2025-03-01T23:59:59Z", None]) == ["2025-03-01", "2025-03-01", ""]
+    assert date_cells(["2025-03-01T00:00:00Z", "2025-03-01T12:30:00Z"]) == ["2025-03-01 00:00", "2025-03-01 12:30"]
+
+
+def test_fit_table_leaves_out_low_priority_columns_and_never_cuts_the_rest() -> None:
+    cols = [Col("id"), Col("observed"), Col("a_long_header_name", right=True, priority=2),
+            Col("note", wrap=True, priority=1)]
+    rows = [["org/" + "x" * 30, "2025-03-01", "1,234", "some words that can wrap at spaces " * 3]]
+    table, dropped = fit_table(cols, rows, 72)
+    assert dropped == ["a_long_header_name"]
+    console = Console(width=72, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(table)
+    text = console.export_text()
+    _check_80(text)
+    assert "org/" + "x" * 30 in text and "2025-03-01" in text  # whole, not folded
+    assert all(len(line) <= 72 for line in text.splitlines())
+    assert "wrap at spaces some" in text.replace("\n", " ") or "spaces" in text  # free text wraps at spaces
+
+
+@pytest.mark.parametrize("name", [m for m in METRIC_NAMES if m != "region_shift"])
+def test_every_metric_table_fits_80_columns(demo_db: str, name: str, capsys, monkeypatch) -> None:
+    from modelcensus.cli.common import out
+
+    monkeypatch.setattr(out, "width", 80)
+    assert run(["--db", demo_db, "metrics", name]) == 0
+    text = capsys.readouterr().out
+    _check_80(text)
+    header = next(line for line in text.splitlines() if line.startswith("┃"))
+    for cell in _cells(header):  # every header shown whole: no 'downloads_shar' / 'e'
+        assert re.fullmatch(r"[a-z0-9_]+", cell), header
+    for cell in _cells(text):
+        assert not re.fullmatch(r"-?\d\.\d+e[+-]\d+", cell), cell
+
+
+def test_snapshots_and_lineage_fit_80_columns_in_a_real_terminal_width(demo_db: str) -> None:
+    env = {**os.environ, "COLUMNS": "80", "LINES": "50"}
+    for args in (["snapshots"], ["metrics", "licences", "--by", "license"], ["metrics", "concentration"]):
+        proc = subprocess.run([str(MC), "--db", demo_db, *args], capture_output=True, text=True, env=env,
+                              timeout=120, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stderr
+        _check_80(proc.stdout)
+    proc = subprocess.run([str(MC), "--db", demo_db, "snapshots"], capture_output=True, text=True, env=env,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    assert re.search(r"│ +1 │ 20\d\d-\d\d-\d\d", proc.stdout), proc.stdout  # whole dates
+
+
+def test_licences_by_license_shares_are_percentages_that_sum_to_100(demo_db: str, capsys, monkeypatch) -> None:
+    from modelcensus.cli.common import out
+
+    monkeypatch.setattr(out, "width", 120)
+    assert run(["--db", demo_db, "metrics", "licences", "--by", "license"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("│")]
+    shares = [float(_cells(r)[4].removesuffix(" %")) for r in rows]
+    assert len(shares) > 3 and shares != [100.0] * len(shares)
+    assert abs(sum(shares) - 100) < 0.1 * len(shares)
