@@ -21,6 +21,7 @@ import duckdb
 from modelcensus.lineage.edge_sql import drop_temp, resolve
 from modelcensus.lineage.grades import DECLARED_RELATIONS
 from modelcensus.lineage.names import valid_hub_id_sql
+from modelcensus.store.staging import card_parents_sql
 
 _RELS = ", ".join(f"'{r}'" for r in DECLARED_RELATIONS)
 _URL = "'^(https?://)?(www\\.)?huggingface\\.co/'"
@@ -51,7 +52,7 @@ def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
     # valid: a well-formed namespaced id, a registry legacy alias ('gpt2'), or an id the snapshot holds
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_decl_res AS
-        SELECT r.*, (r.resolved IS NOT NULL OR a.model_id_lower IS NOT NULL
+        SELECT r.*, a.canonical_id, (r.resolved IS NOT NULL OR a.model_id_lower IS NOT NULL
                      OR {valid_hub_id_sql('r.parent_id')}) AS valid
         FROM _lin_decl_all r LEFT JOIN reg_model_aliases a ON a.model_id_lower = lower(r.parent_id)
     """)
@@ -61,8 +62,9 @@ def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         SELECT DISTINCT child_id, 'invalid_declaration' FROM _lin_decl_res WHERE NOT valid
         UNION
         SELECT DISTINCT id, 'invalid_declaration' FROM (
-            SELECT id, regexp_replace(trim(unnest(base_models)), {_URL}, '') AS p
-            FROM models WHERE snapshot_id = {int(sid)} AND base_models IS NOT NULL
+            SELECT id, regexp_replace(trim(unnest({card_parents_sql('card_data')})), {_URL}, '') AS p
+            FROM models WHERE snapshot_id = {int(sid)} AND card_data IS NOT NULL
+              AND json_exists(card_data, '$.base_model')
         ) b
         WHERE p <> '' AND NOT {valid_hub_id_sql('p')}
           AND NOT EXISTS (SELECT 1 FROM reg_model_aliases a WHERE a.model_id_lower = lower(b.p))
@@ -71,10 +73,12 @@ def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_decl0 AS
         WITH d AS (
-            SELECT c.id AS child, coalesce(r.resolved, r.parent_id) AS parent, r.resolved IS NOT NULL AS present,
+            -- a parent the snapshot lacks keeps its declared id (a legacy alias: today's id)
+            SELECT c.id AS child, coalesce(r.resolved, r.canonical_id, r.parent_id) AS parent,
+                   r.resolved IS NOT NULL AS present,
                    r.relation, r.src_rank, r.source
             FROM _lin_decl_res r JOIN _lin_m c ON c.id = r.child_id
-            WHERE r.valid AND lower(coalesce(r.resolved, r.parent_id)) <> c.id_lower
+            WHERE r.valid AND lower(coalesce(r.resolved, r.canonical_id, r.parent_id)) <> c.id_lower
         ),
         best AS (SELECT child, min(src_rank) AS tier_rank FROM d GROUP BY child),
         chosen AS (   -- the parents of the strongest source only (no spurious merges of spellings)

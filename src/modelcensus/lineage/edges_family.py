@@ -288,7 +288,8 @@ def checkpoint_edges(con: duckdb.DuckDBPyConnection) -> None:
             FROM w JOIN _lin_ckpt k ON k.family = w.family
             LEFT JOIN shape sh ON sh.child_id = w.child_id
             WHERE CASE WHEN sh.major IS NOT NULL AND sh.major <> ''
-                       THEN k.word = sh.word AND k.major = sh.major AND (w.gen = '' OR k.gen = w.gen OR w.word <> k.word)
+                       THEN k.word = sh.word AND k.major = sh.major
+                            AND (w.gen = '' OR k.gen = w.gen OR w.word <> k.word)
                        WHEN w.gen <> '' THEN k.word = w.word AND k.gen = w.gen
                        ELSE k.word = w.word END
         ),

@@ -240,6 +240,8 @@ def reuploader_edges(con: duckdb.DuckDBPyConnection) -> None:
                    'name: names the organisation ' || ns.namespace || ' (' || ns.org || ')' AS evidence, p.fmt
             FROM prefixes p JOIN reg_namespaces ns ON ns.namespace_lower = p.pre
             WHERE ns.org_type NOT IN ('intermediary', 'individual') AND ns.renamed_to IS NULL
+              -- the rest must be a name, not a size or version ('qwen-7b-chat' is Qwen 7B, not 'Qwen/7b-chat')
+              AND regexp_matches(substr(p.base_cased, length(p.pre) + 1), '^(_-_|[-_])[A-Za-z]')
             QUALIFY row_number() OVER (PARTITION BY p.id ORDER BY length(p.pre) DESC) = 1
         )
         SELECT child_id, target, evidence, fmt FROM by_name

@@ -49,7 +49,12 @@ def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
         canon = registry.canonical_model_id(wanted)
         if canon.lower() != wanted.lower():
             row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, canon])
-    if row is None:
+    if row is None:   # referenced as a parent but never observed: still a lineage node (no origins rows)
+        for spelling in dict.fromkeys((wanted, registry.canonical_model_id(wanted))):
+            row = store._one("SELECT parent_id FROM edges WHERE snapshot_id = ? AND lower(parent_id) = lower(?) "
+                             "ORDER BY parent_id LIMIT 1", [snap.id, spelling])
+            if row is not None:
+                return snap, row[0], []
         raise NotFoundError(f"model {wanted!r}: not in snapshot {snap.id} (observed {snap.as_dict()['observed_at']})")
     return snap, row[0], _origin_rows(store, snap.id, row[0])
 
@@ -149,14 +154,73 @@ def _origin_doc(store: Store, snap: Snapshot, model: str,
     return doc, prev
 
 
+def _who(registry: Registry, model: str) -> tuple[str | None, Any]:
+    ns = model.split("/", 1)[0] if "/" in model else None
+    return ns, registry.lookup_model(model)
+
+
+def _referenced_doc(store: Store, snap: Snapshot, node: str, registry: Registry,
+                    seen: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The origin of a model the snapshot only references (a declared parent it does not hold).
+
+    Its structural edges (a dangling re-upload mapped to its original) are followed to observed models, whose
+    origins rows the build wrote; a node without edges is its own root, placed by its namespace. Marked
+    ``"observed": false``. Bounded: each node once per walk, at most ``MAX_DESC_DEPTH`` referenced hops."""
+    edges = _edges_of(store, snap.id, node)
+    parents = [e for e in edges if e[6]]
+    ns, info = _who(registry, node)
+    roots: dict[str, dict[str, Any]] = {}
+    grades, problems, depth, teacher = [], set(), 0, None
+    for _, parent, relation, _inf, grade, _ev, _s in parents:
+        if parent in seen or len(seen) >= MAX_DESC_DEPTH:
+            continue
+        rows = _origin_rows(store, snap.id, parent)
+        sub = (_origin_doc(store, snap, parent, rows)[0] if rows
+               else _referenced_doc(store, snap, parent, registry, seen | {node}))
+        for r in sub["roots"]:
+            got = roots.setdefault(r["id"], {**r, "weight": 0.0, "path": [node, *r["path"]],
+                                             "relations": [relation, *r["relations"]]})
+            got["weight"] += r["weight"] / len(parents)
+        grades += [grade, sub["grade"]]
+        problems.update(sub["problems"])
+        depth = max(depth, sub["depth"] + 1)
+        teacher = teacher or sub["teacher"]
+    if not roots:
+        roots[node] = {"id": node, "org": info.org if info else None, "country": info.country if info else None,
+                       "weight": 1.0, "path": [node], "relations": []}
+    own = sorted((e for e in edges if e[2] == "distillation"), key=lambda e: (not str(e[5]).startswith("card"), e[1]))
+    if own:
+        _, t_info = _who(registry, own[0][1])
+        teacher = {"id": own[0][1], "org": t_info.org if t_info else None,
+                   "country": t_info.country if t_info else None,
+                   "evidence": "card" if str(own[0][5]).startswith("card") else "name"}
+    doc: dict[str, Any] = {
+        "model": node,
+        "snapshot": {"id": snap.id, "observed_at": snap.as_dict()["observed_at"], "source": snap.source},
+        "publisher": {"namespace": ns, "org": info.org if info else None, "country": info.country if info else None,
+                      "org_type": info.org_type if info else None},
+        "roots": sorted(roots.values(), key=lambda r: (-r["weight"], r["id"])),
+        "teacher": teacher,
+        "depth": depth,
+        "grade": weakest(grades),
+        "problems": sorted(problems),
+        "observed": False,   # referenced as a parent, never observed: no row of its own in this snapshot
+    }
+    if snap.synthetic:
+        doc["synthetic"] = True
+    return doc
+
+
 def origin(store: Store, model_id: str, *, snapshot: int | str | None = None, registry: Registry) -> dict[str, Any]:
     """Where a model comes from: publisher, root(s) with weights and paths, teacher, grade, problems.
 
     Builds the snapshot's lineage first if needed. Ids match case-insensitively (renamed
-    namespaces and legacy ids too); the stored spelling is returned. NotFoundError names a
-    model that is not in the snapshot.
+    namespaces and legacy ids too); the stored spelling is returned. A model the snapshot only references
+    as a parent answers too, with ``"observed": false``. NotFoundError names a model that is neither.
     """
     snap, model, rows = _snapshot_and_model(store, model_id, snapshot, registry)
+    if not rows:
+        return _referenced_doc(store, snap, model, registry)
     doc, _ = _origin_doc(store, snap, model, rows)
     return doc
 
@@ -202,7 +266,7 @@ def lineage(store: Store, model_id: str, *, snapshot: int | str | None = None, r
     """``origin`` plus every ancestor edge (declared and inferred) and the descendants (counted, first
     ``shown`` listed, nearest and most downloaded first)."""
     snap, model, rows = _snapshot_and_model(store, model_id, snapshot, registry)
-    doc, _ = _origin_doc(store, snap, model, rows)
+    doc = _origin_doc(store, snap, model, rows)[0] if rows else _referenced_doc(store, snap, model, registry)
     _, edges = _walk_up(store, snap.id, model, structural_only=False)
     present = {r[0] for r in store.con.execute(
         "SELECT id FROM models WHERE snapshot_id = ? AND id IN (SELECT unnest(?))",

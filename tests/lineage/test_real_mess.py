@@ -1,0 +1,264 @@
+"""Issue 9: the six classes of real-world mess, each tested as a class with several cases of its own.
+
+1 undeclared distills, 2 declared bases the config contradicts, 3 re-uploaders, 4 teachers only from
+declarations or the teacher list, 5 family edges to the right generation and size / format words,
+6 invalid declarations; plus (issue 8) a parent referenced but never observed is still a lineage node.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lineage_snapshots import add_snapshot, hub
+
+from modelcensus.lineage import ensure_lineage, lineage, origin
+
+QWEN2 = {"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"], "vocab_size": 152064}
+QWEN2_SMALL = {**QWEN2, "vocab_size": 151936}
+LLAMA3 = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 128256}
+LLAMA2 = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 32000, "hidden_size": 5120}
+DSV3 = {"model_type": "deepseek_v3", "architectures": ["DeepseekV3ForCausalLM"], "vocab_size": 129280}
+GEMMA2 = {"model_type": "gemma2", "architectures": ["Gemma2ForCausalLM"], "vocab_size": 256000}
+KIMI = {"model_type": "deepseek_v3", "architectures": ["DeepseekV3ForCausalLM"], "vocab_size": 163840}
+
+
+def _st(n: float) -> dict:
+    return {"safetensors": {"total": int(n)}}
+
+
+@pytest.fixture
+def mess(store):
+    return add_snapshot(store, [
+        hub("deepseek-ai/DeepSeek-R1", config=DSV3, **_st(671e9)),
+        hub("meta-llama/Llama-3.1-8B", config=LLAMA3),
+        hub("Qwen/Qwen2.5-7B", config=QWEN2),
+        hub("Qwen/Qwen2.5-7B-Instruct", base="Qwen/Qwen2.5-7B", config=QWEN2),
+        # 1. distills without a declared base
+        hub("deepseek-ai/DeepSeek-R1-Distill-Llama-8B"),
+        hub("deepseek-ai/DeepSeek-R1-Distill-Llama-70B"),
+        hub("deepseek-ai/DeepSeek-R1-Distill-Qwen-14B", config=QWEN2),
+        hub("deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B", config=QWEN2_SMALL),
+        hub("someone/DeepSeek-R1-Distill-Qwen-7B-abliterated"),
+        hub("lab/Kimi-K2-Distill-Qwen3-8B"),
+        # 2. declared base contradicted by the config
+        hub("community/r1-reasoner-7b", base="deepseek-ai/DeepSeek-R1", config=QWEN2, **_st(7.6e9)),
+        hub("community/llama-said-gemma", base="meta-llama/Llama-3.1-8B", config=GEMMA2, **_st(9.2e9)),
+        hub("community/kimi-not-deepseek", base="deepseek-ai/DeepSeek-V3", config=KIMI),
+        hub("community/mistral-llama-format", base="mistralai/Mistral-7B-v0.1",
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 32000}),
+        hub("community/qwen-ft", base="Qwen/Qwen2.5-7B", config={**QWEN2, "vocab_size": 152100}),
+        # 3. re-uploaders: dangling and observed
+        hub("kid/a", base="unsloth/Qwen2.5-7B-Instruct-bnb-4bit"),
+        hub("kid/b", base="unsloth/Llama-3.2-3B-Instruct-bnb-4bit"),
+        hub("kid/c", base="unsloth/qwen2.5-7b-instruct-bnb-4bit"),
+        hub("unsloth/Qwen2.5-7B"),
+        hub("kid/d", base="unsloth/Qwen2.5-7B"),
+        hub("NousResearch/Llama-2-7b-hf"),
+        hub("MaziyarPanahi/Mistral-7B-Instruct-v0.3-GGUF", tags=["gguf"]),
+        hub("neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8"),
+        hub("TheBloke/Llama-2-7B-Chat-GGUF", tags=["gguf"]),
+        hub("kid/e", base="TheBloke/Llama-2-13B-chat-GPTQ"),
+        # 4. teachers
+        hub("open-r1/OpenR1-Distill-7B"), hub("mlfoundations-dev/openr1"),
+        hub("copies/OpenR1-Distill-7B-GGUF", tags=["gguf"]),
+        hub("lab/thinker-7b", base="Qwen/Qwen2.5-7B-Instruct",
+            cardData={"base_model": "Qwen/Qwen2.5-7B-Instruct", "datasets": ["open-thoughts/OpenThoughts-114k"]}),
+        hub("lab/QwQ-32B-Distill-Qwen2.5-1.5B"),
+        hub("someone/foo"), hub("lab/foo-Distill-bar-7B"),
+        # 5. generation, size, format words
+        hub("microsoft/Llama2-7b-WhoIsHarryPotter"),
+        hub("PrunaAI/openbmb-MiniCPM-2B-dpo-bf16-llama-format-bnb-4bit-smashed",
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 122753}),
+        hub("anon/llama-3.1-70b-lora-merged"),
+        hub("anon/big-model", config=LLAMA2, **_st(13.0e9)),
+        hub("anon/Qwen2.5-Coder-7B-sft"),
+        hub("bartowski/google_gemma-3-12b-it-GGUF", tags=["gguf"]),
+        hub("TheBloke/qwen-7b-chat-GGUF", tags=["gguf"]),
+        # 6. invalid declarations
+        hub("anon/placeholder", base="ORIGINAL_REPO_NAME"),
+        hub("anon/mistral-7b-ft", base="mistral-7b"),
+        hub("anon/escape", base="../../etc/passwd"),
+        hub("anon/double-dash", base="org--x/bad..name"),
+        hub("anon/gpt2-child", base="gpt2"),
+        hub("anon/half-valid", base=["Qwen/Qwen2.5-7B", "ORIGINAL_REPO_NAME"]),
+        # issue 8: a parent only referenced
+        *[hub(f"ko/child-{i}", base="beomi/Llama-3-Open-Ko-8B-Instruct-preview") for i in range(3)],
+    ])
+
+
+def _o(store, registry, mid):
+    return origin(store, mid, registry=registry)
+
+
+def _roots(doc):
+    return [(r["id"], r["country"]) for r in doc["roots"]]
+
+
+# ---------------------------------------------------------------- 1. distills without a declared base
+@pytest.mark.parametrize("model,root,country", [
+    ("deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "meta-llama/Llama-3.1-8B", "US"),
+    ("deepseek-ai/DeepSeek-R1-Distill-Llama-70B", "meta-llama/Llama-3.3-70B-Instruct", "US"),
+    ("deepseek-ai/DeepSeek-R1-Distill-Qwen-14B", "Qwen/Qwen2.5-14B", "CN"),
+    ("deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B", "Qwen/Qwen2.5-Math-1.5B", "CN"),
+    ("someone/DeepSeek-R1-Distill-Qwen-7B-abliterated", "Qwen/Qwen2.5-Math-7B", "CN"),
+])
+def test_undeclared_distill_roots_at_the_student_checkpoint(store, mess, registry, model, root, country):
+    doc = _o(store, registry, model)
+    assert _roots(doc) == [(root, country)]
+    assert doc["teacher"]["id"] == "deepseek-ai/DeepSeek-R1" and doc["teacher"]["country"] == "CN"
+    assert "ambiguous_signature" not in doc["problems"]
+    assert doc["roots"][0]["relations"] == ["finetune"]
+
+
+def test_qwen_distills_are_alibaba_not_deepseek(store, mess, registry):
+    doc = _o(store, registry, "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B")
+    assert doc["roots"][0]["org"] == "Alibaba Qwen" and doc["grade"] == "config"
+    kimi = _o(store, registry, "lab/Kimi-K2-Distill-Qwen3-8B")
+    assert _roots(kimi) == [("Qwen/Qwen3-8B-Base", "CN")]
+    assert kimi["teacher"]["id"] == "moonshotai/Kimi-K2-Instruct"
+
+
+# ---------------------------------------------------------------- 2. declared base contradicted by the config
+@pytest.mark.parametrize("model,family_org,teacher", [
+    ("community/r1-reasoner-7b", "Alibaba Qwen", "deepseek-ai/DeepSeek-R1"),
+    ("community/llama-said-gemma", "Google", "meta-llama/Llama-3.1-8B"),
+    ("community/kimi-not-deepseek", "Moonshot AI", "deepseek-ai/DeepSeek-V3"),
+])
+def test_contradicted_declaration_becomes_teacher_and_family_roots(store, mess, registry, model, family_org, teacher):
+    doc = _o(store, registry, model)
+    assert "declared_base_contradicts_config" in doc["problems"]
+    assert doc["roots"][0]["org"] == family_org
+    assert doc["grade"] == "config"          # not 'declared': the declaration was not followed
+    assert doc["teacher"]["id"] == teacher and doc["teacher"]["evidence"] == "card"
+    edges = {(e["parent"], e["relation"]): e for e in lineage(store, model, registry=registry)["ancestors"]}
+    declared = next(e for (p, r), e in edges.items() if p == teacher and r != "distillation")
+    assert declared["structural"] is False and "contradicted by the config" in declared["evidence"]
+
+
+def test_r1_contradiction_picks_the_size_from_the_parameter_count(store, mess, registry):
+    assert _roots(_o(store, registry, "community/r1-reasoner-7b")) == [("Qwen/Qwen2.5-7B", "CN")]
+
+
+@pytest.mark.parametrize("model,root", [
+    ("community/mistral-llama-format", "mistralai/Mistral-7B-v0.1"),   # llama layout, Mistral's vocabulary
+    ("community/qwen-ft", "Qwen/Qwen2.5-7B"),                          # a few added tokens
+])
+def test_consistent_declarations_are_not_contradicted(store, mess, registry, model, root):
+    doc = _o(store, registry, model)
+    assert doc["problems"] in ([], [f"missing_parent:{root}"]) and doc["roots"][0]["id"] == root
+    assert doc["grade"] == "declared"
+
+
+# ---------------------------------------------------------------- 3. re-uploaders are never final roots
+@pytest.mark.parametrize("model,root_prefix,country", [
+    ("kid/a", "Qwen/Qwen2.5-7B", "CN"),                       # dangling unsloth re-upload
+    ("kid/c", "Qwen/Qwen2.5-7B", "CN"),                       # same, other spelling
+    ("kid/b", "meta-llama/Llama-3.2-3B-Instruct", "US"),      # dangling, family name + generation + size
+    ("kid/d", "Qwen/Qwen2.5-7B", "CN"),                       # observed, undeclared unsloth copy of a root
+    ("NousResearch/Llama-2-7b-hf", "meta-llama/Llama-2-7b-hf", "US"),
+    ("MaziyarPanahi/Mistral-7B-Instruct-v0.3-GGUF", "mistralai/Mistral-7B-Instruct-v0.3", "FR"),
+    ("neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8", "meta-llama/Meta-Llama-3.1-8B-Instruct", "US"),
+    ("TheBloke/Llama-2-7B-Chat-GGUF", "meta-llama/Llama-2-7b-chat-hf", "US"),
+    ("kid/e", "meta-llama/Llama-2-13b-chat-hf", "US"),        # dangling TheBloke GPTQ
+])
+def test_reuploads_root_at_the_original(store, mess, registry, model, root_prefix, country):
+    doc = _o(store, registry, model)
+    [root] = doc["roots"]
+    assert root["id"].startswith(root_prefix) and root["country"] == country, doc["roots"]
+    ensure_lineage(store, mess, registry)
+    org_type = store.con.execute("SELECT root_org_type FROM origins WHERE model_id = ?", [model]).fetchall()[0][0]
+    assert org_type != "intermediary"
+
+
+def test_dangling_reupload_is_graded_by_how_it_was_found(store, mess, registry):
+    doc = _o(store, registry, "kid/a")
+    assert doc["grade"] == "name"
+    assert doc["roots"][0]["path"][1] == "unsloth/Qwen2.5-7B-Instruct-bnb-4bit"
+
+
+# ---------------------------------------------------------------- 4. teachers from declarations or the list only
+def test_shared_word_never_makes_a_teacher(store, mess, registry):
+    for model in ("open-r1/OpenR1-Distill-7B", "copies/OpenR1-Distill-7B-GGUF", "lab/foo-Distill-bar-7B"):
+        doc = _o(store, registry, model)
+        assert doc["teacher"] is None, (model, doc["teacher"])
+    n = store.con.execute("SELECT count(*) FROM edges WHERE relation = 'distillation' AND parent_id IN "
+                          "('mlfoundations-dev/openr1', 'someone/foo')").fetchall()[0][0]
+    assert n == 0
+
+
+def test_trace_dataset_names_the_teacher_but_not_the_root(store, mess, registry):
+    doc = _o(store, registry, "lab/thinker-7b")
+    assert doc["teacher"] == {"id": "deepseek-ai/DeepSeek-R1", "org": "DeepSeek", "country": "CN", "evidence": "card"}
+    assert _roots(doc) == [("Qwen/Qwen2.5-7B", "CN")] and doc["grade"] == "declared"
+
+
+def test_listed_teacher_in_a_distill_name(store, mess, registry):
+    doc = _o(store, registry, "lab/QwQ-32B-Distill-Qwen2.5-1.5B")
+    assert doc["teacher"]["id"] == "Qwen/QwQ-32B" and doc["teacher"]["evidence"] == "name"
+    assert _roots(doc) == [("Qwen/Qwen2.5-1.5B", "CN")]
+
+
+# ---------------------------------------------------------------- 5. generation, size, format words
+@pytest.mark.parametrize("model,root", [
+    ("microsoft/Llama2-7b-WhoIsHarryPotter", "meta-llama/Llama-2-7b"),
+    ("anon/llama-3.1-70b-lora-merged", "meta-llama/Llama-3.1-70B"),
+    ("anon/big-model", "meta-llama/Llama-2-13b-hf"),           # Llama 2 vocabulary, 13B parameters
+    ("anon/Qwen2.5-Coder-7B-sft", "Qwen/Qwen2.5-Coder-7B"),
+    ("bartowski/google_gemma-3-12b-it-GGUF", "google/gemma-3-12b-it"),
+])
+def test_family_edges_point_at_generation_and_size(store, mess, registry, model, root):
+    assert _o(store, registry, model)["roots"][0]["id"] == root
+
+
+def test_named_organisation_beats_a_format_word(store, mess, registry):
+    doc = _o(store, registry, "PrunaAI/openbmb-MiniCPM-2B-dpo-bf16-llama-format-bnb-4bit-smashed")
+    [root] = doc["roots"]
+    assert root["id"].startswith("openbmb/MiniCPM-2B") and root["country"] == "CN"
+    assert "OpenBMB" in root["org"]
+
+
+def test_a_size_after_a_family_word_is_not_an_organisation_name(store, mess, registry):
+    doc = _o(store, registry, "TheBloke/qwen-7b-chat-GGUF")
+    assert not doc["roots"][0]["id"].startswith("Qwen/7b") and doc["roots"][0]["country"] == "CN"
+
+
+# ---------------------------------------------------------------- 6. invalid declarations
+@pytest.mark.parametrize("model", ["anon/placeholder", "anon/mistral-7b-ft", "anon/escape", "anon/double-dash"])
+def test_invalid_declaration_is_a_problem_not_a_grade(store, mess, registry, model):
+    doc = _o(store, registry, model)
+    assert "invalid_declaration" in doc["problems"] and doc["grade"] != "declared"
+    bad = store.con.execute("SELECT count(*) FROM edges WHERE child_id = ? AND NOT inferred", [model]).fetchall()
+    assert bad[0][0] == 0
+
+
+def test_invalid_declaration_falls_through_to_inference(store, mess, registry):
+    doc = _o(store, registry, "anon/mistral-7b-ft")
+    assert doc["roots"][0]["id"].startswith("mistralai/") and doc["grade"] == "name"
+
+
+def test_legacy_alias_and_mixed_declarations(store, mess, registry):
+    doc = _o(store, registry, "anon/gpt2-child")
+    assert doc["roots"][0]["id"] == "openai-community/gpt2"   # a legacy alias is a valid declaration
+    assert "invalid_declaration" not in doc["problems"] and doc["grade"] == "declared"
+    mixed = _o(store, registry, "anon/half-valid")
+    assert mixed["problems"] == ["invalid_declaration"]
+    assert _roots(mixed) == [("Qwen/Qwen2.5-7B", "CN")] and mixed["roots"][0]["relations"] == ["finetune"]
+
+
+# ---------------------------------------------------------------- issue 8: referenced, not observed
+def test_referenced_parent_is_a_lineage_node(store, mess, registry):
+    doc = origin(store, "beomi/llama-3-open-ko-8b-instruct-preview", registry=registry)
+    assert doc["model"] == "beomi/Llama-3-Open-Ko-8B-Instruct-preview" and doc["observed"] is False
+    assert _roots(doc) == [("beomi/Llama-3-Open-Ko-8B-Instruct-preview", "KR")]
+    lin = lineage(store, "beomi/Llama-3-Open-Ko-8B-Instruct-preview", registry=registry)
+    assert lin["descendants"]["total"] == 3 and lin["observed"] is False
+
+
+def test_referenced_reupload_answers_with_the_original(store, mess, registry):
+    doc = origin(store, "unsloth/Qwen2.5-7B-Instruct-bnb-4bit", registry=registry)
+    assert doc["observed"] is False and doc["publisher"]["org"] == "Unsloth AI"
+    assert doc["roots"][0]["country"] == "CN" and doc["roots"][0]["path"][0] == "unsloth/Qwen2.5-7B-Instruct-bnb-4bit"
+
+
+def test_observed_models_keep_the_design_shape(store, mess, registry):
+    doc = _o(store, registry, "Qwen/Qwen2.5-7B-Instruct")
+    assert list(doc) == ["model", "snapshot", "publisher", "roots", "teacher", "depth", "grade", "problems"]
