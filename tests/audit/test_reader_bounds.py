@@ -19,15 +19,20 @@ from modelcensus.audit.inspect_safetensors import read_safetensors_header
 from modelcensus.audit.inspect_tokenizer import read_tokenizer
 
 RUNNER = """
-import json, resource, sys, time
+import json, sys, time
+from pathlib import Path
 from modelcensus.audit import audit
 from modelcensus.lineage.registry import load_registry
+
+def hwm():  # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork+exec (it would be pytest's peak)
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
 reg = load_registry()
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = hwm()
 t0 = time.perf_counter()
 rep = audit([sys.argv[1]], registry=reg)
-out = {"seconds": time.perf_counter() - t0, "base_mb": base,
-       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+out = {"seconds": time.perf_counter() - t0, "base_mb": base, "peak_mb": hwm(),
        "errors": [e.message for e in rep.errors],
        "flags": [[f.code, f.message] for d in rep.dossiers for f in d.flags],
        "inspections": [d.inspections for d in rep.dossiers]}
