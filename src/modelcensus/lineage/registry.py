@@ -32,7 +32,7 @@ from modelcensus.lineage.registry_schema import (
     Signature,
     parse_file,
 )
-from modelcensus.untrusted import load_yaml, read_bounded
+from modelcensus.untrusted import load_yaml, load_yaml_doc, read_bounded
 
 __all__ = ["Registry", "load_registry", "check_registry", "NamespaceInfo", "Org", "Family", "Signature",
            "ConfigSignature", "License", "FamilyMatch", "FamilyMatches", "RegistryProblem", "ORG_TYPES",
@@ -519,7 +519,11 @@ def load_registry(extra_files: Iterable[str | Path] = ()) -> Registry:
     for name in PACKAGE_FILES:
         text = _package_text(name)
         digest.update(text.encode())
-        rf = parse_file(_load_package_yaml(text, name), name)
+        try:
+            rf = parse_file(_load_package_yaml(text, name), name)
+        except InputError:  # say where: parse again, slowly, with line numbers
+            parse_file(load_yaml_doc(text, what=f"package registry {name}", max_bytes=10_000_000), name)
+            raise
         files.append(rf)
         if rf.version:
             versions.append(rf.version)
@@ -527,7 +531,7 @@ def load_registry(extra_files: Iterable[str | Path] = ()) -> Registry:
     for path in extra_files:
         data = _read_user_file(Path(path))
         digest.update(b"\0user\0" + data)
-        doc = load_yaml(data, what=f"registry file {path}", max_bytes=USER_FILE_MAX_BYTES)
+        doc = load_yaml_doc(data, what=f"registry file {path}", max_bytes=USER_FILE_MAX_BYTES)
         files.append(parse_file(doc, str(path)))
         users += 1
     base = max(versions) if versions else "0"

@@ -1,17 +1,23 @@
-"""Registry file schema: turn one parsed YAML document into typed entries, or fail naming file and entry.
+"""Registry file schema: turn one parsed YAML document into typed entries, or fail naming file, entry and line.
 
-Registry files (package data and the user's ``--registry`` files) are parsed into plain
-dataclasses here. Structural errors (a wrong type, a missing key) are raised as
-:class:`~modelcensus.errors.InputError`; semantic problems (an unknown country, a bad regex,
-a missing evidence line) are left for :meth:`Registry.check` so one file can report all of them.
+Registry files (package data and the user's ``--registry`` files) are validated by the pydantic models
+below (one per entry kind: orgs, renames, families, licences; the file itself), then turned into the
+frozen dataclasses the rest of lineage uses. Structural errors (a wrong type, a missing or unknown key —
+a misspelt ``contry:`` would otherwise be silently ignored and leave the country unknown) are raised as
+:class:`~modelcensus.errors.InputError` naming the file, the entry and, when the file was read with line
+numbers (user files always; package files on error), the line. Semantic problems (an unknown country, a
+bad regex, a missing evidence line) are left for :meth:`Registry.check` so one file can report all of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from modelcensus.errors import InputError
+from modelcensus.untrusted import YamlDoc
 
 ORG_TYPES = ("big_tech", "startup", "academic", "non_profit", "government", "individual", "intermediary",
              "community")
@@ -139,217 +145,298 @@ class RegistryFile:
     regions: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _where(path: str, entry: str | None) -> str:
-    return f"{path}: {entry}" if entry else path
-
-
-def _str(value: Any, path: str, entry: str | None, key: str, *, optional: bool = False) -> str | None:
-    if value is None:
-        if optional:
-            return None
-        raise InputError(f"{_where(path, entry)}: missing '{key}'")
+# ----------------------------------------------------------------------------- value types
+def _text(value: Any) -> str:
+    """A scalar as stripped text (YAML gives ints for e.g. versions); never a bool, list or mapping."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InputError(f"{_where(path, entry)}: '{key}' must be a string, not {type(value).__name__}")
+        raise ValueError(f"must be a string, not {type(value).__name__}")
     text = str(value).strip()
     if len(text) > MAX_STR:
-        raise InputError(f"{_where(path, entry)}: '{key}' longer than {MAX_STR} characters")
-    if not text and not optional:
-        raise InputError(f"{_where(path, entry)}: '{key}' is empty")
-    return text or None
+        raise ValueError(f"longer than {MAX_STR} characters")
+    return text
 
 
-def _strs(value: Any, path: str, entry: str | None, key: str) -> tuple[str, ...]:
+def _required(value: Any) -> str:
+    text = _text(value)
+    if not text:
+        raise ValueError("is empty")
+    return text
+
+
+def _optional(value: Any) -> str | None:
+    return None if value is None else (_text(value) or None)
+
+
+def _texts(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise InputError(f"{_where(path, entry)}: '{key}' must be a list of strings")
+        raise ValueError("must be a list of strings")
     if len(value) > MAX_LIST:
-        raise InputError(f"{_where(path, entry)}: '{key}' has more than {MAX_LIST} items")
-    return tuple(s for s in (_str(v, path, entry, key) for v in value) if s)
+        raise ValueError(f"has more than {MAX_LIST} items")
+    return tuple(t for t in (_text(v) for v in value) if t)
 
 
-def _ints(value: Any, path: str, entry: str | None, key: str) -> tuple[int, ...]:
+def _lower_texts(value: Any) -> tuple[str, ...]:
+    return tuple(t.lower() for t in _texts(value))
+
+
+def _ints(value: Any) -> tuple[int, ...]:
     if value is None:
         return ()
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list) or len(value) > MAX_LIST:
-        raise InputError(f"{_where(path, entry)}: '{key}' must be a list of integers")
-    result = []
+        raise ValueError("must be a list of integers")
     for v in value:
         if isinstance(v, bool) or not isinstance(v, int) or not 0 < v < 10**9:
-            raise InputError(f"{_where(path, entry)}: '{key}' holds {v!r}, not a positive integer")
-        result.append(v)
-    return tuple(result)
+            raise ValueError(f"holds {v!r}, not a positive integer")
+    return tuple(value)
 
 
-def _evidence(value: Any, path: str, entry: str | None) -> tuple[str, ...]:
-    """Evidence is a list of strings ("atom: ...") or of {source, ref|note} mappings."""
+def _evidence(value: Any) -> tuple[str, ...]:
+    """Evidence is a list of strings ("atom: ...") or of {source, ref|note|url} mappings."""
     if value is None:
         return ()
     if isinstance(value, str | dict):
         value = [value]
     if not isinstance(value, list) or len(value) > MAX_LIST:
-        raise InputError(f"{_where(path, entry)}: 'evidence' must be a list")
-    result = []
+        raise ValueError("must be a list")
+    out = []
     for item in value:
         if isinstance(item, dict):
-            src = _str(item.get("source"), path, entry, "evidence.source", optional=True)
-            ref = _str(item.get("ref") or item.get("note") or item.get("url"), path, entry, "evidence.ref",
-                       optional=True)
+            unknown = set(item) - {"source", "ref", "note", "url"}
+            if unknown:
+                raise ValueError(f"evidence mapping has unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+            src = _optional(item.get("source"))
+            ref = _optional(item.get("ref") or item.get("note") or item.get("url"))
             text = ": ".join(p for p in (src, ref) if p)
         else:
-            text = _str(item, path, entry, "evidence", optional=True) or ""
+            text = _text(item)
         if text:
-            result.append(text)
-    return tuple(result)
+            out.append(text)
+    return tuple(out)
 
 
-def _mapping(value: Any, path: str, entry: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InputError(f"{_where(path, entry)}: expected a mapping, got {type(value).__name__}")
-    return value
+Required = Annotated[str, BeforeValidator(_required)]
+OptText = Annotated[str | None, BeforeValidator(_optional)]
+Texts = Annotated[tuple[str, ...], BeforeValidator(_texts)]
+LowerTexts = Annotated[tuple[str, ...], BeforeValidator(_lower_texts)]
+Ints = Annotated[tuple[int, ...], BeforeValidator(_ints)]
+Evidence = Annotated[tuple[str, ...], BeforeValidator(_evidence)]
 
 
-def _entries(doc: dict[str, Any], section: str, path: str) -> list[Any]:
+# ----------------------------------------------------------------------------- entry models
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class OrgEntry(_Entry):
+    key: Required
+    name: OptText = None
+    country: OptText = None
+    org_type: Required
+    namespaces: Texts = ()
+    evidence: Evidence = ()
+    aliases: Texts = ()
+    parent: OptText = None
+    notes: OptText = None
+    atom_exception: OptText = None
+
+
+class RenameEntry(_Entry):
+    old: Required = Field(alias="from")
+    new: Required = Field(alias="to")
+    evidence: Evidence = ()
+
+
+class ConfigShape(_Entry):
+    model_types: LowerTexts = ()
+    architectures: Texts = ()
+    gguf_architectures: LowerTexts = ()
+    vocab_sizes: Ints = ()
+    hidden_sizes: Ints = ()
+    root: OptText = None
+
+
+class SignatureEntry(ConfigShape):
+    """``configs:`` (config shapes) and/or one shape written at the top level, plus ``special_tokens``."""
+
+    configs: list[ConfigShape] = Field(default_factory=list, max_length=200)
+    special_tokens: Texts = ()
+
+
+class FamilyEntry(_Entry):
+    key: Required
+    name: OptText = None
+    root_org: Required
+    root_models: Texts = ()
+    name_patterns: Texts = ()
+    signature: SignatureEntry = Field(default_factory=SignatureEntry)
+    licenses: LowerTexts = ()
+    evidence: Evidence = ()
+    modality: OptText = None
+    notes: OptText = None
+
+
+class LicenseEntry(_Entry):
+    id: Required = Field(validation_alias=AliasChoices("id", "key"))
+    license_class: Required = Field(alias="class")
+    name: OptText = None
+    evidence: Evidence = ()
+    aliases: LowerTexts = ()
+
+
+class FileHeader(BaseModel):
+    """The file's own keys; entry sections are validated one entry at a time (so errors name the entry)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: OptText = None
+    description: OptText = None
+    orgs: Any = None
+    renames: Any = None
+    families: Any = None
+    licenses: Any = None
+    model_aliases: dict[Required, Required] | None = Field(default=None, max_length=MAX_ENTRIES)
+    license_order: Texts | None = None
+    regions: dict[Required, Texts] | None = None
+
+
+ENTRY_MODELS: dict[str, tuple[type[_Entry], str, str]] = {  # section -> (model, entry word, key field)
+    "orgs": (OrgEntry, "org", "key"),
+    "renames": (RenameEntry, "rename", "from"),
+    "families": (FamilyEntry, "family", "key"),
+    "licenses": (LicenseEntry, "license", "id"),
+}
+
+
+# ----------------------------------------------------------------------------- errors
+class _Where:
+    """Names the file, entry and line of an error."""
+
+    def __init__(self, path: str, doc: YamlDoc | None) -> None:
+        self.path, self.doc = path, doc
+
+    def error(self, yaml_path: tuple[Any, ...], entry: str | None, message: str) -> InputError:
+        line = self.doc.line(yaml_path) if self.doc is not None else None
+        parts = [self.path] + ([f"line {line}"] if line else []) + ([entry] if entry else []) + [message]
+        return InputError(": ".join(parts))
+
+    def from_validation(self, exc: ValidationError, base: tuple[Any, ...], entry: str | None) -> InputError:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "entry"
+        kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
+        if kind == "missing":
+            text = f"missing '{key}'"
+        elif kind == "extra_forbidden":
+            text = f"unknown key '{key}'"
+        elif kind in ("model_type", "dict_type"):
+            text = f"'{key}' must be a mapping, got {type(err.get('input')).__name__}"
+        else:
+            text = f"'{key}' {msg}"
+        more = len(exc.errors()) - 1
+        if more:
+            text += f" (and {more} more problem(s) in this entry)"
+        return self.error((*base, *loc), entry, text)
+
+
+def _entries(doc: dict[str, Any], section: str, where: _Where) -> list[tuple[tuple[Any, ...], Any]]:
+    """(YAML path, raw entry) of a section given as a list, or as a ``key: {...}`` mapping."""
     value = doc.get(section)
     if value is None:
         return []
-    if isinstance(value, dict):  # allow "key: {...}" mappings as well as lists
-        value = [{"key": k, **(v if isinstance(v, dict) else {"_bad": v})} for k, v in value.items()]
-    if not isinstance(value, list):
-        raise InputError(f"{path}: '{section}' must be a list")
-    if len(value) > MAX_ENTRIES:
-        raise InputError(f"{path}: '{section}' has more than {MAX_ENTRIES} entries")
-    return value
+    model, _, key_field = ENTRY_MODELS[section]
+    if isinstance(value, dict):
+        out = []
+        for k, v in value.items():
+            if not isinstance(v, dict):
+                raise where.error((section, k), f"{section} {k!r}", f"expected a mapping, got {type(v).__name__}")
+            out.append(((section, k), {key_field: k, **v}))
+        value_list = out
+    elif isinstance(value, list):
+        value_list = [((section, i), v) for i, v in enumerate(value)]
+    else:
+        raise where.error((section,), None, f"'{section}' must be a list")
+    if len(value_list) > MAX_ENTRIES:
+        raise where.error((section,), None, f"'{section}' has more than {MAX_ENTRIES} entries")
+    return value_list
 
 
-def _org(raw: Any, path: str, i: int) -> Org:
-    entry = f"orgs[{i}]"
-    m = _mapping(raw, path, entry)
-    key = _str(m.get("key"), path, entry, "key")
-    entry = f"org {key!r}"
-    return Org(
-        key=key,
-        name=_str(m.get("name"), path, entry, "name", optional=True) or key,
-        country=(_str(m.get("country"), path, entry, "country", optional=True) or None),
-        org_type=_str(m.get("org_type"), path, entry, "org_type"),
-        namespaces=_strs(m.get("namespaces"), path, entry, "namespaces"),
-        evidence=_evidence(m.get("evidence"), path, entry),
-        aliases=_strs(m.get("aliases"), path, entry, "aliases"),
-        parent=_str(m.get("parent"), path, entry, "parent", optional=True),
-        notes=_str(m.get("notes"), path, entry, "notes", optional=True),
-        atom_exception=_str(m.get("atom_exception"), path, entry, "atom_exception", optional=True),
-        source=path,
-    )
+def _validate(section: str, yaml_path: tuple[Any, ...], raw: Any, where: _Where) -> _Entry:
+    model, word, key_field = ENTRY_MODELS[section]
+    label = f"{section}[{yaml_path[-1]}]" if isinstance(yaml_path[-1], int) else f"{word} {yaml_path[-1]!r}"
+    if not isinstance(raw, dict):
+        raise where.error(yaml_path, label, f"expected a mapping, got {type(raw).__name__}")
+    key = raw.get(key_field) if key_field != "id" else (raw.get("id") or raw.get("key"))
+    if isinstance(key, str) and key.strip():
+        label = f"{word} {key.strip()!r}"
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise where.from_validation(exc, yaml_path, label) from None
 
 
-def _rename(raw: Any, path: str, i: int) -> Rename:
-    entry = f"renames[{i}]"
-    m = _mapping(raw, path, entry)
-    old = _str(m.get("from"), path, entry, "from")
-    entry = f"rename {old!r}"
-    return Rename(old=old, new=_str(m.get("to"), path, entry, "to"),
-                  evidence=_evidence(m.get("evidence"), path, entry), source=path)
+# ----------------------------------------------------------------------------- to the dataclasses
+def _to_org(e: OrgEntry, path: str) -> Org:
+    return Org(key=e.key, name=e.name or e.key, country=e.country, org_type=e.org_type, namespaces=e.namespaces,
+               evidence=e.evidence, aliases=e.aliases, parent=e.parent, notes=e.notes,
+               atom_exception=e.atom_exception, source=path)
 
 
-def _family(raw: Any, path: str, i: int) -> Family:
-    entry = f"families[{i}]"
-    m = _mapping(raw, path, entry)
-    key = _str(m.get("key"), path, entry, "key")
-    entry = f"family {key!r}"
-    sig = m.get("signature") or {}
-    sig = _mapping(sig, path, entry + " signature")
-    return Family(
-        key=key,
-        name=_str(m.get("name"), path, entry, "name", optional=True) or key,
-        root_org=_str(m.get("root_org"), path, entry, "root_org"),
-        root_models=_strs(m.get("root_models"), path, entry, "root_models"),
-        name_patterns=_strs(m.get("name_patterns"), path, entry, "name_patterns"),
-        signature=_signature(sig, path, entry),
-        licenses=tuple(s.lower() for s in _strs(m.get("licenses"), path, entry, "licenses")),
-        evidence=_evidence(m.get("evidence"), path, entry),
-        modality=_str(m.get("modality"), path, entry, "modality", optional=True) or "text",
-        notes=_str(m.get("notes"), path, entry, "notes", optional=True),
-        source=path,
-    )
+def _to_shape(c: ConfigShape) -> ConfigSignature:
+    return ConfigSignature(model_types=c.model_types, architectures=c.architectures,
+                           gguf_architectures=c.gguf_architectures, vocab_sizes=c.vocab_sizes,
+                           hidden_sizes=c.hidden_sizes, root=c.root)
 
 
-def _config_sig(m: dict[str, Any], path: str, entry: str) -> ConfigSignature:
-    return ConfigSignature(
-        model_types=tuple(s.lower() for s in _strs(m.get("model_types"), path, entry, "model_types")),
-        architectures=_strs(m.get("architectures"), path, entry, "architectures"),
-        gguf_architectures=tuple(s.lower() for s in _strs(m.get("gguf_architectures"), path, entry,
-                                                           "gguf_architectures")),
-        vocab_sizes=_ints(m.get("vocab_sizes"), path, entry, "vocab_sizes"),
-        hidden_sizes=_ints(m.get("hidden_sizes"), path, entry, "hidden_sizes"),
-        root=_str(m.get("root"), path, entry, "root", optional=True),
-    )
-
-
-def _signature(sig: dict[str, Any], path: str, entry: str) -> Signature:
-    """``configs:`` (a list of config shapes) and/or top-level shape keys, plus ``special_tokens``."""
-    configs = []
-    raw_configs = sig.get("configs") or []
-    if not isinstance(raw_configs, list) or len(raw_configs) > 200:
-        raise InputError(f"{path}: {entry}: 'signature.configs' must be a list of mappings")
-    for j, c in enumerate(raw_configs):
-        configs.append(_config_sig(_mapping(c, path, f"{entry} signature.configs[{j}]"), path, entry))
-    top = _config_sig(sig, path, entry)
+def _to_family(e: FamilyEntry, path: str) -> Family:
+    configs = [_to_shape(c) for c in e.signature.configs]
+    top = _to_shape(e.signature)
     if top != ConfigSignature():
         configs.append(top)
-    unknown = set(sig) - {"configs", "special_tokens", "model_types", "architectures", "gguf_architectures",
-                          "vocab_sizes", "hidden_sizes", "root"}
-    if unknown:
-        raise InputError(f"{path}: {entry}: unknown signature key(s) {', '.join(sorted(map(str, unknown)))}")
-    return Signature(configs=tuple(configs),
-                     special_tokens=_strs(sig.get("special_tokens"), path, entry, "special_tokens"))
-
-
-def _license(raw: Any, path: str, i: int) -> License:
-    entry = f"licenses[{i}]"
-    m = _mapping(raw, path, entry)
-    lid = _str(m.get("id") or m.get("key"), path, entry, "id")
-    entry = f"license {lid!r}"
-    return License(
-        id=lid.lower(),
-        license_class=_str(m.get("class"), path, entry, "class"),
-        name=_str(m.get("name"), path, entry, "name", optional=True),
-        evidence=_evidence(m.get("evidence"), path, entry),
-        aliases=tuple(a.lower() for a in _strs(m.get("aliases"), path, entry, "aliases")),
-        source=path,
-    )
+    return Family(key=e.key, name=e.name or e.key, root_org=e.root_org, root_models=e.root_models,
+                  name_patterns=e.name_patterns,
+                  signature=Signature(configs=tuple(configs), special_tokens=e.signature.special_tokens),
+                  licenses=e.licenses, evidence=e.evidence, modality=e.modality or "text", notes=e.notes,
+                  source=path)
 
 
 def parse_file(doc: Any, path: str) -> RegistryFile:
-    """Typed entries of one registry document; InputError naming ``path`` and the entry on bad structure."""
-    if doc is None:
-        doc = {}
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: a registry file must be a YAML mapping with sections {', '.join(SECTIONS)}")
-    unknown = [str(k) for k in doc if k not in SECTIONS]
+    """Typed entries of one registry document (a parsed value, or a :class:`YamlDoc` with line numbers);
+    :class:`InputError` naming ``path``, the entry and the line on bad structure."""
+    ydoc = doc if isinstance(doc, YamlDoc) else None
+    raw = ydoc.value if ydoc is not None else doc
+    where = _Where(path, ydoc)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise where.error((), None, f"a registry file must be a YAML mapping with sections {', '.join(SECTIONS)}")
+    unknown = [str(k) for k in raw if k not in SECTIONS]
     if unknown:
-        raise InputError(f"{path}: unknown section(s) {', '.join(unknown[:5])} (expected {', '.join(SECTIONS)})")
-    rf = RegistryFile(path=path, version=_str(doc.get("version"), path, None, "version", optional=True))
-    rf.orgs = [_org(r, path, i) for i, r in enumerate(_entries(doc, "orgs", path))]
-    rf.renames = [_rename(r, path, i) for i, r in enumerate(_entries(doc, "renames", path))]
-    rf.families = [_family(r, path, i) for i, r in enumerate(_entries(doc, "families", path))]
-    rf.licenses = [_license(r, path, i) for i, r in enumerate(_entries(doc, "licenses", path))]
-    aliases = doc.get("model_aliases") or {}
-    if not isinstance(aliases, dict) or len(aliases) > MAX_ENTRIES:
-        raise InputError(f"{path}: 'model_aliases' must be a mapping of legacy id -> canonical id")
-    for k, v in aliases.items():
-        old = _str(k, path, "model_aliases", "legacy id")
-        rf.model_aliases[old.lower()] = _str(v, path, f"model_aliases {old!r}", "canonical id")
-    order = doc.get("license_order")
-    if order is not None:
-        rf.license_order = list(_strs(order, path, "license_order", "license_order"))
-    regions = doc.get("regions") or {}
-    if not isinstance(regions, dict):
-        raise InputError(f"{path}: 'regions' must be a mapping of region -> list of country codes")
-    for name, codes in regions.items():
-        rname = _str(name, path, "regions", "region")
-        rf.regions[rname] = [c.upper() for c in _strs(codes, path, f"region {rname!r}", "countries")]
+        raise where.error((unknown[0],), None, f"unknown section(s) {', '.join(unknown[:5])} "
+                                               f"(expected {', '.join(SECTIONS)})")
+    try:
+        header = FileHeader.model_validate(raw)
+    except ValidationError as exc:
+        raise where.from_validation(exc, (), None) from None
+    rf = RegistryFile(path=path, version=header.version)
+    for section in ENTRY_MODELS:
+        entries = [_validate(section, yp, r, where) for yp, r in _entries(raw, section, where)]
+        if section == "orgs":
+            rf.orgs = [_to_org(e, path) for e in entries]  # type: ignore[arg-type]
+        elif section == "renames":
+            rf.renames = [Rename(old=e.old, new=e.new, evidence=e.evidence, source=path)  # type: ignore[attr-defined]
+                          for e in entries]
+        elif section == "families":
+            rf.families = [_to_family(e, path) for e in entries]  # type: ignore[arg-type]
+        else:
+            rf.licenses = [License(id=e.id.lower(), license_class=e.license_class, name=e.name,  # type: ignore[attr-defined]
+                                   evidence=e.evidence, aliases=e.aliases, source=path)  # type: ignore[attr-defined]
+                           for e in entries]
+    rf.model_aliases = {k.lower(): v for k, v in (header.model_aliases or {}).items()}
+    rf.license_order = list(header.license_order) if header.license_order is not None else None
+    rf.regions = {name: [c.upper() for c in codes] for name, codes in (header.regions or {}).items()}
     return rf
