@@ -11,6 +11,7 @@ import json
 import pytest
 
 from modelcensus import api
+from modelcensus.sources.synthetic import generate_hub, load_series
 from modelcensus.store import Store
 
 HOSTILE_ID = "evil-org/x\"'<script>alert(1)</script>"
@@ -21,10 +22,9 @@ HOSTILE_CARD = {"model_name": "</script><script>alert(3)</script>", "license": "
 @pytest.fixture(scope="session")
 def web_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A 1,500-model synthetic hub over 3 monthly snapshots, lineage prepared, plus the hostile model."""
-    out = tmp_path_factory.mktemp("webdemo")
-    res = api.run_demo(out, models=1500, months=3, seed=11)
-    db = str(res.db)
-    with Store(db) as store:
+    db = str(tmp_path_factory.mktemp("webdemo") / "web.duckdb")
+    with Store(db) as store:  # the demo's hub and loader, without its report (the web does not need it)
+        load_series(store, generate_hub(n_models=1500, seed=11, months=3))
         sid = store.snapshots()[-1].id
         store._exec(
             "INSERT INTO models (snapshot_id, id, id_lower, author, downloads_30d, downloads_all_time, license, "

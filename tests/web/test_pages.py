@@ -93,3 +93,15 @@ def test_static_site(web_db: str, tmp_path: Path) -> None:
         if f.is_file() and f.suffix in (".html", ".json", ".csv"):
             assert str(tmp_path) not in f.read_text(errors="replace"), f  # no absolute local path
     json.loads((out / "index.downloads_root_country.json").read_text())
+
+
+def test_csv_downloads_are_formula_safe(client, top_model: str) -> None:
+    """A hostile inventory line comes back in the verdicts table; its CSV cell is guarded, not a formula."""
+    inventory = f'{top_model}\n=HYPERLINK("http://evil.example")\n+1+1\n@SUM(A1)\n'
+    r = client.post("/policy?download=verdicts&format=csv", data={"inventory": inventory})
+    assert r.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    cells = [row["model"] for row in rows]
+    assert top_model in cells
+    for bad in ('=HYPERLINK("http://evil.example")', "+1+1", "@SUM(A1)"):
+        assert "'" + bad in cells and bad not in cells

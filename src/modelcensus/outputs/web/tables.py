@@ -1,27 +1,18 @@
 """Tables shown on dashboard pages, and their CSV / JSON downloads.
 
 Every table a page shows can be downloaded with the same pickers (``?download=KEY&format=csv``),
-so a figure can be cited and re-used. CSV cells are made formula-safe (OWASP: a text cell that
-starts with ``= + - @``, a tab or a carriage return gets a leading ``'``), because Hub strings
-(ids, licences, card fields) are untrusted and spreadsheets execute formulas.
+so a figure can be cited and re-used. CSV text goes through :mod:`modelcensus.safe_output` (the
+one formula-injection guard every writer uses), because Hub strings are untrusted and spreadsheets
+execute formulas.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will show, not evaluate (numbers stay numbers)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from modelcensus.safe_output import csv_text
 
 
 @dataclass
@@ -41,12 +32,7 @@ class Table:
         return self.rows if self.all_rows is None else self.all_rows
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(self.columns)
-        for r in self.download_rows:
-            w.writerow([formula_safe(_plain(r.get(c))) for c in self.columns])
-        return buf.getvalue()
+        return csv_text(self.columns, ([_plain(r.get(c)) for c in self.columns] for r in self.download_rows))
 
     def to_json(self) -> str:
         return json.dumps({"table": self.key, "title": self.title, "columns": self.columns,
