@@ -246,8 +246,11 @@ class _Auditor:
 
 def audit(targets: Sequence[str | Target], *, inventory: str | Path | None = None,
           policy: Policy | str | Path | None = None, store: Any = None, snapshot: int | str | None = None,
-          registry: Any, online: bool = False) -> AuditReport:
+          registry: Any, online: bool = False, hash_bytes: int | None = None) -> AuditReport:
     """Audit every target (and every inventory entry) and apply the policy.
+
+    ``hash_bytes``: bytes of local files hashed (SHA-256) for the BOM in this run, smallest files first
+    (default ``limits.HASH_BYTES``; 0 hashes nothing, every file then carries a note instead).
 
     ``policy``: a :class:`Policy`, a file, a shipped name; ``None`` applies the shipped ``default``
     policy (a gate fails closed) and ``"none"`` gives a report without verdicts (exit 0 whatever the flags).
@@ -283,6 +286,8 @@ def audit(targets: Sequence[str | Target], *, inventory: str | Path | None = Non
             ensure_lineage(store, snap.id, registry)
             view = _StoreView(store, snap, registry)
     auditor = _Auditor(registry, view, online)
+    if hash_bytes is not None:
+        auditor.hashes = HashBudget(hash_bytes)
     auditor.prefetch([t for t in items if isinstance(t, Target) and t.kind == "hub"])
     dossiers: list[Dossier] = []
     errors: list[TargetError] = []
