@@ -39,19 +39,18 @@ def compute_coverage(scope: Scope, trend: Comparability | None = None) -> tuple[
     """(coverage, warnings) for the scope's population in its snapshot(s) or census."""
     build_models(scope, table="mc_cov")
     curated = scope.population not in BUILTIN_POPULATIONS
-    per = scope.store._exec(
-        "SELECT snapshot_id, count(*), count(d30), coalesce(sum(d30), 0) FROM mc_cov GROUP BY 1").fetchall()
-    counts = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in per}
+    per = scope.store._exec("SELECT snapshot_id, count(*) FROM mc_cov GROUP BY 1").fetchall()
+    counts = {int(r[0]): int(r[1]) for r in per}
     snaps = {s.id: s for s in scope.snapshots}
     series = scope.census is None and len(scope.snapshots) > 1
-    total = sum(n for n, _, _ in counts.values())
+    total = sum(counts.values())
     cov: dict[str, Any] = {
-        "models": total if not series else max((n for n, _, _ in counts.values()), default=0),
+        "models": total if not series else max(counts.values(), default=0),
         "snapshots": [s.id for s in scope.snapshots],
         "scopes": scope_counts(scope.snapshots),
         "full_backbone": any(s.scope == "full" for s in scope.snapshots),
         "per_snapshot": [{"snapshot": sid, "observed_at": _iso(snaps[sid].observed_at), "scope": snaps[sid].scope,
-                          "models": counts.get(sid, (0, 0, 0))[0]} for sid in snaps],
+                          "models": counts.get(sid, 0)} for sid in snaps],
     }
     if series:
         cov["note"] = "a series: models = the largest number of models in one snapshot of it"
@@ -103,9 +102,9 @@ def _short(v: Any) -> str:
     return str(v)
 
 
-def _ages(scope: Scope, counts: dict[int, tuple[int, int, int]]) -> dict[str, Any]:
+def _ages(scope: Scope, counts: dict[int, int]) -> dict[str, Any]:
     """Observation dates of the rows counted, and (for a census) their age at the as-of date in days."""
-    used = [(s, counts[s.id][0]) for s in scope.snapshots if counts.get(s.id, (0,))[0]]
+    used = [(s, counts[s.id]) for s in scope.snapshots if counts.get(s.id)]
     if not used:
         return {}
     out: dict[str, Any] = {"oldest": _iso(min(_aware(s.observed_at) for s, _ in used)),

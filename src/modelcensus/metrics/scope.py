@@ -136,15 +136,15 @@ def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
     ensure_fn = None
     if ensure and scope.registry is not None:
         try:
-            from modelcensus.lineage import ensure_lineage as ensure_fn
+            from modelcensus.lineage.build import ensure_built as ensure_fn
         except ImportError:
             ensure_fn = None
     missing = []
-    for s in scope.snapshots:
-        if ensure_fn is not None:
-            ensure_fn(scope.store, s.id, scope.registry)
-        row = scope.store._one("SELECT count(*) FROM origins WHERE snapshot_id = ?", [s.id])
-        if not row or not row[0]:
+    for s in scope.snapshots:  # a census may use many snapshots: one look-up each, the Snapshot already in hand
+        stats = ensure_fn(scope.store, s, scope.registry) if ensure_fn is not None else {}
+        if stats.get("models"):
+            continue  # built with this registry: its origins are there
+        if not scope.store._one("SELECT 1 FROM origins WHERE snapshot_id = ? LIMIT 1", [s.id]):
             missing.append(s.id)
     if missing:
         scope.notes.append(f"no lineage (origins) for snapshot(s) {', '.join(map(str, missing))}: root and "
