@@ -73,6 +73,10 @@ def test_snapshot_date_is_an_as_of_census(store: Store, hub: dict[str, int]) -> 
     # a date means the end of that day: F2 (observed 2025-02-28 00:00) is the backbone as of 2025-02-28
     assert plan_census(store, "2025-02-28").backbone.id == hub["F2"]
     assert parse_as_of("2025-02").isoformat().startswith("2025-02-28T23:59:59")
+    with pytest.raises(InputError, match="give one"):
+        compute_metric(store, "downloads", as_of="2025-03-10", snapshot=hub["F2"], ensure=False)
+    with pytest.raises(InputError, match="--snapshot"):
+        compute_metric(store, "downloads", snapshot="2025-13-01", ensure=False)
 
 
 def test_max_age_bounds_the_window(store: Store, hub: dict[str, int]) -> None:

@@ -163,14 +163,18 @@ def make_scope(store: Store, *, snapshot: Any = None, snapshots: Any = None, sin
     pop = check_population(store, population)
     since_dt = parse_date(since)
     tags, libs = _filter_values(pipeline_tags, "--pipeline-tag"), _filter_values(libraries, "--library")
+    if as_of is not None and snapshot is not None:
+        raise InputError(f"--as-of {as_of} and --snapshot {snapshot}: give one (a census as of a date, or one "
+                         "snapshot)")
+    what = "--as-of"
     if as_of is None and looks_like_date(snapshot):
-        as_of, snapshot = snapshot, None
+        as_of, snapshot, what = snapshot, None, "--snapshot"
     census = None
     if as_of is not None:
         if series or snapshots:
             raise InputError("--as-of/--snapshot DATE builds one census; series metrics and -o snapshots= "
                              "take snapshot ids (see docs/census.md for monthly as-of points)")
-        when = parse_as_of(as_of, "--as-of" if snapshot is None else "--snapshot")
+        when = parse_as_of(as_of, what)
         census = plan_census(store, when, max_age)
         snaps = census.snapshots
     else:
