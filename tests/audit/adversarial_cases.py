@@ -39,7 +39,7 @@ class Case:
     build: Callable[[Path], Path]    # writes into a fresh folder, returns the path to audit
     why: str
     folder: bool = False             # the case is a folder (special files, shards, links)
-    special: bool = False            # FIFO/device/link: peers may hang, so they are not run on it
+    special: bool = False            # peers may hang or eat memory: the comparison runs them isolated
 
 
 def u(s: str) -> bytes:
@@ -159,6 +159,62 @@ def object_array_pickle(payload: bytes | None = None) -> bytes:
     arr = np.array([1, "a"], dtype=object)
     data = pickle.dumps(arr, protocol=3)
     return data if payload is None else payload
+
+
+def joblib_dump(obj: object, *, protocol: int = 4, align: bool = True) -> bytes:
+    """joblib.dump's file format, replicated from joblib 1.6.0 numpy_pickle.py (NumpyPickler.save and
+    NumpyArrayWrapper.write_array) because joblib is not a dependency: each ndarray is pickled as a
+    NumpyArrayWrapper, the frame is committed, then the array's bytes follow (padding-length byte and
+    0xff padding to 16 bytes, then the data; object arrays as a nested protocol-5 pickle)."""
+    import numpy as np
+
+    with fake_modules("joblib.numpy_pickle"):
+        mod = sys.modules["joblib.numpy_pickle"]
+        wrapper_cls = type("NumpyArrayWrapper", (), {"__module__": "joblib.numpy_pickle"})
+        mod.NumpyArrayWrapper = wrapper_cls
+
+        class Pickler(pickle._Pickler):  # the pure-Python pickler, as joblib's NumpyPickler
+            def save(self, o, save_persistent_id=True):  # noqa: ANN001, ANN202
+                if type(o) is not np.ndarray:
+                    return super().save(o, save_persistent_id)
+                w = wrapper_cls()
+                w.subclass, w.shape, w.order, w.dtype, w.allow_mmap = np.ndarray, o.shape, "C", o.dtype, True
+                if align:
+                    w.numpy_array_alignment_bytes = 16
+                super().save(w)
+                if self.proto >= 4:
+                    self.framer.commit_frame(force=True)
+                fh = self._file_write.__self__
+                if o.dtype.hasobject:
+                    pickle.dump(o, fh, protocol=5)
+                    return None
+                if align:
+                    pad = 16 - ((fh.tell() + 1) % 16)
+                    fh.write(bytes([pad]) + b"\xff" * pad)
+                fh.write(o.tobytes("C"))
+                return None
+
+        buf = io.BytesIO()
+        Pickler(buf, protocol=protocol).dump(obj)
+        return buf.getvalue()
+
+
+def _joblib_arrays(payload: bool = False, protocol: int = 4, align: bool = True) -> bytes:
+    import numpy as np
+
+    obj = {"coef": np.arange(100, dtype="<f8"), "grid": np.ones((3, 4), dtype="<i4"),
+           "labels": np.array(["a", 1], dtype=object), "n": 3}
+    if payload:
+        obj["zz"] = _Reduce(os.system, (touch(),))
+    return joblib_dump(obj, protocol=protocol, align=align)
+
+
+class _Reduce:
+    def __init__(self, fn, args) -> None:  # noqa: ANN001
+        self.fn, self.args = fn, args
+
+    def __reduce__(self):
+        return (self.fn, self.args)
 
 
 def zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
@@ -408,6 +464,10 @@ CASES: list[Case] = [
     Case("lzma_payload.joblib", "fail", _write("model2.joblib", lambda: _lzma_alone(P_SYSTEM)), "joblib lzma"),
     Case("zlib_payload.joblib", "fail", _write("model3.joblib", lambda: zlib.compress(P_SYSTEM)), "joblib zlib"),
     Case("raw_payload.joblib", "fail", _write("model4.joblib", P_SYSTEM), "joblib, uncompressed"),
+    Case("joblib_arrays_then_payload.joblib", "fail", _write("arr.joblib", lambda: _joblib_arrays(True)),
+         "payload after joblib raw array bytes"),
+    Case("joblib_arrays_then_payload_zlib.joblib", "fail",
+         _write("arrz.joblib", lambda: zlib.compress(_joblib_arrays(True, protocol=5))), "same, zlib, protocol 5"),
     Case("gzip_truncated.pkl.gz", "fail", _write("trunc.pkl.gz", _gz_truncated), "gzip cut short"),
     Case("tgz_payload.tgz", "fail", _write("model.tgz", lambda: gzip.compress(_tar({"model.pkl": P_SYSTEM}))),
          "pickle in tar in gzip"),
@@ -423,7 +483,7 @@ CASES: list[Case] = [
          "zip named .txt"),
     Case("zip_in_zip_in_zip.zip", "fail", _write("nest3.zip", lambda: _nested_zip(3)), "3 nested zips"),
     Case("zip_nested_6.zip", "fail", _write("nest6.zip", lambda: _nested_zip(6)), "6 nested zips (past the limit)"),
-    Case("zip_bomb_80MiB.pt", "fail", _write("bomb.pt", _bomb_zip), "80 MiB declared member"),
+    Case("zip_bomb_80MiB.pt", "fail", _write("bomb.pt", _bomb_zip), "80 MiB declared member", special=True),
     Case("zip_marked_encrypted.zip", "fail", _write("enc.zip", _encrypted_zip), "encryption flag on a pickle"),
     Case("zip_bad_central_dir.zip", "fail", _write("cd.zip", _corrupt_central_directory), "broken directory"),
     Case("sevenzip.7z", "fail", _write("m.7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + os.urandom(64)), "7z"),
@@ -458,6 +518,12 @@ CASES: list[Case] = [
     Case("benign_gzip.pkl.gz", "clean", _write("ok.pkl.gz", lambda: gzip.compress(P_BENIGN)), "gzip pickle"),
     Case("benign_joblib_zlib.joblib", "clean", _write("ok.joblib", lambda: zlib.compress(P_BENIGN)),
          "joblib zlib without arrays"),
+    Case("benign_joblib_arrays.joblib", "clean", _write("arrays.joblib", _joblib_arrays),
+         "joblib: float/int/object arrays, raw bytes in the stream"),
+    Case("benign_joblib_arrays_old.joblib", "clean", _write("old.joblib", lambda: _joblib_arrays(align=False)),
+         "joblib <= 1.1 layout (no alignment padding)"),
+    Case("benign_joblib_arrays_xz.joblib", "clean", _write("x.joblib", lambda: _xz(_joblib_arrays(protocol=5))),
+         "joblib arrays, xz"),
     Case("benign_trailing_newline.pkl", "clean", _write("nl.pkl", P_BENIGN + b"\n\n"), "trailing bytes"),
     Case("benign_shards_40", "clean", _folder(_shards(40, 0)), "40 benign shards", folder=True),
     Case("benign_text_folder", "clean", _folder({

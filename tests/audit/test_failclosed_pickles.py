@@ -118,3 +118,14 @@ def test_standalone_archive_targets_are_audited_not_refused(tmp_path: Path, regi
     report = audit([str(tmp_path / n) for n in ("a.zip", "b.npz", "c.npy", "d.joblib", "e.7z", "f.ckpt")],
                    registry=registry)
     assert not report.errors and len(report.dossiers) == 6
+
+
+def test_joblib_array_that_claims_more_bytes_than_the_file_is_unscanned(tmp_path: Path) -> None:
+    from adversarial_cases import _joblib_arrays
+
+    data = _joblib_arrays()
+    assert b"K\x64\x85" in data  # shape (100,) of the first array
+    p = tmp_path / "m.joblib"
+    p.write_bytes(data.replace(b"K\x64\x85", b"M\xff\xff\x85", 1))  # (65535,): 512 KB that are not there
+    scan = scan_pickle_file(p)
+    assert scan.dangerous == [] and "joblib array data runs past the end" in scan.unscanned[0]

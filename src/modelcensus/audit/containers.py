@@ -39,7 +39,6 @@ MAX_PICKLES_PER_STREAM = 10_000
 MAX_NPY_HEADER = 65_536
 _CHUNK = 1 << 16
 _STORAGE = re.compile(r"(^|/)data/\d+$", re.IGNORECASE)
-_JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 _READ_ERRORS = (zipfile.BadZipFile, tarfile.TarError, RuntimeError, NotImplementedError, OSError, ValueError,
                 EOFError, zlib.error, lzma.LZMAError, struct.error, KeyError, IndexError)
 
@@ -136,19 +135,11 @@ class _Scanner:
         pos, count, legacy = start, 0, False
         while pos < end:
             res = walk(data, pos, end, self.budget)
-            wrapper = any((g.module, g.name) == _JOBLIB_WRAPPER for g in res.globals)
             if res.complete:
                 self.sink.add_globals(where, res.globals)
                 count += 1
                 legacy = legacy or (count == 1 and res.first_long == LEGACY_TORCH_MAGIC)
                 pos = res.end
-                if wrapper:
-                    self.sink.add_format(where, "joblib pickle with raw array data")
-                    if pos < end:
-                        self.sink.add_unscanned(where, f"joblib stores raw array bytes inside the pickle stream; "
-                                                       f"the {end - pos} bytes after the first array's stream "
-                                                       "could not be walked reliably")
-                    return
                 if legacy and count == 5:
                     self.sink.add_format(where, "legacy PyTorch checkpoint (5 pickles, then raw tensor storage)")
                     return
@@ -163,11 +154,6 @@ class _Scanner:
                                                f"{end - res.end} bytes were not scanned")
                 return
             importable = any(g.importable for g in res.globals)
-            if wrapper:
-                self.sink.add_globals(where, res.globals)
-                self.sink.add_unscanned(where, "joblib raw array bytes interrupt the pickle stream after "
-                                               f"byte {pos}: the rest could not be walked reliably")
-                return
             if not (res.proto_header or importable or (claimed and count == 0)):
                 # the bytes are not a pickle: an unpickler fails on them before importing anything
                 if count == 0:

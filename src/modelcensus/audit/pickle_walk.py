@@ -10,7 +10,10 @@ unresolved global counts as dangerous. (2) We must know where the unpickler woul
 only decodes argument *framing* (lengths, newlines, the UTF-8 of names), never argument content,
 so it is at least as permissive as CPython's unpickler; a walk failure at byte N means a real load
 fails at or before N, and everything a load could execute lies in the prefix we read. (3) Bounds:
-an opcode budget shared by the whole audit, checked in the loop.
+an opcode budget shared by the whole audit, checked in the loop. (4) joblib: its files are not
+pure pickle streams — each array's raw bytes follow its ``NumpyArrayWrapper`` — so the stack also
+models literal ints, tuples, dicts and call results, enough to size and skip those bytes exactly as
+joblib's reader does; a wrapper we cannot size stops the walk (reported unscanned).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import _compat_pickle
 import pickle
 import pickletools
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _UNKNOWN = object()   # a stack value we do not model
@@ -127,7 +131,7 @@ def _map_name(module: str, name: str, proto: int) -> tuple[str, str]:
     return module, name
 
 
-def walk(data: bytes, start: int, end: int, budget: Budget) -> WalkResult:  # noqa: C901 - one opcode loop
+def walk(data: bytes, start: int, end: int, budget: Budget, depth: int = 0) -> WalkResult:  # noqa: C901
     """Walk one pickle from ``start`` until STOP, a framing error, the end, or the budget."""
     res = WalkResult(start, start)
     stack: list[object] = []
@@ -218,17 +222,24 @@ def walk(data: bytes, start: int, end: int, budget: Budget) -> WalkResult:  # no
                 p, length = arg  # type: ignore[misc]
                 res.first_long = int.from_bytes(data[p:p + length], "little", signed=True)
             first_value = False
-            if name in ("GLOBAL", "INST"):
+            if name == "GLOBAL":
+                module, gname = _map_name(*arg, proto)  # type: ignore[misc]
+                add(GlobalRef(module, gname, name))
+                stack.append(_Global(module, gname))
+                continue
+            if name == "INST":
                 module, gname = _map_name(*arg, proto)  # type: ignore[misc]
                 add(GlobalRef(module, gname, name))
             elif name == "STACK_GLOBAL":
                 gname_v = stack.pop() if stack else _UNKNOWN
                 module_v = stack.pop() if stack else _UNKNOWN
                 if isinstance(module_v, str) and isinstance(gname_v, str):
-                    add(GlobalRef(*_map_name(module_v, gname_v, proto), name))
+                    module, gname = _map_name(module_v, gname_v, proto)
+                    add(GlobalRef(module, gname, name))
+                    stack.append(_Global(module, gname))
                 else:
                     add(GlobalRef(None, None, name))
-                stack.append(_UNKNOWN)
+                    stack.append(_UNKNOWN)
                 continue
             elif name in ("EXT1", "EXT2", "EXT4"):
                 add(GlobalRef(None, None, f"{name} {arg}"))
@@ -244,6 +255,11 @@ def walk(data: bytes, start: int, end: int, budget: Budget) -> WalkResult:  # no
             elif name == "DUP":
                 stack.append(stack[-1] if stack else _UNKNOWN)
                 continue
+            elif name in _VALUE_OPS:
+                stack, built = _value_op(name, arg, data, stack, metastack)
+                if built is not None and built.is_joblib_wrapper:
+                    pos = _skip_joblib_array(built, data, pos, end, budget, res, add, depth)
+                continue
             # generic stack effect; a mismatch with our model is not a failure (only framing is)
             if uses_mark:
                 stack = metastack.pop() if metastack else []
@@ -255,6 +271,149 @@ def walk(data: bytes, start: int, end: int, budget: Budget) -> WalkResult:  # no
         res.error = f"at byte {pos}: {exc}" if not res.budget_exhausted else str(exc)
         res.end = pos
     return res
+
+
+class _Global:
+    """A global on the symbolic stack."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+
+class _Obj:
+    """The result of calling a global (REDUCE / NEWOBJ), with the state BUILD gave it."""
+
+    __slots__ = ("args", "callee", "state")
+
+    def __init__(self, callee: object, args: object) -> None:
+        self.callee, self.args, self.state = callee, args, None
+
+    def is_global(self, module: str, name: str) -> bool:
+        return isinstance(self.callee, _Global) and (self.callee.module, self.callee.name) == (module, name)
+
+    @property
+    def is_joblib_wrapper(self) -> bool:
+        return self.is_global("joblib.numpy_pickle", "NumpyArrayWrapper")
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    """A dict literal on the symbolic stack (a distinct type, so it is never confused with state we own)."""
+
+
+_VALUE_OPS = {"BININT", "BININT1", "BININT2", "LONG1", "INT", "NONE", "NEWTRUE", "NEWFALSE", "EMPTY_TUPLE",
+              "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS", "REDUCE",
+              "NEWOBJ", "BUILD"}
+
+
+def _pop(stack: list[object], n: int) -> list[object]:
+    items = stack[-n:] if n and len(stack) >= n else [_UNKNOWN] * n
+    del stack[-n:]
+    return items
+
+
+def _value_op(name: str, arg: object, data: bytes, stack: list[object],  # noqa: C901 - one branch per opcode
+              metastack: list[list[object]]) -> tuple[list[object], _Obj | None]:
+    """Literal values (ints, tuples, dicts) and call results, enough to read joblib's array headers.
+    Returns the (possibly replaced) stack and the object a BUILD just gave its state."""
+    if name == "BININT":
+        stack.append(arg - (1 << 32) if arg >= 1 << 31 else arg)  # type: ignore[operator] # signed int4
+    elif name in ("BININT1", "BININT2"):
+        stack.append(arg)
+    elif name == "LONG1":
+        p, length = arg  # type: ignore[misc]
+        stack.append(int.from_bytes(data[p:p + length], "little", signed=True))
+    elif name == "INT":
+        text = arg.strip()  # type: ignore[union-attr]
+        stack.append(False if text == b"00" else True if text == b"01" else _int_or_unknown(text))
+    elif name in ("NONE", "NEWTRUE", "NEWFALSE"):
+        stack.append({"NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name])
+    elif name == "EMPTY_TUPLE":
+        stack.append(())
+    elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+        stack.append(tuple(_pop(stack, int(name[-1]))))
+    elif name == "TUPLE":
+        items, stack = stack, metastack.pop() if metastack else []
+        stack.append(tuple(items))
+    elif name == "EMPTY_DICT":
+        stack.append(_Dict())
+    elif name in ("DICT", "SETITEMS"):
+        items, stack = stack, metastack.pop() if metastack else []
+        if name == "DICT":
+            stack.append(_Dict())
+        target = stack[-1] if stack else None
+        if isinstance(target, _Dict):
+            for k, v in zip(items[::2], items[1::2], strict=False):
+                if isinstance(k, str):
+                    target[k] = v
+    elif name == "SETITEM":
+        k, v = _pop(stack, 2)
+        if stack and isinstance(stack[-1], _Dict) and isinstance(k, str):
+            stack[-1][k] = v
+    elif name in ("REDUCE", "NEWOBJ"):
+        callee, args = _pop(stack, 2)
+        stack.append(_Obj(callee, args))
+    elif name == "BUILD":
+        (state,) = _pop(stack, 1)
+        obj = stack[-1] if stack else None
+        if isinstance(obj, _Obj):
+            obj.state = state
+            return stack, obj
+    return stack, None
+
+
+def _int_or_unknown(text: bytes) -> object:
+    try:
+        return int(text, 0)
+    except ValueError:
+        return _UNKNOWN
+
+
+def _skip_joblib_array(wrapper: _Obj, data: bytes, pos: int, end: int, budget: Budget, res: WalkResult,
+                       add: Callable[[GlobalRef], None], depth: int) -> int:
+    """joblib writes an array's bytes straight after its NumpyArrayWrapper (joblib 1.x numpy_pickle.py,
+    NumpyArrayWrapper.write_array/read_array): an optional padding-length byte and padding, then the
+    raw data, or a nested pickle for object arrays. Returns where the pickle stream resumes."""
+    import math
+
+    import numpy as np
+
+    state = wrapper.state
+    shape = state.get("shape") if isinstance(state, _Dict) else None
+    dtype = state.get("dtype") if isinstance(state, _Dict) else None
+    if not (isinstance(shape, tuple) and all(type(x) is int and x >= 0 for x in shape)):
+        raise ValueError("joblib array without a readable shape: its raw bytes cannot be skipped")
+    if not (isinstance(dtype, _Obj) and dtype.is_global("numpy", "dtype") and isinstance(dtype.args, tuple)
+            and dtype.args and isinstance(dtype.args[0], str)):
+        raise ValueError("joblib array without a readable dtype: its raw bytes cannot be skipped")
+    try:
+        dt = np.dtype(dtype.args[0])  # a type string only: numpy parses it in C, no Python code runs
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"joblib array dtype {dtype.args[0][:40]!r} is not understood") from exc
+    dstate = dtype.state
+    if dt.fields is not None or dt.subdtype is not None or (
+            isinstance(dstate, tuple) and len(dstate) > 5 and type(dstate[5]) is int and dstate[5] not in (
+            -1, dt.itemsize)):
+        raise ValueError("joblib array with a structured or resized dtype: its raw bytes cannot be sized")
+    if dt.hasobject:
+        if depth >= 4:
+            raise ValueError("joblib object arrays nested deeper than 4")
+        sub = walk(data, pos, end, budget, depth + 1)
+        for g in sub.globals:
+            add(g)
+        if sub.error:
+            res.budget_exhausted = sub.budget_exhausted
+            raise ValueError(f"joblib object array's nested pickle: {sub.error}")
+        return sub.end
+    if isinstance(state, _Dict) and state.get("numpy_array_alignment_bytes") is not None:
+        if pos >= end:
+            raise ValueError("joblib array padding runs past the end")
+        pos += 1 + data[pos]
+    pos += math.prod(shape) * dt.itemsize
+    if pos > end:
+        raise ValueError("joblib array data runs past the end")
+    return pos
 
 
 def _memo_key(arg: object) -> int | None:
