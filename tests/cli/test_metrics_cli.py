@@ -52,7 +52,7 @@ def test_csv_table_and_parquet(db, capsys, tmp_path, monkeypatch):
     assert capsys.readouterr().out.splitlines() == ["month,relation,derivatives,share", "2025-01,finetune,1,1"]
     assert run(["--db", str(db), "metrics", "concentration", "--by", "root_country", "-o", "ensure=false"]) == 0
     text = capsys.readouterr().out
-    assert "│ 0.680 │" in text         # HHI = 0.8² + 0.2², three decimals (cli.tables)
+    assert "│ 0.680 │" in text         # HHI = 0.8² + 0.2², three decimals (terminal_tables)
     out = tmp_path / "m.parquet"
     assert run(["--db", str(db), "metrics", "downloads", "--format", "parquet", "--out", str(out),
                 "-o", "ensure=false"]) == 0

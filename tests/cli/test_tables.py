@@ -16,8 +16,8 @@ import pytest
 from rich.console import Console
 
 from modelcensus.cli.main import run
-from modelcensus.cli.tables import Col, date_cells, fit_table, number_cells
 from modelcensus.metrics import METRIC_NAMES
+from modelcensus.terminal_tables import Col, date_cells, fit_table, number_cells
 
 MC = Path(sys.executable).with_name("modelcensus")
 BORDER = re.compile(r"[│┃]")

@@ -60,8 +60,9 @@ def to_json(report: AuditReport) -> dict[str, Any]:
 
 def to_table(report: AuditReport, console: Console) -> None:
     """A Rich table of the verdicts, then the unreadable targets."""
-    from rich.table import Table
     from rich.text import Text as RichText
+
+    from modelcensus.terminal_tables import Col, print_table
 
     def Text(value: Any, style: str = "") -> RichText:  # noqa: N802 - every cell is untrusted: escape it
         return RichText(terminal(value), style=style)
@@ -71,27 +72,23 @@ def to_table(report: AuditReport, console: Console) -> None:
     if report.report_only:
         console.print(Text(REPORT_ONLY_BANNER, style="bold yellow"))
     title = f"Audit ({terminal(report.policy.name)})" if report.policy else "Audit (report only: no verdict)"
-    t = Table(title=title, show_lines=False)
-    for col in ("Model", "Verdict", "Root(s)", "Publisher", "Licence", "Grade", "Flags"):
-        t.add_column(col, overflow="fold")
+    # at 80 columns the least needed columns are left out and named (terminal_tables), never folded mid-word
+    cols = [Col("Model", wrap=True), Col("Verdict", wrap=True), Col("Root(s)", wrap=True, priority=1),
+            Col("Publisher", wrap=True, priority=3), Col("Licence", wrap=True, priority=2),
+            Col("Grade", priority=4), Col("Flags", wrap=True)]
     styles = {"pass": "green", "warn": "yellow", "fail": "bold red"}
+    rows = []
     for d in report.dossiers:
         v = d.verdict
         verdict = Text(v.status if v else "not judged", style=styles.get(v.status if v else "", ""))
         if v and v.decided_by:
-            verdict.append(f" ({v.decided_by})")
-        t.add_row(Text(d.label), verdict, Text(_roots(d)), Text(_publisher(d)), Text(_licence(d)),
-                  Text(str((d.origin or {}).get("grade") or "-")),
-                  Text(", ".join(sorted({f.code for f in d.flags})) or "-"))
-    console.print(t)
+            verdict.append(f" ({terminal(v.decided_by)})")
+        rows.append([d.label, verdict, _roots(d), _publisher(d), _licence(d),
+                     str((d.origin or {}).get("grade") or "-"), ", ".join(sorted({f.code for f in d.flags})) or "-"])
+    print_table(console, cols, rows, title=title, more="--format json or md")
     if report.errors:
-        e = Table(title="Targets that could not be read", show_lines=False)
-        e.add_column("Target", overflow="fold")
-        e.add_column("Where")
-        e.add_column("Error", overflow="fold")
-        for err in report.errors:
-            e.add_row(Text(err.ref), Text(err.source), Text(err.message))
-        console.print(e)
+        print_table(console, [Col("Target", wrap=True), Col("Where"), Col("Error", wrap=True)],
+                    [[e.ref, e.source, e.message] for e in report.errors], title="Targets that could not be read")
     console.print(Text(_summary(report)))
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from modelcensus.cli.common import check_format, err, out, print_json, reading, state
-from modelcensus.cli.tables import Col, date_cells, print_table
 from modelcensus.errors import InputError
+from modelcensus.terminal_tables import Col, date_cells, print_table
 
 MAX_REASONS_SHOWN = 3
 

@@ -9,9 +9,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from modelcensus.cli.common import check_format, err, out, print_json, reading, safe_text, state
-from modelcensus.cli.tables import Col, fit_table
 from modelcensus.errors import InputError
 from modelcensus.lineage.origin import DEFAULT_SHOWN
+from modelcensus.terminal_tables import Col, fit_table
 
 FORMATS = ("table", "json")
 LIST_ALL = 2**62             # --all: more than any store can hold

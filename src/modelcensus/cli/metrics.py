@@ -32,9 +32,9 @@ TEXT_COLUMNS = ("month", "model", "rule", "namespace", "unit", "observed_at", "r
 
 
 def _column_cells(res: Any, rows: list[dict[str, Any]], c: str) -> tuple[list[str], bool]:
-    """One column as text, formatted as a whole (cli.tables.number_cells) so its rows agree; and whether
+    """One column as text, formatted as a whole (terminal_tables.number_cells) so its rows agree; and whether
     it is numeric (right-aligned)."""
-    from modelcensus.cli.tables import date_cells, number_cells
+    from modelcensus.terminal_tables import date_cells, number_cells
 
     values = [r.get(c) for r in rows]
     if c == "observed_at":
@@ -56,7 +56,7 @@ def _column_cells(res: Any, rows: list[dict[str, Any]], c: str) -> tuple[list[st
 
 
 def _render_table(res: Any) -> None:
-    from modelcensus.cli.tables import Col, print_table
+    from modelcensus.terminal_tables import Col, print_table
 
     rows = res.to_json()["rows"]
     columns = [_column_cells(res, rows, c) for c in res.columns]

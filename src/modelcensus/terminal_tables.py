@@ -1,4 +1,5 @@
-"""Terminal tables that stay readable at 80 columns, and numbers written one way.
+"""Terminal tables that stay readable at 80 columns, and numbers written one way (the CLI's tables and
+the audit table use it, so it sits below both stages).
 
 Rich shrinks a table that does not fit by cutting cells (``2025-03-…``) or folding them mid-word
 (``downloads_shar`` / ``e``). Here each column says how much it matters instead: identifiers, dates
@@ -54,8 +55,10 @@ def fit_table(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int, *,
               title: str | None = None) -> tuple[Table, list[str]]:
     """A Rich table of ``rows`` (text cells, escaped here) that fits ``width``; returns it with the names
     of the columns left out to make it fit."""
-    text_rows = [[terminal(c if c is not None else "", newlines=True) for c in r] for r in rows]
-    needs = [_need(col, [r[i] for r in text_rows]) for i, col in enumerate(cols)]
+    # text cells are escaped here; a rich Text cell is the caller's own (styled, already safe) text
+    text_rows = [[c if isinstance(c, Text) else Text(terminal(c if c is not None else "", newlines=True))
+                  for c in r] for r in rows]
+    needs = [_need(col, [r[i].plain for r in text_rows]) for i, col in enumerate(cols)]
     keep = list(range(len(cols)))
 
     def total(idx: list[int]) -> int:
@@ -78,7 +81,7 @@ def fit_table(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int, *,
         table.add_column(col.name, justify="right" if col.right else "left", no_wrap=not wraps,
                          overflow="fold", min_width=None if wraps else needs[i][0])
     for r in text_rows:
-        table.add_row(*(Text(r[i]) for i in keep))
+        table.add_row(*(r[i] for i in keep))
     return table, [cols[i].name for i in range(len(cols)) if i not in keep]
 
 
