@@ -179,7 +179,7 @@ def per_mb(registry: Any, work: Path, repeats: int = 3) -> list[dict[str, Any]]:
     from modelcensus.audit.pickles import scan_pickle_file
 
     out = []
-    for n in (20_000, 80_000, 320_000):
+    for n in (20_000, 80_000, 160_000):
         obj = [{"w": [float(i), float(i) / 3, 1.5], "n": f"layer{i}", "k": (i, i + 1)} for i in range(n)]
         p = work / f"dense_{n}.pkl"
         p.write_bytes(pickle.dumps(obj, protocol=4))

@@ -99,7 +99,7 @@ def test_scan_budget_shared_by_the_files_of_a_target(tmp_path: Path) -> None:
         (tmp_path / f"{i}.pkl").write_bytes(b"\x80\x04" + b"N0" * 10 + b"N.")
     scans = [scan_pickle_file(tmp_path / f"{i}.pkl", budget) for i in range(3)]
     assert [bool(s.unscanned) for s in scans] == [False, False, True]
-    assert "scan budget reached" in scans[2].unscanned[0]
+    assert "scan limit reached" in scans[2].unscanned[0]
 
 
 def test_safe_globals_file_is_validated() -> None:
@@ -129,3 +129,16 @@ def test_joblib_array_that_claims_more_bytes_than_the_file_is_unscanned(tmp_path
     p.write_bytes(data.replace(b"K\x64\x85", b"M\xff\xff\x85", 1))  # (65535,): 512 KB that are not there
     scan = scan_pickle_file(p)
     assert scan.dangerous == [] and "joblib array data runs past the end" in scan.unscanned[0]
+
+
+def test_overlong_line_argument_is_unscanned_not_not_a_pickle(tmp_path: Path) -> None:
+    """A protocol-0 string longer than the walk's line limit, then a payload: the walk stops, and the
+    rest is reported unscanned (never waved through as 'not a pickle')."""
+    from adversarial_cases import P0_SYSTEM
+
+    from modelcensus.audit.pickle_walk import MAX_LINE
+
+    p = tmp_path / "weights"
+    p.write_bytes(b"S'" + b"a" * (MAX_LINE + 10) + b"'\n0" + P0_SYSTEM)
+    scan = scan_pickle_file(p)
+    assert scan.unscanned and "longer than" in scan.unscanned[0]

@@ -77,7 +77,7 @@ def test_raw_pickle_past_the_opcode_budget_is_unscanned(tmp_path: Path) -> None:
     p.write_bytes(b"\x80\x04" + b"N0" * 5000 + pickle.dumps(os.system, protocol=4)[2:])
     scan = scan_pickle_file(p, Budget(max_ops=1000, max_bytes=1 << 20))
     assert scan.dangerous == []  # the payload lies past the budget: not seen...
-    assert scan.unscanned and "scan budget reached" in scan.unscanned[0]  # ...so the file fails as unscanned
+    assert scan.unscanned and "scan limit reached" in scan.unscanned[0]  # ...so the file fails as unscanned
     assert scan_pickle_file(p).dangerous == ["posix.system"]  # the real budget reads it all
 
 

@@ -150,7 +150,7 @@ class _Scanner:
                 continue
             if res.budget_exhausted:
                 self.sink.add_globals(where, res.globals)
-                self.sink.add_unscanned(where, f"scan budget reached ({res.error}) at byte {res.end} of {end}; "
+                self.sink.add_unscanned(where, f"scan limit reached ({res.error} of {end}); "
                                                f"{end - res.end} bytes were not scanned")
                 return
             importable = any(g.importable for g in res.globals)
@@ -231,6 +231,10 @@ class _Scanner:
 
     def tar(self, data: bytes | mmap.mmap, where: str, depth: int) -> None:
         self.sink.add_format(where, "tar")
+        if len(data) > self.budget.max_bytes:  # tarfile reads (pax) headers whole: keep the file under the budget
+            self.sink.add_unscanned(where, f"tar archive of {len(data)} bytes (limit {self.budget.max_bytes}): "
+                                           "not opened")
+            return
         try:
             with tarfile.open(fileobj=self.fileobj(data), mode="r:") as tf:  # type: ignore[call-overload]
                 for i, m in enumerate(tf):

@@ -31,6 +31,11 @@ _STRING_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "SHORT_BINUN
                "BINUNICODE8"}
 _NO_ARG_SPECIAL = {"MARK", "STOP", "DUP", "POP", "MEMOIZE", "STACK_GLOBAL"}
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
+MAX_LINE = 1 << 20  # a newline-terminated argument longer than this stops the walk (reported unscanned)
+
+
+class _HardStop(ValueError):
+    """A limit of the walk, not a property of the bytes: what follows is unscanned, never 'not a pickle'."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,9 @@ _FIXED_FMT = {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}
 
 
 def _line(data: bytes, pos: int, end: int) -> tuple[bytes, int]:
-    nl = data.find(b"\n", pos, end)
+    nl = data.find(b"\n", pos, min(end, pos + MAX_LINE))
+    if nl < 0 and end - pos > MAX_LINE:
+        raise _HardStop(f"a line argument longer than {MAX_LINE} bytes")
     if nl < 0:
         raise ValueError("line argument runs past the end of the stream")
     return bytes(data[pos:nl]), nl + 1
@@ -152,8 +159,7 @@ def walk(data: bytes, start: int, end: int, budget: Budget, depth: int = 0) -> W
             if pos >= end:
                 raise ValueError("stream ends before a STOP opcode")
             if budget.ops >= budget.max_ops:
-                res.budget_exhausted = True
-                raise ValueError(f"opcode budget of {budget.max_ops} exhausted")
+                raise _HardStop(f"opcode budget of {budget.max_ops} exhausted")
             budget.ops += 1
             res.ops += 1
             code = data[pos]
@@ -267,8 +273,12 @@ def walk(data: bytes, start: int, end: int, budget: Budget, depth: int = 0) -> W
                 if stack:
                     stack.pop()
             stack.extend([value] * pushes)
+    except _HardStop as exc:
+        res.budget_exhausted = True
+        res.error = f"{exc} at byte {pos}"
+        res.end = pos
     except (ValueError, UnicodeDecodeError, struct.error) as exc:
-        res.error = f"at byte {pos}: {exc}" if not res.budget_exhausted else str(exc)
+        res.error = f"at byte {pos}: {exc}"
         res.end = pos
     return res
 
@@ -403,8 +413,8 @@ def _skip_joblib_array(wrapper: _Obj, data: bytes, pos: int, end: int, budget: B
         for g in sub.globals:
             add(g)
         if sub.error:
-            res.budget_exhausted = sub.budget_exhausted
-            raise ValueError(f"joblib object array's nested pickle: {sub.error}")
+            raise (_HardStop if sub.budget_exhausted else ValueError)(f"joblib object array's nested pickle: "
+                                                                     f"{sub.error}")
         return sub.end
     if isinstance(state, _Dict) and state.get("numpy_array_alignment_bytes") is not None:
         if pos >= end:
