@@ -79,3 +79,11 @@ def test_one_line_errors_escape_paths(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     _clean(err)
     assert "no such file" in err
+
+
+def test_markdown_report_cells_escape_control_characters() -> None:
+    from modelcensus.outputs.formatting import md_escape
+
+    text = md_escape(f"licence {HOSTILE}")
+    _clean(text)
+    assert "\\\\x1b" in text  # shown as \x1b once the Markdown is rendered

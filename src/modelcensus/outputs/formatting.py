@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from modelcensus.safe_output import terminal
 from modelcensus.store import Snapshot
 
 
@@ -63,12 +64,13 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
 def md_escape(text: Any) -> str:
     """Escape untrusted text for Markdown: HTML metacharacters become entities, Markdown ones get a backslash.
 
-    Newlines become spaces so a value can never start a new block (heading, table row, HTML block).
+    Newlines become spaces so a value can never start a new block (heading, table row, HTML block); other
+    control characters (ESC, OSC, BEL: a Markdown file is read with ``cat`` too) are shown escaped.
     """
-    s = "" if text is None else str(text)
+    s = re.sub(r"[\r\n\t\v\f\u2028\u2029]+", " ", "" if text is None else str(text))
+    s = terminal(s)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = _MD_SPECIAL.sub(r"\\\1", s)
-    return re.sub(r"[\r\n\t\v\f\u2028\u2029]+", " ", s)
+    return _MD_SPECIAL.sub(r"\\\1", s)
 
 
 class CountryNames:
