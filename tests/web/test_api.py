@@ -43,12 +43,20 @@ def test_metric_json_form_and_filters(client) -> None:
 
 
 @pytest.mark.parametrize("params", [{"snapshot": "1; DROP TABLE models"}, {"as_of": "yesterday"},
-                                    {"population": "x' OR '1'='1"}, {"pipeline_tag": "<b>"}])
+                                    {"population": "x' OR '1'='1"}, {"pipeline_tag": "<b>"},
+                                    {"scope": "everything"}])
 def test_query_parameters_are_validated(client, params: dict) -> None:
     r = client.get("/api/metrics/downloads", params={"by": "org", **params})
     assert r.status_code == 400
     body = r.json()
     assert set(body) == {"error"} and "Traceback" not in r.text
+
+
+def test_scope_picker_selects_snapshots(client) -> None:
+    full = client.get("/api/metrics/downloads_monthly", params={"by": "root_country", "scope": "full"}).json()
+    assert len(full["snapshots"]) == 3
+    none = client.get("/api/metrics/downloads", params={"by": "root_country", "scope": "partial"})
+    assert none.status_code == 404 and "no partial snapshot" in none.json()["error"]["message"]
 
 
 def test_model_ids_with_slashes_and_unknown_ids(client, top_model: str) -> None:

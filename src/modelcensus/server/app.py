@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelcensus import __version__, api
 from modelcensus.errors import InputError, NotFoundError
-from modelcensus.metrics import GROUP_KEYS, METRIC_NAMES
+from modelcensus.metrics import GROUP_KEYS, METRIC_NAMES, SPECS
 from modelcensus.outputs.web.page import Links, Page, Section, render, static_files
 from modelcensus.outputs.web.tables import Table
 from modelcensus.server import pages, policy_check
@@ -216,7 +216,7 @@ def create_app(census: Census) -> FastAPI:
         if by is not None and by not in GROUP_KEYS:
             raise InputError(f"by {by[:60]!r}: expected one of {', '.join(GROUP_KEYS)}")
         p = pages.Pickers.parse(dict(request.query_params))
-        kw = p.metric_kwargs()
+        kw = p.metric_kwargs(census, series=bool(SPECS[name].series))
         if field:
             kw["field"] = field[:40]
         return census.metric(name, by=by, **kw).to_json()

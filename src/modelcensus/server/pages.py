@@ -22,6 +22,7 @@ PAGE_SIZE = 100          # descendants per page of a model's lineage
 MAX_OFFSET = 1_000_000
 _TOKEN = re.compile(r"^[A-Za-z0-9._+-]{1,100}$")
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+SCOPES = ("full", "partial", "delta")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Pickers:
     population: str = "all"
     pipeline_tag: str | None = None
     library: str | None = None
+    scope: str | None = None          # full | partial | delta: only snapshots of that scope
 
     @classmethod
     def parse(cls, q: dict[str, Any]) -> Pickers:
@@ -50,14 +52,26 @@ class Pickers:
         as_of = (q.get("as_of") or "").strip() or None
         if as_of is not None and not _DATE.match(as_of):
             raise InputError(f"as_of: expected a date YYYY-MM-DD, got {as_of[:40]!r}")
-        return cls(snap, as_of, token("population") or "all", token("pipeline_tag"), token("library"))
+        scope = (q.get("scope") or "").strip() or None
+        if scope is not None and scope not in SCOPES:
+            raise InputError(f"scope: expected one of {', '.join(SCOPES)}, got {scope[:20]!r}")
+        return cls(snap, as_of, token("population") or "all", token("pipeline_tag"), token("library"), scope)
 
-    def metric_kwargs(self) -> dict[str, Any]:
+    def metric_kwargs(self, census: Census | None = None, *, series: bool = False) -> dict[str, Any]:
+        """compute_metric's arguments; a scope picks the snapshots (the latest of it, or all for a series)."""
         kw: dict[str, Any] = {"population": self.population}
         if self.as_of:
             kw["as_of"] = self.as_of
         elif self.snapshot:
             kw["snapshot"] = int(self.snapshot) if self.snapshot.isdigit() else self.snapshot
+        elif self.scope and census is not None:
+            ids = [s.id for s in census.snapshots if s.scope == self.scope]
+            if not ids:
+                raise NotFoundError(f"scope {self.scope}: the store holds no {self.scope} snapshot")
+            if series:
+                kw["snapshots"] = ids
+            else:
+                kw["snapshot"] = ids[-1]
         if self.pipeline_tag:
             kw["pipeline_tags"] = [self.pipeline_tag]
         if self.library:
@@ -67,7 +81,7 @@ class Pickers:
     def params(self) -> dict[str, Any]:
         return {"snapshot": self.snapshot, "as_of": self.as_of,
                 "population": None if self.population == "all" else self.population,
-                "pipeline_tag": self.pipeline_tag, "library": self.library}
+                "pipeline_tag": self.pipeline_tag, "library": self.library, "scope": self.scope}
 
 
 def _base(census: Census, name: str, title: str, path: str, params: dict[str, Any] | None = None,
@@ -85,7 +99,8 @@ def _pickers(census: Census, p: Pickers) -> list[Picker]:
             Picker("as_of", "Census as of (date)", p.as_of, placeholder="YYYY-MM-DD"),
             Picker("population", "Population", p.population, pops),
             Picker("pipeline_tag", "Pipeline tag", p.pipeline_tag, placeholder="text-generation"),
-            Picker("library", "Library", p.library, placeholder="transformers")]
+            Picker("library", "Library", p.library, placeholder="transformers"),
+            Picker("scope", "Snapshot scope", p.scope or "", [("", "any"), *[(s, s) for s in SCOPES]])]
 
 
 def _country(census: Census) -> Any:
@@ -98,7 +113,7 @@ def overview(census: Census, p: Pickers, links: Links) -> Page:
     """Download and derivative shares by root and by publisher country, with coverage beside each chart."""
     page = _base(census, "overview", "Who builds the models the world downloads", "/", p.params())
     page.pickers = _pickers(census, p)
-    kw = p.metric_kwargs()
+    kw = p.metric_kwargs(census)
     label = _country(census)
     for col, who in (("root_country", "lineage root"), ("publisher_country", "publisher")):
         res = census.metric("downloads", by=col, **kw)
@@ -112,7 +127,7 @@ def overview(census: Census, p: Pickers, links: Links) -> Page:
             + (" (a merge of k roots gives each 1/k)." if col == "root_country" else "."), [res], [chart], [table]))
     if not (p.as_of or p.snapshot):  # a series over the store's snapshots; a fixed census has no time axis
         for col, who in (("root_country", "lineage root"), ("publisher_country", "publisher")):
-            kw_series = {k: v for k, v in kw.items() if k not in ("as_of", "snapshot")}
+            kw_series = p.metric_kwargs(census, series=True)
             res = census.metric("downloads_monthly", by=col, **kw_series)
             chart = views.share_lines(f"monthly-{col}", f"Monthly downloads by {who} country (share)", res, col,
                                       label)
@@ -138,7 +153,7 @@ def org_list(census: Census, p: Pickers, links: Links, subject: str = "org") -> 
     page = _base(census, "orgs" if subject == "org" else "families", title,
                  "/orgs" if subject == "org" else "/families", p.params())
     page.pickers = _pickers(census, p)
-    res = census.metric("downloads", by=subject, **p.metric_kwargs())
+    res = census.metric("downloads", by=subject, **p.metric_kwargs(census))
     what = "root organisation" if subject == "org" else "family"
     table = views.metric_table(subject + "s", f"30-day downloads by {what}", res, subject, fmt=subject, limit=200)
     page.sections.append(views.metric_section(subject + "s", title, "Credited by lineage root.", [res], [], [table]))
@@ -158,7 +173,7 @@ def org_page(census: Census, key: str, p: Pickers, links: Links, subject: str = 
     if subject == "org":
         org = census.registry_org(key)
         page.sections.append(Section("about", "About", facts=org))
-    series = census.metric("downloads", by=subject, **{**p.metric_kwargs(), "snapshot": snap.id})
+    series = census.metric("downloads", by=subject, **{**p.metric_kwargs(census), "snapshot": snap.id})
     share = next((r for r in series.rows if r.get(subject) == name or r.get(subject) == key), None)
     page.subtitle = (f"{views.pct_text(share.get('share'))} of 30-day downloads credited to its roots in snapshot "
                      f"{snap.id}" if share else "No downloads credited in this snapshot.")
