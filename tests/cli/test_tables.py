@@ -115,3 +115,10 @@ def test_licences_by_license_shares_are_percentages_that_sum_to_100(demo_db: str
     shares = [float(_cells(r)[4].removesuffix(" %")) for r in rows]
     assert len(shares) > 3 and shares != [100.0] * len(shares)
     assert abs(sum(shares) - 100) < 0.1 * len(shares)
+
+
+def test_report_cells_never_use_scientific_notation() -> None:
+    from modelcensus.outputs.formatting import fmt_cell, fmt_float
+
+    assert [fmt_cell(v) for v in (10_700.5, 1058, 12.34, 0.5997)] == ["10,700", "1,058", "12.3", "0.600"]
+    assert fmt_float(0.00001) == "< 0.001" and "e" not in fmt_float(123456789.5)

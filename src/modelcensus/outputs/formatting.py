@@ -39,6 +39,17 @@ def fmt_num(x: Any) -> str:
     return f"{round(v):,}" if abs(v - round(v)) < 1e-9 else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
+def fmt_float(x: Any) -> str:
+    """About three significant digits, never scientific notation (``10,700`` next to ``1,058``, not
+    ``1.07e+04``): thousands separators from 1,000, more decimals only below 1."""
+    v = float(x)
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:.3g}" if abs(v) < 10 else f"{v:.1f}"
+    return "0" if v == 0 else f"{v:.3f}" if abs(v) >= 0.001 else ("< 0.001" if v > 0 else "> -0.001")
+
+
 def fmt_cell(v: Any, fmt: str | None = None) -> str:
     """A table cell as text (the templates escape it afterwards)."""
     if v is None:
@@ -50,11 +61,11 @@ def fmt_cell(v: Any, fmt: str | None = None) -> str:
     if fmt == "round":
         return fmt_int(v)
     if fmt == "float":
-        return f"{v:.3g}"
+        return fmt_float(v)
     if isinstance(v, list | tuple):
         return ", ".join(str(x) for x in v)
     if fmt == "int" or isinstance(v, int | float) and not isinstance(v, bool):
-        return fmt_num(v) if (fmt == "int" or float(v).is_integer()) else f"{v:.3g}"
+        return fmt_num(v) if (fmt == "int" or float(v).is_integer()) else fmt_float(v)
     return str(v)
 
 
