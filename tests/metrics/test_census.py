@@ -169,3 +169,22 @@ def test_monthly_census_points(store: Store, hub: dict[str, int]) -> None:
     assert comp.comparable is False and comp.code == "mixed_scope"
     full_points, comp = census_points(store, since="2025-01")
     assert comp.comparable and comp.signature == "full" and len(full_points) == 3
+
+
+def test_cli_as_of_filters_and_footer(store: Store, hub: dict[str, int], capsys) -> None:
+    from modelcensus.cli.main import run
+
+    db = str(store.path)
+    store.close()
+    args = ["--db", db, "metrics", "downloads", "--by", "root_country", "-o", "ensure=false"]
+    assert run([*args, "--as-of", "2025-03-10", "--pipeline-tag", "text-generation", "--library", "transformers",
+                "--library", "gguf", "--format", "json"]) == 0
+    doc = __import__("json").loads(capsys.readouterr().out)
+    assert {r["root_country"]: r["downloads"] for r in doc["rows"]} == {"CN": 500, "FR": 50}
+    assert doc["census"]["backbone"] == hub["F2"] and doc["coverage"]["filters"]["library"] == ["transformers", "gguf"]
+    assert run([*args, "--snapshot", "2025-03-10", "--max-age", "6"]) == 0
+    text = capsys.readouterr().out
+    # 6 days back from the end of 03-10 reach P2 (03-05) only: no backbone, a partial slice
+    assert "census as of 2025-03-10 (max age 6 days)" in text and "WARNING: partial snapshots only" in text
+    assert run([*args, "--as-of", "2024-01-01"]) == 2
+    assert "no snapshot observed" in capsys.readouterr().err
