@@ -77,6 +77,9 @@ def test_a_users_policy_inherits_the_floor_unless_it_opts_out() -> None:
     # even a policy that merely warns on dangerous globals cannot lower the floor
     weak = parse_policy({"deny_flags": {"codes": ["pickle_dangerous_globals"], "action": "warn"}}, what="p")
     assert evaluate(weak, subject(flag_codes=["pickle_dangerous_globals"])).status == "fail"
+    # naming a policy "default" does not make it the default: it still inherits the floor
+    named = parse_policy("name: default\nroot_countries: {deny: [CN]}\n", what="policy mine.yaml")
+    assert evaluate(named, subject(flag_codes=["pickle_dangerous_globals"])).status == "fail"
     # an explicit opt-out is honoured (and visible in the report)
     off = parse_policy({"baseline": False, "root_countries": {"deny": ["CN"]}}, what="p")
     assert off.as_dict()["baseline"] is False

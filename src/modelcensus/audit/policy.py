@@ -89,8 +89,9 @@ class Verdict:
                 "findings": [f.as_dict() for f in self.findings]}
 
 
-def parse_policy(doc: Any, *, what: str, source: str | None = None) -> Policy:
-    """Schema-check a policy (a parsed document, or YAML text) and apply the baseline."""
+def parse_policy(doc: Any, *, what: str, source: str | None = None, shipped_default: bool = False) -> Policy:
+    """Schema-check a policy (a parsed document, or YAML text) and apply the baseline (which the shipped
+    default holds itself; a user's policy merely *named* default still inherits it)."""
     from modelcensus.untrusted import YamlDoc
 
     ydoc = doc if isinstance(doc, YamlDoc) else (
@@ -99,7 +100,7 @@ def parse_policy(doc: Any, *, what: str, source: str | None = None) -> Policy:
     model = validate_policy(ydoc, what=what)
     rules = model.model_dump(exclude_none=True, exclude={"name", "description", "version", "baseline"})
     name = model.name or what
-    if model.baseline and name != DEFAULT:
+    if model.baseline and not shipped_default:
         floor = baseline_rule()
         flags = rules.setdefault("deny_flags", [])
         if floor not in flags:
@@ -142,7 +143,7 @@ def load_policy(path: str | Path | None) -> Policy | None:
         if shipped is None:
             raise InputError(f"policy {text!r}: no such file, and not a shipped policy (shipped: "
                              f"{', '.join(shipped_policies())}; or '{REPORT_ONLY}' for a report without a verdict)")
-        return parse_policy(shipped, what=f"policy {text}", source=f"shipped:{text}")
+        return parse_policy(shipped, what=f"policy {text}", source=f"shipped:{text}", shipped_default=text == DEFAULT)
     what = f"policy {p.name}"
     raw = read_bounded(p, what=what, max_bytes=MAX_POLICY_BYTES)
     return parse_policy(raw, what=what, source=str(p))
