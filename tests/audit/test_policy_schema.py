@@ -41,6 +41,7 @@ CASES = {
                         r"line 3: min_grade\.actoin: unknown setting 'actoin' \(did you mean 'action'\?\)"),
     "denied-and-allowed": ("root_countries: {deny: [CN], allow: [CN, US]}\n", r"line 1: .*CN both denied and allowed"),
     "licences-nothing": ("licences: {chain: true}\n", r"line 1: licences: lists no licence"),
+    "version-list": ("version: [1]\nmin_grade: tag\n", r"line 1: version: expected a string"),
 }
 
 
@@ -58,8 +59,9 @@ def test_several_errors_are_reported_together(tmp_path: Path) -> None:
     p.write_text("root_countries:\n  deny: [XX]\nmin_grade: excellent\n")
     with pytest.raises(InputError) as info:
         load_policy(p)
-    lines = str(info.value).splitlines()
-    assert len(lines) == 2 and "line 2" in lines[0] and "line 3: min_grade.grade" in lines[1]
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("policy p.yaml: line 2: root_countries.deny[0]: 'XX'")
+    assert "; line 3: min_grade.grade: 'excellent'" in message
 
 
 def test_catalogue_is_the_flags_module_one() -> None:

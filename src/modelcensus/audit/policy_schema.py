@@ -77,6 +77,11 @@ def _flag_code(value: str) -> str:
     return value
 
 
+def _version(value: Any) -> Any:
+    """``version: 1.0`` and ``version: 3`` are versions too (YAML reads them as numbers)."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 def _pattern(value: str) -> str:
     text = value.strip().lower()
     if not text:
@@ -170,7 +175,7 @@ class PolicyModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     description: Annotated[str, Field(max_length=4000)] | None = None
-    version: Annotated[str, Field(max_length=200)] | int | None = None
+    version: Annotated[str, BeforeValidator(_version), Field(max_length=200)] | None = None
     baseline: bool = True
     root_countries: CountriesRule | None = None
     publisher_countries: CountriesRule | None = None
@@ -306,7 +311,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 def _errors(exc: ValidationError, origin: dict[tuple[Any, ...], tuple[Any, ...]], doc: YamlDoc,
             what: str) -> InputError:
-    lines = []
+    lines = []  # one line per problem, joined with "; " (the CLI prints a message on one line)
     for err in exc.errors()[:MAX_ERRORS]:
         loc = tuple(err["loc"])
         old = origin.get(loc)
@@ -315,11 +320,11 @@ def _errors(exc: ValidationError, origin: dict[tuple[Any, ...], tuple[Any, ...]]
             old = (*parent, *loc[len(parent):]) if len(loc) > len(parent) else parent
         line = doc.line(old)
         where = f"line {line}: " if line else ""
-        lines.append(f"{what}: {where}{_path_text(old)}: {_message(err, loc)}")
+        lines.append(f"{where}{_path_text(old)}: {_message(err, loc)}")
     more = len(exc.errors()) - MAX_ERRORS
     if more > 0:
-        lines.append(f"{what}: ... and {more} more error(s)")
-    return InputError("\n".join(lines))
+        lines.append(f"... and {more} more error(s)")
+    return InputError(f"{what}: " + "; ".join(lines))
 
 
 def validate_policy(doc: YamlDoc, *, what: str) -> PolicyModel:
