@@ -41,6 +41,8 @@ CASES = {
                         r"line 3: min_grade\.actoin: unknown setting 'actoin' \(did you mean 'action'\?\)"),
     "denied-and-allowed": ("root_countries: {deny: [CN], allow: [CN, US]}\n", r"line 1: .*CN both denied and allowed"),
     "licences-nothing": ("licences: {chain: true}\n", r"line 1: licences: lists no licence"),
+    "empty-rule": ("min_grade: tag\nroot_countries:\nteacher_countries: {deny: [CN]}\n",
+                   r"line 2: root_countries: lists no country"),
     "version-list": ("version: [1]\nmin_grade: tag\n", r"line 1: version: expected a string"),
 }
 

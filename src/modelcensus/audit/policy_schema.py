@@ -234,6 +234,8 @@ def _desugar(raw: dict[Any, Any]) -> tuple[dict[str, Any], dict[tuple[Any, ...],
             elif isinstance(value, str):
                 value = {"action": value}
                 origin[(key, "action")] = old
+        elif value is None and key in RULES:  # `root_countries:` left empty is a mistake, not "off"
+            value = {}
         elif key == "min_grade" and isinstance(value, str):
             value = {"grade": value}
             origin[(key, "grade")] = old
