@@ -46,6 +46,14 @@ def mess(store):
         hub("community/mistral-llama-format", base="mistralai/Mistral-7B-v0.1",
             config={"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 32000}),
         hub("community/qwen-ft", base="Qwen/Qwen2.5-7B", config={**QWEN2, "vocab_size": 152100}),
+        # Hub listings: model_type and architectures, no vocab_size; DeepSeek tokens on a Qwen body
+        hub("community/coach-llm", base="deepseek-ai/DeepSeek-R1", **_st(7.6e9),
+            config={"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"],
+                    "tokenizer_config": {"bos_token": "<｜begin▁of▁sentence｜>"}}),
+        hub("community/r1-medical-8b", base="deepseek-ai/DeepSeek-R1", **_st(8.0e9),
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
+        hub("community/r1-gguf", base="deepseek-ai/DeepSeek-R1", relation="quantized", tags=["gguf"],
+            config={"model_type": "deepseek_v3", "architectures": ["DeepseekV3ForCausalLM"]}),
         # 3. re-uploaders: dangling and observed
         hub("kid/a", base="unsloth/Qwen2.5-7B-Instruct-bnb-4bit"),
         hub("kid/b", base="unsloth/Llama-3.2-3B-Instruct-bnb-4bit"),
@@ -132,6 +140,20 @@ def test_contradicted_declaration_becomes_teacher_and_family_roots(store, mess, 
     edges = {(e["parent"], e["relation"]): e for e in lineage(store, model, registry=registry)["ancestors"]}
     declared = next(e for (p, r), e in edges.items() if p == teacher and r != "distillation")
     assert declared["structural"] is False and "contradicted by the config" in declared["evidence"]
+
+
+@pytest.mark.parametrize("model", ["community/coach-llm", "community/r1-medical-8b"])
+def test_contradiction_from_a_listing_config(store, mess, registry, model):
+    # architecture (qwen2 is no DeepSeek model type) or size (8B against 671B): the declaration is not followed
+    doc = _o(store, registry, model)
+    assert "declared_base_contradicts_config" in doc["problems"]
+    assert doc["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"
+    assert all(not r["id"].startswith("deepseek-ai/") for r in doc["roots"]) and doc["grade"] != "declared"
+
+
+def test_a_same_architecture_copy_is_not_contradicted(store, mess, registry):
+    doc = _o(store, registry, "community/r1-gguf")
+    assert doc["problems"] == [] and _roots(doc) == [("deepseek-ai/DeepSeek-R1", "CN")]
 
 
 def test_r1_contradiction_picks_the_size_from_the_parameter_count(store, mess, registry):

@@ -26,6 +26,7 @@ from modelcensus.store.staging import card_parents_sql
 _RELS = ", ".join(f"'{r}'" for r in DECLARED_RELATIONS)
 _URL = "'^(https?://)?(www\\.)?huggingface\\.co/'"
 VOCAB_SLACK = 256   # tokens a fine-tune may add to its parent's vocabulary
+PARAMS_RATIO = 8    # a fine-tune keeps its parent's size; quantized copies report at most ~4x fewer
 
 
 def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
@@ -140,62 +141,89 @@ def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
 
 
 def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
-    """TEMP ``_lin_contra(child_id, parent_id, why)``: declared parents the child's config rules out.
+    """TEMP ``_lin_contra(child_id, parent_id, parent_families, why)``: declared parents the child's config rules out.
 
-    Set-based over the (few) declared edges whose child has a config family; the parent's side is its
-    stored config when it has one, else the registry family it is a listed root of."""
+    What is known of the parent: its stored config when it has one, else the registry family it is a listed
+    root of. Three independent reasons, any one suffices (Hub listings carry model_type and architectures,
+    rarely vocab_size, so B and C matter most on real data):
+
+    A. vocabulary: the child's architecture and vocabulary name families (one registry shape), none of them
+       the parent's, and the child's vocabulary is not within ``VOCAB_SLACK`` of any the parent may have;
+    B. architecture: the child's ``model_type`` is not one the parent has, only other families list it, and it
+       is not ``llama`` (the generic layout conversions use: "llama-format" copies of Qwen or Mistral);
+    C. size: both parameter counts are stored, the parent's is at least ``PARAMS_RATIO`` times the child's,
+       and their model types differ (a 671B ``deepseek_v3`` is not fine-tuned into a 7.6B model)."""
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _lin_cfg_fam AS   -- config-grade families: architecture and vocab, one shape
-        SELECT DISTINCT m.id, s.family
-        FROM (SELECT d.child_id AS id FROM _lin_decl0 d UNION SELECT d.parent_id FROM _lin_decl0 d WHERE d.present) k
-        JOIN _lin_m m ON m.id = k.id
-        JOIN reg_family_signatures s ON s.vocab_size = m.vocab
-        WHERE m.vocab IS NOT NULL
-          AND (s.model_type = lower(trim(m.model_type)) OR list_contains(coalesce(m.architectures, []), s.architecture))
+        CREATE OR REPLACE TEMP TABLE _lin_cx AS   -- the edges to judge, with both sides' features
+        SELECT d.child_id, d.parent_id, d.relation, c.vocab AS cv, c.params AS cp, lower(trim(c.model_type)) AS cmt,
+               c.architectures AS carch, p.vocab AS pv, p.params AS pp, lower(trim(p.model_type)) AS pmt,
+               p.architectures AS parch
+        FROM _lin_decl0 d JOIN _lin_m c ON c.id = d.child_id
+        LEFT JOIN _lin_m p ON p.id = d.parent_id
+        WHERE c.model_type IS NOT NULL AND d.relation <> 'adapter'
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_contra AS
-        WITH e AS (
-            SELECT d.child_id, d.parent_id, c.vocab AS cv, c.params AS cp, c.model_type AS cmt,
-                   p.vocab AS pv, p.params AS pp, p.model_type AS pmt
-            FROM _lin_decl0 d JOIN _lin_m c ON c.id = d.child_id
-            LEFT JOIN _lin_m p ON p.id = d.parent_id
-            WHERE c.vocab IS NOT NULL AND d.child_id IN (SELECT id FROM _lin_cfg_fam)
+        WITH cfam AS (   -- the child's families: by architecture and vocabulary of one shape (A), by model_type (B)
+            SELECT child_id, parent_id, family, bool_or(by_vocab) AS by_vocab FROM (   -- equi-joins, no OR join
+                SELECT x.child_id, x.parent_id, s.family, s.vocab_size = x.cv AS by_vocab
+                FROM _lin_cx x JOIN reg_family_signatures s ON s.model_type = x.cmt
+                UNION ALL
+                SELECT x.child_id, x.parent_id, s.family, s.vocab_size = x.cv
+                FROM (SELECT child_id, parent_id, cv, unnest(carch) AS a FROM _lin_cx) x
+                JOIN reg_family_signatures s ON s.architecture = x.a
+            ) GROUP BY ALL
         ),
         pfam AS (   -- the parent's families: from its own config, else as a listed registry root
-            SELECT e.child_id, e.parent_id, f.family FROM e JOIN _lin_cfg_fam f ON f.id = e.parent_id
+            SELECT x.child_id, x.parent_id, s.family FROM _lin_cx x JOIN reg_family_signatures s ON s.model_type = x.pmt
+            WHERE x.pv IS NULL OR s.vocab_size IS NULL OR s.vocab_size = x.pv
             UNION
-            SELECT e.child_id, e.parent_id, r.family FROM e JOIN reg_family_roots r
-              ON r.model_id_lower = lower(e.parent_id)
-            WHERE e.pv IS NULL
+            SELECT x.child_id, x.parent_id, r.family FROM _lin_cx x JOIN reg_family_roots r
+              ON r.model_id_lower = lower(x.parent_id) WHERE x.pmt IS NULL
         ),
-        pvocab AS (   -- vocabularies the parent may have: its own, else its families' listed ones
-            SELECT e.child_id, e.parent_id, e.pv AS v FROM e WHERE e.pv IS NOT NULL
+        pshape AS (   -- what the parent may have: its own config, else its families' shapes
+            SELECT x.child_id, x.parent_id, x.pv AS v, x.pmt AS mt FROM _lin_cx x WHERE x.pmt IS NOT NULL
             UNION
-            SELECT p.child_id, p.parent_id, s.vocab_size FROM pfam p JOIN e ON e.child_id = p.child_id
-              AND e.parent_id = p.parent_id AND e.pv IS NULL
-            JOIN reg_family_signatures s ON s.family = p.family WHERE s.vocab_size IS NOT NULL
+            SELECT p.child_id, p.parent_id, s.vocab_size, s.model_type FROM pfam p
+            JOIN _lin_cx x ON x.child_id = p.child_id AND x.parent_id = p.parent_id AND x.pmt IS NULL
+            JOIN reg_family_signatures s ON s.family = p.family
         ),
         pf_agg AS (SELECT child_id, parent_id, list(DISTINCT family ORDER BY family) AS pf FROM pfam GROUP BY ALL),
-        cf_agg AS (SELECT id, list(DISTINCT family ORDER BY family) AS cf FROM _lin_cfg_fam GROUP BY id),
-        fits AS (
-            SELECT v.child_id, v.parent_id, bool_or(abs(v.v - e.cv) <= {VOCAB_SLACK}) AS vocab_fits
-            FROM pvocab v JOIN e ON e.child_id = v.child_id AND e.parent_id = v.parent_id GROUP BY ALL
+        cf_agg AS (
+            SELECT child_id, parent_id, list(DISTINCT family ORDER BY family) FILTER (WHERE by_vocab) AS cf_vocab,
+                   list(DISTINCT family ORDER BY family) AS cf_mt
+            FROM cfam GROUP BY ALL
+        ),
+        ps_agg AS (
+            SELECT s.child_id, s.parent_id, bool_or(abs(s.v - x.cv) <= {VOCAB_SLACK}) AS vocab_fits,
+                   bool_or(s.mt = x.cmt) AS mt_fits, count(s.mt) AS n_mt
+            FROM pshape s JOIN _lin_cx x ON x.child_id = s.child_id AND x.parent_id = s.parent_id GROUP BY ALL
         ),
         judged AS (
-            SELECT e.*, p.pf, c.cf, f.vocab_fits
-            FROM e JOIN pf_agg p ON p.child_id = e.child_id AND p.parent_id = e.parent_id
-            JOIN cf_agg c ON c.id = e.child_id
-            LEFT JOIN fits f ON f.child_id = e.child_id AND f.parent_id = e.parent_id
+            SELECT x.*, p.pf, c.cf_vocab, c.cf_mt, s.vocab_fits, s.mt_fits, coalesce(s.n_mt, 0) AS n_mt
+            FROM _lin_cx x
+            JOIN pf_agg p ON p.child_id = x.child_id AND p.parent_id = x.parent_id
+            JOIN cf_agg c ON c.child_id = x.child_id AND c.parent_id = x.parent_id
+            LEFT JOIN ps_agg s ON s.child_id = x.child_id AND s.parent_id = x.parent_id
+        ),
+        flagged AS (
+            SELECT *,
+                   len(coalesce(pf, [])) > 0 AND a.cv IS NOT NULL AND len(coalesce(cf_vocab, [])) > 0
+                     AND NOT list_has_any(pf, cf_vocab) AND NOT coalesce(vocab_fits, FALSE) AS by_a,
+                   len(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE) AND cmt <> 'llama'
+                     AND len(coalesce(cf_mt, [])) > 0 AND NOT list_has_any(pf, cf_mt) AS by_b,
+                   pp IS NOT NULL AND cp > 0 AND pp >= {PARAMS_RATIO} * cp AND pmt IS NOT NULL AND pmt <> cmt AS by_c
+            FROM judged a
         )
-        SELECT child_id, parent_id,
-               'child ' || coalesce(cmt, '?') || ' vocab ' || cv
-               || CASE WHEN cp IS NOT NULL THEN ' ' || round(cp / 1e9, 1) || 'B' ELSE '' END
-               || ' (family ' || array_to_string(cf, '/') || ') vs parent '
-               || CASE WHEN pv IS NOT NULL THEN coalesce(pmt, '?') || ' vocab ' || pv
-                       ELSE 'registry family ' || array_to_string(pf, '/') END
-               || CASE WHEN pp IS NOT NULL THEN ' ' || round(pp / 1e9, 1) || 'B' ELSE '' END AS why
-        FROM judged
-        WHERE len(coalesce(pf, [])) > 0 AND NOT list_has_any(pf, cf) AND NOT coalesce(vocab_fits, FALSE)
+        SELECT child_id, parent_id, coalesce(pf, []) AS parent_families,
+               concat_ws('; ',
+                   CASE WHEN by_a THEN 'vocabulary ' || cv || ' (family ' || array_to_string(cf_vocab, '/')
+                        || ') is not the parent''s' END,
+                   CASE WHEN by_b THEN 'architecture ' || cmt || ' (family ' || array_to_string(cf_mt, '/')
+                        || ') is not the parent''s (' || coalesce(pmt, 'family ' || array_to_string(pf, '/'))
+                        || ')' END,
+                   CASE WHEN by_c THEN round(cp / 1e9, 1) || 'B parameters against the parent''s '
+                        || round(pp / 1e9, 1) || 'B (' || pmt || ')' END) AS why
+        FROM flagged WHERE by_a OR by_b OR by_c
     """)
-    drop_temp(con, "_lin_cfg_fam")
+    drop_temp(con, "_lin_cx")

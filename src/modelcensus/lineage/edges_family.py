@@ -193,6 +193,10 @@ def family_edges(con: duckdb.DuckDBPyConnection) -> None:
                     WHEN vocab_hit OR tok_hit THEN 'tokenizer'
                     WHEN name_hit THEN 'name' END AS grade
         FROM _lin_fam_score s
+        -- a family the config has just ruled out as the declared parent's is not the child's either
+        -- (an R1 fine-tune on Qwen carries DeepSeek's tokens)
+        ANTI JOIN (SELECT child_id, unnest(parent_families) AS family FROM _lin_contra) x
+          ON x.child_id = s.id AND x.family = s.family
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_fam AS
