@@ -462,8 +462,10 @@ class _Handler(BaseHTTPRequestHandler):
                 thin.append(item)
             self._json(200, thin, headers)
 
-    def _trickle(self, body: bytes, headers: dict[str, str], delay: float, *, headers_too: bool) -> None:
-        """Send a 200 slowly, one byte every ``delay`` s, until the client hangs up."""
+    def _trickle(self, body: bytes, headers: dict[str, str], delay: float, *, headers_too: bool,
+                 give_up: float = 20.0) -> None:
+        """Send a 200 slowly, one byte every ``delay`` s, until the client hangs up (or ``give_up`` s pass, so
+        that a client without a deadline fails its test's time bound instead of hanging the suite)."""
         head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
                 + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
         self.close_connection = True
@@ -474,7 +476,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(head)
                 self.wfile.flush()
                 data = body
+            stop = time.monotonic() + give_up
             for i in range(len(data)):
+                if time.monotonic() > stop:
+                    break
                 self.wfile.write(data[i:i + 1])
                 self.wfile.flush()
                 time.sleep(delay)
