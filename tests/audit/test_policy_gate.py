@@ -136,6 +136,9 @@ def test_cli_policy_none_exits_zero_and_says_so(evil_folder: Path, no_store, cap
     assert "pickle_dangerous_globals" in {f["code"] for f in doc["models"][0]["flags"]}
     assert run(["audit", str(evil_folder), "--policy", "none", "--format", "md"]) == 0
     assert "REPORT ONLY" in capsys.readouterr().out
+    assert run(["audit", str(evil_folder), "--policy", "none", "--format", "cyclonedx"]) == 0
+    props = {p["name"]: p["value"] for p in json.loads(capsys.readouterr().out)["metadata"]["properties"]}
+    assert props["modelcensus:policy"] == "none (report only: no verdict)"
 
 
 def test_unknown_policy_name_lists_the_shipped_ones(evil_folder: Path, no_store, capsys) -> None:

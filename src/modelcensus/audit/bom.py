@@ -128,7 +128,7 @@ def build_bom(report: AuditReport) -> Any:
     bom.metadata.tools.components.add(Component(type=ComponentType.APPLICATION, name="modelcensus",
                                                 version=__version__))
     meta = [("registry_version", report.registry_version), ("synthetic", report.synthetic),
-            ("policy", report.policy.name if report.policy else None)]
+            ("policy", report.policy.name if report.policy else "none (report only: no verdict)")]
     if report.snapshot:
         meta += [("snapshot:id", report.snapshot.get("id")),
                  ("snapshot:observed_at", report.snapshot.get("observed_at"))]
