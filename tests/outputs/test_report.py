@@ -250,5 +250,5 @@ def test_no_attributable_country_is_said_not_guessed(make_store, registry):
     store._exec("UPDATE origins SET root_country = NULL").fetchall()
     doc = build_report(store, fmt="json", registry=registry)
     root = _headline(doc, "root-country")
-    assert root["text"].startswith("No download in the latest snapshot could be attributed")
+    assert root["text"] == "No download in the latest snapshot (2025-03-01) could be attributed to a root country."
     assert not [h for h in doc["headline"] if h["key"] in ("root-country-second", "publisher-contrast")]

@@ -23,6 +23,15 @@ def register(app: typer.Typer) -> None:
         snapshot: Annotated[list[str] | None, typer.Option(
             "--snapshot", help="Snapshot id to include (repeatable; default: the complete snapshots of the "
                                "latest snapshot's source).")] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", help="Latest figures from a census as of DATE: each "
+                                                                  "model's latest observation at or before it; "
+                                                                  "later snapshots are left out.")] = None,
+        max_age: Annotated[int, typer.Option("--max-age", help="With --as-of: ignore observations older than this "
+                                                               "many days.")] = 45,
+        pipeline_tag: Annotated[list[str] | None, typer.Option("--pipeline-tag", help="Keep models with this "
+                                                               "pipeline tag (repeatable).")] = None,
+        library: Annotated[list[str] | None, typer.Option("--library", help="Keep models of this library "
+                                                          "(repeatable), e.g. transformers.")] = None,
     ) -> None:
         """Write the census report: country shares over time, derivatives, RAM, concentration, licence drift,
         top movers, and the methods and caveats behind them."""
@@ -31,8 +40,11 @@ def register(app: typer.Typer) -> None:
 
         kind = check_format(fmt, REPORT_FORMATS)
         registry = load_registry(state.registry)
+        filters = {"as_of": as_of, "max_age": max_age if as_of else None, "pipeline_tags": pipeline_tag,
+                   "libraries": library}
         result = reading(lambda store: build_report(store, out=out, fmt=kind, registry=registry,
-                                                    snapshots=snapshot or None, population=population))
+                                                    snapshots=snapshot or None, population=population,
+                                                    filters=filters))
         if isinstance(result, dict):
             print_json(result)
         else:

@@ -15,7 +15,7 @@ from modelcensus.outputs.charts import ChartData, Series
 from modelcensus.outputs.formatting import CountryNames, describe_scope, fmt_int, public_snapshot
 from modelcensus.outputs.methods import GRADES
 from modelcensus.outputs.model import Headline
-from modelcensus.outputs.selection import Trend, scope_of
+from modelcensus.outputs.selection import Points, Trend, scope_of, snapshot_points
 from modelcensus.store import Snapshot, Store
 
 TOP_GROUPS = 8  # groups drawn individually in a stacked chart; the rest is summed into "other"
@@ -38,7 +38,7 @@ class ReportBuilder:
     """Collects metric results, headline items and warnings for one report."""
 
     def __init__(self, store: Store, registry: Any, snaps: list[Snapshot], trend: Trend, population: str,
-                 filters: dict[str, Any] | None = None) -> None:
+                 filters: dict[str, Any] | None = None, points: Points | None = None) -> None:
         self.store = store
         self.registry = registry
         self.snaps = snaps
@@ -49,6 +49,8 @@ class ReportBuilder:
         self.first = trend.series[0]  # the earliest snapshot comparable with the latest one
         self.series = trend.drawn
         self.ids = [s.id for s in trend.series]
+        # the latest figures and the base a change is read from: snapshots, or censuses as of a date
+        self.points = points or snapshot_points(trend)
         self.metrics: dict[str, Any] = {}
         self.headline: list[Headline] = []
         self.countries = CountryNames(registry)
@@ -126,6 +128,29 @@ class ReportBuilder:
         chart.synthetic = any(s.synthetic for s in snaps)
         return chart
 
+    def model_condition(self, alias: str) -> str:
+        """SQL keeping the population's models and the --pipeline-tag / --library filters (as the metrics do)."""
+        from modelcensus.metrics.population import population_sql
+        from modelcensus.store.sql import sql_literal
+
+        cond = population_sql(self.population, alias)
+        for key, col in (("pipeline_tags", "pipeline_tag"), ("libraries", "library_name")):
+            vals = self.filters.get(key)
+            if vals:
+                vals = [vals] if isinstance(vals, str) else list(vals)
+                cond += f" AND {alias}.{col} IN ({', '.join(sql_literal(str(v)) for v in vals)})"
+        return cond
+
+    def point_sql(self, which: str) -> str:
+        """A SELECT of the models rows of the latest or base point (a census keeps each row's own snapshot)."""
+        kw = self.points.latest_kw if which == "latest" else self.points.base_kw
+        assert kw is not None
+        if "snapshot" in kw:
+            return f"SELECT * FROM models WHERE snapshot_id = {int(kw['snapshot'])}"
+        from modelcensus.metrics.census import census_models_sql
+
+        return census_models_sql(self.store, self.points.censuses[which], f"mc_report_{which}")
+
     # -- chart shapes ------------------------------------------------------------------------------
     def stacked(self, key: str, title: str, res: Any, col: str, label: Any, weight: str, x_title: str,
                 y_title: str) -> ChartData:
@@ -177,9 +202,7 @@ class ReportBuilder:
     # -- provenance --------------------------------------------------------------------------------
     def grades(self) -> list[dict[str, Any]]:
         """Weighted model counts and download shares per evidence grade (latest snapshot)."""
-        from modelcensus.metrics.population import population_sql
-
-        cond = population_sql(self.population, "m")
+        cond = self.model_condition("m")
         rows = self.store._exec(f"""
             SELECT o.grade, sum(o.weight) AS models, sum(o.weight * coalesce(m.downloads_30d, 0)) AS downloads
             FROM origins o JOIN models m ON m.snapshot_id = o.snapshot_id AND m.id = o.model_id
@@ -206,15 +229,19 @@ class ReportBuilder:
                 "figures describe those slices of the Hub, not the whole Hub"
                 + ("." if backbone else ", and no full census backs them."))
         if self.trend.reason:
-            out.append(self.trend.reason[0].upper() + self.trend.reason[1:] + ".")
+            prefix = "Charts over time (by snapshot): " if "as_of" in self.points.latest_kw else ""
+            reason = prefix + self.trend.reason
+            out.append(reason[0].upper() + reason[1:] + ".")
+        if self.points.reason:
+            out.append(self.points.reason[0].upper() + self.points.reason[1:] + ".")
         elif len(self.snaps) == 1:
             out.append("One snapshot: the figures are levels at that date; no trend is drawn.")
         known = self.metrics.get("downloads_by_root_country_latest", {}).get("rows", [])
         total = sum(float(r.get("share") or 0) for r in known)
         attributed = sum(float(r.get("share") or 0) for r in known if r.get("root_country") is not None)
         if total and attributed / total < LOW_KNOWN_SHARE:
-            out.append(f"Only {attributed / total * 100:.1f} % of the latest 30-day downloads could be attributed to "
-                       "a root country; country shares rest on a minority of the downloads.")
+            out.append(f"Only {attributed / total * 100:.1f} % of the 30-day downloads in {self.points.latest_label} "
+                       "could be attributed to a root country; country shares rest on a minority of the downloads.")
         out += self.notes_as_warnings()
         return list(dict.fromkeys(out))
 

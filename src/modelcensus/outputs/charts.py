@@ -147,6 +147,7 @@ def plotly_figure(chart: ChartData) -> dict[str, Any]:
         elif chart.kind == "lines":
             yaxis["range"] = [0, 1.02]  # shares: keep the 0-100 % frame instead of zooming on noise
     annotations = []
+    shift = SOURCE_SHIFT if chart.source else 0
     if chart.source:  # the source line travels with the figure (also in plotly's PNG download)
         annotations.append({"text": _label(_wrap(chart.source, 170)).replace("\n", "<br>"), "xref": "paper",
                             "yref": "paper", "x": 0, "y": 0, "yshift": -SOURCE_SHIFT, "xanchor": "left",
@@ -159,7 +160,7 @@ def plotly_figure(chart: ChartData) -> dict[str, Any]:
     layout = {
         "title": {"text": ("[SYNTHETIC] " if chart.synthetic else "") + _label(chart.title), "x": 0.01,
                   "font": {"size": 15}},
-        "height": 430 + SOURCE_SHIFT, "margin": {"l": 60, "r": 20, "t": 50, "b": 50 + SOURCE_SHIFT},
+        "height": 430 + shift, "margin": {"l": 60, "r": 20, "t": 50, "b": 50 + shift},
         "annotations": annotations,
         "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
         "font": {"family": _FONT, "color": "#1d2330"}, "legend": {"font": {"size": 11}},

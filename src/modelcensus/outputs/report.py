@@ -27,7 +27,13 @@ from modelcensus.outputs.model import Report
 from modelcensus.outputs.render import REPORT_FORMATS, render_html, render_markdown, write_report
 from modelcensus.outputs.sections_downloads import concentration_section, countries_section, movers_section
 from modelcensus.outputs.sections_lineage import derivatives_section, licences_section, ram_section
-from modelcensus.outputs.selection import ensure_lineage, select_snapshots, trend_series
+from modelcensus.outputs.selection import (
+    census_points,
+    ensure_lineage,
+    select_snapshots,
+    snapshot_points,
+    trend_series,
+)
 from modelcensus.store import Store
 
 __all__ = ["REPORT_FORMATS", "Report", "build_report", "build_report_model", "md_escape", "render_html",
@@ -40,15 +46,22 @@ def build_report_model(store: Store, *, registry: Any, snapshots: Any = None, po
                        filters: dict[str, Any] | None = None) -> Report:
     """Compute everything the report shows (no rendering).
 
-    ``filters`` are passed to every metric call (``pipeline_tag``, ``library``, ``as_of``, ``max_age``).
+    ``filters``: ``pipeline_tags`` and ``libraries`` (lists) are passed to every metric call; ``as_of`` (a date)
+    and ``max_age`` (days) make the latest figures a census as of that date (docs/census.md), compared only with
+    an earlier census of the same kind.
     """
     if registry is None:
         from modelcensus.lineage.registry import load_registry
 
         registry = load_registry()
-    snaps, excluded = select_snapshots(store, snapshots)
-    notes = ensure_lineage(store, snaps, registry)
-    b = ReportBuilder(store, registry, snaps, trend_series(snaps), population, filters)
+    filters = {k: v for k, v in (filters or {}).items() if v not in (None, [], ())}
+    as_of, max_age = filters.pop("as_of", None), filters.pop("max_age", None)
+    snaps, excluded = select_snapshots(store, snapshots, as_of)
+    trend = trend_series(snaps)
+    points = census_points(store, snaps, as_of, max_age) if as_of is not None else snapshot_points(trend)
+    needed = {s.id: s for s in [*snaps, *points.latest, *(points.base or [])]}
+    notes = ensure_lineage(store, list(needed.values()), registry)
+    b = ReportBuilder(store, registry, snaps, trend, population, filters, points)
     from modelcensus.metrics.scope import shared_work
 
     # the metrics share one download panel and one models x origins credit base per snapshot set
@@ -64,7 +77,8 @@ def build_report_model(store: Store, *, registry: Any, snapshots: Any = None, po
         population=population, field=FIELD, registry_version=str(getattr(registry, "version", "unknown")),
         snapshots=[public_snapshot(s) for s in snaps], excluded_snapshots=scrub_tree(excluded),
         headline=b.headline, sections=sections, grades=b.grades(), metrics=metrics,
-        warnings=scrub_tree(b.warnings()), filters=b.filters, notes=scrub_tree(notes + b.notes))
+        warnings=scrub_tree(b.warnings()), notes=scrub_tree(notes + b.notes),
+        filters={**b.filters, **({"as_of": str(as_of), "max_age": points.latest_kw.get("max_age")} if as_of else {})})
 
 
 def build_report(store: Store, *, out: str | Path | None = None, fmt: str = "html", registry: Any = None,

@@ -19,9 +19,9 @@ def _dedupe(items: list[str]) -> list[str]:
 
 def derivatives_section(b: ReportBuilder) -> Section:
     since = b.first.observed_at if b.series else b.last.observed_at - timedelta(days=730)
-    fam = b.metric("derivative_share_by_family", "derivative_share", by="family", since=since, snapshot=b.last.id)
+    fam = b.metric("derivative_share_by_family", "derivative_share", by="family", since=since, **b.points.latest_kw)
     ctry = b.metric("derivative_share_by_root_country", "derivative_share", by="root_country", since=since,
-                    snapshot=b.last.id)
+                    **b.points.latest_kw)
     sec = Section("derivatives", "Derivatives: which families new models build on",
                   "Share of the new derivative repos (fine-tunes, adapters, quantizations, merges) created each month, "
                   "credited to the family and to the country of their lineage root, as listed in the latest snapshot. "
@@ -29,10 +29,11 @@ def derivatives_section(b: ReportBuilder) -> Section:
                   sources=["derivative_share_by_family", "derivative_share_by_root_country"])
     y = "share of new derivatives"
     sec.add_chart(b.chart(b.stacked("derivatives-family", "New derivatives by root family (share)", fam, "family",
-                                    b.family_label, "derivatives", "month created", y), [b.last], fam, "derivatives"))
+                                    b.family_label, "derivatives", "month created", y), b.points.latest, fam,
+                          "derivatives"))
     sec.add_chart(b.chart(b.stacked("derivatives-country", "New derivatives by root country (share)", ctry,
-                                    "root_country", b.countries.label, "derivatives", "month created", y), [b.last],
-                          ctry, "derivatives"))
+                                    "root_country", b.countries.label, "derivatives", "month created", y),
+                          b.points.latest, ctry, "derivatives"))
     if sec.charts:
         sec.charts[0].caption = (f"Month = the derivative's creation month, from {since:%Y-%m} to the latest snapshot "
                                  f"({b.date(b.last)}); the last month is partial.")
@@ -49,7 +50,7 @@ def derivatives_section(b: ReportBuilder) -> Section:
             b.headline_item("derivatives-family",
                             f"Of the new derivative repos created in {m}, {pct(float(top['share']))} build on the "
                             f"{b.family_label(top['family'])} family, the largest share.",
-                            {"month": m, "family": top["family"], "share": float(top["share"])}, [b.last])
+                            {"month": m, "family": top["family"], "share": float(top["share"])}, b.points.latest)
     return sec
 
 

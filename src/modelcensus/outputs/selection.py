@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from modelcensus.errors import InputError, NotFoundError
@@ -18,13 +19,24 @@ from modelcensus.outputs.formatting import describe_scope
 from modelcensus.store import Snapshot, Store
 
 
-def select_snapshots(store: Store, snapshots: Any = None) -> tuple[list[Snapshot], list[dict[str, Any]]]:
+def select_snapshots(store: Store, snapshots: Any = None,
+                     as_of: Any = None) -> tuple[list[Snapshot], list[dict[str, Any]]]:
     """The snapshots the report covers, and the ones left out with the reason.
 
     Default: the complete snapshots of the latest complete snapshot's source (and synthetic flag), so a
     series never mixes another source or a synthetic hub into the shares. ``snapshots`` (ids) overrides.
+    ``as_of`` leaves out every snapshot observed after that date.
     """
     every = store.snapshots()
+    after: list[Snapshot] = []
+    if as_of is not None and every:
+        from modelcensus.metrics.census import parse_as_of
+
+        when = parse_as_of(as_of)
+        after = [s for s in every if _aware(s.observed_at) > when]
+        every = [s for s in every if _aware(s.observed_at) <= when]
+        if not every:
+            raise InputError(f"--as-of {as_of}: no snapshot observed at or before it (see `modelcensus snapshots`)")
     if not every:
         raise NotFoundError("the store holds no snapshot (run `modelcensus import`, `pull` or `demo` first)")
     if snapshots:
@@ -50,7 +62,13 @@ def select_snapshots(store: Store, snapshots: Any = None) -> tuple[list[Snapshot
         else:
             reason = "synthetic flag differs from the series"
         excluded.append({"id": s.id, "source": s.source, "observed_at": s.as_dict()["observed_at"], "reason": reason})
+    excluded += [{"id": s.id, "source": s.source, "observed_at": s.as_dict()["observed_at"],
+                  "reason": "observed after --as-of"} for s in after]
     return used, excluded
+
+
+def _aware(ts: datetime) -> datetime:
+    return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def ensure_lineage(store: Store, snaps: list[Snapshot], registry: Any) -> list[str]:
@@ -132,3 +150,78 @@ def trend_series(snaps: list[Snapshot]) -> Trend:
                   f"{'a different slice' if n_sig == 1 else f'{n_sig} different slices'} of the Hub, so a change "
                   "between them would be a change of coverage, not of adoption")
     return Trend(series, left, reason)
+
+
+# -- the two points a change is stated between ------------------------------------------------------------------
+
+@dataclass
+class Points:
+    """The latest point of the report and, when one is comparable with it, the base point a change is read from.
+
+    A point is a snapshot (``kw = {"snapshot": id}``) or, with ``--as-of``, a census as of a date
+    (``kw = {"as_of": ..., "max_age": ...}``, built by the metrics stage from the snapshots in its window).
+    """
+
+    latest: list[Snapshot]
+    latest_kw: dict[str, Any]
+    latest_label: str
+    base: list[Snapshot] | None = None
+    base_kw: dict[str, Any] | None = None
+    base_label: str | None = None
+    reason: str | None = None  # why there is no base point (as-of mode)
+    censuses: dict[str, Any] = field(default_factory=dict)  # "latest"/"base" -> metrics.census.Census
+
+    @property
+    def compared(self) -> bool:
+        return self.base is not None
+
+
+def _day(s: Snapshot) -> str:
+    return s.as_dict()["observed_at"][:10]
+
+
+def snapshot_points(trend: Trend) -> Points:
+    """Points of a snapshot series: the latest snapshot and the earliest one comparable with it."""
+    last = trend.series[-1]
+    pts = Points([last], {"snapshot": last.id}, f"the latest snapshot ({_day(last)})")
+    if trend.drawn:
+        first = trend.series[0]
+        word = "first" if not trend.left_out else "earliest comparable"
+        pts.base, pts.base_kw, pts.base_label = [first], {"snapshot": first.id}, f"the {word} snapshot ({_day(first)})"
+    return pts
+
+
+def census_points(store: Store, snaps: list[Snapshot], as_of: Any, max_age: Any) -> Points:
+    """Points of an as-of report: the census as of ``as_of`` and the earliest census, as of an earlier snapshot's
+    date, that combines the same kind of snapshots (same signature: full backbone, or the same slices)."""
+    from modelcensus.metrics.census import DEFAULT_MAX_AGE_DAYS, plan_census
+
+    max_age = DEFAULT_MAX_AGE_DAYS if max_age is None else max_age
+    every = store.snapshots()
+    latest = plan_census(store, as_of, max_age, every)
+    day = latest.as_of.strftime("%Y-%m-%d")
+    kind = ("full backbone" if latest.backbone else "no full backbone")
+    label = f"the census as of {day} ({len(latest.snapshots)} snapshot{'s' if len(latest.snapshots) > 1 else ''}, " \
+            f"{kind}, max age {latest.max_age_days} days)"
+    pts = Points(latest.snapshots, {"as_of": latest.as_of, "max_age": latest.max_age_days}, label,
+                 censuses={"latest": latest})
+    sig = latest.signature()
+    seen: set[str] = set()
+    for s in snaps:
+        d = _day(s)
+        if d in seen or d >= day:
+            continue
+        seen.add(d)
+        try:
+            base = plan_census(store, d, max_age, every)
+        except InputError:
+            continue
+        if base.signature() == sig and [x.id for x in base.snapshots] != [x.id for x in latest.snapshots]:
+            pts.base, pts.base_kw = base.snapshots, {"as_of": base.as_of, "max_age": base.max_age_days}
+            pts.base_label = f"the census as of {d}"
+            pts.censuses["base"] = base
+            return pts
+    pts.reason = (f"no trend is drawn: no census as of an earlier snapshot date combines the same kind of snapshots "
+                  f"as {label} ({'full backbone' if sig == 'full' else 'the same partial slices'}), so a change "
+                  "between them would be a change of coverage, not of adoption")
+    return pts
