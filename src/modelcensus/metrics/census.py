@@ -123,8 +123,10 @@ def plan_census(store: Store, as_of: Any, max_age_days: int = DEFAULT_MAX_AGE_DA
 def census_models_sql(store: Store, census: Census, table: str = "mc_census_fresh") -> str:
     """A SELECT of the ``models`` rows that make the census (each row keeps its own snapshot_id).
 
-    Builds the TEMP table ``table`` (latest fresher observation per lower-cased id) when there are
-    fresher snapshots; with the backbone alone the SELECT is the plain one-snapshot scan.
+    Builds the TEMP tables ``table`` (latest fresher observation per lower-cased id) and ``table_drop``
+    (row ids of the backbone rows they supersede) when there are fresher snapshots; with the backbone
+    alone the SELECT is the plain one-snapshot scan. Row ids are only read within the one metric call
+    that built them (no write happens in between).
     """
     if not census.fresher:
         assert census.backbone is not None
@@ -143,7 +145,14 @@ def census_models_sql(store: Store, census: Census, table: str = "mc_census_fres
              f"AND f.id_lower = m.id_lower WHERE m.snapshot_id IN ({ids})")
     if census.backbone is None:
         return fresh
-    return (f"SELECT b.* FROM models b ANTI JOIN {table} f ON f.id_lower = b.id_lower "
+    # the backbone rows a fresher observation supersedes, by row id: found once with one string join here,
+    # so every later read of the census (the metric, its coverage) anti-joins integers, not 200K id strings
+    store._exec(f"""
+        CREATE OR REPLACE TEMP TABLE {table}_drop AS
+        SELECT b.rowid AS rid FROM models b SEMI JOIN {table} f ON f.id_lower = b.id_lower
+        WHERE b.snapshot_id = {census.backbone.id}
+    """).fetchall()
+    return (f"SELECT b.* FROM models b ANTI JOIN {table}_drop d ON d.rid = b.rowid "
             f"WHERE b.snapshot_id = {census.backbone.id} UNION ALL {fresh}")
 
 
@@ -162,6 +171,24 @@ def select_snapshots(store: Store, *, snapshot: Any = None, snapshots: Any = Non
            and (source is None or s.source == source)]
     if not out:
         raise InputError(f"no snapshot between {since} and {last.observed_at} (source {source or 'any'})")
+    return out
+
+
+def census_row_counts(store: Store, census: Census, table: str = "mc_census_fresh") -> dict[int, int]:
+    """Rows the census takes from each of its snapshots, from the tables :func:`census_models_sql` built:
+    the backbone's count less the rows superseded, plus the fresher rows per snapshot (small)."""
+    out: dict[int, int] = {}
+    if census.backbone is not None:
+        row = store._one(f"SELECT count(*) FROM models WHERE snapshot_id = {census.backbone.id}")
+        dropped = store._one(f"SELECT count(*) FROM {table}_drop") if census.fresher else (0,)
+        out[census.backbone.id] = int(row[0] if row else 0) - int(dropped[0] if dropped else 0)
+    if census.fresher:
+        ids = ", ".join(str(s.id) for s in census.fresher)
+        for sid, n in store._exec(f"""
+                SELECT m.snapshot_id, count(*) FROM models m SEMI JOIN {table} f
+                  ON f.snapshot_id = m.snapshot_id AND f.id_lower = m.id_lower
+                WHERE m.snapshot_id IN ({ids}) GROUP BY 1""").fetchall():
+            out[int(sid)] = int(n)
     return out
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from modelcensus.metrics.census import Comparability, _iso, scope_counts
+from modelcensus.metrics.census import Comparability, _iso, census_row_counts, scope_counts
 from modelcensus.metrics.population import BUILTIN_POPULATIONS
 from modelcensus.metrics.scope import Scope, build_models
 from modelcensus.store.sql import sql_literal
@@ -39,8 +39,7 @@ def compute_coverage(scope: Scope, trend: Comparability | None = None) -> tuple[
     """(coverage, warnings) for the scope's population in its snapshot(s) or census."""
     build_models(scope, table="mc_cov")
     curated = scope.population not in BUILTIN_POPULATIONS
-    per = scope.store._exec("SELECT snapshot_id, count(*) FROM mc_cov GROUP BY 1").fetchall()
-    counts = {int(r[0]): int(r[1]) for r in per}
+    counts = _row_counts(scope)
     snaps = {s.id: s for s in scope.snapshots}
     series = scope.census is None and len(scope.snapshots) > 1
     total = sum(counts.values())
@@ -85,6 +84,22 @@ def compute_coverage(scope: Scope, trend: Comparability | None = None) -> tuple[
     if trend is not None and not trend.comparable and trend.code not in ("single_point", "no_points"):
         warnings.append(_warn("no_trend", trend.reason))
     return cov, warnings
+
+
+def _row_counts(scope: Scope) -> dict[int, int]:
+    """Models counted per snapshot. Every model of the snapshot(s) (population ``all``, no filter): counts
+    DuckDB answers from its row-group statistics and the census's small tables, no scan of the rows; else
+    one aggregate over the population view."""
+    if scope.population == "all" and not scope.pipeline_tags and not scope.libraries:
+        if scope.census is not None:
+            return census_row_counts(scope.store, scope.census)
+        out = {}
+        for s in scope.snapshots:  # one statistics look-up per snapshot, not a pass over its models
+            row = scope.store._one("SELECT count(*) FROM models WHERE snapshot_id = ?", [s.id])
+            out[s.id] = int(row[0]) if row else 0
+        return out
+    return {int(r[0]): int(r[1])
+            for r in scope.store._exec("SELECT snapshot_id, count(*) FROM mc_cov GROUP BY 1").fetchall()}
 
 
 def _filters_text(scope: Scope) -> str:
