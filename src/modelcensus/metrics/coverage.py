@@ -2,9 +2,10 @@
 
 Every :class:`~modelcensus.metrics.result.MetricResult` carries ``coverage`` (models counted, the
 population's "N of M present" for a curated list, observation dates and ages, scopes combined, filters)
-and ``warnings`` (``[{code, message}]``). One aggregate query per result, grouped by snapshot, over the
-same population view the metric reads (before metric-specific filters such as ``--since``); the age
-spread is then read off the handful of per-snapshot rows. Codes (stable, for the report):
+and ``warnings`` (``[{code, message}]``). Rows are counted per snapshot over the same population view the
+metric reads (before metric-specific filters such as ``--since``): from row-group statistics and the
+census's small tables for population ``all``, else one aggregate; a curated list adds one aggregate for
+"N of M present". The age spread is read off the handful of per-snapshot counts. Codes (stable):
 
 - ``population_low``: fewer than half of a curated population's models are present;
 - ``no_full_backbone``: only partial/delta snapshots: the figures describe those slices, not the Hub;
