@@ -238,7 +238,8 @@ class Deadline:
         return {"trace": self._trace}
 
     def _trace(self, event: str, info: dict[str, Any]) -> None:
-        if event == "connection.connect_tcp.complete":
+        # TLS wraps (and detaches) the TCP socket, so the TLS socket is watched once the handshake is done
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             sock = getattr(info.get("return_value"), "get_extra_info", lambda _: None)("socket")
             if sock is not None:
                 self.watch(sock)
