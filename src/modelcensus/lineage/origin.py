@@ -253,6 +253,9 @@ def _descendants(store: Store, sid: int, model: str, shown: int) -> dict[str, An
     rows = con.execute("""
         SELECT d.child_id, d.parent_id, d.relation, d.inferred, d.grade, d.evidence, d.depth, m.downloads_30d
         FROM _desc d LEFT JOIN models m ON m.snapshot_id = ? AND m.id = d.child_id
+        -- one row per descendant (a child with two edges to its parent, e.g. declared and inferred, is one
+        -- descendant): 'shown' then never exceeds 'total', and truncated = total > shown is exact
+        QUALIFY row_number() OVER (PARTITION BY d.child_id ORDER BY d.depth, d.inferred, d.parent_id, d.relation) = 1
         ORDER BY d.depth, m.downloads_30d DESC NULLS LAST, d.child_id LIMIT ?""", [sid, shown]).fetchall()
     con.execute("DROP TABLE IF EXISTS _desc").fetchall()
     listed = [{"id": c, "parent": p, "relation": r, "inferred": bool(i), "grade": g, "evidence": e, "depth": d,
