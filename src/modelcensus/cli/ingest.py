@@ -30,14 +30,17 @@ def _reasons(skipped: dict[str, Any]) -> str:
 
 
 def import_cmd(
-    path: Annotated[Path, typer.Argument(help="File or directory: CSV/JSON/JSONL(.gz) Hub records, "
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="File or directory: CSV/JSON/JSONL(.gz) Hub records, "
                                               "hub-stats Parquet, a modelcensus export or a curated list.")],
-    source: Annotated[str | None, typer.Option("--source", help="Source label of the snapshot(s), or the "
-                                                                "population name of a curated list.")] = None,
-    observed_at: Annotated[str | None, typer.Option("--observed-at", help="When the data was observed "
-                                                    "(ISO date or datetime), where the file does not say.")] = None,
-    scope: Annotated[str | None, typer.Option("--scope", help="What the data covers: full (the whole Hub) or "
-                                              "partial; overrides what the source says (docs/census.md).")] = None,
+    source: Annotated[str | None, typer.Option("--source", metavar="NAME",
+                                               help="Source label of the snapshot(s), or the population name of a "
+                                                    "curated list.")] = None,
+    observed_at: Annotated[str | None, typer.Option("--observed-at", metavar="DATE",
+                                                    help="When the data was observed (ISO date or datetime), where "
+                                                         "the file does not say.")] = None,
+    scope: Annotated[str | None, typer.Option("--scope", metavar="full|partial",
+                                              help="What the data covers: full (the whole Hub) or partial; overrides "
+                                                   "what the source says (docs/census.md).")] = None,
 ) -> None:
     """Import snapshots (or a curated population) from PATH. Idempotent; all or nothing."""
     from modelcensus.sources.ingest import import_path, parse_observed_at
@@ -48,15 +51,15 @@ def import_cmd(
     for res in report:
         s = res.snapshot
         state_word = "already present" if res.already_present else "imported"
-        out.print(f"snapshot {s.id}: {state_word}, {s.row_count} rows, {s.skipped_count} skipped "
+        out.print(f"snapshot {s.id}: {state_word}, {s.row_count:,} rows, {s.skipped_count:,} skipped "
                   f"(source {s.source}, observed {s.as_dict()['observed_at']}, scope {s.scope})",
                   markup=False, highlight=False)
         if not res.already_present and res.skipped.count:
-            err.print(f"  skipped {res.skipped.count}: {_reasons(res.skipped.as_dict())}",
+            err.print(f"  skipped {res.skipped.count:,}: {_reasons(res.skipped.as_dict())}",
                       markup=False, highlight=False)
     for pop in report.populations:
         word = "unchanged" if pop.already_present else f"+{pop.added} -{pop.removed}"
-        out.print(f"population {pop.name}: {pop.members} models ({word})", markup=False, highlight=False)
+        out.print(f"population {pop.name}: {pop.members:,} models ({word})", markup=False, highlight=False)
         if pop.skipped.count:
             err.print(f"  skipped {pop.skipped.count}: {_reasons(pop.skipped.as_dict())}",
                       markup=False, highlight=False)
@@ -100,7 +103,7 @@ def _filter_text(flt: dict[str, Any] | None) -> str:
 
 
 def export_cmd(
-    snapshot: Annotated[str, typer.Argument(help="Snapshot id or 'latest'.")],
+    snapshot: Annotated[str, typer.Argument(metavar="SNAPSHOT", help="Snapshot id or 'latest'.")],
     fmt: Annotated[str, typer.Option("--format", metavar="parquet|csv|jsonl", help="File format.")] = "parquet",
     out_path: Annotated[Path | None, typer.Option("--out", help="Output file or folder (default "
                                                   "snapshot-ID.EXT, snapshot-ID-TABLE.EXT).")] = None,
