@@ -3,6 +3,7 @@ no type placeholders such as <str> or <list[Path]>, choices spelled out."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterator
 from typing import Any
@@ -58,3 +59,25 @@ def test_every_example_names_real_commands_and_options(path: tuple[str, ...], ca
 def test_examples_cover_every_command() -> None:
     documented = {" ".join(p) for p, c in _commands() if "Example" in (c.help or "")}
     assert {" ".join(p) for p in ALL} <= set(EXAMPLES) | documented
+
+
+def test_metric_names_and_by_keys_in_help_come_from_the_catalogue(capsys) -> None:
+    from modelcensus.metrics import METRIC_NAMES
+    from modelcensus.metrics.groups import GROUP_KEYS
+
+    assert run(["metrics", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "region_shift" in METRIC_NAMES
+    for name in (*METRIC_NAMES, *GROUP_KEYS):
+        assert re.search(rf"\b{name}\b", text), name
+    assert "--format table|csv|json|parquet" in text
+
+
+@pytest.mark.parametrize(("path", "choices"), [
+    (("snapshots",), "table|json"), (("export",), "parquet|csv|jsonl"), (("export",), "models|origins|edges"),
+    (("lineage",), "table|json"), (("origin",), "table|json"), (("registry", "show"), "table|json"),
+    (("import",), "full|partial"),
+])
+def test_choices_are_listed(path: tuple[str, ...], choices: str, capsys) -> None:
+    assert run([*path, "--help"]) == 0
+    assert choices in capsys.readouterr().out

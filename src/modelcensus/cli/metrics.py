@@ -9,6 +9,9 @@ import typer
 
 from modelcensus.cli.common import check_format, err, out, print_json, reading, state, write_out
 from modelcensus.errors import InputError
+from modelcensus.metrics import METRIC_NAMES  # help text comes from the metric catalogue, not a copied list
+from modelcensus.metrics.downloads import FIELDS as DOWNLOAD_FIELDS
+from modelcensus.metrics.groups import GROUP_KEYS
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -82,7 +85,7 @@ def _render_table(res: Any) -> None:
 
 
 def populations_cmd(
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")] = "table",
 ) -> None:
     """List the populations metrics accept (--population): built-in ones and imported lists with their sizes."""
     from modelcensus.metrics.population import list_populations
@@ -92,12 +95,11 @@ def populations_cmd(
     if fmt == "json":
         print_json({"populations": pops})
         return
-    from rich.table import Table
+    from modelcensus.terminal_tables import Col, print_table
 
-    table = Table("name", "kind", "models", "description", title="populations", title_justify="left")
-    for p in pops:
-        table.add_row(p["name"], p["kind"], f"{p['size']:,}" if p["size"] is not None else "-", p["description"])
-    out.print(table)
+    print_table(out, [Col("name"), Col("kind"), Col("models", right=True), Col("description", wrap=True)],
+                [[p["name"], p["kind"], f"{p['size']:,}" if p["size"] is not None else "-", p["description"]]
+                 for p in pops], title="populations")
 
 
 def register(app: typer.Typer) -> None:
@@ -106,36 +108,45 @@ def register(app: typer.Typer) -> None:
 
     @app.command("metrics")
     def metrics_cmd(
-        name: Annotated[str, typer.Argument(help="Metric: downloads, downloads_cumulative, downloads_monthly, "
-                                                 "derivatives, derivative_share, ram, concentration, licences, "
-                                                 "licence_drift, intermediaries, sizes, cadence.")],
-        by: Annotated[str | None, typer.Option("--by", help="Group key: root_country, publisher_country, org, "
-                                                            "family, org_type, size_class, relation, license, ...")]
+        name: Annotated[str, typer.Argument(metavar="NAME", help=f"Metric: {', '.join(METRIC_NAMES)} "
+                                                                 "(docs/metrics.md).")],
+        by: Annotated[str | None, typer.Option("--by", metavar="KEY", help=f"Group key: {', '.join(GROUP_KEYS)} "
+                                                                           "(default: the metric's own).")]
         = None,
-        population: Annotated[str, typer.Option("--population", help="all, llm, or an imported list name.")] = "all",
-        since: Annotated[str | None, typer.Option("--since", help="Start date (series, months; else models "
-                                                                  "created since).")] = None,
-        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest), or a date: "
-                                                                        "a census as of that date (as --as-of).")]
+        population: Annotated[str, typer.Option("--population", metavar="NAME",
+                                                help="all, llm, or an imported list (`modelcensus populations` "
+                                                     "lists them).")] = "all",
+        since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="Start date (series, months; else "
+                                                                                  "models created since).")] = None,
+        snapshot: Annotated[str | None, typer.Option("--snapshot", metavar="ID|DATE",
+                                                     help="Snapshot id (default: latest), or a date: a census as of "
+                                                          "that date (as --as-of).")]
         = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="Census as of DATE: each model's latest "
-                                                                  "observation at or before it (docs/census.md).")]
+        as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                                  help="Census as of DATE: each model's latest observation at or "
+                                                       "before it (docs/census.md).")]
         = None,
-        max_age: Annotated[int, typer.Option("--max-age", help="With --as-of: ignore observations older than "
-                                                               "this many days.")] = 45,
-        pipeline_tag: Annotated[list[str] | None, typer.Option("--pipeline-tag", help="Keep models with this "
+        max_age: Annotated[int, typer.Option("--max-age", metavar="DAYS",
+                                             help="With --as-of: ignore observations older than this many days.")]
+        = 45,
+        pipeline_tag: Annotated[list[str] | None, typer.Option("--pipeline-tag", metavar="TAG",
+                                                               help="Keep models with this "
                                                                "pipeline tag (repeatable).")] = None,
-        library: Annotated[list[str] | None, typer.Option("--library", help="Keep models of this library "
+        library: Annotated[list[str] | None, typer.Option("--library", metavar="NAME",
+                                                          help="Keep models of this library "
                                                           "(repeatable), e.g. transformers.")] = None,
-        field: Annotated[str | None, typer.Option("--field", help="downloads_30d or downloads_all_time.")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
-        out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
-        option: Annotated[list[str] | None, typer.Option("--option", "-o",
+        field: Annotated[str | None, typer.Option("--field", metavar="|".join(DOWNLOAD_FIELDS),
+                                                  help="Download count (default: the metric's own).")] = None,
+        fmt: Annotated[str, typer.Option("--format", metavar="|".join(FORMATS), help="Output format.")] = "table",
+        out_path: Annotated[Path | None, typer.Option("--out", metavar="FILE",
+                                                      help="Write to this file instead of stdout (needed for "
+                                                           "parquet).")] = None,
+        option: Annotated[list[str] | None, typer.Option("--option", "-o", metavar="KEY=VALUE",
                                                          help="Metric option KEY=VALUE (repeatable), e.g. "
                                                               "gaps=assign, credit=parent, min_downloads=5.")] = None,
     ) -> None:
         """Compute one metric over the store (see docs/metrics.md)."""
-        from modelcensus.metrics import METRIC_NAMES, compute_metric
+        from modelcensus.metrics import compute_metric
         from modelcensus.metrics.scope import resolve_registry
 
         fmt = check_format(fmt, FORMATS)
