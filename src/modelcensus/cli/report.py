@@ -15,22 +15,30 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report(
-        out: Annotated[Path | None, typer.Option("--out", help="File to write (default: modelcensus-report.html "
-                                                 "or .md; JSON goes to stdout without --out).")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="html | md | json")] = "html",
-        population: Annotated[str, typer.Option("--population", help="all | llm | a curated list in the store")
+        out: Annotated[Path | None, typer.Option("--out", metavar="FILE",
+                                                 help="File to write (default: modelcensus-report.html or .md; "
+                                                      "JSON goes to stdout without --out).")] = None,
+        fmt: Annotated[str, typer.Option("--format", metavar="html|md|json", help="Output format.")] = "html",
+        population: Annotated[str, typer.Option("--population", metavar="NAME",
+                                                help="all, llm, or a curated list in the store (`modelcensus "
+                                                     "populations`).")
                               ] = "all",
         snapshot: Annotated[list[str] | None, typer.Option(
-            "--snapshot", help="Snapshot id to include (repeatable; default: the complete snapshots of the "
-                               "latest snapshot's source).")] = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="Latest figures from a census as of DATE: each "
-                                                                  "model's latest observation at or before it; "
-                                                                  "later snapshots are left out.")] = None,
-        max_age: Annotated[int, typer.Option("--max-age", help="With --as-of: ignore observations older than this "
-                                                               "many days.")] = 45,
-        pipeline_tag: Annotated[list[str] | None, typer.Option("--pipeline-tag", help="Keep models with this "
+            "--snapshot", metavar="ID",
+            help="Snapshot id to include (repeatable; default: the complete snapshots of the latest snapshot's "
+                 "source).")] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                                  help="Latest figures from a census as of DATE: each model's "
+                                                       "latest observation at or before it; later snapshots are "
+                                                       "left out.")] = None,
+        max_age: Annotated[int, typer.Option("--max-age", metavar="DAYS",
+                                             help="With --as-of: ignore observations older than this many "
+                                                  "days.")] = 45,
+        pipeline_tag: Annotated[list[str] | None, typer.Option("--pipeline-tag", metavar="TAG",
+                                                               help="Keep models with this "
                                                                "pipeline tag (repeatable).")] = None,
-        library: Annotated[list[str] | None, typer.Option("--library", help="Keep models of this library "
+        library: Annotated[list[str] | None, typer.Option("--library", metavar="NAME",
+                                                          help="Keep models of this library "
                                                           "(repeatable), e.g. transformers.")] = None,
     ) -> None:
         """Write the census report: country shares over time, derivatives, RAM, concentration, licence drift,
