@@ -9,6 +9,9 @@ import typer
 
 from modelcensus.cli.common import check_format, err, one_line, out, reading, state, write_out
 
+# audit.render.FORMATS, spelled here so --help does not import the audit package (test_help checks they agree)
+FORMAT_CHOICES = "table|json|md|cyclonedx"
+
 
 def shipped_policy_names() -> str:
     """The shipped policies for --help, read from the package folder without importing the audit package
@@ -27,18 +30,22 @@ def register(app: typer.Typer) -> None:
     @app.command("audit")
     def audit_cmd(
         targets: Annotated[list[str] | None, typer.Argument(
+            metavar="TARGET",
             help="Hub ids (optionally id@revision), model folders, .gguf or .safetensors files.")] = None,
         inventory: Annotated[Path | None, typer.Option(
-            "--inventory", help="Text, CSV or YAML list of targets.")] = None,
+            "--inventory", metavar="FILE", help="Text, CSV or YAML list of targets.")] = None,
         policy: Annotated[str | None, typer.Option(
-            "--policy", help="Policy YAML file or shipped policy name: " + shipped_policy_names() + ". Default: "
+            "--policy", metavar="FILE|NAME",
+            help="Policy YAML file or shipped policy name: " + shipped_policy_names() + ". Default: "
                              "default (code-execution risks fail, other flags warn); none: report only, no verdict.",
         )] = None,
-        fmt: Annotated[str, typer.Option("--format", help="table | json | md | cyclonedx")] = "table",
+        fmt: Annotated[str, typer.Option("--format", metavar=FORMAT_CHOICES, help="Output format.")] = "table",
         online: Annotated[bool, typer.Option("--online", help="Look Hub ids up on the Hub (metadata and small "
                                                               "files only).")] = False,
-        snapshot: Annotated[str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")] = None,
-        out_path: Annotated[Path | None, typer.Option("--out", help="Write the output to this file.")] = None,
+        snapshot: Annotated[str | None, typer.Option("--snapshot", metavar="ID",
+                                                     help="Snapshot id (default: latest).")] = None,
+        out_path: Annotated[Path | None, typer.Option("--out", metavar="FILE",
+                                                      help="Write the output to this file.")] = None,
     ) -> None:
         """Provenance dossier and policy verdict for models and inventories (exit 0 pass, 1 fail, 2 error)."""
         from modelcensus.audit import AuditReport, audit
