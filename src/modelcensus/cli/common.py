@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,9 +70,14 @@ def reading(call: Callable[[Store], T]) -> T:
             return call(store)
 
 
+# what json.dumps(ensure_ascii=False) leaves raw but a terminal may obey: DEL, C1 controls (0x9b is CSI), bidi
+_JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def print_json(doc: Any) -> None:
-    """One JSON document on stdout and nothing else."""
-    sys.stdout.write(json.dumps(doc, indent=2, default=str, ensure_ascii=False))
+    """One JSON document on stdout and nothing else (C1 controls as \\u escapes: the same JSON value)."""
+    text = json.dumps(doc, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
     sys.stdout.write("\n")
     sys.stdout.flush()
 
