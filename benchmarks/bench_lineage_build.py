@@ -207,6 +207,10 @@ def compare(args: argparse.Namespace) -> None:
                 db.unlink()
                 print(f"round {i + 1} {side}: build {res['build_seconds']} s, peak {res['peak_rss_mb']} MB",
                       file=sys.stderr)
+            _write_compare(args, runs)   # after every round: a long run that is cut short still reports
+
+
+def _write_compare(args: argparse.Namespace, runs: dict[str, list[dict]]) -> None:
     best = {k: min(v, key=lambda r: r["build_seconds"]) for k, v in runs.items()}
     doc = {
         "benchmark": "ensure_lineage end to end, this checkout vs a baseline checkout, side by side",
@@ -215,7 +219,7 @@ def compare(args: argparse.Namespace) -> None:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "snapshot": {"store": Path(args.store).name, "models": best["this"]["models"]},
         "duckdb_memory_limit": args.memory,
-        "baseline_src": args.baseline_src,
+        "baseline_src": args.baseline_src, "rounds_done": len(runs["this"]),
         "build_seconds": {k: [r["build_seconds"] for r in v] for k, v in runs.items()},
         "best": best,
         "ratios": {

@@ -28,7 +28,7 @@ def name_columns_sql(id_col: str) -> str:
     """SQL select-list of the name-derived columns edge rules join on, for an id column:
 
     ``ns_lower``, ``name_lower``, ``base_name`` (lower name without its format suffix, one regex per row),
-    ``base_cased`` (the same, original case), ``dteacher`` (the teacher part of "X-Distill-Y" names) and
+    ``dteacher`` (the teacher part of "X-Distill-Y" names) and
     ``fam_name`` (the text family name patterns see: the student part of a distill name that names a size,
     format words such as "llama-format" removed)."""
     nm = name_sql(id_col)
@@ -37,7 +37,6 @@ def name_columns_sql(id_col: str) -> str:
                f"'{DISTILL_NAME}', 2), '{KEY_SIZE}') THEN regexp_extract({base}, '{DISTILL_NAME}', 2) ELSE {base} END")
     return (f"CASE WHEN contains({id_col}, '/') THEN lower(split_part({id_col}, '/', 1)) END AS ns_lower, "
             f"lower({nm}) AS name_lower, {base} AS base_name, "
-            f"regexp_replace({nm}, '{FORMAT_SUFFIX}', '') AS base_cased, "
             f"CASE WHEN contains(lower({nm}), 'distill') THEN nullif(regexp_extract({base}, '{DISTILL_NAME}', 1), '') "
             f"END AS dteacher, "
             f"CASE WHEN contains(lower({nm}), 'format') OR contains(lower({nm}), 'cpp') "
@@ -67,3 +66,8 @@ def resolve(con: duckdb.DuckDBPyConnection, src: str, col: str, out: str) -> Non
         LEFT JOIN _lin_by_lower m ON m.id_lower = k._low
         LEFT JOIN _lin_by_canon c ON c.canon = k._canon
     """)
+
+
+def base_cased_sql(id_col: str) -> str:
+    """SQL: the name without its format suffix in its original case (only where a rule needs the spelling)."""
+    return f"regexp_replace({name_sql(id_col)}, '{FORMAT_SUFFIX}', '')"

@@ -65,7 +65,7 @@ def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         SELECT DISTINCT id, 'invalid_declaration' FROM (
             SELECT id, regexp_replace(trim(unnest({card_parents_sql('card_data')})), {_URL}, '') AS p
             FROM models WHERE snapshot_id = {int(sid)} AND card_data IS NOT NULL
-              AND json_exists(card_data, '$.base_model')
+              AND contains(CAST(card_data AS VARCHAR), '"base_model"')   -- a substring test before any JSON parse
         ) b
         WHERE p <> '' AND NOT {valid_hub_id_sql('p')}
           AND NOT EXISTS (SELECT 1 FROM reg_model_aliases a WHERE a.model_id_lower = lower(b.p))
@@ -153,7 +153,7 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
        is not ``llama`` (the generic layout conversions use: "llama-format" copies of Qwen or Mistral);
     C. size: both parameter counts are stored, the parent's is at least ``PARAMS_RATIO`` times the child's,
        and their model types differ (a 671B ``deepseek_v3`` is not fine-tuned into a 7.6B model)."""
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_cx AS   -- the edges to judge, with both sides' features
         SELECT d.child_id, d.parent_id, d.relation, c.vocab AS cv, c.params AS cp, lower(trim(c.model_type)) AS cmt,
                c.architectures AS carch, p.vocab AS pv, p.params AS pp, lower(trim(p.model_type)) AS pmt,
@@ -161,6 +161,11 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
         FROM _lin_decl0 d JOIN _lin_m c ON c.id = d.child_id
         LEFT JOIN _lin_m p ON p.id = d.parent_id
         WHERE c.model_type IS NOT NULL AND d.relation <> 'adapter'
+          -- only what can contradict: another model type or vocabulary, or a parent known by the registry alone
+          AND CASE WHEN p.model_type IS NOT NULL
+                   THEN lower(trim(c.model_type)) <> lower(trim(p.model_type))
+                        OR abs(c.vocab - p.vocab) > {VOCAB_SLACK}
+                   ELSE lower(d.parent_id) IN (SELECT model_id_lower FROM reg_family_roots) END
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_contra AS

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import duckdb
 
-from modelcensus.lineage.edge_sql import drop_temp, name_columns_sql, resolve
+from modelcensus.lineage.edge_sql import base_cased_sql, drop_temp, name_columns_sql, resolve
 from modelcensus.lineage.names import FORMAT_TAGS
+from modelcensus.store.sql import sql_literal
 
 # "distilled from org/name", "distillation of org/name", "knowledge distillation from org/name"
 DISTILL_TEXT = (r"(?i)distill(?:ed|ation)?\s+(?:from|of)\s+(?:the\s+)?\[?`?"
@@ -34,6 +35,17 @@ def _teacher_match_sql(col: str) -> str:
     """SQL condition: the teacher part ``col`` ends with the listed teacher name ``tn.name`` at a token edge."""
     return (f"({col} = tn.name OR ends_with({col}, '-' || tn.name) OR ends_with({col}, '_' || tn.name) "
             f"OR ends_with({col}, '.' || tn.name))")
+
+
+def _dataset_prefilter(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL condition on ``card_data``: it may name a listed trace dataset (a plain substring test per listed
+    namespace, so the JSON of the other ~all cards is never parsed)."""
+    nss = sorted({r[0] for r in con.execute("SELECT split_part(dataset_lower, '/', 1) FROM reg_teacher_datasets")
+                  .fetchall()})
+    if not nss:
+        return "FALSE"
+    return "(" + " OR ".join(f"contains(lower(CAST(card_data AS VARCHAR)), {sql_literal(n + '/')})"
+                             for n in nss) + ")"
 
 
 def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
@@ -70,7 +82,7 @@ def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
                                   WHEN 'ARRAY' THEN json_extract_string(card_data, '$.datasets[*]')
                                   WHEN 'VARCHAR' THEN [json_extract_string(card_data, '$.datasets')] END) AS ds
                 FROM models WHERE snapshot_id = {int(sid)} AND card_data IS NOT NULL
-                  AND json_exists(card_data, '$.datasets'))) d
+                  AND {_dataset_prefilter(con)})) d
         JOIN reg_teacher_datasets t ON t.dataset_lower = lower(d.ds)
         QUALIFY row_number() OVER (PARTITION BY d.id, t.teacher_id ORDER BY d.ds) = 1
         UNION ALL   -- a declared base the config rules out: recorded as the likely teacher (display only)
@@ -188,7 +200,7 @@ def reuploader_edges(con: duckdb.DuckDBPyConnection) -> None:
     # the nodes to map: observed intermediary uploads without a declaration or conversion, and dangling ones
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_rnodes AS
-        SELECT m.id, m.ns_lower, m.name_lower, m.base_name, m.base_cased,
+        SELECT m.id, m.ns_lower, m.name_lower, m.base_name, {base_cased_sql('m.id')} AS base_cased,
                (m.base_name <> m.name_lower OR list_has_any(coalesce(m.tags, []), {list(FORMAT_TAGS)})) AS fmt,
                ns.org_type = 'intermediary' AS interm
         FROM _lin_m m LEFT JOIN reg_namespaces ns ON ns.namespace_lower = m.ns_lower
@@ -198,7 +210,7 @@ def reuploader_edges(con: duckdb.DuckDBPyConnection) -> None:
           AND NOT EXISTS (SELECT 1 FROM _lin_conv d WHERE d.child_id = m.id)
           AND NOT EXISTS (SELECT 1 FROM _lin_mirror d WHERE d.child_id = m.id AND d.tier = 2)
         UNION ALL
-        SELECT id, ns_lower, name_lower, base_name, base_cased, base_name <> name_lower, TRUE FROM _lin_ref
+        SELECT id, ns_lower, name_lower, base_name, {base_cased_sql('id')}, base_name <> name_lower, TRUE FROM _lin_ref
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_interm AS
