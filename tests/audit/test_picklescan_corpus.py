@@ -56,3 +56,16 @@ def test_exit_code_per_label(corpus, registry, label: str, expected_exit: int) -
     paths = [str(root / r["path"]) for r in rows if r["label"] == label]
     for p in paths:
         assert audit([p], registry=registry).exit_code == expected_exit, p
+
+
+def test_cli_exit_codes_without_a_policy(corpus, capsys) -> None:
+    """The same gate through the command line a CI step runs: no --policy."""
+    from modelcensus.cli.main import run
+
+    root, rows = corpus
+    by_label = {lab: [str(root / r["path"]) for r in rows if r["label"] == lab]
+                for lab in ("malicious", "benign", "unscannable")}
+    assert run(["audit", *by_label["benign"], "--format", "json"]) == 0
+    assert run(["audit", *by_label["unscannable"], "--format", "json"]) == 1
+    assert run(["audit", *by_label["malicious"][:20], "--format", "json"]) == 1
+    capsys.readouterr()

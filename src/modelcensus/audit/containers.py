@@ -40,7 +40,8 @@ MAX_NPY_HEADER = 65_536
 _CHUNK = 1 << 16
 _STORAGE = re.compile(r"(^|/)data/\d+$", re.IGNORECASE)
 _READ_ERRORS = (zipfile.BadZipFile, tarfile.TarError, RuntimeError, NotImplementedError, OSError, ValueError,
-                EOFError, zlib.error, lzma.LZMAError, struct.error, KeyError, IndexError)
+                EOFError, zlib.error, lzma.LZMAError, struct.error, KeyError, IndexError, OverflowError,
+                zipfile.LargeZipFile)
 
 
 class Sink(Protocol):
