@@ -89,3 +89,17 @@ def test_markdown_report_cells_escape_control_characters() -> None:
     text = md_escape(f"licence {HOSTILE}")
     _clean(text)
     assert "\\\\x1b" in text  # shown as \x1b once the Markdown is rendered
+
+
+def test_csv_on_a_terminal_is_escaped_but_piped_csv_is_data(store: str, capsys, monkeypatch) -> None:
+    import sys
+
+    capsys.readouterr()
+    assert run(["--db", store, "metrics", "downloads", "--by", "license", "--format", "csv"]) == 0
+    piped = capsys.readouterr().out
+    assert "\x1b" in piped  # a pipe or file gets the data itself (guarded against formulas only)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert run(["--db", store, "metrics", "downloads", "--by", "license", "--format", "csv"]) == 0
+    shown = capsys.readouterr().out
+    _clean(shown)
+    assert "\\x1b]8;;http://evil" in shown

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from modelcensus.cli.common import check_format, err, one_line, out, reading, state, write_out
+from modelcensus.cli.common import check_format, err, json_text, one_line, out, reading, state, write_out
 
 # audit.render.FORMATS, spelled here so --help does not import the audit package (test_help checks they agree)
 FORMAT_CHOICES = "table|json|md|cyclonedx"
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
             else:
                 import sys
 
-                sys.stdout.write(text + "\n")
+                sys.stdout.write((text if fmt_ == "md" else json_text(text)) + "\n")  # md is escaped already
                 sys.stdout.flush()
         # exit codes travel as the house's exceptions (main.run maps them): 2 unreadable target, 1 a fail
         c = report.counts

@@ -74,11 +74,22 @@ def reading(call: Callable[[Store], T]) -> T:
 _JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+def json_text(text: str) -> str:
+    """JSON text with the characters ``json.dumps(ensure_ascii=False)`` leaves raw written as \\u escapes."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def print_json(doc: Any) -> None:
     """One JSON document on stdout and nothing else (C1 controls as \\u escapes: the same JSON value)."""
-    text = json.dumps(doc, indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    sys.stdout.write(json_text(json.dumps(doc, indent=2, default=str, ensure_ascii=False)))
     sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def print_data(text: str) -> None:
+    """CSV (or other data) on stdout: unchanged into a pipe or file; on a terminal, control characters are
+    shown escaped as ``ls`` does with file names (the data is anyone's text; use --out for the raw bytes)."""
+    sys.stdout.write(terminal(text, newlines=True) if sys.stdout.isatty() else text)
     sys.stdout.flush()
 
 

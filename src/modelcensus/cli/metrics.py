@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from modelcensus.cli.common import check_format, err, out, print_json, reading, state, write_out
+from modelcensus.cli.common import check_format, err, out, print_data, print_json, reading, state, write_out
 from modelcensus.errors import InputError
 from modelcensus.metrics import METRIC_NAMES  # help text comes from the metric catalogue, not a copied list
 from modelcensus.metrics.downloads import FIELDS as DOWNLOAD_FIELDS
@@ -186,6 +186,6 @@ def register(app: typer.Typer) -> None:
                 write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
                 err.print(f"wrote {out_path}", highlight=False, markup=False)
             else:
-                typer.echo(text, nl=False)
+                print_data(text)
         else:
             _render_table(res)
