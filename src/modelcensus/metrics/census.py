@@ -120,13 +120,14 @@ def plan_census(store: Store, as_of: Any, max_age_days: int = DEFAULT_MAX_AGE_DA
                   {"after_as_of": later, "older_than_max_age": stale, "superseded_by_full": superseded})
 
 
-def census_models_sql(store: Store, census: Census, table: str = "mc_census_fresh") -> str:
+def census_models_sql(store: Store, census: Census, table: str = "mc_census_rows") -> str:
     """A SELECT of the ``models`` rows that make the census (each row keeps its own snapshot_id).
 
-    Builds the TEMP tables ``table`` (latest fresher observation per lower-cased id) and ``table_drop``
-    (row ids of the backbone rows they supersede) when there are fresher snapshots; with the backbone
-    alone the SELECT is the plain one-snapshot scan. Row ids are only read within the one metric call
-    that built them (no write happens in between).
+    With fresher snapshots, one statement builds the TEMP table ``table(rid, sid, keep)``: the row ids of
+    each model's latest fresher observation (``keep``) and of the backbone rows they supersede (not
+    ``keep``). That is the census's one pass over id strings; every later read of it (the metric, its
+    coverage) joins integers. With the backbone alone the SELECT is the plain one-snapshot scan. Row ids
+    are only read within the metric call that built them (no write happens in between).
     """
     if not census.fresher:
         assert census.backbone is not None
@@ -134,26 +135,41 @@ def census_models_sql(store: Store, census: Census, table: str = "mc_census_fres
     order = ", ".join(f"({s.id}, {k})" for k, s in enumerate(census.fresher))
     # the explicit IN lists let DuckDB skip other snapshots' row groups (zone maps) instead of probing every row
     ids = ", ".join(str(s.id) for s in census.fresher)
+    superseded = ""
+    if census.backbone is not None:
+        superseded = (f"UNION ALL SELECT b.rowid, b.snapshot_id, FALSE FROM models b SEMI JOIN f "
+                      f"ON f.id_lower = b.id_lower WHERE b.snapshot_id = {census.backbone.id}")
     store._exec(f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT m.id_lower, arg_max(m.snapshot_id, o.k) AS snapshot_id
-        FROM models m JOIN (VALUES {order}) o(sid, k) ON o.sid = m.snapshot_id
+        WITH f AS MATERIALIZED (
+          SELECT m.id_lower, arg_max(m.snapshot_id, o.k) AS sid
+          FROM models m JOIN (VALUES {order}) o(sid, k) ON o.sid = m.snapshot_id
+          WHERE m.snapshot_id IN ({ids}) GROUP BY m.id_lower)
+        SELECT m.rowid AS rid, m.snapshot_id AS sid, TRUE AS keep
+        FROM models m SEMI JOIN f ON f.sid = m.snapshot_id AND f.id_lower = m.id_lower
         WHERE m.snapshot_id IN ({ids})
-        GROUP BY m.id_lower
+        {superseded}
     """).fetchall()
-    fresh = (f"SELECT m.* FROM models m SEMI JOIN {table} f ON f.snapshot_id = m.snapshot_id "
-             f"AND f.id_lower = m.id_lower WHERE m.snapshot_id IN ({ids})")
+    fresh = (f"SELECT m.* FROM models m SEMI JOIN (SELECT rid FROM {table} WHERE keep) f ON f.rid = m.rowid "
+             f"WHERE m.snapshot_id IN ({ids})")
     if census.backbone is None:
         return fresh
-    # the backbone rows a fresher observation supersedes, by row id: found once with one string join here,
-    # so every later read of the census (the metric, its coverage) anti-joins integers, not 200K id strings
-    store._exec(f"""
-        CREATE OR REPLACE TEMP TABLE {table}_drop AS
-        SELECT b.rowid AS rid FROM models b SEMI JOIN {table} f ON f.id_lower = b.id_lower
-        WHERE b.snapshot_id = {census.backbone.id}
-    """).fetchall()
-    return (f"SELECT b.* FROM models b ANTI JOIN {table}_drop d ON d.rid = b.rowid "
+    return (f"SELECT b.* FROM models b ANTI JOIN (SELECT rid FROM {table} WHERE NOT keep) d ON d.rid = b.rowid "
             f"WHERE b.snapshot_id = {census.backbone.id} UNION ALL {fresh}")
+
+
+def census_row_counts(store: Store, census: Census, table: str = "mc_census_rows") -> dict[int, int]:
+    """Rows the census takes from each of its snapshots, from the table :func:`census_models_sql` built:
+    the backbone's count (row-group statistics) less the rows superseded, plus the fresher rows kept."""
+    out: dict[int, int] = {}
+    per = dict(store._exec(f"SELECT sid, count(*) FROM {table} WHERE keep GROUP BY 1").fetchall()
+               if census.fresher else [])
+    if census.backbone is not None:
+        row = store._one(f"SELECT count(*) FROM models WHERE snapshot_id = {census.backbone.id}")
+        dropped = store._one(f"SELECT count(*) FROM {table} WHERE NOT keep") if census.fresher else (0,)
+        out[census.backbone.id] = int(row[0] if row else 0) - int(dropped[0] if dropped else 0)
+    out.update({int(k): int(v) for k, v in per.items()})
+    return out
 
 
 def select_snapshots(store: Store, *, snapshot: Any = None, snapshots: Any = None, since: datetime | None = None,
@@ -171,24 +187,6 @@ def select_snapshots(store: Store, *, snapshot: Any = None, snapshots: Any = Non
            and (source is None or s.source == source)]
     if not out:
         raise InputError(f"no snapshot between {since} and {last.observed_at} (source {source or 'any'})")
-    return out
-
-
-def census_row_counts(store: Store, census: Census, table: str = "mc_census_fresh") -> dict[int, int]:
-    """Rows the census takes from each of its snapshots, from the tables :func:`census_models_sql` built:
-    the backbone's count less the rows superseded, plus the fresher rows per snapshot (small)."""
-    out: dict[int, int] = {}
-    if census.backbone is not None:
-        row = store._one(f"SELECT count(*) FROM models WHERE snapshot_id = {census.backbone.id}")
-        dropped = store._one(f"SELECT count(*) FROM {table}_drop") if census.fresher else (0,)
-        out[census.backbone.id] = int(row[0] if row else 0) - int(dropped[0] if dropped else 0)
-    if census.fresher:
-        ids = ", ".join(str(s.id) for s in census.fresher)
-        for sid, n in store._exec(f"""
-                SELECT m.snapshot_id, count(*) FROM models m SEMI JOIN {table} f
-                  ON f.snapshot_id = m.snapshot_id AND f.id_lower = m.id_lower
-                WHERE m.snapshot_id IN ({ids}) GROUP BY 1""").fetchall():
-            out[int(sid)] = int(n)
     return out
 
 

@@ -9,6 +9,7 @@ one pass over ``models`` joined to ``origins`` and unused columns (e.g. the size
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -140,8 +141,25 @@ def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
         except ImportError:
             ensure_fn = None
     missing = []
-    for s in scope.snapshots:  # a census may use many snapshots: one look-up each, the Snapshot already in hand
-        stats = ensure_fn(scope.store, s, scope.registry) if ensure_fn is not None else {}
+    current: dict[int, bool] = {}
+    if ensure_fn is not None and len(scope.snapshots) > 1:
+        # a census or series reads many snapshots: check the first through the lineage stage, then accept
+        # the others in one look-up when their build has the same registry/rules version and row count
+        first = scope.snapshots[0]
+        first_built = bool(ensure_fn(scope.store, first, scope.registry).get("models"))
+        builds = {int(r[0]): (r[1], json.loads(r[2]) if r[2] else {}) for r in scope.store._exec(
+            f"SELECT snapshot_id, registry_version, stats FROM lineage_builds WHERE snapshot_id IN ({scope.sid_list})"
+        ).fetchall()}
+        version = builds.get(first.id, (None, {}))[0]
+        current = {s.id: first_built if s.id == first.id else
+                   (version is not None and builds.get(s.id, (None, {}))[0] == version
+                    and builds[s.id][1].get("models") == s.row_count)
+                   for s in scope.snapshots}
+    for s in scope.snapshots:
+        if current.get(s.id):
+            stats = {"models": 1}
+        else:
+            stats = ensure_fn(scope.store, s, scope.registry) if ensure_fn is not None else {}
         if stats.get("models"):
             continue  # built with this registry: its origins are there
         if not scope.store._one("SELECT 1 FROM origins WHERE snapshot_id = ? LIMIT 1", [s.id]):
