@@ -66,3 +66,23 @@ def test_table_view_says_how_many_more(tree: str, capsys) -> None:
     assert run(["--db", tree, "lineage", BASE, "--limit", "2"]) == 0
     captured = capsys.readouterr()
     assert "... 8 more (--all lists them" in captured.out and "listed 2 of 10" in captured.err
+
+
+def test_a_chain_deeper_than_the_walk_says_it_was_capped(tmp_path: Path, capsys) -> None:
+    from modelcensus.lineage.origin import MAX_DESC_DEPTH
+
+    n = MAX_DESC_DEPTH + 3
+    rows = [{"id": "chain/m0", "downloads": 1}]
+    rows += [{"id": f"chain/m{i}", "downloads": 1, "cardData": {"base_model": f"chain/m{i - 1}"}} for i in range(1, n)]
+    src = tmp_path / "chain.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    db = str(tmp_path / "c.duckdb")
+    assert run(["--db", db, "import", str(src), "--observed-at", "2025-01-01"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "lineage", "chain/m0", "--all", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    d = json.loads(captured.out)["descendants"]
+    assert d["total"] == MAX_DESC_DEPTH and d["depth_capped"] is True
+    assert "not followed (depth_capped" in captured.err
+    assert run(["--db", db, "lineage", "chain/m10", "--all", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["descendants"]["depth_capped"] is False

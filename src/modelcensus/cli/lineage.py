@@ -120,6 +120,9 @@ def _show(view: str, model: str, snapshot: str | None, fmt: str, shown: int = 0)
     if desc.get("truncated"):  # never cut silently: the JSON says truncated/total, stderr says how to get all
         err.print(f"listed {len(desc['shown'])} of {desc['total']} descendants (--limit N or --all lists more)",
                   markup=False, highlight=False)
+    if desc.get("depth_capped"):
+        err.print("descendants more than 50 levels down are not followed (depth_capped in the JSON)",
+                  markup=False, highlight=False)
     if fmt == "json":
         print_json(doc)
         return

@@ -246,6 +246,12 @@ def _descendants(store: Store, sid: int, model: str, shown: int) -> dict[str, An
         if not added:
             break
         depth += 1
+    # the walk stops at MAX_DESC_DEPTH levels: say so when a deeper level exists, never count it silently short
+    capped = depth >= MAX_DESC_DEPTH and con.execute("""
+        SELECT count(*) FROM edges e JOIN (SELECT DISTINCT child_id FROM _desc WHERE depth = ?) f
+          ON e.parent_id = f.child_id
+        WHERE e.snapshot_id = ? AND e.child_id <> ? AND e.child_id NOT IN (SELECT child_id FROM _desc)
+    """, [depth, sid, model]).fetchall()[0][0] > 0
     total = con.execute("SELECT count(DISTINCT child_id) FROM _desc").fetchall()[0][0]
     by_rel = dict(con.execute("SELECT relation, count(*) FROM _desc GROUP BY 1 ORDER BY 1").fetchall())
     by_depth = {str(d): n for d, n in con.execute("SELECT depth, count(DISTINCT child_id) FROM _desc GROUP BY 1 "
@@ -261,7 +267,7 @@ def _descendants(store: Store, sid: int, model: str, shown: int) -> dict[str, An
     listed = [{"id": c, "parent": p, "relation": r, "inferred": bool(i), "grade": g, "evidence": e, "depth": d,
                "downloads_30d": dl} for c, p, r, i, g, e, d, dl in rows]
     return {"total": int(total), "by_relation": by_rel, "by_depth": by_depth, "shown": listed,
-            "truncated": total > len(listed)}
+            "truncated": total > len(listed), "depth_capped": bool(capped)}
 
 
 def lineage(store: Store, model_id: str, *, snapshot: int | str | None = None, registry: Registry,
