@@ -8,7 +8,7 @@ Every member is sniffed by its bytes, never matched by name (names only mark PyT
 storages, which its loader reads as bytes). 7z, zstd and lz4 have no bounded reader here: their
 content is reported as unscanned, never guessed.
 
-Bounds (``audit.pickles``): 64 MiB per decompressed layer or member, 1 GiB inflated and 20 million
+Bounds (``audit.pickles``): 64 MiB per decompressed layer or member, 1 GiB inflated and 10 million
 opcodes per audit target, 4 nested layers, 100,000 archive entries. Reaching any of them is an
 ``unscanned`` entry naming what was not read, which fails the default policy.
 """

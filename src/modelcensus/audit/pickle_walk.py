@@ -169,46 +169,11 @@ def walk(data: bytes, start: int, end: int, budget: Budget, depth: int = 0) -> W
             name, kind, n, fixed, uses_mark, pushes = entry
             op_pos = pos
             pos += 1
-            value: object = _UNKNOWN
             arg: object = None
             if kind is not None:
-                if n == pickletools.UP_TO_NEWLINE:
-                    line, pos = _line(data, pos, end)
-                    if kind == "stringnl_noescape_pair":
-                        line2, pos = _line(data, pos, end)
-                        arg = (line.decode("utf-8"), line2.decode("utf-8"))  # the unpickler decodes strictly
-                    else:
-                        arg = line
-                elif n > 0:
-                    if pos + n > end:
-                        raise ValueError(f"{name} argument truncated")
-                    arg = struct.unpack_from(_FIXED_FMT[n], data, pos)[0] if n in _FIXED_FMT else None
-                    pos += n
-                else:
-                    fmt, size = _LEN_FMT[kind]
-                    if pos + size > end:
-                        raise ValueError(f"{name} length truncated")
-                    length = struct.unpack_from(fmt, data, pos)[0]
-                    pos += size
-                    if length < 0:
-                        raise ValueError(f"{name} has a negative length")
-                    if pos + length > end:
-                        raise ValueError(f"{name} payload of {length} bytes runs past the end")
-                    arg = (pos, length)
-                    pos += length
+                arg, pos = _read_arg(data, pos, end, name, kind, n)
             if name in _STRING_OPS:
-                if name == "UNICODE":
-                    value = arg.decode("raw-unicode-escape")  # type: ignore[union-attr]
-                elif name == "STRING":
-                    value = arg.decode("latin-1").strip().strip("'\"")  # type: ignore[union-attr]
-                else:
-                    p, length = arg  # type: ignore[misc]
-                    raw = bytes(data[p:p + length]) if length <= 4096 else b""
-                    if name.startswith("SHORT_BINSTRING") or name == "BINSTRING":
-                        value = raw.decode("latin-1") if length <= 4096 else _UNKNOWN
-                    else:
-                        value = raw.decode("utf-8", "surrogatepass") if length <= 4096 else _UNKNOWN
-                stack.append(value)
+                stack.append(_string_value(name, arg, data))
                 first_value = False
                 continue
             if name == "PROTO":
@@ -272,7 +237,7 @@ def walk(data: bytes, start: int, end: int, budget: Budget, depth: int = 0) -> W
             for _ in range(fixed):
                 if stack:
                     stack.pop()
-            stack.extend([value] * pushes)
+            stack.extend([_UNKNOWN] * pushes)
     except _HardStop as exc:
         res.budget_exhausted = True
         res.error = f"{exc} at byte {pos}"
@@ -281,6 +246,43 @@ def walk(data: bytes, start: int, end: int, budget: Budget, depth: int = 0) -> W
         res.error = f"at byte {pos}: {exc}"
         res.end = pos
     return res
+
+
+def _read_arg(data: bytes, pos: int, end: int, name: str, kind: str, n: int) -> tuple[object, int]:
+    """One opcode's argument: only its framing is checked (lengths, newlines, UTF-8 of names)."""
+    if n == pickletools.UP_TO_NEWLINE:
+        line, pos = _line(data, pos, end)
+        if kind == "stringnl_noescape_pair":
+            line2, pos = _line(data, pos, end)
+            return (line.decode("utf-8"), line2.decode("utf-8")), pos  # the unpickler decodes strictly
+        return line, pos
+    if n > 0:
+        if pos + n > end:
+            raise ValueError(f"{name} argument truncated")
+        return (struct.unpack_from(_FIXED_FMT[n], data, pos)[0] if n in _FIXED_FMT else None), pos + n
+    fmt, size = _LEN_FMT[kind]
+    if pos + size > end:
+        raise ValueError(f"{name} length truncated")
+    length = struct.unpack_from(fmt, data, pos)[0]
+    pos += size
+    if length < 0:
+        raise ValueError(f"{name} has a negative length")
+    if pos + length > end:
+        raise ValueError(f"{name} payload of {length} bytes runs past the end")
+    return (pos, length), pos + length
+
+
+def _string_value(name: str, arg: object, data: bytes) -> object:
+    """The str a string opcode pushes (long payloads are not decoded: they stay unknown)."""
+    if name == "UNICODE":
+        return arg.decode("raw-unicode-escape")  # type: ignore[union-attr]
+    if name == "STRING":
+        return arg.decode("latin-1").strip().strip("'\"")  # type: ignore[union-attr]
+    p, length = arg  # type: ignore[misc]
+    if length > 4096:
+        return _UNKNOWN
+    raw = bytes(data[p:p + length])
+    return raw.decode("latin-1") if name in ("SHORT_BINSTRING", "BINSTRING") else raw.decode("utf-8", "surrogatepass")
 
 
 class _Global:
@@ -312,6 +314,7 @@ class _Dict(dict):  # type: ignore[type-arg]
     """A dict literal on the symbolic stack (a distinct type, so it is never confused with state we own)."""
 
 
+_CONSTS = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False}
 _VALUE_OPS = {"BININT", "BININT1", "BININT2", "LONG1", "INT", "NONE", "NEWTRUE", "NEWFALSE", "EMPTY_TUPLE",
               "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS", "REDUCE",
               "NEWOBJ", "BUILD"}
@@ -337,8 +340,8 @@ def _value_op(name: str, arg: object, data: bytes, stack: list[object],  # noqa:
     elif name == "INT":
         text = arg.strip()  # type: ignore[union-attr]
         stack.append(False if text == b"00" else True if text == b"01" else _int_or_unknown(text))
-    elif name in ("NONE", "NEWTRUE", "NEWFALSE"):
-        stack.append({"NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name])
+    elif name in _CONSTS:
+        stack.append(_CONSTS[name])
     elif name == "EMPTY_TUPLE":
         stack.append(())
     elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
