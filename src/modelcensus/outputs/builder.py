@@ -112,9 +112,9 @@ class ReportBuilder:
         text = f"Source: {self.describe_snapshots(snaps)} · population {self.population}"
         for k, v in self.filters.items():
             text += f" · {k.replace('_', '-')} {', '.join(map(str, v)) if isinstance(v, list | tuple) else v}"
-        cov = coverage_text(getattr(res, "coverage", None)) if res is not None else None
+        cov = res.coverage_line() if res is not None and hasattr(res, "coverage_line") else ""
         if cov:
-            text += f" · coverage: {cov}"
+            text += f" · {cov}"
         else:
             text += f" · {fmt_int(sum(s.row_count for s in snaps))} model rows"
         if any(s.synthetic for s in snaps):
@@ -260,26 +260,3 @@ class ReportBuilder:
 def group_title(col: str) -> str:
     return {"root_country": "root country", "publisher_country": "publisher country", "family": "root family",
             "org": "organisation"}.get(col, col.replace("_", " "))
-
-
-def coverage_text(cov: Any) -> str | None:
-    """A metric result's coverage object (metrics stage) as a short phrase for a source line."""
-    if not cov:
-        return None
-    if isinstance(cov, str):
-        return cov
-    if hasattr(cov, "as_dict"):
-        cov = cov.as_dict()
-    elif hasattr(cov, "to_json"):
-        cov = cov.to_json()
-    if not isinstance(cov, dict):
-        return str(cov)
-    if cov.get("text"):
-        return str(cov["text"])
-    parts = []
-    if cov.get("models") is not None:
-        parts.append(f"{fmt_int(cov['models'])} models counted")
-    present, size = cov.get("population_present"), cov.get("population_size")
-    if present is not None and size:
-        parts.append(f"{fmt_int(present)} of {fmt_int(size)} population models present")
-    return "; ".join(parts) or None

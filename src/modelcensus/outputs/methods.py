@@ -8,6 +8,7 @@ metrics (``modelcensus.metrics``) are to be read.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -102,3 +103,23 @@ ATTRIBUTION_CAVEATS = (
 )
 
 GRADES = ("declared", "hub", "tag", "config", "tokenizer", "name")
+
+# Sections of the project's methods reference that metric notes cite, and the note of this report that says
+# the same thing: the reader of a report has the report, not the repository's docs folder.
+_CITED = {"1.2": "Root and publisher attribution", "1.3": "Relative Adoption Metric (RAM)",
+          "1.6": "Relative Adoption Metric (RAM)", "1.7": "Derivative share", "2.3": "Concentration",
+          "2.4": "Root and publisher attribution", "3.3": "What a download is", "3.5": "Monthly download flows"}
+_CITATION = re.compile(r"\s*\((?:see )?(?:[\w.-]+ )?(?:docs/)?[\w-]+\.md(?: §([\d.]+))?(?: for [^)]*)?\)"
+                       r"|(?:docs/)?[\w-]+\.md(?: §([\d.]+))?")
+
+
+def cite_inline(text: str) -> str:
+    """Replace a citation of a repository document (``(methods.md §3.5)``, ``docs/census.md``) by the
+    title of this report's own method note, so the report refers only to itself."""
+    def repl(m: re.Match[str]) -> str:
+        section = m.group(1) or m.group(2)
+        title = _CITED.get(section or "", "Methods and caveats")
+        lead = " " if m.group(0).startswith((" ", "(")) or m.group(0)[:1].isspace() else ""
+        return f"{lead}(see \"{title}\" below)" if m.group(0).lstrip().startswith("(") else f"\"{title}\" below"
+
+    return _CITATION.sub(repl, text) if ".md" in text else text
