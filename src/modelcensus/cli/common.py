@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+
 class SafeConsole(Console):
     """A Rich console that shows control characters in any text it is given instead of obeying them.
 
