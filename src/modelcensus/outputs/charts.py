@@ -49,6 +49,7 @@ class ChartData:
     log_y: bool = False
     x_ticks: list[Any] | None = None  # explicit tick positions (e.g. RAM age checkpoints on a log axis)
     caption: str = ""
+    y_range: tuple[float, float] | None = None  # a bounded measure (HHI, Gini) keeps its frame, not a zoom on noise
     source: str = ""  # the source line drawn under the chart: snapshots, sources, dates, population, coverage
     method: str = ""  # key of the report's method note the chart follows (outputs.methods.METHODS)
     synthetic: bool = False  # marks the image itself (watermark), not only the page around it
@@ -140,6 +141,8 @@ def plotly_figure(chart: ChartData) -> dict[str, Any]:
         xaxis["tickvals"] = list(chart.x_ticks)
     if chart.log_y:
         yaxis["type"] = "log"
+    if chart.y_range:
+        yaxis["range"] = list(chart.y_range)
     if chart.percent:
         yaxis["tickformat"] = ".0%"
         if chart.kind == "area":

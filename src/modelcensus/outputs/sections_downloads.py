@@ -142,13 +142,15 @@ def concentration_section(b: ReportBuilder) -> Section:
             series = [Series(title, [str(r["observed_at"])[:10] for r in results[u].rows],
                              [_f(r.get(col)) for r in results[u].rows]) for u, title in units]
             sec.add_chart(b.chart(ChartData(f"concentration-{col}", f"{name} over time", "lines",
-                                            "snapshot (observed at)", name, series, percent=col == "cr5"),
+                                            "snapshot (observed at)", name, series, percent=col == "cr5",
+                                            y_range=None if col == "cr5" else (0.0, 1.02)),
                                   b.trend.series, results["org"], "concentration"))
     else:
         series = [Series(title, [n for _, n in measures], [_f((results[u].rows or [{}])[-1].get(c))
                                                            for c, _ in measures]) for u, title in units]
         sec.add_chart(b.chart(ChartData("concentration-bars", "Concentration in the latest snapshot", "bars",
-                                        "measure", "value (0-1)", series), [b.last], results["org"], "concentration"))
+                                        "measure", "value (0-1)", series, y_range=(0.0, 1.02)), [b.last],
+                              results["org"], "concentration"))
         sec.notices.append(_no_trend(b, "Concentration is shown for the latest snapshot only:"))
     sec.notes = _dedupe([n for u, _ in units for n in results[u].notes])
     _concentration_headline(b, results["org"].rows)
@@ -172,7 +174,7 @@ def _concentration_headline(b: ReportBuilder, org_rows: list[dict[str, Any]]) ->
             f"{pct(_f(last['cr5']))} of 30-day downloads; HHI over organisations is {_f(last['hhi']):.3f}")
     snaps = pts.latest
     if compared and pts.base is not None:
-        text += f" ({pts.base_label}: {pct(_f(first['cr5']))} and {_f(first['hhi']):.3f})"
+        text += f"; in {pts.base_label}: {pct(_f(first['cr5']))} and {_f(first['hhi']):.3f}"
         snaps = [*pts.base, *[s for s in pts.latest if s not in pts.base]]
     b.headline_item("concentration", text[0].upper() + text[1:] + ".",
                     {"cr5_latest": last["cr5"], "hhi_latest": last["hhi"],

@@ -108,6 +108,9 @@ def render_png(chart: ChartData, path: Path, *, dpi: int = 110) -> Path:
             ax.set_xticks(chart.x_ticks, [str(t) for t in chart.x_ticks])
         if chart.log_y:
             ax.set_yscale("log")
+        if chart.y_range:
+            ax.set_ylim(*chart.y_range)
+            ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         if chart.percent:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             if chart.kind == "area":
