@@ -14,7 +14,7 @@ The command line is a thin skin over exactly these functions::
     modelcensus metrics NAME         -> compute_metric(store, name, by=..., population=..., as_of=..., ...)
     modelcensus populations          -> list_populations(store)
     (monthly as-of censuses)         -> census_points(store, since=..., until=..., max_age_days=...)
-    modelcensus report               -> build_report(store, out=..., fmt=..., registry=...)
+    modelcensus report               -> build_report(store, out=..., fmt=..., registry=..., filters=...)
     modelcensus audit TARGET...      -> audit(targets, inventory=..., policy=..., store=..., registry=...)
     modelcensus serve                -> serve(db, host=..., port=...)   (web_app(db) for the ASGI app)
     modelcensus site --out DIR       -> write_site(db, out, models=..., orgs=...)

@@ -67,7 +67,7 @@ def countries_section(b: ReportBuilder) -> Section:
     else:
         _country_bars(b, sec, root[-1], pub[-1])
         sec.notices.append(_no_trend(b, f"The bars show the 30-day downloads of {pts.latest_label}; there is no "
-                                        "time series:"))
+                                        "time series —"))
         sec.notes = _dedupe(root[-1].notes + pub[-1].notes)
     _country_headlines(b, root, pub)
     return sec
@@ -151,7 +151,7 @@ def concentration_section(b: ReportBuilder) -> Section:
         sec.add_chart(b.chart(ChartData("concentration-bars", "Concentration in the latest snapshot", "bars",
                                         "measure", "value (0-1)", series, y_range=(0.0, 1.02)), [b.last],
                               results["org"], "concentration"))
-        sec.notices.append(_no_trend(b, "Concentration is shown for the latest snapshot only:"))
+        sec.notices.append(_no_trend(b, "Concentration is shown for the latest snapshot only —"))
     sec.notes = _dedupe([n for u, _ in units for n in results[u].notes])
     _concentration_headline(b, results["org"].rows)
     return sec
