@@ -152,12 +152,18 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
     B. architecture: the child's ``model_type`` is not one the parent has, only other families list it, and it
        is not ``llama`` (the generic layout conversions use: "llama-format" copies of Qwen or Mistral);
     C. size: both parameter counts are stored, the parent's is at least ``PARAMS_RATIO`` times the child's,
-       and their model types differ (a 671B ``deepseek_v3`` is not fine-tuned into a 7.6B model)."""
+       and their model types differ (a 671B ``deepseek_v3`` is not fine-tuned into a 7.6B model);
+    D. tokenizer, for the ``llama`` body B leaves out: the child's model type is not the parent's and it carries
+       special tokens only other families list (Llama 3's ``<|begin_of_text|>`` declared a fine-tune of R1).
+    C skips adapters (a name with lora/adapter/peft, or an ``adapter_config.json``): their weights are small."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_cx AS   -- the edges to judge, with both sides' features
         SELECT d.child_id, d.parent_id, d.relation, c.vocab AS cv, c.params AS cp, lower(trim(c.model_type)) AS cmt,
-               c.architectures AS carch, p.vocab AS pv, p.params AS pp, lower(trim(p.model_type)) AS pmt,
-               p.architectures AS parch
+               c.architectures AS carch, c.tokens AS ctok, p.vocab AS pv, p.params AS pp,
+               lower(trim(p.model_type)) AS pmt, p.architectures AS parch,
+               -- adapter weights are small by nature, whatever the relation says
+               regexp_matches(c.name_lower, '(lora|adapter|peft)') OR list_contains(c.files, 'adapter_config.json')
+                 AS adapterish
         FROM _lin_decl0 d JOIN _lin_m c ON c.id = d.child_id
         LEFT JOIN _lin_m p ON p.id = d.parent_id
         WHERE c.model_type IS NOT NULL AND d.relation <> 'adapter'
@@ -178,6 +184,11 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
                 FROM (SELECT child_id, parent_id, cv, unnest(carch) AS a FROM _lin_cx) x
                 JOIN reg_family_signatures s ON s.architecture = x.a
             ) GROUP BY ALL
+        ),
+        tfam AS (   -- the child's families by special tokens only one family lists (D)
+            SELECT DISTINCT x.child_id, x.parent_id, t.family
+            FROM (SELECT child_id, parent_id, unnest(ctok) AS token FROM _lin_cx) x
+            JOIN reg_family_tokens t ON t.token = x.token AND t.exclusive
         ),
         pfam AS (   -- the parent's families: from its own config, else as a listed registry root
             SELECT x.child_id, x.parent_id, s.family FROM _lin_cx x JOIN reg_family_signatures s ON s.model_type = x.pmt
@@ -204,11 +215,13 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
                    bool_or(s.mt = x.cmt) AS mt_fits, count(s.mt) AS n_mt
             FROM pshape s JOIN _lin_cx x ON x.child_id = s.child_id AND x.parent_id = s.parent_id GROUP BY ALL
         ),
+        tf_agg AS (SELECT child_id, parent_id, list(DISTINCT family ORDER BY family) AS tf FROM tfam GROUP BY ALL),
         judged AS (
-            SELECT x.*, p.pf, c.cf_vocab, c.cf_mt, s.vocab_fits, s.mt_fits, coalesce(s.n_mt, 0) AS n_mt
+            SELECT x.*, p.pf, c.cf_vocab, c.cf_mt, t.tf, s.vocab_fits, s.mt_fits, coalesce(s.n_mt, 0) AS n_mt
             FROM _lin_cx x
             JOIN pf_agg p ON p.child_id = x.child_id AND p.parent_id = x.parent_id
-            JOIN cf_agg c ON c.child_id = x.child_id AND c.parent_id = x.parent_id
+            LEFT JOIN cf_agg c ON c.child_id = x.child_id AND c.parent_id = x.parent_id
+            LEFT JOIN tf_agg t ON t.child_id = x.child_id AND t.parent_id = x.parent_id
             LEFT JOIN ps_agg s ON s.child_id = x.child_id AND s.parent_id = x.parent_id
         ),
         flagged AS (
@@ -217,7 +230,10 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
                      AND NOT list_has_any(pf, cf_vocab) AND NOT coalesce(vocab_fits, FALSE) AS by_a,
                    len(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE) AND cmt <> 'llama'
                      AND len(coalesce(cf_mt, [])) > 0 AND NOT list_has_any(pf, cf_mt) AS by_b,
-                   pp IS NOT NULL AND cp > 0 AND pp >= {PARAMS_RATIO} * cp AND pmt IS NOT NULL AND pmt <> cmt AS by_c
+                   pp IS NOT NULL AND cp > 0 AND pp >= {PARAMS_RATIO} * cp AND pmt IS NOT NULL AND pmt <> cmt
+                     AND NOT adapterish AS by_c,
+                   cmt = 'llama' AND len(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE)
+                     AND len(coalesce(tf, [])) > 0 AND NOT list_has_any(pf, tf) AS by_d
             FROM judged a
         )
         SELECT child_id, parent_id, coalesce(pf, []) AS parent_families,
@@ -228,7 +244,10 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
                         || ') is not the parent''s (' || coalesce(pmt, 'family ' || array_to_string(pf, '/'))
                         || ')' END,
                    CASE WHEN by_c THEN round(cp / 1e9, 1) || 'B parameters against the parent''s '
-                        || round(pp / 1e9, 1) || 'B (' || pmt || ')' END) AS why
-        FROM flagged WHERE by_a OR by_b OR by_c
+                        || round(pp / 1e9, 1) || 'B (' || pmt || ')' END,
+                   CASE WHEN by_d AND NOT by_b THEN 'special tokens of ' || array_to_string(tf, '/') || ' on a '
+                        || cmt || ' body, the parent is ' || coalesce(pmt, 'family ' || array_to_string(pf, '/')) END)
+                 AS why
+        FROM flagged WHERE by_a OR by_b OR by_c OR by_d
     """)
     drop_temp(con, "_lin_cx")

@@ -163,6 +163,12 @@ def family_edges(con: duckdb.DuckDBPyConnection) -> None:
         f"{sql_literal(pat)}) UNION ALL SELECT id, family FROM _lin_close WHERE family = {sql_literal(fam)} "
         f"AND regexp_matches(name_lower, {sql_literal(pat)})" for fam, pat in pats
     ) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS family WHERE FALSE"
+    # a family the config has just ruled out as the declared parent's is not the child's either (an R1
+    # fine-tune on Qwen carries DeepSeek's tokens): removed before deciding which names may break a tie
+    con.execute("""
+        DELETE FROM _lin_fam_sig WHERE (id, family) IN (
+            SELECT (child_id, unnest(parent_families)) FROM _lin_contra)
+    """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_undecided AS
         SELECT c.id, c.name_lower FROM _lin_fam_cand c

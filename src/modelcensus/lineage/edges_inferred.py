@@ -95,12 +95,15 @@ def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         SELECT DISTINCT r.child_id, coalesce(r.resolved, r.target) AS parent_id, r.relation, TRUE AS inferred,
                'tag' AS grade,
                r.evidence || CASE WHEN r.resolved IS NULL THEN ' (not in snapshot)' ELSE '' END AS evidence,
-               CASE r.relation WHEN 'distillation' THEN 4 ELSE 2 END AS tier, 0 AS kind_rank
+               CASE WHEN r.relation <> 'distillation' THEN 2
+                    WHEN r.child_id IN (SELECT child_id FROM _lin_contra) THEN 9 ELSE 4 END AS tier, 0 AS kind_rank
         FROM _lin_text_res r JOIN _lin_m c ON c.id = r.child_id
         WHERE lower(coalesce(r.resolved, r.target)) <> c.id_lower
         UNION ALL
+        -- a child whose declared base the config ruled out is not rooted at its teacher either: display only
         SELECT t.child_id, coalesce(t.resolved, t.target), 'distillation', TRUE,
-               CASE t.kind_rank WHEN 3 THEN 'declared' ELSE 'name' END, t.evidence, t.tier, t.kind_rank
+               CASE t.kind_rank WHEN 3 THEN 'declared' ELSE 'name' END, t.evidence,
+               CASE WHEN t.child_id IN (SELECT child_id FROM _lin_contra) THEN 9 ELSE t.tier END, t.kind_rank
         FROM _lin_teacher_res t JOIN _lin_m c ON c.id = t.child_id
         WHERE lower(coalesce(t.resolved, t.target)) <> c.id_lower
           AND NOT EXISTS (SELECT 1 FROM _lin_text_res r WHERE r.child_id = t.child_id AND r.relation = 'distillation'
