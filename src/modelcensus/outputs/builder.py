@@ -98,6 +98,14 @@ class ReportBuilder:
         groups: dict[tuple[str, str], list[Snapshot]] = {}
         for s in snaps:
             groups.setdefault((s.source, describe_scope(s)), []).append(s)
+        if len(groups) > 3:  # many slices: a summary; the report's snapshot table lists each one
+            ordered = sorted(snaps, key=lambda s: s.observed_at)
+            sources = ", ".join(dict.fromkeys(s.source for s in ordered))
+            scopes = ", ".join(f"{n} {k}" for k, n in sorted(
+                {k: sum(1 for s in ordered if scope_of(s) == k) for k in {scope_of(s) for s in ordered}}.items()))
+            return (f"{len(snaps)} snapshots ({sources}; {scopes}, {len(groups)} different slices, the latest "
+                    f"{describe_scope(ordered[-1])}; {self.date(ordered[0])} → {self.date(ordered[-1])}; each is "
+                    "listed under Snapshots used)")
         parts = []
         for (source, scope), ss in groups.items():
             ids = [str(s.id) for s in ss]
