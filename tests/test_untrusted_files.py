@@ -44,6 +44,9 @@ def test_read_bounded_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
 def test_cli_fifo_option_is_exit_2_not_a_hang(tmp_path: Path, option: str) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
+    from modelcensus.store import Store
+
+    Store(tmp_path / "s.duckdb").close()  # audit reads the store; it no longer creates a missing one
     args = [str(MC), "--db", str(tmp_path / "s.duckdb"), "audit", "acme/x", option, str(fifo)]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
     assert proc.returncode == 2
