@@ -94,7 +94,7 @@ def test_trickling_model_info_is_cut_at_the_deadline(hub, monkeypatch, registry,
     hub.fail_info(target, fakehub.Fault(kind, delay=0.1))
     t0 = time.monotonic()
     rep = audit([target, str(local_model)], registry=registry, online=True)
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 10  # 1 s deadline; the rest is the local audit on a loaded machine
     assert "did not answer within 1 s" in rep.errors[0].message and len(rep.dossiers) == 1
 
 
