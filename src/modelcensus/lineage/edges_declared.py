@@ -162,8 +162,8 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
                c.architectures AS carch, c.tokens AS ctok, p.vocab AS pv, p.params AS pp,
                lower(trim(p.model_type)) AS pmt, p.architectures AS parch,
                -- adapter weights are small by nature, whatever the relation says
-               regexp_matches(c.name_lower, '(lora|adapter|peft)') OR list_contains(c.files, 'adapter_config.json')
-                 AS adapterish
+               regexp_matches(c.name_lower, '(lora|adapter|peft)')
+                 OR coalesce(list_contains(c.files, 'adapter_config.json'), FALSE) AS adapterish
         FROM _lin_decl0 d JOIN _lin_m c ON c.id = d.child_id
         LEFT JOIN _lin_m p ON p.id = d.parent_id
         WHERE c.model_type IS NOT NULL AND d.relation <> 'adapter'
