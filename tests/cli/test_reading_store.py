@@ -110,3 +110,18 @@ def test_a_store_from_an_older_version_is_migrated_once_then_read(tmp_path: Path
         assert not store.read_only  # it had to write its schema
     with Store(db, read_only=True) as store:
         assert store.read_only and store.snapshots() == []
+
+
+def test_audit_of_local_folders_needs_no_store_and_creates_none(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "llama"}')
+    db = tmp_path / "missing" / "x.duckdb"
+    assert run(["--db", str(db), "audit", str(folder), "--policy", "none", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["models"]
+    assert not db.parent.exists()
+    inventory = tmp_path / "inv.txt"
+    inventory.write_text("org/m\n")
+    assert run(["--db", str(db), "audit", "--inventory", str(inventory)]) == 2  # a Hub id to look up there
+    assert f"store {db}: no such file" in capsys.readouterr().err
+    assert not db.parent.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,23 @@ def shipped_policy_names() -> str:
     folders = list(spec.submodule_search_locations or []) if spec else []
     names = sorted(p.stem for f in folders for p in (Path(f) / "policies").glob("*.yaml"))
     return ", ".join(names)
+
+
+def _names_hub_ids(targets: list[str], inventory: Path | None) -> bool:
+    """Whether any target (or inventory line) is a Hub id rather than a local path (bad ones: the audit says)."""
+    from modelcensus.audit.targets import Target, load_inventory, parse_target
+    from modelcensus.errors import InputError
+
+    items: list[object] = []
+    for t in targets:
+        try:
+            items.append(parse_target(t))
+        except InputError:
+            continue
+    if inventory is not None:
+        with contextlib.suppress(InputError):
+            items += load_inventory(inventory)
+    return any(isinstance(t, Target) and t.kind == "hub" for t in items)
 
 
 def register(app: typer.Typer) -> None:
@@ -64,9 +82,18 @@ def register(app: typer.Typer) -> None:
             return audit(list(targets or []), inventory=inventory, policy=policy, store=store, snapshot=snapshot,
                          registry=registry, online=online)
 
-        # no default store yet: local targets are still audited, Hub ids need --online; a --db that does not
-        # exist is exit 2 (reading never creates a store)
-        report = reading(run) if state.db is not None or default_db_path().exists() else run(None)
+        # the store is read (never created) when it exists; without it local targets are still audited and Hub
+        # ids need --online. Hub ids to look up in a --db / MODELCENSUS_DB that does not exist: exit 2 naming it
+        path = Path(state.db) if state.db is not None else default_db_path()
+        if path.exists():
+            report = reading(run)
+        else:
+            if state.db is not None and not online and _names_hub_ids(list(targets or []), inventory):
+                from modelcensus.errors import NotFoundError
+
+                raise NotFoundError(f"store {path}: no such file, and Hub ids are looked up there (`modelcensus "
+                                    "import`, `pull` or `demo` create a store; or use --online)")
+            report = run(None)
         for e in report.errors:
             line = one_line(f"{e.ref}: {e.message}")
             err.print(f"modelcensus audit: {line}", markup=False, highlight=False, soft_wrap=True)
