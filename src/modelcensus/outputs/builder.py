@@ -198,7 +198,14 @@ class ReportBuilder:
         x = [label(r[col]) for r in known] + (["other"] if rest > 1e-12 else []) + (["unknown"] if unknown else [])
         y = [float(r["share"]) for r in known] + ([rest] if rest > 1e-12 else []) + ([unknown] if unknown else [])
         return ChartData(key, title, "bars", group_title(col), f"share of {FIELD}",
-                         [Series(f"snapshot {self.last.id} ({self.date(self.last)})", x, y)], percent=True)
+                         [Series(self.point_name(), x, y)], percent=True)
+
+    def point_name(self) -> str:
+        """Short name of the latest point for a legend: 'snapshot 22 (2025-04-26)' or 'census as of 2025-04-26'."""
+        kw = self.points.latest_kw
+        if "as_of" in kw:
+            return f"census as of {kw['as_of']:%Y-%m-%d}"
+        return f"snapshot {self.last.id} ({self.date(self.last)})"
 
     @staticmethod
     def share_of(res: Any, col: str, group: Any) -> float:

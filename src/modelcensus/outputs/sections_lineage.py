@@ -18,7 +18,8 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def derivatives_section(b: ReportBuilder) -> Section:
-    since = b.first.observed_at if b.series else b.last.observed_at - timedelta(days=730)
+    # months of creation as listed in the latest snapshot: at least the last two years, or the whole series
+    since = min(b.first.observed_at, b.last.observed_at - timedelta(days=730))
     fam = b.metric("derivative_share_by_family", "derivative_share", by="family", since=since, **b.points.latest_kw)
     ctry = b.metric("derivative_share_by_root_country", "derivative_share", by="root_country", since=since,
                     **b.points.latest_kw)
@@ -38,7 +39,10 @@ def derivatives_section(b: ReportBuilder) -> Section:
         sec.charts[0].caption = (f"Month = the derivative's creation month, from {since:%Y-%m} to the latest snapshot "
                                  f"({b.date(b.last)}); the last month is partial.")
     months = sorted({r["month"] for r in fam.rows if r.get("month")})
-    if len(months) < 2:
+    if not months:
+        sec.notices = [f"No new derivative repo created from {since:%Y-%m} on is listed in {b.points.latest_label}: "
+                       "nothing to draw."]
+    elif len(months) < 2:
         sec.notices.append("Fewer than two months of new derivatives in range: no trend to draw.")
     sec.notes = _dedupe(fam.notes)
     rows = [r for r in fam.rows if r.get("month") and r.get("family") is not None]
