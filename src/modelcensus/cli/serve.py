@@ -26,7 +26,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("serve")
     def serve(
-        host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
+        host: Annotated[str, typer.Option("--host", metavar="ADDRESS",
+                                          help="Address to listen on (loopback by default).")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
         prepare: Annotated[bool, typer.Option("--prepare", help="Build missing lineage first (opens the store "
                                                                 "writable once, before serving read-only).")] = False,
@@ -50,7 +51,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("site")
     def site(
-        out: Annotated[Path, typer.Option("--out", help="Folder to write (must not exist or be empty).")],
+        out: Annotated[Path, typer.Option("--out", metavar="DIR",
+                                                    help="Folder to write (must not exist or be empty).")],
         models: Annotated[int, typer.Option("--models", min=1, max=100_000,
                                             help="Model pages to write (the most downloaded).")] = 300,
         orgs: Annotated[int, typer.Option("--orgs", min=1, max=10_000,
