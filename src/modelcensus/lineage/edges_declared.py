@@ -53,8 +53,9 @@ def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
     # valid: a well-formed namespaced id, a registry legacy alias ('gpt2'), or an id the snapshot holds
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_decl_res AS
-        SELECT r.*, a.canonical_id, (r.resolved IS NOT NULL OR a.model_id_lower IS NOT NULL
-                     OR {valid_hub_id_sql('r.parent_id')}) AS valid
+        SELECT r.*, a.canonical_id,
+               CASE WHEN r.resolved IS NOT NULL OR a.model_id_lower IS NOT NULL THEN TRUE   -- most rows: no regex
+                    ELSE {valid_hub_id_sql('r.parent_id')} END AS valid
         FROM _lin_decl_all r LEFT JOIN reg_model_aliases a ON a.model_id_lower = lower(r.parent_id)
     """)
     # card values staging already refused (not even id-shaped: '../../etc/passwd') are invalid too
@@ -65,7 +66,11 @@ def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         SELECT DISTINCT id, 'invalid_declaration' FROM (
             SELECT id, regexp_replace(trim(unnest({card_parents_sql('card_data')})), {_URL}, '') AS p
             FROM models WHERE snapshot_id = {int(sid)} AND card_data IS NOT NULL
-              AND contains(CAST(card_data AS VARCHAR), '"base_model"')   -- a substring test before any JSON parse
+              -- substring tests before any JSON parse: only a card whose stored (valid) parents are missing,
+              -- or that lists several, can hold a value staging refused
+              AND contains(CAST(card_data AS VARCHAR), '"base_model"')
+              AND (len(coalesce(base_models, [])) = 0 OR regexp_matches(CAST(card_data AS VARCHAR),
+                                                                         '"base_model": ?[[]'))
         ) b
         WHERE p <> '' AND NOT {valid_hub_id_sql('p')}
           AND NOT EXISTS (SELECT 1 FROM reg_model_aliases a WHERE a.model_id_lower = lower(b.p))

@@ -40,12 +40,14 @@ def _teacher_match_sql(col: str) -> str:
 def _dataset_prefilter(con: duckdb.DuckDBPyConnection) -> str:
     """SQL condition on ``card_data``: it may name a listed trace dataset (a plain substring test per listed
     namespace, so the JSON of the other ~all cards is never parsed)."""
-    nss = sorted({r[0] for r in con.execute("SELECT split_part(dataset_lower, '/', 1) FROM reg_teacher_datasets")
-                  .fetchall()})
-    if not nss:
+    # dataset ids are written in their canonical case; the listed spelling and the lower-case one are tested
+    # (lower() of every card would cost more than the rest of this rule)
+    spellings = sorted({v for r in con.execute("SELECT split_part(dataset, '/', 1) FROM reg_teacher_datasets")
+                        .fetchall() for v in (r[0], r[0].lower())})
+    if not spellings:
         return "FALSE"
-    return "(" + " OR ".join(f"contains(lower(CAST(card_data AS VARCHAR)), {sql_literal(n + '/')})"
-                             for n in nss) + ")"
+    return "(" + " OR ".join(f"contains(CAST(card_data AS VARCHAR), {sql_literal(n + '/')})"
+                             for n in spellings) + ")"
 
 
 def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
