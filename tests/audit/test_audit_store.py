@@ -66,6 +66,10 @@ def test_flags_from_store_metadata(store, snap, registry) -> None:
     assert drift[0]["root"] == "meta-llama/Llama-3.1-8B" and drift[0]["root_license"] == "llama3.1"
     assert "remote_code" in codes["deepseek-ai/DeepSeek-R1"]
     assert "pickle_only_weights" in codes["old/pickled"]
+    # its pickles were never downloaded: a gate cannot call them safe, so the default policy fails them
+    pickled = _by_id(rep)["old/pickled"]
+    assert "unscanned_content" in codes["old/pickled"] and pickled.verdict.status == "fail"
+    assert "unscanned_content" not in codes["meta-llama/Llama-3.1-8B"]  # safetensors: nothing to scan
     assert "missing_parent" in codes["y/orphan"]
     assert {"template_jinja_import", "template_dunder_attribute"} <= codes["evil/template"]
     assert "gated" in codes["meta-llama/Llama-3.1-8B"]

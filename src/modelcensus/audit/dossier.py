@@ -200,7 +200,12 @@ def finish(d: Dossier, registry: Any, *, config: dict[str, Any] | None, tags: li
     names = [f["name"] for f in d.files]
     found: list[Flag] = []
     if d.files_known:
-        found += fl.weight_format_flags(names)
+        weights = fl.weight_format_flags(names)
+        found += weights
+        if hub_target and weights:  # the Hub's file list names pickles this audit never downloaded or read
+            found.append(fl.make_flag(
+                "unscanned_content", "pickle weights listed on the Hub were not downloaded, so not scanned: loading "
+                "them can run code (audit a local copy of the repository to scan them)", weights[0].evidence))
     found += fl.pickle_scan_flags(pickles)
     found += fl.remote_code_flags(config, tags, names)
     found += fl.chat_template_flags(chat_template)
