@@ -284,3 +284,20 @@ def test_referenced_reupload_answers_with_the_original(store, mess, registry):
 def test_observed_models_keep_the_design_shape(store, mess, registry):
     doc = _o(store, registry, "Qwen/Qwen2.5-7B-Instruct")
     assert list(doc) == ["model", "snapshot", "publisher", "roots", "teacher", "depth", "grade", "problems"]
+
+
+def test_cli_table_says_referenced_not_observed(store, mess, registry):
+    from rich.console import Console
+
+    from modelcensus.cli.lineage import _origin_tables
+
+    doc = origin(store, "beomi/Llama-3-Open-Ko-8B-Instruct-preview", registry=registry)
+    console = Console(width=100, record=True)
+    for part in _origin_tables(doc):
+        console.print(part)
+    assert "referenced as a parent, not observed in this snapshot" in console.export_text()
+    observed = _o(store, registry, "Qwen/Qwen2.5-7B-Instruct")
+    console = Console(width=100, record=True)
+    for part in _origin_tables(observed):
+        console.print(part)
+    assert "not observed" not in console.export_text()

@@ -48,6 +48,8 @@ def _origin_tables(doc: dict[str, Any]) -> list[Any]:
         ("grade", doc["grade"]),
         ("problems", ", ".join(doc["problems"]) or "-"),
     ]
+    if doc.get("observed") is False:
+        rows.insert(0, ("observed", "referenced as a parent, not observed in this snapshot"))
     if doc.get("synthetic"):
         rows.insert(0, ("SYNTHETIC", "computed from synthetic data: not a finding"))
     for k, v in rows:
