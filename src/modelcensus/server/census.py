@@ -60,6 +60,7 @@ class Census:
         if view is None:
             view = copy.copy(self.store)
             view.con = self.store.con.cursor()
+            view.con.execute("SET enable_progress_bar = false").fetchall()  # a cursor starts with the defaults
             self._local.store = view
         return view
 

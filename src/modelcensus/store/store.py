@@ -192,6 +192,10 @@ class Store:
             self.migrate()
 
     def _configure_memory(self, memory_limit: str | None) -> None:
+        # DuckDB draws its own progress bar on stdout for queries over 2 s: that would corrupt the one JSON
+        # document a --format json command prints (and floods logs), so it is off; commands report progress
+        # on stderr themselves
+        self._exec("SET enable_progress_bar = false")
         what = "memory_limit"
         if memory_limit is None and os.environ.get(ENV_MEMORY_LIMIT):
             memory_limit, what = os.environ[ENV_MEMORY_LIMIT], f"${ENV_MEMORY_LIMIT}"
