@@ -416,7 +416,38 @@ def _hf_cache(d: Path) -> Path:
     return snap
 
 
+def _polyglot_tar() -> bytes:
+    """A ustar archive whose first member's name is a pickle that calls os.system (pickle.load runs it)."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        info = tarfile.TarInfo(name="cos\nsystem\n(S'id'\ntR.")
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"x"))
+    return buf.getvalue()
+
+
+# pickles whose first opcodes spell another format's magic (found by the adversarial review)
+GGUF_POLYGLOT = b"GGUF" + b"\0" * 5 + b"0" + b"cos\nsystem\n(S'id'\ntR."   # G: BINFLOAT eats 8 bytes
+SAFETENSORS_POLYGLOT = b"X" + (10).to_bytes(4, "little") + b"\0\0\0{\"a\":1}" + b"0" + b"cos\nsystem\n(S'id'\ntR."
+
+
 CASES: list[Case] = [
+    # --- polyglots: another format's magic number, a pickle from byte 0
+    Case("polyglot_gguf.pkl", "fail", _write("gguf_poly.pkl", GGUF_POLYGLOT), "GGUF magic, pickle from byte 0"),
+    Case("polyglot_safetensors.bin", "fail", _write("pytorch_model.bin", SAFETENSORS_POLYGLOT),
+         "safetensors length prefix, pickle from byte 0"),
+    Case("polyglot_tar.pkl", "fail", _write("tar_poly.pkl", _polyglot_tar), "tar whose member name is a pickle"),
+    Case("polyglot_in_torch_zip.pt", "fail",
+         lambda d: torch_zip(d / "model.pt", GGUF_POLYGLOT), "data.pkl starting with GGUF"),
+    Case("pickle_in_dot_cache", "fail", _folder({".cache/evil.pkl": P_SYSTEM}),
+         "pickle under .cache/", folder=True),
+    Case("pickle_in_dot_git", "fail", _folder({".git/evil.pkl": P_SYSTEM}),
+         "pickle under .git/", folder=True),
+    Case("pickle_in_pycache", "fail", _folder({"__pycache__/evil.pkl": P_SYSTEM}),
+         "pickle under __pycache__/", folder=True),
     # --- dangerous globals, by opcode and trick
     Case("raw_proto0_os_system.pkl", "fail", _write("raw_proto0_os_system.pkl", P0_SYSTEM), "GLOBAL os.system"),
     Case("raw_proto4_os_system.bin", "fail", _write("pytorch_model.bin", P_SYSTEM), "STACK_GLOBAL os.system"),

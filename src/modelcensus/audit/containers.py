@@ -125,11 +125,30 @@ class _Scanner:
             self.sink.add_format(where, f"{kind} (no pickle; headers are read by their own reader)")
         if kind in ("pickle", "unknown"):
             self.pickles(data, 0, where, claimed=claimed or suffix in CLAIMS_PICKLE or kind == "pickle")
+        else:
+            self.probe(data, where)
         if kind not in ("zip", "gguf", "safetensors") and _zip_at_end(self.fileobj(data), data):
             self.sink.add_note(where, "a zip archive is appended after the leading content: both were scanned")
             self.zip(data, f"{where} (appended zip)", depth)
 
     # ------------------------------------------------------------------ pickles
+    def probe(self, data: bytes | mmap.mmap, where: str) -> None:
+        """Walk byte 0 as a pickle even when a magic number names another format.
+
+        A polyglot can spell ``GGUF``, a safetensors length, ``PK\x03\x04`` or a tar member name with
+        valid opcodes (``G`` BINFLOAT swallows 8 bytes, ``X`` BINUNICODE a length-prefixed string, ``P``
+        PERSID a line) and go on to ``os.system``: ``pickle.load`` on such a file runs it, whatever the
+        magic says. Resolved globals met on the way are judged like any pickle's; real files of those
+        formats stop at an invalid opcode within a few bytes. Unresolved ones are not counted here: ``.npy``'s
+        own magic starts with 0x93, STACK_GLOBAL on an empty stack, which an unpickler rejects (stack
+        underflow) before importing anything; operands built by a call need a resolved global first."""
+        res = walk(data, 0, len(data), self.budget)
+        found = [g for g in res.globals if g.resolved]
+        if found:
+            self.sink.add_globals(f"{where} (read as a pickle from byte 0)", found)
+        if res.budget_exhausted and not _line_cannot_load(data, res.end):
+            self.sink.add_unscanned(where, f"scan limit reached while reading byte 0 on as a pickle ({res.error})")
+
     def pickles(self, data: bytes | mmap.mmap, start: int, where: str, *, claimed: bool) -> None:
         """Walk consecutive pickles from ``start``; decide what a parse failure means."""
         end = len(data)
@@ -303,6 +322,25 @@ class _Scanner:
             self.pickles(data, off + hlen, where, claimed=True)
         else:
             self.sink.add_format(where, f"npy ({dtype.str} array, no pickle)")
+
+
+_NUMERIC_LINE = frozenset(b"0123456789+-.eEInfinatyxXabcdfABCDF_ \r\n")
+
+
+def _line_cannot_load(data: bytes | mmap.mmap, arg_at: int) -> bool:
+    """Whether the over-long line argument the probe stopped on makes ``pickle.load`` fail there.
+
+    A real safetensors header whose length's low byte reads as FLOAT (``F``) runs one line of JSON long;
+    the unpickler would call ``float()`` on it and fail before importing anything. FLOAT, INT and LONG
+    need a number, STRING a quote; UNICODE and PERSID take any line, so those stay unscanned."""
+    if arg_at < 1:
+        return False
+    op, head = bytes(data[arg_at - 1: arg_at]), bytes(data[arg_at: arg_at + 64])
+    if op in (b"F", b"I", b"L"):
+        return any(ch not in _NUMERIC_LINE for ch in head)
+    if op == b"S":
+        return head[:1] not in (b"'", b'"')
+    return False
 
 
 def _layer_cap() -> int:

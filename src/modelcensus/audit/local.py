@@ -163,8 +163,7 @@ def _walk(root: Path) -> Walked:
             if _classify(p, rel, root, roots, out):
                 if depth + 1 > MAX_DEPTH:
                     raise InputError(f"{display_path(root)}: nested deeper than {MAX_DEPTH} folders")
-                if e.name not in (".git", ".cache", "__pycache__"):
-                    stack.append((p, depth + 1))
+                stack.append((p, depth + 1))  # .git, .cache, __pycache__ too: a loader can be pointed there
             if len(out.files) > MAX_FILES:
                 raise InputError(f"{display_path(root)}: more than {MAX_FILES} files")
     out.files.sort()
