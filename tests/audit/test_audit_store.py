@@ -75,6 +75,26 @@ def test_flags_from_store_metadata(store, snap, registry) -> None:
     assert "gated" in codes["meta-llama/Llama-3.1-8B"]
 
 
+def test_hub_id_with_unread_pickle_files_beside_safetensors_fails(store, registry) -> None:
+    """training_args.bin, optimizer.pt or a .pkl listed on the Hub are loaded by torch.load in real
+    workflows; a store audit never downloads them, so they are unscanned content, not a pass."""
+    import json as _json
+
+    from modelcensus.api import import_path
+
+    rec = {"id": "acme/mixed-files", "author": "acme", "downloads": 1, "sha": "a" * 40,
+           "siblings": [{"rfilename": n} for n in ("model.safetensors", "training_args.bin", "optimizer.pt",
+                                                   "extra/evil.pkl", "config.json")]}
+    path = store.path.parent / "mixed.jsonl"
+    path.write_text(_json.dumps(rec) + "\n")
+    import_path(store, path, observed_at="2025-06-01")
+    rep = audit(["acme/mixed-files@" + "a" * 40], store=store, registry=registry, policy="strict-supply-chain")
+    d = rep.dossiers[0]
+    flags = {f.code: f for f in d.flags}
+    assert "unscanned_content" in flags and "training_args.bin" in (flags["unscanned_content"].evidence or "")
+    assert d.verdict.status == "fail" and rep.exit_code == 1
+
+
 def test_no_prc_roots_policy(store, snap, registry) -> None:
     rep = audit(["mradermacher/OpenThinker-7B-GGUF", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B",
                  "meta-llama/Llama-3.1-8B"], store=store, registry=registry, policy="no-prc-roots")

@@ -16,6 +16,7 @@ from typing import Any
 from modelcensus.audit import flags as fl
 from modelcensus.audit.detect import Detection, declared_family, match_features, mismatch_flags
 from modelcensus.audit.flags import Flag
+from modelcensus.audit.formats import PICKLE_SUFFIXES
 from modelcensus.audit.inspect_tokenizer import template_entries
 from modelcensus.audit.licence import LicenceReport, effective_licence, licence_report
 from modelcensus.audit.local import LocalModel
@@ -200,12 +201,15 @@ def finish(d: Dossier, registry: Any, *, config: dict[str, Any] | None, tags: li
     names = [f["name"] for f in d.files]
     found: list[Flag] = []
     if d.files_known:
-        weights = fl.weight_format_flags(names)
-        found += weights
-        if hub_target and weights:  # the Hub's file list names pickles this audit never downloaded or read
+        found += fl.weight_format_flags(names)
+        # a Hub id's files are never downloaded: every file that can hold a pickle (weights, training_args.bin,
+        # optimizer.pt, .pkl, .npy, archives...) is listed but unread, so the gate cannot call it safe
+        unread = [n for n in names if n.lower().endswith(PICKLE_SUFFIXES)] if hub_target else []
+        if unread:
             found.append(fl.make_flag(
-                "unscanned_content", "pickle weights listed on the Hub were not downloaded, so not scanned: loading "
-                "them can run code (audit a local copy of the repository to scan them)", weights[0].evidence))
+                "unscanned_content", f"{len(unread)} file(s) listed on the Hub can hold a pickle and were not "
+                "downloaded, so not scanned: loading them can run code (audit a local copy to scan them)",
+                ", ".join(unread[:8]) + (f" and {len(unread) - 8} more" if len(unread) > 8 else "")))
     found += fl.pickle_scan_flags(pickles)
     found += fl.remote_code_flags(config, tags, names)
     found += fl.chat_template_flags(chat_template)
