@@ -132,3 +132,24 @@ def test_unbuilt_lineage_refuses_to_serve(tmp_path) -> None:
                     "VALUES (1, 'flat-file', now(), now(), 0, true)")
     with pytest.raises(InputError, match="serve --prepare"):
         api.web_app(str(db))
+
+
+def test_no_local_paths_in_api_or_pages(tmp_path) -> None:
+    """A flat-file snapshot's source_ref is the imported file's path: the API and pages name the file only."""
+    import json as _json
+
+    from fastapi.testclient import TestClient
+
+    src = tmp_path / "private-folder" / "models.jsonl"
+    src.parent.mkdir()
+    src.write_text(_json.dumps({"id": "Qwen/Qwen2.5-7B", "author": "Qwen", "downloads": 5}) + "\n")
+    db = tmp_path / "p.duckdb"
+    with Store(db) as store:
+        api.import_path(store, src, observed_at="2025-06-01")
+    api.prepare_serving(str(db))
+    with TestClient(api.web_app(str(db)), raise_server_exceptions=False) as c:
+        for url in ("/api/snapshots", "/api/metrics/downloads?by=root_country", "/", "/api/models/Qwen/Qwen2.5-7B"):
+            r = c.get(url)
+            assert r.status_code == 200, url
+            assert "private-folder" not in r.text and str(tmp_path) not in r.text, url
+        assert "models.jsonl" in c.get("/api/snapshots").text

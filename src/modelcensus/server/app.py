@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from modelcensus import __version__, api
 from modelcensus.errors import InputError, NotFoundError
 from modelcensus.metrics import GROUP_KEYS, METRIC_NAMES, SPECS
+from modelcensus.outputs.formatting import public_snapshot, scrub_tree
 from modelcensus.outputs.web.page import Links, Page, Section, render, static_files
 from modelcensus.outputs.web.tables import Table
 from modelcensus.server import pages, policy_check
@@ -207,7 +208,7 @@ def create_app(census: Census) -> FastAPI:
     # -- JSON API --------------------------------------------------------------------------------------
     @app.get("/api/snapshots", summary="Snapshots in the store, oldest first (as `modelcensus snapshots`)")
     def api_snapshots() -> Any:
-        return [s.as_dict() for s in census.snapshots]
+        return [public_snapshot(s) for s in census.snapshots]
 
     @app.get("/api/metrics/{name}", summary="One metric (as `modelcensus metrics NAME --format json`)")
     def api_metric(name: str, request: Request, by: str | None = None, field: str | None = None) -> Any:
@@ -219,7 +220,7 @@ def create_app(census: Census) -> FastAPI:
         kw = p.metric_kwargs(census, series=bool(SPECS[name].series))
         if field:
             kw["field"] = field[:40]
-        return census.metric(name, by=by, **kw).to_json()
+        return scrub_tree(census.metric(name, by=by, **kw).to_json())  # source_ref names files, never folders
 
     # look-ups and searches answer from the in-memory index without blocking: run them on the event loop
     @app.get("/api/models/{model_id:path}", summary="A model's row in a snapshot (the latest by default)")
@@ -234,7 +235,7 @@ def create_app(census: Census) -> FastAPI:
         row = ix.row(model_id[:300])
         if row is None:
             raise NotFoundError(f"model {model_id[:120]!r}: not in snapshot {snap.id}")
-        return {"model": row, "rank_downloads_30d": ix.rank(model_id), "snapshot": snap.as_dict(),
+        return {"model": row, "rank_downloads_30d": ix.rank(model_id), "snapshot": public_snapshot(snap),
                 "synthetic": snap.synthetic}
 
     @app.get("/api/origin/{model_id:path}", summary="A model's origin (as `modelcensus origin MODEL --format json`)")

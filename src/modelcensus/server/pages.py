@@ -13,6 +13,7 @@ from typing import Any
 from modelcensus import __version__, api
 from modelcensus.errors import InputError, NotFoundError
 from modelcensus.metrics import profiles
+from modelcensus.outputs.formatting import public_snapshot
 from modelcensus.outputs.web import views
 from modelcensus.outputs.web.page import Links, Page, Picker, Section
 from modelcensus.outputs.web.tables import Table
@@ -87,7 +88,7 @@ class Pickers:
 def _base(census: Census, name: str, title: str, path: str, params: dict[str, Any] | None = None,
           snap: Any = None) -> Page:
     snap = snap or census.latest
-    return Page(name, title, path, params or {}, snapshot=snap.as_dict(), synthetic=bool(snap.synthetic),
+    return Page(name, title, path, params or {}, snapshot=public_snapshot(snap), synthetic=bool(snap.synthetic),
                 registry_version=census.registry.version, version=__version__)
 
 
@@ -117,7 +118,7 @@ def overview(census: Census, p: Pickers, links: Links) -> Page:
     label = _country(census)
     for col, who in (("root_country", "lineage root"), ("publisher_country", "publisher")):
         res = census.metric("downloads", by=col, **kw)
-        page.snapshot = res.snapshots[-1] if res.snapshots else page.snapshot
+        page.snapshot = public_snapshot(res.snapshots[-1]) if res.snapshots else page.snapshot
         page.synthetic = page.synthetic or res.synthetic
         chart = views.share_bars(f"downloads-{col}", f"30-day downloads by {who} country (share)", res, col, label)
         table = views.metric_table(f"downloads_{col}", f"30-day downloads by {who} country", res, col)

@@ -16,6 +16,7 @@ from modelcensus.audit.policy import parse_policy, shipped_policies
 from modelcensus.audit.render import render_text
 from modelcensus.audit.targets import HUB_ID, REVISION, Target, TargetError
 from modelcensus.errors import InputError
+from modelcensus.outputs.formatting import public_snapshot
 from modelcensus.outputs.web.page import Page, Section
 from modelcensus.outputs.web.tables import Table
 from modelcensus.server.census import Census
@@ -112,7 +113,7 @@ def _report(census: Census, form: dict[str, str]) -> Any:
 def form_page(census: Census, form: dict[str, str] | None = None) -> Page:
     form = form or {}
     page = Page("policy", "Policy check", "/policy", registry_version=census.registry.version, version=__version__,
-                snapshot=census.latest.as_dict(), synthetic=bool(census.latest.synthetic))
+                snapshot=public_snapshot(census.latest), synthetic=bool(census.latest.synthetic))
     page.form = {"max_items": MAX_ITEMS, "max_kb": MAX_INVENTORY_BYTES // 1000, "inventory": form.get("inventory", ""),
                  "policies": [*shipped_policies(), "none"], "policy": form.get("policy") or "default",
                  "bom": False, "bom_action": "/policy/bom"}

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from modelcensus import api
 from modelcensus.errors import InputError
+from modelcensus.outputs.formatting import public_snapshot
 from modelcensus.outputs.web.page import Links, Page, render, static_files
 from modelcensus.server import pages
 from modelcensus.server.census import Census
@@ -97,7 +98,7 @@ def write_site(census: Census, out: str | Path, *, models: int = 300, orgs: int 
     for name, data in static_files().items():
         _write(tmp, "static/" + name, data)
         files += 1
-    _write(tmp, "snapshots.json", json.dumps([s.as_dict() for s in census.snapshots], indent=1, default=str))
+    _write(tmp, "snapshots.json", json.dumps([public_snapshot(s) for s in census.snapshots], indent=1, default=str))
     if root.exists():
         root.rmdir()
     tmp.rename(root)
