@@ -152,3 +152,13 @@ def test_bad_targets_are_reported_and_the_rest_still_audited(store, snap, regist
     assert local.verdict.status == "fail"
     assert rep.counts == {"pass": 0, "warn": 0, "fail": 2, "error": 2}
     assert rep.exit_code == 2
+
+
+def test_remote_code_only_for_top_level_modules() -> None:
+    """Loaders import custom code from the repository's top level; examples/ scripts are not loaded."""
+    from modelcensus.audit.flags import remote_code_flags
+
+    assert remote_code_flags(None, None, ["examples/example_fsdp.py", "scripts/train.py", "model.safetensors"]) == []
+    flags = remote_code_flags(None, None, ["modeling_custom.py", "examples/x.py"])
+    assert [f.code for f in flags] == ["remote_code"] and flags[0].evidence == "modeling_custom.py"
+    assert remote_code_flags({"auto_map": {"AutoModel": "m.M"}}, None, [])[0].code == "remote_code"

@@ -101,9 +101,12 @@ def remote_code_flags(config: dict[str, Any] | None, tags: list[str] | None, fil
                           ", ".join(f"{k}={v}" for k, v in list(config["auto_map"].items())[:3])[:300]))
     if tags and "custom_code" in tags:
         flags.append(Flag("remote_code", "high", "tagged custom_code on the Hub"))
-    py = [f for f in files if f.lower().endswith(".py")]
+    # trust_remote_code imports modules from the repository's top level (auto_map, custom pipelines); scripts
+    # in sub-folders such as examples/ are never imported by a loader, and flagging them failed official models
+    py = [f for f in files if f.lower().endswith(".py") and "/" not in f.strip("/")]
     if py:
-        flags.append(Flag("remote_code", "high", "the repository ships Python files", ", ".join(py[:5])))
+        flags.append(Flag("remote_code", "high", "the repository ships Python modules at its top level",
+                          ", ".join(py[:5])))
     return flags
 
 
