@@ -67,8 +67,8 @@ def _check_depth(value: Any, depth: int = 0) -> None:
             _check_depth(v, depth + 1)
 
 
-def load_yaml(text: str | bytes, *, what: str, max_bytes: int = MAX_YAML_BYTES) -> Any:
-    """Parse untrusted YAML safely; raise :class:`InputError` naming ``what`` on any problem."""
+def _yaml_text(text: str | bytes, *, what: str, max_bytes: int) -> str:
+    """Untrusted YAML as text: bounded, and UTF-8 or an error naming ``what``."""
     if isinstance(text, bytes):
         if len(text) > max_bytes:
             raise InputError(f"{what}: YAML larger than {max_bytes} bytes")
@@ -78,6 +78,12 @@ def load_yaml(text: str | bytes, *, what: str, max_bytes: int = MAX_YAML_BYTES) 
             raise InputError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if len(text) > max_bytes:
         raise InputError(f"{what}: YAML larger than {max_bytes} bytes")
+    return text
+
+
+def load_yaml(text: str | bytes, *, what: str, max_bytes: int = MAX_YAML_BYTES) -> Any:
+    """Parse untrusted YAML safely; raise :class:`InputError` naming ``what`` on any problem."""
+    text = _yaml_text(text, what=what, max_bytes=max_bytes)
     try:
         value = yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - SafeLoader subclass
         _check_depth(value)
@@ -155,15 +161,7 @@ def load_yaml_doc(text: str | bytes, *, what: str, max_bytes: int = MAX_YAML_BYT
 
     For schema-checked files (policies, registry files), whose errors must name the line and key.
     """
-    if isinstance(text, bytes):
-        if len(text) > max_bytes:
-            raise InputError(f"{what}: YAML larger than {max_bytes} bytes")
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if len(text) > max_bytes:
-        raise InputError(f"{what}: YAML larger than {max_bytes} bytes")
+    text = _yaml_text(text, what=what, max_bytes=max_bytes)
     loader_cls = type("_Loader", (_UniqueKeyLoader,), {"key_aliases": dict(key_aliases or {})})
     loader = loader_cls(text)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError
-from modelcensus.outputs.charts import ChartData, Series
+from modelcensus.outputs.charts import ChartData, Series, share_bar_values
 from modelcensus.outputs.formatting import CountryNames, describe_scope, fmt_int, public_snapshot
 from modelcensus.outputs.methods import GRADES
 from modelcensus.outputs.model import Headline
@@ -191,12 +191,7 @@ class ReportBuilder:
 
     def bars(self, key: str, title: str, res: Any, col: str, label: Any) -> ChartData:
         """One snapshot's shares as bars: the top groups, 'other' and 'unknown'."""
-        rows = [r for r in res.rows if r.get("share") is not None]
-        known = [r for r in rows if r.get(col) is not None][:TOP_GROUPS]
-        rest = sum(float(r["share"]) for r in rows if r.get(col) is not None) - sum(float(r["share"]) for r in known)
-        unknown = sum(float(r["share"]) for r in rows if r.get(col) is None)
-        x = [label(r[col]) for r in known] + (["other"] if rest > 1e-12 else []) + (["unknown"] if unknown else [])
-        y = [float(r["share"]) for r in known] + ([rest] if rest > 1e-12 else []) + ([unknown] if unknown else [])
+        x, y = share_bar_values(res.rows, col, label, TOP_GROUPS)
         return ChartData(key, title, "bars", group_title(col), f"share of {FIELD}",
                          [Series(self.point_name(), x, y)], percent=True)
 

@@ -77,6 +77,17 @@ class ChartData:
         return PALETTE[index % len(PALETTE)]
 
 
+def share_bar_values(rows: list[dict[str, Any]], col: str, label: Any, top: int) -> tuple[list[str], list[float]]:
+    """Bars of one census's shares: the ``top`` largest groups, then 'other' (the rest) and 'unknown' (NULL)."""
+    rows = [r for r in rows if r.get("share") is not None]
+    known = [r for r in rows if r.get(col) is not None][:top]
+    rest = sum(float(r["share"]) for r in rows if r.get(col) is not None) - sum(float(r["share"]) for r in known)
+    unknown = sum(float(r["share"]) for r in rows if r.get(col) is None)
+    x = [label(r[col]) for r in known] + (["other"] if rest > 1e-12 else []) + (["unknown"] if unknown else [])
+    y = [float(r["share"]) for r in known] + ([rest] if rest > 1e-12 else []) + ([unknown] if unknown else [])
+    return x, y
+
+
 def _num(v: Any) -> Any:
     return None if isinstance(v, float) and (math.isnan(v) or math.isinf(v)) else v
 

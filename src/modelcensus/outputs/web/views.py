@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcensus.outputs.charts import ChartData, Series
+from modelcensus.outputs.charts import ChartData, Series, share_bar_values
 from modelcensus.outputs.web.page import Chart, Section
 from modelcensus.outputs.web.tables import Table
 
@@ -80,12 +80,7 @@ def warnings_of(res: Any) -> list[str]:
 
 def share_bars(key: str, title: str, res: Any, col: str, label: Any = str) -> Chart:
     """One census's shares as bars: the largest groups, 'other' and 'unknown'."""
-    rows = [r for r in res.rows if r.get("share") is not None]
-    known = [r for r in rows if r.get(col) is not None][:TOP_GROUPS]
-    rest = sum(float(r["share"]) for r in rows if r.get(col) is not None) - sum(float(r["share"]) for r in known)
-    unknown = sum(float(r["share"]) for r in rows if r.get(col) is None)
-    x = [label(r[col]) for r in known] + (["other"] if rest > 1e-12 else []) + (["unknown"] if unknown else [])
-    y = [float(r["share"]) for r in known] + ([rest] if rest > 1e-12 else []) + ([unknown] if unknown else [])
+    x, y = share_bar_values(res.rows, col, label, TOP_GROUPS)
     data = ChartData(key, title, "bars", col.replace("_", " "), "share", [Series("share", x, y)], percent=True)
     return Chart(data, source_line(res), "" if y else "no model in this census could be counted")
 
