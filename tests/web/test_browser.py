@@ -130,3 +130,19 @@ def api_first_model(server: str) -> str:
 
     with urllib.request.urlopen(server + "/api/search?q=qwen&limit=1") as r:  # noqa: S310 - loopback test server
         return json.load(r)["results"][-1]["id"]
+
+
+def test_keep_alive_survives_errors(server: str) -> None:
+    """A 404 or 400 answer must not drop the connection (an Exception-only handler re-raised after answering,
+    so uvicorn closed keep-alive connections on every error: resets under load)."""
+    import http.client
+
+    host, port = server.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    for path, status in (("/api/models/nobody/missing", 404), ("/api/metrics/nope", 400), ("/api/snapshots", 200),
+                         ("/api/search?q=qwen", 200)):
+        conn.request("GET", path)
+        r = conn.getresponse()
+        r.read()
+        assert r.status == status, path
+    conn.close()
