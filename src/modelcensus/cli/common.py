@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import typer
 from rich.console import Console
 from rich.text import Text
 
@@ -139,3 +140,13 @@ def check_format(value: str, allowed: tuple[str, ...], option: str = "--format")
     if v not in allowed:
         raise InputError(f"{option} {value!r}: expected one of {', '.join(allowed)}")
     return v
+
+
+# Census filters shared by `metrics` and `report` (one definition: the two commands must accept the same)
+MaxAgeOption = Annotated[int, typer.Option("--max-age", metavar="DAYS",
+                                           help="With --as-of: ignore observations older than this many days.")]
+PipelineTagOption = Annotated[list[str] | None, typer.Option("--pipeline-tag", metavar="TAG",
+                                                             help="Keep models with this pipeline tag (repeatable).")]
+LibraryOption = Annotated[list[str] | None, typer.Option("--library", metavar="NAME",
+                                                         help="Keep models of this library (repeatable), "
+                                                              "e.g. transformers.")]

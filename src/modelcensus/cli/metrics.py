@@ -7,7 +7,19 @@ from typing import Annotated, Any
 
 import typer
 
-from modelcensus.cli.common import check_format, err, out, print_data, print_json, reading, state, write_out
+from modelcensus.cli.common import (
+    LibraryOption,
+    MaxAgeOption,
+    PipelineTagOption,
+    check_format,
+    err,
+    out,
+    print_data,
+    print_json,
+    reading,
+    state,
+    write_out,
+)
 from modelcensus.errors import InputError
 from modelcensus.metrics import METRIC_NAMES  # help text comes from the metric catalogue, not a copied list
 from modelcensus.metrics.downloads import FIELDS as DOWNLOAD_FIELDS
@@ -126,15 +138,9 @@ def register(app: typer.Typer) -> None:
                                                   help="Census as of DATE: each model's latest observation at or "
                                                        "before it (docs/census.md).")]
         = None,
-        max_age: Annotated[int, typer.Option("--max-age", metavar="DAYS",
-                                             help="With --as-of: ignore observations older than this many days.")]
-        = 45,
-        pipeline_tag: Annotated[list[str] | None, typer.Option("--pipeline-tag", metavar="TAG",
-                                                               help="Keep models with this "
-                                                               "pipeline tag (repeatable).")] = None,
-        library: Annotated[list[str] | None, typer.Option("--library", metavar="NAME",
-                                                          help="Keep models of this library "
-                                                          "(repeatable), e.g. transformers.")] = None,
+        max_age: MaxAgeOption = 45,
+        pipeline_tag: PipelineTagOption = None,
+        library: LibraryOption = None,
         field: Annotated[str | None, typer.Option("--field", metavar="|".join(DOWNLOAD_FIELDS),
                                                   help="Download count (default: the metric's own).")] = None,
         fmt: Annotated[str, typer.Option("--format", metavar="|".join(FORMATS), help="Output format.")] = "table",

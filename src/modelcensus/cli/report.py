@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from modelcensus.cli.common import check_format, err, print_json, reading, state
+from modelcensus.cli.common import (
+    LibraryOption,
+    MaxAgeOption,
+    PipelineTagOption,
+    check_format,
+    err,
+    print_json,
+    reading,
+    state,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,15 +40,9 @@ def register(app: typer.Typer) -> None:
                                                   help="Latest figures from a census as of DATE: each model's "
                                                        "latest observation at or before it; later snapshots are "
                                                        "left out.")] = None,
-        max_age: Annotated[int, typer.Option("--max-age", metavar="DAYS",
-                                             help="With --as-of: ignore observations older than this many "
-                                                  "days.")] = 45,
-        pipeline_tag: Annotated[list[str] | None, typer.Option("--pipeline-tag", metavar="TAG",
-                                                               help="Keep models with this "
-                                                               "pipeline tag (repeatable).")] = None,
-        library: Annotated[list[str] | None, typer.Option("--library", metavar="NAME",
-                                                          help="Keep models of this library "
-                                                          "(repeatable), e.g. transformers.")] = None,
+        max_age: MaxAgeOption = 45,
+        pipeline_tag: PipelineTagOption = None,
+        library: LibraryOption = None,
     ) -> None:
         """Write the census report: country shares over time, derivatives, RAM, concentration, licence drift,
         top movers, and the methods and caveats behind them."""
