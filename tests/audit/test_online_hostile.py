@@ -18,11 +18,8 @@ from modelcensus.cli.main import run
 
 @pytest.fixture
 def hf_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
-    for var in ("HF_HUB_OFFLINE", "HF_TOKEN", "MODELCENSUS_DB"):
-        monkeypatch.delenv(var, raising=False)
+    fakehub.isolate_hf_env(monkeypatch, tmp_path)
+    monkeypatch.delenv("MODELCENSUS_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # no default store
 
 

@@ -34,11 +34,7 @@ def hubstats_parquet(models: list[dict]) -> bytes:
 
 @pytest.fixture
 def hub(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
-    for var in ("HF_HUB_OFFLINE", "HF_TOKEN", "HF_HUB_CACHE"):
-        monkeypatch.delenv(var, raising=False)
+    fakehub.isolate_hf_env(monkeypatch, tmp_path)
     with fakehub.FakeHub(n_models=300, seed=4) as h:
         monkeypatch.setenv("HF_ENDPOINT", h.url)
         h.file = h.add_dataset_file(HUBSTATS_REPO, HUBSTATS_FILE, hubstats_parquet(h.models),

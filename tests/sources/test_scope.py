@@ -22,11 +22,7 @@ RECORDS = [{"id": "org/a", "downloads": 5, "pipeline_tag": "text-generation"},
 
 @pytest.fixture
 def hub(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
-    for var in ("HF_HUB_OFFLINE", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
+    fakehub.isolate_hf_env(monkeypatch, tmp_path)
     with fakehub.FakeHub(n_models=1200, seed=5) as h:
         monkeypatch.setenv("HF_ENDPOINT", h.url)
         yield h

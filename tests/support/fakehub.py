@@ -56,6 +56,17 @@ _PIPELINES = ["text-generation", "text-generation", "image-text-to-text", "featu
 _BASE_TIME = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
 
 
+def isolate_hf_env(monkeypatch: Any, tmp_path: Any) -> None:
+    """Point huggingface_hub at nothing of the user's: own HF_HOME, no token, no telemetry, online mode.
+
+    Tests set HF_ENDPOINT to a FakeHub afterwards; one helper so every Hub-facing test starts the same."""
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+    for var in ("HF_HUB_OFFLINE", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_CACHE"):
+        monkeypatch.delenv(var, raising=False)
+
+
 def _iso(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
