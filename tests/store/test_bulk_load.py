@@ -119,10 +119,3 @@ def test_bulk_load_restores_insertion_order(store):
     with store.bulk_load():
         assert store._one("SELECT current_setting('preserve_insertion_order')")[0] is False
     assert store._one("SELECT current_setting('preserve_insertion_order')")[0] is True
-
-
-def test_default_memory_limit_is_duckdbs_own(tmp_path, monkeypatch):
-    monkeypatch.delenv("MODELCENSUS_MEMORY_LIMIT", raising=False)
-    with Store(tmp_path / "c.duckdb") as s, duckdb.connect() as plain:
-        assert s._one("SELECT current_setting('memory_limit')")[0] == \
-            plain.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]

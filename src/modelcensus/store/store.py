@@ -31,6 +31,29 @@ ENV_MEMORY_LIMIT = "MODELCENSUS_MEMORY_LIMIT"
 _MEMORY_LIMIT = re.compile(r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes|%)?\s*$", re.IGNORECASE)
 
 
+DEFAULT_MEMORY_CAP = 4 * 1024**3  # bytes: a laptop's share; the 2.2M-model pipeline fits under it
+
+
+def physical_memory_bytes() -> int | None:
+    """The machine's RAM from ``os.sysconf`` (Linux, macOS, BSDs); ``None`` where it cannot be read."""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):  # Windows has no sysconf; unknown names raise
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+def default_memory_limit(ram: int | None = None) -> str:
+    """DuckDB's memory_limit when none is given: the lower of 4 GiB and half of RAM, in MiB.
+
+    DuckDB's own default is 80 % of RAM, so on a big machine one lineage build took 8 GB, and on a
+    small one it left nothing for Python's own arrays. RAM that cannot be read gives the 4 GiB cap.
+    """
+    ram = physical_memory_bytes() if ram is None else ram
+    limit = DEFAULT_MEMORY_CAP if not ram else min(DEFAULT_MEMORY_CAP, ram // 2)
+    return f"{max(limit // 2**20, 64)}MiB"
+
+
 def default_db_path() -> Path:
     """``$MODELCENSUS_DB`` or a file in the user's data directory."""
     env = os.environ.get(ENV_DB)
@@ -161,8 +184,9 @@ class Store:
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False,
                  memory_limit: str | None = None) -> None:
-        """``memory_limit`` (e.g. ``"4GB"``; else ``$MODELCENSUS_MEMORY_LIMIT``; else DuckDB's default of
-        80 % of RAM) caps DuckDB's buffer memory; beyond it, large operators spill to ``PATH.tmp/``."""
+        """``memory_limit`` (e.g. ``"4GB"``; else ``$MODELCENSUS_MEMORY_LIMIT``; else
+        :func:`default_memory_limit`: the lower of 4 GiB and half the machine's RAM) caps DuckDB's buffer
+        memory; beyond it, large operators spill to ``PATH.tmp/``."""
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         if str(self.path) != ":memory:":
@@ -202,8 +226,9 @@ class Store:
         if str(self.path) != ":memory:":  # spill files beside the store, not in the working directory
             tmp = str(self.path) + ".tmp"
             self._exec("SET temp_directory = " + sql_literal(tmp))
-        if memory_limit is None:
-            return
+        if memory_limit is None:  # DuckDB's own default (80 % of RAM) let one build take 8 GB: not a laptop's
+            memory_limit, what = default_memory_limit(), "the default memory_limit"
+        self.memory_limit_source = what
         if not _MEMORY_LIMIT.match(str(memory_limit)):
             self.con.close()
             raise InputError(f"{what} {memory_limit!r}: expected a size such as 4GB, 512MB or 50%")
@@ -212,6 +237,12 @@ class Store:
         except duckdb.Error as exc:
             self.con.close()
             raise InputError(f"{what} {memory_limit!r}: {str(exc).splitlines()[0]}") from None
+
+    @property
+    def memory_limit(self) -> str:
+        """DuckDB's effective memory_limit on this connection, as DuckDB reports it (e.g. ``3.7 GiB``)."""
+        row = self._one("SELECT current_setting('memory_limit')")
+        return str(row[0]) if row else ""
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:

@@ -1,0 +1,92 @@
+"""The store's default DuckDB memory limit: the lower of 4 GiB and half of RAM, overridable (issue 12).
+
+DuckDB's own default (80 % of RAM) let one lineage build reach 8.1 GB; a laptop needs a cap by default.
+"""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pytest
+
+from modelcensus.errors import InputError
+from modelcensus.store import Store
+from modelcensus.store import store as store_mod
+from modelcensus.store.store import DEFAULT_MEMORY_CAP, default_memory_limit, physical_memory_bytes
+
+GiB = 2**30
+
+
+def _bytes(setting: str) -> float:
+    """DuckDB's reported size (e.g. '3.7 GiB', '512.0 MiB') in bytes."""
+    num, unit = setting.replace(" ", "")[:-3], setting.replace(" ", "")[-3:]
+    return float(num) * {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit]
+
+
+def test_the_default_is_the_lower_of_4_gib_and_half_of_ram():
+    assert default_memory_limit(64 * GiB) == "4096MiB"
+    assert default_memory_limit(6 * GiB) == "3072MiB"
+    assert default_memory_limit(1 * GiB) == "512MiB"
+    ram = physical_memory_bytes()
+    here = DEFAULT_MEMORY_CAP if ram is None else min(DEFAULT_MEMORY_CAP, ram // 2)
+    assert default_memory_limit() == f"{here // 2**20}MiB"
+
+
+def test_unreadable_ram_gives_the_4_gib_cap(monkeypatch):
+    def no_sysconf(name: str) -> int:
+        raise ValueError(name)
+
+    monkeypatch.setattr(os, "sysconf", no_sysconf)
+    assert physical_memory_bytes() is None
+    assert default_memory_limit() == "4096MiB"
+
+
+def test_physical_memory_is_read_where_sysconf_exists():
+    if not hasattr(os, "sysconf"):
+        pytest.skip("no os.sysconf on this platform")
+    ram = physical_memory_bytes()
+    assert ram is not None and ram > 256 * 2**20
+
+
+def test_a_store_applies_the_default_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.delenv("MODELCENSUS_MEMORY_LIMIT", raising=False)
+    expected = int(default_memory_limit()[:-3]) * 2**20
+    with Store(tmp_path / "a.duckdb") as s, duckdb.connect() as plain:
+        assert abs(_bytes(s.memory_limit) - expected) < 0.1 * GiB
+        assert s.memory_limit_source == "the default memory_limit"
+        duckdbs_own = plain.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        if _bytes(duckdbs_own) > expected + 0.1 * GiB:  # on any machine with more than 5 GiB of RAM
+            assert s.memory_limit != duckdbs_own
+
+
+def test_a_small_machine_gets_half_its_ram(tmp_path, monkeypatch):
+    monkeypatch.delenv("MODELCENSUS_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(store_mod, "physical_memory_bytes", lambda: 2 * GiB)
+    with Store(tmp_path / "a.duckdb") as s:
+        assert abs(_bytes(s.memory_limit) - GiB) < 0.01 * GiB
+    with Store(":memory:") as s:  # an in-memory store is capped the same way
+        assert abs(_bytes(s.memory_limit) - GiB) < 0.01 * GiB
+
+
+def test_the_argument_and_the_environment_override_the_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODELCENSUS_MEMORY_LIMIT", "6GB")
+    with Store(tmp_path / "a.duckdb") as s:
+        assert abs(_bytes(s.memory_limit) - 6e9) < 0.1 * GiB
+        assert s.memory_limit_source == "$MODELCENSUS_MEMORY_LIMIT"
+    with Store(tmp_path / "a.duckdb", memory_limit="300MB") as s:  # the argument wins over the environment
+        assert abs(_bytes(s.memory_limit) - 300e6) < 2**20
+        assert s.memory_limit_source == "memory_limit"
+    with Store(tmp_path / "a.duckdb", memory_limit="25%") as s:  # a share of RAM, as DuckDB reads it
+        assert _bytes(s.memory_limit) > 0
+
+
+@pytest.mark.parametrize("bad", ["lots", "4GB'; SET threads = 1; --", "-1GB", ""])
+def test_bad_values_are_still_one_clear_error(tmp_path, monkeypatch, bad):
+    monkeypatch.delenv("MODELCENSUS_MEMORY_LIMIT", raising=False)
+    with pytest.raises(InputError, match="memory_limit"):
+        Store(tmp_path / "b.duckdb", memory_limit=bad)
+    if bad:  # an empty variable means unset, as before
+        monkeypatch.setenv("MODELCENSUS_MEMORY_LIMIT", bad)
+        with pytest.raises(InputError, match="MODELCENSUS_MEMORY_LIMIT"):
+            Store(tmp_path / "b.duckdb")
