@@ -10,7 +10,10 @@ Endpoints:
 - ``GET /api/models/{namespace}/{name}`` (same ``expand=``);
 - ``GET /api/agent-harnesses`` (``huggingface_hub`` fetches it once; answered with 404, which it tolerates);
 - ``HEAD``/``GET /datasets/{repo}/resolve/{revision}/{file}`` and ``GET /api/datasets/{repo}/revision/{rev}``
-  for the dataset files registered with :meth:`FakeHub.add_dataset_file` (enough for ``hf_hub_download``).
+  for the dataset files registered with :meth:`FakeHub.add_dataset_file` (enough for ``hf_hub_download``);
+- dataset repos with a commit history (:meth:`FakeHub.add_dataset_commit`): ``GET /api/datasets/{repo}/commits/{rev}``
+  (newest first, ``Link``-paginated, what ``HfApi.list_repo_commits`` reads) and the files above at any of its commits
+  (a commit that does not touch a file carries the file of an earlier commit, as in git).
 
 Faults are injected per listing request number (1-based) or per page (0-based, the first ``times`` times
 that page is served): see :class:`Fault`. Every request is recorded in :attr:`FakeHub.requests`.
@@ -182,6 +185,16 @@ class DatasetFile:
     last_modified: str
 
 
+@dataclass
+class DatasetCommit:
+    """One commit of a dataset repo: the files it adds or changes (``None`` deletes one)."""
+
+    sha: str
+    date: str  # ISO, e.g. 2025-06-01T12:00:00.000Z
+    title: str
+    files: dict[str, bytes | None]
+
+
 class FakeHub:
     """The server. Use as a context manager; ``url`` is the value for ``HF_ENDPOINT``."""
 
@@ -196,6 +209,8 @@ class FakeHub:
         self.fault_log: list[tuple[int, str]] = []
         self.datasets: dict[tuple[str, str], DatasetFile] = {}
         self.dataset_info_available = True  # False: /api/datasets/... answers 500 (no commit date)
+        self.dataset_commits: dict[str, list[DatasetCommit]] = {}  # repo -> commits, oldest first
+        self.commits_page_size = 50
         self._lock = threading.Lock()
         self._listing_count = 0
         self._server: ThreadingHTTPServer | None = None
@@ -253,6 +268,32 @@ class FakeHub:
         f = DatasetFile(repo, filename, data, sha, last_modified)
         self.datasets[(repo, filename)] = f
         return f
+
+    def add_dataset_commit(self, repo: str, files: dict[str, bytes | None], *, date: str,
+                           title: str | None = None, sha: str | None = None) -> DatasetCommit:
+        """Append a commit to ``repo``'s history (commits must be added oldest first, as they happen)."""
+        history = self.dataset_commits.setdefault(repo, [])
+        if history and date < history[-1].date:
+            raise ValueError(f"commit dated {date} is older than the last one ({history[-1].date})")
+        sha = sha or hashlib.sha1(f"{repo}:{len(history)}:{date}".encode()).hexdigest()
+        commit = DatasetCommit(sha, date, title or f"Upload {', '.join(files)}", dict(files))
+        history.append(commit)
+        return commit
+
+    def dataset_state(self, repo: str, rev: str) -> tuple[DatasetCommit, dict[str, bytes]] | None:
+        """The commit ``rev`` (a sha or ``main``) names and the repo's files as of it; ``None`` if unknown."""
+        history = self.dataset_commits.get(repo, [])
+        upto = len(history) if rev == "main" else next((i + 1 for i, c in enumerate(history) if c.sha == rev), 0)
+        if upto == 0:
+            return None
+        files: dict[str, bytes] = {}
+        for c in history[:upto]:
+            for name, data in c.files.items():
+                if data is None:
+                    files.pop(name, None)
+                else:
+                    files[name] = data
+        return history[upto - 1], files
 
     # -- observation ---------------------------------------------------------------
     def count(self, path_prefix: str = "/api/models", method: str = "GET") -> int:
@@ -380,6 +421,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._listing(query)
             elif path.startswith("/api/models/") and not head:
                 self._model_info(path[len("/api/models/"):], query)
+            elif path.startswith("/api/datasets/") and "/commits/" in path and not head:
+                self._dataset_commits(path[len("/api/datasets/"):], query)
             elif path.startswith("/api/datasets/") and "/revision/" in path and not head:
                 self._dataset_info(path[len("/api/datasets/"):])
             elif path.startswith("/datasets/") and "/resolve/" in path:
@@ -518,7 +561,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._error(404, "Repository not found", "RepoNotFound")
 
     def _find_repo(self, repo_and_rest: str) -> tuple[str | None, str]:
-        for repo, _ in self.fake.datasets:
+        for repo in [r for r, _ in self.fake.datasets] + list(self.fake.dataset_commits):
             if repo_and_rest.startswith(repo + "/"):
                 return repo, repo_and_rest[len(repo) + 1:]
         return None, ""
@@ -530,6 +573,13 @@ class _Handler(BaseHTTPRequestHandler):
         repo, _, rev = rest.partition("/revision/")
         files = [f for (r, _), f in self.fake.datasets.items() if r == repo]
         rev = unquote(rev)
+        if repo in self.fake.dataset_commits:
+            state = self.fake.dataset_state(repo, rev)
+            if state is None:
+                self._error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+                return
+            files = [DatasetFile(repo, name, data, state[0].sha, state[0].date) for name, data in state[1].items()]
+            files = files or [DatasetFile(repo, ".gitattributes", b"", state[0].sha, state[0].date)]
         if not files or rev not in ("main", files[0].sha):
             self._error(404, "Repository not found", "RepoNotFound")
             return
@@ -546,6 +596,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         rev, _, filename = tail[len("resolve/"):].partition("/")
         rev = unquote(rev)
+        if repo in self.fake.dataset_commits:
+            state = self.fake.dataset_state(repo, rev)
+            if state is None:
+                self._error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+            elif filename not in state[1]:
+                self._error(404, "Entry not found", "EntryNotFound")
+            else:
+                self._send_file(state[1][filename], state[0].sha, head)
+            return
         f = self.fake.datasets.get((repo, filename))
         known = {d.sha for (r, _), d in self.fake.datasets.items() if r == repo} | {"main"}
         if rev not in known:
@@ -554,10 +613,13 @@ class _Handler(BaseHTTPRequestHandler):
         if f is None or rev not in ("main", f.sha):
             self._error(404, "Entry not found", "EntryNotFound")
             return
-        etag = hashlib.sha256(f.data).hexdigest()
-        headers = {"X-Repo-Commit": f.sha, "ETag": f'"{etag}"', "X-Linked-Etag": f'"{etag}"',
-                   "X-Linked-Size": str(len(f.data)), "Accept-Ranges": "bytes"}
-        data = f.data
+        self._send_file(f.data, f.sha, head)
+
+    def _send_file(self, full: bytes, commit: str, head: bool) -> None:
+        etag = hashlib.sha256(full).hexdigest()
+        headers = {"X-Repo-Commit": commit, "ETag": f'"{etag}"', "X-Linked-Etag": f'"{etag}"',
+                   "X-Linked-Size": str(len(full)), "Accept-Ranges": "bytes"}
+        data = full
         rng = self.headers.get("Range")
         status = 200
         if rng and rng.startswith("bytes=") and not head:
@@ -566,5 +628,30 @@ class _Handler(BaseHTTPRequestHandler):
             end = int(end_s) if end_s else len(data) - 1
             data = data[start:end + 1]
             status = 206
-            headers["Content-Range"] = f"bytes {start}-{start + len(data) - 1}/{len(f.data)}"
+            headers["Content-Range"] = f"bytes {start}-{start + len(data) - 1}/{len(full)}"
         self._send(status, data, headers, content_type="application/octet-stream", head=head)
+
+    def _dataset_commits(self, rest: str, q: dict[str, list[str]]) -> None:
+        """The Hub's commit listing: newest first, ``Link``-paginated (``p`` = page number)."""
+        repo, _, rev = rest.partition("/commits/")
+        if repo not in self.fake.dataset_commits:
+            self._error(404, "Repository not found", "RepoNotFound")
+            return
+        state = self.fake.dataset_state(repo, unquote(rev))
+        if state is None:
+            self._error(404, f"Invalid rev id: {unquote(rev)}", "RevisionNotFound")
+            return
+        history = self.fake.dataset_commits[repo]
+        upto = next(i for i, c in enumerate(history) if c.sha == state[0].sha)
+        items = [{"id": c.sha, "title": c.title, "message": "", "date": c.date,
+                  "authors": [{"user": "hub-stats-bot", "avatar": ""}]} for c in reversed(history[:upto + 1])]
+        size = max(self.fake.commits_page_size, 1)
+        try:
+            page = int(q.get("p", ["0"])[0])
+        except ValueError:
+            self._error(400, "Invalid page")
+            return
+        headers: dict[str, str] = {}
+        if (page + 1) * size < len(items):
+            headers["Link"] = f'<{self.fake.url}/api/datasets/{repo}/commits/{rev}?p={page + 1}>; rel="next"'
+        self._json(200, items[page * size:(page + 1) * size], headers)

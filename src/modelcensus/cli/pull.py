@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from modelcensus.cli.common import err, out, state
+from modelcensus.errors import InputError
 from modelcensus.store.store import ImportResult
 
 pull_app = typer.Typer(help="Fetch a snapshot from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN honoured).",
@@ -65,14 +66,63 @@ def pull_hubstats_cmd(
     revision: Annotated[str | None, typer.Option(
         "--revision", metavar="REV",
         help="Dataset revision (commit sha, branch or tag) of cfahlgren1/hub-stats.")] = None,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Fill --out with one YYYY-MM-DD.parquet per period instead of importing.")] = False,
+    since: Annotated[str | None, typer.Option("--from", metavar="DATE", help="--history: first date (UTC).")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="DATE",
+                                              help="--history: last date (UTC, default today).")] = None,
+    every: Annotated[str, typer.Option("--every", metavar="month|week|day",
+                                       help="--history: one revision (the period's latest commit) per period.")
+                     ] = "month",
+    out_dir: Annotated[str | None, typer.Option("--out", metavar="DIR",
+                                                help="--history: the folder to fill (created if missing).")] = None,
 ) -> None:
-    """Download the public hub-stats models.parquet and import it, dated by its commit."""
+    """Download the public hub-stats models.parquet and import it, dated by its commit.
+
+    With --history the store is not touched: a folder is filled with one file per period, each with a
+    YYYY-MM-DD.json sidecar naming its revision; rerun to resume. This folder is what --snapshots DIR reads.
+
+    \b
+    Examples:
+      modelcensus pull hub-stats
+      modelcensus pull hub-stats --history --from 2025-01-01 --every month --out hub-stats-history
+    """
+    if history:
+        _pull_history(revision, since, until, every, out_dir)
+        return
+    given = [name for name, v in (("--from", since), ("--until", until), ("--out", out_dir)) if v is not None]
+    if given or every != "month":
+        raise InputError(f"{given[0] if given else '--every'}: only with --history")
     from modelcensus.sources.hubstats_pull import pull_hubstats
     from modelcensus.store import Store
 
     with Store(state.db) as store:
         res = pull_hubstats(store, revision=revision)
     _report(res, "hub-stats")
+
+
+def _pull_history(revision: str | None, since: str | None, until: str | None, every: str,
+                  out_dir: str | None) -> None:
+    """``pull hub-stats --history``: one line per picked revision, then the summary; exit 2 if any failed."""
+    from modelcensus import api
+
+    if revision is not None:
+        raise InputError("--revision: not with --history (the revisions are picked from the commit history)")
+    if since is None:
+        raise InputError("--from: required with --history (e.g. --from 2025-01-01)")
+    if out_dir is None:
+        raise InputError("--out: required with --history (the folder to fill)")
+
+    def show(item: Any) -> None:
+        stream = err if item.status == "failed" else out
+        stream.print(item.line(), markup=False, highlight=False, soft_wrap=True)
+
+    res = api.pull_hubstats_history(out_dir, since=since, until=until, every=every, progress=show)
+    out.print(res.summary(), markup=False, highlight=False, soft_wrap=True)
+    if res.failed:
+        first = res.failed[0]
+        raise InputError(f"pull hub-stats --history: {len(res.failed)} revision(s) failed, e.g. {first.line()}; "
+                         f"the other {len(res.items) - len(res.failed)} are in {res.out_dir} (rerun to retry)")
 
 
 def register(app: typer.Typer) -> None:

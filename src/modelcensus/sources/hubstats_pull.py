@@ -75,6 +75,31 @@ def _commit_date(api: HfApi, repo_id: str, sha: str) -> datetime | None:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
+def download_file(repo_id: str, filename: str, *, revision: str | None, url: str, token: str | None,
+                  revision_label: str = "--revision") -> Path:
+    """``hf_hub_download`` of a dataset file into the Hub cache, its failures mapped onto ours.
+
+    A missing revision (named ``revision_label``), file or dataset is an :class:`InputError`; an unreachable
+    or refusing Hub is a :class:`HubCrawlError`. Callers validate ``repo_id``, ``filename`` and ``revision``.
+    """
+    try:
+        return Path(hf_hub_download(repo_id, filename, repo_type="dataset", revision=revision,
+                                    endpoint=url, token=token, cache_dir=_cache_dir()))
+    except (OfflineModeIsEnabled, LocalEntryNotFoundError) as exc:  # before EntryNotFoundError, its base
+        raise HubCrawlError(f"{repo_id}/{filename}: cannot download ({_first_line(exc)})") from None
+    except RevisionNotFoundError:
+        raise InputError(f"{revision_label} {revision!r}: not a revision of dataset {repo_id} at {url}") from None
+    except EntryNotFoundError:
+        raise InputError(f"{repo_id}: no file {filename!r} at revision {revision or 'main'}") from None
+    except RepositoryNotFoundError:
+        raise InputError(f"dataset {repo_id}: not found at {url} (or private without a token)") from None
+    except HfHubHTTPError as exc:
+        raise HubCrawlError(f"{repo_id}/{filename}: download failed ({_first_line(exc)})") from None
+    except (OSError, httpx2.HTTPError) as exc:
+        raise HubCrawlError(f"{repo_id}/{filename}: download failed ({type(exc).__name__}: "
+                            f"{_first_line(exc)})") from None
+
+
 def pull_hubstats(store: Store, *, revision: str | None = None, repo_id: str = HUBSTATS_REPO,
                   filename: str = HUBSTATS_FILE, observed_at: datetime | None = None,
                   endpoint: str | None = None, token: str | None = None) -> ImportResult:
@@ -90,22 +115,7 @@ def pull_hubstats(store: Store, *, revision: str | None = None, repo_id: str = H
         _check(revision, "--revision", _REVISION)
     url = current_endpoint(endpoint)
     downloaded_at = datetime.now(UTC)
-    try:
-        local = Path(hf_hub_download(repo_id, filename, repo_type="dataset", revision=revision,
-                                     endpoint=url, token=token, cache_dir=_cache_dir()))
-    except (OfflineModeIsEnabled, LocalEntryNotFoundError) as exc:  # before EntryNotFoundError, its base
-        raise HubCrawlError(f"{repo_id}/{filename}: cannot download ({_first_line(exc)})") from None
-    except RevisionNotFoundError:
-        raise InputError(f"--revision {revision!r}: not a revision of dataset {repo_id} at {url}") from None
-    except EntryNotFoundError:
-        raise InputError(f"{repo_id}: no file {filename!r} at revision {revision or 'main'}") from None
-    except RepositoryNotFoundError:
-        raise InputError(f"dataset {repo_id}: not found at {url} (or private without a token)") from None
-    except HfHubHTTPError as exc:
-        raise HubCrawlError(f"{repo_id}/{filename}: download failed ({_first_line(exc)})") from None
-    except (OSError, httpx2.HTTPError) as exc:
-        raise HubCrawlError(f"{repo_id}/{filename}: download failed ({type(exc).__name__}: "
-                            f"{_first_line(exc)})") from None
+    local = download_file(repo_id, filename, revision=revision, url=url, token=token)
 
     sha = _revision_sha(local) or (revision if revision and _SHA.match(revision) else None)
     notes: dict[str, Any] = {"repo": repo_id, "file": filename, "requested_revision": revision or "main",
