@@ -294,3 +294,34 @@ def test_a_commit_id_that_is_not_a_sha_is_one_failed_item(hub, tmp_path, monkeyp
         ("2025-01-20", "fetched"), ("2025-02-14", "fetched"), ("2025-03-03", "failed")]
     assert "not a commit sha" in res.failed[0].error
     assert hub.count("/datasets/", method="HEAD") == 2
+
+
+def test_an_unreachable_hub_is_a_clear_error_and_writes_nothing(hub, tmp_path, monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    # huggingface_hub retries a refused connection 5 times with back-off (1+2+4+8+8 s): skip the waits
+    import huggingface_hub.utils._http as hf_http
+
+    waits: list[float] = []
+    monkeypatch.setattr(hf_http.time, "sleep", waits.append)
+    out = tmp_path / "h"
+    assert run(["pull", "hub-stats", "--history", "--from", "2025-01-01", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith(f"modelcensus: {HUBSTATS_REPO}: cannot list its commits")
+    assert list(out.iterdir()) == [] and len(waits) == 5
+
+
+def test_a_dated_file_never_appears_before_its_sidecar(hub, tmp_path, monkeypatch):
+    from modelcensus.sources import hubstats_history
+
+    def die(path, doc):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hubstats_history, "_write_json", die)
+    out = tmp_path / "h"
+    with pytest.raises(KeyboardInterrupt):
+        pull_hubstats_history(out, since="2025-01-01", until="2025-01-31")
+    assert listing(out) == []  # verified and ready, but without its sidecar it is not put in place
