@@ -13,6 +13,8 @@ The command line is a thin skin over exactly these functions::
     modelcensus lineage MODEL        -> lineage(store, model, snapshot=..., registry=...)
     modelcensus origin MODEL         -> origin(store, model, snapshot=..., registry=...)
     modelcensus metrics NAME         -> compute_metric(store, name, by=..., population=..., as_of=..., ...)
+    modelcensus metrics NAME --snapshots DIR --engine duckdb|spark
+                                     -> folder_metric(dir, name, engine=..., spark_master=..., by=..., ...)
     modelcensus populations          -> list_populations(store)
     (monthly as-of censuses)         -> census_points(store, since=..., until=..., max_age_days=...)
     modelcensus report               -> build_report(store, out=..., fmt=..., registry=..., filters=...)
@@ -64,6 +66,29 @@ def export(store: Store, snapshot: int | str | None = None, fmt: str = "parquet"
     return export_snapshot(store, snapshot, fmt, out_path, table=table)
 
 
+def folder_metric(folder: str | Path, name: str, *, engine: str = "duckdb", spark_master: str | None = None,
+                  by: str | None = None, field: str | None = None, registry: Registry | None = None,
+                  population: str | None = "all", **options: Any) -> MetricResult:
+    """A metric over a folder of hub-stats ``YYYY-MM-DD.parquet`` files on DuckDB or Spark, without a store
+    (docs/engines.md). Each file is mapped by the hub-stats importer's own SELECT, described by DuckDB as the
+    importer does (a bad file fails here, naming it); the engine then reads the rows."""
+    from modelcensus.metrics.snapshot_folder import compute_folder_metric, folder_files
+    from modelcensus.sources import hubstats
+    from modelcensus.store.engine import open_engine
+
+    folder_files(folder)  # a bad folder fails before an engine starts
+    eng = open_engine(engine, spark_master=spark_master)
+    try:
+        with Store(":memory:") as probe:
+            return compute_folder_metric(
+                folder, name, engine=eng, registry=registry or load_registry(), by=by, field=field,
+                population=population, row_select=lambda p: hubstats.staging_select(p, hubstats._describe(probe, p)),
+                **options)
+    finally:
+        if engine == "duckdb":
+            eng.close()
+
+
 def web_app(db: str, *, registry_files: list[str] | None = None) -> Any:
     """The dashboard and JSON API as an ASGI app over the store at ``db``, opened read-only."""
     from modelcensus.server.app import build_app, wrap
@@ -105,7 +130,8 @@ def write_site(db: str, out: str | Path, *, models: int = 300, orgs: int = 60,
 __all__ = [
     "METRIC_NAMES", "AuditReport", "DemoResult", "ImportResult", "MetricResult", "Registry", "SkipReport",
     "Snapshot", "Store", "audit", "build_report", "census_points", "check_registry", "compute_metric",
-    "ensure_lineage", "export", "export_snapshot", "import_hubstats_parquet", "import_path", "import_population",
+    "ensure_lineage", "export", "export_snapshot", "folder_metric", "import_hubstats_parquet", "import_path",
+    "import_population",
     "lineage", "list_populations", "load_policy", "load_registry", "open_store", "origin", "prepare_serving",
     "HistoryResult", "pull_hub", "pull_hubstats", "pull_hubstats_history", "run_demo",
     "serve", "web_app", "write_site",

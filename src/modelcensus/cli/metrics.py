@@ -150,12 +150,38 @@ def register(app: typer.Typer) -> None:
         option: Annotated[list[str] | None, typer.Option("--option", "-o", metavar="KEY=VALUE",
                                                          help="Metric option KEY=VALUE (repeatable), e.g. "
                                                               "gaps=assign, credit=parent, min_downloads=5.")] = None,
+        snapshots: Annotated[Path | None, typer.Option("--snapshots", metavar="DIR",
+                                                       help="A folder of hub-stats YYYY-MM-DD.parquet files to "
+                                                            "compute over instead of the store (docs/engines.md).")]
+        = None,
+        engine: Annotated[str, typer.Option("--engine", metavar="duckdb|spark",
+                                            help="With --snapshots: the engine that runs the queries.")] = "duckdb",
+        spark_master: Annotated[str | None, typer.Option("--spark-master", metavar="URL",
+                                                         help="With --engine spark: the cluster master (default "
+                                                              "local[2]; SPARK_REMOTE selects Spark Connect).")]
+        = None,
     ) -> None:
-        """Compute one metric over the store (see docs/metrics.md)."""
+        """Compute one metric over the store (see docs/metrics.md), or over a folder of snapshots (--snapshots)."""
         from modelcensus.metrics import compute_metric
         from modelcensus.metrics.scope import resolve_registry
 
         fmt = check_format(fmt, FORMATS)
+        if snapshots is None and (engine != "duckdb" or spark_master):
+            raise InputError("--engine and --spark-master apply to --snapshots DIR (the store runs on DuckDB)")
+        if snapshots is not None:
+            from modelcensus import api
+
+            ignored = [o for o, v in (("--snapshot", snapshot), ("--as-of", as_of), ("--since", since),
+                                      ("--pipeline-tag", pipeline_tag), ("--library", library)) if v]
+            if ignored:
+                raise InputError(f"{', '.join(ignored)} not supported with --snapshots yet")
+            if fmt == "parquet" and out_path is None:
+                raise InputError("--format parquet needs --out PATH")
+            registry = api.load_registry(state.registry) if state.registry else None
+            res = api.folder_metric(snapshots, name, engine=engine, spark_master=spark_master, by=by, field=field,
+                                    registry=registry, population=population, **_options(option))
+            _emit(res, fmt, out_path)
+            return
         if name not in METRIC_NAMES:
             raise InputError(f"metric {name!r}: expected one of {', '.join(METRIC_NAMES)}")
         if fmt == "parquet" and out_path is None:
@@ -171,27 +197,32 @@ def register(app: typer.Typer) -> None:
                                                    snapshot=snapshot, registry=registry, field=field, as_of=as_of,
                                                    max_age=max_age, pipeline_tags=pipeline_tag, libraries=library,
                                                    **opts))
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
+        _emit(res, fmt, out_path)
 
-            assert out_path is not None
-            write_out(out_path, lambda p: pq.write_table(res.to_arrow(), p))
-            err.print(f"wrote {len(res.rows)} row(s) to {out_path}", highlight=False, markup=False)
-        elif fmt == "json":
-            if out_path is not None:
-                import json
 
-                text = json.dumps(res.to_json(), indent=2, default=str, ensure_ascii=False) + "\n"
-                write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
-                err.print(f"wrote {out_path}", highlight=False, markup=False)
-            else:
-                print_json(res.to_json())
-        elif fmt == "csv":
-            text = res.to_csv()
-            if out_path is not None:
-                write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
-                err.print(f"wrote {out_path}", highlight=False, markup=False)
-            else:
-                print_data(text)
+def _emit(res: Any, fmt: str, out_path: Path | None) -> None:
+    """Print or write a metric result in the chosen format."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        assert out_path is not None
+        write_out(out_path, lambda p: pq.write_table(res.to_arrow(), p))
+        err.print(f"wrote {len(res.rows)} row(s) to {out_path}", highlight=False, markup=False)
+    elif fmt == "json":
+        if out_path is not None:
+            import json
+
+            text = json.dumps(res.to_json(), indent=2, default=str, ensure_ascii=False) + "\n"
+            write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
+            err.print(f"wrote {out_path}", highlight=False, markup=False)
         else:
-            _render_table(res)
+            print_json(res.to_json())
+    elif fmt == "csv":
+        text = res.to_csv()
+        if out_path is not None:
+            write_out(out_path, lambda p: p.write_text(text, encoding="utf-8"))
+            err.print(f"wrote {out_path}", highlight=False, markup=False)
+        else:
+            print_data(text)
+    else:
+        _render_table(res)

@@ -1,0 +1,325 @@
+"""Metrics over a folder of hub-stats snapshots (``--snapshots DIR``) on any engine, without a store.
+
+The folder holds one hub-stats-layout Parquet file per observation date, named ``YYYY-MM-DD.parquet``
+(what ``pull hub-stats --history --out DIR`` fills). Each file is mapped onto the staging columns by the
+hub-stats importer's own SELECT (passed in as ``row_select``: metrics may not import sources) and checked
+with the store's own staging rules (``store.staging.REASON_SQL``); from there every step is a query file
+in ``metrics/sql/`` run through the engine seam, so DuckDB and Spark compute the same figures from the
+same SQL (docs/engines.md). Only metrics that need no lineage build are here (:data:`SLICE_METRICS`),
+grouped by publisher keys; the rest say so (exit 2) rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from modelcensus.errors import InputError
+from modelcensus.metrics.census import scope_counts, series_comparability
+from modelcensus.metrics.concentration import parse_ks
+from modelcensus.metrics.downloads import FIELDS, QUIRKS
+from modelcensus.metrics.groups import GROUP_KEYS, group_key
+from modelcensus.metrics.result import MetricResult, clean_value
+from modelcensus.store import Snapshot
+from modelcensus.store.engine import Engine, Scratch, to_dialect
+from modelcensus.store.sql_files import SqlFile, load_sql_files, run_files
+from modelcensus.store.staging import REASON_SQL
+
+SOURCE = "hub-stats"
+FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.parquet$")
+# metric -> (default --by, download fields, series, own options)
+SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
+    "downloads": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ()),
+    "downloads_cumulative": ("publisher_country", ("downloads_all_time",), True, ()),
+    "concentration": ("publisher_country", ("downloads_30d", "downloads_all_time"), False,
+                      ("k", "include_unknown", "series")),
+    "new_models": ("publisher_country", (), False, ()),
+}
+# tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
+BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel")
+# --by keys that read no lineage: key -> column of model_publishers
+PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
+ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
+# the staging columns REASON_SQL and snapshot_models.sql read; base_models is made NULL: the importer builds
+# it with to_json (always valid JSON), and text baseModels that are not JSON are caught by _problem
+_STAGED = ("id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "pipeline_tag",
+           "library_name", "card_data", "config", "_problem", "_pos")
+
+
+def sql_folder() -> Any:
+    """The package's query files (``metrics/sql``)."""
+    return package_files("modelcensus.metrics") / "sql"
+
+
+def query_files() -> dict[str, SqlFile]:
+    return load_sql_files(sql_folder())
+
+
+def folder_files(folder: str | Path) -> list[tuple[date, Path]]:
+    """The folder's ``YYYY-MM-DD.parquet`` files in date order; other files (sidecars) are ignored, but a
+    ``.parquet`` whose name is not a date, or an empty folder, is an InputError naming it."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"--snapshots {folder}: not a folder")
+    out = []
+    for p in sorted(root.iterdir()):
+        if not p.name.endswith(".parquet") or p.name.startswith("."):  # sidecars, partial downloads
+            continue
+        m = FILE_NAME.match(p.name)
+        try:
+            day = date.fromisoformat(m.group(1)) if m else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise InputError(f"--snapshots {folder}: {p.name} is not named YYYY-MM-DD.parquet (one file per "
+                             "observation date)")
+        out.append((day, p))
+    if not out:
+        raise InputError(f"--snapshots {folder}: no YYYY-MM-DD.parquet file in it")
+    return out
+
+
+def file_rows_sql(mapped: str, view: str, snapshot_id: int) -> str:
+    """The importer's SELECT for one file (DuckDB, over read_parquet) re-pointed at the registered ``view``
+    and cut to the columns the slice reads, plus store.staging's reject reason."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(mapped, read="duckdb")
+    by_alias = {p.alias_or_name: p for p in tree.expressions}
+    missing = [c for c in _STAGED if c not in by_alias]
+    if missing:
+        raise InputError(f"the hub-stats mapping has no column(s) {', '.join(missing)}")
+    inner = exp.select(*(by_alias[c] for c in _STAGED), "CAST(NULL AS VARCHAR) AS base_models").from_(view)
+    return (f"SELECT {int(snapshot_id)} AS snapshot_id, _pos, id, created_at, downloads, downloads_all_time, "
+            f"pipeline_tag, library_name, {REASON_SQL} AS _reason FROM ({inner.sql(dialect='duckdb')}) staged")
+
+
+def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]) -> tuple[str, str | None, str]:
+    """(grouping column, field, by) or InputError (exit 2) saying what the --snapshots path cannot do."""
+    if name not in SLICE_METRICS:
+        raise InputError(f"metric {name} is not on the --snapshots path yet (it needs the lineage build or the "
+                         f"store's other tables); --snapshots computes: {', '.join(SLICE_METRICS)}. Import the "
+                         "folder's files into a store (`modelcensus import`) for the others")
+    default_by, fields, _series, own = SLICE_METRICS[name]
+    allowed = {*own, "attribution"}
+    bad = [k for k in options if k not in allowed]
+    if bad:
+        raise InputError(f"option {bad[0]!r} is not supported with --snapshots for metric {name} "
+                         f"(supported: {', '.join(sorted(allowed))})")
+    by = by or default_by
+    if by not in GROUP_KEYS:
+        group_key(by)  # the store path's message listing the keys
+    attribution = str(options.get("attribution") or "root")
+    if by in PUBLISHER_COLUMNS:
+        column = PUBLISHER_COLUMNS[by]
+    elif by in ATTRIBUTED_COLUMNS and attribution == "publisher":
+        column = ATTRIBUTED_COLUMNS[by]
+    else:
+        raise InputError(f"--by {by}" + (f" (attribution {attribution})" if by in ATTRIBUTED_COLUMNS else "")
+                         + " needs the lineage build (roots, families, relations), which does not run on "
+                         "--snapshots yet; keys that do: publisher_country, publisher, and org / org_type with "
+                         "-o attribution=publisher")
+    if fields:
+        field = field or fields[0]
+        if field not in fields:
+            raise InputError(f"field {field!r} for metric {name}: expected one of {', '.join(fields)}")
+    elif field is not None:
+        raise InputError(f"metric {name} counts repos and takes no download field")
+    return column, field, by
+
+
+class FolderCensus:
+    """One snapshot folder on one engine. The tables every metric reads (the folder's rows, its models, their
+    publishers, the download panel) are built once, on first use, and reused by every metric asked for in
+    the ``with`` block; the block's end drops them all."""
+
+    def __init__(self, folder: str | Path, *, engine: Engine, row_select: Callable[[Path], str], registry: Any
+                 ) -> None:
+        if registry is None:
+            raise InputError("--snapshots needs the publisher registry (the lineage stage's registry files)")
+        self.folder = Path(folder)
+        self.engine = engine
+        self.registry = registry
+        self.files = folder_files(folder)
+        # every file is described (and a bad one named) before any engine work starts
+        self.mapped = [(k, path, row_select(path)) for k, (_day, path) in enumerate(self.files, start=1)]
+        self.snaps = [_snapshot(k, day, path) for k, (day, path) in enumerate(self.files, start=1)]
+        self.queries = query_files()
+        self._area: Scratch | None = None
+        self._base: set[str] = set()
+
+    def __enter__(self) -> FolderCensus:
+        self._area = Scratch(self.engine)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._area is not None:
+            self._area.cleanup()
+        self._area = None
+
+    @property
+    def area(self) -> Scratch:
+        if self._area is None:
+            raise RuntimeError("FolderCensus is used inside a with block")
+        return self._area
+
+    def _load(self) -> None:
+        """Register the files, the snapshot index and the registry tables; stack the files' rows."""
+        if self._base:
+            return
+        area, dialect = self.area, self.engine.dialect
+        for k, path, _sql in self.mapped:
+            area.register_parquet(f"hub_file_{k}", path, row_number="file_row_number")
+        union = "\nUNION ALL\n".join(file_rows_sql(sql, f"hub_file_{k}", k) for k, _p, sql in self.mapped)
+        area.materialise("hub_rows", to_dialect(union, dialect))
+        area.register_arrow("snapshot_index", _index_table(self.snaps))
+        tables = self.registry.tables()
+        for t in ("reg_namespaces", "reg_model_aliases"):
+            area.register_arrow(t, tables[t])
+        self._base.update(area.names)
+        run_files(area, self.queries, ["snapshot_models"], self._base, dialect)
+        self._base.add("snapshot_models")
+        counts = area.query(to_dialect("SELECT snapshot_id, count(*) AS n FROM snapshot_models GROUP BY snapshot_id",
+                                       dialect)).to_pylist()
+        per = {int(r["snapshot_id"]): int(r["n"]) for r in counts}
+        for s in self.snaps:
+            s.row_count = per.get(s.id, 0)
+
+    def _run(self, targets: list[str], params: dict[str, Any]) -> None:
+        """Run the query files for ``targets``; the per-call tables (credit, metric_*) are always rebuilt."""
+        ran = run_files(self.area, self.queries, targets, self._base, self.engine.dialect, params)
+        for name in ran:
+            produced = next(f.produces for f in self.queries.values() if f.name == name)
+            if produced in BASE_TABLES:
+                self._base.add(produced)
+
+    def metric(self, name: str, *, by: str | None = None, field: str | None = None, population: str | None = "all",
+               **options: Any) -> MetricResult:
+        """One metric over the folder; the same MetricResult shape as the store path."""
+        column, fname, by = _check(name, by, field, options)
+        if (population or "all") != "all":
+            raise InputError("--population is not supported with --snapshots yet (population all only)")
+        ks = parse_ks(options.get("k") or "1,5,10") if name == "concentration" else []
+        self._load()
+        last = len(self.snaps)
+        series = SLICE_METRICS[name][2] or _bool(options.get("series"))
+        params = {"group": column, "field": FIELDS.get(fname or "", "d30"), "snapshot": last, "last_k": last,
+                  "include_unknown": int(_bool(options.get("include_unknown"))), "first_k": 1 if series else last}
+        self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
+        key = group_key(by, "publisher" if by in ATTRIBUTED_COLUMNS else "root")
+        rows, columns, notes = _rows(self.area, self.engine, name, key.name, params, ks)
+        used = self.snaps if series else self.snaps[-1:]
+        trend = series_comparability(used) if series else None
+        coverage, warnings = _coverage(used, series, trend)
+        return MetricResult(metric=name, by=by, snapshots=[s.as_dict() for s in used], population="all",
+                            field=fname, columns=columns,
+                            rows=[{c: clean_value(r.get(c)) for c in columns} for r in rows],
+                            notes=[key.note, *notes, f"computed on {self.engine.name} from {len(self.snaps)} "
+                                                     f"file(s) in {self.folder} (--snapshots; no store)"],
+                            options=_shown(options), coverage=coverage, warnings=warnings,
+                            trend=trend.as_dict() if trend is not None else None)
+
+
+def compute_folder_metric(folder: str | Path, name: str, *, engine: Engine, row_select: Callable[[Path], str],
+                          registry: Any, by: str | None = None, field: str | None = None,
+                          population: str | None = "all", **options: Any) -> MetricResult:
+    """One metric over the folder on ``engine`` (bad arguments fail before any file is read)."""
+    _check(name, by, field, options)
+    with FolderCensus(folder, engine=engine, row_select=row_select, registry=registry) as census:
+        return census.metric(name, by=by, field=field, population=population, **options)
+
+
+def _bool(v: Any) -> bool:
+    return str(v).strip().lower() in ("1", "true", "yes", "on") if v is not None and not isinstance(v, bool) \
+        else bool(v)
+
+
+def _shown(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _snapshot(k: int, day: date, path: Path) -> Snapshot:
+    when = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return Snapshot(id=k, source=SOURCE, source_ref=str(path), observed_at=when, imported_at=when, row_count=0,
+                    skipped_count=0, complete=True, synthetic=False, notes={}, scope="full")
+
+
+def _index_table(snaps: list[Snapshot]) -> pa.Table:
+    return pa.table({"k": pa.array([s.id for s in snaps], pa.int64()),
+                     "snapshot_id": pa.array([s.id for s in snaps], pa.int64()),
+                     "observed_at": pa.array([s.observed_at for s in snaps], pa.timestamp("us", tz="UTC"))})
+
+
+def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any], ks: list[int]
+          ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """The metric table's rows in the store path's order, its columns and notes."""
+    def read(sql: str) -> list[dict[str, Any]]:
+        rows = area.query(to_dialect(sql, engine.dialect)).to_pylist()
+        for r in rows:
+            if "grp" in r:
+                r[key] = r.pop("grp")
+        return rows
+
+    if name == "downloads":
+        rows = read("SELECT * FROM metric_downloads ORDER BY downloads DESC, grp NULLS LAST")
+        return rows, [key, "downloads", "models", "share"], [QUIRKS]
+    if name == "new_models":
+        rows = read("SELECT * FROM metric_new_models ORDER BY month NULLS LAST, models DESC, grp NULLS LAST")
+        return rows, ["month", key, "models", "share"], [
+            "new models = repos by their createdAt month in the latest snapshot (repos deleted before it are not "
+            "counted); share = the group's share of the month"]
+    if name == "downloads_cumulative":
+        rows = read("SELECT * FROM metric_downloads_cumulative ORDER BY k, downloads DESC, grp NULLS LAST")
+        return rows, ["snapshot", "observed_at", key, "downloads", "models", "share"], [
+            "all-time download levels per snapshot; a model absent from a later snapshot keeps its last level",
+            QUIRKS]
+    rows = read("SELECT * FROM metric_concentration ORDER BY observed_at, snapshot")
+    ranks: dict[int, list[float]] = {}
+    for r in read("SELECT snapshot_id, k_desc, cum_share FROM concentration_ranks ORDER BY snapshot_id, k_desc"):
+        ranks.setdefault(int(r["snapshot_id"]), []).append(r["cum_share"])
+    for r in rows:
+        r["unit"] = key
+        cum = ranks.get(int(r["snapshot"]), [])
+        for kk in ks:
+            r[f"cr{kk}"] = cum[min(kk, len(cum)) - 1] if cum else None
+    cols = ["snapshot", "observed_at", "unit", "groups", "total", "hhi", "gini", *(f"cr{kk}" for kk in ks),
+            "unknown_share"]
+    return rows, cols, ["HHI on the 0-1 scale; Gini over groups sorted ascending; CR-k = share of the k largest "
+                        "groups", "the unknown (NULL) group is " + ("included as one group"
+                                                                    if params["include_unknown"] else "excluded")]
+
+
+def _coverage(used: list[Snapshot], series: bool, trend: Any) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The store path's coverage block for full snapshots and population all (metrics.coverage)."""
+    counts = [s.row_count for s in used]
+    cov: dict[str, Any] = {
+        "models": max(counts, default=0) if series else sum(counts),
+        "snapshots": [s.id for s in used],
+        "scopes": scope_counts(used),
+        "full_backbone": True,
+        "per_snapshot": [{"snapshot": s.id, "observed_at": s.as_dict()["observed_at"], "scope": s.scope,
+                          "models": s.row_count} for s in used],
+    }
+    if series and len(used) > 1:
+        cov["note"] = "a series: models = the largest number of models in one snapshot of it"
+    present = [s for s in used if s.row_count]
+    cov["observed"] = ({"oldest": present[0].as_dict()["observed_at"], "newest": present[-1].as_dict()["observed_at"]}
+                       if present else {})
+    cov["population"] = {"name": "all", "kind": "built-in"}
+    warnings = []
+    if not sum(counts):
+        warnings.append({"code": "no_models", "message": "no model of the population in the snapshot file(s) used"})
+    if trend is not None and not trend.comparable and trend.code not in ("single_point", "no_points"):
+        warnings.append({"code": "no_trend", "message": trend.reason})
+    return cov, warnings
+
+
+__all__ = ["SLICE_METRICS", "FolderCensus", "compute_folder_metric", "file_rows_sql", "folder_files", "query_files",
+           "sql_folder"]

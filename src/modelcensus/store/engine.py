@@ -1,0 +1,177 @@
+"""The engine seam: the one narrow interface through which SQL runs, on DuckDB or on Spark.
+
+Everything above ``store/`` that wants to run a query should go through an :class:`Engine`, never a
+connection: that is what lets the same query files run on a laptop (DuckDB) and on a cluster (Spark).
+The interface is deliberately small (issue 12):
+
+- ``query(sql)`` -> a ``pyarrow.Table``;
+- ``materialise(name, sql)``: a named table from a query (a TEMP table on DuckDB, a checkpointed
+  temporary view on Spark);
+- ``register_arrow(name, table)`` and ``register_parquet(name, path)``: data in;
+- ``transaction()``: all-or-nothing on DuckDB; on Spark (no transactions) the named tables made inside
+  are dropped when the block fails;
+- ``scratch()``: a scratch area whose named tables and views are dropped when the block ends;
+- ``repeat_until_stable(name, sql, count_sql, max_rounds)``: the pointer-doubling loop.
+
+SQL is written in DuckDB's dialect (the source of truth) and handed to :func:`to_dialect`, which
+transpiles it with ``sqlglot`` for the engine; the few DuckDB functions sqlglot leaves as they are
+(``regexp_full_match``, ``json_valid``) are rewritten here, in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from modelcensus.errors import InputError, ModelcensusError
+
+ENGINES = ("duckdb", "spark")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+class NotStableError(ModelcensusError):
+    """A repeat-until-stable loop hit its round cap: the input holds something the rounds cannot settle."""
+
+
+def check_name(name: str) -> str:
+    """A table name the engine may create: a plain identifier, never interpolated user text."""
+    if not _NAME.match(name):
+        raise InputError(f"table name {name!r}: expected an identifier (letters, digits, _)")
+    return name
+
+
+class Engine(Protocol):
+    """What every engine offers; see the module docstring."""
+
+    name: str
+    dialect: str
+
+    def query(self, sql: str) -> pa.Table: ...
+    def materialise(self, name: str, sql: str) -> None: ...
+    def register_arrow(self, name: str, table: pa.Table) -> None: ...
+    def register_parquet(self, name: str, path: Path, *, row_number: str | None = None) -> None: ...
+    def drop(self, name: str) -> None: ...
+    def transaction(self) -> Any: ...
+    def close(self) -> None: ...
+
+
+def to_dialect(sql: str, dialect: str) -> str:
+    """DuckDB SQL -> the engine's dialect (identity for DuckDB). Raises InputError when it cannot."""
+    if dialect == "duckdb":
+        return sql
+    import sqlglot
+
+    try:
+        trees = sqlglot.parse(sql, read="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise InputError(f"SQL does not parse as DuckDB SQL: {str(exc).splitlines()[0]}") from None
+    out = []
+    for tree in trees:
+        if tree is None:
+            continue
+        tree = tree.transform(_spark_fixes) if dialect == "spark" else tree
+        out.append(tree.sql(dialect=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE))
+    return ";\n".join(out)
+
+
+def _spark_fixes(node: Any) -> Any:
+    """DuckDB functions sqlglot passes through unchanged, rewritten for Spark 4."""
+    from sqlglot import exp
+
+    full_match = getattr(exp, "RegexpFullMatch", None)
+    if full_match is not None and isinstance(node, full_match):
+        pattern = node.expression
+        if isinstance(pattern, exp.Literal) and pattern.is_string:  # Spark's RLIKE finds, DuckDB's matches whole
+            pattern = exp.Literal.string(f"^(?:{pattern.this})$")
+        else:
+            pattern = exp.Concat(expressions=[exp.Literal.string("^(?:"), pattern, exp.Literal.string(")$")])
+        return exp.RegexpLike(this=node.this, expression=pattern)
+    if isinstance(node, exp.Anonymous):
+        fn = node.name.lower()
+        args = node.expressions
+        if fn == "json_valid" and len(args) == 1:
+            return exp.Not(this=exp.Is(this=exp.Anonymous(this="try_parse_json", expressions=[args[0]]),
+                                       expression=exp.Null()))
+    return node
+
+
+class Scratch:
+    """Named tables and views made through it are dropped when its ``with`` block ends."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.names: list[str] = []
+
+    def _track(self, name: str) -> None:
+        if name not in self.names:
+            self.names.append(name)
+
+    def materialise(self, name: str, sql: str) -> None:
+        self.engine.materialise(name, sql)
+        self._track(name)
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self.engine.register_arrow(name, table)
+        self._track(name)
+
+    def register_parquet(self, name: str, path: Path, *, row_number: str | None = None) -> None:
+        self.engine.register_parquet(name, path, row_number=row_number)
+        self._track(name)
+
+    def query(self, sql: str) -> pa.Table:
+        return self.engine.query(sql)
+
+    def repeat_until_stable(self, name: str, sql: str, count_sql: str, max_rounds: int = 64) -> int:
+        self._track(name)
+        return repeat_until_stable(self.engine, name, sql, count_sql, max_rounds)
+
+    def cleanup(self) -> None:
+        for name in reversed(self.names):
+            self.engine.drop(name)
+        self.names.clear()
+
+
+@contextmanager
+def scratch(engine: Engine) -> Iterator[Scratch]:
+    """A scratch area on ``engine``: everything made through it is gone after the block, even on error."""
+    area = Scratch(engine)
+    try:
+        yield area
+    finally:
+        area.cleanup()
+
+
+def repeat_until_stable(engine: Engine, name: str, sql: str, count_sql: str, max_rounds: int = 64) -> int:
+    """Re-materialise ``name`` from ``sql`` (which reads the previous ``name``) until ``count_sql`` (which
+    reads the new one) returns 0; returns the rounds run. Pointer doubling settles in log2(depth) rounds,
+    so a cap that is hit means a cycle or a bug: :class:`NotStableError`, never a silent partial answer."""
+    for rounds in range(1, max_rounds + 1):
+        engine.materialise(name, sql)
+        left = engine.query(count_sql).column(0)[0].as_py()
+        if not left:
+            return rounds
+    raise NotStableError(f"{name}: still changing after {max_rounds} rounds ({left} row(s) left)")
+
+
+def open_engine(kind: str, *, spark_master: str | None = None, con: Any = None) -> Engine:
+    """``duckdb`` (an in-memory connection, or ``con`` when given) or ``spark`` (see engine_spark)."""
+    if kind == "duckdb":
+        if spark_master:
+            raise InputError("--spark-master is for --engine spark")
+        from modelcensus.store.engine_duckdb import DuckDBEngine
+
+        return DuckDBEngine(con)
+    if kind == "spark":
+        from modelcensus.store.engine_spark import SparkEngine
+
+        return SparkEngine.shared(master=spark_master)
+    raise InputError(f"--engine {kind!r}: expected one of {', '.join(ENGINES)}")
+
+
+__all__ = ["ENGINES", "Engine", "NotStableError", "Scratch", "check_name", "open_engine", "repeat_until_stable",
+           "scratch", "to_dialect"]

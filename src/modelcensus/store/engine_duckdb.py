@@ -1,0 +1,100 @@
+"""DuckDBEngine: the engine seam over one DuckDB connection (in memory, or a store's ``.con``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from modelcensus.errors import InputError
+from modelcensus.store.engine import check_name
+from modelcensus.store.sql import sql_path
+
+
+class DuckDBEngine:
+    """Materialised names are TEMP tables, registered ones TEMP views: both vanish with the connection."""
+
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        self.owned = con is None
+        self.con = con if con is not None else duckdb.connect()
+        if self.owned:  # months and dates are read in UTC, as on Spark (a store keeps its own settings)
+            self.con.execute("SET TimeZone = 'UTC'")
+            self.con.execute("SET enable_progress_bar = false")
+        self._kinds: dict[str, str] = {}
+
+    @classmethod
+    def from_store(cls, store: Any) -> DuckDBEngine:
+        """Run on an open :class:`~modelcensus.store.Store`'s connection (the store stays the owner)."""
+        return cls(store.con)
+
+    def query(self, sql: str) -> pa.Table:
+        try:
+            return self.con.sql(sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise InputError(f"query failed on DuckDB: {str(exc).splitlines()[0]}") from None
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise InputError(f"statement failed on DuckDB: {str(exc).splitlines()[0]}") from None
+
+    def materialise(self, name: str, sql: str) -> None:
+        # built under a new name, then swapped in: the query may read the table it replaces (pointer doubling)
+        tmp = check_name(name) + "__next"
+        self._run(f"CREATE OR REPLACE TEMP TABLE {tmp} AS {sql}")
+        self.drop(name)
+        self._run(f"ALTER TABLE {tmp} RENAME TO {name}")
+        self._kinds[name] = "TABLE"
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        check_name(name)
+        self.drop(name)
+        src = f"__arrow_{name}"
+        self.con.register(src, table)
+        try:
+            self._run(f"CREATE TEMP TABLE {name} AS SELECT * FROM {src}")
+        finally:
+            self.con.unregister(src)
+        self._kinds[name] = "TABLE"
+
+    def register_parquet(self, name: str, path: Path, *, row_number: str | None = None) -> None:
+        check_name(name)
+        self.drop(name)
+        rn = ", file_row_number = true)" if row_number else ")"
+        cols = f"* EXCLUDE (file_row_number), file_row_number AS {check_name(row_number)}" if row_number else "*"
+        self._run(f"CREATE TEMP VIEW {name} AS SELECT {cols} FROM read_parquet({sql_path(Path(path))}{rn}")
+        self._kinds[name] = "VIEW"
+
+    def drop(self, name: str) -> None:
+        kind = self._kinds.pop(name, None)
+        kinds = [kind] if kind else ["VIEW", "TABLE"]
+        for k in kinds:
+            try:
+                self.con.execute(f"DROP {k} IF EXISTS {check_name(name)}").fetchall()
+            except duckdb.CatalogException:  # a table asked to drop as a view (or back): try the other
+                continue
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._run("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self._run("COMMIT")
+
+    def close(self) -> None:
+        for name in list(self._kinds):
+            self.drop(name)
+        if self.owned:
+            self.con.close()

@@ -1,0 +1,152 @@
+"""SparkEngine: the engine seam over one SparkSession (local mode, a cluster master, or Spark Connect).
+
+Spark is an optional extra (``pip install modelcensus[spark]``, Java 17 for a local or classic session).
+One session per process is reused: starting one takes about 10 s. Named tables are temporary views over
+checkpointed data, so a query that reads the view it replaces (pointer doubling) does not grow its plan.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from modelcensus.errors import InputError
+from modelcensus.store.engine import check_name
+
+INSTALL_HINT = "pip install modelcensus[spark] (PySpark 4) and Java 17 (java on PATH or JAVA_HOME)"
+LOCAL_MASTER = "local[2]"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def spark_available() -> str | None:
+    """None when a local Spark session can start here, else why not (for test skips and error messages)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return f"pyspark is not installed: {INSTALL_HINT}"
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and (Path(java_home) / "bin" / "java").exists()):
+        return f"java is not installed: {INSTALL_HINT}"
+    return None
+
+
+class SparkEngine:
+    """The seam on Spark: SQL arrives in Spark's dialect (see :func:`modelcensus.store.engine.to_dialect`)."""
+
+    name = "spark"
+    dialect = "spark"
+    _sessions: ClassVar[dict[str, SparkEngine]] = {}
+
+    def __init__(self, session: Any) -> None:
+        self.spark = session
+        self._names: set[str] = set()
+
+    @classmethod
+    def shared(cls, master: str | None = None) -> SparkEngine:
+        """One engine per master (or Spark Connect URL from ``SPARK_REMOTE``) for the whole process."""
+        remote = os.environ.get("SPARK_REMOTE") if not master else None
+        key = f"remote:{remote}" if remote else f"master:{master or LOCAL_MASTER}"
+        if key not in cls._sessions:
+            cls._sessions[key] = cls(_start_session(master, remote))
+        return cls._sessions[key]
+
+    def _sql(self, sql: str) -> Any:
+        from pyspark.errors import PySparkException
+
+        try:
+            return self.spark.sql(sql)
+        except PySparkException as exc:
+            raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
+
+    def query(self, sql: str) -> pa.Table:
+        from pyspark.errors import PySparkException
+
+        try:
+            return self._sql(sql).toArrow()
+        except PySparkException as exc:
+            raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
+
+    def materialise(self, name: str, sql: str) -> None:
+        from pyspark.errors import PySparkException
+
+        try:
+            df = self._sql(sql).cache()  # computed once, on first use
+        except PySparkException as exc:
+            raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
+        df.createOrReplaceTempView(check_name(name))
+        self._names.add(name)
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self.spark.createDataFrame(table).createOrReplaceTempView(check_name(name))
+        self._names.add(name)
+
+    def register_parquet(self, name: str, path: Path, *, row_number: str | None = None) -> None:
+        from pyspark.errors import PySparkException
+
+        try:
+            df = self.spark.read.parquet(str(path))
+            if row_number:  # Parquet's own row position, as DuckDB's file_row_number
+                df = df.selectExpr("*", f"_metadata.row_index AS {check_name(row_number)}")
+        except PySparkException as exc:
+            raise InputError(f"{path}: Spark cannot read it ({_first_line(exc)})") from None
+        df.createOrReplaceTempView(check_name(name))
+        self._names.add(name)
+
+    def drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(check_name(name))
+        self._names.discard(name)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Spark has no transactions here: what the block made is dropped when it fails."""
+        before = set(self._names)
+        try:
+            yield
+        except BaseException:
+            for name in self._names - before:
+                self.drop(name)
+            raise
+
+    def close(self) -> None:
+        for name in list(self._names):
+            self.drop(name)
+
+
+def _start_session(master: str | None, remote: str | None) -> Any:
+    """A session for ``master`` (default local[2]), or Spark Connect at ``remote``; InputError on failure."""
+    why = spark_available() if not remote else None
+    if why:
+        raise InputError(f"--engine spark: {why}")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError(f"--engine spark: pyspark is not installed: {INSTALL_HINT}") from None
+    try:
+        if remote:
+            builder = SparkSession.builder.remote(remote)
+        else:
+            url = master or LOCAL_MASTER
+            builder = SparkSession.builder.master(url).appName("modelcensus")
+            if url.startswith("local"):
+                builder = (builder.config("spark.ui.enabled", "false")
+                           .config("spark.driver.bindAddress", "127.0.0.1")
+                           .config("spark.ui.showConsoleProgress", "false")
+                           .config("spark.sql.shuffle.partitions", "4"))
+        session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - JVM start-up and connection failures come in many types
+        where = f"Spark Connect at {remote}" if remote else f"master {master or LOCAL_MASTER}"
+        raise InputError(f"--engine spark: cannot start a session on {where} ({_first_line(exc)}); "
+                         f"needs {INSTALL_HINT}") from None
+    if not remote:
+        session.sparkContext.setLogLevel("FATAL")  # errors reach the user as InputError, once
+    return session
