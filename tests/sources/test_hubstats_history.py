@@ -179,7 +179,8 @@ def test_the_cli_exit_code_and_summary_count_each_outcome(hub, tmp_path, capsys)
     assert run(args) == 2
     cap = capsys.readouterr()
     assert "0 fetched, 3 already present, 1 failed" in cap.out
-    assert "2025-04-10 (2025-04)" in cap.err and "1 revision(s) failed" in cap.err and "rerun to retry" in cap.err
+    assert "2025-04-10 (2025-04)" in cap.err and "not a readable Parquet" in cap.err
+    assert "1 of 4 revision(s) failed (2025-04-10 " in cap.err and "rerun to retry" in cap.err
 
 
 def test_an_interrupted_run_leaves_no_partial_file_and_resumes(hub, tmp_path, monkeypatch):

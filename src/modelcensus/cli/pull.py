@@ -120,9 +120,11 @@ def _pull_history(revision: str | None, since: str | None, until: str | None, ev
     res = api.pull_hubstats_history(out_dir, since=since, until=until, every=every, progress=show)
     out.print(res.summary(), markup=False, highlight=False, soft_wrap=True)
     if res.failed:
-        first = res.failed[0]
-        raise InputError(f"pull hub-stats --history: {len(res.failed)} revision(s) failed, e.g. {first.line()}; "
-                         f"the other {len(res.items) - len(res.failed)} are in {res.out_dir} (rerun to retry)")
+        which = ", ".join(f"{i.pick.date} {i.pick.revision[:12]}" for i in res.failed[:3])
+        more = f" and {len(res.failed) - 3} more" if len(res.failed) > 3 else ""
+        raise InputError(f"pull hub-stats --history: {len(res.failed)} of {len(res.items)} revision(s) failed "
+                         f"({which}{more}; see above); the other {len(res.items) - len(res.failed)} are in "
+                         f"{res.out_dir} (rerun to retry)")
 
 
 def register(app: typer.Typer) -> None:

@@ -267,7 +267,7 @@ def _fetch(pick: Pick, out: Path, store: Store, *, repo_id: str, filename: str, 
            token: str | None) -> HistoryItem:
     """Download, verify and commit one picked revision into ``out``."""
     day = pick.date.isoformat()
-    label = f"{day} revision {pick.revision[:12]}"
+    label = f"{filename}@{pick.revision[:12]}"
     if not _SHA.match(pick.revision):
         return HistoryItem(pick, "failed", error=f"{pick.revision[:60]!r}: not a commit sha")
     final, side = out / f"{day}.parquet", out / f"{day}.json"
