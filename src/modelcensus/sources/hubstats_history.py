@@ -257,6 +257,7 @@ def _sha256(path: Path) -> str:
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
+        tmp.unlink(missing_ok=True)  # never write through whatever a killed run (or anyone) left there
         tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(tmp, path)
     finally:
