@@ -140,6 +140,7 @@ def test_synthetic_snapshot_says_so(store, registry):
 
 def test_build_leaves_no_temp_tables_and_records_its_rules(store, snap, registry):
     from modelcensus.lineage.build import BUILD_RULES, built_version
+    from modelcensus.lineage.stated import stated_digest
     from modelcensus.lineage.teachers import teachers_digest
 
     ensure_lineage(store, snap, registry)
@@ -148,7 +149,8 @@ def test_build_leaves_no_temp_tables_and_records_its_rules(store, snap, registry
     assert left == []
     stored = store.con.execute("SELECT registry_version FROM lineage_builds WHERE snapshot_id = ?",
                                [snap]).fetchall()[0][0]
-    assert stored == f"{registry.version}~lineage{BUILD_RULES}.{teachers_digest()}"   # teacher list is a rule
+    # the teacher and stated-bases lists are rules too
+    assert stored == f"{registry.version}~lineage{BUILD_RULES}.{teachers_digest()}.{stated_digest()}"
     assert built_version(store, snap) == (registry.version, 15)
     # a build by older rules is redone, not trusted
     store.con.execute("UPDATE lineage_builds SET registry_version = ? WHERE snapshot_id = ?",

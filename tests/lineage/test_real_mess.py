@@ -90,6 +90,34 @@ def mess(store):
         hub("anon/half-valid", base=["Qwen/Qwen2.5-7B", "ORIGINAL_REPO_NAME"]),
         # issue 8: a parent only referenced
         *[hub(f"ko/child-{i}", base="beomi/Llama-3-Open-Ko-8B-Instruct-preview") for i in range(3)],
+        # a teacher's distill series read from the body (architecture + parameter count), not the name
+        hub("lab/DS-R1-Distill-Q2.5-14B-roleplay", config={"architectures": ["Qwen2ForCausalLM"]}, **_st(14.8e9)),
+        hub("community/r1-tiny", base="deepseek-ai/DeepSeek-R1", **_st(1.78e9),
+            config={"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}),
+        hub("community/r1-big-llama", base="deepseek-ai/DeepSeek-R1", **_st(70.6e9),
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
+        # a dense body declaring a mixture of experts, with no parameter count; and junk that says nothing
+        hub("community/r1-and-distill", base=["unsloth/deepseek-r1-distill-llama-8b-unsloth-bnb-4bit",
+                                              "deepseek-ai/DeepSeek-R1"],
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
+        hub("anon/junk-type", base="deepseek-ai/DeepSeek-R1", config={"model_type": "deepseek-ai/DeepSeek-R1"}),
+        # an "adapter" repo that also holds the full weights: its parameter count is the whole model's
+        hub("community/r1-medical-lora", base="deepseek-ai/DeepSeek-R1", **_st(8.03e9),
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]},
+            siblings=[{"rfilename": f} for f in ("adapter_config.json", "adapter_model.safetensors",
+                                                 "model-00001-of-00002.safetensors", "config.json")]),
+        # teachers named anywhere in a distill name, and by majority of trace datasets; API teachers
+        hub("kid/R1-SmolLM2-135M-Distill"), hub("kid/QwQ-0.5B-Distilled-SFT"),
+        hub("kid/Phi4.Turn.R1Distill.16bit", base="microsoft/phi-4"),
+        hub("kid/mr1-distill-7b"), hub("kid/distilled-r1x-model"),
+        hub("lab/multi-trace", base="Qwen/Qwen2.5-7B", cardData={
+            "base_model": "Qwen/Qwen2.5-7B", "datasets": ["simplescaling/s1K-claude-3-7-sonnet", "simplescaling/s1K-1.1",
+                                                          "FreedomIntelligence/Medical-R1-Distill-Data"]}),
+        hub("lab/med-o1", base="Qwen/Qwen2.5-7B", cardData={
+            "base_model": "Qwen/Qwen2.5-7B", "datasets": ["FreedomIntelligence/medical-o1-reasoning-SFT"]}),
+        # bases stated on the publisher's own card, for id-only records and referenced parents
+        hub("nvidia/OpenCodeReasoning-Nemotron-7B"), hub("Skywork/Skywork-OR1-7B", base="Qwen/Qwen2.5-7B"),
+        hub("kid/f", base="nvidia/AceReason-Nemotron-14B"),
     ])
 
 
@@ -119,7 +147,13 @@ def test_undeclared_distill_roots_at_the_student_checkpoint(store, mess, registr
 
 def test_qwen_distills_are_alibaba_not_deepseek(store, mess, registry):
     doc = _o(store, registry, "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B")
-    assert doc["roots"][0]["org"] == "Alibaba Qwen" and doc["grade"] == "config"
+    # DeepSeek's own card states the base (stated-bases list): the author's word, graded as declared
+    assert doc["roots"][0]["org"] == "Alibaba Qwen" and doc["grade"] == "declared"
+    [edge] = [e for e in lineage(store, "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B", registry=registry)["ancestors"]
+              if e["relation"] == "finetune"]
+    assert "stated-bases list" in edge["evidence"]
+    # an unlisted copy with no declaration still reaches Alibaba through the name and config
+    assert _o(store, registry, "someone/DeepSeek-R1-Distill-Qwen-7B-abliterated")["roots"][0]["org"] == "Alibaba Qwen"
     kimi = _o(store, registry, "lab/Kimi-K2-Distill-Qwen3-8B")
     assert _roots(kimi) == [("Qwen/Qwen3-8B-Base", "CN")]
     assert kimi["teacher"]["id"] == "moonshotai/Kimi-K2-Instruct"
@@ -199,9 +233,12 @@ def test_dangling_reupload_is_graded_by_how_it_was_found(store, mess, registry):
 
 # ---------------------------------------------------------------- 4. teachers from declarations or the list only
 def test_shared_word_never_makes_a_teacher(store, mess, registry):
-    for model in ("open-r1/OpenR1-Distill-7B", "copies/OpenR1-Distill-7B-GGUF", "lab/foo-Distill-bar-7B"):
+    for model in ("lab/foo-Distill-bar-7B", "kid/mr1-distill-7b", "kid/distilled-r1x-model"):
         doc = _o(store, registry, model)
         assert doc["teacher"] is None, (model, doc["teacher"])
+    # OpenR1-Distill-7B's teacher is the one its publisher's card names (R1 traces), never the repo 'openr1'
+    for model in ("open-r1/OpenR1-Distill-7B", "copies/OpenR1-Distill-7B-GGUF"):
+        assert _o(store, registry, model)["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"
     n = store.con.execute("SELECT count(*) FROM edges WHERE relation = 'distillation' AND parent_id IN "
                           "('mlfoundations-dev/openr1', 'someone/foo')").fetchall()[0][0]
     assert n == 0
@@ -301,3 +338,56 @@ def test_cli_table_says_referenced_not_observed(store, mess, registry):
     for part in _origin_tables(observed):
         console.print(part)
     assert "not observed" not in console.export_text()
+
+
+# ---------------------------------------------------------------- the distill series read from the body
+@pytest.mark.parametrize("model,root", [
+    ("lab/DS-R1-Distill-Q2.5-14B-roleplay", "Qwen/Qwen2.5-14B"),        # name names the teacher, not the student
+    ("community/r1-tiny", "Qwen/Qwen2.5-Math-1.5B"),                   # contradicted R1, qwen2 body of 1.78B
+    ("community/r1-big-llama", "meta-llama/Llama-3.3-70B-Instruct"),   # contradicted R1, llama body of 70.6B
+    ("community/r1-medical-lora", "meta-llama/Llama-3.1-8B"),          # adapter files beside the full weights
+])
+def test_teacher_distill_series_by_architecture_and_size(store, mess, registry, model, root):
+    doc = _o(store, registry, model)
+    assert [r["id"] for r in doc["roots"]] == [root], doc["roots"]
+    assert doc["teacher"]["id"] == "deepseek-ai/DeepSeek-R1" and "ambiguous_signature" not in doc["problems"]
+    assert doc["grade"] == "config"
+
+
+def test_dense_body_never_fine_tunes_a_mixture_of_experts(store, mess, registry):
+    doc = _o(store, registry, "community/r1-and-distill")
+    assert "declared_base_contradicts_config" in doc["problems"]
+    assert [(r["id"], r["country"]) for r in doc["roots"]] == [("meta-llama/Llama-3.1-8B", "US")]
+    # a model type nobody lists is no evidence either way: the declaration stands
+    junk = _o(store, registry, "anon/junk-type")
+    assert junk["problems"] == [] and _roots(junk) == [("deepseek-ai/DeepSeek-R1", "CN")]
+
+
+@pytest.mark.parametrize("model,teacher", [
+    ("kid/R1-SmolLM2-135M-Distill", "deepseek-ai/DeepSeek-R1"),
+    ("kid/QwQ-0.5B-Distilled-SFT", "Qwen/QwQ-32B"),
+    ("kid/Phi4.Turn.R1Distill.16bit", "deepseek-ai/DeepSeek-R1"),
+])
+def test_teacher_named_anywhere_in_a_distill_name(store, mess, registry, model, teacher):
+    doc = _o(store, registry, model)
+    assert doc["teacher"]["id"] == teacher
+    assert all(r["id"] != teacher for r in doc["roots"])   # display only: the name says who taught
+
+
+def test_trace_datasets_majority_and_api_teachers(store, mess, registry):
+    multi = _o(store, registry, "lab/multi-trace")   # two R1 trace sets against one Claude set
+    assert multi["teacher"]["id"] == "deepseek-ai/DeepSeek-R1" and _roots(multi) == [("Qwen/Qwen2.5-7B", "CN")]
+    med = _o(store, registry, "lab/med-o1")
+    assert med["teacher"] == {"id": "openai/gpt-4o", "org": "OpenAI", "country": "US", "evidence": "card"}
+    assert _roots(med) == [("Qwen/Qwen2.5-7B", "CN")]
+
+
+def test_stated_bases_for_id_only_and_referenced_models(store, mess, registry):
+    ocr = _o(store, registry, "nvidia/OpenCodeReasoning-Nemotron-7B")   # the id alone: the card's statement
+    assert _roots(ocr) == [("Qwen/Qwen2.5-7B", "CN")] and ocr["grade"] == "declared"
+    assert ocr["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"
+    # a record's own declaration wins over the list (Skywork-OR1-7B is listed on R1-Distill-Qwen-7B)
+    assert _roots(_o(store, registry, "Skywork/Skywork-OR1-7B")) == [("Qwen/Qwen2.5-7B", "CN")]
+    # a parent only referenced walks on through its stated base: AceReason -> R1-Distill-Qwen-14B -> Qwen2.5-14B
+    kid = _o(store, registry, "kid/f")
+    assert _roots(kid) == [("Qwen/Qwen2.5-14B", "CN")] and kid["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"

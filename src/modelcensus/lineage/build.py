@@ -17,6 +17,7 @@ from modelcensus.lineage.edges import build_edges, drop_temp
 from modelcensus.lineage.grades import GRADES, grade_name_sql, grade_rank_sql
 from modelcensus.lineage.registry import Registry
 from modelcensus.lineage.roots import resolve_roots
+from modelcensus.lineage.stated import stated_digest
 from modelcensus.lineage.teachers import teachers_digest
 from modelcensus.store import Store
 from modelcensus.store.store import Snapshot
@@ -30,7 +31,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 # registry version in lineage_builds.registry_version: "<registry version>~lineage<N>").
 # The teacher list is part of the rules: editing data/teachers.yaml rebuilds lineage too.
 BUILD_RULES = "4"
-_SUFFIX = f"~lineage{BUILD_RULES}.{teachers_digest()}"
+_SUFFIX = f"~lineage{BUILD_RULES}.{teachers_digest()}.{stated_digest()}"
 WEAKEST = len(GRADES) - 1
 
 
@@ -144,9 +145,12 @@ def _teachers(con: duckdb.DuckDBPyConnection) -> None:
                CASE WHEN starts_with(evidence, 'card') THEN 'card' ELSE 'name' END AS evidence
         FROM _lin_edges2 WHERE relation = 'distillation'
         -- a statement in the card first, then a contradicted declaration, trace datasets, a distill name
+        -- (among trace datasets, the teacher most of them come from: its edge lists them, ', '-separated)
         QUALIFY row_number() OVER (PARTITION BY child_id ORDER BY
-            CASE WHEN starts_with(evidence, 'card text') THEN 0 WHEN starts_with(evidence, 'card base_model') THEN 1
-                 WHEN starts_with(evidence, 'card') THEN 2 ELSE 3 END, parent_id) = 1
+            CASE WHEN starts_with(evidence, 'card text') OR starts_with(evidence, 'card (publisher') THEN 0
+                 WHEN starts_with(evidence, 'card base_model') THEN 1
+                 WHEN starts_with(evidence, 'card') THEN 2 ELSE 3 END,
+            len(string_split(regexp_extract(evidence, '^card datasets: ([^(]*)', 1), ', ')) DESC, parent_id) = 1
     """)
     n = _rows(con, "SELECT count(*) FROM _lin_own_teacher")[0][0]
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_teacher (model_id VARCHAR, teacher_id VARCHAR, evidence VARCHAR)")

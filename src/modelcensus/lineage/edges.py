@@ -27,9 +27,9 @@ from typing import Any
 
 import duckdb
 
-from modelcensus.lineage import teachers
+from modelcensus.lineage import stated, teachers
 from modelcensus.lineage.edge_sql import drop_temp, name_columns_sql, rows
-from modelcensus.lineage.edges_declared import declared_edges
+from modelcensus.lineage.edges_declared import declared_edges, stated_edges
 from modelcensus.lineage.edges_family import family_edges, family_patterns
 from modelcensus.lineage.edges_inferred import format_and_mirror_edges, reuploader_edges, text_edges
 from modelcensus.lineage.registry import Registry
@@ -97,8 +97,10 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_problems (model_id VARCHAR, problem VARCHAR)")
     skipped_patterns = family_patterns(con, registry)
     teachers.to_duckdb(con)
+    stated.to_duckdb(con)
     models_table(con, snapshot_id)
     declared_edges(con, snapshot_id)
+    stated_edges(con)
     text_edges(con, snapshot_id)
     format_and_mirror_edges(con)
     reuploader_edges(con)
@@ -132,7 +134,7 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
     """)
     drop_temp(con, "_lin_all", "_lin_decl", "_lin_text", "_lin_conv", "_lin_mirror", "_lin_interm", "_lin_fam_edges",
               "_lin_canon", "_lin_by_lower", "_lin_by_canon", "_lin_contra", "_lin_ref", "reg_teacher_names",
-              "reg_teacher_students", "reg_teacher_datasets")
+              "reg_teacher_students", "reg_teacher_datasets", "reg_stated", "_lin_stated_nodes")
     stats = {f"{rel}|{grade}|{'inferred' if inf else 'declared'}": n for rel, grade, inf, n in rows(con, """
         SELECT relation, grade, inferred, count(*) FROM _lin_edges GROUP BY ALL ORDER BY ALL""")}
     if skipped_patterns:

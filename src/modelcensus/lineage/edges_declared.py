@@ -27,6 +27,11 @@ _RELS = ", ".join(f"'{r}'" for r in DECLARED_RELATIONS)
 _URL = "'^(https?://)?(www\\.)?huggingface\\.co/'"
 VOCAB_SLACK = 256   # tokens a fine-tune may add to its parent's vocabulary
 PARAMS_RATIO = 8    # a fine-tune keeps its parent's size; quantized copies report at most ~4x fewer
+# mixture-of-experts model types: no dense body (not even a "llama-format" conversion) holds their expert
+# layers, so a dense child declaring one contradicts it (rule E)
+MOE_MODEL_TYPE = r"(moe|^deepseek_v[23]|^mixtral$|^dbrx$|^kimi_k2$|^jamba$|^arctic$|^grok)"
+# full weight files: a repo holding them is not a bare adapter, whatever its name or adapter_config.json say
+FULL_WEIGHTS = r"^(model|pytorch_model)(-[0-9]+-of-[0-9]+)?[.](safetensors|bin)$"
 
 
 def declared_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
@@ -159,19 +164,28 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
     C. size: both parameter counts are stored, the parent's is at least ``PARAMS_RATIO`` times the child's,
        and their model types differ (a 671B ``deepseek_v3`` is not fine-tuned into a 7.6B model);
     D. tokenizer, for the ``llama`` body B leaves out: the child's model type is not the parent's and it carries
-       special tokens only other families list (Llama 3's ``<|begin_of_text|>`` declared a fine-tune of R1).
-    C skips adapters (a name with lora/adapter/peft, or an ``adapter_config.json``): their weights are small."""
+       special tokens only other families list (Llama 3's ``<|begin_of_text|>`` declared a fine-tune of R1);
+    E. experts: the parent's stored model type is a mixture of experts (``MOE_MODEL_TYPE``) and the child's is
+       another, dense one: a llama body declaring DeepSeek-R1 even where the parent's family once used llama.
+    C skips adapters (a name with lora/adapter/peft, or an ``adapter_config.json``, and no full weight files):
+    their weights are small."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_cx AS   -- the edges to judge, with both sides' features
         SELECT d.child_id, d.parent_id, d.relation, c.vocab AS cv, c.params AS cp, lower(trim(c.model_type)) AS cmt,
                c.architectures AS carch, c.tokens AS ctok, p.vocab AS pv, p.params AS pp,
                lower(trim(p.model_type)) AS pmt, p.architectures AS parch,
-               -- adapter weights are small by nature, whatever the relation says
-               regexp_matches(c.name_lower, '(lora|adapter|peft)')
-                 OR coalesce(list_contains(c.files, 'adapter_config.json'), FALSE) AS adapterish
+               -- adapter weights are small by nature, whatever the relation says (unless the repo also holds
+               -- the full weights: the stored parameter count is then the whole model's)
+               (regexp_matches(c.name_lower, '(lora|adapter|peft)')
+                 OR coalesce(list_contains(c.files, 'adapter_config.json'), FALSE))
+                 AND NOT coalesce(len(list_filter(c.files, lambda f: regexp_matches(f, '{FULL_WEIGHTS}'))) > 0, FALSE)
+                 AS adapterish
         FROM _lin_decl0 d JOIN _lin_m c ON c.id = d.child_id
         LEFT JOIN _lin_m p ON p.id = d.parent_id
-        WHERE c.model_type IS NOT NULL AND d.relation <> 'adapter'
+        WHERE c.model_type IS NOT NULL
+          -- an adapter repo's config is its base's, unless it also holds the full weights (a merged upload)
+          AND (d.relation <> 'adapter'
+               OR coalesce(len(list_filter(c.files, lambda f: regexp_matches(f, '{FULL_WEIGHTS}'))) > 0, FALSE))
           -- only what can contradict: another model type or vocabulary, or a parent known by the registry alone
           AND CASE WHEN p.model_type IS NOT NULL
                    THEN lower(trim(c.model_type)) <> lower(trim(p.model_type))
@@ -235,6 +249,9 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
                      AND NOT list_has_any(pf, cf_vocab) AND NOT coalesce(vocab_fits, FALSE) AS by_a,
                    len(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE) AND cmt <> 'llama'
                      AND len(coalesce(cf_mt, [])) > 0 AND NOT list_has_any(pf, cf_mt) AS by_b,
+                   pmt IS NOT NULL AND pmt <> cmt AND regexp_matches(pmt, '{MOE_MODEL_TYPE}')
+                     AND NOT regexp_matches(cmt, '{MOE_MODEL_TYPE}')
+                     AND len(coalesce(cf_mt, [])) > 0 AS by_e,   -- a model type the registry knows, not junk
                    pp IS NOT NULL AND cp > 0 AND pp >= {PARAMS_RATIO} * cp AND pmt IS NOT NULL AND pmt <> cmt
                      AND NOT adapterish AS by_c,
                    cmt = 'llama' AND len(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE)
@@ -251,8 +268,40 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
                    CASE WHEN by_c THEN round(cp / 1e9, 1) || 'B parameters against the parent''s '
                         || round(pp / 1e9, 1) || 'B (' || pmt || ')' END,
                    CASE WHEN by_d AND NOT by_b THEN 'special tokens of ' || array_to_string(tf, '/') || ' on a '
-                        || cmt || ' body, the parent is ' || coalesce(pmt, 'family ' || array_to_string(pf, '/')) END)
+                        || cmt || ' body, the parent is ' || coalesce(pmt, 'family ' || array_to_string(pf, '/')) END,
+                   CASE WHEN by_e AND NOT by_b THEN 'a dense ' || cmt || ' body is not a fine-tune of the '
+                        || 'mixture-of-experts ' || pmt END)
                  AS why
-        FROM flagged WHERE by_a OR by_b OR by_c OR by_d
+        FROM flagged WHERE by_a OR by_b OR by_c OR by_d OR by_e
     """)
     drop_temp(con, "_lin_cx")
+
+
+def stated_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Add to ``_lin_decl`` (tier 1, grade ``declared``) the bases publishers state on their own cards
+    (``data/stated_bases.yaml``) for models that declare nothing valid: observed ones, and parents the snapshot
+    only references. TEMP ``_lin_stated_nodes`` (id, id_lower) stays for the teacher rule (``edges_inferred``)."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_stated_nodes AS
+        SELECT m.id, m.id_lower FROM _lin_m m
+        WHERE m.id_lower IN (SELECT model_id_lower FROM reg_stated)
+          AND NOT EXISTS (SELECT 1 FROM _lin_decl d WHERE d.child_id = m.id AND d.tier = 1)
+        UNION   -- referenced only: one spelling per id, the one the build keeps for dangling parents (min)
+        SELECT min(d.parent_id), lower(d.parent_id) FROM _lin_decl d
+        WHERE NOT d.present AND lower(d.parent_id) IN (SELECT model_id_lower FROM reg_stated)
+        GROUP BY lower(d.parent_id)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lin_stated_raw AS
+        SELECT n.id AS child_id, s.base_id, s.evidence FROM _lin_stated_nodes n
+        JOIN reg_stated s ON s.model_id_lower = n.id_lower
+    """)
+    resolve(con, "_lin_stated_raw", "base_id", "_lin_stated_res")
+    con.execute("""
+        INSERT INTO _lin_decl
+        SELECT child_id, coalesce(resolved, base_id), 'finetune', FALSE, 'declared',
+               'card (publisher''s own, stated-bases list): ' || evidence
+               || CASE WHEN resolved IS NULL THEN '; parent not in snapshot' ELSE '' END, 1, resolved IS NOT NULL
+        FROM _lin_stated_res WHERE lower(coalesce(resolved, base_id)) <> lower(child_id)
+    """)
+    drop_temp(con, "_lin_stated_raw", "_lin_stated_res")

@@ -236,13 +236,16 @@ def family_edges(con: duckdb.DuckDBPyConnection) -> None:
         JOIN _lin_fam_cand c ON c.id = w.id
     """)
     checkpoint_edges(con)
+    series_by_config(con)
     con.execute("""
         INSERT INTO _lin_problems
-        SELECT DISTINCT child_id, 'ambiguous_signature' FROM _lin_fam WHERE ties > 1
-        UNION
-        SELECT s.id, 'ambiguous_signature' FROM _lin_fam_score s JOIN _lin_fam_cand c ON c.id = s.id
-        LEFT JOIN reg_families f ON f.family = s.family
-        GROUP BY s.id HAVING NOT bool_or(s.decisive) AND NOT bool_or(coalesce(f.root_org = c.pub_org, FALSE))
+        SELECT * FROM (
+            SELECT DISTINCT child_id, 'ambiguous_signature' FROM _lin_fam WHERE ties > 1
+            UNION
+            SELECT s.id, 'ambiguous_signature' FROM _lin_fam_score s JOIN _lin_fam_cand c ON c.id = s.id
+            LEFT JOIN reg_families f ON f.family = s.family
+            GROUP BY s.id HAVING NOT bool_or(s.decisive) AND NOT bool_or(coalesce(f.root_org = c.pub_org, FALSE))
+        ) a ANTI JOIN (SELECT child_id FROM _lin_fam_edges) e ON e.child_id = a.child_id
     """)
     drop_temp(con, "_lin_fam_cand", "_lin_fam_sig", "_lin_undecided", "_lin_fam_score", "_lin_fam", "_lin_ckpt")
 
@@ -328,3 +331,47 @@ def checkpoint_edges(con: duckdb.DuckDBPyConnection) -> None:
           AND lower(coalesce(k.model_id, f.parent_id)) <> lower(f.child_id)
     """)
     drop_temp(con, "_lin_fam_ck")
+
+
+def series_by_config(con: duckdb.DuckDBPyConnection) -> None:
+    """Put in ``_lin_fam_edges`` the distill-series checkpoint of models no family rule placed at a checkpoint,
+    whose teacher is named (the teacher part of a distill name, or a declared base the config contradicted)
+    and whose body is one of that teacher's students: the student's family architecture, its size within
+    ``PARAMS_TOLERANCE``.
+
+    "DS-R1-Distill-Q2.5-7B" (a Qwen2 body of 7.6B) and a qwen2 14.8B model declaring DeepSeek-R1 are R1's
+    Qwen-7B and Qwen-14B students (Qwen2.5-Math-7B, Qwen2.5-14B): the teacher's own table says which base
+    that architecture and size were distilled into, where an architecture alone names no family."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lin_series AS
+        WITH taught AS (   -- teachers known by name or by a contradicted declaration (not by trace datasets)
+            SELECT DISTINCT child_id, lower(parent_id) AS teacher_lower FROM _lin_text
+            WHERE relation = 'distillation'
+              AND (starts_with(evidence, 'name:') OR starts_with(evidence, 'card base_model contradicted'))
+        ),
+        body AS (   -- not placed yet, or placed at a family's first root without a checkpoint rule
+            SELECT c.id, lower(trim(c.model_type)) AS mt, coalesce(c.architectures, []) AS archs, c.params / 1e9 AS b
+            FROM _lin_fam_cand c
+            ANTI JOIN (SELECT child_id FROM _lin_fam_edges WHERE contains(evidence, '; checkpoint by ')) e
+              ON e.child_id = c.id
+            WHERE c.params > 0
+        ),
+        cand AS (
+            SELECT b.id, s.teacher_id, s.student_key, k.model_id, k.family,
+                   abs(TRY_CAST(regexp_extract(s.student_key, '-([0-9.]+)b$', 1) AS DOUBLE) - b.b) AS gap, b.b
+            FROM body b JOIN taught t ON t.child_id = b.id
+            JOIN reg_teacher_students s ON lower(s.teacher_id) = t.teacher_lower
+            JOIN _lin_ckpt k ON k.id_lower = lower(s.model_id)
+            WHERE EXISTS (SELECT 1 FROM reg_family_signatures g WHERE g.family = k.family
+                          AND (g.model_type = b.mt OR list_contains(b.archs, g.architecture)))
+        )
+        SELECT c.id AS child_id, c.model_id AS parent_id, 'finetune' AS relation, TRUE AS inferred, 'config' AS grade,
+               'config: a ' || c.family || ' body of ' || round(c.b, 1) || 'B taught by ' || c.teacher_id
+               || ': its distill series ' || c.student_key || ' (teacher list)' AS evidence, 3 AS tier, 3 AS kind_rank
+        FROM cand c
+        WHERE c.gap <= {PARAMS_TOLERANCE} * c.b
+        QUALIFY row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.student_key) = 1
+    """)
+    con.execute("DELETE FROM _lin_fam_edges WHERE child_id IN (SELECT child_id FROM _lin_series)")
+    con.execute("INSERT INTO _lin_fam_edges SELECT * FROM _lin_series")
+    drop_temp(con, "_lin_series")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import duckdb
 
 from modelcensus.lineage.edge_sql import base_cased_sql, drop_temp, name_columns_sql, resolve
-from modelcensus.lineage.names import FORMAT_TAGS
+from modelcensus.lineage.names import FORMAT_TAGS, TOKEN_EDGE_LEFT, TOKEN_EDGE_RIGHT
 from modelcensus.store.sql import sql_literal
 
 # "distilled from org/name", "distillation of org/name", "knowledge distillation from org/name"
@@ -77,8 +77,10 @@ def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         WHERE m.dteacher IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY m.id ORDER BY length(tn.name) DESC, tn.teacher_id) = 1
         UNION ALL
-        SELECT d.id, t.teacher_id, 'card datasets: ' || d.ds || ' (reasoning traces of the teacher, teacher list)',
-               9, 2
+        -- one edge per (model, teacher) naming every trace dataset of that teacher: the origin's teacher is
+        -- the one most of the model's listed trace datasets come from (build._teachers)
+        SELECT d.id, t.teacher_id, 'card datasets: ' || string_agg(DISTINCT d.ds, ', ' ORDER BY d.ds)
+                 || ' (reasoning traces of the teacher, teacher list)', 9, 2
         FROM (SELECT id, ds FROM (
                 SELECT id, unnest(CASE json_type(card_data, '$.datasets')
                                   WHEN 'ARRAY' THEN json_extract_string(card_data, '$.datasets[*]')
@@ -86,7 +88,21 @@ def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
                 FROM models WHERE snapshot_id = {int(sid)} AND card_data IS NOT NULL
                   AND {_dataset_prefilter(con)})) d
         JOIN reg_teacher_datasets t ON t.dataset_lower = lower(d.ds)
-        QUALIFY row_number() OVER (PARTITION BY d.id, t.teacher_id ORDER BY d.ds) = 1
+        GROUP BY d.id, t.teacher_id
+        UNION ALL   -- a distill name naming a listed teacher elsewhere than before "-Distill-" (display only:
+                    -- "R1-SmolLM2-135M-Distill" says who taught, not what the body is)
+        SELECT m.id, tn.teacher_id,
+               'name: ' || split_part(m.id, '/', -1) || ' names a distillation and its teacher (teacher list: '
+                 || tn.name || ')', 9, 1
+        FROM _lin_m m JOIN reg_teacher_names tn
+          ON regexp_matches(m.base_name, '{TOKEN_EDGE_LEFT}' || regexp_escape(tn.name) || '{TOKEN_EDGE_RIGHT}')
+        WHERE contains(m.name_lower, 'distill')
+        QUALIFY row_number() OVER (PARTITION BY m.id ORDER BY length(tn.name) DESC, tn.teacher_id) = 1
+        UNION ALL   -- the teacher the publisher's own card names (stated-bases list; display only)
+        SELECT n.id, s.teacher_id, 'card (publisher''s own, stated-bases list): distilled from ' || s.teacher_id, 9, 0
+        FROM _lin_stated_nodes n
+        JOIN (SELECT DISTINCT model_id_lower, teacher_id FROM reg_stated WHERE teacher_id IS NOT NULL) s
+          ON s.model_id_lower = n.id_lower
         UNION ALL   -- a declared base the config rules out: recorded as the likely teacher (display only)
         SELECT x.child_id, x.parent_id, 'card base_model contradicted by the config: likely the teacher', 9, 3
         FROM _lin_contra x

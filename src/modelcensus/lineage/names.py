@@ -16,8 +16,13 @@ FORMAT_TAGS = ("gguf", "ggml", "mlx", "onnx", "awq", "gptq", "exl2", "bitsandbyt
 # a format word inside a name ("llama-format", "hf-format", "llama.cpp"): says how weights are laid out, not
 # whose they are, so it is removed before family name patterns are applied
 FORMAT_WORD = r"(^|[-_.])([a-z0-9]+[-_]format|llama[-_.]?cpp)([-_.]|$)"
-# "<Teacher>-Distill-<Student>": group 1 the teacher part, group 2 the student part
-DISTILL_NAME = r"(?i)^(.+?)[-_]distill(?:ed)?[-_](.+)$"
+# "<Teacher>-Distill-<Student>": group 1 the teacher part, group 2 the student part; also "-Distilled-",
+# "-ReDistill-" (a second distillation from the same teacher) and a glued "R1Distill."
+DISTILL_NAME = r"(?i)^(.+?)[-_.]?(?:re)?distill(?:ed|ation)?[-_.](.+)$"
+# a name token that can carry a teacher's name anywhere in a distill name ("R1-SmolLM2-135M-Distill",
+# "QwQ-0.5B-Distilled-SFT"): the listed name between token edges ('-', '_', '.', start, end or "distill")
+TOKEN_EDGE_LEFT = r"(^|[-_.])"
+TOKEN_EDGE_RIGHT = r"([-_.]|$|distill)"
 # a valid namespaced Hub id (huggingface_hub's rule: word characters, '-', '.', at most 96 per part,
 # no '--' or '..', no leading/trailing '-' or '.'; the last three are checked beside the regex)
 HUB_ID = r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}"
@@ -32,8 +37,8 @@ KEY_GEN = r"^[a-z]+[-_]?([0-9]+(\.[0-9]+)?)([^0-9.b]|$)"
 KEY_SIZE = r"(^|[-_.])([0-9]+(\.[0-9]+)?)b([-_.]|$)"
 KEY_VARIANT = r"(^|[-_.])(math|coder|code|vl|vision|guard)([-_.]|$)"
 KEY_INSTRUCT = r"(instruct|chat|(^|[-_.])it([-_.]|$))"
-PATTERNS = (FORMAT_SUFFIX, FORMAT_WORD, DISTILL_NAME, HUB_ID, KEY_PREFIX, KEY_WORD, KEY_GEN, KEY_SIZE,
-            KEY_VARIANT, KEY_INSTRUCT)
+PATTERNS = (FORMAT_SUFFIX, FORMAT_WORD, DISTILL_NAME, TOKEN_EDGE_LEFT, TOKEN_EDGE_RIGHT, HUB_ID, KEY_PREFIX,
+            KEY_WORD, KEY_GEN, KEY_SIZE, KEY_VARIANT, KEY_INSTRUCT)
 
 
 def valid_hub_id_sql(col: str) -> str:

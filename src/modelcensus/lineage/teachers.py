@@ -25,7 +25,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,95}$")
 _STUDENT_KEY = re.compile(r"^[a-z]+([0-9]+(\.[0-9]+)?)?-[0-9]+(\.[0-9]+)?b$")
 
 
-def _hub_id(value: str) -> str:
+def hub_id(value: str) -> str:
     if not _HUB_ID.match(value) or "--" in value or ".." in value:
         raise ValueError(f"{value!r} is not a namespaced Hub id")
     return value
@@ -36,6 +36,7 @@ class Teacher(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
+    api: bool = False  # served only through its publisher's API: a dangling id that places the publisher
     names: list[str] = Field(min_length=1)
     students: dict[str, str] = Field(default_factory=dict)
     trace_datasets: list[str] = Field(default_factory=list)
@@ -44,7 +45,7 @@ class Teacher(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        return _hub_id(v)
+        return hub_id(v)
 
     @field_validator("names")
     @classmethod
@@ -60,13 +61,13 @@ class Teacher(BaseModel):
         for key, model in v.items():
             if not _STUDENT_KEY.match(key):
                 raise ValueError(f"student key {key!r}: expected '<word>[<generation>]-<size>b', e.g. llama-8b")
-            _hub_id(model)
+            hub_id(model)
         return v
 
     @field_validator("trace_datasets")
     @classmethod
     def _datasets(cls, v: list[str]) -> list[str]:
-        return [_hub_id(d) for d in v]
+        return [hub_id(d) for d in v]
 
     @field_validator("evidence")
     @classmethod

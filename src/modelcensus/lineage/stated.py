@@ -1,0 +1,112 @@
+"""Bases that publishers state on their own cards (``data/stated_bases.yaml``): schema, loading, DuckDB table.
+
+Id-only sources (ATOM's list, leaderboard rows) and parents the snapshot only references carry no declaration,
+so DeepSeek's own ``DeepSeek-R1-Distill-Llama-70B`` or NVIDIA's ``OpenCodeReasoning-Nemotron-7B`` would be
+taken as roots of their publisher. Their cards say what they were trained from; this list keeps those
+statements with their evidence. A record's own valid declaration always wins; the list is used only for
+models (observed or referenced) that declare nothing valid. Validated by pydantic; its digest is part of the
+lineage build's rule stamp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from modelcensus.errors import InputError
+from modelcensus.lineage.teachers import hub_id, load_teachers
+from modelcensus.untrusted import load_yaml
+
+STATED_FILE = "stated_bases.yaml"
+
+
+class StatedModel(BaseModel):
+    """One model: the bases its publisher's card names, and its teacher when the card names one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    bases: list[str] = Field(min_length=1)
+    teacher: str | None = None
+    evidence: list[str] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return hub_id(v)
+
+    @field_validator("bases")
+    @classmethod
+    def _bases(cls, v: list[str]) -> list[str]:
+        return [hub_id(b) for b in v]
+
+    @field_validator("teacher")
+    @classmethod
+    def _teacher(cls, v: str | None) -> str | None:
+        if v is not None and v.lower() not in {t.id.lower() for t in load_teachers().teachers}:
+            raise ValueError(f"teacher {v!r} is not in teachers.yaml")
+        return v
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, v: list[str]) -> list[str]:
+        if any(not e.strip() for e in v):
+            raise ValueError("empty evidence line")
+        return v
+
+
+class StatedFile(BaseModel):
+    """The whole file: a version and the models (each id once)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: str
+    models: list[StatedModel]
+
+    @field_validator("models")
+    @classmethod
+    def _unique(cls, v: list[StatedModel]) -> list[StatedModel]:
+        seen: set[str] = set()
+        for m in v:
+            if m.id.lower() in seen:
+                raise ValueError(f"{m.id} is listed twice")
+            seen.add(m.id.lower())
+        return v
+
+
+def parse_stated(doc: Any, what: str = STATED_FILE) -> StatedFile:
+    """Validate a parsed YAML document; InputError naming the file and the first problem."""
+    try:
+        return StatedFile.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"{what}: {where}: {err['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def _package() -> tuple[StatedFile, str]:
+    text = resources.files("modelcensus.lineage").joinpath("data", STATED_FILE).read_text(encoding="utf-8")
+    return parse_stated(load_yaml(text, what=f"package {STATED_FILE}")), hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_stated() -> StatedFile:
+    """The package list (parsed and validated once per process)."""
+    return _package()[0]
+
+
+def stated_digest() -> str:
+    """Short digest of the file: part of the lineage build's rule stamp."""
+    return _package()[1][:10]
+
+
+def to_duckdb(con: Any, stated: StatedFile | None = None) -> None:
+    """TEMP table ``reg_stated(model_id_lower, model_id, base_id, teacher_id, evidence)``, one row per base."""
+    sf = stated or load_stated()
+    con.execute("CREATE OR REPLACE TEMP TABLE reg_stated (model_id_lower VARCHAR, model_id VARCHAR, base_id VARCHAR, "
+                "teacher_id VARCHAR, evidence VARCHAR)")
+    rows = [(m.id.lower(), m.id, b, m.teacher, "; ".join(m.evidence)) for m in sf.models for b in m.bases]
+    if rows:
+        con.executemany("INSERT INTO reg_stated VALUES (?, ?, ?, ?, ?)", rows)
