@@ -141,6 +141,15 @@ def run(shared: Path, labels_path: Path, limit: int | None = None) -> dict[str, 
     return out
 
 
+def _empty_stated_list() -> None:
+    """Replace the package's stated-bases list by an empty one for this process (the build stamp changes too)."""
+    from modelcensus.lineage import stated
+
+    empty = stated.StatedFile(version="empty", models=[])
+    stated._package.cache_clear()
+    stated._package = lambda: (empty, "0" * 64)  # type: ignore[assignment]
+
+
 def _ratio(pair: list[int]) -> str:
     k, n = pair
     return "n/a" if not n else f"{100 * k / n:.1f} % ({k}/{n})"
@@ -176,11 +185,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--md", type=Path, default=None, help="also write the Markdown table here")
     ap.add_argument("--baseline", type=Path, default=None, help="a previous --json result to show beside")
     ap.add_argument("--limit", type=int, default=None, help="score an evenly spread subset of N labels")
+    ap.add_argument("--without-stated", action="store_true",
+                    help="run with an empty stated-bases list: the score of the inference rules alone on models the "
+                         "list names (the list's statements come from the same official cards as their labels)")
     args = ap.parse_args(argv)
     if not args.shared.is_dir():
         print(f"real data slices not found at {args.shared}", file=sys.stderr)
         return 2
+    if args.without_stated:
+        _empty_stated_list()
     result = run(args.shared, args.labels, args.limit)
+    result["stated_bases"] = "off" if args.without_stated else "on"
     baseline = json.loads(args.baseline.read_text(encoding="utf-8")) if args.baseline else None
     table = markdown(result, baseline)
     print(table)

@@ -92,6 +92,7 @@ def mess(store):
         *[hub(f"ko/child-{i}", base="beomi/Llama-3-Open-Ko-8B-Instruct-preview") for i in range(3)],
         # a teacher's distill series read from the body (architecture + parameter count), not the name
         hub("lab/DS-R1-Distill-Q2.5-14B-roleplay", config={"architectures": ["Qwen2ForCausalLM"]}, **_st(14.8e9)),
+        hub("lab/DS-R1-Distill-Q2.5-10B-upscaled", config={"architectures": ["Qwen2ForCausalLM"]}, **_st(10.4e9)),
         hub("community/r1-tiny", base="deepseek-ai/DeepSeek-R1", **_st(1.78e9),
             config={"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}),
         hub("community/r1-big-llama", base="deepseek-ai/DeepSeek-R1", **_st(70.6e9),
@@ -391,3 +392,9 @@ def test_stated_bases_for_id_only_and_referenced_models(store, mess, registry):
     # a parent only referenced walks on through its stated base: AceReason -> R1-Distill-Qwen-14B -> Qwen2.5-14B
     kid = _o(store, registry, "kid/f")
     assert _roots(kid) == [("Qwen/Qwen2.5-14B", "CN")] and kid["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"
+
+
+def test_a_size_in_no_series_keeps_the_family_and_says_the_checkpoint_is_ambiguous(store, mess, registry):
+    doc = _o(store, registry, "lab/DS-R1-Distill-Q2.5-10B-upscaled")   # 10.4B: neither R1's Qwen-7B nor -14B
+    assert doc["roots"][0]["org"] == "Alibaba Qwen" and doc["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"
+    assert "ambiguous_signature" in doc["problems"] and doc["roots"][0]["id"] != "deepseek-ai/DeepSeek-R1"

@@ -341,7 +341,8 @@ def series_by_config(con: duckdb.DuckDBPyConnection) -> None:
 
     "DS-R1-Distill-Q2.5-7B" (a Qwen2 body of 7.6B) and a qwen2 14.8B model declaring DeepSeek-R1 are R1's
     Qwen-7B and Qwen-14B students (Qwen2.5-Math-7B, Qwen2.5-14B): the teacher's own table says which base
-    that architecture and size were distilled into, where an architecture alone names no family."""
+    that architecture and size were distilled into, where an architecture alone names no family. A body of a
+    size in no series still gets the series' family (its nearest member), with ``ambiguous_signature``."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_series AS
         WITH taught AS (   -- teachers known by name or by a contradicted declaration (not by trace datasets)
@@ -367,11 +368,18 @@ def series_by_config(con: duckdb.DuckDBPyConnection) -> None:
         )
         SELECT c.id AS child_id, c.model_id AS parent_id, 'finetune' AS relation, TRUE AS inferred, 'config' AS grade,
                'config: a ' || c.family || ' body of ' || round(c.b, 1) || 'B taught by ' || c.teacher_id
-               || ': its distill series ' || c.student_key || ' (teacher list)' AS evidence, 3 AS tier, 3 AS kind_rank
+               || ': its distill series ' || c.student_key
+               || CASE WHEN c.gap <= {PARAMS_TOLERANCE} * c.b THEN '' ELSE ', the nearest size (none within '
+                       || CAST(round({PARAMS_TOLERANCE} * 100) AS INTEGER) || ' %: checkpoint ambiguous)' END
+               || ' (teacher list)' AS evidence, 3 AS tier, 3 AS kind_rank,
+               c.gap <= {PARAMS_TOLERANCE} * c.b AS sized
         FROM cand c
-        WHERE c.gap <= {PARAMS_TOLERANCE} * c.b
+        -- the series' family is what the body's architecture shares with the teacher's students; a size in no
+        -- series (an upscaled 10B Qwen) still names that family, but not the checkpoint: flagged ambiguous
         QUALIFY row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.student_key) = 1
     """)
+    con.execute("INSERT INTO _lin_problems SELECT child_id, 'ambiguous_signature' FROM _lin_series WHERE NOT sized")
+    con.execute("ALTER TABLE _lin_series DROP COLUMN sized")
     con.execute("DELETE FROM _lin_fam_edges WHERE child_id IN (SELECT child_id FROM _lin_series)")
     con.execute("INSERT INTO _lin_fam_edges SELECT * FROM _lin_series")
     drop_temp(con, "_lin_series")
