@@ -1,0 +1,281 @@
+"""The engine seam's first slice: the same metrics from the same .sql files on DuckDB and on Spark (local
+mode), over one small series of hub-stats files, equal to each other and to the store path (the same
+files imported with the existing importer). Spark tests skip, saying why, without pyspark or java; one
+Spark session serves the whole module (start-up is ~10 s)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from modelcensus import api
+from modelcensus.errors import InputError
+from modelcensus.lineage.registry import load_registry
+from modelcensus.metrics import compute_metric
+from modelcensus.metrics.snapshot_folder import FolderCensus, folder_files
+from modelcensus.sources import hubstats
+from modelcensus.store import Store
+from modelcensus.store.engine import NotStableError, open_engine, scratch, to_dialect
+from modelcensus.store.engine_spark import spark_available
+
+DAYS = ("2024-01-31", "2024-02-29", "2024-03-31")
+# id, createdAt, downloads (30d) per file, downloadsAllTime per file (None = absent from that file)
+MODELS = [
+    ("meta-llama/Llama-3-8B", "2024-01-05", [100, 150, 120], [1000, 1150, 1270]),
+    ("Qwen/Qwen2-7B", "2024-01-20", [80, 90, 300], [500, 590, 890]),
+    ("THUDM/glm-4-9b", "2024-02-03", [None, 40, 60], [None, 40, 100]),       # a renamed namespace (zai-org)
+    ("gpt2", "2022-03-02", [500, 400, 450], [90000, 90400, 90850]),           # a legacy id: a registry alias
+    ("someone/finetune", "2024-02-10", [None, 10, 5], [None, 10, 15]),       # not in the registry
+    ("someone/gone", "2024-01-11", [7, 3, None], [7, 10, None]),              # deleted before the last file
+    ("Someone/Gone", "2024-02-11", [None, 2, 2], [None, 2, 4]),               # a case twin in one snapshot
+    ("google/gemma-2b", "2024-03-01", [None, None, 20], [None, None, 20]),
+    ("mistralai/Mistral-7B", "2024-01-02", [60, 50, 40], [600, 650, 500]),    # an all-time drop (recount)
+]
+# name -> (metric, arguments): every metric of the slice, with publisher keys and options
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "downloads_country": ("downloads", {"by": "publisher_country"}),
+    "downloads_publisher_all_time": ("downloads", {"by": "publisher", "field": "downloads_all_time"}),
+    "downloads_org": ("downloads", {"by": "org", "attribution": "publisher"}),
+    "cumulative_country": ("downloads_cumulative", {"by": "publisher_country"}),
+    "concentration_series": ("concentration", {"by": "publisher_country", "series": True}),
+    "concentration_org": ("concentration", {"by": "org", "attribution": "publisher", "k": "1,2",
+                                            "include_unknown": True}),
+    "new_models_country": ("new_models", {"by": "publisher_country"}),
+    "new_models_org_type": ("new_models", {"by": "org_type", "attribution": "publisher"}),
+}
+# Spark runs one case per metric (each costs seconds of job scheduling even on tiny data); the publisher
+# keys differ only in the grouping column credit.sql is given, which the DuckDB cases cover against the store
+SPARK_CASES = ("downloads_org", "cumulative_country", "concentration_series", "new_models_country")
+
+
+def _ts(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def write_series(folder: Path) -> Path:
+    """Three tiny monthly files in the hub-stats layout, plus a rejected row and a duplicate in each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for m, day in enumerate(DAYS):
+        rows = [(i, c, d[m], a[m]) for i, c, d, a in MODELS if a[m] is not None]
+        ids = [r[0] for r in rows] + ["bad id!", "Qwen/Qwen2-7B"]  # rejected by staging; a later duplicate
+        n = len(ids)
+        pq.write_table(pa.table({
+            "id": ids,
+            "author": [i.split("/")[0] if "/" in i else None for i in ids],
+            "createdAt": pa.array([_ts(r[1]) for r in rows] + [_ts("2024-01-01")] * 2, pa.timestamp("us", tz="UTC")),
+            "lastModified": pa.array([_ts(day)] * n, pa.timestamp("us", tz="UTC")),
+            "downloads": pa.array([r[2] for r in rows] + [1, 99999], pa.int64()),
+            "downloadsAllTime": pa.array([r[3] for r in rows] + [1, 99999], pa.int64()),
+            "likes": pa.array([1] * n, pa.int64()),
+            "pipeline_tag": ["text-generation"] * n,
+            "library_name": ["transformers"] * n,
+            "tags": [["transformers"]] * n,
+            "cardData": ['{"license": "apache-2.0"}'] * n,
+        }), folder / f"{day}.parquet")
+    (folder / f"{DAYS[0]}.json").write_text("{}", encoding="utf-8")  # a sidecar: ignored
+    return folder
+
+
+def _norm(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Floats to 9 decimals: engines may sum in a different order."""
+    return [{k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
+            for r in rows]
+
+
+@pytest.fixture(scope="module")
+def registry() -> Any:
+    return load_registry()
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_series(tmp_path_factory.mktemp("series") / "history")
+
+
+def _folder_results(series: Path, engine: Any, registry: Any, cases: tuple[str, ...]) -> dict[str, Any]:
+    with Store(":memory:") as probe, FolderCensus(
+            series, engine=engine, registry=registry,
+            row_select=lambda p: hubstats.staging_select(p, hubstats._describe(probe, p))) as census:
+        return {case: census.metric(CASES[case][0], **dict(CASES[case][1])) for case in cases}
+
+
+@pytest.fixture(scope="module")
+def duck(series: Path, registry: Any) -> dict[str, Any]:
+    eng = open_engine("duckdb")
+    try:
+        return _folder_results(series, eng, registry, tuple(CASES))
+    finally:
+        eng.close()
+
+
+@pytest.fixture(scope="module")
+def spark_engine() -> Any:
+    why = spark_available()
+    if why:
+        pytest.skip(f"Spark tests skipped: {why}")
+    return open_engine("spark")
+
+
+@pytest.fixture(scope="module")
+def spark(series: Path, registry: Any, spark_engine: Any) -> dict[str, Any]:
+    return _folder_results(series, spark_engine, registry, SPARK_CASES)
+
+
+@pytest.fixture(scope="module")
+def store(series: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The same files imported into a store with the existing importer, observed on their file dates."""
+    st = Store(tmp_path_factory.mktemp("store") / "census.duckdb")
+    for day, path in folder_files(series):
+        api.import_hubstats_parquet(st, path, observed_at=day.isoformat())
+    yield st
+    st.close()
+
+
+def _store_result(store: Store, registry: Any, case: str) -> Any:
+    name, args = CASES[case]
+    args = dict(args)
+    by, field = args.pop("by"), args.pop("field", None)
+    return compute_metric(store, name, by=by, field=field, registry=registry, **args)
+
+
+def _store_new_models(store: Store, registry: Any, column: str) -> list[dict[str, Any]]:
+    """New models per createdAt month on the latest snapshot, read off the store's models and origins."""
+    compute_metric(store, "downloads", by="publisher_country", registry=registry)  # builds the lineage
+    sid = store.snapshot(None).id
+    cur = store.con.execute(f"""
+        WITH o AS (SELECT DISTINCT model_id, {column} AS grp FROM origins WHERE snapshot_id = {sid}),
+        g AS (SELECT strftime(m.created_at AT TIME ZONE 'UTC', '%Y-%m') AS month, o.grp, count(*) AS models
+              FROM models m LEFT JOIN o ON o.model_id = m.id WHERE m.snapshot_id = {sid} GROUP BY ALL)
+        SELECT month, grp, models, models / sum(models) OVER (PARTITION BY month) AS share FROM g
+        ORDER BY month NULLS LAST, models DESC, grp NULLS LAST""")
+    return [{"month": r[0], "grp": r[1], "models": r[2], "share": r[3]} for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_duckdb_folder_equals_store_path(duck: dict[str, Any], store: Store, registry: Any, case: str) -> None:
+    """--snapshots DIR on DuckDB gives the store path's rows and model counts for the same files."""
+    ours = duck[case]
+    name, args = CASES[case]
+    if name == "new_models":
+        column = {"publisher_country": "publisher_country", "org_type": "publisher_org_type"}[args["by"]]
+        want = [{"month": r["month"], args["by"]: r["grp"], "models": r["models"], "share": r["share"]}
+                for r in _store_new_models(store, registry, column)]
+        assert _norm(ours.to_json()["rows"]) == _norm(api.MetricResult(
+            "x", None, [], "all", None, ours.columns, want).to_json()["rows"])
+        return
+    theirs = _store_result(store, registry, case)
+    assert ours.columns == theirs.columns
+    assert _norm(ours.to_json()["rows"]) == _norm(theirs.to_json()["rows"])
+    assert ours.coverage["models"] == theirs.coverage["models"]
+    assert [p["models"] for p in ours.coverage["per_snapshot"]] == \
+        [p["models"] for p in theirs.coverage["per_snapshot"]]
+    assert [s["observed_at"] for s in ours.snapshots] == [s["observed_at"] for s in theirs.snapshots]
+    assert ours.warnings == theirs.warnings
+    assert (ours.trend or {}).get("comparable") == (theirs.trend or {}).get("comparable")
+
+
+@pytest.mark.parametrize("case", SPARK_CASES)
+def test_spark_equals_duckdb(duck: dict[str, Any], spark: dict[str, Any], case: str) -> None:
+    """The same .sql files on Spark local mode give DuckDB's figures."""
+    a, b = duck[case].to_json(), spark[case].to_json()
+    assert _norm(a["rows"]) == _norm(b["rows"])
+    assert a["coverage"] == b["coverage"] and a["warnings"] == b["warnings"] and a.get("trend") == b.get("trend")
+
+
+def test_slice_figures_by_hand(duck: dict[str, Any]) -> None:
+    """A few figures checked by hand, so the engines and the store cannot agree on a wrong answer."""
+    rows = {r["publisher_country"]: r for r in duck["downloads_country"].to_json()["rows"]}
+    # last file: US = Llama 120 + gpt2 (alias of openai-community) 450 + gemma 20; CN = Qwen 300 + GLM (THUDM
+    # renamed to zai-org) 60; unknown = someone/finetune 5 + Someone/Gone 2; the duplicate Qwen row is ignored
+    assert (rows["US"]["downloads"], rows["US"]["models"]) == (590, 3)
+    assert (rows["CN"]["downloads"], rows["CN"]["models"]) == (360, 2)
+    assert (rows[None]["downloads"], rows[None]["models"]) == (7, 2)
+    cum = [r for r in duck["cumulative_country"].to_json()["rows"] if r["snapshot"] == 3 and r["publisher_country"]
+           is None]
+    # someone/gone left after file 2 and keeps its last level 10: 15 + 4 + 10
+    assert cum[0]["downloads"] == 29 and cum[0]["models"] == 3
+
+
+def test_lineage_metrics_and_keys_say_so(series: Path) -> None:
+    """A metric or key that needs the lineage build fails with a message that says it (exit 2), not a guess."""
+    with pytest.raises(InputError, match="lineage build"):
+        api.folder_metric(series, "derivatives")
+    with pytest.raises(InputError, match="lineage build"):
+        api.folder_metric(series, "downloads", by="root_country")
+    with pytest.raises(InputError, match="lineage build"):
+        api.folder_metric(series, "downloads", by="org")  # attribution root: the lineage root's org
+    with pytest.raises(InputError, match="not supported with --snapshots"):
+        api.folder_metric(series, "downloads", gaps="assign")
+
+
+def test_bad_folders_are_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a folder"):
+        api.folder_metric(tmp_path / "missing", "downloads")
+    with pytest.raises(InputError, match="no YYYY-MM-DD.parquet"):
+        api.folder_metric(tmp_path, "downloads")
+    (tmp_path / "latest.parquet").write_bytes(b"x")
+    with pytest.raises(InputError, match="latest.parquet is not named"):
+        api.folder_metric(tmp_path, "downloads")
+    (tmp_path / "latest.parquet").unlink()
+    (tmp_path / "2024-01-31.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="2024-01-31.parquet"):
+        api.folder_metric(tmp_path, "downloads")
+
+
+# -- the seam itself, on both engines -----------------------------------------------------------------------
+
+@pytest.fixture(params=["duckdb", "spark"])
+def engine(request: pytest.FixtureRequest) -> Any:
+    if request.param == "spark":
+        yield request.getfixturevalue("spark_engine")
+        return
+    eng = open_engine("duckdb")
+    yield eng
+    eng.close()
+
+
+def test_repeat_until_stable_pointer_doubling(engine: Any) -> None:
+    """Roots of a 9-node chain by pointer doubling: log2(8) + 1 rounds, every node pointing at node 1."""
+    chain = pa.table({"node": list(range(1, 10)), "p": [1, *range(1, 9)]})
+    step = "SELECT a.node, b.p FROM ptr a JOIN ptr b ON b.node = a.p"
+    left = "SELECT count(*) AS n FROM ptr a JOIN ptr b ON b.node = a.p WHERE b.p <> a.p"
+    with scratch(engine) as area:
+        area.register_arrow("ptr", chain)
+        rounds = area.repeat_until_stable("ptr", to_dialect(step, engine.dialect), to_dialect(left, engine.dialect))
+        roots = area.query(to_dialect("SELECT DISTINCT p FROM ptr", engine.dialect)).column(0).to_pylist()
+        assert roots == [1] and rounds <= 4
+        area.register_arrow("ptr", chain)
+        with pytest.raises(NotStableError, match="ptr: still changing after 1 rounds"):
+            area.repeat_until_stable("ptr", to_dialect(step, engine.dialect), to_dialect(left, engine.dialect),
+                                     max_rounds=1)
+
+
+def test_scratch_and_failed_transaction_leave_nothing(engine: Any) -> None:
+    with scratch(engine) as area:
+        area.materialise("mc_scratch_t", "SELECT 1 AS x")
+        assert area.query("SELECT x FROM mc_scratch_t").column(0).to_pylist() == [1]
+    with pytest.raises(InputError):
+        engine.query("SELECT x FROM mc_scratch_t")
+    with pytest.raises(RuntimeError), engine.transaction():
+        engine.materialise("mc_tx_t", "SELECT 2 AS x")
+        raise RuntimeError("boom")
+    with pytest.raises(InputError):
+        engine.query("SELECT x FROM mc_tx_t")
+
+
+def test_missing_spark_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without java (or pyspark), --engine spark is an InputError naming the extra and Java 17."""
+    import modelcensus.store.engine_spark as es
+
+    monkeypatch.setattr(es.shutil, "which", lambda _name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setattr(es.SparkEngine, "_sessions", {})
+    with pytest.raises(InputError, match=r"pip install modelcensus\[spark\].*Java 17"):
+        open_engine("spark", spark_master="local[1]")
