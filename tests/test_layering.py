@@ -118,3 +118,50 @@ def test_checker_catches_upward_imports(tmp_path: Path, unit: str, source: str, 
     target.write_text(source, encoding="utf-8")
     problems = layering_violations(pkg)
     assert bool(problems) is bad, problems
+
+
+# -- the engine seam ratchet (issue 12) ---------------------------------------------------------------------
+# Only store/ may import duckdb or call duckdb.* (the rest goes through store.engine). These modules did so
+# when the seam arrived: known debt, to move behind the seam. The list may only shrink: a module that stops
+# using duckdb must be removed from it, and no module may be added.
+DUCKDB_DEBT = {
+    "lineage/build.py", "lineage/edge_sql.py", "lineage/edges.py", "lineage/edges_declared.py",
+    "lineage/edges_family.py", "lineage/edges_inferred.py", "lineage/roots.py",
+    "sources/exported.py", "sources/hubstats.py",
+}
+
+
+def duckdb_users(root: Path = PACKAGE) -> set[str]:
+    """Modules outside store/ that import duckdb or use a ``duckdb.`` attribute (parsed, not grepped)."""
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("store/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if (isinstance(node, ast.Import) and any(a.name.split(".")[0] == "duckdb" for a in node.names)) or (
+                    isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "duckdb" and
+                    not node.level) or (
+                    isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "duckdb"):
+                found.add(rel)
+                break
+    return found
+
+
+def test_duckdb_stays_behind_the_store_seam() -> None:
+    users = duckdb_users()
+    new = users - DUCKDB_DEBT
+    assert not new, f"import duckdb outside store/ (use modelcensus.store.engine): {sorted(new)}"
+    paid = DUCKDB_DEBT - users
+    assert not paid, f"no longer use duckdb: remove from DUCKDB_DEBT so the list only shrinks: {sorted(paid)}"
+
+
+def test_duckdb_ratchet_catches_a_new_user(tmp_path: Path) -> None:
+    pkg = tmp_path / "modelcensus"
+    (pkg / "metrics").mkdir(parents=True)
+    (pkg / "store").mkdir()
+    (pkg / "metrics" / "m.py").write_text("def f(con):\n    import duckdb\n    return duckdb.connect()\n",
+                                          encoding="utf-8")
+    (pkg / "metrics" / "ok.py").write_text('PATH = "census.duckdb"\n', encoding="utf-8")
+    (pkg / "store" / "s.py").write_text("import duckdb\n", encoding="utf-8")
+    assert duckdb_users(pkg) == {"metrics/m.py"}

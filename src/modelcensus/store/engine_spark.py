@@ -8,6 +8,7 @@ checkpointed data, so a query that reads the view it replaces (pointer doubling)
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ class SparkEngine:
     def __init__(self, session: Any) -> None:
         self.spark = session
         self._names: set[str] = set()
+        self._cached: dict[str, Any] = {}  # name -> its cached DataFrame, released when replaced or dropped
 
     @classmethod
     def shared(cls, master: str | None = None) -> SparkEngine:
@@ -83,8 +85,14 @@ class SparkEngine:
             df = self._sql(sql).cache()  # computed once, on first use
         except PySparkException as exc:
             raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
+        old = self._cached.pop(name, None)
         df.createOrReplaceTempView(check_name(name))
         self._names.add(name)
+        self._cached[name] = df
+        if old is not None:
+            if re.search(rf"\b{name}\b", sql):  # built from the table it replaces: compute it before that goes
+                df.count()
+            old.unpersist()
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(check_name(name))
@@ -105,6 +113,9 @@ class SparkEngine:
     def drop(self, name: str) -> None:
         self.spark.catalog.dropTempView(check_name(name))
         self._names.discard(name)
+        old = self._cached.pop(name, None)
+        if old is not None:
+            old.unpersist()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
