@@ -218,7 +218,10 @@ def test_model_atlas_manual_annotations_merges_give_several_roots(shared_data, s
     merges = [m for m, ps in parents.items() if len({p.lower() for p in ps} - {m.lower()}) >= 2]
     multi = [m for m in merges if len(got.get(m, {})) >= 2]
     print(f"\natlas manual: {len(merges)} merges, {len(multi)} with several roots")
-    assert len(multi) >= 70  # measured 72 of 78; the others merge siblings of one base
+    # measured 69 of 78; the others merge siblings of one base. (72 before generation mentions were read anywhere
+    # in a name: three merges of Llama 3 / Llama 2 bodies also had a wrong Llama-3.1-8B root, e.g. L3-8B-Lunaris)
+    assert len(multi) >= 69
+    assert set(got["Sao10K/L3-8B-Lunaris-v1"]) == {"meta-llama/Meta-Llama-3-8B"}
     w = side_store.con.execute("SELECT max(abs(s - 1)) FROM (SELECT sum(weight) AS s FROM origins "
                                "WHERE snapshot_id = ? GROUP BY model_id)", [sid]).fetchall()[0][0]
     assert w < 1e-9

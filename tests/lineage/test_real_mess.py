@@ -79,6 +79,9 @@ def mess(store):
         hub("anon/llama-3.1-70b-lora-merged"),
         hub("anon/big-model", config=LLAMA2, **_st(13.0e9)),
         hub("anon/Qwen2.5-Coder-7B-sft"),
+        hub("anon/Hermes-3-Llama-3.1-8B-ft"),
+        hub("anon/DS-Distilled-Hermes-Llama-3.1", config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]},
+            **_st(8.03e9)),
         hub("bartowski/google_gemma-3-12b-it-GGUF", tags=["gguf"]),
         hub("TheBloke/qwen-7b-chat-GGUF", tags=["gguf"]),
         # 6. invalid declarations
@@ -264,6 +267,9 @@ def test_listed_teacher_in_a_distill_name(store, mess, registry):
     ("anon/big-model", "meta-llama/Llama-2-13b-hf"),           # Llama 2 vocabulary, 13B parameters
     ("anon/Qwen2.5-Coder-7B-sft", "Qwen/Qwen2.5-Coder-7B"),
     ("bartowski/google_gemma-3-12b-it-GGUF", "google/gemma-3-12b-it"),
+    # the generation is mentioned after another word: "<x>-3-llama-3.1", "ds-distilled-hermes-llama-3.1"
+    ("anon/Hermes-3-Llama-3.1-8B-ft", "meta-llama/Llama-3.1-8B"),
+    ("anon/DS-Distilled-Hermes-Llama-3.1", "meta-llama/Llama-3.1-8B"),
 ])
 def test_family_edges_point_at_generation_and_size(store, mess, registry, model, root):
     assert _o(store, registry, model)["roots"][0]["id"] == root

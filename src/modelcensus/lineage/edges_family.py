@@ -18,7 +18,7 @@ from __future__ import annotations
 import duckdb
 
 from modelcensus.lineage.edge_sql import drop_temp, rows
-from modelcensus.lineage.names import KEY_SIZE, key_columns_sql
+from modelcensus.lineage.names import GEN_MENTION, KEY_SIZE, key_columns_sql
 from modelcensus.lineage.registry import Registry
 from modelcensus.store.sql import sql_literal
 
@@ -269,12 +269,28 @@ def checkpoint_edges(con: duckdb.DuckDBPyConnection) -> None:
     _checkpoints(con)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_fam_ck AS
-        WITH w AS (
+        WITH w0 AS (
             SELECT f.child_id, f.family, f.shape_root, c.name_lower AS nm, c.params, c.dteacher,
                    regexp_extract(regexp_replace(c.name_lower, '^meta[-_]', ''), '{KEY_SIZE}', 2) AS size_txt,
                    {key_columns_sql('c.name_lower')}
             FROM _lin_fam f JOIN _lin_fam_cand c ON c.id = f.child_id
             WHERE f.ties = 1 AND f.pub_org IS DISTINCT FROM f.root_org
+        ),
+        words AS (SELECT DISTINCT family, word FROM _lin_ckpt),
+        ment AS (   -- generation mentions in names that do not start with one of the family's checkpoint words
+            SELECT child_id, family, unnest(ms) AS t, generate_subscripts(ms, 1) AS i FROM (
+                SELECT w0.child_id, w0.family, regexp_extract_all(w0.nm, '{GEN_MENTION}', 1) AS ms
+                FROM w0 ANTI JOIN words ws ON ws.family = w0.family AND ws.word = w0.word)
+        ),
+        first_m AS (   -- "hermes-3-llama-3.1": the first mention of a checkpoint word (llama), with its generation
+            SELECT m.child_id, ws.word, regexp_extract(m.t, '([0-9]+([.][0-9]+)?)$', 1) AS gen
+            FROM ment m JOIN words ws ON ws.family = m.family AND ws.word = regexp_extract(m.t, '^([a-z]+)', 1)
+            QUALIFY row_number() OVER (PARTITION BY m.child_id ORDER BY m.i) = 1
+        ),
+        w AS (
+            SELECT w0.* REPLACE (coalesce(fm.word, w0.word) AS word, coalesce(fm.gen, w0.gen) AS gen,
+                                 coalesce(split_part(fm.gen, '.', 1), w0.major) AS major)
+            FROM w0 LEFT JOIN first_m fm ON fm.child_id = w0.child_id
         ),
         series AS (   -- the teacher list's distill series: "<word>[gen]-<size>b" of a listed teacher
             SELECT w.child_id, k.model_id, 'distill series of ' || s.teacher_id AS how
