@@ -43,6 +43,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "downloads_publisher_all_time": ("downloads", {"by": "publisher", "field": "downloads_all_time"}),
     "downloads_org": ("downloads", {"by": "org", "attribution": "publisher"}),
     "cumulative_country": ("downloads_cumulative", {"by": "publisher_country"}),
+    "monthly_country": ("downloads_monthly", {"by": "publisher_country"}),
+    "monthly_org_assign": ("downloads_monthly", {"by": "org", "attribution": "publisher", "gaps": "assign"}),
     "concentration_series": ("concentration", {"by": "publisher_country", "series": True}),
     "concentration_org": ("concentration", {"by": "org", "attribution": "publisher", "k": "1,2",
                                             "include_unknown": True}),
@@ -51,7 +53,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 # Spark runs one case per metric (each costs seconds of job scheduling even on tiny data); the publisher
 # keys differ only in the grouping column credit.sql is given, which the DuckDB cases cover against the store
-SPARK_CASES = ("downloads_org", "cumulative_country", "concentration_series", "new_models_country")
+SPARK_CASES = ("downloads_org", "cumulative_country", "monthly_country", "concentration_series",
+               "new_models_country")
 
 
 def _ts(text: str) -> datetime:
@@ -200,6 +203,9 @@ def test_slice_figures_by_hand(duck: dict[str, Any]) -> None:
            is None]
     # someone/gone left after file 2 and keeps its last level 10: 15 + 4 + 10
     assert cum[0]["downloads"] == 29 and cum[0]["models"] == 3
+    notes = " ".join(duck["cumulative_country"].notes)  # metrics.series.series_notes over the folder's panel
+    assert "1 negative all-time delta(s)" in notes and "mistralai/Mistral-7B" in notes
+    assert "1 model(s) absent from later snapshots" in notes
 
 
 def test_lineage_metrics_and_keys_say_so(series: Path) -> None:

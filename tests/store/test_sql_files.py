@@ -20,7 +20,7 @@ FILES = query_files()
 # A file that gains a "-- dialect: spark" section must be listed here with its reason.
 SPARK_SECTIONS: dict[str, str] = {}
 # tables the Python side registers before the files run (metrics/snapshot_folder.py)
-REGISTERED = {"hub_rows", "snapshot_index", "reg_namespaces", "reg_model_aliases"}
+REGISTERED = {"hub_rows", "snapshot_index", "reg_namespaces", "reg_model_aliases", "month_fractions"}
 
 
 def test_every_file_is_loaded() -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from importlib.resources import files as package_files
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -26,6 +27,7 @@ from modelcensus.metrics.concentration import parse_ks
 from modelcensus.metrics.downloads import FIELDS, QUIRKS
 from modelcensus.metrics.groups import GROUP_KEYS, group_key
 from modelcensus.metrics.result import MetricResult, clean_value
+from modelcensus.metrics.series import month_fractions, series_notes
 from modelcensus.store import Snapshot
 from modelcensus.store.engine import Engine, Scratch, to_dialect
 from modelcensus.store.sql_files import SqlFile, load_sql_files, run_files
@@ -37,12 +39,13 @@ FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.parquet$")
 SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
     "downloads": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ()),
     "downloads_cumulative": ("publisher_country", ("downloads_all_time",), True, ()),
+    "downloads_monthly": ("publisher_country", ("downloads_all_time",), True, ("gaps",)),
     "concentration": ("publisher_country", ("downloads_30d", "downloads_all_time"), False,
                       ("k", "include_unknown", "series")),
     "new_models": ("publisher_country", (), False, ()),
 }
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
-BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel")
+BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts")
 # --by keys that read no lineage: key -> column of model_publishers
 PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
 ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
@@ -192,9 +195,9 @@ class FolderCensus:
         for s in self.snaps:
             s.row_count = per.get(s.id, 0)
 
-    def _run(self, targets: list[str], params: dict[str, Any]) -> None:
+    def _run(self, targets: list[str], params: dict[str, Any], registered: tuple[str, ...] = ()) -> None:
         """Run the query files for ``targets``; the per-call tables (credit, metric_*) are always rebuilt."""
-        ran = run_files(self.area, self.queries, targets, self._base, self.engine.dialect, params)
+        ran = run_files(self.area, self.queries, targets, self._base | set(registered), self.engine.dialect, params)
         for name in ran:
             produced = next(f.produces for f in self.queries.values() if f.name == name)
             if produced in BASE_TABLES:
@@ -212,9 +215,14 @@ class FolderCensus:
         series = SLICE_METRICS[name][2] or _bool(options.get("series"))
         params = {"group": column, "field": FIELDS.get(fname or "", "d30"), "snapshot": last, "last_k": last,
                   "include_unknown": int(_bool(options.get("include_unknown"))), "first_k": 1 if series else last}
-        self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
         key = group_key(by, "publisher" if by in ATTRIBUTED_COLUMNS else "root")
-        rows, columns, notes = _rows(self.area, self.engine, name, key.name, params, ks)
+        if name == "downloads_monthly":
+            rows, columns, notes = self._monthly(key.name, params, str(options.get("gaps") or "spread"))
+        else:
+            self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
+            rows, columns, notes = _rows(self.area, self.engine, name, key.name, params, ks)
+        if name in ("downloads_cumulative", "downloads_monthly"):
+            notes = [*self._series_notes(params), *notes]
         used = self.snaps if series else self.snaps[-1:]
         trend = series_comparability(used) if series else None
         coverage, warnings = _coverage(used, series, trend)
@@ -225,6 +233,42 @@ class FolderCensus:
                                                      f"file(s) in {self.folder} (--snapshots; no store)"],
                             options=_shown(options), coverage=coverage, warnings=warnings,
                             trend=trend.as_dict() if trend is not None else None)
+
+
+    def _series_notes(self, params: dict[str, Any]) -> list[str]:
+        """metrics.series.series_notes over the folder's panel counts."""
+        self._run(["series_counts"], params)
+        counts = self.area.query(to_dialect("SELECT * FROM series_counts", self.engine.dialect)).to_pylist()[0]
+        examples = self.area.query(to_dialect("SELECT model_id FROM flow WHERE negative ORDER BY model_id LIMIT 3",
+                                              self.engine.dialect)).column(0).to_pylist()
+        return series_notes({**{k: int(v or 0) for k, v in counts.items()}, "negative_examples": examples},
+                            len(self.snaps))
+
+    def _monthly(self, key: str, params: dict[str, Any], gaps: str
+                 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """downloads_monthly: flows split over calendar months by metrics.series.month_fractions."""
+        if gaps not in ("spread", "assign"):
+            raise InputError(f"gaps {gaps!r}: expected spread or assign")
+        columns = ["month", key, "downloads", "share"]
+        fracs = month_fractions(SimpleNamespace(snapshots=self.snaps), gaps)
+        if not fracs:
+            return [], columns, ["one snapshot only: levels, no flows; monthly rows are empty"]
+        self.area.register_arrow("month_fractions", pa.table({
+            "k": pa.array([f[0] for f in fracs], pa.int64()), "month": [f[1] for f in fracs],
+            "frac": pa.array([f[2] for f in fracs], pa.float64())}))
+        self._run(["metric_downloads_monthly"], params, ("month_fractions",))
+        rows = self.area.query(to_dialect("SELECT * FROM metric_downloads_monthly ORDER BY month, downloads DESC, "
+                                          "grp NULLS LAST", self.engine.dialect)).to_pylist()
+        for r in rows:
+            r[key] = r.pop("grp")
+        first, last = self.snaps[0].observed_at, self.snaps[-1].observed_at
+        return rows, columns, [
+            "gaps between snapshots: " + ("each interval's delta is spread uniformly over its days and split across "
+                                          "calendar months by overlap (methods.md §3.5)" if gaps == "spread" else
+                                          "each interval's delta is assigned whole to the month holding the "
+                                          "interval's end (the later snapshot)"),
+            f"months covered from {first:%Y-%m-%d} to {last:%Y-%m-%d}; the first and last month may be partial",
+            QUIRKS]
 
 
 def compute_folder_metric(folder: str | Path, name: str, *, engine: Engine, row_select: Callable[[Path], str],
@@ -277,9 +321,7 @@ def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any]
             "counted); share = the group's share of the month"]
     if name == "downloads_cumulative":
         rows = read("SELECT * FROM metric_downloads_cumulative ORDER BY k, downloads DESC, grp NULLS LAST")
-        return rows, ["snapshot", "observed_at", key, "downloads", "models", "share"], [
-            "all-time download levels per snapshot; a model absent from a later snapshot keeps its last level",
-            QUIRKS]
+        return rows, ["snapshot", "observed_at", key, "downloads", "models", "share"], [QUIRKS]
     rows = read("SELECT * FROM metric_concentration ORDER BY observed_at, snapshot")
     ranks: dict[int, list[float]] = {}
     for r in read("SELECT snapshot_id, k_desc, cum_share FROM concentration_ranks ORDER BY snapshot_id, k_desc"):
