@@ -41,11 +41,59 @@ class Run:
     returncode: int
     stdout: str = ""
     stderr: str = ""
+    tree_peak_rss_bytes: int = 0  # summed RSS of the process and its descendants, sampled every 0.5 s
     extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"label": self.label, "seconds": round(self.seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
-                "peak_rss_bytes": self.peak_rss_bytes, "returncode": self.returncode, **self.extra}
+                "peak_rss_bytes": self.peak_rss_bytes, "tree_peak_rss_bytes": self.tree_peak_rss_bytes,
+                "returncode": self.returncode, **self.extra}
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants now (Linux /proc; 0 elsewhere)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    for d in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append(int(d.name))
+            rss[int(d.name)] = int(fields[21]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+class TreePoller:
+    """Samples the summed RSS of a process tree every ``interval`` s: what ru_maxrss cannot see when a stage
+    starts helpers (Spark's JVM) or when several processes are alive at once (ru_maxrss is one process's max)."""
+
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
+        import threading
+
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 def run_child(label: str, argv: list[str], *, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,),
@@ -56,14 +104,17 @@ def run_child(label: str, argv: list[str], *, env: dict[str, str] | None = None,
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
+        poller = TreePoller(proc.pid)
         _pid, status, ru = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
+        tree_peak = poller.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     maxrss = ru.ru_maxrss if sys.platform == "darwin" else ru.ru_maxrss * 1024
-    run = Run(label, argv, seconds, ru.ru_utime + ru.ru_stime, maxrss, proc.returncode, stdout, stderr)
+    run = Run(label, argv, seconds, ru.ru_utime + ru.ru_stime, maxrss, proc.returncode, stdout, stderr,
+              tree_peak_rss_bytes=tree_peak)
     if proc.returncode not in ok:
         raise SystemExit(f"{label} failed (exit {proc.returncode}): {' '.join(argv)}\n{stderr[-3000:]}")
     return run

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/run_suite.py [--models 2200000] [--seed 7] [--workdir /tmp/mc-suite]
         [--growth 100000,500000,1000000,2200000] [--history 3 --history-models 2200000]
-        [--engine duckdb|spark] [--skip-single] [--repeat-baseline 2]
+        [--spark [--spark-master URL]] [--skip-single] [--repeat-baseline 2] [--src DIR]
 
 Single snapshot (``--models``): the SYNTHETIC hub-stats Parquet (``write_hubstats_parquet``; generated once and
 reused from ``--workdir``, keyed by size and seed), then, each stage a separate process run the way a user runs it
@@ -22,9 +22,13 @@ this parent imports only the standard library, so the figure is the child's own)
 
 ``--growth``: import, lineage and every metric at each size, with the fitted log-log growth exponent.
 ``--history K``: K monthly full snapshots of ``--history-models`` models (``generate_hub`` months written as
-``YYYY-MM-DD.parquet`` hub-stats files, the layout of ``--snapshots DIR``), imported, lineage per snapshot, then
-as-of censuses and monthly series. ``--engine spark`` runs the history commands with ``--engine spark
---snapshots DIR`` once the CLI has them (the Spark seam of issue 12); until then it records why it did not run.
+``YYYY-MM-DD.parquet`` hub-stats files, the layout of ``--snapshots DIR``), imported into a store with lineage per
+snapshot, then as-of censuses and monthly series on the store, and the ``--snapshots DIR --engine duckdb`` forms
+(publisher keys, no lineage) on the folder; ``--spark`` runs those on ``--engine spark`` too (local mode unless
+``--spark-master``), skipped with the reason when the CLI or pyspark lacks it.
+
+Peak memory is reported twice: the process's own (``ru_maxrss``) and its process tree's summed RSS sampled
+every 0.5 s from /proc (what a stage's helpers, such as Spark's JVM, add).
 
 Results: ``benchmarks/results/suite.json`` and a section appended to ``benchmarks/RESULTS.md``. All input is
 SYNTHETIC.
@@ -210,7 +214,13 @@ def run_metrics(s: Suite, db: Path, prefix: str) -> list[dict]:
 
 def _figures(row: dict, read: float, read_cpu: float) -> dict:
     return {"seconds": row["seconds"], "cpu_seconds": row["cpu_seconds"], "peak_rss_bytes": row["peak_rss_bytes"],
+            "tree_peak_rss_bytes": row.get("tree_peak_rss_bytes", 0),
             "ratio_to_read": row["seconds"] / read, "cpu_ratio_to_read": row["cpu_seconds"] / read_cpu}
+
+
+def _peak(v: dict) -> int:
+    """The larger of the process's own peak and its process tree's sampled peak."""
+    return max(v["peak_rss_bytes"], v.get("tree_peak_rss_bytes", 0))
 
 
 def single(s: Suite, n: int, seed: int, repeat_read: int, *, full: bool = True) -> dict:
@@ -241,8 +251,7 @@ def single(s: Suite, n: int, seed: int, repeat_read: int, *, full: bool = True) 
     metrics_s = sum(m["seconds"] for m in metrics)
     core = sum(stages[k]["seconds"] for k in ("import", "lineage", "report") if k in stages)
     every = core + metrics_s + (stages["audit"]["seconds"] if "audit" in stages else 0.0)
-    peaks = {k: v["peak_rss_bytes"] for k, v in stages.items()} | {"metrics (max)": max(
-        m["peak_rss_bytes"] for m in metrics)}
+    peaks = {k: _peak(v) for k, v in stages.items()} | {"metrics (max)": max(_peak(m) for m in metrics)}
     return {"models": n, "seed": seed, "file_bytes": path.stat().st_size, "generate_seconds": gen_s,
             "read_seconds": read, "read_runs": [r["seconds"] for r in reads],
             "read_query_seconds": min(r["task_seconds"] for r in reads),
@@ -279,52 +288,85 @@ def growth(s: Suite, sizes: list[int], seed: int, done: dict | None) -> dict:
                                                            "peaks")} for p in points], "exponents": fit}
 
 
+# the store path: as-of censuses and monthly series with lineage keys (needs import + lineage builds)
+STORE_CASES = [("as-of census: downloads by root_country", ["downloads", "--by", "root_country", "--as-of", "{as_of}"]),
+               ("as-of census: licences by root_country", ["licences", "--by", "root_country", "--as-of", "{as_of}"]),
+               ("monthly series: downloads_monthly by root_country", ["downloads_monthly", "--by", "root_country"]),
+               ("monthly series: concentration by org", ["concentration", "--by", "org", "-o", "series=true"])]
+# what `--snapshots DIR` computes (no lineage: publisher keys), run on the store too, like for like
+FOLDER_CASES = [("latest: downloads by publisher_country", ["downloads", "--by", "publisher_country"]),
+                ("series: downloads_cumulative by publisher_country",
+                 ["downloads_cumulative", "--by", "publisher_country"]),
+                ("monthly series: concentration by publisher_country",
+                 ["concentration", "--by", "publisher_country", "-o", "series=true"])]
+
+
 def spark_available() -> str | None:
-    """None when the CLI has the Spark seam (``metrics --engine``), else why the Spark runs are skipped."""
+    """None when the CLI has the Spark seam (``metrics --engine``) and pyspark imports, else why not."""
+    import importlib.util
     import subprocess
 
     out = subprocess.run([*MC, "metrics", "--help"], capture_output=True, text=True, check=False).stdout
-    return None if "--engine" in out else "this checkout's CLI has no `metrics --engine` yet (issue 12 Spark seam)"
+    if "--engine" not in out:
+        return "this checkout's CLI has no `metrics --engine` (issue 12 Spark seam)"
+    return None if importlib.util.find_spec("pyspark") else "pyspark is not installed (pip install modelcensus[spark])"
 
 
-def history_commands(engine: str, db: Path, folder: Path, as_of: str) -> list[tuple[str, list[str]]]:
-    """The as-of census and monthly series commands; the Spark form reads the folder, not a store."""
-    where = ["--db", str(db)] if engine == "duckdb" else ["--engine", "spark", "--snapshots", str(folder)]
-    cases = [("as-of census: downloads by root_country", ["metrics", "downloads", "--by", "root_country",
-                                                          "--as-of", as_of]),
-             ("as-of census: licences by root_country", ["metrics", "licences", "--by", "root_country",
-                                                         "--as-of", as_of]),
-             ("monthly series: downloads_monthly by root_country", ["metrics", "downloads_monthly", "--by",
-                                                                    "root_country"]),
-             ("monthly series: concentration by org", ["metrics", "concentration", "--by", "org",
-                                                       "-o", "series=true"])]
-    return [(label, [*MC, *where, *args, "--format", "json", "--out", os.devnull]) for label, args in cases]
+def history_commands(path: str, db: Path, folder: Path, as_of: str,
+                     spark_master: str | None = None) -> list[tuple[str, list[str]]]:
+    """The history commands of one path: ``store`` (the DuckDB store), ``folder-duckdb`` or ``folder-spark``
+    (``--snapshots DIR`` on that engine)."""
+    before, after = [], []  # --db is the CLI's global option; --snapshots/--engine are the metric's own
+    if path == "store":
+        before, cases = ["--db", str(db)], STORE_CASES + FOLDER_CASES
+    else:
+        engine = path.split("-", 1)[1]
+        after = ["--snapshots", str(folder), "--engine", engine]
+        after += ["--spark-master", spark_master] if engine == "spark" and spark_master else []
+        cases = FOLDER_CASES
+    return [(label, [*MC, *before, "metrics", *(a.format(as_of=as_of) for a in args), *after, "--format", "json",
+                     "--out", os.devnull]) for label, args in cases]
 
 
-def history(s: Suite, n: int, months: int, seed: int, engine: str) -> dict:
+def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master: str | None) -> dict:
+    """K monthly full snapshots: the store path (import, lineage, censuses, series), then ``--snapshots DIR``."""
     folder = s.work / f"history-{n}-{months}-{seed}"
     gen = s.task("history files", "history", folder, n, months, seed)
     files = sorted(str(p) for p in folder.glob("*.parquet"))[:months]
     as_of = gen.extra["last_observed_at"][:10]
-    out: dict = {"models": n, "snapshots": months, "rows": sum(gen.extra["rows"]), "engine": engine,
-                 "folder": folder.name}
-    if engine == "spark":
+    out: dict = {"models": n, "snapshots": months, "rows": sum(gen.extra["rows"]), "folder": folder.name,
+                 "as_of": as_of, "generate_seconds": gen.seconds}
+    read = s.log(f"[history {months}x{n:,}] baseline: DuckDB read of all files", s.task("read", "read", *files))
+    rows: list[tuple[str, str, dict]] = []
+    db = s.fresh_store(f"history-{n}-{months}-{seed}.duckdb")
+    rows.append(("store", "import", s.log(f"[history] import {months} files", s.cli("import", db, "import",
+                                                                                   str(folder)))))
+    rows.append(("store", "lineage of every snapshot", s.log("[history] lineage of every snapshot",
+                                                             s.task("lineage", "lineage", db, "all"))))
+    paths = ["store", "folder-duckdb"]
+    if spark:
         why = spark_available()
         if why:
-            return {**out, "skipped": why}
-    read = s.log(f"[history {months}x{n:,}] baseline: DuckDB read of all files", s.task("read", "read", *files))
-    stages: dict[str, dict] = {}
-    db = s.fresh_store(f"history-{n}-{months}-{seed}.duckdb")
-    if engine == "duckdb":
-        stages["import"] = s.log(f"[history] import {months} files", s.cli("import", db, "import", str(folder)))
-        stages["lineage"] = s.log("[history] lineage of every snapshot", s.task("lineage", "lineage", db, "all"))
-    for label, argv in history_commands(engine, db, folder, as_of):
-        stages[label] = s.log(f"[history] {label}", run_child(label, argv, env=s.env))
-    for v in stages.values():
-        v.update(_figures(v, read["seconds"], read["cpu_seconds"]))
-    return {**out, "as_of": as_of, "read_seconds": read["seconds"], "read_peak_rss_bytes": read["peak_rss_bytes"],
-            "stages": {k: _figures(v, read["seconds"], read["cpu_seconds"]) for k, v in stages.items()},
-            "all_under_goal": all(v["peak_rss_bytes"] < GOAL_PEAK for v in stages.values())}
+            out["spark_skipped"] = why
+        else:
+            paths.append("folder-spark")
+    failed = []
+    for path in paths:
+        for label, argv in history_commands(path, db, folder, as_of, spark_master):
+            run = run_child(label, argv, env=s.env, ok=tuple(range(256)))  # one failed command does not end the run
+            if run.returncode != 0:
+                failed.append({"path": path, "stage": label, "returncode": run.returncode,
+                               "stderr": run.stderr.strip().splitlines()[-1:] if run.stderr.strip() else []})
+                print(f"  [history {path}] {label}: FAILED (exit {run.returncode})", file=sys.stderr, flush=True)
+                continue
+            rows.append((path, label, s.log(f"[history {path}] {label}", run)))
+    stages = [{"path": p, "stage": label, **_figures(r, read["seconds"], read["cpu_seconds"])}
+              for p, label, r in rows]
+    out["failed"] = failed
+    return {**out, "read_seconds": read["seconds"], "read_cpu_seconds": read["cpu_seconds"],
+            "read_peak_rss_bytes": read["peak_rss_bytes"], "paths": paths, "stages": stages,
+            "all_under_goal": all(_peak(v) < GOAL_PEAK for v in stages)}
+
 
 def _git_head() -> str:
     import subprocess
@@ -356,12 +398,13 @@ def _single_md(r: dict) -> list[str]:
            f"{_gib(r['read_peak_rss_bytes'])} GiB). "
            f"Context: one CLI process start-up {r['startup_seconds']:.2f} s; one scan of the store's models "
            f"{r['scan_seconds']:.2f} s (process wall times).", "",
-           "| stage | wall s | x read (wall) | CPU s | x read (CPU) | peak RSS GiB | under 4 GiB |",
+           "| stage | wall s | x read (wall) | CPU s | x read (CPU) | peak RSS GiB (process / tree) | under 4 GiB |",
            "|---|---:|---:|---:|---:|---:|---|"]
     rows = [*r["stages"].items(), *((f"metric: {k}", v) for k, v in r["metrics"].items())]
     for k, v in rows:
         out.append(f"| {k} | {v['seconds']:.2f} | {v['ratio_to_read']:.1f} | {v['cpu_seconds']:.2f} | "
-                   f"{v['cpu_ratio_to_read']:.1f} | {_gib(v['peak_rss_bytes'])} | {_ok(v['peak_rss_bytes'])} |")
+                   f"{v['cpu_ratio_to_read']:.1f} | {_gib(v['peak_rss_bytes'])} / {_gib(v['tree_peak_rss_bytes'])} | "
+                   f"{_ok(_peak(v))} |")
     out += ["", "- import + lineage + report (the issue's single-snapshot pipeline): "
                 f"{r['core_pipeline_seconds']:.1f} s = **{r['core_ratio_to_read']:.1f}x** one read in wall time, "
                 f"{r['core_cpu_ratio_to_read']:.1f}x in CPU time (goal 10x).",
@@ -386,17 +429,23 @@ def _growth_md(g: dict) -> list[str]:
 
 
 def _history_md(h: dict) -> list[str]:
-    head = f"### History: {h['snapshots']} monthly full snapshots of {h['models']:,} models ({h['rows']:,} rows), " \
-           f"engine {h['engine']}"
-    if "skipped" in h:
-        return [head, "", f"Not run: {h['skipped']}.", ""]
-    out = [head, "", f"Baseline: DuckDB reading the importer's columns of all {h['snapshots']} files into one table, "
-                     f"{h['read_seconds']:.2f} s (peak {_gib(h['read_peak_rss_bytes'])} GiB). As-of date {h['as_of']}.",
-           "", "| stage | wall s | x read (wall) | CPU s | x read (CPU) | peak RSS GiB | under 4 GiB |",
-           "|---|---:|---:|---:|---:|---:|---|"]
-    for k, v in h["stages"].items():
-        out.append(f"| {k} | {v['seconds']:.2f} | {v['ratio_to_read']:.1f} | {v['cpu_seconds']:.2f} | "
-                   f"{v['cpu_ratio_to_read']:.1f} | {_gib(v['peak_rss_bytes'])} | {_ok(v['peak_rss_bytes'])} |")
+    out = [f"### History: {h['snapshots']} monthly full snapshots of {h['models']:,} models ({h['rows']:,} rows)", "",
+           f"Files: `{h['folder']}/YYYY-MM-DD.parquet` (hub-stats layout, the `--snapshots DIR` layout). Baseline: "
+           f"DuckDB reading the importer's columns of all {h['snapshots']} files into one table in a fresh process, "
+           f"{h['read_seconds']:.2f} s (CPU {h['read_cpu_seconds']:.2f} s; peak {_gib(h['read_peak_rss_bytes'])} "
+           f"GiB). As-of date {h['as_of']}. Paths: `store` = imported store at default settings; `folder-<engine>` "
+           "= `metrics --snapshots DIR --engine <engine>` (no store, no lineage: publisher keys).", "",
+           "| path | stage | wall s | x read (wall) | CPU s | x read (CPU) | peak RSS GiB (process / tree) | "
+           "under 4 GiB |", "|---|---|---:|---:|---:|---:|---:|---|"]
+    for v in h["stages"]:
+        out.append(f"| {v['path']} | {v['stage']} | {v['seconds']:.2f} | {v['ratio_to_read']:.1f} | "
+                   f"{v['cpu_seconds']:.2f} | {v['cpu_ratio_to_read']:.1f} | {_gib(v['peak_rss_bytes'])} / "
+                   f"{_gib(v['tree_peak_rss_bytes'])} | {_ok(_peak(v))} |")
+    for f in h.get("failed", []):
+        out.append(f"| {f['path']} | {f['stage']} | failed (exit {f['returncode']}): {' '.join(f['stderr'])[:200]} "
+                   "| | | | | |")
+    if "spark_skipped" in h:
+        out += ["", f"Spark not run: {h['spark_skipped']}."]
     return [*out, ""]
 
 
@@ -427,13 +476,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--growth", default="", help="comma-separated sizes, e.g. 100000,500000,1000000,2200000")
     ap.add_argument("--history", type=int, default=0, help="K monthly full snapshots (0: no history run)")
     ap.add_argument("--history-models", type=int, default=2_200_000)
-    ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="engine of the history run")
+    ap.add_argument("--spark", action="store_true",
+                    help="history: also run the --snapshots DIR commands on Spark (local mode by default)")
+    ap.add_argument("--spark-master", default=None, help="with --spark: the master URL (default: the CLI's own)")
     ap.add_argument("--skip-single", action="store_true", help="no single-snapshot run (growth/history only)")
     ap.add_argument("--repeat-baseline", type=int, default=2, help="reads of the file (before and after)")
     ap.add_argument("--src", type=Path, default=None,
                     help="run the children on this src folder (e.g. `git archive HEAD src | tar -x -C /tmp/x`: "
                          "committed code, untouched by edits in progress); default: the installed package")
     ap.add_argument("--code-version", default=None, help="what --src holds (recorded, e.g. a commit)")
+    ap.add_argument("--out-json", type=Path, default=RESULTS_JSON)
+    ap.add_argument("--out-md", type=Path, default=RESULTS_MD, help="the Markdown section is appended here")
     ap.add_argument("--task", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.task:
@@ -449,22 +502,22 @@ def main(argv: list[str] | None = None) -> int:
                  "load_before": loadavg(), "goal_peak_rss_bytes": GOAL_PEAK,
                  "parent_peak_rss_bytes": peak_rss_bytes(),
                  "code": {"src": str(args.src) if args.src else "installed package",
-                          "version": args.code_version or _git_head()}}
+                          "version": args.code_version or ("not given" if args.src else _git_head())}}
     if not args.skip_single:
         doc["single"] = single(s, args.models, args.seed, args.repeat_baseline)
     if args.growth:
         sizes = [int(x) for x in args.growth.split(",") if x.strip()]
         doc["growth"] = growth(s, sizes, args.seed, doc.get("single"))
     if args.history:
-        doc["history"] = history(s, args.history_models, args.history, args.seed, args.engine)
+        doc["history"] = history(s, args.history_models, args.history, args.seed, args.spark, args.spark_master)
     doc["load_after"] = loadavg()
     doc["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     doc["parent_peak_rss_bytes_end"] = peak_rss_bytes()
     doc["runs"] = s.runs
-    RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_JSON.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    args.out_json.parent.mkdir(parents=True, exist_ok=True)
+    args.out_json.write_text(json.dumps(doc, indent=2, default=str) + "\n")
     md = markdown(doc)
-    with RESULTS_MD.open("a") as fh:
+    with args.out_md.open("a") as fh:
         fh.write(md)
     print(md)
     return 0
