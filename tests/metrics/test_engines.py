@@ -208,6 +208,22 @@ def test_slice_figures_by_hand(duck: dict[str, Any]) -> None:
     assert "1 model(s) absent from later snapshots" in notes
 
 
+def test_files_of_different_layouts_in_one_folder(tmp_path: Path, registry: Any) -> None:
+    """Files whose schemas differ (an older dump without some columns, narrower integers) are read in
+    groups of one layout each, and still give the store path's figures."""
+    folder = write_series(tmp_path / "mixed")
+    old = pq.read_table(folder / f"{DAYS[0]}.parquet").drop_columns(["likes", "library_name", "cardData"])
+    old = old.set_column(old.schema.get_field_index("downloads"), "downloads", old["downloads"].cast(pa.int32()))
+    pq.write_table(old, folder / f"{DAYS[0]}.parquet")
+    with Store(tmp_path / "s.duckdb") as st:
+        for day, path in folder_files(folder):
+            api.import_hubstats_parquet(st, path, observed_at=day.isoformat())
+        for name in ("downloads_cumulative", "downloads_monthly"):
+            want = compute_metric(st, name, by="publisher_country", registry=registry).to_json()["rows"]
+            got = api.folder_metric(folder, name, registry=registry).to_json()["rows"]
+            assert _norm(got) == _norm(want)
+
+
 def test_lineage_metrics_and_keys_say_so(series: Path) -> None:
     """A metric or key that needs the lineage build fails with a message that says it (exit 2), not a guess."""
     with pytest.raises(InputError, match="lineage build"):

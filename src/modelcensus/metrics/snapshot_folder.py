@@ -20,12 +20,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from modelcensus.errors import InputError
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import parse_ks
 from modelcensus.metrics.downloads import FIELDS, QUIRKS
-from modelcensus.metrics.groups import GROUP_KEYS, group_key
+from modelcensus.metrics.groups import group_key
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.series import month_fractions, series_notes
 from modelcensus.store import Snapshot
@@ -88,20 +89,43 @@ def folder_files(folder: str | Path) -> list[tuple[date, Path]]:
     return out
 
 
-def file_rows_sql(mapped: str, view: str, snapshot_id: int) -> str:
-    """The importer's SELECT for one file (DuckDB, over read_parquet) re-pointed at the registered ``view``
-    and cut to the columns the slice reads, plus store.staging's reject reason."""
+def staged_columns(mapped: str) -> dict[str, Any]:
+    """The importer's SELECT for one file (DuckDB, over read_parquet) cut to the columns the slice reads:
+    alias -> sqlglot expression."""
     import sqlglot
-    from sqlglot import exp
 
     tree = sqlglot.parse_one(mapped, read="duckdb")
     by_alias = {p.alias_or_name: p for p in tree.expressions}
     missing = [c for c in _STAGED if c not in by_alias]
     if missing:
         raise InputError(f"the hub-stats mapping has no column(s) {', '.join(missing)}")
-    inner = exp.select(*(by_alias[c] for c in _STAGED), "CAST(NULL AS VARCHAR) AS base_models").from_(view)
-    return (f"SELECT {int(snapshot_id)} AS snapshot_id, _pos, id, created_at, downloads, downloads_all_time, "
-            f"pipeline_tag, library_name, {REASON_SQL} AS _reason FROM ({inner.sql(dialect='duckdb')}) staged")
+    return {c: by_alias[c] for c in _STAGED}
+
+
+def file_rows_sql(mapped: str, view: str) -> str:
+    """The staged rows of the files behind ``view`` (registered with ``file_row_number`` and ``mc_file_name``
+    columns), each with its snapshot id (by the date in its file name) and store.staging's reject reason."""
+    import sqlglot
+
+    cols = staged_columns(mapped)
+    # parsed as DuckDB: regexp_extract's default group differs between dialects (DuckDB 0, Spark 1)
+    extra = sqlglot.parse_one("SELECT CAST(NULL AS VARCHAR) AS base_models, regexp_extract(mc_file_name, "
+                              "'([0-9]{4}-[0-9]{2}-[0-9]{2})[.]parquet$', 1) AS mc_file_date", read="duckdb")
+    inner = sqlglot.exp.select(*cols.values(), *extra.expressions).from_(view)
+    return (f"SELECT sf.snapshot_id, _pos, id, created_at, downloads, downloads_all_time, pipeline_tag, "
+            f"library_name, {REASON_SQL} AS _reason FROM ({inner.sql(dialect='duckdb')}) staged "
+            "JOIN snapshot_files sf ON sf.file_date = staged.mc_file_date")
+
+
+def _file_groups(mapped: list[tuple[int, Path, str]]) -> list[tuple[str, list[Path]]]:
+    """Files that share a Parquet schema and a mapping are read as one relation: (mapping SQL, paths).
+    A year of daily files is then a few reads, not hundreds of UNION ALL branches."""
+    groups: dict[tuple[str, ...], tuple[str, list[Path]]] = {}
+    for _k, path, sql in mapped:
+        schema = pq.read_schema(path).remove_metadata()
+        key = (str(schema), *(e.sql(dialect="duckdb") for e in staged_columns(sql).values()))
+        groups.setdefault(key, (sql, []))[1].append(path)
+    return list(groups.values())
 
 
 def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]) -> tuple[str, str | None, str]:
@@ -117,9 +141,8 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
         raise InputError(f"option {bad[0]!r} is not supported with --snapshots for metric {name} "
                          f"(supported: {', '.join(sorted(allowed))})")
     by = by or default_by
-    if by not in GROUP_KEYS:
-        group_key(by)  # the store path's message listing the keys
     attribution = str(options.get("attribution") or "root")
+    group_key(by, attribution)  # a bad key or attribution: the store path's message listing the valid ones
     if by in PUBLISHER_COLUMNS:
         column = PUBLISHER_COLUMNS[by]
     elif by in ATTRIBUTED_COLUMNS and attribution == "publisher":
@@ -178,10 +201,14 @@ class FolderCensus:
         if self._base:
             return
         area, dialect = self.area, self.engine.dialect
-        for k, path, _sql in self.mapped:
-            area.register_parquet(f"hub_file_{k}", path, row_number="file_row_number")
-        union = "\nUNION ALL\n".join(file_rows_sql(sql, f"hub_file_{k}", k) for k, _p, sql in self.mapped)
-        area.materialise("hub_rows", to_dialect(union, dialect))
+        area.register_arrow("snapshot_files", pa.table({
+            "file_date": [s.observed_at.date().isoformat() for s in self.snaps],
+            "snapshot_id": pa.array([s.id for s in self.snaps], pa.int64())}))
+        selects = []
+        for g, (sql, paths) in enumerate(_file_groups(self.mapped), start=1):
+            area.register_parquet(f"hub_files_{g}", paths, row_number="file_row_number", file_name="mc_file_name")
+            selects.append(file_rows_sql(sql, f"hub_files_{g}"))
+        area.materialise("hub_rows", to_dialect("\nUNION ALL\n".join(selects), dialect))
         area.register_arrow("snapshot_index", _index_table(self.snaps))
         tables = self.registry.tables()
         for t in ("reg_namespaces", "reg_model_aliases"):
@@ -364,4 +391,4 @@ def _coverage(used: list[Snapshot], series: bool, trend: Any) -> tuple[dict[str,
 
 
 __all__ = ["SLICE_METRICS", "FolderCensus", "compute_folder_metric", "file_rows_sql", "folder_files", "query_files",
-           "sql_folder"]
+           "sql_folder", "staged_columns"]

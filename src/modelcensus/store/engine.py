@@ -7,7 +7,7 @@ The interface is deliberately small (issue 12):
 - ``query(sql)`` -> a ``pyarrow.Table``;
 - ``materialise(name, sql)``: a named table from a query (a TEMP table on DuckDB, a checkpointed
   temporary view on Spark);
-- ``register_arrow(name, table)`` and ``register_parquet(name, path)``: data in;
+- ``register_arrow(name, table)`` and ``register_parquet(name, paths)``: data in;
 - ``transaction()``: all-or-nothing on DuckDB; on Spark (no transactions) the named tables made inside
   are dropped when the block fails;
 - ``scratch()``: a scratch area whose named tables and views are dropped when the block ends;
@@ -54,7 +54,8 @@ class Engine(Protocol):
     def query(self, sql: str) -> pa.Table: ...
     def materialise(self, name: str, sql: str) -> None: ...
     def register_arrow(self, name: str, table: pa.Table) -> None: ...
-    def register_parquet(self, name: str, path: Path, *, row_number: str | None = None) -> None: ...
+    def register_parquet(self, name: str, paths: Path | list[Path], *, row_number: str | None = None,
+                         file_name: str | None = None) -> None: ...
     def drop(self, name: str) -> None: ...
     def transaction(self) -> Any: ...
     def close(self) -> None: ...
@@ -119,8 +120,9 @@ class Scratch:
         self.engine.register_arrow(name, table)
         self._track(name)
 
-    def register_parquet(self, name: str, path: Path, *, row_number: str | None = None) -> None:
-        self.engine.register_parquet(name, path, row_number=row_number)
+    def register_parquet(self, name: str, paths: Path | list[Path], *, row_number: str | None = None,
+                         file_name: str | None = None) -> None:
+        self.engine.register_parquet(name, paths, row_number=row_number, file_name=file_name)
         self._track(name)
 
     def query(self, sql: str) -> pa.Table:

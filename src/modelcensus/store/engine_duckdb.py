@@ -65,12 +65,19 @@ class DuckDBEngine:
             self.con.unregister(src)
         self._kinds[name] = "TABLE"
 
-    def register_parquet(self, name: str, path: Path, *, row_number: str | None = None) -> None:
+    def register_parquet(self, name: str, paths: Path | list[Path], *, row_number: str | None = None,
+                         file_name: str | None = None) -> None:
+        """A view over one or more Parquet files of one schema; ``row_number`` / ``file_name`` name the columns
+        that carry each row's position in its file and the file's name."""
         check_name(name)
         self.drop(name)
-        rn = ", file_row_number = true)" if row_number else ")"
-        cols = f"* EXCLUDE (file_row_number), file_row_number AS {check_name(row_number)}" if row_number else "*"
-        self._run(f"CREATE TEMP VIEW {name} AS SELECT {cols} FROM read_parquet({sql_path(Path(path))}{rn}")
+        files = ", ".join(sql_path(Path(p)) for p in (paths if isinstance(paths, list) else [paths]))
+        opts = (", file_row_number = true" if row_number else "") + (", filename = true" if file_name else "")
+        extra = [f"file_row_number AS {check_name(row_number)}"] if row_number else []
+        extra += [f"filename AS {check_name(file_name)}"] if file_name else []
+        excl = [c for c, on in (("file_row_number", row_number), ("filename", file_name)) if on]
+        cols = f"* EXCLUDE ({', '.join(excl)}), {', '.join(extra)}" if excl else "*"
+        self._run(f"CREATE TEMP VIEW {name} AS SELECT {cols} FROM read_parquet([{files}]{opts})")
         self._kinds[name] = "VIEW"
 
     def drop(self, name: str) -> None:

@@ -98,15 +98,20 @@ class SparkEngine:
         self.spark.createDataFrame(table).createOrReplaceTempView(check_name(name))
         self._names.add(name)
 
-    def register_parquet(self, name: str, path: Path, *, row_number: str | None = None) -> None:
+    def register_parquet(self, name: str, paths: Path | list[Path], *, row_number: str | None = None,
+                         file_name: str | None = None) -> None:
         from pyspark.errors import PySparkException
 
+        files = [str(p) for p in (paths if isinstance(paths, list) else [paths])]
         try:
-            df = self.spark.read.parquet(str(path))
-            if row_number:  # Parquet's own row position, as DuckDB's file_row_number
-                df = df.selectExpr("*", f"_metadata.row_index AS {check_name(row_number)}")
+            df = self.spark.read.parquet(*files)
+            extra = [f"_metadata.row_index AS {check_name(row_number)}"] if row_number else []  # = file_row_number
+            extra += [f"_metadata.file_name AS {check_name(file_name)}"] if file_name else []
+            if extra:
+                df = df.selectExpr("*", *extra)
         except PySparkException as exc:
-            raise InputError(f"{path}: Spark cannot read it ({_first_line(exc)})") from None
+            raise InputError(f"{files[0]}{' ...' if len(files) > 1 else ''}: Spark cannot read it "
+                             f"({_first_line(exc)})") from None
         df.createOrReplaceTempView(check_name(name))
         self._names.add(name)
 
