@@ -218,9 +218,12 @@ class FolderCensus:
         self._base.add("snapshot_models")
         counts = area.query(to_dialect("SELECT snapshot_id, count(*) AS n FROM snapshot_models GROUP BY snapshot_id",
                                        dialect)).to_pylist()
+        rejected = area.query(to_dialect("SELECT snapshot_id, count(*) AS n FROM hub_rows WHERE _reason IS NOT NULL "
+                                         "GROUP BY snapshot_id", dialect)).to_pylist()
         per = {int(r["snapshot_id"]): int(r["n"]) for r in counts}
+        skipped = {int(r["snapshot_id"]): int(r["n"]) for r in rejected}
         for s in self.snaps:
-            s.row_count = per.get(s.id, 0)
+            s.row_count, s.skipped_count = per.get(s.id, 0), skipped.get(s.id, 0)
 
     def _run(self, targets: list[str], params: dict[str, Any], registered: tuple[str, ...] = ()) -> None:
         """Run the query files for ``targets``; the per-call tables (credit, metric_*) are always rebuilt."""
@@ -254,7 +257,7 @@ class FolderCensus:
         trend = series_comparability(used) if series else None
         coverage, warnings = _coverage(used, series, trend)
         return MetricResult(metric=name, by=by, snapshots=[s.as_dict() for s in used], population="all",
-                            field=fname, columns=columns,
+                            field=fname, columns=columns, synthetic=any(s.synthetic for s in used),
                             rows=[{c: clean_value(r.get(c)) for c in columns} for r in rows],
                             notes=[key.note, *notes, f"computed on {self.engine.name} from {len(self.snaps)} "
                                                      f"file(s) in {self.folder} (--snapshots; no store)"],
@@ -317,9 +320,14 @@ def _shown(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _snapshot(k: int, day: date, path: Path) -> Snapshot:
+    """A folder file as a snapshot: observed at 00:00 UTC of its date, read now (``imported_at``), synthetic
+    when its metadata says so (as the importer marks it), full scope (a hub-stats dump is the whole Hub)."""
     when = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return Snapshot(id=k, source=SOURCE, source_ref=str(path), observed_at=when, imported_at=when, row_count=0,
-                    skipped_count=0, complete=True, synthetic=False, notes={}, scope="full")
+    meta = pq.read_schema(path).metadata or {}
+    synthetic = meta.get(b"synthetic", b"").strip().lower() == b"true"
+    return Snapshot(id=k, source=SOURCE, source_ref=str(path), observed_at=when, imported_at=datetime.now(UTC),
+                    row_count=0, skipped_count=0, complete=True, synthetic=synthetic,
+                    notes={"read_from": "--snapshots folder"}, scope="full")
 
 
 def _index_table(snaps: list[Snapshot]) -> pa.Table:
