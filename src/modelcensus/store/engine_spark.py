@@ -22,6 +22,7 @@ from modelcensus.store.engine import check_name
 
 INSTALL_HINT = "pip install modelcensus[spark] (PySpark 4) and Java 17 (java on PATH or JAVA_HOME)"
 LOCAL_MASTER = "local[2]"
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -90,7 +91,8 @@ class SparkEngine:
         self._names.add(name)
         self._cached[name] = df
         if old is not None:
-            if re.search(rf"\b{name}\b", sql):  # built from the table it replaces: compute it before that goes
+            code = _COMMENTS.sub(" ", sql)
+            if re.search(rf"\b{name}\b", code):  # built from the table it replaces: compute it before that goes
                 df.count()
             old.unpersist()
 
