@@ -294,6 +294,20 @@ def test_scratch_and_failed_transaction_leave_nothing(engine: Any) -> None:
         engine.query("SELECT x FROM mc_tx_t")
 
 
+def test_duckdb_engine_on_a_store_leaves_the_store_open(store: Store) -> None:
+    """DuckDBEngine.from_store runs on the store's connection; closing the engine drops only its own tables."""
+    from modelcensus.store.engine_duckdb import DuckDBEngine
+
+    eng = DuckDBEngine.from_store(store)
+    eng.materialise("mc_engine_probe", "SELECT count(*) AS n FROM models")
+    assert eng.query("SELECT n FROM mc_engine_probe").column(0).to_pylist() == [sum(s.row_count
+                                                                                  for s in store.snapshots())]
+    eng.close()
+    assert store.con.execute("SELECT count(*) FROM snapshots").fetchall() == [(len(DAYS),)]
+    with pytest.raises(InputError):
+        DuckDBEngine.from_store(store).query("SELECT * FROM mc_engine_probe")
+
+
 def test_missing_spark_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without java (or pyspark), --engine spark is an InputError naming the extra and Java 17."""
     import modelcensus.store.engine_spark as es
