@@ -180,6 +180,7 @@ class FolderCensus:
         self.queries = query_files()
         self._area: Scratch | None = None
         self._base: set[str] = set()
+        self._notes: list[str] | None = None
 
     def __enter__(self) -> FolderCensus:
         self._area = Scratch(self.engine)
@@ -216,12 +217,12 @@ class FolderCensus:
         self._base.update(area.names)
         run_files(area, self.queries, ["snapshot_models"], self._base, dialect)
         self._base.add("snapshot_models")
-        counts = area.query(to_dialect("SELECT snapshot_id, count(*) AS n FROM snapshot_models GROUP BY snapshot_id",
-                                       dialect)).to_pylist()
-        rejected = area.query(to_dialect("SELECT snapshot_id, count(*) AS n FROM hub_rows WHERE _reason IS NOT NULL "
-                                         "GROUP BY snapshot_id", dialect)).to_pylist()
-        per = {int(r["snapshot_id"]): int(r["n"]) for r in counts}
-        skipped = {int(r["snapshot_id"]): int(r["n"]) for r in rejected}
+        counts = area.query(to_dialect(  # one query: on Spark every query is a job with its own start-up cost
+            "SELECT 'rows' AS what, snapshot_id, count(*) AS n FROM snapshot_models GROUP BY snapshot_id UNION ALL "
+            "SELECT 'skipped', snapshot_id, count(*) FROM hub_rows WHERE _reason IS NOT NULL GROUP BY snapshot_id",
+            dialect)).to_pylist()
+        per = {int(r["snapshot_id"]): int(r["n"]) for r in counts if r["what"] == "rows"}
+        skipped = {int(r["snapshot_id"]): int(r["n"]) for r in counts if r["what"] == "skipped"}
         for s in self.snaps:
             s.row_count, s.skipped_count = per.get(s.id, 0), skipped.get(s.id, 0)
 
@@ -266,13 +267,16 @@ class FolderCensus:
 
 
     def _series_notes(self, params: dict[str, Any]) -> list[str]:
-        """metrics.series.series_notes over the folder's panel counts."""
+        """metrics.series.series_notes over the folder's panel counts (read once per folder)."""
+        if self._notes is not None:
+            return self._notes
         self._run(["series_counts"], params)
         counts = self.area.query(to_dialect("SELECT * FROM series_counts", self.engine.dialect)).to_pylist()[0]
         examples = self.area.query(to_dialect("SELECT model_id FROM flow WHERE negative ORDER BY model_id LIMIT 3",
                                               self.engine.dialect)).column(0).to_pylist()
-        return series_notes({**{k: int(v or 0) for k, v in counts.items()}, "negative_examples": examples},
-                            len(self.snaps))
+        self._notes = series_notes({**{k: int(v or 0) for k, v in counts.items()}, "negative_examples": examples},
+                                   len(self.snaps))
+        return self._notes
 
     def _monthly(self, key: str, params: dict[str, Any], gaps: str
                  ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
