@@ -239,6 +239,28 @@ def test_lineage_metrics_and_keys_say_so(series: Path) -> None:
         api.folder_metric(series, "downloads", gaps="assign")
 
 
+def test_command_line(series: Path, duck: dict[str, Any], tmp_path: Path) -> None:
+    """``modelcensus metrics NAME --snapshots DIR`` prints the API's result; a lineage key exits 2 in one line."""
+    import json
+    import subprocess
+    import sys
+
+    mc = Path(sys.executable).with_name("modelcensus")
+    env = {"MODELCENSUS_DB": str(tmp_path / "never.duckdb"), "PATH": "/usr/bin:/bin"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(mc), "metrics", *args, "--snapshots", str(series)], capture_output=True,
+                              text=True, timeout=120, stdin=subprocess.DEVNULL, env=env)
+
+    ok = run("downloads", "--by", "publisher_country", "--format", "json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["rows"] == duck["downloads_country"].to_json()["rows"]
+    bad = run("downloads", "--by", "root_country")
+    assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1
+    assert "needs the lineage build" in bad.stderr
+    assert not (tmp_path / "never.duckdb").exists()  # no store is created or read
+
+
 def test_bad_folders_are_named(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a folder"):
         api.folder_metric(tmp_path / "missing", "downloads")
