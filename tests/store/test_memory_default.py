@@ -96,3 +96,16 @@ def test_bad_values_are_still_one_clear_error(tmp_path, monkeypatch, bad):
         monkeypatch.setenv("MODELCENSUS_MEMORY_LIMIT", bad)
         with pytest.raises(InputError, match="MODELCENSUS_MEMORY_LIMIT"):
             Store(tmp_path / "b.duckdb")
+
+
+def test_an_engine_on_its_own_connection_gets_the_same_cap(monkeypatch):
+    from modelcensus.store.engine_duckdb import DuckDBEngine
+
+    monkeypatch.delenv("MODELCENSUS_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(store_mod, "physical_memory_bytes", lambda: 2 * GiB)
+    engine = DuckDBEngine()
+    assert abs(_bytes(engine.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+               - 0.75 * GiB) < 0.01 * GiB
+    monkeypatch.setenv("MODELCENSUS_MEMORY_LIMIT", "lots")
+    with pytest.raises(InputError, match="MODELCENSUS_MEMORY_LIMIT"):
+        DuckDBEngine()

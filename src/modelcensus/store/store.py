@@ -62,6 +62,29 @@ def default_memory_limit(ram: int | None = None) -> str:
     return f"{max(int(memory_budget(ram) * DUCKDB_SHARE) // 2**20, 64)}MiB"
 
 
+def memory_limit_setting(memory_limit: str | None = None) -> tuple[str, str]:
+    """The memory_limit a connection gets and where it came from: the argument, else ``$MODELCENSUS_MEMORY_LIMIT``,
+    else :func:`default_memory_limit`. Checked here, because SET takes no parameters: InputError naming it."""
+    what = "memory_limit"
+    if memory_limit is None and os.environ.get(ENV_MEMORY_LIMIT):
+        memory_limit, what = os.environ[ENV_MEMORY_LIMIT], f"${ENV_MEMORY_LIMIT}"
+    if memory_limit is None:  # DuckDB's own default (80 % of RAM) let one build take 8 GB: not a laptop's
+        memory_limit, what = default_memory_limit(), "the default memory_limit"
+    if not _MEMORY_LIMIT.match(str(memory_limit)):
+        raise InputError(f"{what} {memory_limit!r}: expected a size such as 4GB, 512MB or 50%")
+    return str(memory_limit).strip(), what
+
+
+def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> str:
+    """SET memory_limit on ``con`` (see :func:`memory_limit_setting`); returns where the value came from."""
+    value, what = memory_limit_setting(memory_limit)
+    try:
+        con.execute(f"SET memory_limit = '{value}'")
+    except duckdb.Error as exc:
+        raise InputError(f"{what} {value!r}: {str(exc).splitlines()[0]}") from None
+    return what
+
+
 def default_db_path() -> Path:
     """``$MODELCENSUS_DB`` or a file in the user's data directory."""
     env = os.environ.get(ENV_DB)
@@ -228,23 +251,14 @@ class Store:
         # document a --format json command prints (and floods logs), so it is off; commands report progress
         # on stderr themselves
         self._exec("SET enable_progress_bar = false")
-        what = "memory_limit"
-        if memory_limit is None and os.environ.get(ENV_MEMORY_LIMIT):
-            memory_limit, what = os.environ[ENV_MEMORY_LIMIT], f"${ENV_MEMORY_LIMIT}"
         if str(self.path) != ":memory:":  # spill files beside the store, not in the working directory
             tmp = str(self.path) + ".tmp"
             self._exec("SET temp_directory = " + sql_literal(tmp))
-        if memory_limit is None:  # DuckDB's own default (80 % of RAM) let one build take 8 GB: not a laptop's
-            memory_limit, what = default_memory_limit(), "the default memory_limit"
-        self.memory_limit_source = what
-        if not _MEMORY_LIMIT.match(str(memory_limit)):
-            self.con.close()
-            raise InputError(f"{what} {memory_limit!r}: expected a size such as 4GB, 512MB or 50%")
         try:
-            self._exec(f"SET memory_limit = '{str(memory_limit).strip()}'")
-        except duckdb.Error as exc:
+            self.memory_limit_source = apply_memory_limit(self.con, memory_limit)
+        except InputError:
             self.con.close()
-            raise InputError(f"{what} {memory_limit!r}: {str(exc).splitlines()[0]}") from None
+            raise
 
     @property
     def memory_limit(self) -> str:
