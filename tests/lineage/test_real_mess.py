@@ -111,17 +111,49 @@ def mess(store):
             siblings=[{"rfilename": f} for f in ("adapter_config.json", "adapter_model.safetensors",
                                                  "model-00001-of-00002.safetensors", "config.json")]),
         # teachers named anywhere in a distill name, and by majority of trace datasets; API teachers
-        hub("kid/R1-SmolLM2-135M-Distill"), hub("kid/QwQ-0.5B-Distilled-SFT"),
-        hub("kid/Phi4.Turn.R1Distill.16bit", base="microsoft/phi-4"),
+        hub("kid/R1-SmolLM2-135M-Distill", config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
+        hub("kid/QwQ-0.5B-Distilled-SFT"),
+        hub("kid/Phi4.Turn.R1Distill.16bit", base="microsoft/phi-4", config={"architectures": ["LlamaForCausalLM"]}),
         hub("kid/mr1-distill-7b"), hub("kid/distilled-r1x-model"),
         hub("lab/multi-trace", base="Qwen/Qwen2.5-7B", cardData={
-            "base_model": "Qwen/Qwen2.5-7B", "datasets": ["simplescaling/s1K-claude-3-7-sonnet", "simplescaling/s1K-1.1",
-                                                          "FreedomIntelligence/Medical-R1-Distill-Data"]}),
+            "base_model": "Qwen/Qwen2.5-7B",
+            "datasets": ["simplescaling/s1K-claude-3-7-sonnet", "simplescaling/s1K-1.1",
+                         "FreedomIntelligence/Medical-R1-Distill-Data"]}),
         hub("lab/med-o1", base="Qwen/Qwen2.5-7B", cardData={
             "base_model": "Qwen/Qwen2.5-7B", "datasets": ["FreedomIntelligence/medical-o1-reasoning-SFT"]}),
         # bases stated on the publisher's own card, for id-only records and referenced parents
         hub("nvidia/OpenCodeReasoning-Nemotron-7B"), hub("Skywork/Skywork-OR1-7B", base="Qwen/Qwen2.5-7B"),
         hub("kid/f", base="nvidia/AceReason-Nemotron-14B"),
+        hub("kid/g", base="nvidia/OpenReasoning-Nemotron-7B"),   # referenced only: its stated teacher too
+        hub("bespokelabs/Bespoke-Stratos-7B", base="ORIGINAL_REPO_NAME"),   # junk card: the list does not overrule
+        # review findings: API teachers in names, same-family experts, series against the body's vocabulary
+        hub("kid/GPT-4o-Distill-tiny"), hub("kid/claude-3.7-sonnet-distill-x"),
+        hub("Qwen/Qwen3-30B-A3B", config={"model_type": "qwen3_moe", "architectures": ["Qwen3MoeForCausalLM"]},
+            **_st(30.5e9)),
+        hub("kid/Qwen3-4B-from-30B-A3B", base="Qwen/Qwen3-30B-A3B", **_st(4.0e9),
+            config={"model_type": "qwen3", "architectures": ["Qwen3ForCausalLM"]}),
+        hub("mistralai/Mixtral-8x7B-Instruct-v0.1", config={"model_type": "mixtral",
+                                                           "architectures": ["MixtralForCausalLM"]}, **_st(46.7e9)),
+        hub("kid/Mixtral-8x7B-Instruct-v0.1-Q4", base="mistralai/Mixtral-8x7B-Instruct-v0.1", relation="quantized",
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
+        hub("kid/R1-Distill-Mistral-7B", config=LLAMA2, **_st(7.2e9)),
+        hub("kid/R1-Distill-Qwen3-8B-x", config={"model_type": "qwen3", "architectures": ["Qwen3ForCausalLM"]},
+            **_st(8.2e9)),
+        hub("kid/bert-distill-squad-r1", config={"model_type": "bert", "architectures": ["BertForQuestionAnswering"]}),
+        hub("kid/QwQ-R1-Distill-7B", config={"architectures": ["Qwen2ForCausalLM"]}, **_st(7.6e9)),
+        hub("lab/tie-trace", base="Qwen/Qwen2.5-7B", cardData={
+            "base_model": "Qwen/Qwen2.5-7B",
+            "datasets": ["simplescaling/s1K-claude-3-7-sonnet", "simplescaling/s1K-1.1"]}),
+        # rule C alone (a llama body is exempt from B, gemma2 is dense): adapter files beside the full weights
+        hub("google/gemma-2-27b", config=GEMMA2, **_st(27.2e9)),
+        hub("community/tiny-llama-lora-merged", base="google/gemma-2-27b", **_st(1.1e9),
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]},
+            siblings=[{"rfilename": f} for f in ("adapter_config.json", "model.safetensors")]),
+        hub("community/tiny-llama-lora", base="google/gemma-2-27b", **_st(0.02e9),
+            config={"model_type": "llama", "architectures": ["LlamaForCausalLM"]},
+            siblings=[{"rfilename": f} for f in ("adapter_config.json", "adapter_model.safetensors")]),
+        # the student part of a -ReDistill- name, with nothing else to go on
+        hub("kid/DeepSeek-R1-ReDistill-Qwen-7B-v2"),
     ])
 
 
@@ -151,8 +183,8 @@ def test_undeclared_distill_roots_at_the_student_checkpoint(store, mess, registr
 
 def test_qwen_distills_are_alibaba_not_deepseek(store, mess, registry):
     doc = _o(store, registry, "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B")
-    # DeepSeek's own card states the base (stated-bases list): the author's word, graded as declared
-    assert doc["roots"][0]["org"] == "Alibaba Qwen" and doc["grade"] == "declared"
+    # DeepSeek's own card states the base (stated-bases list): registry knowledge, not the record, so `tag`
+    assert doc["roots"][0]["org"] == "Alibaba Qwen" and doc["grade"] == "tag"
     [edge] = [e for e in lineage(store, "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B", registry=registry)["ancestors"]
               if e["relation"] == "finetune"]
     assert "stated-bases list" in edge["evidence"]
@@ -391,7 +423,7 @@ def test_trace_datasets_majority_and_api_teachers(store, mess, registry):
 
 def test_stated_bases_for_id_only_and_referenced_models(store, mess, registry):
     ocr = _o(store, registry, "nvidia/OpenCodeReasoning-Nemotron-7B")   # the id alone: the card's statement
-    assert _roots(ocr) == [("Qwen/Qwen2.5-7B", "CN")] and ocr["grade"] == "declared"
+    assert _roots(ocr) == [("Qwen/Qwen2.5-7B", "CN")] and ocr["grade"] == "tag"
     assert ocr["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"
     # a record's own declaration wins over the list (Skywork-OR1-7B is listed on R1-Distill-Qwen-7B)
     assert _roots(_o(store, registry, "Skywork/Skywork-OR1-7B")) == [("Qwen/Qwen2.5-7B", "CN")]
@@ -404,3 +436,55 @@ def test_a_size_in_no_series_keeps_the_family_and_says_the_checkpoint_is_ambiguo
     doc = _o(store, registry, "lab/DS-R1-Distill-Q2.5-10B-upscaled")   # 10.4B: neither R1's Qwen-7B nor -14B
     assert doc["roots"][0]["org"] == "Alibaba Qwen" and doc["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"
     assert "ambiguous_signature" in doc["problems"] and doc["roots"][0]["id"] != "deepseek-ai/DeepSeek-R1"
+
+
+def test_stated_teacher_for_a_referenced_model_and_no_overruling_a_card(store, mess, registry):
+    kid = _o(store, registry, "kid/g")   # declares an OpenReasoning model the snapshot does not hold
+    assert _roots(kid) == [("Qwen/Qwen2.5-7B", "CN")] and kid["teacher"]["id"] == "deepseek-ai/DeepSeek-R1-0528"
+    bespoke = _o(store, registry, "bespokelabs/Bespoke-Stratos-7B")   # its card declares junk: that is its word
+    assert "invalid_declaration" in bespoke["problems"] and bespoke["grade"] not in ("declared", "tag")
+
+
+@pytest.mark.parametrize("model", ["kid/GPT-4o-Distill-tiny", "kid/claude-3.7-sonnet-distill-x"])
+def test_an_api_teacher_is_never_a_root(store, mess, registry, model):
+    doc = _o(store, registry, model)
+    assert doc["teacher"]["org"] in ("OpenAI", "Anthropic")
+    assert all(not r["id"].startswith(("openai/", "Anthropic/")) for r in doc["roots"])
+    assert not any(p.startswith("missing_parent") for p in doc["problems"])
+
+
+@pytest.mark.parametrize("model,root,country", [
+    ("kid/Qwen3-4B-from-30B-A3B", "Qwen/Qwen3-30B-A3B", "CN"),                     # dense from its own family's MoE
+    ("kid/Mixtral-8x7B-Instruct-v0.1-Q4", "mistralai/Mixtral-8x7B-Instruct-v0.1", "FR"),   # a llama-laid quant
+])
+def test_experts_rule_spares_the_same_family_and_quantized_copies(store, mess, registry, model, root, country):
+    doc = _o(store, registry, model)
+    assert "declared_base_contradicts_config" not in doc["problems"] and _roots(doc) == [(root, country)]
+
+
+def test_series_never_overrules_the_body_or_the_name(store, mess, registry):
+    # a Llama-2-vocabulary body is no Llama-3.1 student; a "-Qwen3-8B" name is no Qwen2.5 student
+    assert _o(store, registry, "kid/R1-Distill-Mistral-7B")["roots"][0]["id"] != "meta-llama/Llama-3.1-8B"
+    assert _o(store, registry, "kid/R1-Distill-Qwen3-8B-x")["roots"][0]["id"] != "Qwen/Qwen2.5-Math-7B"
+
+
+def test_teacher_part_beats_a_teacher_named_elsewhere_and_short_names_need_a_language_model(store, mess, registry):
+    assert _o(store, registry, "kid/QwQ-R1-Distill-7B")["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"
+    assert _o(store, registry, "kid/bert-distill-squad-r1")["teacher"] is None
+
+
+def test_a_tie_between_trace_datasets_names_no_teacher(store, mess, registry):
+    doc = _o(store, registry, "lab/tie-trace")   # one Claude set, one R1 set: no majority
+    assert doc["teacher"] is None and _roots(doc) == [("Qwen/Qwen2.5-7B", "CN")]
+
+
+def test_rule_c_judges_an_adapter_repo_with_full_weights(store, mess, registry):
+    merged = _o(store, registry, "community/tiny-llama-lora-merged")
+    assert "declared_base_contradicts_config" in merged["problems"]
+    bare = _o(store, registry, "community/tiny-llama-lora")   # a bare adapter's parameter count says nothing
+    assert "declared_base_contradicts_config" not in bare["problems"]
+
+
+def test_redistill_names_the_student(store, mess, registry):
+    doc = _o(store, registry, "kid/DeepSeek-R1-ReDistill-Qwen-7B-v2")
+    assert _roots(doc) == [("Qwen/Qwen2.5-Math-7B", "CN")] and doc["teacher"]["id"] == "deepseek-ai/DeepSeek-R1"

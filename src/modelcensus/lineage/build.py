@@ -141,16 +141,32 @@ def _teachers(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_own_teacher AS
-        SELECT child_id AS model_id, parent_id AS teacher_id,
-               CASE WHEN starts_with(evidence, 'card') THEN 'card' ELSE 'name' END AS evidence
-        FROM _lin_edges2 WHERE relation = 'distillation'
-        -- a statement in the card first, then a contradicted declaration, trace datasets, a distill name
-        -- (among trace datasets, the teacher most of them come from: its edge lists them, ', '-separated)
-        QUALIFY row_number() OVER (PARTITION BY child_id ORDER BY
-            CASE WHEN starts_with(evidence, 'card text') OR starts_with(evidence, 'card (publisher') THEN 0
-                 WHEN starts_with(evidence, 'card base_model') THEN 1
-                 WHEN starts_with(evidence, 'card') THEN 2 ELSE 3 END,
-            len(string_split(regexp_extract(evidence, '^card datasets: ([^(]*)', 1), ', ')) DESC, parent_id) = 1
+        WITH e AS (   -- a statement in the card (or the publisher's, stated-bases list) first, then a contradicted
+                      -- declaration, trace datasets, the teacher part of a distill name, a teacher named elsewhere
+            SELECT child_id, parent_id, evidence,
+                   CASE WHEN starts_with(evidence, 'card text') OR starts_with(evidence, 'card (publisher') THEN 0
+                        WHEN starts_with(evidence, 'card base_model') THEN 1
+                        WHEN starts_with(evidence, 'card') THEN 2
+                        WHEN contains(evidence, ' names a distillation and its teacher ') THEN 4 ELSE 3 END AS rk,
+                   -- trace datasets: how many of the card's listed sets are this teacher's (', '-separated)
+                   len(string_split(regexp_extract(evidence, '^card datasets: ([^(]*)', 1), ', ')) AS n
+            FROM _lin_edges2 WHERE relation = 'distillation'
+        ),
+        best AS (SELECT child_id, min(rk) AS rk FROM e GROUP BY child_id),
+        top AS (   -- at the best rank, the largest dataset count; a tie between teachers names none
+            SELECT e.child_id, max(e.n) AS n, count(*) FILTER (WHERE e.rk = 2) AS k FROM e
+            JOIN best b ON b.child_id = e.child_id AND b.rk = e.rk GROUP BY e.child_id
+        ),
+        tied AS (
+            SELECT e.child_id FROM e JOIN best b ON b.child_id = e.child_id AND b.rk = e.rk
+            JOIN top t ON t.child_id = e.child_id
+            WHERE e.rk = 2 AND e.n = t.n GROUP BY e.child_id HAVING count(*) > 1
+        )
+        SELECT e.child_id AS model_id, e.parent_id AS teacher_id,
+               CASE WHEN starts_with(e.evidence, 'card') THEN 'card' ELSE 'name' END AS evidence
+        FROM e JOIN best b ON b.child_id = e.child_id AND b.rk = e.rk
+        ANTI JOIN tied ON tied.child_id = e.child_id
+        QUALIFY row_number() OVER (PARTITION BY e.child_id ORDER BY e.n DESC, e.parent_id) = 1
     """)
     n = _rows(con, "SELECT count(*) FROM _lin_own_teacher")[0][0]
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_teacher (model_id VARCHAR, teacher_id VARCHAR, evidence VARCHAR)")

@@ -165,8 +165,9 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
        and their model types differ (a 671B ``deepseek_v3`` is not fine-tuned into a 7.6B model);
     D. tokenizer, for the ``llama`` body B leaves out: the child's model type is not the parent's and it carries
        special tokens only other families list (Llama 3's ``<|begin_of_text|>`` declared a fine-tune of R1);
-    E. experts: the parent's stored model type is a mixture of experts (``MOE_MODEL_TYPE``) and the child's is
-       another, dense one: a llama body declaring DeepSeek-R1 even where the parent's family once used llama.
+    E. experts: the parent's stored model type is a mixture of experts (``MOE_MODEL_TYPE``), the child's is a
+       known dense one that no config shape lists beside the parent's, and the child is not a quantized copy: a
+       llama body declaring DeepSeek-R1 (a dense Qwen3 declaring Qwen3-30B-A3B shares a shape: not contradicted).
     C skips adapters (a name with lora/adapter/peft, or an ``adapter_config.json``, and no full weight files):
     their weights are small."""
     con.execute(f"""
@@ -251,7 +252,13 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
                      AND len(coalesce(cf_mt, [])) > 0 AND NOT list_has_any(pf, cf_mt) AS by_b,
                    pmt IS NOT NULL AND pmt <> cmt AND regexp_matches(pmt, '{MOE_MODEL_TYPE}')
                      AND NOT regexp_matches(cmt, '{MOE_MODEL_TYPE}')
-                     AND len(coalesce(cf_mt, [])) > 0 AS by_e,   -- a model type the registry knows, not junk
+                     AND len(coalesce(cf_mt, [])) > 0             -- a model type the registry knows, not junk
+                     AND relation <> 'quantized'                  -- llama.cpp lays a Mixtral out as 'llama'
+                     -- one config shape (generation) listing both types: dense Qwen3 from Qwen3 MoE, Mistral from
+                     -- Mixtral; DeepSeek's old llama shape is not R1's deepseek_v3 one
+                     AND NOT EXISTS (SELECT 1 FROM reg_family_signatures s1 JOIN reg_family_signatures s2
+                                     ON s1.family = s2.family AND s1.shape = s2.shape
+                                     WHERE s1.model_type = a.pmt AND s2.model_type = a.cmt) AS by_e,
                    pp IS NOT NULL AND cp > 0 AND pp >= {PARAMS_RATIO} * cp AND pmt IS NOT NULL AND pmt <> cmt
                      AND NOT adapterish AS by_c,
                    cmt = 'llama' AND len(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE)
@@ -278,14 +285,18 @@ def _contradictions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def stated_edges(con: duckdb.DuckDBPyConnection) -> None:
-    """Add to ``_lin_decl`` (tier 1, grade ``declared``) the bases publishers state on their own cards
-    (``data/stated_bases.yaml``) for models that declare nothing valid: observed ones, and parents the snapshot
-    only references. TEMP ``_lin_stated_nodes`` (id, id_lower) stays for the teacher rule (``edges_inferred``)."""
+    """Add to ``_lin_decl`` (tier 1) the bases publishers state on their own cards (``data/stated_bases.yaml``)
+    for models that declare nothing at all: observed ones, and parents the snapshot only references. Grade
+    ``tag``, not ``declared``: the statement is registry knowledge, not in the record the snapshot holds.
+    TEMP ``_lin_stated_nodes`` (id, id_lower) stays for the teacher rule (``edges_inferred``)."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lin_stated_nodes AS
         SELECT m.id, m.id_lower FROM _lin_m m
         WHERE m.id_lower IN (SELECT model_id_lower FROM reg_stated)
-          AND NOT EXISTS (SELECT 1 FROM _lin_decl d WHERE d.child_id = m.id AND d.tier = 1)
+          -- nothing declared at all: a record whose card declares something (even junk, or a base the config
+          -- contradicts) is its author's word today, and the list does not overrule it
+          AND NOT EXISTS (SELECT 1 FROM _lin_decl d WHERE d.child_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM _lin_problems p WHERE p.model_id = m.id AND p.problem = 'invalid_declaration')
         UNION   -- referenced only: one spelling per id, the one the build keeps for dangling parents (min)
         SELECT min(d.parent_id), lower(d.parent_id) FROM _lin_decl d
         WHERE NOT d.present AND lower(d.parent_id) IN (SELECT model_id_lower FROM reg_stated)
@@ -299,7 +310,7 @@ def stated_edges(con: duckdb.DuckDBPyConnection) -> None:
     resolve(con, "_lin_stated_raw", "base_id", "_lin_stated_res")
     con.execute("""
         INSERT INTO _lin_decl
-        SELECT child_id, coalesce(resolved, base_id), 'finetune', FALSE, 'declared',
+        SELECT child_id, coalesce(resolved, base_id), 'finetune', FALSE, 'tag',
                'card (publisher''s own, stated-bases list): ' || evidence
                || CASE WHEN resolved IS NULL THEN '; parent not in snapshot' ELSE '' END, 1, resolved IS NOT NULL
         FROM _lin_stated_res WHERE lower(coalesce(resolved, base_id)) <> lower(child_id)

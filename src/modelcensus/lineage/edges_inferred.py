@@ -70,9 +70,10 @@ def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
     # listed teachers: by the teacher part of a distill name, or by a reasoning-trace dataset in the card
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lin_teacher_raw AS
+        -- (an API-only teacher is never a structural parent: tier 9, display only)
         SELECT m.id AS child_id, tn.teacher_id AS target,
                'name: ' || split_part(m.id, '/', -1) || ' names its teacher (teacher list: ' || tn.name || ')'
-                 AS evidence, 4 AS tier, 1 AS kind_rank
+                 AS evidence, CASE WHEN tn.api THEN 9 ELSE 4 END AS tier, 1 AS kind_rank
         FROM _lin_m m JOIN reg_teacher_names tn ON {_teacher_match_sql('m.dteacher')}
         WHERE m.dteacher IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY m.id ORDER BY length(tn.name) DESC, tn.teacher_id) = 1
@@ -97,6 +98,10 @@ def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         FROM _lin_m m JOIN reg_teacher_names tn
           ON regexp_matches(m.base_name, '{TOKEN_EDGE_LEFT}' || regexp_escape(tn.name) || '{TOKEN_EDGE_RIGHT}')
         WHERE contains(m.name_lower, 'distill')
+          -- a short name ("r1" is also a release or round) counts only on a causal language model's body:
+          -- "bert-distill-squad-r1" or "whisper-distill-r1" were taught by no reasoning model
+          AND (length(tn.name) >= 3
+               OR len(list_filter(coalesce(m.architectures, []), lambda a: ends_with(a, 'ForCausalLM'))) > 0)
         QUALIFY row_number() OVER (PARTITION BY m.id ORDER BY length(tn.name) DESC, tn.teacher_id) = 1
         UNION ALL   -- the teacher the publisher's own card names (stated-bases list; display only)
         SELECT n.id, s.teacher_id, 'card (publisher''s own, stated-bases list): distilled from ' || s.teacher_id, 9, 0
@@ -120,10 +125,11 @@ def text_edges(con: duckdb.DuckDBPyConnection, sid: int) -> None:
         UNION ALL
         -- a child whose declared base the config ruled out is not rooted at its teacher either: display only
         SELECT t.child_id, coalesce(t.resolved, t.target), 'distillation', TRUE,
-               CASE t.kind_rank WHEN 3 THEN 'declared' ELSE 'name' END, t.evidence,
+               CASE t.kind_rank WHEN 3 THEN 'declared' WHEN 0 THEN 'tag' ELSE 'name' END, t.evidence,
                CASE WHEN t.child_id IN (SELECT child_id FROM _lin_contra) THEN 9 ELSE t.tier END, t.kind_rank
-        FROM _lin_teacher_res t JOIN _lin_m c ON c.id = t.child_id
-        WHERE lower(coalesce(t.resolved, t.target)) <> c.id_lower
+        -- (any child, not only observed ones: a stated model the snapshot only references keeps its teacher)
+        FROM _lin_teacher_res t
+        WHERE lower(coalesce(t.resolved, t.target)) <> lower(t.child_id)
           AND NOT EXISTS (SELECT 1 FROM _lin_text_res r WHERE r.child_id = t.child_id AND r.relation = 'distillation'
                           AND lower(coalesce(r.resolved, r.target)) = lower(coalesce(t.resolved, t.target)))
     """)

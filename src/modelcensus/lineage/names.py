@@ -36,9 +36,10 @@ KEY_WORD = r"^([a-z]+)"
 KEY_GEN = r"^[a-z]+[-_]?([0-9]+(\.[0-9]+)?)([^0-9.b]|$)"
 KEY_SIZE = r"(^|[-_.])([0-9]+(\.[0-9]+)?)b([-_.]|$)"
 # a "<word>[-]<generation>" mention anywhere in a name ("hermes-3-llama-3.1", "ds-distilled-hermes-llama-3.1"):
-# group 1; not a size ("qwen-7b"), which the trailing class refuses. No leading boundary is needed (the leftmost
-# match takes a whole run of letters) and none is consumed, so adjacent mentions are all found
-GEN_MENTION = r"([a-z]+[-_]?[0-9]+(?:\.[0-9]+)?)(?:[^0-9.b]|$)"
+# group 1; not a size ("qwen-7b") nor an expert count ("mixtral-8x22b"), which the trailing class refuses.
+# No leading boundary is needed (the leftmost match takes a whole run of letters) and none is consumed, so
+# adjacent mentions are all found
+GEN_MENTION = r"([a-z]+[-_]?[0-9]+(?:\.[0-9]+)?)(?:[^0-9.bx]|$)"
 KEY_VARIANT = r"(^|[-_.])(math|coder|code|vl|vision|guard)([-_.]|$)"
 KEY_INSTRUCT = r"(instruct|chat|(^|[-_.])it([-_.]|$))"
 PATTERNS = (FORMAT_SUFFIX, FORMAT_WORD, DISTILL_NAME, TOKEN_EDGE_LEFT, TOKEN_EDGE_RIGHT, HUB_ID, KEY_PREFIX,

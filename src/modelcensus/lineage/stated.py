@@ -3,8 +3,9 @@
 Id-only sources (ATOM's list, leaderboard rows) and parents the snapshot only references carry no declaration,
 so DeepSeek's own ``DeepSeek-R1-Distill-Llama-70B`` or NVIDIA's ``OpenCodeReasoning-Nemotron-7B`` would be
 taken as roots of their publisher. Their cards say what they were trained from; this list keeps those
-statements with their evidence. A record's own valid declaration always wins; the list is used only for
-models (observed or referenced) that declare nothing valid. Validated by pydantic; its digest is part of the
+statements with their evidence. A record's own declaration always wins (even junk: it is the record's word);
+the list is used only for models (observed or referenced) that declare nothing, and its edges are graded ``tag``
+(registry knowledge, not the record). Validated by pydantic; its digest is part of the
 lineage build's rule stamp.
 """
 

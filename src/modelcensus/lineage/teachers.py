@@ -112,19 +112,19 @@ def teachers_digest() -> str:
 
 
 def to_duckdb(con: Any, teachers: TeacherFile | None = None) -> None:
-    """TEMP tables ``reg_teacher_names(name, teacher_id)``, ``reg_teacher_students(teacher_id, student_key,
+    """TEMP tables ``reg_teacher_names(name, teacher_id, api)``, ``reg_teacher_students(teacher_id, student_key,
     model_id)`` and ``reg_teacher_datasets(dataset_lower, teacher_id, dataset)``."""
     tf = teachers or load_teachers()
-    con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_names (name VARCHAR, teacher_id VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_names (name VARCHAR, teacher_id VARCHAR, api BOOLEAN)")
     con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_students (teacher_id VARCHAR, student_key VARCHAR, "
                 "model_id VARCHAR)")
     con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_datasets (dataset_lower VARCHAR, teacher_id VARCHAR, "
                 "dataset VARCHAR)")
-    names = [(n, t.id) for t in tf.teachers for n in t.names]
+    names = [(n, t.id, t.api) for t in tf.teachers for n in t.names]
     students = [(t.id, k, m) for t in tf.teachers for k, m in t.students.items()]
     datasets = [(d.lower(), t.id, d) for t in tf.teachers for d in t.trace_datasets]
     if names:
-        con.executemany("INSERT INTO reg_teacher_names VALUES (?, ?)", names)
+        con.executemany("INSERT INTO reg_teacher_names VALUES (?, ?, ?)", names)
     if students:
         con.executemany("INSERT INTO reg_teacher_students VALUES (?, ?, ?)", students)
     if datasets:
