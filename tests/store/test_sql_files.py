@@ -20,7 +20,9 @@ FILES = query_files()
 # A file that gains a "-- dialect: spark" section must be listed here with its reason.
 SPARK_SECTIONS: dict[str, str] = {}
 # tables the Python side registers before the files run (metrics/snapshot_folder.py)
-REGISTERED = {"hub_rows", "snapshot_index", "reg_namespaces", "reg_model_aliases", "month_fractions"}
+# tables callers register: the --snapshots slice's inputs, and the report figures' (metrics.report_figures)
+REGISTERED = {"hub_rows", "snapshot_index", "reg_namespaces", "reg_model_aliases", "month_fractions",
+              "movers_base", "movers_latest", "grade_origins", "grade_models"}
 
 
 def test_every_file_is_loaded() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError
+from modelcensus.metrics.report_figures import grade_shares
 from modelcensus.outputs.charts import ChartData, Series, share_bar_values
 from modelcensus.outputs.formatting import CountryNames, describe_scope, fmt_int, public_snapshot
 from modelcensus.outputs.methods import GRADES
@@ -213,16 +214,14 @@ class ReportBuilder:
     def grades(self) -> list[dict[str, Any]]:
         """Weighted model counts and download shares per evidence grade (latest snapshot)."""
         cond = self.model_condition("m")
-        rows = self.store._exec(f"""
-            SELECT o.grade, sum(o.weight) AS models, sum(o.weight * coalesce(m.downloads_30d, 0)) AS downloads
-            FROM origins o JOIN models m ON m.snapshot_id = o.snapshot_id AND m.id = o.model_id
-            WHERE o.snapshot_id = ? AND {cond} GROUP BY o.grade
-        """, [self.last.id]).fetchall()
-        tot_m = sum(float(r[1]) for r in rows) or 0.0
-        tot_d = sum(float(r[2]) for r in rows) or 0.0
+        rows = grade_shares(self.store, self.last.id, f"SELECT m.id, m.downloads_30d FROM models m "
+                                                      f"WHERE m.snapshot_id = {int(self.last.id)} AND {cond}")
+        tot_m = sum(float(r["models"]) for r in rows) or 0.0
+        tot_d = sum(float(r["downloads"] or 0) for r in rows) or 0.0
         order = {g: i for i, g in enumerate(GRADES)}
-        out = [{"grade": r[0], "models": float(r[1]), "model_share": float(r[1]) / tot_m if tot_m else None,
-                "download_share": float(r[2]) / tot_d if tot_d else None} for r in rows]
+        out = [{"grade": r["grade"], "models": float(r["models"]),
+                "model_share": float(r["models"]) / tot_m if tot_m else None,
+                "download_share": float(r["downloads"] or 0) / tot_d if tot_d else None} for r in rows]
         return sorted(out, key=lambda g: order.get(g["grade"], len(order)))
 
     def warnings(self) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelcensus.metrics.report_figures import model_share_changes
 from modelcensus.outputs.builder import FIELD, MIN_MOVE, TOP_MOVERS, ReportBuilder
 from modelcensus.outputs.charts import ChartData, Series
 from modelcensus.outputs.formatting import pct, pp, public_snapshot
@@ -235,25 +236,13 @@ def movers_section(b: ReportBuilder) -> Section:
 
 
 def model_movers(b: ReportBuilder) -> list[dict[str, Any]]:
-    """Per-model share change between the base and the latest point (one set-based query)."""
+    """Per-model share change between the base and the latest point (``metrics.report_figures``)."""
     cond = b.model_condition("m")
-    base_sql, latest_sql = b.point_sql("base"), b.point_sql("latest")
-    rows = b.store._exec(f"""
-        WITH a0 AS (SELECT m.id, m.id_lower, coalesce(m.downloads_30d, 0) AS d FROM ({base_sql}) m WHERE {cond}),
-        c0 AS (SELECT m.id, m.id_lower, coalesce(m.downloads_30d, 0) AS d FROM ({latest_sql}) m WHERE {cond}),
-        a AS (SELECT *, d / nullif(sum(d) OVER (), 0) AS share FROM a0),
-        c AS (SELECT *, d / nullif(sum(d) OVER (), 0) AS share FROM c0)
-        SELECT coalesce(c.id, a.id) AS name, coalesce(a.share, 0) AS share_first,
-               coalesce(c.share, 0) AS share_last, coalesce(c.share, 0) - coalesce(a.share, 0) AS change,
-               c.d AS downloads_last
-        FROM a FULL JOIN c USING (id_lower)
-        ORDER BY abs(coalesce(c.share, 0) - coalesce(a.share, 0)) DESC, name
-        LIMIT {4 * TOP_MOVERS}
-    """).fetchall()
-    out = [{"name": r[0], "share_first": float(r[1]), "share_last": float(r[2]), "change": float(r[3]),
-            "downloads_last": r[4]} for r in rows]
+    pick = "SELECT m.id, m.id_lower, m.downloads_30d FROM ({}) m WHERE " + cond
+    out = model_share_changes(b.store, pick.format(b.point_sql("base")), pick.format(b.point_sql("latest")),
+                              4 * TOP_MOVERS)
     b.metrics["model_movers"] = {
-        "table": "model_movers", "computed_by": "modelcensus.outputs.sections_downloads.model_movers",
+        "table": "model_movers", "computed_by": "modelcensus.metrics.report_figures.model_share_changes",
         "field": FIELD, "population": b.population,
         "snapshots": [public_snapshot(s) for s in [*(b.points.base or []), *b.points.latest]],
         "rows": [{k: jsonable(v) for k, v in r.items()} for r in out],
