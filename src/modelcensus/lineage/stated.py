@@ -11,16 +11,13 @@ lineage build's rule stamp.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from modelcensus.errors import InputError
+from modelcensus.lineage.data_files import package_file, validate
 from modelcensus.lineage.teachers import hub_id, load_teachers
-from modelcensus.untrusted import load_yaml
 
 STATED_FILE = "stated_bases.yaml"
 
@@ -79,18 +76,12 @@ class StatedFile(BaseModel):
 
 def parse_stated(doc: Any, what: str = STATED_FILE) -> StatedFile:
     """Validate a parsed YAML document; InputError naming the file and the first problem."""
-    try:
-        return StatedFile.model_validate(doc)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise InputError(f"{what}: {where}: {err['msg']}") from None
+    return validate(StatedFile, doc, what)
 
 
 @lru_cache(maxsize=1)
 def _package() -> tuple[StatedFile, str]:
-    text = resources.files("modelcensus.lineage").joinpath("data", STATED_FILE).read_text(encoding="utf-8")
-    return parse_stated(load_yaml(text, what=f"package {STATED_FILE}")), hashlib.sha256(text.encode()).hexdigest()
+    return package_file(StatedFile, STATED_FILE)
 
 
 def load_stated() -> StatedFile:

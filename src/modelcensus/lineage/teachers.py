@@ -8,16 +8,13 @@ is part of the lineage build's rules, so editing it rebuilds lineage.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from modelcensus.errors import InputError
-from modelcensus.untrusted import load_yaml
+from modelcensus.lineage.data_files import package_file, validate
 
 TEACHERS_FILE = "teachers.yaml"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}$")
@@ -87,18 +84,12 @@ class TeacherFile(BaseModel):
 
 def parse_teachers(doc: Any, what: str = TEACHERS_FILE) -> TeacherFile:
     """Validate a parsed YAML document; InputError naming the file and the first problem."""
-    try:
-        return TeacherFile.model_validate(doc)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise InputError(f"{what}: {where}: {err['msg']}") from None
+    return validate(TeacherFile, doc, what)
 
 
 @lru_cache(maxsize=1)
 def _package() -> tuple[TeacherFile, str]:
-    text = resources.files("modelcensus.lineage").joinpath("data", TEACHERS_FILE).read_text(encoding="utf-8")
-    return parse_teachers(load_yaml(text, what=f"package {TEACHERS_FILE}")), hashlib.sha256(text.encode()).hexdigest()
+    return package_file(TeacherFile, TEACHERS_FILE)
 
 
 def load_teachers() -> TeacherFile:
