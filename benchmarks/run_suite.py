@@ -458,7 +458,7 @@ def markdown(doc: dict) -> str:
            "shared with other jobs). Every stage is its own process; wall times are process wall times; peak RSS "
            "is the child's ru_maxrss (this parent stayed at "
            f"{doc['parent_peak_rss_bytes_end'] / 2**20:.0f} MiB). Code: {doc['code']['version']} "
-           f"({doc['code']['src']}). Raw figures: `benchmarks/results/suite.json`.", ""]
+           f"({doc['code']['src']}). Raw figures: `{doc.get('out_json', 'benchmarks/results/suite.json')}`.", ""]
     if "single" in doc:
         out += _single_md(doc["single"])
     if "growth" in doc:
@@ -514,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
     doc["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     doc["parent_peak_rss_bytes_end"] = peak_rss_bytes()
     doc["runs"] = s.runs
+    doc["out_json"] = str(args.out_json.resolve().relative_to(HERE.parent)) if args.out_json.resolve().is_relative_to(
+        HERE.parent) else str(args.out_json)
     args.out_json.parent.mkdir(parents=True, exist_ok=True)
     args.out_json.write_text(json.dumps(doc, indent=2, default=str) + "\n")
     md = markdown(doc)
