@@ -1,8 +1,9 @@
-"""Shared fixtures: a fresh store per test and the real data slices in ../shared/data."""
+"""Shared fixtures: a fresh store per test, the real data slices in ../shared/data, one Spark engine."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +26,16 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data slices not found at {SHARED_DATA} (clone with ../shared beside the repo)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Any:
+    """One Spark local-mode engine for the whole run (a session start costs 10-60 s here); skips with the reason
+    when PySpark or Java is missing."""
+    from modelcensus.store.engine import open_engine
+    from modelcensus.store.engine_spark import spark_available
+
+    why = spark_available()
+    if why:
+        pytest.skip(f"Spark tests skipped: {why}")
+    return open_engine("spark")

@@ -15,9 +15,8 @@ import pyarrow as pa
 import pytest
 
 from modelcensus.lineage.roots import resolve_roots, root_files
-from modelcensus.store.engine import open_engine, to_dialect
+from modelcensus.store.engine import to_dialect
 from modelcensus.store.engine_duckdb import DuckDBEngine
-from modelcensus.store.engine_spark import spark_available
 
 nx = pytest.importorskip("networkx")
 
@@ -145,13 +144,6 @@ def duck() -> Iterator[DuckDBEngine]:
     yield engine
     engine.close()
 
-
-@pytest.fixture(scope="module")
-def spark_engine() -> Any:
-    why = spark_available()
-    if why:
-        pytest.skip(f"Spark tests skipped: {why}")
-    return open_engine("spark")
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))

@@ -22,7 +22,6 @@ from modelcensus.metrics.snapshot_folder import FolderCensus, folder_files
 from modelcensus.sources import hubstats
 from modelcensus.store import Store
 from modelcensus.store.engine import NotStableError, open_engine, scratch, to_dialect
-from modelcensus.store.engine_spark import spark_available
 
 DAYS = ("2024-01-31", "2024-02-29", "2024-03-31")
 # id, createdAt, downloads (30d) per file, downloadsAllTime per file (None = absent from that file)
@@ -116,13 +115,6 @@ def duck(series: Path, registry: Any) -> dict[str, Any]:
     finally:
         eng.close()
 
-
-@pytest.fixture(scope="module")
-def spark_engine() -> Any:
-    why = spark_available()
-    if why:
-        pytest.skip(f"Spark tests skipped: {why}")
-    return open_engine("spark")
 
 
 @pytest.fixture(scope="module")
