@@ -144,10 +144,11 @@ def _duckdb_engine(con: Any) -> Engine:
 class _SparkRounds:
     """A SparkEngine whose ``materialise`` cuts the plan with an (eager) local checkpoint.
 
-    The seam's Spark ``materialise`` caches a view, but a cached view still carries its whole logical plan,
-    and a round that reads its own table twice (pointer jumping joins the state with itself) doubles that
-    plan every round: eleven rounds took Spark minutes on a 20-edge graph. Until the seam checkpoints
-    (store/engine_spark.py), root resolution does it here; everything else is the engine's own.
+    The seam's Spark ``materialise`` caches a view, and a cached view still carries the plan it came from;
+    a round that reads its own table twice (pointer jumping joins the state with itself) then doubles that
+    plan every round. Measured here: with caching, a round on a 4-edge chain grew from 4 s to 14 s and the
+    141-edge test graph did not finish in 20 minutes; checkpointed, it takes under a minute. Until the seam
+    checkpoints (store/engine_spark.py), root resolution does it here; everything else is the engine's own.
     """
 
     def __init__(self, engine: Any) -> None:
@@ -224,12 +225,14 @@ def _attempt(run: _Run, n_edges: int) -> tuple[int, int]:
     run.make("roots_chain_start")
     run.make("roots_chain_done")
     run.make("roots_chain_active")
+    run.engine.drop("_rt_cn")  # 1 row per chain node, now split in two: freed now, not when the scratch ends
     jumps = 0
     if run.count("_rt_ca", "NOT fin"):
         jumps, _ = run.loop("roots_chain_jump", "NOT fin", math.ceil(math.log2(2 * n_edges + 2)) + 2)
     run.make("roots_merge_start")
     run.make("roots_merge_done")
     run.make("roots_merge_active")
+    run.engine.drop("_rt_all")
     rounds = jumps + _double(run, math.ceil(math.log2(n_edges + 2)) + 2)
     run.make("roots_merge_roots")
     run.make("roots_unfinished")
