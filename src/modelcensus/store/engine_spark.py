@@ -158,6 +158,7 @@ def _start_session(master: str | None, remote: str | None) -> Any:
             if url.startswith("local"):
                 builder = (builder.config("spark.ui.enabled", "false")
                            .config("spark.driver.bindAddress", "127.0.0.1")
+                           .config("spark.driver.host", "127.0.0.1")
                            .config("spark.ui.showConsoleProgress", "false")
                            .config("spark.sql.shuffle.partitions", "4"))
         session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
