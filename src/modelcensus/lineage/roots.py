@@ -125,9 +125,12 @@ def resolve_roots(con: Any, edges: str, out: str = "_lineage_roots") -> RootStat
     row per (child, root). ``{out}_cycle_edges(c, p)`` lists the edges dropped to break cycles.
     Nodes that are not a child in ``edges`` are their own roots; the caller adds them.
     """
-    engine: Any = con if hasattr(con, "materialise") else _duckdb_engine(con)
     check_name(edges)
     check_name(f"{out}_cycle_edges")
+    if not hasattr(con, "materialise"):  # the lineage build's DuckDB connection
+        with _unordered(con):
+            return resolve_roots(_duckdb_engine(con), edges, out)
+    engine: Any = con
     if engine.name == "spark":
         with _SparkRounds.around(engine) as rounds_engine, scratch(rounds_engine) as area:
             return _resolve(rounds_engine, area, edges, out)
@@ -139,6 +142,20 @@ def _duckdb_engine(con: Any) -> Engine:
     from modelcensus.store.engine_duckdb import DuckDBEngine
 
     return DuckDBEngine(con)
+
+
+@contextmanager
+def _unordered(con: Any) -> Iterator[None]:
+    """``preserve_insertion_order = false`` on the caller's connection while roots resolve, as before the
+    seam: row order of these tables is irrelevant, and without it DuckDB cannot write them in parallel
+    (interleaved runs on the 2.2M graph: 0.725 s median without, 0.685 s with, 0.695 s before the seam).
+    The seam has no settings operation yet; this belongs in DuckDBEngine."""
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if keep else 'false'}")
 
 
 class _SparkRounds:
