@@ -18,6 +18,7 @@ from modelcensus.lineage.registry import load_registry
 from modelcensus.outputs import build_report_model, write_report
 from modelcensus.sources.synthetic import generate_hub, load_series
 from modelcensus.store import Snapshot, Store
+from modelcensus.untrusted import output_folder
 
 DEFAULT_MODELS = 20_000
 DEFAULT_MONTHS = 24
@@ -47,13 +48,7 @@ def run_demo(out_dir: str | Path = "demo-report", *, models: int = DEFAULT_MODEL
         raise InputError(f"--models {models!r}: expected an integer of at least 100")
     if not isinstance(months, int) or not 2 <= months <= 120:
         raise InputError(f"--months {months!r}: expected an integer from 2 to 120")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+    out = output_folder(out_dir)
     db_path = Path(db) if db is not None else out / "demo.duckdb"
     registry = load_registry(registry_files)
 

@@ -1,4 +1,4 @@
-"""Helpers for reading untrusted text: YAML without aliases or tags, bounded sizes.
+"""Helpers for untrusted inputs: YAML without aliases or tags, bounded sizes, folders named on the command line.
 
 Every external input (model cards, registry files, policies, inventories) goes
 through these so that nothing is executed and memory stays bounded.
@@ -18,6 +18,19 @@ from modelcensus.errors import InputError
 
 MAX_YAML_BYTES = 1_000_000
 MAX_DEPTH = 64
+
+
+def output_folder(path: str | Path, *, option: str = "--out") -> Path:
+    """The folder ``path`` named by ``option``, created if missing; InputError when a file stands in its place
+    or it cannot be made (one message for every command that writes a folder)."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{option} {str(path)!r}: not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{option} {str(path)!r}: cannot create the folder ({exc.strerror or exc})") from None
+    return out
 
 
 def read_bounded(path: str | Path, *, what: str, max_bytes: int) -> bytes:

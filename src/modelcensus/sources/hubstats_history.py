@@ -57,6 +57,7 @@ from modelcensus.sources.hubstats_pull import (
     download_file,
 )
 from modelcensus.store import Store
+from modelcensus.untrusted import output_folder
 
 EVERY = ("month", "week", "day")
 SIDECAR_VERSION = 1
@@ -174,17 +175,6 @@ def _day(value: str | date | datetime | None, what: str) -> date | None:
         value = value.isoformat()
     ts = parse_when(value, what, future_slack=timedelta(0))
     return ts.date() if ts is not None else None
-
-
-def _out_dir(out: str | Path) -> Path:
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"--out {str(out)!r}: not a folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {str(out)!r}: cannot create the folder ({exc.strerror or exc})") from None
-    return path
 
 
 def _list_commits(repo_id: str, url: str, token: str | None) -> list[Any]:
@@ -322,7 +312,7 @@ def pull_hubstats_history(out_dir: str | Path, *, since: str | date | datetime,
     _check(repo_id, "dataset", _REPO)
     _check(filename, "file name", _FILENAME)
     url = current_endpoint(endpoint)
-    out = _out_dir(out_dir)
+    out = output_folder(out_dir)
 
     picks, seen = pick_revisions(_list_commits(repo_id, url, token), start, end, every)
     result = HistoryResult(out, repo_id, filename, every, start, end, commits_seen=seen)
