@@ -25,7 +25,6 @@ running its latest commit can change; a rerun then adds the newer date and keeps
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -56,6 +55,7 @@ from modelcensus.sources.hubstats_pull import (
     _first_line,
     download_file,
 )
+from modelcensus.sources.ingest import file_digest
 from modelcensus.store import Store
 from modelcensus.untrusted import output_folder
 
@@ -236,14 +236,6 @@ def _verify(store: Store, path: Path, label: str) -> tuple[int, list[str]]:
     return int(rows), sorted(columns)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
@@ -277,7 +269,7 @@ def _fetch(pick: Pick, out: Path, store: Store, *, repo_id: str, filename: str, 
                "commit_date": pick.commit_date.isoformat().replace("+00:00", "Z"), "commit_title": pick.title,
                "picked": f"latest commit of the {every} {pick.period} within --from/--until",
                "downloaded_at": downloaded_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
-               "bytes": tmp.stat().st_size, "sha256": _sha256(tmp), "rows": rows, "columns": columns,
+               "bytes": tmp.stat().st_size, "sha256": file_digest(tmp), "rows": rows, "columns": columns,
                "tool": f"modelcensus {__version__}"}
         _write_json(side, doc)  # the sidecar first: a .parquet name never appears without one
         os.replace(tmp, final)
