@@ -96,3 +96,46 @@ def test_runner_materialises_in_order_on_duckdb() -> None:
         assert eng.query("SELECT s FROM total").column(0).to_pylist() == [12]
     finally:
         eng.close()
+
+
+def test_code_literals_are_quoted_and_fragments_verbatim_but_plain_text_is_refused(tmp_path) -> None:
+    from modelcensus.store.sql_files import Fragment, Literal, QueryFolder
+
+    (tmp_path / "pick.sql").write_text("-- reads: t\n-- produces: picked\n-- params: col=x\n"
+                                       "SELECT ${col} FROM t WHERE regexp_matches(name, ${pat}) AND ${cond}\n",
+                                       encoding="utf-8")
+    folder = QueryFolder(tmp_path, {"pat": Literal("it's (a|b)\\d"), "cond": Fragment("x > 1")})
+    assert folder.text("pick", "duckdb") == \
+        "SELECT x FROM t WHERE regexp_matches(name, 'it''s (a|b)\\d') AND x > 1"
+    with pytest.raises(InputError, match="expected an identifier"):
+        folder.text("pick", "duckdb", {"pat": "it's"})      # a plain str is never quoted for you
+    with pytest.raises(InputError, match="no query file nope.sql"):
+        folder.text("nope", "duckdb")
+    eng = DuckDBEngine()
+    try:
+        eng.materialise("t", "SELECT * FROM (VALUES (2, 'it''s a7'), (3, 'b')) v(x, name)")
+        assert folder.make(eng, "pick") == "picked"
+        assert eng.query("SELECT x FROM picked").column(0).to_pylist() == [2]
+        assert folder.make(eng, "pick", name="other") == "other"
+    finally:
+        eng.close()
+
+
+def test_a_scratch_area_drops_early_and_keeps_what_the_caller_takes() -> None:
+    from modelcensus.store.engine import scratch
+
+    eng = DuckDBEngine()
+    try:
+        with scratch(eng) as area:
+            area.materialise("a", "SELECT 1 AS x")
+            area.materialise("b", "SELECT 2 AS x")
+            area.materialise("c", "SELECT 3 AS x")
+            area.drop("a")
+            area.keep("c")
+            with pytest.raises(InputError):
+                eng.query("SELECT * FROM a")
+        assert eng.query("SELECT x FROM c").column(0).to_pylist() == [3]
+        with pytest.raises(InputError):
+            eng.query("SELECT * FROM b")
+    finally:
+        eng.close()

@@ -132,6 +132,18 @@ class Scratch:
         self._track(name)
         return repeat_until_stable(self.engine, name, sql, count_sql, max_rounds)
 
+    def drop(self, *names: str) -> None:
+        """Drop tables made here as soon as they are used (at Hub scale each holds hundreds of MB)."""
+        for name in names:
+            self.engine.drop(name)
+            if name in self.names:
+                self.names.remove(name)
+
+    def keep(self, name: str) -> None:
+        """Let ``name`` outlive the block: the caller owns it from now on."""
+        if name in self.names:
+            self.names.remove(name)
+
     def cleanup(self) -> None:
         for name in reversed(self.names):
             self.engine.drop(name)
@@ -160,6 +172,16 @@ def repeat_until_stable(engine: Engine, name: str, sql: str, count_sql: str, max
     raise NotStableError(f"{name}: still changing after {max_rounds} rounds ({left} row(s) left)")
 
 
+def as_engine(con_or_engine: Any) -> Engine:
+    """An :class:`Engine` as it is, or a DuckDB connection wrapped in a ``DuckDBEngine`` (callers that still
+    hold a store's connection during the move behind the seam)."""
+    if hasattr(con_or_engine, "materialise"):
+        return con_or_engine  # type: ignore[no-any-return]
+    from modelcensus.store.engine_duckdb import DuckDBEngine
+
+    return DuckDBEngine(con_or_engine)
+
+
 def open_engine(kind: str, *, spark_master: str | None = None, con: Any = None) -> Engine:
     """``duckdb`` (an in-memory connection, or ``con`` when given) or ``spark`` (see engine_spark)."""
     if kind == "duckdb":
@@ -175,5 +197,5 @@ def open_engine(kind: str, *, spark_master: str | None = None, con: Any = None) 
     raise InputError(f"--engine {kind!r}: expected one of {', '.join(ENGINES)}")
 
 
-__all__ = ["ENGINES", "Engine", "NotStableError", "Scratch", "check_name", "open_engine", "repeat_until_stable",
-           "scratch", "to_dialect"]
+__all__ = ["ENGINES", "Engine", "NotStableError", "Scratch", "as_engine", "check_name", "open_engine",
+           "repeat_until_stable", "scratch", "to_dialect"]

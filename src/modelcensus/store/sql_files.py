@@ -11,6 +11,11 @@ the file holds it after a ``-- dialect: spark`` line; otherwise the DuckDB query
 sqlglot (:func:`modelcensus.store.engine.to_dialect`). ``${name}`` in a query is a parameter: only
 identifiers and whole numbers (or comma-separated whole numbers) are substituted, never free text,
 and ``params`` gives the default each file is tested with.
+
+Two more kinds of value come only from the package's own code, never from a user: a :class:`Literal`
+(a constant such as a name pattern, substituted as a quoted SQL string) and a :class:`Fragment` (an
+expression built by a Python helper, e.g. the valid-Hub-id test, substituted as it is). Their types are the
+gate: a plain ``str`` is always checked as an identifier or numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +34,18 @@ _PARAM = re.compile(r"\$\{([a-z_][a-z0-9_]*)\}")
 _VALUE = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*|-?\d+(?:\s*,\s*-?\d+)*)$")
 
 
+class Literal(str):
+    """A constant of the package's code, substituted as a quoted SQL string literal (quotes doubled)."""
+
+    __slots__ = ()
+
+
+class Fragment(str):
+    """An SQL expression built by the package's code, substituted verbatim (never user text)."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class SqlFile:
     """One query file: its name, what it reads, the table it produces, and its query per dialect."""
@@ -42,7 +59,8 @@ class SqlFile:
 
     def text(self, dialect: str, params: dict[str, Any] | None = None) -> str:
         """The query for ``dialect`` with parameters substituted (an own section wins over transpiling)."""
-        values = {**self.params, **{k: str(v) for k, v in (params or {}).items()}}
+        values = {**self.params, **{k: v if isinstance(v, (Literal, Fragment)) else str(v)
+                                    for k, v in (params or {}).items()}}
         raw = self.dialects.get(dialect, self.query)
         sql = _substitute(raw, values, self.name)
         return sql if dialect in self.dialects or dialect == "duckdb" else to_dialect(sql, dialect)
@@ -53,6 +71,11 @@ def _substitute(sql: str, values: dict[str, str], where: str) -> str:
         key = m.group(1)
         if key not in values:
             raise InputError(f"{where}: parameter ${{{key}}} has no value")
+        value = values[key]
+        if isinstance(value, Literal):
+            return "'" + value.replace("'", "''") + "'"
+        if isinstance(value, Fragment):
+            return str(value)
         if not _VALUE.match(values[key]):
             raise InputError(f"{where}: parameter {key}={values[key]!r}: expected an identifier or whole numbers")
         return values[key]
@@ -148,4 +171,35 @@ def run_files(area: Any, files: dict[str, SqlFile], targets: list[str], provided
     return ran
 
 
-__all__ = ["SqlFile", "load_sql_files", "parse_sql_file", "plan", "run_files"]
+class QueryFolder:
+    """The query files of one folder keyed by file stem, for code that runs them one by one between Python
+    steps (a loop's start and its round may produce the same table, so the stem, not the table, is the key).
+
+    ``params`` are the folder's code-side values (:class:`Literal`, :class:`Fragment`, identifiers): used at
+    run time and by the tests that transpile every file."""
+
+    def __init__(self, folder: Traversable | Path, params: dict[str, Any] | None = None) -> None:
+        self.files = {e.name.removesuffix(".sql"): parse_sql_file(e.read_text(encoding="utf-8"), e.name)
+                      for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".sql")}
+        self.params = dict(params or {})
+
+    def text(self, stem: str, dialect: str, params: dict[str, Any] | None = None) -> str:
+        if stem not in self.files:
+            raise InputError(f"no query file {stem}.sql")
+        return self.files[stem].text(dialect, {**self.params, **(params or {})})
+
+    def make(self, area: Any, stem: str, params: dict[str, Any] | None = None, *, name: str | None = None) -> str:
+        """Materialise the table file ``stem`` produces (or ``name``) through ``area``; returns its name."""
+        sql = self.text(stem, area_dialect(area), params)
+        table = name or self.files[stem].produces
+        area.materialise(table, sql)
+        return table
+
+
+def area_dialect(area: Any) -> str:
+    """The dialect of an engine or of a scratch area on one."""
+    return str(getattr(area, "dialect", None) or area.engine.dialect)
+
+
+__all__ = ["Fragment", "Literal", "QueryFolder", "SqlFile", "area_dialect", "load_sql_files", "parse_sql_file",
+           "plan", "run_files"]
