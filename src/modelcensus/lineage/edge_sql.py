@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.resources import files as package_files
 from typing import Any
 
 import duckdb
 
 from modelcensus.lineage.names import DISTILL_NAME, FORMAT_SUFFIX, FORMAT_WORD, KEY_SIZE
+from modelcensus.store.engine import as_engine
+from modelcensus.store.sql_files import QueryFolder
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple]:
@@ -43,29 +47,18 @@ def name_columns_sql(id_col: str) -> str:
             f"THEN regexp_replace({student}, '{FORMAT_WORD}', '\\1', 'g') ELSE {student} END AS fam_name")
 
 
-def canon_sql(col: str) -> str:
-    """SQL: canonical lower key of an id column (same rule as ``_lin_canon``), needs joins a_/r_."""
-    return (f"coalesce(lower(a_.canonical_id), CASE WHEN r_.renamed_to IS NOT NULL THEN lower(r_.renamed_to) "
-            f"|| '/' || lower(substr({col}, strpos({col}, '/') + 1)) END, lower({col}))")
+@cache
+def edge_files() -> QueryFolder:
+    """The shared query files of the edge rules (``lineage/sql/edges``)."""
+    return QueryFolder(package_files("modelcensus.lineage") / "sql" / "edges")
 
 
-def resolve(con: duckdb.DuckDBPyConnection, src: str, col: str, out: str) -> None:
+def resolve(area: Any, src: str, col: str, out: str) -> None:
     """``out``: ``src`` plus ``resolved`` = the stored spelling of ``col`` (case-insensitive,
-    aliases and renames followed) or NULL when the id is not in the snapshot."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {out} AS
-        WITH k AS (
-            SELECT s.*, lower(s.{col}) AS _low, {canon_sql('s.' + col)} AS _canon
-            FROM {src} s
-            LEFT JOIN reg_model_aliases a_ ON a_.model_id_lower = lower(s.{col})
-            LEFT JOIN reg_namespaces r_ ON contains(s.{col}, '/')
-                 AND r_.namespace_lower = lower(split_part(s.{col}, '/', 1)) AND r_.renamed_to IS NOT NULL
-        )
-        SELECT k.* EXCLUDE (_low, _canon), coalesce(m.id, c.id) AS resolved
-        FROM k
-        LEFT JOIN _lin_by_lower m ON m.id_lower = k._low
-        LEFT JOIN _lin_by_canon c ON c.canon = k._canon
-    """)
+    aliases and renames followed) or NULL when the id is not in the snapshot. ``area``: an engine or a
+    scratch area (a DuckDB connection is wrapped, for rules not yet behind the seam)."""
+    area = area if hasattr(area, "materialise") else as_engine(area)
+    edge_files().make(area, "resolved", {"src": src, "col": col}, name=out)
 
 
 def base_cased_sql(id_col: str) -> str:

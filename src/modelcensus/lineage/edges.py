@@ -33,6 +33,7 @@ from modelcensus.lineage.edges_declared import declared_edges, stated_edges
 from modelcensus.lineage.edges_family import family_edges, family_patterns
 from modelcensus.lineage.edges_inferred import format_and_mirror_edges, reuploader_edges, text_edges
 from modelcensus.lineage.registry import Registry
+from modelcensus.store.engine import Engine, Scratch, as_engine, scratch
 
 __all__ = ["build_edges", "drop_temp"]
 
@@ -94,6 +95,16 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
 
     The registry's TEMP tables must already be on ``con`` (``registry.to_duckdb(con)``).
     """
+    engine = as_engine(con)
+    with scratch(engine) as area:
+        return _build_edges(engine, area, engine.con, snapshot_id, registry)  # type: ignore[attr-defined]
+
+
+def _build_edges(engine: Engine, area: Scratch, con: duckdb.DuckDBPyConnection, snapshot_id: int,
+                 registry: Registry) -> dict[str, Any]:
+    """The rules in order. Ported rules take ``area`` and return the problem tables they made (model_id,
+    problem); rules not yet behind the seam still take ``con`` and insert into ``_lin_problems``."""
+    problem_tables: list[str] = []
     con.execute("CREATE OR REPLACE TEMP TABLE _lin_problems (model_id VARCHAR, problem VARCHAR)")
     skipped_patterns = family_patterns(con, registry)
     teachers.to_duckdb(con)
@@ -135,6 +146,8 @@ def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Regi
     drop_temp(con, "_lin_all", "_lin_decl", "_lin_text", "_lin_conv", "_lin_mirror", "_lin_interm", "_lin_fam_edges",
               "_lin_canon", "_lin_by_lower", "_lin_by_canon", "_lin_contra", "_lin_ref", "reg_teacher_names",
               "reg_teacher_students", "reg_teacher_datasets", "reg_stated", "_lin_stated_nodes")
+    engine.materialise("_lin_problems", " UNION ALL ".join(
+        f"SELECT model_id, problem FROM {t}" for t in ["_lin_problems", *problem_tables]))
     stats = {f"{rel}|{grade}|{'inferred' if inf else 'declared'}": n for rel, grade, inf, n in rows(con, """
         SELECT relation, grade, inferred, count(*) FROM _lin_edges GROUP BY ALL ORDER BY ALL""")}
     if skipped_patterns:

@@ -85,13 +85,15 @@ class DuckDBEngine:
         self._kinds[name] = "VIEW"
 
     def drop(self, name: str) -> None:
-        kind = self._kinds.pop(name, None)
-        kinds = [kind] if kind else ["VIEW", "TABLE"]
-        for k in kinds:
-            try:
-                self.con.execute(f"DROP {k} IF EXISTS {check_name(name)}").fetchall()
-            except duckdb.CatalogException:  # a table asked to drop as a view (or back): try the other
-                continue
+        """Drop the TEMP table or view ``name`` (never a store's own table of that name). The kind is looked
+        up, not tried: a failed DROP inside a transaction would abort the caller's transaction."""
+        check_name(name)
+        self._kinds.pop(name, None)
+        kinds = self.con.execute(
+            "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ? "
+            "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ?", [name, name]).fetchall()
+        for (kind,) in kinds:
+            self.con.execute(f"DROP {kind} IF EXISTS temp.main.{name}").fetchall()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
