@@ -95,40 +95,26 @@ class Timer:
         self._t = now
 
 
+def _arrow_frame(table: Any) -> Any:
+    """pandas with the pyarrow dtype backend: with pandas 3's default ``str`` columns ``isin`` took 6-8 s
+    per 200K-row call (a Python loop over the values) and ``groupby().min()`` on object columns 27 s."""
+    import pandas as pd
+
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
 def load_tables(db: str) -> tuple[Any, Any]:
     """DuckDB's only job: the latest snapshot's ``models`` (the columns the rules read) and ``declarations``."""
     import duckdb
 
     con = duckdb.connect(db, read_only=True)
     sid = con.execute("SELECT max(id) FROM snapshots WHERE complete").fetchone()[0]
-    models = con.execute("SELECT id, id_lower, tags, files, library_name, CAST(config AS VARCHAR) AS config "
-                         "FROM models WHERE snapshot_id = ?", [sid]).df()
-    decl = con.execute("SELECT child_id, parent_id, relation, source FROM declarations WHERE snapshot_id = ?",
-                       [sid]).df()
+    models = _arrow_frame(con.sql("SELECT id, id_lower, tags, files, library_name, CAST(config AS VARCHAR) "
+                                  f"AS config FROM models WHERE snapshot_id = {int(sid)}").to_arrow_table())
+    decl = _arrow_frame(con.sql("SELECT child_id, parent_id, relation, source FROM declarations "
+                                f"WHERE snapshot_id = {int(sid)}").to_arrow_table())
     con.close()
     return models, decl
-
-
-class Registry:
-    """The registry as pandas look-ups (from ``api.load_registry()``)."""
-
-    def __init__(self, reg: Any) -> None:
-        from modelcensus.lineage.registry_match import unsafe_regex_reason
-
-        t = {k: v.to_pandas() for k, v in reg.tables().items()}
-        ns = t["reg_namespaces"].set_index("namespace_lower")
-        self.ns = ns
-        self.ns_type = ns["org_type"]
-        self.renamed = ns["renamed_to"].dropna().str.lower()
-        aliases = t["reg_model_aliases"].set_index("model_id_lower")["canonical_id"]
-        self.alias = aliases
-        self.alias_lower = aliases.str.lower()
-        self.alias_ns = aliases.str.split("/", n=1).str[0]
-        self.fam_roots = t["reg_family_roots"]
-        self.fam_root_org = t["reg_families"].set_index("family")["root_org"]
-        safe = {f.key: [p for p in f.name_patterns if unsafe_regex_reason(p) is None] for f in reg.families}
-        self.patterns = {k: "(?i)" + "|".join(f"(?:{p})" for p in ps) for k, ps in safe.items() if ps}
-        self.fam_order = [(f.key, i, mid) for f in reg.families for i, mid in enumerate(f.root_models)]
 
 
 def _quiet_pandas() -> None:
@@ -138,17 +124,49 @@ def _quiet_pandas() -> None:
     warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
 
 
+def _b(mask: Any) -> Any:
+    """A nullable boolean column as a plain mask (a missing value is False)."""
+    return mask.fillna(False).astype(bool)
+
+
+def _str(s: Any) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+
+    return s.astype(pd.ArrowDtype(pa.string()))
+
+
 def _smap(s: Any, mapping: Any) -> Any:
     """``s.map(mapping)`` as a string column (an all-missing result would otherwise be float)."""
-    return s.map(mapping).astype("str")
+    return _str(s.map(mapping))
 
 
 def _ns_lower(ids: Any) -> Any:
-    return ids.str.split("/", n=1).str[0].str.lower().where(ids.str.contains("/", regex=False))
+    return ids.str.replace(r"/.*$", "", regex=True).str.lower().where(_b(ids.str.contains("/", regex=False)))
 
 
 def _name(ids: Any) -> Any:
-    return ids.str.split("/", n=1).str[-1]
+    return ids.str.replace(r"^[^/]*/", "", regex=True)
+
+
+class Registry:
+    """The registry as pandas look-ups (from ``api.load_registry()``)."""
+
+    def __init__(self, reg: Any) -> None:
+        from modelcensus.lineage.registry_match import unsafe_regex_reason
+
+        t = {k: _arrow_frame(v) for k, v in reg.tables().items()}
+        self.ns = t["reg_namespaces"].set_index("namespace_lower")
+        self.ns_type = self.ns["org_type"]
+        self.renamed = self.ns["renamed_to"].dropna().str.lower()
+        self.alias = t["reg_model_aliases"].set_index("model_id_lower")["canonical_id"]
+        self.alias_lower = self.alias.str.lower()
+        self.alias_ns = self.alias.str.replace(r"/.*$", "", regex=True)
+        self.fam_roots = t["reg_family_roots"]
+        self.fam_root_org = t["reg_families"].set_index("family")["root_org"]
+        safe = {f.key: [p for p in f.name_patterns if unsafe_regex_reason(p) is None] for f in reg.families}
+        self.patterns = {k: "(?i)" + "|".join(f"(?:{p})" for p in ps) for k, ps in safe.items() if ps}
+        self.fam_order = [(f.key, i, mid) for f in reg.families for i, mid in enumerate(f.root_models)]
 
 
 class Ids:
@@ -157,8 +175,7 @@ class Ids:
     def __init__(self, models: Any, reg: Registry) -> None:
         self.reg = reg
         self.by_lower = models.groupby("id_lower")["id"].min()
-        canon = self.canon(models["id"])
-        self.by_canon = models["id"].groupby(canon.to_numpy()).min()
+        self.by_canon = models["id"].groupby(self.canon(models["id"])).min()
 
     def canon(self, ids: Any) -> Any:
         low = ids.str.lower()
@@ -166,7 +183,7 @@ class Ids:
         return _smap(low, self.reg.alias_lower).fillna(renamed).fillna(low)
 
     def resolve(self, ids: Any) -> Any:
-        return ids.str.lower().map(self.by_lower).fillna(self.canon(ids).map(self.by_canon))
+        return _smap(ids.str.lower(), self.by_lower).fillna(_smap(self.canon(ids), self.by_canon))
 
 
 def name_frame(models: Any) -> Any:
@@ -177,24 +194,25 @@ def name_frame(models: Any) -> Any:
 
     name = _name(models["id"])
     tags = models["tags"].explode()
-    has_tag = tags.isin(FORMAT_TAGS).groupby(level=0).any()
     files = models["files"].explode()
     return pd.DataFrame({
         "id": models["id"], "id_lower": models["id_lower"], "ns_lower": _ns_lower(models["id"]),
         "name_lower": name.str.lower(), "base_name": name.str.lower().str.replace(FORMAT_SUFFIX, "", regex=True),
-        "base_cased": name.str.replace(FORMAT_SUFFIX, "", regex=True), "has_tag": has_tag,
-        "quant_tag": tags.isin(["gguf", "awq", "gptq", "exl2", "bitsandbytes"]).groupby(level=0).any(),
-        "peft": (tags == "peft").groupby(level=0).any() | (models["library_name"] == "peft").fillna(False)
-        | (files == "adapter_config.json").groupby(level=0).any(),
-        "has_quant": models["config"].str.contains('"quantization_config"', regex=False).fillna(False),
+        "base_cased": name.str.replace(FORMAT_SUFFIX, "", regex=True),
+        "has_tag": _b(tags.isin(FORMAT_TAGS)).groupby(level=0).any(),
+        "quant_tag": _b(tags.isin(["gguf", "awq", "gptq", "exl2", "bitsandbytes"])).groupby(level=0).any(),
+        "peft": _b(tags == "peft").groupby(level=0).any() | _b(models["library_name"] == "peft")
+        | _b(files == "adapter_config.json").groupby(level=0).any(),
+        "has_quant": _b(models["config"].str.contains('"quantization_config"', regex=False)),
     })
 
 
 def valid_hub_id(s: Any) -> Any:
     from modelcensus.lineage.names import HUB_ID
 
-    return (s.str.fullmatch(HUB_ID) & ~s.str.contains("--", regex=False) & ~s.str.contains("..", regex=False)
-            & ~s.str.contains(r"[-.]$") & ~s.str.contains(r"[-.]/")).fillna(False)
+    return (_b(s.str.fullmatch(HUB_ID)) & ~_b(s.str.contains("--", regex=False))
+            & ~_b(s.str.contains("..", regex=False)) & ~_b(s.str.contains(r"[-.]$"))
+            & ~_b(s.str.contains(r"[-.]/")))
 
 
 def declared_edges(decl: Any, names: Any, ids: Ids) -> Any:
@@ -202,18 +220,19 @@ def declared_edges(decl: Any, names: Any, ids: Ids) -> Any:
     import numpy as np
     import pandas as pd
 
-    d = decl[decl["child_id"].isin(names["id"])].copy()
+    d = decl[_b(decl["child_id"].isin(names["id"]))].copy()
     low_rel = d["relation"].str.lower()
-    d["rel"] = low_rel.where(low_rel.isin(RELATIONS))
-    d["src_rank"] = np.select([d["source"] == "card",
-                               (d["source"] == "hub") | ((d["source"] == "tag") & d["relation"].notna())], [0, 1], 2)
+    d["rel"] = low_rel.where(_b(low_rel.isin(RELATIONS)))
+    d["src_rank"] = np.select([_b(d["source"] == "card").to_numpy(),
+                               (_b(d["source"] == "hub") | (_b(d["source"] == "tag") & d["relation"].notna()))
+                               .to_numpy()], [0, 1], 2)
     resolved = ids.resolve(d["parent_id"])
-    alias = d["parent_id"].str.lower().map(ids.reg.alias)
+    alias = _smap(d["parent_id"].str.lower(), ids.reg.alias)
     valid = resolved.notna() | alias.notna()
     valid[~valid] = valid_hub_id(d.loc[~valid, "parent_id"])
     d["parent"] = resolved.fillna(alias).fillna(d["parent_id"])
     d["present"] = resolved.notna()
-    d = d[valid & (d["parent"].str.lower() != d["child_id"].str.lower())]
+    d = d[valid & _b(d["parent"].str.lower() != d["child_id"].str.lower())]
     best = d[d["src_rank"] == d.groupby("child_id")["src_rank"].transform("min")]   # strongest source only
     chosen = best.groupby(["child_id", "parent"], as_index=False).agg(
         present=("present", "any"), src_rank=("src_rank", "min"))
@@ -223,45 +242,51 @@ def declared_edges(decl: Any, names: Any, ids: Ids) -> Any:
     k = chosen.groupby("child_id")["parent"].transform("size")
     feat = names.set_index("id").loc[chosen["child_id"]]
     fallback = np.select(
-        [k.to_numpy() >= 2, (feat["quant_tag"] | (feat["base_name"] != feat["name_lower"]) | feat["has_quant"])
+        [k.to_numpy() >= 2, (feat["quant_tag"] | _b(feat["base_name"] != feat["name_lower"]) | feat["has_quant"])
          .to_numpy(), feat["peft"].to_numpy()], ["merge", "quantized", "adapter"], "finetune")
     pair = pd.MultiIndex.from_frame(chosen[["child_id", "parent"]])
-    chosen["relation"] = (chosen["child_id"].map(card_rel).fillna(pd.Series(any_rel.reindex(pair).to_numpy(),
-                                                                            index=chosen.index))
-                          .fillna(chosen["child_id"].map(hub_rel)).fillna(pd.Series(fallback, index=chosen.index)))
+    chosen["relation"] = (_smap(chosen["child_id"], card_rel)
+                          .fillna(pd.Series(_str(any_rel.reindex(pair)).to_numpy(), index=chosen.index))
+                          .fillna(_smap(chosen["child_id"], hub_rel))
+                          .fillna(pd.Series(fallback, index=chosen.index)))
     chosen["grade"] = chosen["src_rank"].map({0: "declared", 1: "hub", 2: "tag"})
     chosen["tier"], chosen["kind"] = 1, 0
     return chosen.rename(columns={"child_id": "child"})
 
 
-def conversion_edges(names: Any, tier1: set) -> Any:
+def _marked(frame: Any) -> Any:
+    """A format marker: a format suffix on the name, or a format tag."""
+    return _b(frame["base_name"] != frame["name_lower"]) | frame["has_tag"]
+
+
+def conversion_edges(names: Any, tier1: Any) -> Any:
     """Tier 2, kind 1: a repo with a format marker and the only same-named model without one."""
-    fmt = (names["base_name"] != names["name_lower"]) | names["has_tag"]
-    conv = names[fmt & (names["base_name"] != "") & ~names["id"].isin(tier1)]
+    fmt = _marked(names)
+    conv = names[fmt & _b(names["base_name"] != "") & ~_b(names["id"].isin(tier1))]
     orig = names[~fmt].groupby("name_lower")["id"].agg(["size", "min"])
     orig = orig[orig["size"] == 1]["min"]
-    e = conv.assign(parent=conv["base_name"].map(orig)).dropna(subset=["parent"])
+    e = conv.assign(parent=_smap(conv["base_name"], orig)).dropna(subset=["parent"])
     return e.assign(child=e["id"], relation="conversion", grade="name", tier=2, kind=1)[
         ["child", "parent", "relation", "grade", "tier", "kind"]]
 
 
-def reupload_nodes(names: Any, tier1_edges: Any, skip: set, reg: Registry) -> Any:
+def reupload_nodes(names: Any, tier1_edges: Any, skip: Any, reg: Registry) -> tuple[Any, Any]:
     """Observed intermediary uploads and format-marked repos left undeclared, and dangling intermediary parents."""
     import pandas as pd
 
-    fmt = (names["base_name"] != names["name_lower"]) | names["has_tag"]
-    interm = names["ns_lower"].map(reg.ns_type).eq("intermediary")
-    obs = names[(interm | fmt) & ~names["id"].isin(skip)].assign(fmt=fmt, interm=interm)
-    dang = tier1_edges.loc[~tier1_edges["present"] & tier1_edges["parent"].str.contains("/", regex=False),
-                           "parent"].drop_duplicates()
-    dang = dang[_ns_lower(dang).map(reg.ns_type).eq("intermediary")]
     from modelcensus.lineage.names import FORMAT_SUFFIX
 
+    fmt = _marked(names)
+    interm = _b(names["ns_lower"].map(reg.ns_type) == "intermediary")
+    obs = names[(interm | fmt) & ~_b(names["id"].isin(skip))].assign(fmt=fmt, interm=interm)
+    dang = tier1_edges.loc[~tier1_edges["present"] & _b(tier1_edges["parent"].str.contains("/", regex=False)),
+                           "parent"].drop_duplicates()
+    dang = dang[_b(_ns_lower(dang).map(reg.ns_type) == "intermediary")]
     nm = _name(dang)
     ref = pd.DataFrame({"id": dang, "ns_lower": _ns_lower(dang), "name_lower": nm.str.lower(),
                         "base_name": nm.str.lower().str.replace(FORMAT_SUFFIX, "", regex=True),
                         "base_cased": nm.str.replace(FORMAT_SUFFIX, "", regex=True)})
-    ref["fmt"], ref["interm"] = ref["base_name"] != ref["name_lower"], True
+    ref["fmt"], ref["interm"] = _b(ref["base_name"] != ref["name_lower"]), True
     cols = ["id", "ns_lower", "name_lower", "base_name", "base_cased", "fmt", "interm"]
     return pd.concat([obs[cols], ref[cols]], ignore_index=True), ref
 
@@ -272,30 +297,31 @@ def reuploader_edges(nodes: Any, names: Any, ids: Ids) -> Any:
 
     reg = ids.reg
     ns_type = names["ns_lower"].map(reg.ns_type)
-    wanted = set(nodes.loc[nodes["interm"], "base_name"])
-    known = names[ns_type.notna() & ns_type.ne("intermediary") & names["name_lower"].isin(wanted)]
+    wanted = nodes.loc[nodes["interm"], "base_name"].unique()
+    known = names[_b(ns_type.notna() & (ns_type != "intermediary")) & _b(names["name_lower"].isin(wanted))]
     known = known.groupby("name_lower")["id"].agg(["size", "min"])
     fr = reg.fam_roots.assign(nm=_name(reg.fam_roots["model_id"]).str.lower())
     froots = fr.groupby("nm").agg(k=("model_id_lower", "nunique"), id=("model_id", "min"))
     n = nodes[nodes["interm"]]
-    by_known = n["base_name"].map(known.loc[known["size"] == 1, "min"])
-    by_root = n["base_name"].map(froots.loc[froots["k"] == 1, "id"])
+    by_known = _smap(n["base_name"], known.loc[known["size"] == 1, "min"])
+    by_root = _smap(n["base_name"], froots.loc[froots["k"] == 1, "id"])
     by_name = n.assign(target=by_known.fillna(by_root)).dropna(subset=["target"])
-    rest = nodes[~nodes["id"].isin(by_name["id"])]
+    rest = nodes[~_b(nodes["id"].isin(by_name["id"]))]
     pre = pd.concat([rest.assign(pre=rest["base_name"].str.extract(p, expand=False)) for p in ORG_PREFIXES],
                     ignore_index=True)
-    pre = pre[pre["pre"].str.len() >= 3]
-    orgs = reg.ns[~reg.ns["org_type"].isin(["intermediary", "individual"]) & reg.ns["renamed_to"].isna()]
-    pre = pre[pre["pre"].isin(orgs.index)]
-    tail = pd.Series([c[len(p):] for c, p in zip(pre["base_cased"], pre["pre"], strict=True)], index=pre.index)
-    pre = pre.assign(tail=tail)[tail.str.match(r"^(_-_|[-_])[A-Za-z]")]
+    pre = pre[_b(pre["pre"].str.len() >= 3)]
+    orgs = reg.ns[~_b(reg.ns["org_type"].isin(["intermediary", "individual"])) & reg.ns["renamed_to"].isna()]
+    pre = pre[_b(pre["pre"].isin(orgs.index))]
+    tail = _str(pd.Series([c[len(p):] for c, p in zip(pre["base_cased"].tolist(), pre["pre"].tolist(), strict=True)],
+                          index=pre.index, dtype=object))
+    pre = pre.assign(tail=tail)[_b(tail.str.contains(r"^(_-_|[-_])[A-Za-z]"))]
     pre = pre.assign(plen=pre["pre"].str.len()).sort_values("plen", ascending=False).drop_duplicates("id")
-    by_org = pre.assign(target=pre["pre"].map(orgs["namespace"]) + "/"
+    by_org = pre.assign(target=_smap(pre["pre"], orgs["namespace"]) + "/"
                         + pre["tail"].str.replace(r"^(_-_|[-_])", "", regex=True))
-    by_org = by_org[~by_org["target"].str.endswith("/")]
+    by_org = by_org[~_b(by_org["target"].str.endswith("/"))]
     e = pd.concat([by_name, by_org])[["id", "target", "fmt"]]
     e["parent"] = ids.resolve(e["target"]).fillna(e["target"])
-    e = e[e["parent"].str.lower() != e["id"].str.lower()]
+    e = e[_b(e["parent"].str.lower() != e["id"].str.lower())]
     return pd.DataFrame({"child": e["id"], "parent": e["parent"],
                          "relation": e["fmt"].map({True: "conversion", False: "reupload"}), "grade": "name",
                          "tier": 2, "kind": e["fmt"].map({True: 1, False: 2})})
@@ -307,12 +333,12 @@ def fam_names(frame: Any) -> Any:
     from modelcensus.lineage.names import DISTILL_NAME, FORMAT_WORD, KEY_SIZE
 
     out = frame["base_name"].copy()
-    distill = frame["name_lower"].str.contains("distill", regex=False)
+    distill = _b(frame["name_lower"].str.contains("distill", regex=False))
     student = out[distill].str.extract(DISTILL_NAME, expand=True)[1].fillna("")
-    sized = student[student.str.contains(KEY_SIZE)]
+    sized = student[_b(student.str.contains(KEY_SIZE))]
     out[sized.index] = sized
-    fmt = frame["name_lower"].str.contains("format", regex=False) | frame["name_lower"].str.contains(
-        "cpp", regex=False)
+    fmt = _b(frame["name_lower"].str.contains("format", regex=False) | frame["name_lower"].str.contains(
+        "cpp", regex=False))
     return out.where(~fmt, out.str.replace(FORMAT_WORD, r"\1", regex=True))
 
 
@@ -322,18 +348,19 @@ def family_name_edges(cand: Any, ids: Ids, reg: Registry) -> Any:
 
     cand = cand.assign(fam_name=fam_names(cand))
     anyp = "(?i)" + "|".join(f"(?:{p[4:]})" for p in reg.patterns.values())
-    hit = cand[cand["fam_name"].str.contains(anyp)]   # one pass over all names, then per family
-    matches = pd.DataFrame({fam: hit["fam_name"].str.contains(p) for fam, p in reg.patterns.items()})
-    one = hit[matches.sum(axis=1) == 1].assign(family=matches[matches.sum(axis=1) == 1].idxmax(axis=1))
+    hit = cand[_b(cand["fam_name"].str.contains(anyp))]   # one pass over all names, then per family
+    matches = pd.DataFrame({fam: _b(hit["fam_name"].str.contains(p)) for fam, p in reg.patterns.items()})
+    single = matches.sum(axis=1) == 1
+    one = hit[single].assign(family=matches[single].idxmax(axis=1))
     pub_org = one["ns_lower"].map(reg.ns["org_key"])
-    one = one[pub_org.isna() | (pub_org != one["family"].map(reg.fam_root_org))]
+    one = one[_b(pub_org.isna() | (pub_org != one["family"].map(reg.fam_root_org)))]
     roots = pd.DataFrame(reg.fam_order, columns=["family", "rank", "model_id"])
-    roots["stored"] = roots["model_id"].str.lower().map(ids.by_lower)
+    roots["stored"] = _smap(_str(roots["model_id"]).str.lower(), ids.by_lower)
     roots = roots.sort_values(["family", "rank"])
     first = roots.dropna(subset=["stored"]).drop_duplicates("family").set_index("family")["stored"]
     first = first.combine_first(roots.drop_duplicates("family").set_index("family")["model_id"])
-    e = one.assign(parent=one["family"].map(first))
-    e = e[e["parent"].str.lower() != e["id"].str.lower()]
+    e = one.assign(parent=_smap(one["family"], first))
+    e = e[_b(e["parent"].str.lower() != e["id"].str.lower())]
     return pd.DataFrame({"child": e["id"], "parent": e["parent"], "relation": "finetune", "grade": "name",
                          "tier": 3, "kind": 3})
 
@@ -347,29 +374,28 @@ def build_edges(models: Any, decl: Any, reg: Registry, t: Timer) -> Any:
     t.lap("names_and_id_lookups")
     tier1 = declared_edges(decl, names, ids)
     t.lap("tier1_declared")
-    t1 = set(tier1["child"])
-    conv = conversion_edges(names, t1)
-    nodes, ref = reupload_nodes(names, tier1, t1 | set(conv["child"]), reg)
+    conv = conversion_edges(names, tier1["child"])
+    nodes, ref = reupload_nodes(names, tier1, pd.concat([tier1["child"], conv["child"]]), reg)
     interm = reuploader_edges(nodes, names, ids)
     t.lap("tier2_by_name")
-    done = t1 | set(conv["child"]) | set(interm["child"])
-    roots_low = set(reg.fam_roots["model_id_lower"])
-    cand = names[~names["id"].isin(done) & ~names["id_lower"].isin(roots_low)]
-    ref = ref[~ref["id"].isin(done) & ~ref["id"].str.lower().isin(roots_low)]
+    done = pd.concat([tier1["child"], conv["child"], interm["child"]])
+    roots_low = reg.fam_roots["model_id_lower"]
+    cand = names[~_b(names["id"].isin(done)) & ~_b(names["id_lower"].isin(roots_low))]
+    ref = ref[~_b(ref["id"].isin(done)) & ~_b(ref["id"].str.lower().isin(roots_low))]
     fam = family_name_edges(pd.concat([cand, ref], ignore_index=True), ids, reg)
     t.lap("tier3_family_names")
     cols = ["child", "parent", "relation", "grade", "tier", "kind"]
-    return pd.concat([tier1[cols], conv[cols], interm[cols], fam[cols]], ignore_index=True), names
+    return pd.concat([tier1[cols], conv[cols], interm[cols], fam[cols]], ignore_index=True)
 
 
 def structural(edges: Any, model_ids: Any) -> Any:
     """Each child's strongest tier (and kind), one row per (child, parent), one spelling per dangling parent."""
     e = edges[edges["tier"] == edges.groupby("child")["tier"].transform("min")]
     s = e[e["kind"] == e.groupby("child")["kind"].transform("min")][["child", "parent"]].copy()
-    dangling = ~s["parent"].isin(model_ids)
+    dangling = ~_b(s["parent"].isin(model_ids))
     low = s["parent"].str.lower()
     s.loc[dangling, "parent"] = s.loc[dangling, "parent"].groupby(low[dangling]).transform("min")
-    return s[s["child"] != s["parent"]].drop_duplicates()
+    return s[_b(s["child"] != s["parent"])].drop_duplicates()
 
 
 def resolve_roots_nx(struct: Any) -> tuple[Any, int]:
@@ -377,10 +403,10 @@ def resolve_roots_nx(struct: Any) -> tuple[Any, int]:
     from collections import defaultdict
 
     import networkx as nx
-    import pandas as pd
+    import pyarrow as pa
 
     g = nx.DiGraph()
-    g.add_edges_from(zip(struct["parent"], struct["child"], strict=True))   # parent -> child
+    g.add_edges_from(zip(struct["parent"].tolist(), struct["child"].tolist(), strict=True))   # parent -> child
     cyc = [(u, v) for scc in nx.strongly_connected_components(g) if len(scc) > 1
            for u, v in g.subgraph(scc).edges()]
     g.remove_edges_from(cyc)
@@ -395,25 +421,31 @@ def resolve_roots_nx(struct: Any) -> tuple[Any, int]:
             for r, w in roots[p].items():
                 acc[r] += w / len(preds)
         roots[n] = acc
-    rows = [(n, r, w) for n in g if g.in_degree(n) for r, w in roots[n].items()]
-    return pd.DataFrame(rows, columns=["model_id", "root_id", "weight"]), len(cyc)
+    cols: dict[str, list] = {"model_id": [], "root_id": [], "weight": []}
+    for n in g:
+        if g.in_degree(n):
+            for r, w in roots[n].items():
+                cols["model_id"].append(n)
+                cols["root_id"].append(r)
+                cols["weight"].append(w)
+    return _arrow_frame(pa.table(cols)), len(cyc)
 
 
 def origins(models: Any, roots: Any, reg: Registry) -> Any:
     """One row per (model, root): publisher and root organisation, country and type from the registry."""
     import pandas as pd
 
-    own = models.loc[~models["id"].isin(roots["model_id"]), ["id"]]
-    o = pd.concat([roots[roots["model_id"].isin(models["id"])],
+    own = models.loc[~_b(models["id"].isin(roots["model_id"])), ["id"]]
+    o = pd.concat([roots[_b(roots["model_id"].isin(models["id"]))],
                    pd.DataFrame({"model_id": own["id"], "root_id": own["id"], "weight": 1.0})], ignore_index=True)
 
     def who(ids: Any, prefix: str) -> Any:
-        canon_ns = _smap(ids.str.lower(), reg.alias_ns)
-        ns = ids.str.split("/", n=1).str[0].where(ids.str.contains("/", regex=False), canon_ns)
-        hit = reg.ns.reindex(ns.str.lower().to_numpy())
-        return pd.DataFrame({f"{prefix}_namespace": ns.to_numpy(), f"{prefix}_org": hit["org"].to_numpy(),
-                             f"{prefix}_country": hit["country"].to_numpy(),
-                             f"{prefix}_org_type": hit["org_type"].to_numpy()}, index=ids.index)
+        ns = ids.str.replace(r"/.*$", "", regex=True).where(_b(ids.str.contains("/", regex=False)),
+                                                            _smap(ids.str.lower(), reg.alias_ns))
+        hit = pd.DataFrame({"k": ns.str.lower()}).merge(reg.ns[["org", "country", "org_type"]], left_on="k",
+                                                         right_index=True, how="left")
+        return pd.DataFrame({f"{prefix}_namespace": ns, f"{prefix}_org": hit["org"],
+                             f"{prefix}_country": hit["country"], f"{prefix}_org_type": hit["org_type"]})
 
     return pd.concat([o, who(o["model_id"], "publisher"), who(o["root_id"], "root")], axis=1)
 
@@ -434,7 +466,7 @@ def run_baseline(db: str, write: str | None = None) -> dict[str, Any]:
     t.lap("load_registry")
     reg = Registry(reg_obj)
     t.lap("registry_frames")
-    edges, _names = build_edges(models, decl, reg, t)
+    edges = build_edges(models, decl, reg, t)
     struct = structural(edges, models["id"])
     t.lap("structural")
     roots, cyc = resolve_roots_nx(struct)
@@ -446,7 +478,7 @@ def run_baseline(db: str, write: str | None = None) -> dict[str, Any]:
            "load_seconds": t.stages["load_duckdb_to_pandas"], "edges": len(edges), "structural_edges": len(struct),
            "cycle_edges_dropped": cyc, "origin_rows": len(org),
            "edges_by_tier": {str(k): int(v) for k, v in edges.groupby("tier").size().items()},
-           "root_country_models": round(float((org["weight"] * org["root_country"].notna()).sum() / len(models)), 4),
+           "root_country_models": round(float(org.loc[org["root_country"].notna(), "weight"].sum() / len(models)), 4),
            "peak_rss_bytes_self": peak_rss_bytes()}
     if write:
         org[["model_id", "root_id", "weight", "root_org", "root_country"]].to_parquet(write)
