@@ -108,7 +108,7 @@ def load_tables(db: str) -> tuple[Any, Any]:
     import duckdb
 
     con = duckdb.connect(db, read_only=True)
-    sid = con.execute("SELECT max(id) FROM snapshots WHERE complete").fetchone()[0]
+    sid = con.execute("SELECT max(id) FROM snapshots WHERE complete").fetchall()[0][0]
     models = _arrow_frame(con.sql("SELECT id, id_lower, tags, files, library_name, CAST(config AS VARCHAR) "
                                   f"AS config FROM models WHERE snapshot_id = {int(sid)}").to_arrow_table())
     decl = _arrow_frame(con.sql("SELECT child_id, parent_id, relation, source FROM declarations "
