@@ -467,6 +467,11 @@ class Registry:
             "reg_model_aliases": pa.table(alias_rows, schema=pa.schema([(c, s) for c in alias_rows])),
         }
 
+    def register(self, area: Any) -> None:
+        """The registry tables on an engine or scratch area (``register_arrow``): the same on DuckDB and Spark."""
+        for name, table in self.tables().items():
+            area.register_arrow(name, table)
+
     def to_duckdb(self, con: Any) -> None:
         """(Re)create the registry TEMP tables on a DuckDB connection, inserted vectorised from Arrow."""
         for name, table in self.tables().items():

@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from modelcensus.lineage.data_files import package_file, validate
@@ -102,21 +103,27 @@ def teachers_digest() -> str:
     return _package()[1][:10]
 
 
-def to_duckdb(con: Any, teachers: TeacherFile | None = None) -> None:
-    """TEMP tables ``reg_teacher_names(name, teacher_id, api)``, ``reg_teacher_students(teacher_id, student_key,
-    model_id)`` and ``reg_teacher_datasets(dataset_lower, teacher_id, dataset)``."""
+def tables(teachers: TeacherFile | None = None) -> dict[str, pa.Table]:
+    """``reg_teacher_names(name, teacher_id, api)``, ``reg_teacher_students(teacher_id, student_key, model_id)``
+    and ``reg_teacher_datasets(dataset_lower, teacher_id, dataset)`` as Arrow tables."""
     tf = teachers or load_teachers()
-    con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_names (name VARCHAR, teacher_id VARCHAR, api BOOLEAN)")
-    con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_students (teacher_id VARCHAR, student_key VARCHAR, "
-                "model_id VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE reg_teacher_datasets (dataset_lower VARCHAR, teacher_id VARCHAR, "
-                "dataset VARCHAR)")
+    s = pa.string()
     names = [(n, t.id, t.api) for t in tf.teachers for n in t.names]
     students = [(t.id, k, m) for t in tf.teachers for k, m in t.students.items()]
     datasets = [(d.lower(), t.id, d) for t in tf.teachers for d in t.trace_datasets]
-    if names:
-        con.executemany("INSERT INTO reg_teacher_names VALUES (?, ?, ?)", names)
-    if students:
-        con.executemany("INSERT INTO reg_teacher_students VALUES (?, ?, ?)", students)
-    if datasets:
-        con.executemany("INSERT INTO reg_teacher_datasets VALUES (?, ?, ?)", datasets)
+
+    def table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+        return pa.table({f.name: [r[i] for r in rows] for i, f in enumerate(schema)}, schema=schema)
+
+    return {
+        "reg_teacher_names": table(names, pa.schema([("name", s), ("teacher_id", s), ("api", pa.bool_())])),
+        "reg_teacher_students": table(students, pa.schema([("teacher_id", s), ("student_key", s), ("model_id", s)])),
+        "reg_teacher_datasets": table(datasets, pa.schema([("dataset_lower", s), ("teacher_id", s),
+                                                           ("dataset", s)])),
+    }
+
+
+def register(area: Any, teachers: TeacherFile | None = None) -> None:
+    """The teacher tables on an engine or scratch area (dropped with the area)."""
+    for name, table in tables(teachers).items():
+        area.register_arrow(name, table)
