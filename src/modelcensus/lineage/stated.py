@@ -1,4 +1,4 @@
-"""Bases that publishers state on their own cards (``data/stated_bases.yaml``): schema, loading, DuckDB table.
+"""Bases that publishers state on their own cards (``data/stated_bases.yaml``): schema, loading, engine table.
 
 Id-only sources (ATOM's list, leaderboard rows) and parents the snapshot only references carry no declaration,
 so DeepSeek's own ``DeepSeek-R1-Distill-Llama-70B`` or NVIDIA's ``OpenCodeReasoning-Nemotron-7B`` would be
@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from modelcensus.lineage.data_files import package_file, validate
@@ -94,11 +95,13 @@ def stated_digest() -> str:
     return _package()[1][:10]
 
 
-def to_duckdb(con: Any, stated: StatedFile | None = None) -> None:
-    """TEMP table ``reg_stated(model_id_lower, model_id, base_id, teacher_id, evidence)``, one row per base."""
+_COLUMNS = ("model_id_lower", "model_id", "base_id", "teacher_id", "evidence")
+
+
+def register(area: Any, stated: StatedFile | None = None) -> None:
+    """Table ``reg_stated(model_id_lower, model_id, base_id, teacher_id, evidence)``, one row per base, registered
+    on ``area`` (an engine or a scratch area: the build's scratch drops it when the build ends)."""
     sf = stated or load_stated()
-    con.execute("CREATE OR REPLACE TEMP TABLE reg_stated (model_id_lower VARCHAR, model_id VARCHAR, base_id VARCHAR, "
-                "teacher_id VARCHAR, evidence VARCHAR)")
     rows = [(m.id.lower(), m.id, b, m.teacher, "; ".join(m.evidence)) for m in sf.models for b in m.bases]
-    if rows:
-        con.executemany("INSERT INTO reg_stated VALUES (?, ?, ?, ?, ?)", rows)
+    table = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(_COLUMNS)})
+    area.register_arrow("reg_stated", table)
