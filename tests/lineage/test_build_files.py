@@ -1,0 +1,97 @@
+"""The lineage build's own steps (``lineage/sql/lineage_build``) and the store's side (``store/lineage_tables``).
+
+Each query file parses, its header names exactly the tables its query reads, and it transpiles to Spark SQL
+that parses, with the values the build passes. The swap into the store is one transaction: a failure while
+writing leaves the previous build in place, and nothing the build made on the connection outlives it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+
+from modelcensus.lineage import build as build_mod
+from modelcensus.lineage import ensure_lineage
+from modelcensus.lineage.build import build_files
+from modelcensus.lineage.grades import GRADES, grade_name_sql, grade_rank_sql
+from modelcensus.sources.synthetic import generate_hub, load_series
+from modelcensus.store.engine import to_dialect
+from modelcensus.store.lineage_tables import lineage_build_row, replace_lineage
+
+FOLDER = build_files()
+
+
+def _text(stem: str, dialect: str) -> str:
+    return FOLDER.text(stem, dialect, {"sid": 7})
+
+
+def test_the_folder_holds_the_build_steps() -> None:
+    assert set(FOLDER.files) == {"edges_spelled", "key", "key_edges", "edges_out", "own_teacher", "teacher_edges",
+                                 "teacher", "teacher_own", "roots_named", "cycle_nodes", "namespaces", "who",
+                                 "root_family", "origins_out", "stats"}
+
+
+@pytest.mark.parametrize("stem", sorted(FOLDER.files))
+def test_file_parses_and_names_its_tables(stem: str) -> None:
+    f = FOLDER.files[stem]
+    assert f.reads and f.produces.startswith("_lin_")
+    tree = sqlglot.parse_one(_text(stem, "duckdb"), read="duckdb")
+    ctes = {c.alias for c in tree.find_all(sqlglot.exp.CTE)}
+    used = {t.name for t in tree.find_all(sqlglot.exp.Table)} - ctes
+    assert used == set(f.reads), f"{f.name} reads {sorted(used)}, its header says {sorted(f.reads)}"
+
+
+@pytest.mark.parametrize("stem", sorted(FOLDER.files))
+def test_file_transpiles_to_spark(stem: str) -> None:
+    spark = _text(stem, "spark")
+    assert "${" not in spark and "spark" not in FOLDER.files[stem].dialects
+    assert spark == to_dialect(_text(stem, "duckdb"), "spark")
+    sqlglot.parse_one(spark, read="spark")
+
+
+def test_code_values_reach_the_files_unchanged() -> None:
+    assert grade_rank_sql("e.grade") in _text("key_edges", "duckdb")
+    assert grade_name_sql("r.g") in _text("origins_out", "duckdb")
+    assert f"THEN {len(GRADES) - 1} ELSE 0 END" in _text("roots_named", "duckdb")
+    assert "snapshot_id = 7" in _text("stats", "duckdb")
+
+
+def _state(store, sid: int) -> tuple:
+    return tuple(store.con.execute(f"SELECT * FROM {t} WHERE snapshot_id = ? ORDER BY ALL", [sid]).fetchall()
+                 for t in ("edges", "origins", "lineage_builds"))
+
+
+def _temp_tables(store) -> list[str]:
+    return [r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND "
+                                            "(starts_with(table_name, '_lin_') OR starts_with(table_name, '_rt_'))"
+                                            ).fetchall()]
+
+
+def test_a_failure_while_writing_keeps_the_previous_build(store, registry, monkeypatch) -> None:
+    sid = load_series(store, generate_hub(n_models=300, seed=5, months=1))[-1].id
+    assert lineage_build_row(store, sid) is None
+    first = ensure_lineage(store, sid, registry)
+    before = _state(store, sid)
+    assert first["built"] and before[0] and before[1] and len(before[2]) == 1
+    assert lineage_build_row(store, sid).stats["models"] == first["models"] > 200
+    assert _temp_tables(store) == []  # nothing the build made outlives it
+
+    def half(store_, sid_, edges, origins, version, stats):  # edges are rewritten, then origins fail
+        replace_lineage(store_, sid_, edges, "_lin_no_such_table", version, stats)
+
+    monkeypatch.setattr(build_mod, "replace_lineage", half)
+    with pytest.raises(Exception, match="_lin_no_such_table"):
+        ensure_lineage(store, sid, registry, force=True)
+    monkeypatch.undo()
+    assert _state(store, sid) == before
+    assert _temp_tables(store) == []
+    again = ensure_lineage(store, sid, registry, force=True)
+    after = _state(store, sid)
+    assert again["built"] and after[:2] == before[:2]
+
+
+def test_rows_are_written_sorted_for_look_ups(store, registry) -> None:
+    sid = load_series(store, generate_hub(n_models=300, seed=6, months=1))[-1].id
+    ensure_lineage(store, sid, registry)
+    edges = store.con.execute("SELECT child_id, parent_id FROM edges WHERE snapshot_id = ?", [sid]).fetchall()
+    origins = store.con.execute("SELECT model_id FROM origins WHERE snapshot_id = ?", [sid]).fetchall()
+    assert edges == sorted(edges) and origins == sorted(origins)
