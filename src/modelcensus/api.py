@@ -12,6 +12,8 @@ The command line is a thin skin over exactly these functions::
     modelcensus registry check|show  -> check_registry(files) / load_registry(files).describe_org(org)
     modelcensus lineage MODEL        -> lineage(store, model, snapshot=..., registry=...)
     modelcensus origin MODEL         -> origin(store, model, snapshot=..., registry=...)
+    modelcensus lineage build        -> ensure_lineage(store, snapshot_id, registry, force=...)
+    modelcensus lineage build --snapshots DIR -> build_folder_lineage(dir, engine=..., registry=..., force=...)
     modelcensus metrics NAME         -> compute_metric(store, name, by=..., population=..., as_of=..., ...)
     modelcensus metrics NAME --snapshots DIR --engine duckdb|spark
                                      -> folder_metric(dir, name, engine=..., spark_master=..., by=..., ...)
@@ -39,7 +41,9 @@ from typing import Any
 
 from modelcensus.audit import AuditReport, audit, load_policy
 from modelcensus.demo import DemoResult, run_demo
+from modelcensus.errors import InputError
 from modelcensus.lineage import ensure_lineage, lineage, origin
+from modelcensus.lineage.folder_build import FolderBuildResult
 from modelcensus.lineage.registry import Registry, check_registry, load_registry
 from modelcensus.metrics import METRIC_NAMES, MetricResult, census_points, compute_metric
 from modelcensus.metrics.population import list_populations
@@ -64,6 +68,23 @@ def export(store: Store, snapshot: int | str | None = None, fmt: str = "parquet"
     if table in ("origins", "edges"):
         ensure_lineage(store, store.snapshot(snapshot).id, registry or load_registry())
     return export_snapshot(store, snapshot, fmt, out_path, table=table)
+
+
+def build_folder_lineage(folder: str | Path, *, engine: str = "duckdb", registry: Registry | None = None,
+                         force: bool = False, progress: Any = None) -> FolderBuildResult:
+    """The lineage of every ``YYYY-MM-DD.parquet`` of ``folder``, one snapshot at a time, written beside it as
+    ``lineage/DATE.origins.parquet`` and ``.edges.parquet`` (what root-keyed ``--snapshots`` metrics read).
+
+    The build runs on DuckDB under the memory cap; ``engine="spark"`` is refused with the reason (docs/engines.md):
+    the per-snapshot build fits one machine, the multi-snapshot metrics over its output are what Spark runs."""
+    if engine == "spark":
+        raise InputError("lineage build --engine spark: the lineage build runs per snapshot on DuckDB (each under "
+                         "the memory cap); Spark reads its output: `metrics ... --snapshots DIR --engine spark`")
+    if engine != "duckdb":
+        raise InputError(f"--engine {engine!r}: expected one of duckdb, spark")
+    from modelcensus.lineage.folder_build import build_folder_lineage as build
+
+    return build(folder, registry=registry or load_registry(), force=force, progress=progress)
 
 
 def folder_metric(folder: str | Path, name: str, *, engine: str = "duckdb", spark_master: str | None = None,
@@ -130,7 +151,8 @@ def write_site(db: str, out: str | Path, *, models: int = 300, orgs: int = 60,
 __all__ = [
     "METRIC_NAMES", "AuditReport", "DemoResult", "ImportResult", "MetricResult", "Registry", "SkipReport",
     "Snapshot", "Store", "audit", "build_report", "census_points", "check_registry", "compute_metric",
-    "ensure_lineage", "export", "export_snapshot", "folder_metric", "import_hubstats_parquet", "import_path",
+    "FolderBuildResult", "build_folder_lineage", "ensure_lineage", "export", "export_snapshot", "folder_metric",
+    "import_hubstats_parquet", "import_path",
     "import_population",
     "lineage", "list_populations", "load_policy", "load_registry", "open_store", "origin", "prepare_serving",
     "HistoryResult", "pull_hub", "pull_hubstats", "pull_hubstats_history", "run_demo",

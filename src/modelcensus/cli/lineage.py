@@ -134,6 +134,42 @@ def _show(view: str, model: str, snapshot: str | None, fmt: str, shown: int = 0)
         out.print(_lineage_tree(doc), soft_wrap=False)
 
 
+def _build(snapshot: str | None, snapshots: str | None, engine: str, force: bool, fmt: str) -> None:
+    """``lineage build``: the store's snapshot, or every file of a folder (one line per date; exit 2 if one failed)."""
+    from modelcensus import api
+
+    reg = api.load_registry(state.registry)
+    if snapshots is None:
+        if engine != "duckdb":
+            raise InputError("--engine: a store's lineage builds on duckdb (its own engine)")
+        stats = reading(lambda store: {"snapshot": store.snapshot(snapshot).id, **api.ensure_lineage(
+            store, store.snapshot(snapshot).id, reg, force=force)})
+        if fmt == "json":
+            print_json(stats)
+        else:
+            out.print(f"snapshot {stats['snapshot']}: lineage {'built' if stats.get('built') else 'already current'}"
+                      f" ({stats.get('models', '?')} models)", markup=False, highlight=False)
+        return
+    if snapshot is not None:
+        raise InputError("--snapshot: not with --snapshots (every file of the folder is built)")
+
+    def show(item: Any) -> None:
+        if fmt == "json":
+            return
+        stream = err if item.status == "failed" else out
+        what = f"{item.models} models" if item.models is not None else item.reason
+        took = f" in {item.seconds:.0f} s" if item.seconds is not None else ""
+        stream.print(f"{item.date}: {item.status} ({what}){took}", markup=False, highlight=False, soft_wrap=True)
+
+    res = api.build_folder_lineage(snapshots, engine=engine, registry=reg, force=force, progress=show)
+    if fmt == "json":
+        print_json(res.as_dict())
+    if res.failed:
+        raise InputError(f"lineage build --snapshots: {len(res.failed)} of {len(res.items)} file(s) failed "
+                         f"({', '.join(str(i.date) for i in res.failed[:3])}; see above); the others are in "
+                         f"{res.folder / 'lineage'} (rerun to retry)")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``origin`` and ``lineage`` to app."""
 
@@ -157,8 +193,21 @@ def register(app: typer.Typer) -> None:
                                                   f"downloaded first (default {DEFAULT_SHOWN}); counts always "
                                                   "cover all of them.")] = None,
         all_: Annotated[bool, typer.Option("--all", help="List every descendant.")] = False,
+        snapshots: Annotated[str | None, typer.Option(
+            "--snapshots", metavar="DIR", help="lineage build: a folder of YYYY-MM-DD.parquet hub-stats files; "
+            "writes DIR/lineage/DATE.origins.parquet and .edges.parquet per file.")] = None,
+        engine: Annotated[str, typer.Option("--engine", metavar="duckdb|spark",
+                                            help="lineage build: the engine (the build runs on duckdb).")] = "duckdb",
+        force: Annotated[bool, typer.Option("--force", help="lineage build: rebuild what is current.")] = False,
     ) -> None:
-        """Ancestors and descendants of a model, with relation, evidence and origins."""
+        """Ancestors and descendants of a model, with relation, evidence and origins.
+
+        `lineage build` builds instead: the store's snapshot (--snapshot), or every file of --snapshots DIR."""
+        if model == "build":
+            _build(snapshot, snapshots, engine, force, check_format(fmt, FORMATS))
+            return
+        if snapshots is not None or force or engine != "duckdb":
+            raise InputError("--snapshots, --engine and --force are options of `lineage build`")
         if all_ and limit is not None:
             raise InputError("--limit and --all: give one of them")
         _show("lineage", model, snapshot, fmt, LIST_ALL if all_ else DEFAULT_SHOWN if limit is None else limit)
