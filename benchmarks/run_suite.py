@@ -328,8 +328,10 @@ def history_commands(path: str, db: Path, folder: Path, as_of: str,
                      "--out", os.devnull]) for label, args in cases]
 
 
-def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master: str | None) -> dict:
-    """K monthly full snapshots: the store path (import, lineage, censuses, series), then ``--snapshots DIR``."""
+def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master: str | None,
+            with_store: bool = True) -> dict:
+    """K monthly full snapshots: the store path (import, lineage, censuses, series; skipped when not
+    ``with_store``), then ``--snapshots DIR``."""
     folder = s.work / f"history-{n}-{months}-{seed}"
     gen = s.task("history files", "history", folder, n, months, seed)
     files = sorted(str(p) for p in folder.glob("*.parquet"))[:months]
@@ -339,11 +341,13 @@ def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master:
     read = s.log(f"[history {months}x{n:,}] baseline: DuckDB read of all files", s.task("read", "read", *files))
     rows: list[tuple[str, str, dict]] = []
     db = s.fresh_store(f"history-{n}-{months}-{seed}.duckdb")
-    rows.append(("store", "import", s.log(f"[history] import {months} files", s.cli("import", db, "import",
-                                                                                   str(folder)))))
-    rows.append(("store", "lineage of every snapshot", s.log("[history] lineage of every snapshot",
-                                                             s.task("lineage", "lineage", db, "all"))))
-    paths = ["store", "folder-duckdb"]
+    paths = ["folder-duckdb"]
+    if with_store:
+        rows.append(("store", "import", s.log(f"[history] import {months} files", s.cli("import", db, "import",
+                                                                                       str(folder)))))
+        rows.append(("store", "lineage of every snapshot", s.log("[history] lineage of every snapshot",
+                                                                 s.task("lineage", "lineage", db, "all"))))
+        paths.insert(0, "store")
     if spark:
         why = spark_available()
         if why:
@@ -479,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spark", action="store_true",
                     help="history: also run the --snapshots DIR commands on Spark (local mode by default)")
     ap.add_argument("--spark-master", default=None, help="with --spark: the master URL (default: the CLI's own)")
+    ap.add_argument("--history-without-store", action="store_true",
+                    help="history: only the --snapshots DIR paths (no import, lineage and censuses in a store)")
     ap.add_argument("--skip-single", action="store_true", help="no single-snapshot run (growth/history only)")
     ap.add_argument("--repeat-baseline", type=int, default=2, help="reads of the file (before and after)")
     ap.add_argument("--src", type=Path, default=None,
@@ -509,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [int(x) for x in args.growth.split(",") if x.strip()]
         doc["growth"] = growth(s, sizes, args.seed, doc.get("single"))
     if args.history:
-        doc["history"] = history(s, args.history_models, args.history, args.seed, args.spark, args.spark_master)
+        doc["history"] = history(s, args.history_models, args.history, args.seed, args.spark, args.spark_master,
+                                 with_store=not args.history_without_store)
     doc["load_after"] = loadavg()
     doc["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     doc["parent_peak_rss_bytes_end"] = peak_rss_bytes()
