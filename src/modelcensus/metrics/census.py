@@ -24,6 +24,7 @@ from typing import Any
 
 from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
+from modelcensus.metrics.queries import store_engine
 from modelcensus.store import Snapshot, Store
 
 DEFAULT_MAX_AGE_DAYS = 45
@@ -139,8 +140,7 @@ def census_models_sql(store: Store, census: Census, table: str = "mc_census_rows
     if census.backbone is not None:
         superseded = (f"UNION ALL SELECT b.rowid, b.snapshot_id, FALSE FROM models b SEMI JOIN f "
                       f"ON f.id_lower = b.id_lower WHERE b.snapshot_id = {census.backbone.id}")
-    store._exec(f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
+    store_engine(store).materialise(table, f"""
         WITH f AS MATERIALIZED (
           SELECT m.id_lower, arg_max(m.snapshot_id, o.k) AS sid
           FROM models m JOIN (VALUES {order}) o(sid, k) ON o.sid = m.snapshot_id
@@ -149,7 +149,7 @@ def census_models_sql(store: Store, census: Census, table: str = "mc_census_rows
         FROM models m SEMI JOIN f ON f.sid = m.snapshot_id AND f.id_lower = m.id_lower
         WHERE m.snapshot_id IN ({ids})
         {superseded}
-    """).fetchall()
+    """)
     fresh = (f"SELECT m.* FROM models m SEMI JOIN (SELECT rid FROM {table} WHERE keep) f ON f.rid = m.rowid "
              f"WHERE m.snapshot_id IN ({ids})")
     if census.backbone is None:
@@ -161,14 +161,16 @@ def census_models_sql(store: Store, census: Census, table: str = "mc_census_rows
 def census_row_counts(store: Store, census: Census, table: str = "mc_census_rows") -> dict[int, int]:
     """Rows the census takes from each of its snapshots, from the table :func:`census_models_sql` built:
     the backbone's count (row-group statistics) less the rows superseded, plus the fresher rows kept."""
+    engine = store_engine(store)
     out: dict[int, int] = {}
-    per = dict(store._exec(f"SELECT sid, count(*) FROM {table} WHERE keep GROUP BY 1").fetchall()
-               if census.fresher else [])
+    per = engine.query(f"SELECT sid, count(*) AS n FROM {table} WHERE keep GROUP BY 1").to_pylist() \
+        if census.fresher else []
     if census.backbone is not None:
-        row = store._one(f"SELECT count(*) FROM models WHERE snapshot_id = {census.backbone.id}")
-        dropped = store._one(f"SELECT count(*) FROM {table} WHERE NOT keep") if census.fresher else (0,)
-        out[census.backbone.id] = int(row[0] if row else 0) - int(dropped[0] if dropped else 0)
-    out.update({int(k): int(v) for k, v in per.items()})
+        row = engine.query(f"SELECT count(*) AS n FROM models WHERE snapshot_id = {census.backbone.id}").to_pylist()
+        dropped = engine.query(f"SELECT count(*) AS n FROM {table} WHERE NOT keep").to_pylist() \
+            if census.fresher else [{"n": 0}]
+        out[census.backbone.id] = int(row[0]["n"]) - int(dropped[0]["n"])
+    out.update({int(r["sid"]): int(r["n"]) for r in per})
     return out
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import field_column
 from modelcensus.metrics.groups import GroupKey
+from modelcensus.metrics.queries import aware, snapshot_index, store_queries
 from modelcensus.metrics.scope import Scope
 
 
@@ -30,43 +31,24 @@ def parse_ks(k: Any) -> list[int]:
 
 def concentration(scope: Scope, key: GroupKey, field: str | None, *, k: Any = "1,5,10",
                   include_unknown: bool = False) -> tuple[str, list[str], list[dict[str, Any]], list[str]]:
-    """One row per snapshot: groups, total, HHI, Gini, CR-k and the unknown group's share."""
+    """One row per snapshot: groups, total, HHI, Gini, CR-k and the unknown group's share, by the query
+    files ``concentration_groups``, ``metric_concentration`` and ``concentration_ranks`` (as --snapshots)."""
     fname, col = field_column(field)
     ks = parse_ks(k)
-    known = "TRUE" if include_unknown else "grp IS NOT NULL"
     # a census as of a date is one point (its rows come from several snapshots): snapshot 0, observed_at = as-of
-    point, points = "c.snapshot_id", "snapshots"
     if scope.census is not None:
-        point = "0"
-        points = f"(SELECT 0 AS id, TIMESTAMPTZ '{scope.census.as_of.isoformat()}' AS observed_at)"
-    crs = ", ".join(f"sum(x / tot) FILTER (WHERE k_desc <= {kk}) AS cr{kk}" for kk in ks)
-    rows = scope.rows(f"""
-        WITH g AS (
-          SELECT {point} AS snapshot_id, c.grp, sum(c.w * coalesce(c.{col}, 0)) AS x
-          FROM mc_credit c GROUP BY ALL),
-        u AS (SELECT snapshot_id, sum(x) AS all_x, coalesce(sum(x) FILTER (WHERE grp IS NULL), 0) AS unknown_x
-              FROM g GROUP BY 1),
-        r AS (SELECT snapshot_id, x,
-                     row_number() OVER (PARTITION BY snapshot_id ORDER BY x ASC) AS k_asc,
-                     row_number() OVER (PARTITION BY snapshot_id ORDER BY x DESC) AS k_desc,
-                     count(*) OVER (PARTITION BY snapshot_id) AS n,
-                     sum(x) OVER (PARTITION BY snapshot_id) AS tot
-              FROM g WHERE {known}),
-        agg AS (SELECT snapshot_id, any_value(n) AS n, any_value(tot) AS tot,
-                       CASE WHEN any_value(tot) > 0 THEN sum((x / tot) * (x / tot)) END AS hhi,
-                       CASE WHEN any_value(tot) > 0
-                            THEN 2 * sum(k_asc * x) / (any_value(n) * any_value(tot))
-                                 - (any_value(n) + 1) / any_value(n) END AS gini,
-                       {crs}
-                FROM r GROUP BY 1)
-        SELECT s.id AS snapshot, CAST(s.observed_at AS DATE) AS observed_at, '{key.name}' AS unit,
-               coalesce(agg.n, 0) AS groups, coalesce(agg.tot, 0) AS total, agg.hhi, agg.gini,
-               {', '.join(f'agg.cr{kk}' for kk in ks)},
-               CASE WHEN u.all_x > 0 THEN u.unknown_x / u.all_x END AS unknown_share
-        FROM {points} s LEFT JOIN agg ON agg.snapshot_id = s.id LEFT JOIN u ON u.snapshot_id = s.id
-        WHERE s.id IN ({scope.sid_list if scope.census is None else 0})
-        ORDER BY s.observed_at, s.id
-    """)
+        point, points = "0", [(0, scope.census.as_of)]
+    else:
+        point, points = "snapshot_id", [(s.id, s.observed_at) for s in sorted(
+            scope.snapshots, key=lambda s: (aware(s.observed_at), s.id))]
+    with store_queries(scope.store) as q:
+        q.define("credit", f"SELECT {point} AS snapshot_id, grp, w, d30, dall FROM mc_credit")
+        q.register("snapshot_index", snapshot_index(points))
+        q.run(["metric_concentration", "concentration_ranks"],
+              {"field": col, "include_unknown": int(include_unknown), "first_k": 1})
+        rows = q.rows("SELECT * FROM metric_concentration ORDER BY k")
+        add_ranks(rows, q.rows("SELECT snapshot_id, k_desc, cum_share FROM concentration_ranks "
+                               "ORDER BY snapshot_id, k_desc"), key.name, ks)
     columns = ["snapshot", "observed_at", "unit", "groups", "total", "hhi", "gini", *(f"cr{kk}" for kk in ks),
                "unknown_share"]
     notes = [key.note,
@@ -76,3 +58,16 @@ def concentration(scope: Scope, key: GroupKey, field: str | None, *, k: Any = "1
               "the unknown (NULL) group is excluded; unknown_share = its share of all downloads"),
              "intermediary namespaces are not merged into base developers unless the key is root-based"]
     return fname, columns, rows, notes
+
+
+def add_ranks(rows: list[dict[str, Any]], ranks: list[dict[str, Any]], unit: str, ks: list[int]) -> None:
+    """Fill each metric_concentration row's ``unit`` and ``cr{k}`` from concentration_ranks (cumulative shares
+    by rank): CR-k above the number of groups is the share of all of them; no group, no CR-k."""
+    cum: dict[int, list[float]] = {}
+    for r in ranks:
+        cum.setdefault(int(r["snapshot_id"]), []).append(r["cum_share"])
+    for r in rows:
+        r["unit"] = unit
+        shares = cum.get(int(r["snapshot"]), [])
+        for kk in ks:
+            r[f"cr{kk}"] = shares[min(kk, len(shares)) - 1] if shares else None

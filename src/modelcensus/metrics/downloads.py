@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
+
 from modelcensus.errors import InputError
 from modelcensus.metrics.groups import GroupKey
+from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope
 from modelcensus.metrics.series import build_panel, month_fractions, series_notes
 
@@ -28,76 +31,82 @@ def field_column(field: str | None, default: str = "downloads_30d") -> tuple[str
 
 
 def downloads_by_group(scope: Scope, key: GroupKey, field: str | None) -> tuple[str, list[dict[str, Any]], list[str]]:
-    """Σ credit × downloads per group on one snapshot, with the share of the total."""
+    """Σ credit × downloads per group, with the share of the total: the query file ``metric_downloads``.
+
+    Every credit row of the scope is one point (snapshot 0): one snapshot, or a census as of a date whose
+    rows come from several snapshots, as before."""
     fname, col = field_column(field)
-    rows = scope.rows(f"""
-        WITH g AS (
-          SELECT c.grp, sum(c.w * coalesce(c.{col}, 0)) AS downloads, sum(c.w) AS models
-          FROM mc_credit c GROUP BY c.grp)
-        SELECT grp AS "{key.name}", downloads, models,
-               CASE WHEN sum(downloads) OVER () > 0 THEN downloads / sum(downloads) OVER () END AS share
-        FROM g ORDER BY downloads DESC, grp NULLS LAST
-    """)
-    missing = scope.store._one(f"SELECT count(*) FILTER (WHERE {col} IS NULL), count(*) FROM mc_m")
+    with store_queries(scope.store) as q:
+        q.define("credit", "SELECT 0 AS snapshot_id, grp, w, d30, dall FROM mc_credit")
+        q.run(["metric_downloads"], {"snapshot": 0, "field": col})
+        rows = grp_as(q.rows("SELECT grp, downloads, models, share FROM metric_downloads "
+                             "ORDER BY downloads DESC, grp NULLS LAST"), key.name)
+        missing = q.rows(f"SELECT count(*) FILTER (WHERE {col} IS NULL) AS missing, count(*) AS n FROM mc_m")[0]
     notes = [key.note, QUIRKS]
     if fname == "downloads_30d":
         notes.append("downloads_30d is the Hub's trailing 30-day window at the snapshot time, not a calendar month")
-    if missing and missing[0]:
-        notes.append(f"{missing[0]} of {missing[1]} model(s) have no {fname} value and count as 0")
+    if missing["missing"]:
+        notes.append(f"{missing['missing']} of {missing['n']} model(s) have no {fname} value and count as 0")
     if not rows:
         notes.append("no model of the population in this snapshot")
     return fname, rows, notes
 
 
 def cumulative_by_group(scope: Scope, key: GroupKey) -> tuple[list[dict[str, Any]], list[str]]:
-    """Per snapshot and group: Σ credit × all-time level (deleted models keep their last level)."""
-    counts = build_panel(scope)
-    rows = scope.rows(f"""
-        WITH g AS (
-          SELECT p.k, c.grp, sum(c.w * p.level) AS downloads, sum(c.w) AS models
-          FROM mc_panel p JOIN mc_credit c ON c.snapshot_id = p.obs_sid AND c.model_id = p.model_id
-          GROUP BY ALL)
-        SELECT s.sid AS snapshot, CAST(s.t AS DATE) AS observed_at, g.grp AS "{key.name}", g.downloads, g.models,
-               CASE WHEN sum(g.downloads) OVER (PARTITION BY g.k) > 0
-                    THEN g.downloads / sum(g.downloads) OVER (PARTITION BY g.k) END AS share
-        FROM g JOIN mc_snaps s USING (k)
-        ORDER BY s.k, g.downloads DESC, g.grp NULLS LAST
-    """)
+    """Per snapshot and group: Σ credit × all-time level (deleted models keep their last level): the query
+    file ``metric_downloads_cumulative`` over the panel."""
+    with store_queries(scope.store) as q:
+        counts = build_panel(q, scope)
+        q.define("credit", _SERIES_CREDIT)
+        q.run(["metric_downloads_cumulative"])
+        rows = grp_as(q.rows("SELECT snapshot, observed_at, grp, downloads, models, share FROM "
+                             "metric_downloads_cumulative ORDER BY k, downloads DESC, grp NULLS LAST"), key.name)
     return rows, [key.note, *series_notes(counts, len(scope.snapshots)), QUIRKS]
 
 
 def monthly_by_group(scope: Scope, key: GroupKey, gaps: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Calendar-month flows of all-time downloads per group, from snapshot deltas."""
+    """Calendar-month flows of all-time downloads per group, from snapshot deltas: the query file
+    ``metric_downloads_monthly`` over the panel's flows and :func:`month_fractions`."""
     if gaps not in ("spread", "assign"):
         raise InputError(f"gaps {gaps!r}: expected spread or assign")
-    counts = build_panel(scope)
     fracs = month_fractions(scope, gaps)
-    notes = [key.note, *series_notes(counts, len(scope.snapshots))]
-    if gaps == "spread":
-        notes.append("gaps between snapshots: each interval's delta is spread uniformly over its days and split "
-                     "across calendar months by overlap (methods.md §3.5)")
-    else:
-        notes.append("gaps between snapshots: each interval's delta is assigned whole to the month holding the "
-                     "interval's end (the later snapshot)")
-    if not fracs:
-        notes.append("one snapshot only: levels, no flows; monthly rows are empty")
-        return [], notes
-    values = ", ".join(f"({k}, '{m}', {f!r})" for k, m, f in fracs)
-    scope.exec(f"CREATE OR REPLACE TEMP TABLE mc_frac AS SELECT * FROM (VALUES {values}) v(k, month, frac)")
-    rows = scope.rows(f"""
-        WITH per_interval AS (
-          SELECT f.k, c.grp, sum(c.w * f.flow) AS flow
-          FROM mc_flow f JOIN mc_credit c ON c.snapshot_id = f.obs_sid AND c.model_id = f.model_id
-          WHERE f.flow IS NOT NULL GROUP BY ALL),
-        g AS (SELECT fr.month, p.grp, sum(p.flow * fr.frac) AS downloads
-              FROM per_interval p JOIN mc_frac fr USING (k) GROUP BY ALL)
-        SELECT month, grp AS "{key.name}", downloads,
-               CASE WHEN sum(downloads) OVER (PARTITION BY month) > 0
-                    THEN downloads / sum(downloads) OVER (PARTITION BY month) END AS share
-        FROM g ORDER BY month, downloads DESC, grp NULLS LAST
-    """)
+    with store_queries(scope.store) as q:
+        counts = build_panel(q, scope)
+        notes = [key.note, *series_notes(counts, len(scope.snapshots))]
+        if gaps == "spread":
+            notes.append("gaps between snapshots: each interval's delta is spread uniformly over its days and split "
+                         "across calendar months by overlap (methods.md §3.5)")
+        else:
+            notes.append("gaps between snapshots: each interval's delta is assigned whole to the month holding the "
+                         "interval's end (the later snapshot)")
+        if not fracs:
+            notes.append("one snapshot only: levels, no flows; monthly rows are empty")
+            return [], notes
+        q.register("month_fractions", month_fraction_table(fracs))
+        q.define("credit", _SERIES_CREDIT)
+        q.run(["metric_downloads_monthly"])
+        rows = grp_as(q.rows("SELECT month, grp, downloads, share FROM metric_downloads_monthly "
+                             "ORDER BY month, downloads DESC, grp NULLS LAST"), key.name)
     first, last = scope.snapshots[0].observed_at, scope.snapshots[-1].observed_at
     notes.append(f"months covered from {first:%Y-%m-%d} to {last:%Y-%m-%d}; the first and last month may be "
                  "partial")
     notes.append(QUIRKS)
     return rows, notes
+
+
+# the series metrics join credit to the panel per (snapshot, model): the scope's credit as it is
+_SERIES_CREDIT = "SELECT snapshot_id, model_id, grp, w FROM mc_credit"
+
+
+def grp_as(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The query files call the group column ``grp``; results name it by the key."""
+    for r in rows:
+        if "grp" in r:
+            r[key] = r.pop("grp")
+    return rows
+
+
+def month_fraction_table(fracs: list[tuple[int, str, float]]) -> pa.Table:
+    """``month_fractions(k, month, frac)``, the input metric_downloads_monthly.sql reads."""
+    return pa.table({"k": pa.array([f[0] for f in fracs], pa.int64()), "month": [f[1] for f in fracs],
+                     "frac": pa.array([f[2] for f in fracs], pa.float64())})

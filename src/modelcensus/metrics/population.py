@@ -7,6 +7,7 @@ LLM/VLM rule) or any curated list stored in the ``populations`` table (e.g. ATOM
 from __future__ import annotations
 
 from modelcensus.errors import InputError
+from modelcensus.metrics.queries import store_engine
 from modelcensus.store import Store
 from modelcensus.store.sql import sql_literal
 
@@ -16,8 +17,8 @@ LLM_PIPELINE_TAGS = ("text-generation", "image-text-to-text")
 
 def population_names(store: Store) -> list[str]:
     """Built-in populations plus every list imported into the store."""
-    rows = store._exec("SELECT DISTINCT name FROM populations ORDER BY name").fetchall()
-    return [*BUILTIN_POPULATIONS, *(r[0] for r in rows if r[0] not in BUILTIN_POPULATIONS)]
+    names = store_engine(store).query("SELECT DISTINCT name FROM populations ORDER BY name").column(0).to_pylist()
+    return [*BUILTIN_POPULATIONS, *(n for n in names if n not in BUILTIN_POPULATIONS)]
 
 
 def check_population(store: Store, name: str | None) -> str:
@@ -58,9 +59,11 @@ def list_populations(store: Store) -> list[dict[str, object]]:
         {"name": "llm", "kind": "built-in", "size": None,
          "description": f"pipeline tag {' or '.join(LLM_PIPELINE_TAGS)} (ATOM's LLM/VLM rule)"},
     ]
-    rows = store._exec("SELECT name, count(DISTINCT lower(model_id)), min(source_ref), max(imported_at) "
-                       "FROM populations GROUP BY name ORDER BY name").fetchall()
-    for name, size, ref, imported in rows:
+    rows = store_engine(store).query(
+        "SELECT name, count(DISTINCT lower(model_id)) AS size, min(source_ref) AS ref, max(imported_at) AS imported "
+        "FROM populations GROUP BY name ORDER BY name").to_pylist()
+    for r in rows:
+        name, size, ref, imported = r["name"], r["size"], r["ref"], r["imported"]
         if name in BUILTIN_POPULATIONS:
             continue
         src = str(ref).replace("\\", "/").rsplit("/", 1)[-1] if ref else "?"

@@ -1,8 +1,8 @@
 """Download levels and flows across a series of snapshots (methods.md §3.5).
 
-``mc_panel``: for every snapshot k of the series and every model seen at or before k, the model's
+``panel``: for every snapshot k of the series and every model seen at or before k, the model's
 all-time level at k — its last observation at or before k, so a deleted model keeps its
-last level and contributes no (negative) flow. ``mc_flow``: per model and interval (k-1, k], the
+last level and contributes no (negative) flow. ``flow``: per model and interval (k-1, k], the
 flow max(0, level_k - level_{k-1}); a drop (reset, recount, rename) becomes 0 and is flagged. The
 first snapshot is a level, never a flow; a model first seen later counts as a flow only when it was
 created inside the interval (otherwise its level includes history before the series).
@@ -13,24 +13,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from modelcensus.metrics.queries import StoreQueries, snapshot_index
 from modelcensus.metrics.scope import Scope, shared_state
 
 
-def build_snapshot_index(scope: Scope) -> None:
-    """TEMP mc_snaps(k, sid, t): the series in observation order."""
-    values = ", ".join(f"({k}, {s.id}, TIMESTAMPTZ '{_iso(s.observed_at)}')"
-                       for k, s in enumerate(scope.snapshots, start=1))
-    scope.exec(f"CREATE OR REPLACE TEMP TABLE mc_snaps AS SELECT * FROM (VALUES {values}) v(k, sid, t)")
-
-
-def _iso(ts: datetime) -> str:
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC).isoformat()
-
-
-def build_panel(scope: Scope, models: str = "mc_m") -> dict[str, Any]:
-    """Build mc_obs, mc_panel and mc_flow; returns counts for the notes.
+def build_panel(q: StoreQueries, scope: Scope) -> dict[str, Any]:
+    """Register ``snapshot_index`` for the scope's series and make ``panel`` and ``flow`` from the query files
+    (``panel_obs``, ``panel``, ``flow``, ``series_counts``: the --snapshots path's own) over the scope's models
+    (``mc_m``); returns the counts for the notes.
 
     Models are keyed by a dense integer ``mid``: one per lower-cased id (a case-only rename continues
     the series), except that spellings which coexist in one snapshot are distinct repos and each keeps
@@ -40,61 +30,21 @@ def build_panel(scope: Scope, models: str = "mc_m") -> dict[str, Any]:
     observation is then expanded to the snapshots it covers until the model's next observation (or
     the end of the series) — the ASOF "last observation at or before k" without a grid or a join.
     """
-    state = shared_state(scope) if models == "mc_m" and scope.models_sql else None
+    q.register("snapshot_index", snapshot_index((s.id, s.observed_at) for s in scope.snapshots))
+    state = shared_state(scope) if scope.models_sql else None
     if state is not None and state["sigs"].get("panel") == scope.models_sql:
-        return state["panel_counts"]
-    build_snapshot_index(scope)
-    last_k = len(scope.snapshots)
-    scope.exec(f"""
-        CREATE OR REPLACE TEMP TABLE mc_obs AS
-        WITH pairs AS MATERIALIZED (SELECT DISTINCT id_lower, model_id FROM {models}),
-             multi AS (SELECT id_lower FROM pairs GROUP BY 1 HAVING count(*) > 1),
-             dup AS (SELECT DISTINCT id_lower FROM (
-                       SELECT snapshot_id, id_lower FROM {models} WHERE id_lower IN (SELECT id_lower FROM multi)
-                       GROUP BY ALL HAVING count(*) > 1)),
-             ids AS (SELECT p.id_lower, p.model_id,
-                            dense_rank() OVER (ORDER BY p.id_lower, CASE WHEN d.id_lower IS NOT NULL
-                                                                    THEN p.model_id END) AS mid
-                     FROM pairs p LEFT JOIN dup d USING (id_lower))
-        SELECT s.k, ids.mid, m.snapshot_id AS sid, m.model_id, m.created_at, m.dall AS level
-        FROM {models} m JOIN mc_snaps s ON s.sid = m.snapshot_id JOIN ids USING (id_lower, model_id)
-        WHERE m.dall IS NOT NULL
-    """)
-    scope.exec(f"""
-        CREATE OR REPLACE TEMP TABLE mc_panel AS
-        WITH o AS (SELECT *, lead(k) OVER w AS next_k, lag(level) OVER w AS prev_obs,
-                          min(k) OVER p AS first_k, max(k) OVER p AS last_k
-                   FROM mc_obs WINDOW w AS (PARTITION BY mid ORDER BY k), p AS (PARTITION BY mid))
-        SELECT g.k, o.mid, o.first_k, o.last_k, o.k AS obs_k, o.sid AS obs_sid, o.model_id, o.created_at,
-               o.level, CASE WHEN g.k = o.k THEN o.prev_obs ELSE o.level END AS prev_level
-        FROM o CROSS JOIN unnest(range(o.k, coalesce(o.next_k, {last_k} + 1))) AS g(k)
-    """)
-    scope.exec("""
-        CREATE OR REPLACE TEMP TABLE mc_flow AS
-        SELECT f.k, f.obs_sid, f.model_id, f.level, f.prev_level, f.first_k, f.created_at, sp.t AS t_prev,
-               CASE
-                 WHEN f.k = 1 THEN NULL                                  -- first snapshot: level only
-                 WHEN f.prev_level IS NULL AND f.created_at > sp.t THEN f.level   -- born inside the interval
-                 WHEN f.prev_level IS NULL THEN NULL                     -- first seen with prior history
-                 WHEN f.level < f.prev_level THEN 0                      -- reset / recount: flagged
-                 ELSE f.level - f.prev_level
-               END AS flow,
-               (f.prev_level IS NOT NULL AND f.level < f.prev_level) AS negative,
-               (f.k > 1 AND f.prev_level IS NULL AND NOT coalesce(f.created_at > sp.t, FALSE)) AS history_only
-        FROM mc_panel f LEFT JOIN mc_snaps sp ON sp.k = f.k - 1
-    """)
-    counts = scope.store._one("""
-        SELECT (SELECT count(*) FROM mc_flow WHERE negative),
-               (SELECT count(*) FROM mc_flow WHERE history_only),
-               (SELECT count(DISTINCT mid) FROM mc_panel WHERE last_k < (SELECT max(k) FROM mc_snaps)),
-               (SELECT count(*) FROM mc_m WHERE dall IS NULL),
-               (SELECT list(model_id ORDER BY model_id)[1:3] FROM mc_flow WHERE negative)
-    """)
-    assert counts is not None
-    out = {"negative": int(counts[0]), "history_only": int(counts[1]), "deleted": int(counts[2]),
-           "no_level": int(counts[3]), "negative_examples": list(counts[4] or [])}
+        q.done("panel", "flow")  # kept by an earlier series metric of this shared_work block
+        return state["panel_counts"]  # type: ignore[no-any-return]
+    q.define("snapshot_models", "SELECT snapshot_id, model_id, id_lower, created_at, dall FROM mc_m")
+    q.run(["panel", "flow", "series_counts"], {"last_k": len(scope.snapshots)})
+    q.area.drop("panel_obs")
+    counts = q.rows("SELECT * FROM series_counts")[0]
+    examples = q.rows("SELECT model_id FROM flow WHERE negative ORDER BY model_id LIMIT 3")
+    out = {**{k: int(counts[k] or 0) for k in ("negative", "history_only", "deleted", "no_level")},
+           "negative_examples": [r["model_id"] for r in examples]}
     if state is not None:  # inside shared_work: keep the panel for the next series metric of this scope
-        state["keep"].update(("mc_snaps", "mc_obs", "mc_panel", "mc_flow"))
+        q.keep("panel", "flow")
+        state["keep"].update(("panel", "flow"))
         state["sigs"]["panel"] = scope.models_sql
         state["panel_counts"] = out
     return out

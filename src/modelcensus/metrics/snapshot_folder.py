@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from importlib.resources import files as package_files
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -24,14 +23,15 @@ import pyarrow.parquet as pq
 
 from modelcensus.errors import InputError
 from modelcensus.metrics.census import scope_counts, series_comparability
-from modelcensus.metrics.concentration import parse_ks
-from modelcensus.metrics.downloads import FIELDS, QUIRKS
+from modelcensus.metrics.concentration import add_ranks, parse_ks
+from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
 from modelcensus.metrics.groups import group_key
+from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.series import month_fractions, series_notes
 from modelcensus.store import Snapshot
 from modelcensus.store.engine import Engine, Scratch, to_dialect
-from modelcensus.store.sql_files import SqlFile, load_sql_files, run_files
+from modelcensus.store.sql_files import run_files
 from modelcensus.store.staging import REASON_SQL
 
 SOURCE = "hub-stats"
@@ -54,15 +54,6 @@ ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"} 
 # it with to_json (always valid JSON), and text baseModels that are not JSON are caught by _problem
 _STAGED = ("id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "pipeline_tag",
            "library_name", "card_data", "config", "_problem", "_pos")
-
-
-def sql_folder() -> Any:
-    """The package's query files (``metrics/sql``)."""
-    return package_files("modelcensus.metrics") / "sql"
-
-
-def query_files() -> dict[str, SqlFile]:
-    return load_sql_files(sql_folder())
 
 
 def folder_files(folder: str | Path) -> list[tuple[date, Path]]:
@@ -210,7 +201,7 @@ class FolderCensus:
             area.register_parquet(f"hub_files_{g}", paths, row_number="file_row_number", file_name="mc_file_name")
             selects.append(file_rows_sql(sql, f"hub_files_{g}"))
         area.materialise("hub_rows", to_dialect("\nUNION ALL\n".join(selects), dialect))
-        area.register_arrow("snapshot_index", _index_table(self.snaps))
+        area.register_arrow("snapshot_index", snapshot_index((s.id, s.observed_at) for s in self.snaps))
         tables = self.registry.tables()
         for t in ("reg_namespaces", "reg_model_aliases"):
             area.register_arrow(t, tables[t])
@@ -287,14 +278,10 @@ class FolderCensus:
         fracs = month_fractions(SimpleNamespace(snapshots=self.snaps), gaps)
         if not fracs:
             return [], columns, ["one snapshot only: levels, no flows; monthly rows are empty"]
-        self.area.register_arrow("month_fractions", pa.table({
-            "k": pa.array([f[0] for f in fracs], pa.int64()), "month": [f[1] for f in fracs],
-            "frac": pa.array([f[2] for f in fracs], pa.float64())}))
+        self.area.register_arrow("month_fractions", month_fraction_table(fracs))
         self._run(["metric_downloads_monthly"], params, ("month_fractions",))
-        rows = self.area.query(to_dialect("SELECT * FROM metric_downloads_monthly ORDER BY month, downloads DESC, "
-                                          "grp NULLS LAST", self.engine.dialect)).to_pylist()
-        for r in rows:
-            r[key] = r.pop("grp")
+        rows = grp_as(self.area.query(to_dialect("SELECT * FROM metric_downloads_monthly ORDER BY month, downloads "
+                                                 "DESC, grp NULLS LAST", self.engine.dialect)).to_pylist(), key)
         first, last = self.snaps[0].observed_at, self.snaps[-1].observed_at
         return rows, columns, [
             "gaps between snapshots: " + ("each interval's delta is spread uniformly over its days and split across "
@@ -334,21 +321,11 @@ def _snapshot(k: int, day: date, path: Path) -> Snapshot:
                     notes={"read_from": "--snapshots folder"}, scope="full")
 
 
-def _index_table(snaps: list[Snapshot]) -> pa.Table:
-    return pa.table({"k": pa.array([s.id for s in snaps], pa.int64()),
-                     "snapshot_id": pa.array([s.id for s in snaps], pa.int64()),
-                     "observed_at": pa.array([s.observed_at for s in snaps], pa.timestamp("us", tz="UTC"))})
-
-
 def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any], ks: list[int]
           ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """The metric table's rows in the store path's order, its columns and notes."""
     def read(sql: str) -> list[dict[str, Any]]:
-        rows = area.query(to_dialect(sql, engine.dialect)).to_pylist()
-        for r in rows:
-            if "grp" in r:
-                r[key] = r.pop("grp")
-        return rows
+        return grp_as(area.query(to_dialect(sql, engine.dialect)).to_pylist(), key)
 
     if name == "downloads":
         rows = read("SELECT * FROM metric_downloads ORDER BY downloads DESC, grp NULLS LAST")
@@ -362,14 +339,8 @@ def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any]
         rows = read("SELECT * FROM metric_downloads_cumulative ORDER BY k, downloads DESC, grp NULLS LAST")
         return rows, ["snapshot", "observed_at", key, "downloads", "models", "share"], [QUIRKS]
     rows = read("SELECT * FROM metric_concentration ORDER BY observed_at, snapshot")
-    ranks: dict[int, list[float]] = {}
-    for r in read("SELECT snapshot_id, k_desc, cum_share FROM concentration_ranks ORDER BY snapshot_id, k_desc"):
-        ranks.setdefault(int(r["snapshot_id"]), []).append(r["cum_share"])
-    for r in rows:
-        r["unit"] = key
-        cum = ranks.get(int(r["snapshot"]), [])
-        for kk in ks:
-            r[f"cr{kk}"] = cum[min(kk, len(cum)) - 1] if cum else None
+    add_ranks(rows, read("SELECT snapshot_id, k_desc, cum_share FROM concentration_ranks ORDER BY snapshot_id, "
+                         "k_desc"), key, ks)
     cols = ["snapshot", "observed_at", "unit", "groups", "total", "hhi", "gini", *(f"cr{kk}" for kk in ks),
             "unknown_share"]
     return rows, cols, ["HHI on the 0-1 scale; Gini over groups sorted ascending; CR-k = share of the k largest "

@@ -1,17 +1,15 @@
 -- metrics.concentration: per snapshot, HHI and Gini of credited downloads over groups, the number of
 -- groups, the total and the unknown group's share (CR-k come from concentration_ranks).
--- reads: credit, snapshot_index
+-- reads: concentration_groups, snapshot_index
 -- produces: metric_concentration
--- params: field=d30 include_unknown=0 first_k=1
-WITH g AS (
-  SELECT snapshot_id, grp, sum(w * coalesce(${field}, 0)) AS x FROM credit GROUP BY snapshot_id, grp),
-u AS (SELECT snapshot_id, sum(x) AS all_x, coalesce(sum(x) FILTER (WHERE grp IS NULL), 0) AS unknown_x
-      FROM g GROUP BY snapshot_id),
+-- params: include_unknown=0 first_k=1
+WITH u AS (SELECT snapshot_id, sum(x) AS all_x, coalesce(sum(x) FILTER (WHERE grp IS NULL), 0) AS unknown_x
+      FROM concentration_groups GROUP BY snapshot_id),
 r AS (SELECT snapshot_id, x,
              row_number() OVER (PARTITION BY snapshot_id ORDER BY x ASC) AS k_asc,
              count(*) OVER (PARTITION BY snapshot_id) AS n,
              sum(x) OVER (PARTITION BY snapshot_id) AS tot
-      FROM g WHERE grp IS NOT NULL OR ${include_unknown} = 1),
+      FROM concentration_groups WHERE grp IS NOT NULL OR ${include_unknown} = 1),
 agg AS (SELECT snapshot_id, any_value(n) AS n, any_value(tot) AS tot,
                CASE WHEN any_value(tot) > 0 THEN sum((x / tot) * (x / tot)) END AS hhi,
                CASE WHEN any_value(tot) > 0
