@@ -165,3 +165,55 @@ def test_duckdb_ratchet_catches_a_new_user(tmp_path: Path) -> None:
     (pkg / "metrics" / "ok.py").write_text('PATH = "census.duckdb"\n', encoding="utf-8")
     (pkg / "store" / "s.py").write_text("import duckdb\n", encoding="utf-8")
     assert duckdb_users(pkg) == {"metrics/m.py"}
+
+
+# -- the store owns its connection (issue 12) ---------------------------------------------------------------
+# Outside store/, SQL runs through an engine (store.engine; on a store: DuckDBEngine.from_store), never on a
+# store's connection: attributes named ``con``, ``_exec`` or ``_one``. These modules still use them: known
+# debt. The list may only shrink: a module that stops must be removed from it, and no module may be added.
+CONNECTION_DEBT = {
+    "audit/__init__.py", "lineage/edges.py", "lineage/origin.py",
+    "metrics/coverage.py", "metrics/derivatives.py", "metrics/licences.py", "metrics/option_files.py",
+    "metrics/profiles.py", "metrics/ram.py", "metrics/scope.py",
+    "outputs/selection.py", "server/census.py",
+    "sources/curated.py", "sources/exported.py", "sources/hub_api.py", "sources/hubstats.py",
+    "sources/hubstats_pull.py", "sources/ingest.py",
+}
+CONNECTION_ATTRS = {"con", "_exec", "_one"}
+
+
+def connection_users(root: Path = PACKAGE) -> set[str]:
+    """Modules outside store/ that read an attribute named ``con``, ``_exec`` or ``_one`` (parsed, not grepped)."""
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("store/"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        if any(isinstance(n, ast.Attribute) and n.attr in CONNECTION_ATTRS for n in ast.walk(tree)):
+            found.add(rel)
+    return found
+
+
+def test_only_the_store_touches_its_connection() -> None:
+    users = connection_users()
+    new = users - CONNECTION_DEBT
+    assert not new, f"store .con/._exec/._one used outside store/ (run SQL through an engine): {sorted(new)}"
+    paid = CONNECTION_DEBT - users
+    assert not paid, f"no longer touch a store's connection: remove from CONNECTION_DEBT so it only shrinks: " \
+                     f"{sorted(paid)}"
+
+
+def test_connection_ratchet_catches_a_new_user(tmp_path: Path) -> None:
+    pkg = tmp_path / "modelcensus"
+    (pkg / "metrics").mkdir(parents=True)
+    (pkg / "store").mkdir()
+    (pkg / "metrics" / "con.py").write_text("def f(store):\n    return store.con.execute('SELECT 1')\n",
+                                            encoding="utf-8")
+    (pkg / "metrics" / "one.py").write_text("def f(scope):\n    return scope.store._one('SELECT 1')\n",
+                                            encoding="utf-8")
+    (pkg / "metrics" / "ok.py").write_text("def f(engine, scope):\n    scope.exec('x')\n"
+                                           "    return engine.query('SELECT 1'), 'store.con'\n", encoding="utf-8")
+    (pkg / "store" / "s.py").write_text("class S:\n    def _exec(self):\n        return self.con\n",
+                                        encoding="utf-8")
+    assert connection_users(pkg) == {"metrics/con.py", "metrics/one.py"}
