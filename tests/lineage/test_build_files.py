@@ -6,9 +6,12 @@ writing leaves the previous build in place, and nothing the build made on the co
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sqlglot
 
+from modelcensus.errors import InputError
 from modelcensus.lineage import build as build_mod
 from modelcensus.lineage import ensure_lineage
 from modelcensus.lineage.build import build_files
@@ -95,3 +98,17 @@ def test_rows_are_written_sorted_for_look_ups(store, registry) -> None:
     edges = store.con.execute("SELECT child_id, parent_id FROM edges WHERE snapshot_id = ?", [sid]).fetchall()
     origins = store.con.execute("SELECT model_id FROM origins WHERE snapshot_id = ?", [sid]).fetchall()
     assert edges == sorted(edges) and origins == sorted(origins)
+
+
+def test_a_failing_step_names_its_error_and_keeps_the_previous_build(store, registry, monkeypatch) -> None:
+    """A query that fails aborts DuckDB's transaction: the error must be the query's (not a failed clean-up
+    DROP on the aborted transaction), and the rollback leaves the previous build and no scratch table."""
+    sid = load_series(store, generate_hub(n_models=200, seed=7, months=1))[-1].id
+    ensure_lineage(store, sid, registry)
+    before = _state(store, sid)
+    broken = dataclasses.replace(FOLDER.files["who"], query="SELECT * FROM _lin_no_such_input")
+    monkeypatch.setitem(FOLDER.files, "who", broken)
+    with pytest.raises(InputError, match="_lin_no_such_input"):
+        ensure_lineage(store, sid, registry, force=True)
+    monkeypatch.undo()
+    assert _state(store, sid) == before and _temp_tables(store) == []

@@ -9,6 +9,8 @@ seam; they end in two finished tables (``_lin_edges_out``, ``_lin_origins_out``)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files as package_files
 from typing import Any
@@ -20,7 +22,7 @@ from modelcensus.lineage.roots import resolve_roots
 from modelcensus.lineage.stated import stated_digest
 from modelcensus.lineage.teachers import teachers_digest
 from modelcensus.store import Store
-from modelcensus.store.engine import Scratch, as_engine, scratch
+from modelcensus.store.engine import Scratch, as_engine
 from modelcensus.store.lineage_tables import drop_temp_tables, lineage_build_row, replace_lineage
 from modelcensus.store.sql_files import Fragment, QueryFolder, area_dialect
 from modelcensus.store.store import Snapshot
@@ -87,6 +89,16 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     return {**stats, "built": True}
 
 
+@contextmanager
+def _area(con: Any) -> Iterator[Scratch]:
+    """A scratch area on the build's connection, emptied when its block succeeds. Not on failure: the store's
+    transaction then rolls back every table made in it, and a DROP on the aborted transaction would fail
+    and hide the error that aborted it."""
+    area = Scratch(as_engine(con))
+    yield area
+    area.cleanup()
+
+
 def _build(con: Any, sid: int, registry: Registry) -> dict[str, Any]:
     """``_lin_edges_out`` and ``_lin_origins_out`` on ``con``'s engine; returns the build statistics.
 
@@ -95,7 +107,7 @@ def _build(con: Any, sid: int, registry: Registry) -> dict[str, Any]:
     registry.to_duckdb(con)
     edge_stats = build_edges(con, sid, registry)
     files = build_files()
-    with scratch(as_engine(con)) as area:
+    with _area(con) as area:
         files.make(area, "edges_spelled")
         files.make(area, "key")
         files.make(area, "key_edges")
@@ -117,7 +129,7 @@ def _teachers(con: Any) -> None:
     the build's DuckDB connection.
     """
     files = build_files()
-    with scratch(as_engine(con)) as area:
+    with _area(con) as area:
         files.make(area, "own_teacher")
         if not area.query("SELECT count(*) FROM _lin_own_teacher").column(0)[0].as_py():
             files.make(area, "teacher_own")
@@ -131,9 +143,11 @@ def _teachers(con: Any) -> None:
 
 def _origins(con: Any, sid: int) -> None:
     """``_lin_origins_out``: one row per (model, root), with publisher, root, teacher and problems, in the
-    store's ``origins`` columns. ``con``: an engine, or the build's DuckDB connection."""
+    store's ``origins`` columns. ``con``: an engine, or the build's DuckDB connection. ``sid`` is not needed
+    any more (the store adds it on writing); kept because tests/lineage/test_build_transaction.py replaces
+    this step by its (con, sid) signature."""
     files = build_files()
-    with scratch(as_engine(con)) as area:
+    with _area(con) as area:
         for stem in ("roots_named", "cycle_nodes", "namespaces", "who", "root_family", "origins_out"):
             files.make(area, stem)
         area.keep(ORIGINS_OUT)
