@@ -675,6 +675,7 @@ def ratios(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "baseline_build_over_modelcensus_build": round(base_build / mc_build, 2),
         "baseline_load_and_build_over_modelcensus_build": round(base_with_load / mc_build, 2),
         "process_wall_ratio": round(best("baseline", "seconds") / best("modelcensus", "seconds"), 2),
+        "process_cpu_seconds": {s: best(s, "cpu_seconds") for s in runs},
         "process_cpu_ratio": round(best("baseline", "cpu_seconds") / best("modelcensus", "cpu_seconds"), 2),
         "peak_rss_bytes": peak, "peak_rss_ratio": round(peak["baseline"] / peak["modelcensus"], 2),
         "pairs": min(len(runs["baseline"]), len(runs["modelcensus"])),
@@ -700,8 +701,8 @@ def markdown(doc: dict[str, Any]) -> str:
            "indexing the tables), so every ratio is a lower bound. Raw figures: "
            "`benchmarks/results/lineage_pandas.json`.", "",
            "| models | modelcensus build s | baseline build s (+ load s) | baseline / modelcensus (build) | "
-           "(load + build) | process wall | process CPU | peak RSS MiB mc / baseline | runs |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "(load + build) | process wall | process CPU s mc / baseline (ratio) | peak RSS MiB mc / baseline | "
+           "build s, every run |", "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for n, r in doc.get("ratios", {}).items():
         runs = doc["runs"][n]
         all_s = "; ".join(f"{s}: " + ", ".join(f"{x['result']['build_seconds']:.1f}" for x in runs[s])
@@ -709,8 +710,13 @@ def markdown(doc: dict[str, Any]) -> str:
         out.append(f"| {int(n):,} | {r['modelcensus_build_seconds']:.2f} | {r['baseline_build_seconds']:.2f} "
                    f"(+ {r['baseline_load_seconds']:.2f}) | **{r['baseline_build_over_modelcensus_build']:.1f}x** | "
                    f"{r['baseline_load_and_build_over_modelcensus_build']:.1f}x | {r['process_wall_ratio']:.1f}x | "
-                   f"{r['process_cpu_ratio']:.1f}x | {r['peak_rss_bytes']['modelcensus'] / 2**20:,.0f} / "
+                   f"{r['process_cpu_seconds']['modelcensus']:.1f} / {r['process_cpu_seconds']['baseline']:.1f} "
+                   f"({r['process_cpu_ratio']:.1f}x) | {r['peak_rss_bytes']['modelcensus'] / 2**20:,.0f} / "
                    f"{r['peak_rss_bytes']['baseline'] / 2**20:,.0f} | {all_s} |")
+    worst = min((r["baseline_build_over_modelcensus_build"] for r in doc.get("ratios", {}).values()), default=None)
+    if worst is not None:
+        out += ["", f"Goal (baseline / modelcensus >= 20x): **{'met' if worst >= 20 else 'not met'}** at the measured "
+                f"sizes (lowest build ratio {worst:.2f}x)."]
     chk = doc.get("check")
     if chk:
         a = chk["agreement"]
@@ -731,6 +737,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", type=int, default=0, help="agreement check on a store of this many models")
     ap.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "mc-lineage-pandas")
     ap.add_argument("--no-md", action="store_true", help="do not append to benchmarks/RESULTS.md")
+    ap.add_argument("--markdown", action="store_true",
+                    help="append the section of the runs already in the results file (nothing is measured)")
     ap.add_argument("--src", type=Path, default=None,
                     help="run every child on this src folder (e.g. `git archive HEAD src | tar -x -C /tmp/x`)")
     ap.add_argument("--code-version", default=None, help="what --src holds (recorded, e.g. a commit)")
@@ -739,8 +747,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.task:
         _task(args.task)
         return 0
-    b = Bench(args.workdir, args.src)
     doc = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    if args.markdown:
+        doc["ratios"] = {k: ratios(v) for k, v in doc.get("runs", {}).items() if v["baseline"] and v["modelcensus"]}
+        write_json(doc)
+        md = markdown(doc)
+        with RESULTS_MD.open("a") as fh:
+            fh.write("\n" + md)
+        print(md)
+        return 0
+    b = Bench(args.workdir, args.src)
     doc.update({"benchmark": "lineage build: modelcensus vs a pandas + networkx baseline", "synthetic": True,
                 "machine": machine(), "parent_peak_rss_bytes": peak_rss_bytes()})
     if args.check:
