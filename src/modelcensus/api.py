@@ -84,7 +84,10 @@ def build_folder_lineage(folder: str | Path, *, engine: str = "duckdb", registry
         raise InputError(f"--engine {engine!r}: expected one of duckdb, spark")
     from modelcensus.lineage.folder_build import build_folder_lineage as build
 
-    return build(folder, registry=registry or load_registry(), force=force, progress=progress)
+    def load(store: Store, path: Path, day: Any) -> None:
+        import_path(store, path, observed_at=day.isoformat())
+
+    return build(folder, load=load, registry=registry or load_registry(), force=force, progress=progress)
 
 
 def folder_metric(folder: str | Path, name: str, *, engine: str = "duckdb", spark_master: str | None = None,

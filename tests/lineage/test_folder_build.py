@@ -15,7 +15,7 @@ import pytest
 
 from modelcensus import api
 from modelcensus.errors import InputError
-from modelcensus.lineage.folder_build import LINEAGE_DIR, build_folder_lineage, lineage_files
+from modelcensus.lineage.folder_build import LINEAGE_DIR, lineage_files
 from modelcensus.lineage.registry import load_registry
 from modelcensus.sources.synthetic import generate_hub
 
@@ -41,7 +41,7 @@ def registry() -> Any:
 def built(tmp_path_factory: pytest.TempPathFactory, registry: Any) -> tuple[Path, Any]:
     folder = tmp_path_factory.mktemp("history")
     _write_history(folder)
-    return folder, build_folder_lineage(folder, registry=registry)
+    return folder, api.build_folder_lineage(folder, registry=registry)
 
 
 def _rows(path: Path) -> list[tuple]:
@@ -66,7 +66,7 @@ def test_each_file_equals_the_store_path(built: tuple[Path, Any], registry: Any,
 
 def test_resumes_and_rebuilds_what_changed(built: tuple[Path, Any], registry: Any) -> None:
     folder, first = built
-    again = build_folder_lineage(folder, registry=registry)
+    again = api.build_folder_lineage(folder, registry=registry)
     assert [i.status for i in again.items] == ["present", "present"]
     assert [i.models for i in again.items] == [i.models for i in first.items]
     # a sidecar from other rules, or a missing table, means the date is built again
@@ -74,7 +74,7 @@ def test_resumes_and_rebuilds_what_changed(built: tuple[Path, Any], registry: An
     doc = json.loads(side.read_text())
     side.write_text(json.dumps({**doc, "rules": "older-rules"}))
     lineage_files(folder, first.items[1].date)["edges"].unlink()
-    third = build_folder_lineage(folder, registry=registry)
+    third = api.build_folder_lineage(folder, registry=registry)
     assert [i.status for i in third.items] == ["built", "built"]
     assert json.loads(side.read_text())["rules"] == doc["rules"]
 
@@ -82,7 +82,7 @@ def test_resumes_and_rebuilds_what_changed(built: tuple[Path, Any], registry: An
 def test_a_bad_file_fails_alone_and_leaves_nothing(tmp_path: Path, registry: Any) -> None:
     good = _write_history(tmp_path, n=300, months=1)[0]
     (tmp_path / "2023-12-31.parquet").write_bytes(b"PAR1 this is not parquet")
-    res = build_folder_lineage(tmp_path, registry=registry)
+    res = api.build_folder_lineage(tmp_path, registry=registry)
     by_date = {str(i.date): i for i in res.items}
     assert by_date["2023-12-31"].status == "failed" and "2023-12-31.parquet" in by_date["2023-12-31"].reason
     assert by_date[good.stem].status == "built"

@@ -24,13 +24,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from modelcensus.errors import InputError, ModelcensusError
+from modelcensus.errors import ModelcensusError
 from modelcensus.lineage.build import ensure_lineage, rules_stamp
 from modelcensus.lineage.registry import Registry
-from modelcensus.sources.hubstats_history import folder_files
-from modelcensus.sources.ingest import file_digest, import_path
 from modelcensus.store import Store
 from modelcensus.store.export import export_snapshot
+from modelcensus.store.files import file_digest, folder_files
 
 LINEAGE_DIR = "lineage"
 TABLES = ("origins", "edges")
@@ -94,7 +93,12 @@ def is_current(folder: str | Path, day: date, source: Path, rules: str, digest: 
     return side.get("source_sha256") == (digest or file_digest(source))
 
 
-def _build_one(folder: Path, day: date, source: Path, registry: Registry, rules: str, digest: str) -> int:
+# how a file enters a scratch store: the caller's importer (api passes sources.ingest.import_path), since the
+# lineage stage reads the store and never imports sources itself
+Load = Callable[[Store, Path, date], None]
+
+
+def _build_one(folder: Path, day: date, source: Path, load: Load, registry: Registry, rules: str, digest: str) -> int:
     """Import, build and export one date; returns the model count. Nothing half-written is left behind."""
     files = lineage_files(folder, day)
     work = files["sidecar"].parent / f".build-{day.isoformat()}"
@@ -102,10 +106,7 @@ def _build_one(folder: Path, day: date, source: Path, registry: Registry, rules:
     work.mkdir(parents=True)
     try:
         with Store(work / "census.duckdb") as store:
-            report = import_path(store, source, observed_at=day.isoformat())
-            problems = [r for r in getattr(report, "results", []) if getattr(r, "error", None)]
-            if problems:
-                raise InputError(f"{source.name}: {problems[0].error}")
+            load(store, source, day)
             snap = store.snapshot(None)
             ensure_lineage(store, snap.id, registry)
             for table in TABLES:
@@ -124,7 +125,7 @@ def _build_one(folder: Path, day: date, source: Path, registry: Registry, rules:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def build_folder_lineage(folder: str | Path, *, registry: Registry, force: bool = False,
+def build_folder_lineage(folder: str | Path, *, load: Load, registry: Registry, force: bool = False,
                          progress: Callable[[FolderBuildItem], None] | None = None) -> FolderBuildResult:
     """Build (or find current) the lineage of every dated file of ``folder``; see the module docstring."""
     root = Path(folder)
@@ -142,7 +143,7 @@ def build_folder_lineage(folder: str | Path, *, registry: Registry, force: bool 
             else:
                 for stale in lineage_files(root, day).values():  # an old build must not pass for this one
                     stale.unlink(missing_ok=True)
-                models = _build_one(root, day, source, registry, rules, digest)
+                models = _build_one(root, day, source, load, registry, rules, digest)
                 item = FolderBuildItem(day, "built", models, round((datetime.now(UTC) - t0).total_seconds(), 1))
         except (ModelcensusError, OSError) as exc:
             item = FolderBuildItem(day, "failed", reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -55,8 +55,8 @@ from modelcensus.sources.hubstats_pull import (
     _first_line,
     download_file,
 )
-from modelcensus.sources.ingest import file_digest
 from modelcensus.store import Store
+from modelcensus.store.files import file_digest
 from modelcensus.untrusted import output_folder
 
 EVERY = ("month", "week", "day")
@@ -322,34 +322,6 @@ def pull_hubstats_history(out_dir: str | Path, *, since: str | date | datetime,
     return result
 
 
-SNAPSHOT_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.parquet$")
-
-
-def folder_files(folder: str | Path) -> list[tuple[date, Path]]:
-    """A ``--snapshots`` folder's ``YYYY-MM-DD.parquet`` files in date order; other files (sidecars,
-    sub-folders such as ``lineage/``) are ignored, but a ``.parquet`` whose name is not a date, or an empty
-    folder, is an InputError naming it."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError(f"--snapshots {folder}: not a folder")
-    out = []
-    for p in sorted(root.iterdir()):
-        if not p.name.endswith(".parquet") or p.name.startswith(".") or not p.is_file():
-            continue  # sidecars, partial downloads, sub-folders
-        m = SNAPSHOT_FILE.match(p.name)
-        try:
-            day = date.fromisoformat(m.group(1)) if m else None
-        except ValueError:
-            day = None
-        if day is None:
-            raise InputError(f"--snapshots {folder}: {p.name} is not named YYYY-MM-DD.parquet (one file per "
-                             "observation date)")
-        out.append((day, p))
-    if not out:
-        raise InputError(f"--snapshots {folder}: no YYYY-MM-DD.parquet file in it")
-    return out
-
-
 def dated_files(out_dir: str | Path) -> list[Path]:
     """The complete ``YYYY-MM-DD.parquet`` files of a history folder, oldest first."""
     out = Path(out_dir)
@@ -361,5 +333,5 @@ def dated_files(out_dir: str | Path) -> list[Path]:
     return found
 
 
-__all__ = ["EVERY", "HistoryItem", "HistoryResult", "Pick", "dated_files", "folder_files", "is_complete", "period_of",
+__all__ = ["EVERY", "HistoryItem", "HistoryResult", "Pick", "dated_files", "is_complete", "period_of",
            "pick_revisions", "pull_hubstats_history"]

@@ -23,6 +23,7 @@ from typing import IO, Any
 from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
 from modelcensus.store import ImportResult, SkipReport, Store
+from modelcensus.store.files import file_digest  # noqa: F401 - re-exported for the importers
 
 SOURCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 SNIFF_BYTES = 64 * 1024
@@ -92,15 +93,6 @@ def check_source(source: str | None) -> str | None:
     if not SOURCE_PATTERN.match(source):
         raise InputError(f"--source {source!r}: use 1-64 letters, digits, '.', '_' or '-'")
     return source
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of the raw bytes (the content part of a snapshot fingerprint)."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def snapshot_fingerprint(content_digests: list[str], source: str, observation_key: str) -> str:
