@@ -16,7 +16,8 @@ The interface is deliberately small (issue 12):
 
 SQL is written in DuckDB's dialect (the source of truth) and handed to :func:`to_dialect`, which
 transpiles it with ``sqlglot`` for the engine; the few DuckDB functions sqlglot leaves as they are
-(``regexp_full_match``, ``json_valid``) are rewritten here, in one place.
+(``regexp_full_match``, ``json_valid``) or writes in a form Spark rejects (``list_has_any`` as ``&&``) are
+rewritten here, in one place.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def _spark_fixes(node: Any) -> Any:
         else:
             pattern = exp.Concat(expressions=[exp.Literal.string("^(?:"), pattern, exp.Literal.string(")$")])
         return exp.RegexpLike(this=node.this, expression=pattern)
+    if isinstance(node, exp.ArrayOverlaps):  # DuckDB list_has_any: sqlglot writes `a && b`, which Spark rejects
+        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
     if isinstance(node, exp.Anonymous):
         fn = node.name.lower()
         args = node.expressions
