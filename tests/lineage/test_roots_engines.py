@@ -1,4 +1,4 @@
-"""Root resolution on the engine seam: the same ``lineage/sql/roots_*.sql`` files on DuckDB and on Spark
+"""Root resolution on the engine seam: the same ``lineage/sql/roots/*.sql`` files on DuckDB and on Spark
 (local mode) give equal rows — model, root, weight (within 1e-9), depth, grade, cycle flag — and equal the
 networkx reference (topological propagation, as in benchmarks/bench_roots.py, extended to depth, grade and
 the cycle rule) over small graphs: chains, merges with shared ancestors, diamonds, cycles, dangling parents,

@@ -1,6 +1,6 @@
 """Transitive lineage roots, computed set-based on the engine seam: chain pointer jumping, then doubling for merges.
 
-Every statement is a query file in ``lineage/sql/roots_*.sql`` (DuckDB's dialect, transpiled for Spark),
+Every statement is a query file in ``lineage/sql/roots/*.sql`` (DuckDB's dialect, transpiled for Spark),
 run through an :class:`~modelcensus.store.engine.Engine` over narrow integer-keyed tables in a scratch
 area; Python only counts rows and decides when to stop, never resolves a node. Most models have exactly
 one structural parent, so the graph is mostly chains. Resolution has two stages:
@@ -68,7 +68,7 @@ _SMALL_INTS = (pa.int8(), pa.int16(), pa.int32(), pa.uint8(), pa.uint16())
 @cache
 def root_files() -> dict[str, SqlFile]:
     """The query files of ``lineage/sql`` keyed by file stem (a loop's start and round produce one table)."""
-    folder = package_files("modelcensus.lineage") / "sql"
+    folder = package_files("modelcensus.lineage") / "sql" / "roots"
     return {e.name.removesuffix(".sql"): parse_sql_file(e.read_text(encoding="utf-8"), e.name)
             for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".sql")}
 
@@ -138,24 +138,24 @@ def _key_type(engine: Engine, edges: str) -> str:
 def _resolve(engine: Engine, area: Scratch, edges: str, out: str) -> RootStats:
     run = _Run(engine, area, _key_type(engine, edges), edges)
     n_edges = run.count(edges)
-    run.make("roots_cycle_none")
-    run.make("roots_cycle_members")
+    run.make("cycle_none")
+    run.make("cycle_members")
     rounds, unfinished = _attempt(run, n_edges)
     cycle_edges = cycle_nodes = 0
     if unfinished:
         cycle_edges = _find_cycle_edges(run)
         if not cycle_edges:
             raise RuntimeError(f"root resolution did not converge ({unfinished} nodes left, no cycle found)")
-        run.make("roots_cycle_found")
-        run.make("roots_cycle_members")
+        run.make("cycle_found")
+        run.make("cycle_members")
         cycle_nodes = run.count("_rt_fl")
-        run.make("roots_kept_edges")
+        run.make("kept_edges")
         run.use_edges("_rt_e")
         more, unfinished = _attempt(run, n_edges)
         rounds += more
         if unfinished:  # cannot happen once every cycle edge is gone; never loop forever regardless
             raise RuntimeError(f"root resolution did not converge ({unfinished} nodes left after cycle breaking)")
-    engine.materialise(out, run.sql("roots_out"))
+    engine.materialise(out, run.sql("out"))
     engine.materialise(f"{out}_cycle_edges", "SELECT c, p FROM _rt_cyc")
     run.count(out)  # computed now, while the scratch tables it reads still exist (Spark is lazy)
     return RootStats(rounds, n_edges, cycle_edges, cycle_nodes)
@@ -167,22 +167,22 @@ def _attempt(run: _Run, n_edges: int) -> tuple[int, int]:
     Rows of the children in ``_rt_fl`` (cycle members) carry the cycle flag.
     Returns (rounds, number of unfinished nodes), the unfinished ones in ``_rt_u``.
     """
-    run.make("roots_parent_count")
-    run.make("roots_merges")
-    run.make("roots_chain_start")
-    run.make("roots_chain_done")
-    run.make("roots_chain_active")
+    run.make("parent_count")
+    run.make("merges")
+    run.make("chain_start")
+    run.make("chain_done")
+    run.make("chain_active")
     run.engine.drop("_rt_cn")  # 1 row per chain node, now split in two: freed now, not when the scratch ends
     jumps = 0
     if run.count("_rt_ca", "NOT fin"):
-        jumps, _ = run.loop("roots_chain_jump", "NOT fin", math.ceil(math.log2(2 * n_edges + 2)) + 2)
-    run.make("roots_merge_start")
-    run.make("roots_merge_done")
-    run.make("roots_merge_active")
+        jumps, _ = run.loop("chain_jump", "NOT fin", math.ceil(math.log2(2 * n_edges + 2)) + 2)
+    run.make("merge_start")
+    run.make("merge_done")
+    run.make("merge_active")
     run.engine.drop("_rt_all")
     rounds = jumps + _double(run, math.ceil(math.log2(n_edges + 2)) + 2)
-    run.make("roots_merge_roots")
-    run.make("roots_unfinished")
+    run.make("merge_roots")
+    run.make("unfinished")
     return rounds, run.count("_rt_u")
 
 
@@ -192,23 +192,23 @@ def _double(run: _Run, max_rounds: int) -> int:
     if not run.count("_rt_mx", "NOT fin"):
         return 0
     first = min(CYCLE_PROBE_ROUND, max_rounds)
-    rounds, settled = run.loop("roots_merge_double", "NOT fin", first)
+    rounds, settled = run.loop("merge_double", "NOT fin", first)
     if settled or first < CYCLE_PROBE_ROUND or first == max_rounds:
         return rounds
-    run.make("roots_unfinished")
+    run.make("unfinished")
     if _find_cycle_edges(run):
         return rounds
-    more, _ = run.loop("roots_merge_double", "NOT fin", max_rounds - first)
+    more, _ = run.loop("merge_double", "NOT fin", max_rounds - first)
     return rounds + more
 
 
 def _find_cycle_edges(run: _Run) -> int:
     """The edges (c, p) among the unfinished nodes ``_rt_u`` where p reaches c, into ``_rt_cy_new``; their count."""
-    run.make("roots_unfinished_edges")
-    run.make("roots_reach_start")
+    run.make("unfinished_edges")
+    run.make("reach_start")
     n_nodes = run.count("_rt_u")
-    rounds, settled = run.loop("roots_reach_double", "fresh", math.ceil(math.log2(n_nodes + 2)) + 2)
+    rounds, settled = run.loop("reach_double", "fresh", math.ceil(math.log2(n_nodes + 2)) + 2)
     if not settled:  # squaring closes any path of n nodes in log2(n) rounds
         raise RuntimeError(f"cycle search did not settle in {rounds} rounds over {n_nodes} nodes")
-    run.make("roots_cycle_edges")
+    run.make("cycle_edges")
     return run.count("_rt_cy_new")

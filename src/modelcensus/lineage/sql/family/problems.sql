@@ -1,7 +1,10 @@
--- reads: _lin_fam, _lin_fam_score, _lin_fam_cand, reg_families, _lin_fam_edges
+-- reads: _lin_series, _lin_fam, _lin_fam_score, _lin_fam_cand, reg_families, _lin_fam_edges
 -- produces: _lin_fam_problems
--- ambiguous_signature: a tie at the top, or only non-decisive signals (architecture alone) for families
--- none of which the publisher owns; never for a model tier 3 placed after all.
+-- ambiguous_signature: a body of a size in no distill series (it names the series' family, not its
+-- checkpoint); a tie at the top, or only non-decisive signals (architecture alone) for families none of which
+-- the publisher owns, for a model tier 3 did not place after all.
+SELECT child_id AS model_id, 'ambiguous_signature' AS problem FROM _lin_series WHERE NOT sized
+UNION ALL
 SELECT a.* FROM (
     SELECT DISTINCT child_id AS model_id, 'ambiguous_signature' AS problem FROM _lin_fam WHERE ties > 1
     UNION
