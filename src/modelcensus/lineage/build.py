@@ -102,8 +102,8 @@ def _area(con: Any) -> Iterator[Scratch]:
 def _build(con: Any, sid: int, registry: Registry) -> dict[str, Any]:
     """``_lin_edges_out`` and ``_lin_origins_out`` on ``con``'s engine; returns the build statistics.
 
-    ``con``: the store's connection inside its transaction (the registry tables and the edge rules still
-    take it; resolve_roots on a connection also writes its tables unordered, see roots._unordered)."""
+    ``con``: the store's connection inside its transaction (the registry tables and the edge rules not yet
+    behind the seam still take it); everything else runs on the engine over it."""
     registry.to_duckdb(con)
     edge_stats = build_edges(con, sid, registry)
     files = build_files()
@@ -112,7 +112,7 @@ def _build(con: Any, sid: int, registry: Registry) -> dict[str, Any]:
         files.make(area, "key")
         files.make(area, "key_edges")
         area.drop("_lin_edges")
-        root_stats = resolve_roots(con, "_lin_ek", "_lin_roots")
+        root_stats = resolve_roots(area.engine, "_lin_ek", "_lin_roots")
         # an edge the walk dropped to break a cycle is marked on the edge itself (not followed)
         files.make(area, "edges_out")
         area.keep(EDGES_OUT)
@@ -135,7 +135,7 @@ def _teachers(con: Any) -> None:
             files.make(area, "teacher_own")
         else:
             files.make(area, "teacher_edges")
-            resolve_roots(con, "_lin_tk", "_lin_troots")
+            resolve_roots(area.engine, "_lin_tk", "_lin_troots")
             files.make(area, "teacher")
             area.drop("_lin_troots", "_lin_troots_cycle_edges")
         area.keep("_lin_teacher")
