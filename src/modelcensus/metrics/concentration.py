@@ -14,7 +14,7 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import field_column
 from modelcensus.metrics.groups import GroupKey
-from modelcensus.metrics.queries import aware, snapshot_index, store_queries
+from modelcensus.metrics.queries import aware, snapshot_index_sql, store_queries
 from modelcensus.metrics.scope import Scope
 
 
@@ -43,7 +43,7 @@ def concentration(scope: Scope, key: GroupKey, field: str | None, *, k: Any = "1
             scope.snapshots, key=lambda s: (aware(s.observed_at), s.id))]
     with store_queries(scope.store) as q:
         q.define("credit", f"SELECT {point} AS snapshot_id, grp, w, d30, dall FROM mc_credit")
-        q.register("snapshot_index", snapshot_index(points))
+        q.make("snapshot_index", snapshot_index_sql(points))
         q.run(["metric_concentration", "concentration_ranks"],
               {"field": col, "include_unknown": int(include_unknown), "first_k": 1})
         rows = q.rows("SELECT * FROM metric_concentration ORDER BY k")

@@ -82,7 +82,7 @@ def monthly_by_group(scope: Scope, key: GroupKey, gaps: str) -> tuple[list[dict[
         if not fracs:
             notes.append("one snapshot only: levels, no flows; monthly rows are empty")
             return [], notes
-        q.register("month_fractions", month_fraction_table(fracs))
+        q.make("month_fractions", month_fractions_sql(fracs))
         q.define("credit", _SERIES_CREDIT)
         q.run(["metric_downloads_monthly"])
         rows = grp_as(q.rows("SELECT month, grp, downloads, share FROM metric_downloads_monthly "
@@ -106,7 +106,14 @@ def grp_as(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return rows
 
 
+def month_fractions_sql(fracs: list[tuple[int, str, float]]) -> str:
+    """``month_fractions`` as a VALUES query for the store path (no Arrow: see queries.snapshot_index_sql);
+    repr() round-trips each float exactly."""
+    rows = ", ".join(f"({k}, '{m}', CAST({f!r} AS DOUBLE))" for k, m, f in fracs)
+    return f"SELECT * FROM (VALUES {rows}) v(k, month, frac)"
+
+
 def month_fraction_table(fracs: list[tuple[int, str, float]]) -> pa.Table:
-    """``month_fractions(k, month, frac)``, the input metric_downloads_monthly.sql reads."""
+    """``month_fractions(k, month, frac)``, the input metric_downloads_monthly.sql reads (--snapshots)."""
     return pa.table({"k": pa.array([f[0] for f in fracs], pa.int64()), "month": [f[1] for f in fracs],
                      "frac": pa.array([f[2] for f in fracs], pa.float64())})

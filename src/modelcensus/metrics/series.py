@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from modelcensus.metrics.queries import StoreQueries, snapshot_index
+from modelcensus.metrics.queries import StoreQueries, snapshot_index_sql
 from modelcensus.metrics.scope import Scope, shared_state
 
 
@@ -30,7 +30,7 @@ def build_panel(q: StoreQueries, scope: Scope) -> dict[str, Any]:
     observation is then expanded to the snapshots it covers until the model's next observation (or
     the end of the series) — the ASOF "last observation at or before k" without a grid or a join.
     """
-    q.register("snapshot_index", snapshot_index((s.id, s.observed_at) for s in scope.snapshots))
+    q.make("snapshot_index", snapshot_index_sql((s.id, s.observed_at) for s in scope.snapshots))
     state = shared_state(scope) if scope.models_sql else None
     if state is not None and state["sigs"].get("panel") == scope.models_sql:
         q.done("panel", "flow")  # kept by an earlier series metric of this shared_work block
