@@ -26,7 +26,7 @@ from modelcensus.lineage.names import GEN_MENTION, KEY_SIZE, key_columns_sql
 from modelcensus.lineage.registry import Registry
 from modelcensus.store.engine import Scratch, as_engine, open_engine
 from modelcensus.store.sql import sql_literal
-from modelcensus.store.sql_files import Fragment, Literal, QueryFolder
+from modelcensus.store.sql_files import Fragment, Literal, QueryFolder, area_dialect
 
 _PATTERNS: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}  # registry version -> (RE2-safe, skipped)
 PARAMS_TOLERANCE = 0.2   # a stored parameter count names a size within 20 %
@@ -121,10 +121,8 @@ def family_edges(area: Scratch) -> list[str]:
     area.drop("_lin_fam_shapes")
     # names: every family for models no config/tokenizer signal decides; for decided models only the
     # families that a +1 could lift to the top (a name breaks ties, as in registry_match)
-    q.make(area, "regex")
     patterns = sorted((r["family"], r["pattern"]) for r in
-                      area.query("SELECT family, pattern FROM _lin_fam_regex").to_pylist())
-    area.drop("_lin_fam_regex")
+                      area.query(q.text("regex", area_dialect(area))).to_pylist())
     for stem in ("undecided", "close"):
         q.make(area, stem)
     q.make(area, "named", {"name_hits": Fragment(name_hits_sql(patterns))})
@@ -133,10 +131,10 @@ def family_edges(area: Scratch) -> list[str]:
     area.drop("_lin_fam_named")
     q.make(area, "fam")
     checkpoint_edges(area)
-    problems = series_by_config(area)
+    series_by_config(area)
     q.make(area, "problems")
-    area.drop("_lin_fam_cand", "_lin_fam_score", "_lin_fam", "_lin_ckpt", "_lin_fam_primary")
-    return [*problems, "_lin_fam_problems"]
+    area.drop("_lin_fam_cand", "_lin_fam_score", "_lin_fam", "_lin_ckpt", "_lin_fam_primary", "_lin_series")
+    return ["_lin_fam_problems"]
 
 
 def checkpoint_edges(area: Scratch) -> None:
@@ -149,18 +147,17 @@ def checkpoint_edges(area: Scratch) -> None:
     area.drop("_lin_fam_ck")
 
 
-def series_by_config(area: Scratch) -> list[str]:
+def series_by_config(area: Scratch) -> None:
     """``_lin_fam_edges``: ``_lin_fam_placed`` with the distill-series checkpoint of models no family rule
     placed at a checkpoint, whose teacher is named (the teacher part of a distill name, or a declared base the
     config contradicted) and whose body is one of that teacher's students: the student's family architecture,
-    its size within ``PARAMS_TOLERANCE``. Returns its problem table.
+    its size within ``PARAMS_TOLERANCE``. ``_lin_series`` is kept for the problems (``sized`` false: ambiguous).
 
     "DS-R1-Distill-Q2.5-7B" (a Qwen2 body of 7.6B) and a qwen2 14.8B model declaring DeepSeek-R1 are R1's
     Qwen-7B and Qwen-14B students (Qwen2.5-Math-7B, Qwen2.5-14B): the teacher's own table says which base
     that architecture and size were distilled into, where an architecture alone names no family. A body of a
     size in no series still gets the series' family (its nearest member), with ``ambiguous_signature``."""
     q = family_files()
-    for stem in ("series", "series_problems", "edges"):
+    for stem in ("series", "edges"):
         q.make(area, stem)
-    area.drop("_lin_series", "_lin_fam_placed")
-    return ["_lin_series_problems"]
+    area.drop("_lin_fam_placed")
