@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ import pyarrow as pa
 from modelcensus.errors import InputError
 from modelcensus.store.engine import check_name
 from modelcensus.store.sql import sql_path
+
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 
 
 class DuckDBEngine:
@@ -51,11 +54,15 @@ class DuckDBEngine:
             raise InputError(f"statement failed on DuckDB: {str(exc).splitlines()[0]}") from None
 
     def materialise(self, name: str, sql: str) -> None:
-        # built under a new name, then swapped in: the query may read the table it replaces (pointer doubling)
-        tmp = check_name(name) + "__next"
-        self._run(f"CREATE OR REPLACE TEMP TABLE {tmp} AS {sql}")
-        self.drop(name)
-        self._run(f"ALTER TABLE {tmp} RENAME TO {name}")
+        check_name(name)
+        if re.search(rf"\b{name}\b", _COMMENTS.sub(" ", sql)) is None and self._kinds.get(name) != "VIEW":
+            # most statements: one CREATE OR REPLACE (the swap below cost 5.4 ms a statement against 0.9 ms)
+            self._run(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        else:  # the query reads the table it replaces (pointer doubling): built under a new name, then swapped
+            tmp = name + "__next"
+            self._run(f"CREATE OR REPLACE TEMP TABLE {tmp} AS {sql}")
+            self.drop(name)
+            self._run(f"ALTER TABLE {tmp} RENAME TO {name}")
         self._kinds[name] = "TABLE"
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
@@ -85,15 +92,16 @@ class DuckDBEngine:
         self._kinds[name] = "VIEW"
 
     def drop(self, name: str) -> None:
-        """Drop the TEMP table or view ``name`` (never a store's own table of that name). The kind is looked
-        up, not tried: a failed DROP inside a transaction would abort the caller's transaction."""
+        """Drop the TEMP table or view ``name`` (never a store's own table of that name). The kind is known for
+        what this engine made, else looked up, not tried: a failed DROP inside a transaction would abort the
+        caller's transaction."""
         check_name(name)
-        self._kinds.pop(name, None)
-        kinds = self.con.execute(
+        kind = self._kinds.pop(name, None)
+        kinds = [(kind,)] if kind else self.con.execute(
             "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ? "
             "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ?", [name, name]).fetchall()
-        for (kind,) in kinds:
-            self.con.execute(f"DROP {kind} IF EXISTS temp.main.{name}").fetchall()
+        for (k,) in kinds:
+            self.con.execute(f"DROP {k} IF EXISTS temp.main.{name}").fetchall()
 
     @contextmanager
     def unordered(self) -> Iterator[None]:
