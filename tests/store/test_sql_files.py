@@ -139,3 +139,13 @@ def test_a_scratch_area_drops_early_and_keeps_what_the_caller_takes() -> None:
             eng.query("SELECT * FROM b")
     finally:
         eng.close()
+
+
+def test_an_engine_of_its_own_spills_into_a_private_folder_removed_on_close() -> None:
+    import os
+
+    eng = DuckDBEngine()
+    spill = eng.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    assert os.path.isdir(spill) and not spill.startswith(".tmp")
+    eng.close()
+    assert not os.path.exists(spill)
