@@ -149,3 +149,17 @@ def test_an_engine_of_its_own_spills_into_a_private_folder_removed_on_close() ->
     assert os.path.isdir(spill) and not spill.startswith(".tmp")
     eng.close()
     assert not os.path.exists(spill)
+
+
+def test_a_failed_statement_in_a_transaction_is_the_error_reported() -> None:
+    from modelcensus.store.engine import scratch
+
+    eng = DuckDBEngine()
+    try:
+        with pytest.raises(InputError, match="no_such_table"), eng.transaction(), eng.unordered(), \
+                scratch(eng) as area:
+            area.materialise("made", "SELECT 1 AS x")
+            area.materialise("broken", "SELECT * FROM no_such_table")
+        assert eng.query("SELECT 1 AS ok").column(0).to_pylist() == [1]  # the connection is usable again
+    finally:
+        eng.close()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -161,8 +161,13 @@ def scratch(engine: Engine) -> Iterator[Scratch]:
     area = Scratch(engine)
     try:
         yield area
-    finally:
-        area.cleanup()
+    except BaseException:
+        # the block's own error is the one to report: on DuckDB a failed statement aborts the caller's
+        # transaction, where every DROP of the clean-up fails too (and the rollback removes the tables anyway)
+        with suppress(Exception):
+            area.cleanup()
+        raise
+    area.cleanup()
 
 
 def repeat_until_stable(engine: Engine, name: str, sql: str, count_sql: str, max_rounds: int = 64) -> int:
