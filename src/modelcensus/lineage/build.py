@@ -9,8 +9,6 @@ seam; they end in two finished tables (``_lin_edges_out``, ``_lin_origins_out``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files as package_files
 from typing import Any
@@ -22,7 +20,7 @@ from modelcensus.lineage.roots import resolve_roots
 from modelcensus.lineage.stated import stated_digest
 from modelcensus.lineage.teachers import teachers_digest
 from modelcensus.store import Store
-from modelcensus.store.engine import Scratch, as_engine
+from modelcensus.store.engine import Engine, Scratch, as_engine, scratch
 from modelcensus.store.lineage_tables import drop_temp_tables, lineage_build_row, replace_lineage
 from modelcensus.store.sql_files import Fragment, QueryFolder, area_dialect
 from modelcensus.store.store import Snapshot
@@ -81,7 +79,7 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
             and not force:
         return {**stats, "built": False}
     with store.transaction() as con:
-        stats = _build(con, snap.id, registry)
+        stats = _build(as_engine(con), snap.id, registry)
         replace_lineage(store, snap.id, EDGES_OUT, ORIGINS_OUT, registry.version + _SUFFIX, stats)
         # nothing TEMP outlives the build: the store's connection stays small for what runs next (the edge
         # rules not yet behind the seam leave their tables on it)
@@ -89,47 +87,34 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     return {**stats, "built": True}
 
 
-@contextmanager
-def _area(con: Any) -> Iterator[Scratch]:
-    """A scratch area on the build's connection, emptied when its block succeeds. Not on failure: the store's
-    transaction then rolls back every table made in it, and a DROP on the aborted transaction would fail
-    and hide the error that aborted it."""
-    area = Scratch(as_engine(con))
-    yield area
-    area.cleanup()
-
-
-def _build(con: Any, sid: int, registry: Registry) -> dict[str, Any]:
-    """``_lin_edges_out`` and ``_lin_origins_out`` on ``con``'s engine; returns the build statistics.
-
-    ``con``: the store's connection inside its transaction (the registry tables and the edge rules not yet
-    behind the seam still take it); everything else runs on the engine over it."""
-    registry.to_duckdb(con)
-    edge_stats = build_edges(con, sid, registry)
+def _build(engine: Engine, sid: int, registry: Registry) -> dict[str, Any]:
+    """``_lin_edges_out`` and ``_lin_origins_out`` on ``engine``; returns the build statistics. Everything
+    else the build makes lives in scratch areas, gone when it returns."""
+    registry.register(engine)
+    edge_stats = build_edges(engine, sid, registry)
     files = build_files()
-    with _area(con) as area:
+    with scratch(engine) as area:
         files.make(area, "edges_spelled")
         files.make(area, "key")
         files.make(area, "key_edges")
         area.drop("_lin_edges")
-        root_stats = resolve_roots(area.engine, "_lin_ek", "_lin_roots")
+        root_stats = resolve_roots(engine, "_lin_ek", "_lin_roots")
         # an edge the walk dropped to break a cycle is marked on the edge itself (not followed)
         files.make(area, "edges_out")
         area.keep(EDGES_OUT)
-        _teachers(con)
-        _origins(con, sid)
+        _teachers(engine)
+        _origins(engine)
         return _stats(area, sid, edge_stats, root_stats.as_dict())
 
 
-def _teachers(con: Any) -> None:
+def _teachers(engine: Engine) -> None:
     """``_lin_teacher(model_id, teacher_id, evidence)``: the nearest distillation teacher.
 
     A model's own teacher edge wins; otherwise the teacher of the nearest structural ancestor
-    that has one (the root walk again, stopped at models that name a teacher). ``con``: an engine, or
-    the build's DuckDB connection.
+    that has one (the root walk again, stopped at models that name a teacher).
     """
     files = build_files()
-    with _area(con) as area:
+    with scratch(engine) as area:
         files.make(area, "own_teacher")
         if not area.query("SELECT count(*) FROM _lin_own_teacher").column(0)[0].as_py():
             files.make(area, "teacher_own")
@@ -141,13 +126,11 @@ def _teachers(con: Any) -> None:
         area.keep("_lin_teacher")
 
 
-def _origins(con: Any, sid: int) -> None:
+def _origins(engine: Engine) -> None:
     """``_lin_origins_out``: one row per (model, root), with publisher, root, teacher and problems, in the
-    store's ``origins`` columns. ``con``: an engine, or the build's DuckDB connection. ``sid`` is not needed
-    any more (the store adds it on writing); kept because tests/lineage/test_build_transaction.py replaces
-    this step by its (con, sid) signature."""
+    store's ``origins`` columns (the store adds the snapshot id on writing)."""
     files = build_files()
-    with _area(con) as area:
+    with scratch(engine) as area:
         for stem in ("roots_named", "cycle_nodes", "namespaces", "who", "root_family", "origins_out"):
             files.make(area, stem)
         area.keep(ORIGINS_OUT)

@@ -1,4 +1,4 @@
-"""Small SQL helpers every edge rule uses: temp-table hygiene, id resolution, name-derived columns."""
+"""Small SQL helpers every edge rule uses: id resolution (a query file) and name-derived columns."""
 
 from __future__ import annotations
 
@@ -6,21 +6,8 @@ from functools import cache
 from importlib.resources import files as package_files
 from typing import Any
 
-import duckdb
-
 from modelcensus.lineage.names import DISTILL_NAME, FORMAT_SUFFIX, FORMAT_WORD, KEY_SIZE
-from modelcensus.store.engine import as_engine
 from modelcensus.store.sql_files import QueryFolder
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple]:
-    return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
-
-
-def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
-    """Drop TEMP tables as soon as they are used: at Hub scale each holds hundreds of MB."""
-    for name in names:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def name_sql(id_col: str) -> str:
@@ -56,8 +43,7 @@ def edge_files() -> QueryFolder:
 def resolve(area: Any, src: str, col: str, out: str) -> None:
     """``out``: ``src`` plus ``resolved`` = the stored spelling of ``col`` (case-insensitive,
     aliases and renames followed) or NULL when the id is not in the snapshot. ``area``: an engine or a
-    scratch area (a DuckDB connection is wrapped, for rules not yet behind the seam)."""
-    area = area if hasattr(area, "materialise") else as_engine(area)
+    scratch area."""
     edge_files().make(area, "resolved", {"src": src, "col": col}, name=out)
 
 

@@ -25,10 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from modelcensus.lineage import stated, teachers
-from modelcensus.lineage.edge_sql import drop_temp, edge_files, name_columns_sql
+from modelcensus.lineage.edge_sql import edge_files, name_columns_sql
 from modelcensus.lineage.edges_declared import declared_edges, stated_edges
 from modelcensus.lineage.edges_family import family_edges, family_patterns
 from modelcensus.lineage.edges_inferred import format_and_mirror_edges, reuploader_edges, text_edges
@@ -36,7 +34,7 @@ from modelcensus.lineage.registry import Registry
 from modelcensus.store.engine import Engine, Scratch, as_engine, scratch
 from modelcensus.store.sql_files import Fragment
 
-__all__ = ["build_edges", "drop_temp"]
+__all__ = ["build_edges", "models_table"]
 
 
 def models_table(area: Scratch, sid: int) -> None:
@@ -49,22 +47,18 @@ def models_table(area: Scratch, sid: int) -> None:
         files.make(area, stem)
 
 
-def build_edges(con: duckdb.DuckDBPyConnection, snapshot_id: int, registry: Registry) -> dict[str, Any]:
-    """Fill TEMP ``_lin_edges`` and ``_lin_problems`` for one snapshot; returns counts per kind.
-
-    The registry's TEMP tables must already be on ``con`` (``registry.to_duckdb(con)``).
-    """
-    engine = as_engine(con)
+def build_edges(engine: Any, snapshot_id: int, registry: Registry) -> dict[str, Any]:
+    """Fill ``_lin_edges`` and ``_lin_problems`` (model_id, problem) for one snapshot on ``engine`` (an Engine,
+    or a DuckDB connection, wrapped); returns counts per kind. The rules' intermediates live in a scratch area
+    dropped when this returns; the registry's tables must already be on the engine (``registry.register``)."""
+    engine = as_engine(engine)
     with scratch(engine) as area:
-        return _build_edges(engine, area, engine.con, snapshot_id, registry)  # type: ignore[attr-defined]
+        return _build_edges(engine, area, snapshot_id, registry)
 
 
-def _build_edges(engine: Engine, area: Scratch, con: duckdb.DuckDBPyConnection, snapshot_id: int,
-                 registry: Registry) -> dict[str, Any]:
-    """The rules in order. Ported rules take ``area`` and return the problem tables they made (model_id,
-    problem); rules not yet behind the seam still take ``con`` and insert into ``_lin_problems``."""
+def _build_edges(engine: Engine, area: Scratch, snapshot_id: int, registry: Registry) -> dict[str, Any]:
+    """The rules in order; each returns the problem tables (model_id, problem) it made."""
     problem_tables: list[str] = []
-    con.execute("CREATE OR REPLACE TEMP TABLE _lin_problems (model_id VARCHAR, problem VARCHAR)")
     skipped_patterns = family_patterns(area, registry)
     teachers.register(area)
     stated.register(area)
@@ -81,7 +75,8 @@ def _build_edges(engine: Engine, area: Scratch, con: duckdb.DuckDBPyConnection, 
               "_lin_canon", "_lin_by_lower", "_lin_by_canon", "_lin_contra", "_lin_ref", "_lin_stated_nodes",
               "reg_stated")
     engine.materialise("_lin_problems", " UNION ALL ".join(
-        f"SELECT model_id, problem FROM {t}" for t in ["_lin_problems", *problem_tables]))
+        [f"SELECT model_id, problem FROM {t}" for t in problem_tables]
+        or ["SELECT CAST(NULL AS VARCHAR) AS model_id, CAST(NULL AS VARCHAR) AS problem WHERE FALSE"]))
     counts = engine.query("SELECT relation, grade, inferred, count(*) AS n FROM _lin_edges "
                           "GROUP BY relation, grade, inferred ORDER BY relation, grade, inferred").to_pylist()
     stats = {f"{r['relation']}|{r['grade']}|{'inferred' if r['inferred'] else 'declared'}": r["n"] for r in counts}
