@@ -232,10 +232,12 @@ def test_lineage_metrics_and_keys_say_so(series: Path) -> None:
     """A metric or key that needs the lineage build fails with a message that says it (exit 2), not a guess."""
     with pytest.raises(InputError, match="lineage build"):
         api.folder_metric(series, "derivatives")
-    with pytest.raises(InputError, match="lineage build"):
+    with pytest.raises(InputError, match="lineage build --snapshots"):  # the folder's lineage is not built
         api.folder_metric(series, "downloads", by="root_country")
-    with pytest.raises(InputError, match="lineage build"):
+    with pytest.raises(InputError, match="lineage build --snapshots"):
         api.folder_metric(series, "downloads", by="org")  # attribution root: the lineage root's org
+    with pytest.raises(InputError, match="not on the --snapshots path yet"):
+        api.folder_metric(series, "downloads", by="relation")
     with pytest.raises(InputError, match="not supported with --snapshots"):
         api.folder_metric(series, "downloads", gaps="assign")
 
@@ -258,7 +260,7 @@ def test_command_line(series: Path, duck: dict[str, Any], tmp_path: Path) -> Non
     assert json.loads(ok.stdout)["rows"] == duck["downloads_country"].to_json()["rows"]
     bad = run("downloads", "--by", "root_country")
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1
-    assert "needs the lineage build" in bad.stderr
+    assert "root keys need the lineage of every file" in bad.stderr and "lineage build --snapshots" in bad.stderr
     assert not (tmp_path / "never.duckdb").exists()  # no store is created or read
 
 

@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from modelcensus.errors import InputError
+from modelcensus.lineage.build import rules_stamp
+from modelcensus.lineage.folder_build import is_current, lineage_files
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import add_ranks, parse_ks
 from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
@@ -50,6 +52,8 @@ BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flo
 # --by keys that read no lineage: key -> column of model_publishers
 PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
 ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
+# --by keys of the lineage root: key -> column of model_roots (read from the folder's lineage build)
+ROOT_COLUMNS = {"root_country": "root_country", "family": "family", "org": "root_org", "org_type": "root_org_type"}
 # the staging columns REASON_SQL and snapshot_models.sql read; base_models is made NULL: the importer builds
 # it with to_json (always valid JSON), and text baseModels that are not JSON are caught by _problem
 _STAGED = ("id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "pipeline_tag",
@@ -119,8 +123,10 @@ def _file_groups(mapped: list[tuple[int, Path, str]]) -> list[tuple[str, list[Pa
     return list(groups.values())
 
 
-def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]) -> tuple[str, str | None, str]:
-    """(grouping column, field, by) or InputError (exit 2) saying what the --snapshots path cannot do."""
+def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
+           ) -> tuple[str, str | None, str, str]:
+    """(grouping column, field, by, table holding the column) or InputError (exit 2) saying what the
+    --snapshots path cannot do."""
     if name not in SLICE_METRICS:
         raise InputError(f"metric {name} is not on the --snapshots path yet (it needs the lineage build or the "
                          f"store's other tables); --snapshots computes: {', '.join(SLICE_METRICS)}. Import the "
@@ -134,22 +140,24 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
     by = by or default_by
     attribution = str(options.get("attribution") or "root")
     group_key(by, attribution)  # a bad key or attribution: the store path's message listing the valid ones
+    keys = "model_publishers"
     if by in PUBLISHER_COLUMNS:
         column = PUBLISHER_COLUMNS[by]
     elif by in ATTRIBUTED_COLUMNS and attribution == "publisher":
         column = ATTRIBUTED_COLUMNS[by]
+    elif by in ROOT_COLUMNS:
+        column, keys = ROOT_COLUMNS[by], "model_roots"
     else:
-        raise InputError(f"--by {by}" + (f" (attribution {attribution})" if by in ATTRIBUTED_COLUMNS else "")
-                         + " needs the lineage build (roots, families, relations), which does not run on "
-                         "--snapshots yet; keys that do: publisher_country, publisher, and org / org_type with "
-                         "-o attribution=publisher")
+        raise InputError(f"--by {by} is not on the --snapshots path yet; keys that are: publisher_country, "
+                         "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
+                         f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}")
     if fields:
         field = field or fields[0]
         if field not in fields:
             raise InputError(f"field {field!r} for metric {name}: expected one of {', '.join(fields)}")
     elif field is not None:
         raise InputError(f"metric {name} counts repos and takes no download field")
-    return column, field, by
+    return column, field, by, keys
 
 
 class FolderCensus:
@@ -217,6 +225,24 @@ class FolderCensus:
         for s in self.snaps:
             s.row_count, s.skipped_count = per.get(s.id, 0), skipped.get(s.id, 0)
 
+    def _load_roots(self) -> None:
+        """Register the folder's lineage (``lineage/DATE.origins.parquet``) and make ``model_roots``; every file
+        must have a lineage built from it by these rules (a stale or missing one is an InputError naming it)."""
+        if "model_roots" in self._base:
+            return
+        rules = rules_stamp(self.registry)
+        stale = [day.isoformat() for day, path in self.files if not is_current(self.folder, day, path, rules)]
+        if stale:
+            raise InputError(f"--snapshots {self.folder}: root keys need the lineage of every file, built from it "
+                             f"by this registry and these rules; missing or stale for {len(stale)} file(s) "
+                             f"({', '.join(stale[:3])}{' ...' if len(stale) > 3 else ''}): run `modelcensus "
+                             f"lineage build --snapshots {self.folder}` first")
+        paths = [lineage_files(self.folder, day)["origins"] for day, _ in self.files]
+        self.area.register_parquet("origin_rows", paths, file_name="mc_file_name")
+        self._base.add("origin_rows")
+        self._run(["model_roots"], {})
+        self._base.add("model_roots")
+
     def _run(self, targets: list[str], params: dict[str, Any], registered: tuple[str, ...] = ()) -> None:
         """Run the query files for ``targets``; the per-call tables (credit, metric_*) are always rebuilt."""
         ran = run_files(self.area, self.queries, targets, self._base | set(registered), self.engine.dialect, params)
@@ -228,16 +254,19 @@ class FolderCensus:
     def metric(self, name: str, *, by: str | None = None, field: str | None = None, population: str | None = "all",
                **options: Any) -> MetricResult:
         """One metric over the folder; the same MetricResult shape as the store path."""
-        column, fname, by = _check(name, by, field, options)
+        column, fname, by, keys = _check(name, by, field, options)
         if (population or "all") != "all":
             raise InputError("--population is not supported with --snapshots yet (population all only)")
         ks = parse_ks(options.get("k") or "1,5,10") if name == "concentration" else []
         self._load()
         last = len(self.snaps)
         series = SLICE_METRICS[name][2] or _bool(options.get("series"))
-        params = {"group": column, "field": FIELDS.get(fname or "", "d30"), "snapshot": last, "last_k": last,
+        if keys == "model_roots":
+            self._load_roots()
+        params = {"group": column, "keys": keys, "field": FIELDS.get(fname or "", "d30"), "snapshot": last,
+                  "last_k": last,
                   "include_unknown": int(_bool(options.get("include_unknown"))), "first_k": 1 if series else last}
-        key = group_key(by, "publisher" if by in ATTRIBUTED_COLUMNS else "root")
+        key = group_key(by, "root" if keys == "model_roots" else "publisher")
         if name == "downloads_monthly":
             rows, columns, notes = self._monthly(key.name, params, str(options.get("gaps") or "spread"))
         else:

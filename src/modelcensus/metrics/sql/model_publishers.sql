@@ -9,5 +9,6 @@ WITH ns AS (
                   split_part(a.canonical_id, '/', 1)) AS publisher_namespace
   FROM snapshot_models m LEFT JOIN reg_model_aliases a ON a.model_id_lower = m.id_lower)
 SELECT ns.snapshot_id, ns.model_id, ns.namespace, ns.publisher_namespace,
-       r.org AS publisher_org, r.country AS publisher_country, r.org_type AS publisher_org_type
+       r.org AS publisher_org, r.country AS publisher_country, r.org_type AS publisher_org_type,
+       CAST(1 AS DOUBLE) AS w
 FROM ns LEFT JOIN reg_namespaces r ON r.namespace_lower = lower(ns.publisher_namespace)
