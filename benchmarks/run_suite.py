@@ -299,6 +299,10 @@ FOLDER_CASES = [("latest: downloads by publisher_country", ["downloads", "--by",
                  ["downloads_cumulative", "--by", "publisher_country"]),
                 ("monthly series: concentration by publisher_country",
                  ["concentration", "--by", "publisher_country", "-o", "series=true"])]
+# root keys on `--snapshots DIR`, after `lineage build --snapshots DIR` (run with --history-lineage)
+FOLDER_ROOT_CASES = [("latest: downloads by root_country", ["downloads", "--by", "root_country"]),
+                     ("monthly series: downloads_monthly by root_country",
+                      ["downloads_monthly", "--by", "root_country"])]
 
 
 def spark_available() -> str | None:
@@ -313,7 +317,7 @@ def spark_available() -> str | None:
 
 
 def history_commands(path: str, db: Path, folder: Path, as_of: str,
-                     spark_master: str | None = None) -> list[tuple[str, list[str]]]:
+                     spark_master: str | None = None, roots: bool = False) -> list[tuple[str, list[str]]]:
     """The history commands of one path: ``store`` (the DuckDB store), ``folder-duckdb`` or ``folder-spark``
     (``--snapshots DIR`` on that engine)."""
     before, after = [], []  # --db is the CLI's global option; --snapshots/--engine are the metric's own
@@ -323,15 +327,16 @@ def history_commands(path: str, db: Path, folder: Path, as_of: str,
         engine = path.split("-", 1)[1]
         after = ["--snapshots", str(folder), "--engine", engine]
         after += ["--spark-master", spark_master] if engine == "spark" and spark_master else []
-        cases = FOLDER_CASES
+        cases = FOLDER_CASES + (FOLDER_ROOT_CASES if roots else [])
     return [(label, [*MC, *before, "metrics", *(a.format(as_of=as_of) for a in args), *after, "--format", "json",
                      "--out", os.devnull]) for label, args in cases]
 
 
 def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master: str | None,
-            with_store: bool = True) -> dict:
+            with_store: bool = True, with_lineage: bool = False) -> dict:
     """K monthly full snapshots: the store path (import, lineage, censuses, series; skipped when not
-    ``with_store``), then ``--snapshots DIR``."""
+    ``with_store``), then ``--snapshots DIR`` (with ``with_lineage``: after ``lineage build --snapshots DIR``,
+    with root keys too)."""
     folder = s.work / f"history-{n}-{months}-{seed}"
     gen = s.task("history files", "history", folder, n, months, seed)
     files = sorted(str(p) for p in folder.glob("*.parquet"))[:months]
@@ -355,8 +360,12 @@ def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master:
         else:
             paths.append("folder-spark")
     failed = []
+    if with_lineage:
+        rows.append(("folder", "lineage build --snapshots (every file)", s.log(
+            "[history] lineage build --snapshots", run_child("lineage build", [*MC, "lineage", "build", "--snapshots",
+                                                                             str(folder), "--force"], env=s.env))))
     for path in paths:
-        for label, argv in history_commands(path, db, folder, as_of, spark_master):
+        for label, argv in history_commands(path, db, folder, as_of, spark_master, roots=with_lineage):
             run = run_child(label, argv, env=s.env, ok=tuple(range(256)))  # one failed command does not end the run
             if run.returncode != 0:
                 failed.append({"path": path, "stage": label, "returncode": run.returncode,
@@ -485,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spark-master", default=None, help="with --spark: the master URL (default: the CLI's own)")
     ap.add_argument("--history-without-store", action="store_true",
                     help="history: only the --snapshots DIR paths (no import, lineage and censuses in a store)")
+    ap.add_argument("--history-lineage", action="store_true",
+                    help="history: also `lineage build --snapshots DIR`, then root keys on the --snapshots paths")
     ap.add_argument("--skip-single", action="store_true", help="no single-snapshot run (growth/history only)")
     ap.add_argument("--repeat-baseline", type=int, default=2, help="reads of the file (before and after)")
     ap.add_argument("--src", type=Path, default=None,
@@ -516,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         doc["growth"] = growth(s, sizes, args.seed, doc.get("single"))
     if args.history:
         doc["history"] = history(s, args.history_models, args.history, args.seed, args.spark, args.spark_master,
-                                 with_store=not args.history_without_store)
+                                 with_store=not args.history_without_store, with_lineage=args.history_lineage)
     doc["load_after"] = loadavg()
     doc["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     doc["parent_peak_rss_bytes_end"] = peak_rss_bytes()
