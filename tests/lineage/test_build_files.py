@@ -1,7 +1,7 @@
 """The lineage build's own steps (``lineage/sql/lineage_build``) and the store's side (``store/lineage_tables``).
 
-Each query file parses, its header names exactly the tables its query reads, and it transpiles to Spark SQL
-that parses, with the values the build passes. The swap into the store is one transaction: a failure while
+The values the build passes reach its query files (parsing, headers and Spark transpiling of every lineage
+query file: test_query_files.py). The swap into the store is one transaction: a failure while
 writing leaves the previous build in place, and nothing the build made on the connection outlives it."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-import sqlglot
 
 from modelcensus.errors import InputError
 from modelcensus.lineage import build as build_mod
@@ -17,7 +16,6 @@ from modelcensus.lineage import ensure_lineage
 from modelcensus.lineage.build import build_files
 from modelcensus.lineage.grades import GRADES, grade_name_sql, grade_rank_sql
 from modelcensus.sources.synthetic import generate_hub, load_series
-from modelcensus.store.engine import to_dialect
 from modelcensus.store.lineage_tables import lineage_build_row, replace_lineage
 
 FOLDER = build_files()
@@ -31,24 +29,6 @@ def test_the_folder_holds_the_build_steps() -> None:
     assert set(FOLDER.files) == {"edges_spelled", "key", "key_edges", "edges_out", "own_teacher", "teacher_edges",
                                  "teacher", "teacher_own", "roots_named", "cycle_nodes", "namespaces", "who",
                                  "root_family", "origins_out", "stats"}
-
-
-@pytest.mark.parametrize("stem", sorted(FOLDER.files))
-def test_file_parses_and_names_its_tables(stem: str) -> None:
-    f = FOLDER.files[stem]
-    assert f.reads and f.produces.startswith("_lin_")
-    tree = sqlglot.parse_one(_text(stem, "duckdb"), read="duckdb")
-    ctes = {c.alias for c in tree.find_all(sqlglot.exp.CTE)}
-    used = {t.name for t in tree.find_all(sqlglot.exp.Table)} - ctes
-    assert used == set(f.reads), f"{f.name} reads {sorted(used)}, its header says {sorted(f.reads)}"
-
-
-@pytest.mark.parametrize("stem", sorted(FOLDER.files))
-def test_file_transpiles_to_spark(stem: str) -> None:
-    spark = _text(stem, "spark")
-    assert "${" not in spark and "spark" not in FOLDER.files[stem].dialects
-    assert spark == to_dialect(_text(stem, "duckdb"), "spark")
-    sqlglot.parse_one(spark, read="spark")
 
 
 def test_code_values_reach_the_files_unchanged() -> None:

@@ -1,21 +1,16 @@
-"""The query files of the declared edge rules (``lineage/sql/declared``): each parses, its header names exactly
-the tables its query reads, and it transpiles to Spark SQL that parses, with the values the build passes."""
+"""The query files of the declared edge rules (``lineage/sql/declared``): the values the build passes reach them
+(parsing, headers and Spark transpiling of every lineage query file: test_query_files.py)."""
 
 from __future__ import annotations
 
 import pyarrow as pa
-import pytest
-import sqlglot
 
 from modelcensus.lineage import stated
 from modelcensus.lineage.edges_declared import FULL_WEIGHTS, MOE_MODEL_TYPE, URL_PREFIX, VOCAB_SLACK, declared_files
-from modelcensus.store.engine import scratch, to_dialect
+from modelcensus.store.engine import scratch
 from modelcensus.store.engine_duckdb import DuckDBEngine
 
 FOLDER = declared_files()
-# files whose Spark text is not valid Spark yet, and why (strict: the test fails once they are fixed, so the
-# entry is removed). None since store/engine.py:_spark_fixes writes list_has_any as arrays_overlap.
-SPARK_GAPS: dict[str, str] = {}
 
 
 def _text(stem: str, dialect: str) -> str:
@@ -25,25 +20,6 @@ def _text(stem: str, dialect: str) -> str:
 def test_the_folder_holds_the_rules_files() -> None:
     assert set(FOLDER.files) == {"decl_raw", "decl_res", "invalid_decl", "decl0", "cx", "contra", "decl",
                                  "contra_problems", "stated_nodes", "stated_raw", "decl_stated"}
-
-
-@pytest.mark.parametrize("stem", sorted(FOLDER.files))
-def test_file_parses_and_names_its_tables(stem: str) -> None:
-    f = FOLDER.files[stem]
-    assert f.reads and f.produces.startswith("_lin_")
-    tree = sqlglot.parse_one(_text(stem, "duckdb"), read="duckdb")
-    ctes = {c.alias for c in tree.find_all(sqlglot.exp.CTE)}
-    used = {t.name for t in tree.find_all(sqlglot.exp.Table)} - ctes
-    assert used == set(f.reads), f"{f.name} reads {sorted(used)}, its header says {sorted(f.reads)}"
-
-
-@pytest.mark.parametrize("stem", [pytest.param(s, marks=pytest.mark.xfail(reason=SPARK_GAPS[s], strict=True))
-                                  if s in SPARK_GAPS else s for s in sorted(FOLDER.files)])
-def test_file_transpiles_to_spark(stem: str) -> None:
-    spark = _text(stem, "spark")
-    assert "${" not in spark and "spark" not in FOLDER.files[stem].dialects
-    assert spark == to_dialect(_text(stem, "duckdb"), "spark")
-    sqlglot.parse_one(spark, read="spark")
 
 
 def test_code_values_reach_the_files_unchanged() -> None:
