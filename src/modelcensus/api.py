@@ -96,9 +96,10 @@ def folder_metric(folder: str | Path, name: str, *, engine: str = "duckdb", spar
     """A metric over a folder of hub-stats ``YYYY-MM-DD.parquet`` files on DuckDB or Spark, without a store
     (docs/engines.md). Each file is mapped by the hub-stats importer's own SELECT, described by DuckDB as the
     importer does (a bad file fails here, naming it); the engine then reads the rows."""
-    from modelcensus.metrics.snapshot_folder import compute_folder_metric, folder_files
+    from modelcensus.metrics.snapshot_folder import compute_folder_metric
     from modelcensus.sources import hubstats
     from modelcensus.store.engine import open_engine
+    from modelcensus.store.files import folder_files
 
     folder_files(folder)  # a bad folder fails before an engine starts
     eng = open_engine(engine, spark_master=spark_master)

@@ -19,10 +19,11 @@ from modelcensus.errors import InputError
 from modelcensus.lineage.registry import load_registry
 from modelcensus.metrics import compute_metric
 from modelcensus.metrics.queries import store_queries
-from modelcensus.metrics.snapshot_folder import FolderCensus, folder_files
+from modelcensus.metrics.snapshot_folder import FolderCensus
 from modelcensus.sources import hubstats
 from modelcensus.store import Store
 from modelcensus.store.engine import NotStableError, open_engine, scratch, to_dialect
+from modelcensus.store.files import folder_files
 
 DAYS = ("2024-01-31", "2024-02-29", "2024-03-31")
 # id, createdAt, downloads (30d) per file, downloadsAllTime per file (None = absent from that file)

@@ -11,7 +11,6 @@ grouped by publisher keys; the rest say so (exit 2) rather than guess.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,11 +32,11 @@ from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.series import month_fractions, series_notes
 from modelcensus.store import Snapshot
 from modelcensus.store.engine import Engine, Scratch, to_dialect
+from modelcensus.store.files import folder_files
 from modelcensus.store.sql_files import run_files
 from modelcensus.store.staging import REASON_SQL
 
 SOURCE = "hub-stats"
-FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.parquet$")
 # metric -> (default --by, download fields, series, own options)
 SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
     "downloads": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ()),
@@ -58,30 +57,6 @@ ROOT_COLUMNS = {"root_country": "root_country", "family": "family", "org": "root
 # it with to_json (always valid JSON), and text baseModels that are not JSON are caught by _problem
 _STAGED = ("id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "pipeline_tag",
            "library_name", "card_data", "config", "_problem", "_pos")
-
-
-def folder_files(folder: str | Path) -> list[tuple[date, Path]]:
-    """The folder's ``YYYY-MM-DD.parquet`` files in date order; other files (sidecars) are ignored, but a
-    ``.parquet`` whose name is not a date, or an empty folder, is an InputError naming it."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError(f"--snapshots {folder}: not a folder")
-    out = []
-    for p in sorted(root.iterdir()):
-        if not p.name.endswith(".parquet") or p.name.startswith("."):  # sidecars, partial downloads
-            continue
-        m = FILE_NAME.match(p.name)
-        try:
-            day = date.fromisoformat(m.group(1)) if m else None
-        except ValueError:
-            day = None
-        if day is None:
-            raise InputError(f"--snapshots {folder}: {p.name} is not named YYYY-MM-DD.parquet (one file per "
-                             "observation date)")
-        out.append((day, p))
-    if not out:
-        raise InputError(f"--snapshots {folder}: no YYYY-MM-DD.parquet file in it")
-    return out
 
 
 def staged_columns(mapped: str) -> dict[str, Any]:
@@ -402,5 +377,5 @@ def _coverage(used: list[Snapshot], series: bool, trend: Any) -> tuple[dict[str,
     return cov, warnings
 
 
-__all__ = ["SLICE_METRICS", "FolderCensus", "compute_folder_metric", "file_rows_sql", "folder_files", "query_files",
+__all__ = ["SLICE_METRICS", "FolderCensus", "compute_folder_metric", "file_rows_sql", "query_files",
            "sql_folder", "staged_columns"]
