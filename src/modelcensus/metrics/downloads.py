@@ -69,7 +69,7 @@ def monthly_by_group(scope: Scope, key: GroupKey, gaps: str) -> tuple[list[dict[
     ``metric_downloads_monthly`` over the panel's flows and :func:`month_fractions`."""
     if gaps not in ("spread", "assign"):
         raise InputError(f"gaps {gaps!r}: expected spread or assign")
-    fracs = month_fractions(scope, gaps)
+    fracs = month_fractions(scope.snapshots, gaps)
     with store_queries(scope.store) as q:
         counts = build_panel(q, scope)
         notes = [key.note, *series_notes(counts, len(scope.snapshots))]

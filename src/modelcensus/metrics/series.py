@@ -10,11 +10,13 @@ created inside the interval (otherwise its level includes history before the ser
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from modelcensus.metrics.queries import StoreQueries, snapshot_index_sql
 from modelcensus.metrics.scope import Scope, shared_state
+from modelcensus.store import Snapshot
 
 
 def build_panel(q: StoreQueries, scope: Scope) -> dict[str, Any]:
@@ -70,14 +72,14 @@ def series_notes(counts: dict[str, Any], n_snapshots: int) -> list[str]:
     return notes
 
 
-def month_fractions(scope: Scope, gaps: str) -> list[tuple[int, str, float]]:
-    """(k, 'YYYY-MM', fraction) of interval (t_{k-1}, t_k] falling in each calendar month.
+def month_fractions(snaps: Sequence[Snapshot], gaps: str) -> list[tuple[int, str, float]]:
+    """(k, 'YYYY-MM', fraction) of interval (t_{k-1}, t_k] falling in each calendar month of ``snaps``
+    (the series' snapshots in order: a store scope's or a --snapshots folder's).
 
     ``spread``: uniformly over the interval's duration (methods.md §3.5); ``assign``: all of it to the
     month holding the interval's last instant (a snapshot at 00:00 on 1 April closes March).
     """
     out: list[tuple[int, str, float]] = []
-    snaps = scope.snapshots
     for k in range(2, len(snaps) + 1):
         a = _aware(snaps[k - 2].observed_at)
         b = _aware(snaps[k - 1].observed_at)

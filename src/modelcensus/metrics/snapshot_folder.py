@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -279,7 +278,7 @@ class FolderCensus:
         if gaps not in ("spread", "assign"):
             raise InputError(f"gaps {gaps!r}: expected spread or assign")
         columns = ["month", key, "downloads", "share"]
-        fracs = month_fractions(SimpleNamespace(snapshots=self.snaps), gaps)
+        fracs = month_fractions(self.snaps, gaps)
         if not fracs:
             return [], columns, ["one snapshot only: levels, no flows; monthly rows are empty"]
         self.area.register_arrow("month_fractions", month_fraction_table(fracs))
