@@ -84,8 +84,8 @@ def build_folder_lineage(folder: str | Path, *, engine: str = "duckdb", registry
         raise InputError(f"--engine {engine!r}: expected one of duckdb, spark")
     from modelcensus.lineage.folder_build import build_folder_lineage as build
 
-    def load(store: Store, path: Path, day: Any) -> None:
-        import_path(store, path, observed_at=day.isoformat())
+    def load(store: Store, path: Path, day: Any) -> None:  # hub-stats Parquet only, as the metrics read the folder
+        import_hubstats_parquet(store, path, observed_at=day.isoformat())
 
     return build(folder, load=load, registry=registry or load_registry(), force=force, progress=progress)
 

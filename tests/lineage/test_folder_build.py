@@ -112,3 +112,86 @@ def test_refuses_spark_and_bad_folders(tmp_path: Path) -> None:
         api.build_folder_lineage(tmp_path, engine="spark")
     with pytest.raises(InputError, match="no YYYY-MM-DD.parquet"):
         api.build_folder_lineage(tmp_path)
+
+
+def test_tables_changed_after_the_build_are_not_current(built: tuple[Path, Any], registry: Any) -> None:
+    """The sidecar names each table's size and digest: a table copied from another date, or emptied, is stale."""
+    from modelcensus.lineage.build import rules_stamp
+    from modelcensus.lineage.folder_build import is_current
+
+    folder, res = built
+    first, last = (i.date for i in (res.items[0], res.items[-1]))
+    rules = rules_stamp(registry)
+    src = folder / f"{last}.parquet"
+    target = lineage_files(folder, last)["origins"]
+    keep = target.read_bytes()
+    assert is_current(folder, last, src, rules)
+    try:
+        target.write_bytes(lineage_files(folder, first)["origins"].read_bytes())
+        assert not is_current(folder, last, src, rules)
+        t = pq.read_table(target)
+        pq.write_table(t.slice(0, 0), target)
+        assert not is_current(folder, last, src, rules)
+    finally:
+        target.write_bytes(keep)
+    assert is_current(folder, last, src, rules)
+
+
+def test_hostile_sidecars_and_folders_are_named_or_stale(tmp_path: Path, registry: Any) -> None:
+    from modelcensus.lineage.folder_build import read_sidecar
+
+    _write_history(tmp_path, n=200, months=1)
+    day = folder_files_day(tmp_path)
+    (tmp_path / LINEAGE_DIR).write_text("not a folder")
+    with pytest.raises(InputError, match="lineage: cannot write the lineage files there"):
+        api.build_folder_lineage(tmp_path, registry=registry)
+    (tmp_path / LINEAGE_DIR).unlink()
+    (tmp_path / LINEAGE_DIR).mkdir()
+    side = lineage_files(tmp_path, day)["sidecar"]
+    side.symlink_to("/dev/zero")
+    assert read_sidecar(tmp_path, day) is None          # never read: /dev/zero has no end
+    side.unlink()
+    side.write_text("[1, 2]")
+    assert read_sidecar(tmp_path, day) is None
+    side.write_text('{"x": "' + "a" * 70_000 + '"}')
+    assert read_sidecar(tmp_path, day) is None
+    (tmp_path / LINEAGE_DIR / ".build-1999-01-01").mkdir()  # an interrupted run's scratch store
+    assert api.build_folder_lineage(tmp_path, registry=registry).items[0].status == "built"
+    assert not list((tmp_path / LINEAGE_DIR).glob(".build-*"))
+
+
+def test_a_failed_rebuild_keeps_the_previous_tables(tmp_path: Path, registry: Any) -> None:
+    _write_history(tmp_path, n=200, months=1)
+    day = folder_files_day(tmp_path)
+    api.build_folder_lineage(tmp_path, registry=registry)
+    files = lineage_files(tmp_path, day)
+    before = files["origins"].read_bytes()
+    src = tmp_path / f"{day}.parquet"
+    good = src.read_bytes()
+    src.write_text("id,downloads\nsomeone/model,5\n")   # a CSV named .parquet: not a hub-stats file
+    res = api.build_folder_lineage(tmp_path, registry=registry, force=True)
+    assert res.items[0].status == "failed" and src.name in res.items[0].reason
+    assert files["origins"].read_bytes() == before and not files["sidecar"].exists()
+    src.write_bytes(good)
+    assert api.build_folder_lineage(tmp_path, registry=registry).items[0].status == "built"
+
+
+def folder_files_day(folder: Path) -> Any:
+    from modelcensus.store.files import folder_files
+
+    return folder_files(folder)[0][0]
+
+
+def test_lineage_build_on_a_store(tmp_path: Path) -> None:
+    path = _write_history(tmp_path / "h", n=200, months=1)[0]
+    db = tmp_path / "census.duckdb"
+    with api.open_store(db) as store:
+        api.import_path(store, path, observed_at=path.stem)
+    run = [sys.executable, "-m", "modelcensus", "--db", str(db), "lineage", "build"]
+    first = subprocess.run(run, capture_output=True, text=True, check=False)
+    assert first.returncode == 0 and "lineage built" in first.stdout, first.stderr
+    again = subprocess.run([*run, "--format", "json"], capture_output=True, text=True, check=False)
+    doc = json.loads(again.stdout)
+    assert doc["built"] is False and doc["models"] > 100 and doc["snapshot_id"] == 1
+    bad = subprocess.run([*run, "--engine", "spark"], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "builds on duckdb" in bad.stderr

@@ -163,3 +163,22 @@ def test_a_failed_statement_in_a_transaction_is_the_error_reported() -> None:
         assert eng.query("SELECT 1 AS ok").column(0).to_pylist() == [1]  # the connection is usable again
     finally:
         eng.close()
+
+
+def test_an_engine_on_a_store_never_shadows_the_store_tables(tmp_path) -> None:
+    from modelcensus.store import Store
+
+    with Store(tmp_path / "census.duckdb") as store:
+        eng = DuckDBEngine.from_store(store)
+        for make in (lambda: eng.materialise("origins", "SELECT 1 AS x"),
+                     lambda: eng.register_arrow("edges", __import__("pyarrow").table({"x": [1]}))):
+            with pytest.raises(InputError, match="one of the store's tables"):
+                make()
+        assert store.con.execute("SELECT count(*) FROM origins").fetchall() == [(0,)]
+
+
+def test_spark_paths_are_read_as_themselves_not_as_globs() -> None:
+    from modelcensus.store.engine_spark import hadoop_literal
+
+    assert hadoop_literal("/data/h[12]/a{b}*?.parquet") == r"/data/h\[12\]/a\{b\}\*\?.parquet"
+    assert hadoop_literal("/data/plain/2025-01-31.parquet") == "/data/plain/2025-01-31.parquet"

@@ -142,12 +142,11 @@ def _build(snapshot: str | None, snapshots: str | None, engine: str, force: bool
     if snapshots is None:
         if engine != "duckdb":
             raise InputError("--engine: a store's lineage builds on duckdb (its own engine)")
-        stats = reading(lambda store: {"snapshot": store.snapshot(snapshot).id, **api.ensure_lineage(
-            store, store.snapshot(snapshot).id, reg, force=force)})
+        stats = reading(lambda store: api.ensure_lineage(store, store.snapshot(snapshot).id, reg, force=force))
         if fmt == "json":
             print_json(stats)
         else:
-            out.print(f"snapshot {stats['snapshot']}: lineage {'built' if stats.get('built') else 'already current'}"
+            out.print(f"snapshot {stats['snapshot_id']}: lineage {'built' if stats.get('built') else 'already current'}"
                       f" ({stats.get('models', '?')} models)", markup=False, highlight=False)
         return
     if snapshot is not None:

@@ -81,8 +81,8 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     with store.transaction() as con:
         stats = _build(as_engine(con), snap.id, registry)
         replace_lineage(store, snap.id, EDGES_OUT, ORIGINS_OUT, registry.version + _SUFFIX, stats)
-        # nothing TEMP outlives the build: the store's connection stays small for what runs next (the edge
-        # rules not yet behind the seam leave their tables on it)
+        # the build's own tables (_lin_m, _lin_edges_out, ...) go with it: the store's connection stays small
+        # for what runs next (the registry's reg_* tables stay, as the metrics that read them expect)
         drop_temp_tables(store, "_lin_", "_rt_")
     return {**stats, "built": True}
 

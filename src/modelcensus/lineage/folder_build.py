@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from modelcensus.errors import ModelcensusError
+from modelcensus.errors import InputError, ModelcensusError
 from modelcensus.lineage.build import ensure_lineage, rules_stamp
 from modelcensus.lineage.registry import Registry
 from modelcensus.store import Store
@@ -72,28 +72,45 @@ def lineage_files(folder: str | Path, day: date) -> dict[str, Path]:
             "sidecar": out / f"{day.isoformat()}.json"}
 
 
+SIDECAR_MAX_BYTES = 64 * 1024  # a sidecar is a few hundred bytes; anything larger is not ours
+
+
 def read_sidecar(folder: str | Path, day: date) -> dict[str, Any] | None:
-    """The sidecar of a built date, or None when absent or unreadable (then the date is built again)."""
+    """The sidecar of a built date, or None when absent, not a small regular file, or not a JSON object
+    (then the date is built again): a sidecar is untrusted input like everything in the folder."""
     path = lineage_files(folder, day)["sidecar"]
     try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > SIDECAR_MAX_BYTES:
+            return None
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return doc if isinstance(doc, dict) else None
 
 
+def _file_id(path: Path) -> dict[str, Any]:
+    return {"bytes": path.stat().st_size, "sha256": file_digest(path)}
+
+
 def is_current(folder: str | Path, day: date, source: Path, rules: str, digest: str | None = None) -> bool:
-    """The date's lineage files exist and were built from this very file by these rules."""
+    """The date's lineage files are the very files built from this very snapshot file by these rules: the
+    sidecar names the source's and each table's size and SHA-256, so a table replaced, emptied or copied from
+    another date after the build is not current."""
     side = read_sidecar(folder, day)
     files = lineage_files(folder, day)
-    if side is None or side.get("rules") != rules or not all(files[t].is_file() for t in TABLES):
+    if side is None or side.get("rules") != rules or side.get("source_bytes") != source.stat().st_size:
         return False
-    if side.get("source_bytes") != source.stat().st_size:
+    tables = side.get("tables")
+    if not isinstance(tables, dict):
         return False
+    for t in TABLES:
+        f = files[t]
+        if f.is_symlink() or not f.is_file() or tables.get(t) != _file_id(f):
+            return False
     return side.get("source_sha256") == (digest or file_digest(source))
 
 
-# how a file enters a scratch store: the caller's importer (api passes sources.ingest.import_path), since the
+# how a file enters a scratch store: the caller's importer (api passes the hub-stats Parquet importer), since the
 # lineage stage reads the store and never imports sources itself
 Load = Callable[[Store, Path, date], None]
 
@@ -102,7 +119,7 @@ def _build_one(folder: Path, day: date, source: Path, load: Load, registry: Regi
     """Import, build and export one date; returns the model count. Nothing half-written is left behind."""
     files = lineage_files(folder, day)
     work = files["sidecar"].parent / f".build-{day.isoformat()}"
-    shutil.rmtree(work, ignore_errors=True)
+    _remove(work)
     work.mkdir(parents=True)
     try:
         with Store(work / "census.duckdb") as store:
@@ -112,17 +129,26 @@ def _build_one(folder: Path, day: date, source: Path, load: Load, registry: Regi
             for table in TABLES:
                 export_snapshot(store, snap.id, "parquet", work / f"{table}.parquet", table=table)
             models = snap.row_count
+        ids = {table: _file_id(work / f"{table}.parquet") for table in TABLES}
         for table in TABLES:
             os.replace(work / f"{table}.parquet", files[table])
         doc = {"date": day.isoformat(), "source_file": source.name, "source_sha256": digest,
-               "source_bytes": source.stat().st_size, "rules": rules, "models": models,
+               "source_bytes": source.stat().st_size, "rules": rules, "models": models, "tables": ids,
                "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
         tmp = files["sidecar"].with_name(files["sidecar"].name + ".partial")
         tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, files["sidecar"])  # last: a sidecar means both tables are complete
         return models
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        _remove(work)
+
+
+def _remove(path: Path) -> None:
+    """Remove a scratch folder, or only the link when it is a symlink (never what it points at)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def build_folder_lineage(folder: str | Path, *, load: Load, registry: Registry, force: bool = False,
@@ -131,7 +157,15 @@ def build_folder_lineage(folder: str | Path, *, load: Load, registry: Registry, 
     root = Path(folder)
     dated = folder_files(root)
     rules = rules_stamp(registry)
-    (root / LINEAGE_DIR).mkdir(exist_ok=True)
+    out = root / LINEAGE_DIR
+    try:
+        out.mkdir(exist_ok=True)
+        if out.is_symlink() or not out.is_dir():
+            raise InputError(f"{out}: not a folder (the lineage build writes its files there)")
+        for stale in out.glob(".build-*"):  # scratch stores of an interrupted run
+            _remove(stale)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write the lineage files there ({exc.strerror or exc})") from None
     result = FolderBuildResult(root, rules)
     for day, source in dated:
         t0 = datetime.now(UTC)
@@ -141,8 +175,9 @@ def build_folder_lineage(folder: str | Path, *, load: Load, registry: Registry, 
                 side = read_sidecar(root, day) or {}
                 item = FolderBuildItem(day, "present", side.get("models"))
             else:
-                for stale in lineage_files(root, day).values():  # an old build must not pass for this one
-                    stale.unlink(missing_ok=True)
+                # the sidecar alone makes a date current: without it an old build cannot pass for a new one, and
+                # a failed rebuild leaves the old tables (replaced only when the new ones are complete)
+                lineage_files(root, day)["sidecar"].unlink(missing_ok=True)
                 models = _build_one(root, day, source, load, registry, rules, digest)
                 item = FolderBuildItem(day, "built", models, round((datetime.now(UTC) - t0).total_seconds(), 1))
         except (ModelcensusError, OSError) as exc:

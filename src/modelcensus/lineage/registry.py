@@ -396,7 +396,8 @@ class Registry:
 
     # ---------------------------------------------------------------- DuckDB
     def tables(self) -> dict[str, Any]:
-        """The registry as pyarrow tables (the TEMP tables :meth:`to_duckdb` creates)."""
+        """The registry as pyarrow tables (what :meth:`register` and :meth:`to_duckdb` put on an engine or a
+        connection)."""
         import pyarrow as pa
 
         ns_rows: dict[str, list[Any]] = {k: [] for k in ("namespace_lower", "namespace", "org_key", "org",

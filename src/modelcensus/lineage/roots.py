@@ -113,8 +113,8 @@ class _Run:
 def resolve_roots(con: Any, edges: str, out: str = "_lineage_roots") -> RootStats:
     """Resolve the roots of every child in relation ``edges`` into table ``out``.
 
-    ``con``: an :class:`~modelcensus.store.engine.Engine` (DuckDB or Spark), or a DuckDB connection (the
-    lineage build's), which is wrapped in a ``DuckDBEngine`` on that connection.
+    ``con``: an :class:`~modelcensus.store.engine.Engine` (DuckDB or Spark); a DuckDB connection is wrapped
+    in a ``DuckDBEngine`` on it.
     ``edges(c, p, g)``: integer node keys, one row per distinct (child, parent) pair, no
     self-loops, ``g`` the grade rank (0 strongest). The caller interns model ids to keys once
     (see :mod:`modelcensus.lineage.build`), so everything works on integers.

@@ -5,8 +5,9 @@ The folder holds one hub-stats-layout Parquet file per observation date, named `
 hub-stats importer's own SELECT (passed in as ``row_select``: metrics may not import sources) and checked
 with the store's own staging rules (``store.staging.REASON_SQL``); from there every step is a query file
 in ``metrics/sql/`` run through the engine seam, so DuckDB and Spark compute the same figures from the
-same SQL (docs/engines.md). Only metrics that need no lineage build are here (:data:`SLICE_METRICS`),
-grouped by publisher keys; the rest say so (exit 2) rather than guess.
+same SQL (docs/engines.md). The metrics of :data:`SLICE_METRICS`, grouped by publisher keys, or by root
+keys from the folder's lineage build (``lineage build --snapshots DIR``: checked current for every file); the
+rest say so (exit 2) rather than guess.
 """
 
 from __future__ import annotations

@@ -30,6 +30,12 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
+def hadoop_literal(path: str) -> str:
+    """A path Spark reads as itself: Hadoop expands ``[ ] { } * ?`` in paths as a glob (a folder named
+    ``sp[12]`` read ``sp1``), so each is escaped with a backslash, as DuckDB's reader gets escaped globs."""
+    return re.sub(r"([\\\[\]{}*?])", r"\\\1", path)
+
+
 def spark_available() -> str | None:
     """None when a local Spark session can start here, else why not (for test skips and error messages)."""
     try:
@@ -115,7 +121,7 @@ class SparkEngine:
 
         files = [str(p) for p in (paths if isinstance(paths, list) else [paths])]
         try:
-            df = self.spark.read.parquet(*files)
+            df = self.spark.read.parquet(*(hadoop_literal(f) for f in files))
             extra = [f"_metadata.row_index AS {check_name(row_number)}"] if row_number else []  # = file_row_number
             extra += [f"_metadata.file_name AS {check_name(file_name)}"] if file_name else []
             if extra:
