@@ -182,3 +182,17 @@ def test_spark_paths_are_read_as_themselves_not_as_globs() -> None:
 
     assert hadoop_literal("/data/h[12]/a{b}*?.parquet") == r"/data/h\[12\]/a\{b\}\*\?.parquet"
     assert hadoop_literal("/data/plain/2025-01-31.parquet") == "/data/plain/2025-01-31.parquet"
+
+
+def test_a_parquet_file_the_reader_refuses_is_named(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "2025-01-31.parquet"
+    pq.write_table(pa.table({"id": ["a/b"], "file_row_number": [7]}), path)  # clashes with the reader's column
+    eng = DuckDBEngine()
+    try:
+        with pytest.raises(InputError, match=r"2025-01-31\.parquet: DuckDB cannot read it"):
+            eng.register_parquet("rows", [path], row_number="pos")
+    finally:
+        eng.close()

@@ -105,7 +105,12 @@ class DuckDBEngine:
         extra += [f"filename AS {check_name(file_name)}"] if file_name else []
         excl = [c for c, on in (("file_row_number", row_number), ("filename", file_name)) if on]
         cols = f"* EXCLUDE ({', '.join(excl)}), {', '.join(extra)}" if excl else "*"
-        self._run(f"CREATE TEMP VIEW {name} AS SELECT {cols} FROM read_parquet([{files}]{opts})")
+        try:
+            self._run(f"CREATE TEMP VIEW {name} AS SELECT {cols} FROM read_parquet([{files}]{opts})")
+        except InputError as exc:  # name the file(s), as the Spark engine does
+            listed = paths if isinstance(paths, list) else [paths]
+            raise InputError(f"{listed[0]}{' ...' if len(listed) > 1 else ''}: DuckDB cannot read it "
+                             f"({str(exc).removeprefix('statement failed on DuckDB: ')})") from None
         self._kinds[name] = "VIEW"
 
     def drop(self, name: str) -> None:
