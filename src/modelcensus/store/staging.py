@@ -2,13 +2,21 @@
 
 Sources only *map* their input onto the staging columns (loosely typed: scalars may be
 text or native). Validation, type coercion and derived fields (licence, declared parents,
-config fingerprint fields) are defined once here, in SQL, so Parquet, JSON, CSV and the Hub
-API all land identically.
+config fingerprint fields) are defined once, in the query files of ``store/sql/staging``
+(rules and id checks as fragments from here), so Parquet, JSON, CSV and the Hub API all land
+identically, and the same files make the rows on Spark (:mod:`modelcensus.store.staging_engine`).
+The DuckDB importer wraps them in ``INSERT INTO models|declarations`` (the functions below).
 """
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.resources import files as package_files
+
 import pyarrow as pa
+
+from modelcensus.store.dialect import to_dialect
+from modelcensus.store.sql_files import Fragment, QueryFolder
 
 # Loose staging schema used by the Python readers (JSON, CSV, Hub API).
 STAGING_SCHEMA = pa.schema(
@@ -86,89 +94,50 @@ def card_parents_sql(col: str = "card_data") -> str:
     )
 
 
+def _spark_expr(expr: str) -> str:
+    """A DuckDB expression of this module in Spark's dialect (for the files' Spark sections)."""
+    return to_dialect(f"SELECT {expr} AS _e", "spark").removeprefix("SELECT ").removesuffix(" AS _e")
+
+
+@cache
+def staging_files() -> QueryFolder:
+    """The staging query files with this module's rules as their code-side fragments."""
+    clean_x, clean_p = _CLEAN_ID.format(x="x"), _CLEAN_ID.format(x="p")
+    return QueryFolder(package_files("modelcensus.store") / "sql" / "staging", {
+        "reason": Fragment(REASON_SQL), "clean_x": Fragment(clean_x), "clean_p": Fragment(clean_p),
+        "valid_p": Fragment(_VALID_PARENT), "clean_x_spark": Fragment(_spark_expr(clean_x)),
+        "clean_p_spark": Fragment(_spark_expr(clean_p)), "valid_p_spark": Fragment(_spark_expr(_VALID_PARENT))})
+
+
+def _relation(name: str) -> Fragment:
+    """A relation of the caller's code (a table name or a parenthesised query) for a file's FROM."""
+    return Fragment(name)
+
+
 def validate_statements(staged: str, table: str) -> list[str]:
-    """Statements that materialise ``staged`` as TEMP table ``table`` with its reject reason and rank.
+    """Statements that materialise ``staged`` as TEMP table ``table`` with each row's reject reason (``_reason``).
 
     Run them in order, then pass ``validated=True`` to the insert functions, so a large import
-    evaluates the rules once, not per statement. ``_rank`` numbers the accepted rows of an id in
-    ``_pos`` order (first occurrence = 1); ``_pos`` must be unique. Ranks are computed only for
-    the ids that occur more than once: a window over every (wide) row costs far more than the
-    whole rest of an import.
+    evaluates the rules once, not per statement; ``_pos`` must be unique.
     """
-    return [
-        f"CREATE OR REPLACE TEMP TABLE {table} AS "
-        f"SELECT *, {REASON_SQL} AS _reason, CAST(1 AS BIGINT) AS _rank FROM {staged}",
-        f"""UPDATE {table} SET _rank = d.r FROM (
-              SELECT _pos, row_number() OVER (PARTITION BY id ORDER BY _pos) AS r FROM {table}
-              WHERE _reason IS NULL AND id IN (
-                SELECT id FROM {table} WHERE _reason IS NULL GROUP BY id HAVING count(*) > 1)
-            ) d WHERE {table}._pos = d._pos AND d.r > 1""",
-    ]
+    return [f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            + staging_files().text("staged_rows", "duckdb", {"staged": _relation(staged)})]
 
 
-def _accepted(staged: str, validated: bool) -> str:
-    """The accepted rows of ``staged``, first occurrence of each id only."""
-    if validated:
-        return f"(SELECT * FROM {staged} WHERE _reason IS NULL AND _rank = 1)"
-    return f"""(SELECT * FROM (
-      SELECT *, row_number() OVER (PARTITION BY id ORDER BY _pos) AS _rank
-      FROM {staged} WHERE ({REASON_SQL}) IS NULL
-    ) WHERE _rank = 1)"""
+def _accepted(staged: str, validated: bool) -> Fragment:
+    """The accepted rows of ``staged``, first occurrence of each id only (``accepted_rows.sql``)."""
+    rows = staged if validated else "(" + staging_files().text(
+        "staged_rows", "duckdb", {"staged": _relation(staged)}) + ")"
+    return Fragment("(" + staging_files().text("accepted_rows", "duckdb", {"staged_rows": _relation(rows)}) + ")")
 
 
 def models_insert_sql(staged: str, snapshot_id: int, *, validated: bool = False) -> str:
-    """INSERT the accepted rows of relation ``staged`` into ``models`` (first occurrence of an id wins).
-
-    Each JSON document is parsed once for all the fields read from it (``json_extract`` with a
-    list of paths): ``_card`` = card_data's license, base_model, base_model_relation; ``_cfg`` =
-    config's model_type, architectures.
-    """
-    return f"""
-    INSERT INTO models
-    SELECT {snapshot_id} AS snapshot_id,
-           id, lower(id),
-           coalesce(nullif(author, ''), CASE WHEN contains(id, '/') THEN split_part(id, '/', 1) END),
-           TRY_CAST(created_at AS TIMESTAMPTZ), TRY_CAST(last_modified AS TIMESTAMPTZ),
-           TRY_CAST(downloads AS BIGINT), TRY_CAST(downloads_all_time AS BIGINT), TRY_CAST(likes AS BIGINT),
-           TRY_CAST(trending_score AS DOUBLE),
-           nullif(pipeline_tag, ''), nullif(library_name, ''),
-           coalesce(
-             nullif(lower(trim(license)), ''),
-             CASE json_type(_card[1])
-               WHEN 'VARCHAR' THEN nullif(lower(trim(json_extract_string(_card[1], '$'))), '')
-               WHEN 'ARRAY' THEN nullif(lower(trim(json_extract_string(_card[1], '$[0]'))), '') END,
-             lower(substr(list_filter(tags, lambda t: starts_with(t, 'license:'))[1], 9))
-           ) AS license,
-           tags,
-           TRY_CAST(safetensors_total AS BIGINT),
-           nullif(lower(CAST(gated AS VARCHAR)), ''),
-           TRY_CAST(private AS BOOLEAN), TRY_CAST(disabled AS BOOLEAN),
-           nullif(sha, ''),
-           list_filter(list_transform(
-               CASE json_type(_card[2])
-                 WHEN 'VARCHAR' THEN [json_extract_string(_card[2], '$')]
-                 WHEN 'ARRAY' THEN json_extract_string(_card[2], '$[*]') END,
-               lambda x: {_CLEAN_ID.format(x='x')}),
-             lambda p: {_VALID_PARENT}),
-           coalesce(
-             nullif(lower(json_extract_string(_card[3], '$')), ''),
-             nullif(lower(json_extract_string(base_models, '$[0].relation')), ''),
-             lower(regexp_extract(list_filter(list_filter(tags, lambda t: starts_with(t, 'base_model:')),
-                 lambda t: regexp_matches(t, '^base_model:(adapter|finetune|merge|quantized):'))[1],
-                 '^base_model:([a-z]+):', 1))
-           ),
-           json_extract_string(_cfg[1], '$'),
-           CASE WHEN json_type(_cfg[2]) = 'ARRAY' THEN json_extract_string(_cfg[2], '$[*]') END,
-           CAST(config AS JSON), CAST(gguf AS JSON), CAST(card_data AS JSON),
-           files, card_text
-    FROM (
-      SELECT *,
-             json_extract(card_data, ['$.license', '$.base_model', '$.base_model_relation']) AS _card,
-             json_extract(config, ['$.model_type', '$.architectures']) AS _cfg
-      FROM {_accepted(staged, validated)}
-      WHERE id NOT IN (SELECT id FROM models WHERE snapshot_id = {snapshot_id})
-    )
-    """
+    """INSERT the accepted rows of relation ``staged`` into ``models`` (first occurrence of an id wins;
+    an id the snapshot already holds is left alone: resumed crawls, multi-file snapshots)."""
+    sid = int(snapshot_id)
+    new = Fragment(f"(SELECT * FROM {_accepted(staged, validated)} accepted "
+                   f"WHERE id NOT IN (SELECT id FROM models WHERE snapshot_id = {sid}))")
+    return "INSERT INTO models " + staging_files().text("model_rows", "duckdb", {"sid": sid, "accepted": new})
 
 
 def rejected_sql(staged: str, *, validated: bool = False) -> str:
@@ -183,52 +152,16 @@ def rejected_sql(staged: str, *, validated: bool = False) -> str:
 
 
 def declarations_insert_sql(snapshot_id: int) -> str:
-    """Derive the raw parent declarations of one snapshot from its stored rows.
+    """INSERT the card and tag parent declarations of one snapshot, derived from its stored rows.
 
-    ``card``: the author's card (card_data.base_model); ``hub``: the Hub's baseModels
-    (relation inferred by the Hub); ``tag``: ``base_model:[relation:]parent`` tags.
+    ``card``: the author's card (card_data.base_model); ``tag``: ``base_model:[relation:]parent`` tags
+    (``hub``, the Hub's baseModels, comes from staging: :func:`hub_declarations_insert_sql`).
     """
-    clean = _CLEAN_ID.format(x="p")
-    return f"""
-    INSERT INTO declarations
-    SELECT DISTINCT {snapshot_id}, child_id, p, relation, source FROM (
-      SELECT id AS child_id, unnest(base_models) AS p,
-             nullif(lower(json_extract_string(card_data, '$.base_model_relation')), '') AS relation,
-             'card' AS source
-      FROM models WHERE snapshot_id = {snapshot_id} AND base_models IS NOT NULL
-      UNION ALL
-      SELECT child_id, {clean} AS p, relation, 'tag' FROM (
-        -- 'base_model:[relation:]parent' split with string functions (no regex per tag)
-        SELECT child_id,
-               CASE WHEN relation IS NULL THEN rest ELSE substr(rest, length(relation) + 2) END AS p,
-               relation
-        FROM (
-          SELECT child_id, rest,
-                 CASE WHEN split_part(rest, ':', 1) IN ('adapter', 'finetune', 'merge', 'quantized')
-                           AND length(rest) > length(split_part(rest, ':', 1)) + 1
-                      THEN split_part(rest, ':', 1) END AS relation
-          FROM (SELECT id AS child_id,
-                       substr(unnest(list_filter(tags, lambda t: starts_with(t, 'base_model:'))), 12) AS rest
-                FROM models WHERE snapshot_id = {snapshot_id})
-        )
-      )
-    ) WHERE {_VALID_PARENT}
-    """
+    return "INSERT INTO declarations " + staging_files().text("declaration_rows", "duckdb",
+                                                              {"sid": int(snapshot_id)})
 
 
 def hub_declarations_insert_sql(staged: str, snapshot_id: int, *, validated: bool = False) -> str:
     """Declarations from the Hub's baseModels field (only in staging; first occurrence of an id)."""
-    clean = _CLEAN_ID.format(x="p")
-    return f"""
-    INSERT INTO declarations
-    SELECT DISTINCT {snapshot_id}, child_id, p, relation, 'hub' FROM (
-      SELECT child_id, {clean} AS p, nullif(lower(struct_extract(e, 'relation')), '') AS relation FROM (
-        SELECT child_id, struct_extract(e, 'id') AS p, e FROM (
-          SELECT id AS child_id,
-                 unnest(from_json(base_models, '[{{"relation":"VARCHAR","id":"VARCHAR"}}]')) AS e
-          FROM {_accepted(staged, validated)}
-          WHERE base_models IS NOT NULL AND json_type(base_models) = 'ARRAY'
-        )
-      )
-    ) WHERE {_VALID_PARENT}
-    """
+    return "INSERT INTO declarations " + staging_files().text(
+        "hub_declaration_rows", "duckdb", {"sid": int(snapshot_id), "accepted": _accepted(staged, validated)})
