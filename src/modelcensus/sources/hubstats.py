@@ -284,6 +284,7 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
         finally:
             with suppress(duckdb.Error):
                 store.con.execute(f"DROP TABLE IF EXISTS {_STAGED}")
+                store.con.execute(f"DROP TABLE IF EXISTS {_STAGED}_repeated")
         store.finish_snapshot(sid, skipped, complete=True)
     return ImportResult(store.snapshot(sid), False, skipped)
 

@@ -115,20 +115,29 @@ def _relation(name: str) -> Fragment:
 
 
 def validate_statements(staged: str, table: str) -> list[str]:
-    """Statements that materialise ``staged`` as TEMP table ``table`` with each row's reject reason (``_reason``).
+    """Statements that materialise ``staged`` as TEMP table ``table`` with each row's reject reason (``_reason``)
+    and TEMP table ``<table>_repeated`` with the positions of accepted rows that repeat an id.
 
     Run them in order, then pass ``validated=True`` to the insert functions, so a large import
     evaluates the rules once, not per statement; ``_pos`` must be unique.
     """
-    return [f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            + staging_files().text("staged_rows", "duckdb", {"staged": _relation(staged)})]
+    files = staging_files()
+    return [f"CREATE OR REPLACE TEMP TABLE {table} AS " + files.text("staged_rows", "duckdb",
+                                                                      {"staged": _relation(staged)}),
+            f"CREATE OR REPLACE TEMP TABLE {table}_repeated AS " + files.text("repeated_rows", "duckdb",
+                                                                               {"staged_rows": table})]
 
 
 def _accepted(staged: str, validated: bool) -> Fragment:
     """The accepted rows of ``staged``, first occurrence of each id only (``accepted_rows.sql``)."""
-    rows = staged if validated else "(" + staging_files().text(
-        "staged_rows", "duckdb", {"staged": _relation(staged)}) + ")"
-    return Fragment("(" + staging_files().text("accepted_rows", "duckdb", {"staged_rows": _relation(rows)}) + ")")
+    files = staging_files()
+    if validated:
+        rows, repeated = staged, f"{staged}_repeated"
+    else:
+        rows = "(" + files.text("staged_rows", "duckdb", {"staged": _relation(staged)}) + ")"
+        repeated = "(" + files.text("repeated_rows", "duckdb", {"staged_rows": _relation(rows)}) + ")"
+    return Fragment("(" + files.text("accepted_rows", "duckdb", {"staged_rows": _relation(rows),
+                                                                  "repeated": _relation(repeated)}) + ")")
 
 
 def models_insert_sql(staged: str, snapshot_id: int, *, validated: bool = False) -> str:

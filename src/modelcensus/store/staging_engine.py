@@ -34,7 +34,8 @@ def make_store_rows(engine: Engine, staged: str, snapshot_id: int, *, models: st
     sid = {"sid": snapshot_id}
     with scratch(engine) as area:
         files.make(area, "staged_rows", {"staged": check_name(staged)})
-        files.make(area, "accepted_rows")
+        repeated = Fragment("(" + files.text("repeated_rows", "duckdb") + ")")  # small: transpiled in place
+        files.make(area, "accepted_rows", {"repeated": repeated})
         files.make(engine, "model_rows", {**sid, "accepted": "_accepted_rows"}, name=check_name(models))
         files.make(area, "hub_declaration_rows", {**sid, "accepted": "_accepted_rows"})
         files.make(area, "declaration_rows", {**sid, "models": Fragment(models)})
