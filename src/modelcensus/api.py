@@ -20,6 +20,8 @@ The command line is a thin skin over exactly these functions::
     modelcensus populations          -> list_populations(store)
     (monthly as-of censuses)         -> census_points(store, since=..., until=..., max_age_days=...)
     modelcensus report               -> build_report(store, out=..., fmt=..., registry=..., filters=...)
+    modelcensus report --snapshots DIR --engine duckdb|spark
+                                     -> folder_report(dir, out=..., fmt=..., engine=..., spark_master=...)
     modelcensus audit TARGET...      -> audit(targets, inventory=..., policy=..., store=..., registry=...)
     modelcensus serve                -> serve(db, host=..., port=...)   (web_app(db) for the ASGI app)
     modelcensus site --out DIR       -> write_site(db, out, models=..., orgs=...)
@@ -114,6 +116,31 @@ def folder_metric(folder: str | Path, name: str, *, engine: str = "duckdb", spar
             eng.close()
 
 
+def folder_report(folder: str | Path, *, out: str | Path | None = None, fmt: str = "html", engine: str = "duckdb",
+                  spark_master: str | None = None, registry: Registry | None = None) -> Path | dict[str, Any]:
+    """The history report of a folder of hub-stats ``YYYY-MM-DD.parquet`` files on DuckDB or Spark, without a
+    store: built only from the folder metrics of :func:`folder_metric` (one pass over the files for all of them;
+    outputs.history_report). Returns the written path, or the JSON document when ``fmt='json'`` and no ``out``."""
+    from modelcensus.outputs import REPORT_FORMATS
+    from modelcensus.outputs.history_report import build_history_report
+    from modelcensus.sources import hubstats
+    from modelcensus.store.engine import open_engine
+    from modelcensus.store.files import folder_files
+
+    if (fmt or "html").lower() not in REPORT_FORMATS:  # bad arguments fail before an engine starts
+        raise InputError(f"--format {fmt!r}: expected one of {', '.join(REPORT_FORMATS)}")
+    folder_files(folder)
+    eng = open_engine(engine, spark_master=spark_master)
+    try:
+        with Store(":memory:") as probe:
+            return build_history_report(
+                folder, engine=eng, registry=registry or load_registry(), out=out, fmt=fmt,
+                row_select=lambda p: hubstats.staging_select(p, hubstats._describe(probe, p)))
+    finally:
+        if engine == "duckdb":
+            eng.close()
+
+
 def web_app(db: str, *, registry_files: list[str] | None = None) -> Any:
     """The dashboard and JSON API as an ASGI app over the store at ``db``, opened read-only."""
     from modelcensus.server.app import build_app, wrap
@@ -156,6 +183,7 @@ __all__ = [
     "METRIC_NAMES", "AuditReport", "DemoResult", "ImportResult", "MetricResult", "Registry", "SkipReport",
     "Snapshot", "Store", "audit", "build_report", "census_points", "check_registry", "compute_metric",
     "FolderBuildResult", "build_folder_lineage", "ensure_lineage", "export", "export_snapshot", "folder_metric",
+    "folder_report",
     "import_hubstats_parquet", "import_path",
     "import_population",
     "lineage", "list_populations", "load_policy", "load_registry", "open_store", "origin", "prepare_serving",
