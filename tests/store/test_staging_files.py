@@ -88,9 +88,19 @@ def _rows(table: pa.Table) -> list[str]:
                   for row in table.to_pylist())
 
 
+def _type(t: pa.DataType) -> str:
+    """An Arrow type up to names that do not change a value: the zone's spelling, the list item's field name."""
+    if pa.types.is_timestamp(t):
+        return f"timestamp[{t.unit}, {'UTC' if t.tz in ('UTC', 'Etc/UTC') else t.tz}]"
+    if pa.types.is_list(t):
+        return f"list<{_type(t.value_type)}>"
+    return str(t)
+
+
 def _assert_same(made: dict[str, pa.Table], imported: dict[str, Any]) -> None:
     for t in ("models", "declarations"):
         assert made[t].column_names == imported[t].column_names, t
+        assert [_type(f.type) for f in made[t].schema] == [_type(f.type) for f in imported[t].schema], t
         want, got = _rows(imported[t]), _rows(made[t])
         assert len(got) == len(want), (t, len(got), len(want))
         assert got == want, (t, next((g, w) for g, w in zip(got, want, strict=True) if g != w))
