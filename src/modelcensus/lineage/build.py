@@ -79,7 +79,7 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
             and not force:
         return {**stats, "built": False}
     with store.transaction() as con:
-        stats = _build(as_engine(con), snap.id, registry)
+        stats = build_tables(as_engine(con), snap.id, registry)
         replace_lineage(store, snap.id, EDGES_OUT, ORIGINS_OUT, registry.version + _SUFFIX, stats)
         # the build's own tables (_lin_m, _lin_edges_out, ...) go with it: the store's connection stays small
         # for what runs next (the registry's reg_* tables stay, as the metrics that read them expect)
@@ -87,9 +87,11 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     return {**stats, "built": True}
 
 
-def _build(engine: Engine, sid: int, registry: Registry) -> dict[str, Any]:
-    """``_lin_edges_out`` and ``_lin_origins_out`` on ``engine``; returns the build statistics. Everything
-    else the build makes lives in scratch areas, gone when it returns."""
+def build_tables(engine: Engine, sid: int, registry: Registry) -> dict[str, Any]:
+    """``_lin_edges_out`` and ``_lin_origins_out`` on ``engine`` from its ``models`` and ``declarations`` rows
+    of snapshot ``sid`` (a store's tables, or any engine's tables of the same columns: Spark runs the same
+    files); returns the build statistics. Everything else the build makes lives in scratch areas, gone when
+    it returns."""
     registry.register(engine)
     edge_stats = build_edges(engine, sid, registry)
     files = build_files()

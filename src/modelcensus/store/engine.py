@@ -15,9 +15,8 @@ The interface is deliberately small (issue 12):
 - ``repeat_until_stable(name, sql, count_sql, max_rounds)``: the pointer-doubling loop.
 
 SQL is written in DuckDB's dialect (the source of truth) and handed to :func:`to_dialect`, which
-transpiles it with ``sqlglot`` for the engine; the few DuckDB functions sqlglot leaves as they are
-(``regexp_full_match``, ``json_valid``) or writes in a form Spark rejects (``list_has_any`` as ``&&``) are
-rewritten here, in one place.
+transpiles it with ``sqlglot`` for the engine, with the rewrites sqlglot does not make for Spark
+(``store/dialect.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from modelcensus.errors import InputError, ModelcensusError
+from modelcensus.store.dialect import to_dialect
 
 ENGINES = ("duckdb", "spark")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -62,48 +62,6 @@ class Engine(Protocol):
     def transaction(self) -> Any: ...
     def unordered(self) -> Any: ...
     def close(self) -> None: ...
-
-
-def to_dialect(sql: str, dialect: str) -> str:
-    """DuckDB SQL -> the engine's dialect (identity for DuckDB). Raises InputError when it cannot."""
-    if dialect == "duckdb":
-        return sql
-    import sqlglot
-
-    try:
-        trees = sqlglot.parse(sql, read="duckdb")
-    except sqlglot.errors.ParseError as exc:
-        raise InputError(f"SQL does not parse as DuckDB SQL: {str(exc).splitlines()[0]}") from None
-    out = []
-    for tree in trees:
-        if tree is None:
-            continue
-        tree = tree.transform(_spark_fixes) if dialect == "spark" else tree
-        out.append(tree.sql(dialect=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE))
-    return ";\n".join(out)
-
-
-def _spark_fixes(node: Any) -> Any:
-    """DuckDB functions sqlglot passes through unchanged, rewritten for Spark 4."""
-    from sqlglot import exp
-
-    full_match = getattr(exp, "RegexpFullMatch", None)
-    if full_match is not None and isinstance(node, full_match):
-        pattern = node.expression
-        if isinstance(pattern, exp.Literal) and pattern.is_string:  # Spark's RLIKE finds, DuckDB's matches whole
-            pattern = exp.Literal.string(f"^(?:{pattern.this})$")
-        else:
-            pattern = exp.Concat(expressions=[exp.Literal.string("^(?:"), pattern, exp.Literal.string(")$")])
-        return exp.RegexpLike(this=node.this, expression=pattern)
-    if isinstance(node, exp.ArrayOverlaps):  # DuckDB list_has_any: sqlglot writes `a && b`, which Spark rejects
-        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
-    if isinstance(node, exp.Anonymous):
-        fn = node.name.lower()
-        args = node.expressions
-        if fn == "json_valid" and len(args) == 1:
-            return exp.Not(this=exp.Is(this=exp.Anonymous(this="try_parse_json", expressions=[args[0]]),
-                                       expression=exp.Null()))
-    return node
 
 
 class Scratch:

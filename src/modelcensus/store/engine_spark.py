@@ -7,6 +7,7 @@ locally checkpointed data, so a query that reads the view it replaces (pointer d
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -186,4 +187,6 @@ def _start_session(master: str | None, remote: str | None) -> Any:
                          f"needs {INSTALL_HINT}") from None
     if not remote:
         session.sparkContext.setLogLevel("FATAL")  # errors reach the user as InputError, once
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):  # PySpark's own: a JVM stack as JSON
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     return session

@@ -55,13 +55,13 @@ judged AS (
 ),
 flagged AS (
     SELECT *,
-           len(coalesce(pf, [])) > 0 AND a.cv IS NOT NULL AND len(coalesce(cf_vocab, [])) > 0
+           array_length(coalesce(pf, [])) > 0 AND a.cv IS NOT NULL AND array_length(coalesce(cf_vocab, [])) > 0
              AND NOT list_has_any(pf, cf_vocab) AND NOT coalesce(vocab_fits, FALSE) AS by_a,
-           len(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE) AND cmt <> 'llama'
-             AND len(coalesce(cf_mt, [])) > 0 AND NOT list_has_any(pf, cf_mt) AS by_b,
+           array_length(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE) AND cmt <> 'llama'
+             AND array_length(coalesce(cf_mt, [])) > 0 AND NOT list_has_any(pf, cf_mt) AS by_b,
            pmt IS NOT NULL AND pmt <> cmt AND regexp_matches(pmt, ${moe})
              AND NOT regexp_matches(cmt, ${moe})
-             AND len(coalesce(cf_mt, [])) > 0             -- a model type the registry knows, not junk
+             AND array_length(coalesce(cf_mt, [])) > 0             -- a model type the registry knows, not junk
              AND relation <> 'quantized'                  -- llama.cpp lays a Mixtral out as 'llama'
              -- one config shape (generation) listing both types: dense Qwen3 from Qwen3 MoE, Mistral from
              -- Mixtral; DeepSeek's old llama shape is not R1's deepseek_v3 one
@@ -70,8 +70,8 @@ flagged AS (
                              WHERE s1.model_type = a.pmt AND s2.model_type = a.cmt) AS by_e,
            pp IS NOT NULL AND cp > 0 AND pp >= ${params_ratio} * cp AND pmt IS NOT NULL AND pmt <> cmt
              AND NOT adapterish AS by_c,
-           cmt = 'llama' AND len(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE)
-             AND len(coalesce(tf, [])) > 0 AND NOT list_has_any(pf, tf) AS by_d
+           cmt = 'llama' AND array_length(coalesce(pf, [])) > 0 AND n_mt > 0 AND NOT coalesce(mt_fits, FALSE)
+             AND array_length(coalesce(tf, [])) > 0 AND NOT list_has_any(pf, tf) AS by_d
     FROM judged a
 )
 SELECT child_id, parent_id, coalesce(pf, []) AS parent_families,

@@ -10,14 +10,14 @@ SELECT d.child_id, d.parent_id, d.relation, c.vocab AS cv, c.params AS cp, lower
        -- the full weights: the stored parameter count is then the whole model's)
        (regexp_matches(c.name_lower, '(lora|adapter|peft)')
          OR coalesce(list_contains(c.files, 'adapter_config.json'), FALSE))
-         AND NOT coalesce(len(list_filter(c.files, lambda f: regexp_matches(f, ${full_weights}))) > 0, FALSE)
+         AND NOT coalesce(array_length(list_filter(c.files, lambda f: regexp_matches(f, ${full_weights}))) > 0, FALSE)
          AS adapterish
 FROM _lin_decl0 d JOIN _lin_m c ON c.id = d.child_id
 LEFT JOIN _lin_m p ON p.id = d.parent_id
 WHERE c.model_type IS NOT NULL
   -- an adapter repo's config is its base's, unless it also holds the full weights (a merged upload)
   AND (d.relation <> 'adapter'
-       OR coalesce(len(list_filter(c.files, lambda f: regexp_matches(f, ${full_weights}))) > 0, FALSE))
+       OR coalesce(array_length(list_filter(c.files, lambda f: regexp_matches(f, ${full_weights}))) > 0, FALSE))
   -- only what can contradict: another model type or vocabulary, or a parent known by the registry alone
   AND CASE WHEN p.model_type IS NOT NULL
            THEN lower(trim(c.model_type)) <> lower(trim(p.model_type))

@@ -13,7 +13,7 @@ SELECT m.id, m.id_lower,
                          json_extract_string(m.config, '$.text_config.hidden_size')) AS BIGINT) AS hidden,
        json_extract(m.config, '$.quantization_config') IS NOT NULL AS has_quant,
        CASE WHEN m.config IS NOT NULL THEN
-           list_filter(list_distinct([
+           list_sort(list_filter(list_distinct([  -- sorted: a set, in one order on every engine
                json_extract_string(m.config, '$.tokenizer_config.bos_token'),
                json_extract_string(m.config, '$.tokenizer_config.eos_token'),
                json_extract_string(m.config, '$.tokenizer_config.pad_token'),
@@ -27,6 +27,6 @@ SELECT m.id, m.id_lower,
                            END, [])
                || coalesce(CASE WHEN json_type(m.config, '$.special_tokens') = 'ARRAY'
                            THEN json_extract_string(m.config, '$.special_tokens[*]') END, [])),
-               lambda t: t IS NOT NULL)
+               lambda t: t IS NOT NULL))
        END AS tokens
 FROM models m WHERE m.snapshot_id = ${sid}

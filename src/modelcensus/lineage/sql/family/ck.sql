@@ -13,9 +13,12 @@ WITH w0 AS (
 ),
 words AS (SELECT DISTINCT family, word FROM _lin_ckpt),
 ment AS (   -- generation mentions in names that do not start with one of the family's checkpoint words
-    SELECT child_id, family, unnest(ms) AS t, generate_subscripts(ms, 1) AS i FROM (
-        SELECT w0.child_id, w0.family, regexp_extract_all(w0.nm, ${gen_mention}, 1) AS ms
-        FROM w0 ANTI JOIN words ws ON ws.family = w0.family AND ws.word = w0.word)
+    -- (t, i): the i-th mention; the positions are unnested, not the list (Spark has no generate_subscripts)
+    SELECT child_id, family, ms[i] AS t, i FROM (
+        SELECT child_id, family, ms, unnest(generate_series(1, array_length(ms))) AS i FROM (
+            SELECT w0.child_id, w0.family, regexp_extract_all(w0.nm, ${gen_mention}, 1) AS ms
+            FROM w0 ANTI JOIN words ws ON ws.family = w0.family AND ws.word = w0.word)
+        WHERE array_length(ms) > 0)   -- Spark's sequence(1, 0) counts down
 ),
 first_m AS (   -- "hermes-3-llama-3.1": the first mention of a checkpoint word (llama), with its generation
     SELECT m.child_id, ws.word, regexp_extract(m.t, '([0-9]+([.][0-9]+)?)$', 1) AS gen
@@ -23,8 +26,9 @@ first_m AS (   -- "hermes-3-llama-3.1": the first mention of a checkpoint word (
     QUALIFY row_number() OVER (PARTITION BY m.child_id ORDER BY m.i) = 1
 ),
 w AS (
-    SELECT w0.* REPLACE (coalesce(fm.word, w0.word) AS word, coalesce(fm.gen, w0.gen) AS gen,
-                         coalesce(split_part(fm.gen, '.', 1), w0.major) AS major)
+    SELECT w0.child_id, w0.family, w0.shape_root, w0.nm, w0.params, w0.dteacher, w0.size_txt,
+           coalesce(fm.word, w0.word) AS word, coalesce(fm.gen, w0.gen) AS gen,
+           coalesce(split_part(fm.gen, '.', 1), w0.major) AS major, w0.size, w0.variant, w0.inst
     FROM w0 LEFT JOIN first_m fm ON fm.child_id = w0.child_id
 ),
 series AS (   -- the teacher list's distill series: "<word>[gen]-<size>b" of a listed teacher

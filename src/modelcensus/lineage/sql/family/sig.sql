@@ -24,7 +24,7 @@ hit AS (
 ),
 ranked AS (
     SELECT id, family, shape, root_model, a, h,
-           v0 OR (len(vocabs) = 0 AND h AND a) AS v
+           v0 OR (array_length(vocabs) = 0 AND h AND a) AS v
     FROM hit
 ),
 cfg AS (   -- the best shape per family; the first listed on a tie
@@ -47,11 +47,14 @@ fams AS (SELECT id, family FROM cfg UNION SELECT id, family FROM tok)
 SELECT f.id, f.family, g.root_model AS shape_root,
        coalesce(g.a, FALSE) AS arch_hit, coalesce(g.v, FALSE) AS vocab_hit,
        coalesce(t.excl, 0) > 0 AS tok_hit, FALSE AS name_hit,
-       CASE WHEN g.a AND g.v THEN 5 + CASE WHEN g.h THEN 0.5 ELSE 0 END
-            WHEN g.v THEN 2 WHEN g.a THEN 1 ELSE 0 END
-       + CASE WHEN coalesce(t.excl, 0) > 0 THEN 3 + 0.1 * (t.shared - t.excl)
-              WHEN t.shared > 0 THEN 0.5 * t.shared_w ELSE 0 END AS score
+       -- rounded: the sum of 1/n weights differs in its last bits between engines (and summation orders),
+       -- and candidates are ranked on this score
+       round(CASE WHEN g.a AND g.v THEN 5 + CASE WHEN g.h THEN 0.5 ELSE 0 END
+                  WHEN g.v THEN 2 WHEN g.a THEN 1 ELSE 0 END
+             + CASE WHEN coalesce(t.excl, 0) > 0 THEN 3 + 0.1 * (t.shared - t.excl)
+                    WHEN t.shared > 0 THEN 0.5 * t.shared_w ELSE 0 END, 9) AS score
 FROM fams f
 LEFT JOIN cfg g ON g.id = f.id AND g.family = f.family
 LEFT JOIN tok t ON t.id = f.id AND t.family = f.family
-WHERE (f.id, f.family) NOT IN (SELECT (child_id, unnest(parent_families)) FROM _lin_contra)
+WHERE NOT EXISTS (SELECT 1 FROM (SELECT child_id, unnest(parent_families) AS family FROM _lin_contra) x
+                  WHERE x.child_id = f.id AND x.family = f.family)

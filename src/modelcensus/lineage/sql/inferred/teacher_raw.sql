@@ -36,7 +36,7 @@ WHERE contains(m.name_lower, 'distill')
   -- a short name ("r1" is also a release or round) counts only on a causal language model's body:
   -- "bert-distill-squad-r1" or "whisper-distill-r1" were taught by no reasoning model
   AND (length(tn.name) >= 3
-       OR len(list_filter(coalesce(m.architectures, []), lambda a: ends_with(a, 'ForCausalLM'))) > 0)
+       OR array_length(list_filter(coalesce(m.architectures, []), lambda a: ends_with(a, 'ForCausalLM'))) > 0)
 QUALIFY row_number() OVER (PARTITION BY m.id ORDER BY length(tn.name) DESC, tn.teacher_id) = 1
 UNION ALL   -- the teacher the publisher's own card names (stated-bases list; display only)
 SELECT n.id, s.teacher_id, 'card (publisher''s own, stated-bases list): distilled from ' || s.teacher_id, 9, 0

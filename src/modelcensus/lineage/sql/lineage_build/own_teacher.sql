@@ -11,7 +11,7 @@ WITH e AS (
                 WHEN starts_with(evidence, 'card') THEN 2
                 WHEN contains(evidence, ' names a distillation and its teacher ') THEN 4 ELSE 3 END AS rk,
            -- trace datasets: how many of the card's listed sets are this teacher's (', '-separated)
-           len(string_split(regexp_extract(evidence, '^card datasets: ([^(]*)', 1), ', ')) AS n
+           array_length(string_split(regexp_extract(evidence, '^card datasets: ([^(]*)', 1), ', ')) AS n
     FROM _lin_edges2 WHERE relation = 'distillation'
 ),
 best AS (SELECT child_id, min(rk) AS rk FROM e GROUP BY child_id),

@@ -13,7 +13,7 @@ SELECT (SELECT count(*) FROM m) AS models,
        (SELECT count(DISTINCT model_id) FILTER (WHERE publisher_country IS NOT NULL) FROM o) AS pub_cov,
        (SELECT count(DISTINCT model_id) FILTER (WHERE depth > 0) FROM o) AS with_parent,
        (SELECT count(DISTINCT model_id) FROM o
-        WHERE len(list_filter(problems, lambda x: starts_with(x, 'missing_parent'))) > 0) AS missing_parent,
+        WHERE array_length(list_filter(problems, lambda x: starts_with(x, 'missing_parent'))) > 0) AS missing_parent,
        (SELECT count(DISTINCT model_id) FROM o WHERE list_contains(problems, 'cycle')) AS cycle,
        (SELECT count(DISTINCT model_id) FROM o WHERE list_contains(problems, 'ambiguous_signature'))
          AS ambiguous_signature,
