@@ -72,24 +72,33 @@ def export(store: Store, snapshot: int | str | None = None, fmt: str = "parquet"
     return export_snapshot(store, snapshot, fmt, out_path, table=table)
 
 
-def build_folder_lineage(folder: str | Path, *, engine: str = "duckdb", registry: Registry | None = None,
-                         force: bool = False, progress: Any = None) -> FolderBuildResult:
+def build_folder_lineage(folder: str | Path, *, engine: str = "duckdb", spark_master: str | None = None,
+                         registry: Registry | None = None, force: bool = False,
+                         progress: Any = None) -> FolderBuildResult:
     """The lineage of every ``YYYY-MM-DD.parquet`` of ``folder``, one snapshot at a time, written beside it as
     ``lineage/DATE.origins.parquet`` and ``.edges.parquet`` (what root-keyed ``--snapshots`` metrics read).
 
-    The build runs on DuckDB under the memory cap; ``engine="spark"`` is refused with the reason (docs/engines.md):
-    the per-snapshot build fits one machine, the multi-snapshot metrics over its output are what Spark runs."""
-    if engine == "spark":
-        raise InputError("lineage build --engine spark: the lineage build runs per snapshot on DuckDB (each under "
-                         "the memory cap); Spark reads its output: `metrics ... --snapshots DIR --engine spark`")
-    if engine != "duckdb":
-        raise InputError(f"--engine {engine!r}: expected one of duckdb, spark")
+    On DuckDB each file is imported into a scratch store under the memory cap; on Spark the same staging and
+    lineage query files run on the session (docs/engines.md), and both write the same files."""
     from modelcensus.lineage.folder_build import build_folder_lineage as build
+    from modelcensus.sources import hubstats
+    from modelcensus.store.engine import open_engine
+    from modelcensus.store.files import folder_files
 
-    def load(store: Store, path: Path, day: Any) -> None:  # hub-stats Parquet only, as the metrics read the folder
-        import_hubstats_parquet(store, path, observed_at=day.isoformat())
+    reg = registry or load_registry()
+    if engine == "duckdb":
+        if spark_master:
+            raise InputError("--spark-master is for --engine spark")
 
-    return build(folder, load=load, registry=registry or load_registry(), force=force, progress=progress)
+        def load(store: Store, path: Path, day: Any) -> None:  # hub-stats Parquet only, as the metrics read it
+            import_hubstats_parquet(store, path, observed_at=day.isoformat())
+
+        return build(folder, load=load, registry=reg, force=force, progress=progress)
+    folder_files(folder)  # a bad folder fails before an engine starts
+    eng = open_engine(engine, spark_master=spark_master)
+    with Store(":memory:") as probe:
+        return build(folder, load=lambda *_: None, registry=reg, force=force, progress=progress, engine=eng,
+                     stage=lambda area, path: hubstats.stage_file(area, path, probe))
 
 
 def folder_metric(folder: str | Path, name: str, *, engine: str = "duckdb", spark_master: str | None = None,

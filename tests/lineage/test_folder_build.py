@@ -100,18 +100,38 @@ def test_command_line(tmp_path: Path) -> None:
     r = subprocess.run([*run, "--format", "json"], capture_output=True, text=True, check=False)
     doc = json.loads(r.stdout)
     assert [i["status"] for i in doc["items"]] == ["failed", "present"]
-    r = subprocess.run([*run, "--engine", "spark"], capture_output=True, text=True, check=False)
-    assert r.returncode == 2 and "Spark reads its output" in r.stderr
+    r = subprocess.run([*run, "--engine", "sqlite"], capture_output=True, text=True, check=False)
+    assert r.returncode == 2 and "expected one of duckdb, spark" in r.stderr
+    r = subprocess.run([*run, "--spark-master", "local[1]"], capture_output=True, text=True, check=False)
+    assert r.returncode == 2 and "--spark-master is for --engine spark" in r.stderr
     r = subprocess.run([sys.executable, "-m", "modelcensus", "lineage", "Qwen/Qwen2-7B", "--snapshots", "x"],
                        capture_output=True, text=True, check=False)
     assert r.returncode == 2 and "options of `lineage build`" in r.stderr
 
 
-def test_refuses_spark_and_bad_folders(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="Spark reads its output"):
-        api.build_folder_lineage(tmp_path, engine="spark")
-    with pytest.raises(InputError, match="no YYYY-MM-DD.parquet"):
-        api.build_folder_lineage(tmp_path)
+def test_refuses_bad_folders_before_an_engine_starts(tmp_path: Path) -> None:
+    for engine in ("duckdb", "spark"):
+        with pytest.raises(InputError, match="no YYYY-MM-DD.parquet"):
+            api.build_folder_lineage(tmp_path, engine=engine)
+
+
+def test_spark_builds_the_same_files(tmp_path: Path, registry: Any, spark_engine: Any) -> None:
+    """--engine spark stages the file and builds with the same query files on Spark: the two tables are the
+    DuckDB build's, column types and row order included, and the date is then current for either engine."""
+    path = _write_history(tmp_path / "duck", n=300, months=1)[0]
+    (tmp_path / "spark").mkdir()
+    (tmp_path / "spark" / path.name).write_bytes(path.read_bytes())
+    duck = api.build_folder_lineage(tmp_path / "duck", registry=registry)
+    spark = api.build_folder_lineage(tmp_path / "spark", engine="spark", registry=registry)
+    assert [i.status for i in spark.items] == ["built"] and spark.items[0].models == duck.items[0].models
+    day = duck.items[0].date
+    for table in ("origins", "edges"):
+        a, b = (pq.read_table(lineage_files(tmp_path / x, day)[table]) for x in ("duck", "spark"))
+        # names and types; nullability is the store's DDL on Spark, DuckDB's writer marks more columns required
+        assert [(f.name, f.type) for f in a.schema] == [(f.name, f.type) for f in b.schema]
+        assert a.num_rows > 100 and a.to_pylist() == b.to_pylist()
+    again = api.build_folder_lineage(tmp_path / "spark", registry=registry)  # current for DuckDB too
+    assert [i.status for i in again.items] == ["present"]
 
 
 def test_tables_changed_after_the_build_are_not_current(built: tuple[Path, Any], registry: Any) -> None:
@@ -194,4 +214,4 @@ def test_lineage_build_on_a_store(tmp_path: Path) -> None:
     doc = json.loads(again.stdout)
     assert doc["built"] is False and doc["models"] > 100 and doc["snapshot_id"] == 1
     bad = subprocess.run([*run, "--engine", "spark"], capture_output=True, text=True, check=False)
-    assert bad.returncode == 2 and "builds on duckdb" in bad.stderr
+    assert bad.returncode == 2 and "a store builds on its DuckDB" in bad.stderr

@@ -134,14 +134,15 @@ def _show(view: str, model: str, snapshot: str | None, fmt: str, shown: int = 0)
         out.print(_lineage_tree(doc), soft_wrap=False)
 
 
-def _build(snapshot: str | None, snapshots: str | None, engine: str, force: bool, fmt: str) -> None:
+def _build(snapshot: str | None, snapshots: str | None, engine: str, spark_master: str | None, force: bool,
+           fmt: str) -> None:
     """``lineage build``: the store's snapshot, or every file of a folder (one line per date; exit 2 if one failed)."""
     from modelcensus import api
 
     reg = api.load_registry(state.registry)
     if snapshots is None:
-        if engine != "duckdb":
-            raise InputError("--engine: a store's lineage builds on duckdb (its own engine)")
+        if engine != "duckdb" or spark_master:
+            raise InputError("--engine and --spark-master apply to --snapshots DIR (a store builds on its DuckDB)")
         stats = reading(lambda store: api.ensure_lineage(store, store.snapshot(snapshot).id, reg, force=force))
         if fmt == "json":
             print_json(stats)
@@ -160,7 +161,8 @@ def _build(snapshot: str | None, snapshots: str | None, engine: str, force: bool
         took = f" in {item.seconds:.0f} s" if item.seconds is not None else ""
         stream.print(f"{item.date}: {item.status} ({what}){took}", markup=False, highlight=False, soft_wrap=True)
 
-    res = api.build_folder_lineage(snapshots, engine=engine, registry=reg, force=force, progress=show)
+    res = api.build_folder_lineage(snapshots, engine=engine, spark_master=spark_master, registry=reg, force=force,
+                                   progress=show)
     if fmt == "json":
         print_json(res.as_dict())
     if res.failed:
@@ -196,17 +198,20 @@ def register(app: typer.Typer) -> None:
             "--snapshots", metavar="DIR", help="lineage build: a folder of YYYY-MM-DD.parquet hub-stats files; "
             "writes DIR/lineage/DATE.origins.parquet and .edges.parquet per file.")] = None,
         engine: Annotated[str, typer.Option("--engine", metavar="duckdb|spark",
-                                            help="lineage build: the engine (the build runs on duckdb).")] = "duckdb",
+                                            help="lineage build --snapshots: the engine.")] = "duckdb",
+        spark_master: Annotated[str | None, typer.Option(
+            "--spark-master", metavar="URL", help="lineage build --engine spark: the master (default local[2]; "
+            "SPARK_REMOTE for Spark Connect).")] = None,
         force: Annotated[bool, typer.Option("--force", help="lineage build: rebuild what is current.")] = False,
     ) -> None:
         """Ancestors and descendants of a model, with relation, evidence and origins.
 
         `lineage build` builds instead: the store's snapshot (--snapshot), or every file of --snapshots DIR."""
         if model == "build":
-            _build(snapshot, snapshots, engine, force, check_format(fmt, FORMATS))
+            _build(snapshot, snapshots, engine, spark_master, force, check_format(fmt, FORMATS))
             return
-        if snapshots is not None or force or engine != "duckdb":
-            raise InputError("--snapshots, --engine and --force are options of `lineage build`")
+        if snapshots is not None or force or engine != "duckdb" or spark_master:
+            raise InputError("--snapshots, --engine, --spark-master and --force are options of `lineage build`")
         if all_ and limit is not None:
             raise InputError("--limit and --all: give one of them")
         _show("lineage", model, snapshot, fmt, LIST_ALL if all_ else DEFAULT_SHOWN if limit is None else limit)

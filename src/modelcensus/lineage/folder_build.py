@@ -1,18 +1,19 @@
 """The lineage of every snapshot of a ``--snapshots`` folder (``lineage build --snapshots DIR``).
 
-History is many full snapshots; each snapshot's lineage is one build of the same rules as a store's. The
-build runs per file on DuckDB, under the process memory cap: the 2.2M-model build peaks at 3.3 GiB
-(benchmarks/RESULTS.md), so a laptop builds one snapshot at a time and a cluster could run files side by side.
-What Spark needs from it is its output: ``DIR/lineage/YYYY-MM-DD.origins.parquet`` and
-``.edges.parquet`` per snapshot, which ``metrics ... --snapshots DIR`` reads for root-keyed groups.
+History is many full snapshots; each snapshot's lineage is one build of the same rules as a store's, one file
+at a time, written as ``DIR/lineage/YYYY-MM-DD.origins.parquet`` and ``.edges.parquet`` for
+``metrics ... --snapshots DIR`` to read for root-keyed groups.
 
-Each file is imported into a scratch store inside ``DIR/lineage/`` (removed afterwards), built, and its two
-tables exported (atomically, as ``export --table`` writes them). A JSON sidecar ``YYYY-MM-DD.json`` records
-the source file's SHA-256 and size, the rule stamp (registry version, rules, teacher and stated lists) and
-the row counts; a date whose sidecar matches the file and the rules is skipped, so an interrupted run
-resumes. A file that cannot be read is reported with its reason and the other dates still build.
+On DuckDB (the default) each file is imported into a scratch store inside ``DIR/lineage/`` (removed
+afterwards) under the process memory cap (the 2.2M-model build peaks at 3.3 GiB), built, and its two tables
+exported (atomically, as ``export --table`` writes them). On another engine (Spark) the caller's ``stage``
+puts the file on the engine, the staging query files make the store's rows there and the same lineage query
+files build them; both tables are written in the DuckDB path's columns, types and order. A JSON sidecar
+``YYYY-MM-DD.json`` records the source file's SHA-256 and size, the rule stamp (registry version, rules,
+teacher and stated lists) and the row counts; a date whose sidecar matches the file and the rules is skipped,
+whichever engine built it, so an interrupted run resumes. A file that cannot be read is reported with its
+reason and the other dates still build.
 """
-
 from __future__ import annotations
 
 import json
@@ -24,12 +25,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from modelcensus.errors import InputError, ModelcensusError
-from modelcensus.lineage.build import ensure_lineage, rules_stamp
+from modelcensus.lineage.build import EDGES_OUT, ORIGINS_OUT, build_tables, ensure_lineage, rules_stamp
 from modelcensus.lineage.registry import Registry
 from modelcensus.store import Store
-from modelcensus.store.export import export_snapshot
+from modelcensus.store.engine import Engine, Scratch, scratch
+from modelcensus.store.engine_duckdb import DuckDBEngine
+from modelcensus.store.export import TABLE_COLUMNS, TABLE_ORDER, export_snapshot
 from modelcensus.store.files import file_digest, folder_files
+from modelcensus.store.staging_engine import make_store_rows
 
 LINEAGE_DIR = "lineage"
 TABLES = ("origins", "edges")
@@ -113,22 +120,75 @@ def is_current(folder: str | Path, day: date, source: Path, rules: str, digest: 
 # how a file enters a scratch store: the caller's importer (api passes the hub-stats Parquet importer), since the
 # lineage stage reads the store and never imports sources itself
 Load = Callable[[Store, Path, date], None]
+# how a file is staged on another engine: registers it in the scratch area and returns the staged relation's name
+Stage = Callable[[Scratch, Path], str]
+_SID = 1  # the one snapshot an engine build holds
 
 
-def _build_one(folder: Path, day: date, source: Path, load: Load, registry: Registry, rules: str, digest: str) -> int:
-    """Import, build and export one date; returns the model count. Nothing half-written is left behind."""
+def _store_tables(work: Path, day: date, source: Path, load: Load, registry: Registry) -> int:
+    """DuckDB: import into a scratch store, build, export both tables into ``work``; the model count."""
+    with Store(work / "census.duckdb") as store:
+        load(store, source, day)
+        snap = store.snapshot(None)
+        ensure_lineage(store, snap.id, registry)
+        for table in TABLES:
+            export_snapshot(store, snap.id, "parquet", work / f"{table}.parquet", table=table)
+        return snap.row_count
+
+
+def _engine_tables(engine: Engine, work: Path, source: Path, stage: Stage, registry: Registry) -> int:
+    """Another engine (Spark): stage the file, make the store's rows and build with the same query files
+    (tests/lineage/test_spark_build.py checks every statement against DuckDB), then write both tables in the
+    DuckDB path's columns, types and order; the model count."""
+    schemas = _table_schemas()
+    made = ("models", "declarations", EDGES_OUT, ORIGINS_OUT)
+    try:
+        with scratch(engine) as area:
+            counts = make_store_rows(engine, stage(area, source), _SID)
+        build_tables(engine, _SID, registry)
+        for table, name in (("origins", ORIGINS_OUT), ("edges", EDGES_OUT)):
+            rows = engine.query(f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {name} ORDER BY {TABLE_ORDER[table]}")
+            meta = {b"modelcensus.lineage": json.dumps({"table": table, "engine": engine.name,
+                                                        "source_file": source.name}).encode()}
+            pq.write_table(_as_table(rows, schemas[table], table).replace_schema_metadata(meta),
+                           work / f"{table}.parquet")
+        return int(counts["models"])
+    finally:
+        for name in made:
+            engine.drop(name)
+
+
+def _table_schemas() -> dict[str, pa.Schema]:
+    """The Arrow schema of each exported lineage table, NOT NULL included, from the store's own tables (one
+    definition: the migrations)."""
+    with Store(":memory:") as store:
+        eng = DuckDBEngine.from_store(store)
+        out = {}
+        for t in TABLES:
+            schema = eng.query(f"SELECT {', '.join(TABLE_COLUMNS[t])} FROM {t} LIMIT 0").schema
+            required = set(eng.query("SELECT column_name FROM duckdb_columns() WHERE table_name = "
+                                     f"'{t}' AND NOT is_nullable").column(0).to_pylist())
+            out[t] = pa.schema([f.with_nullable(f.name not in required) for f in schema])
+        return out
+
+
+def _as_table(rows: pa.Table, schema: pa.Schema, table: str) -> pa.Table:
+    """``rows`` in the DuckDB path's types; a NULL where the store requires a value is an error, as there."""
+    for f in schema:
+        if not f.nullable and rows.column(f.name).null_count:
+            raise InputError(f"the {table} table built on this engine has NULL {f.name} values (not allowed)")
+    return rows.cast(schema)
+
+
+def _build_one(folder: Path, day: date, source: Path, make: Callable[[Path], int], rules: str, digest: str) -> int:
+    """Build one date's two tables into a scratch folder with ``make`` and move them into place, sidecar last;
+    returns the model count. Nothing half-written is left behind."""
     files = lineage_files(folder, day)
     work = files["sidecar"].parent / f".build-{day.isoformat()}"
     _remove(work)
     work.mkdir(parents=True)
     try:
-        with Store(work / "census.duckdb") as store:
-            load(store, source, day)
-            snap = store.snapshot(None)
-            ensure_lineage(store, snap.id, registry)
-            for table in TABLES:
-                export_snapshot(store, snap.id, "parquet", work / f"{table}.parquet", table=table)
-            models = snap.row_count
+        models = make(work)
         ids = {table: _file_id(work / f"{table}.parquet") for table in TABLES}
         for table in TABLES:
             os.replace(work / f"{table}.parquet", files[table])
@@ -152,8 +212,12 @@ def _remove(path: Path) -> None:
 
 
 def build_folder_lineage(folder: str | Path, *, load: Load, registry: Registry, force: bool = False,
-                         progress: Callable[[FolderBuildItem], None] | None = None) -> FolderBuildResult:
-    """Build (or find current) the lineage of every dated file of ``folder``; see the module docstring."""
+                         progress: Callable[[FolderBuildItem], None] | None = None,
+                         engine: Engine | None = None, stage: Stage | None = None) -> FolderBuildResult:
+    """Build (or find current) the lineage of every dated file of ``folder``; see the module docstring.
+    With ``engine`` (and ``stage``), each file is built on that engine instead of a DuckDB scratch store."""
+    if (engine is None) != (stage is None):
+        raise InputError("an engine build needs both the engine and how to stage a file on it")
     root = Path(folder)
     dated = folder_files(root)
     rules = rules_stamp(registry)
@@ -178,7 +242,12 @@ def build_folder_lineage(folder: str | Path, *, load: Load, registry: Registry, 
                 # the sidecar alone makes a date current: without it an old build cannot pass for a new one, and
                 # a failed rebuild leaves the old tables (replaced only when the new ones are complete)
                 lineage_files(root, day)["sidecar"].unlink(missing_ok=True)
-                models = _build_one(root, day, source, load, registry, rules, digest)
+                def make(work: Path, day: date = day, source: Path = source) -> int:
+                    if engine is not None and stage is not None:
+                        return _engine_tables(engine, work, source, stage, registry)
+                    return _store_tables(work, day, source, load, registry)
+
+                models = _build_one(root, day, source, make, rules, digest)
                 item = FolderBuildItem(day, "built", models, round((datetime.now(UTC) - t0).total_seconds(), 1))
         except (ModelcensusError, OSError) as exc:
             item = FolderBuildItem(day, "failed", reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

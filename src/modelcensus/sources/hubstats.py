@@ -127,7 +127,7 @@ def _base_models(cols: _Columns) -> str:
         src = _q(c)
     else:
         return "NULL::VARCHAR"
-    return (f"CASE WHEN len({src}.models) > 0 THEN CAST(to_json(list_transform({src}.models, "
+    return (f"CASE WHEN array_length({src}.models) > 0 THEN CAST(to_json(list_transform({src}.models, "
             f"lambda m: {{'relation': {src}.relation, 'id': m.id}})) AS VARCHAR) END")
 
 
@@ -181,6 +181,25 @@ def staging_select(path: Path, cols: _Columns) -> str:
            file_row_number + 1 AS _pos
     FROM read_parquet({sql_path(path)}, file_row_number = true)
     """
+
+
+def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged") -> str:
+    """Stage one hub-stats file on any engine (or scratch area): the importer's own SELECT, reading the file
+    registered as a view instead of DuckDB's ``read_parquet``, materialised as ``name``; returns ``name``.
+
+    ``probe`` (a DuckDB store, e.g. in memory) only describes the file's columns, as the importer does, so a
+    file that is not the hub-stats layout fails here, naming it."""
+    import sqlglot
+
+    from modelcensus.store.engine import to_dialect
+    from modelcensus.store.sql_files import area_dialect
+
+    mapped = staging_select(path, _describe(probe, path))
+    view = f"{name}_file"
+    area.register_parquet(view, path, row_number="file_row_number")
+    rows = sqlglot.parse_one(mapped, read="duckdb").from_(view).sql(dialect="duckdb")
+    area.materialise(name, to_dialect(rows, area_dialect(area)))
+    return name
 
 
 def _describe(store: Store, path: Path) -> _Columns:
@@ -303,4 +322,4 @@ def describe_layout(store: Store, path: str | Path) -> dict[str, str]:
     return dict(_describe(store, Path(path)).types)
 
 
-__all__ = ["SOURCE", "describe_layout", "import_hubstats_parquet", "staging_select"]
+__all__ = ["SOURCE", "describe_layout", "import_hubstats_parquet", "stage_file", "staging_select"]

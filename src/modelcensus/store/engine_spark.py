@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from modelcensus.errors import InputError
 from modelcensus.store.engine import check_name
+from modelcensus.store.store import DUCKDB_SHARE, memory_budget
 
 INSTALL_HINT = "pip install modelcensus[spark] (PySpark 4) and Java 17 (java on PATH or JAVA_HOME)"
 LOCAL_MASTER = "local[2]"
@@ -172,7 +173,12 @@ def _start_session(master: str | None, remote: str | None) -> Any:
             url = master or LOCAL_MASTER
             builder = SparkSession.builder.master(url).appName("modelcensus")
             if url.startswith("local"):
-                builder = (builder.config("spark.ui.enabled", "false")
+                # the driver is the whole of local mode: its heap gets the process budget (3/4 of the lower of 4 GiB
+                # and half of RAM, as DuckDB's cap) instead of Spark's 1 GiB, which a lineage build of 300 models
+                # run twice in one session already exhausted (java.lang.OutOfMemoryError: Java heap space)
+                heap = f"{max(int(memory_budget() * DUCKDB_SHARE) // 2**20, 512)}m"
+                builder = (builder.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", heap))
+                           .config("spark.ui.enabled", "false")
                            .config("spark.driver.bindAddress", "127.0.0.1")
                            .config("spark.driver.host", "127.0.0.1")
                            .config("spark.ui.showConsoleProgress", "false")

@@ -89,14 +89,14 @@ ORIGIN_COLUMNS = [
 ]
 EDGE_COLUMNS = ["child_id", "parent_id", "relation", "inferred", "grade", "evidence", "structural"]
 TABLE_COLUMNS = {"models": EXPORT_COLUMNS, "origins": ORIGIN_COLUMNS, "edges": EDGE_COLUMNS}
+TABLE_ORDER = {"origins": "model_id, weight DESC, root_id", "edges": "child_id, parent_id, relation"}
 
 
 def _table_sql(table: str, snapshot_id: int) -> str:
     if table == "models":
         return _rows_sql(snapshot_id)
-    order = "model_id, weight DESC, root_id" if table == "origins" else "child_id, parent_id, relation"
     return (f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {table} WHERE snapshot_id = {snapshot_id} "
-            f"ORDER BY {order}")
+            f"ORDER BY {TABLE_ORDER[table]}")
 
 
 def _text_rows_sql(con: duckdb.DuckDBPyConnection, rows_sql: str) -> str:
