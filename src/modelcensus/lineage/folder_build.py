@@ -180,7 +180,8 @@ def _as_table(rows: pa.Table, schema: pa.Schema, table: str) -> pa.Table:
     return rows.cast(schema)
 
 
-def _build_one(folder: Path, day: date, source: Path, make: Callable[[Path], int], rules: str, digest: str) -> int:
+def _build_one(folder: Path, day: date, source: Path, make: Callable[[Path], int], rules: str, digest: str,
+               engine: str) -> int:
     """Build one date's two tables into a scratch folder with ``make`` and move them into place, sidecar last;
     returns the model count. Nothing half-written is left behind."""
     files = lineage_files(folder, day)
@@ -194,6 +195,7 @@ def _build_one(folder: Path, day: date, source: Path, make: Callable[[Path], int
             os.replace(work / f"{table}.parquet", files[table])
         doc = {"date": day.isoformat(), "source_file": source.name, "source_sha256": digest,
                "source_bytes": source.stat().st_size, "rules": rules, "models": models, "tables": ids,
+               "engine": engine,
                "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
         tmp = files["sidecar"].with_name(files["sidecar"].name + ".partial")
         tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
@@ -247,7 +249,8 @@ def build_folder_lineage(folder: str | Path, *, load: Load, registry: Registry, 
                         return _engine_tables(engine, work, source, stage, registry)
                     return _store_tables(work, day, source, load, registry)
 
-                models = _build_one(root, day, source, make, rules, digest)
+                models = _build_one(root, day, source, make, rules, digest,
+                                    engine.name if engine is not None else "duckdb")
                 item = FolderBuildItem(day, "built", models, round((datetime.now(UTC) - t0).total_seconds(), 1))
         except (ModelcensusError, OSError) as exc:
             item = FolderBuildItem(day, "failed", reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -5,7 +5,8 @@ as it is, or writes in a form Spark rejects or reads differently, is rewritten h
 found by running the whole lineage build on both engines statement by statement and comparing every table
 (``tests/lineage/test_spark_build.py``):
 
-- ``regexp_full_match(s, p)``: Spark's RLIKE finds, DuckDB's matches whole -> ``s RLIKE '^(?:p)$'``;
+- ``regexp_full_match(s, p)``: Spark's RLIKE finds, DuckDB's matches whole -> ``s RLIKE '^(?:p)\\z'`` (``\\z``: Java's
+  ``$`` also matches before a final newline);
 - ``list_has_any(a, b)``: sqlglot writes ``a && b`` -> ``arrays_overlap(a, b)``;
 - ``json_valid(s)`` -> ``try_parse_json(s) IS NOT NULL``;
 - ``json_type(s[, path])``: no Spark function -> the first word of ``schema_of_variant`` of the parsed
@@ -80,6 +81,8 @@ def _spark_fixes(node: Any) -> Any:
                    exp.Literal.string("\\\\$1"))
     if isinstance(node, exp.Bracket) and not _is_key_access(node):
         index = node.expressions[0]
+        if isinstance(index, exp.Literal):  # sqlglot already made a literal index 0-based when parsing
+            return _fn("get", node.this, index.copy())
         return _fn("get", node.this, exp.Sub(this=exp.paren(index.copy()), expression=exp.Literal.number(1)))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_valid" and len(node.expressions) == 1:
         return exp.Not(this=exp.Is(this=_fn("try_parse_json", node.expressions[0]), expression=exp.Null()))
@@ -91,9 +94,9 @@ def _full_match(node: Any) -> Any:
 
     pattern = node.expression
     if isinstance(pattern, exp.Literal) and pattern.is_string:
-        pattern = exp.Literal.string(f"^(?:{pattern.this})$")
+        pattern = exp.Literal.string(f"^(?:{pattern.this})\\z")  # Java's $ also matches before a final newline
     else:
-        pattern = exp.Concat(expressions=[exp.Literal.string("^(?:"), pattern, exp.Literal.string(")$")])
+        pattern = exp.Concat(expressions=[exp.Literal.string("^(?:"), pattern, exp.Literal.string(")\\z")])
     return exp.RegexpLike(this=node.this, expression=pattern)
 
 
