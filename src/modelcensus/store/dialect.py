@@ -119,7 +119,7 @@ def _json_type(node: Any) -> Any:
 def _ends_in_wildcard(path: Any) -> bool:
     from sqlglot import exp
 
-    parts = getattr(path, "expressions", None) if isinstance(path, exp.JSONPath) else None
+    parts: list[Any] = list(path.expressions) if isinstance(path, exp.JSONPath) else []
     return bool(parts) and isinstance(parts[-1], exp.JSONPathSubscript) \
         and isinstance(parts[-1].this, exp.JSONPathWildcard)
 
