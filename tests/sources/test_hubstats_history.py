@@ -305,10 +305,23 @@ def test_an_unreachable_hub_is_a_clear_error_and_writes_nothing(hub, tmp_path, m
         port = s.getsockname()[1]
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
     # huggingface_hub retries a refused connection 5 times with back-off (1+2+4+8+8 s): skip the waits
+    import threading
+    import time
+
     import huggingface_hub.utils._http as hf_http
 
+    # hf_http.time is the process-wide time module: other threads (a Spark session's, left by an earlier test)
+    # sleep through it too, so only this thread's waits are skipped and counted
+    real_sleep, me = time.sleep, threading.get_ident()
     waits: list[float] = []
-    monkeypatch.setattr(hf_http.time, "sleep", waits.append)
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == me:
+            waits.append(seconds)
+        else:
+            real_sleep(seconds)
+
+    monkeypatch.setattr(hf_http.time, "sleep", sleep)
     out = tmp_path / "h"
     assert run(["pull", "hub-stats", "--history", "--from", "2025-01-01", "--out", str(out)]) == 2
     assert capsys.readouterr().err.startswith(f"modelcensus: {HUBSTATS_REPO}: cannot list its commits")
