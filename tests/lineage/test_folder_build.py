@@ -215,3 +215,55 @@ def test_lineage_build_on_a_store(tmp_path: Path) -> None:
     assert doc["built"] is False and doc["models"] > 100 and doc["snapshot_id"] == 1
     bad = subprocess.run([*run, "--engine", "spark"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "a store builds on its DuckDB" in bad.stderr
+
+
+# JSON text the two parsers judge differently (DuckDB's verdict first), and text both read alike
+_DISAGREE = {
+    "dup/config": ("config", '{"model_type":"llama","model_type":"qwen2"}'),  # duplicate key: DuckDB reads it
+    "comma/card": ("cardData", '{"license":"mit","base_model":"meta-llama/Llama-2-7b-hf",}'),  # trailing comma
+    "nan/config": ("config", '{"model_type":"llama","rope_theta":NaN}'),
+    "two/config": ("config", '{"model_type":"llama"} {"x":1}'),  # two documents: only Spark reads it
+    "deep/gguf": ("gguf", "[" * 3000 + "]" * 3000),  # nesting deeper than Spark's parser goes
+}
+_AGREE = {"ok/plain": ("config", '{"model_type":"llama"}'), "ok/broken": ("config", '{"model_type":'),
+          "ok/gguf": ("gguf", '{"general.base_model.0.repo_url":"https://huggingface.co/meta-llama/Llama-2-7b-hf"}')}
+
+
+def test_json_the_engines_read_differently_fails_the_date_on_spark(tmp_path: Path, registry: Any,
+                                                                   spark_engine: Any) -> None:
+    """A value one engine's JSON parser reads and the other's refuses would keep a model on one engine and drop
+    it (or read other fields) on the other: on Spark the date fails naming each such row and column, DuckDB
+    (the dialect of record) builds it, and a file without such values builds on Spark."""
+    import pyarrow as pa
+
+    rows = {**_DISAGREE, **_AGREE}
+    cols = {c: [v if c == col else None for col, v in rows.values()] for c in ("cardData", "config", "gguf")}
+    (tmp_path / "bad").mkdir()
+    pq.write_table(pa.table({"id": list(rows), "downloads": [1] * len(rows), **cols}),
+                   tmp_path / "bad" / "2025-06-30.parquet")
+    spark = api.build_folder_lineage(tmp_path / "bad", engine="spark", registry=registry)
+    item = spark.items[0]
+    assert item.status == "failed" and item.reason
+    assert f"{len(_DISAGREE)} row(s) hold JSON that DuckDB and spark read differently" in item.reason
+    for mid, (col, _) in _DISAGREE.items():
+        assert f"(id {mid!r}): {col}" in item.reason
+    assert not any(mid in item.reason for mid in _AGREE)
+    assert not (tmp_path / "bad" / LINEAGE_DIR / "2025-06-30.json").exists()
+    duck = api.build_folder_lineage(tmp_path / "bad", registry=registry)
+    # DuckDB keeps dup/comma/nan/deep (its parser reads them) and refuses two/config and ok/broken
+    assert duck.items[0].status == "built" and duck.items[0].models == len(rows) - 2
+
+
+def test_a_gguf_that_is_not_json_rejects_its_row_not_the_file(tmp_path: Path, registry: Any) -> None:
+    """One malformed gguf value used to fail the whole import (a cast error); now the row is refused with its
+    reason and the others are built."""
+    import pyarrow as pa
+
+    pq.write_table(pa.table({"id": ["a/ok", "b/bad-gguf"], "downloads": [1, 2], "gguf": [None, "{bad"]}),
+                   tmp_path / "2025-06-30.parquet")
+    res = api.build_folder_lineage(tmp_path, registry=registry)
+    assert res.items[0].status == "built" and res.items[0].models == 1
+    with api.open_store(tmp_path / "s.duckdb") as store:
+        imported = api.import_path(store, tmp_path / "2025-06-30.parquet", source="hub-stats",
+                                   observed_at="2025-06-30")
+    assert imported[0].skipped.reasons == {"gguf is not JSON": 1}

@@ -183,20 +183,84 @@ def staging_select(path: Path, cols: _Columns) -> str:
     """
 
 
-def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged") -> str:
-    """Stage one hub-stats file on any engine (or scratch area): the importer's own SELECT, reading the file
-    registered as a view instead of DuckDB's ``read_parquet``, materialised as ``name``; returns ``name``.
+# every text column the staging reads as JSON (as native lists/structs they need no parser)
+_JSON_TEXT = (("cardData", "card_data"), ("config",), ("gguf",), ("baseModels", "base_models"), ("tags",),
+              ("siblings",), ("safetensors",))
+_SHOWN = 5
 
-    ``probe`` (a DuckDB store, e.g. in memory) only describes the file's columns, as the importer does, so a
-    file that is not the hub-stats layout fails here, naming it."""
+
+def _json_text_columns(cols: _Columns) -> list[str]:
+    return [c for names in _JSON_TEXT if (c := cols.find(*names)) and cols.type(c) in ("VARCHAR", "JSON")]
+
+
+def _json_refusals(cols: _Columns, found: list[str]) -> str:
+    """A SELECT (FROM added by the caller) of the rows whose JSON text a parser refuses: file row, id and a bit
+    mask, bit i for ``found[i]``."""
+    mask = " + ".join(f"CASE WHEN {_q(c)} IS NOT NULL AND NOT json_valid(CAST({_q(c)} AS VARCHAR)) THEN {2 ** i} "
+                      "ELSE 0 END" for i, c in enumerate(found))
+    idc = cols.find("id", "modelId") or "id"
+    return f"SELECT file_row_number AS _row, CAST({_q(idc)} AS VARCHAR) AS _id, {mask} AS _bad"
+
+
+def _refuse_unless_parsers_agree(area: Any, view: str, path: Path, cols: _Columns, probe: Store) -> None:
+    """Fail the file when DuckDB's JSON parser (the source of truth) and ``area``'s judge a value differently.
+
+    Spark's try_parse_json refuses duplicate keys, trailing commas, NaN and deep nesting that DuckDB reads,
+    and reads two documents in one value that DuckDB refuses: such a row would be kept on one engine and
+    dropped (or read with other fields) on the other. Hub-written JSON never has these forms, so this only
+    fires on hand-made or hostile files; the date then fails, naming the rows, and DuckDB can build it.
+    Only refused values travel (a few rows), so the check costs one scan of the JSON columns per engine."""
     import sqlglot
 
     from modelcensus.store.engine import to_dialect
     from modelcensus.store.sql_files import area_dialect
 
-    mapped = staging_select(path, _describe(probe, path))
+    found = _json_text_columns(cols)
+    dialect = area_dialect(area)
+    if not found or dialect == "duckdb":
+        return
+    select = _json_refusals(cols, found)
+    try:
+        rows = probe.con.sql(f"SELECT * FROM ({select} FROM read_parquet({sql_path(path)}, file_row_number = true)) "
+                             "WHERE _bad <> 0").fetchall()
+    except duckdb.Error as exc:
+        raise InputError(f"{path}: cannot read its JSON columns ({str(exc).splitlines()[0]})") from None
+    duck = {r[0]: (r[1], r[2]) for r in rows}
+    inner = sqlglot.parse_one(select, read="duckdb").from_(view).sql(dialect="duckdb")
+    other = {r["_row"]: (r["_id"], r["_bad"])
+             for r in area.query(to_dialect(f"SELECT * FROM ({inner}) v WHERE _bad <> 0", dialect)).to_pylist()}
+    differ = sorted(r for r in duck.keys() | other.keys() if duck.get(r, ("", 0))[1] != other.get(r, ("", 0))[1])
+    if not differ:
+        return
+    shown = []
+    for row in differ[:_SHOWN]:
+        mid, ours = duck.get(row, ("", 0))
+        theirs = other.get(row, (mid, 0))[1]
+        which = ", ".join(c for i, c in enumerate(found) if (ours ^ theirs) >> i & 1)
+        shown.append(f"row {row} (id {(mid or other[row][0])!r}): {which}")
+    more = f" and {len(differ) - _SHOWN} more" if len(differ) > _SHOWN else ""
+    raise InputError(f"{path}: {len(differ)} row(s) hold JSON that DuckDB and {dialect} read differently "
+                     f"(duplicate keys, trailing commas, NaN, two documents in one value, deep nesting): "
+                     f"{'; '.join(shown)}{more}; build this file with --engine duckdb")
+
+
+def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged") -> str:
+    """Stage one hub-stats file on any engine (or scratch area): the importer's own SELECT, reading the file
+    registered as a view instead of DuckDB's ``read_parquet``, materialised as ``name``; returns ``name``.
+
+    ``probe`` (a DuckDB store, e.g. in memory) describes the file's columns, as the importer does, so a file
+    that is not the hub-stats layout fails here, naming it; on another engine it also checks that the two
+    engines' JSON parsers agree on every JSON text value of the file (else InputError naming the rows)."""
+    import sqlglot
+
+    from modelcensus.store.engine import to_dialect
+    from modelcensus.store.sql_files import area_dialect
+
+    cols = _describe(probe, path)
+    mapped = staging_select(path, cols)
     view = f"{name}_file"
     area.register_parquet(view, path, row_number="file_row_number")
+    _refuse_unless_parsers_agree(area, view, path, cols, probe)
     rows = sqlglot.parse_one(mapped, read="duckdb").from_(view).sql(dialect="duckdb")
     area.materialise(name, to_dialect(rows, area_dialect(area)))
     return name

@@ -75,6 +75,7 @@ CASE
   WHEN card_data IS NOT NULL AND NOT json_valid(card_data) THEN 'card data is not JSON'
   WHEN config IS NOT NULL AND NOT json_valid(config) THEN 'config is not JSON'
   WHEN base_models IS NOT NULL AND NOT json_valid(base_models) THEN 'baseModels is not JSON'
+  WHEN gguf IS NOT NULL AND NOT json_valid(gguf) THEN 'gguf is not JSON'
   ELSE NULL
 END
 """
