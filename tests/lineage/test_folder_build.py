@@ -267,3 +267,15 @@ def test_a_gguf_that_is_not_json_rejects_its_row_not_the_file(tmp_path: Path, re
         imported = api.import_path(store, tmp_path / "2025-06-30.parquet", source="hub-stats",
                                    observed_at="2025-06-30")
     assert imported[0].skipped.reasons == {"gguf is not JSON": 1}
+
+
+def test_a_folder_with_a_question_mark_builds(tmp_path: Path, registry: Any) -> None:
+    """DuckDB reads '?' in a store path as options (its WAL went elsewhere: an internal error, exit 3): the
+    scratch store moves to the temp folder, the tables land beside the files; a store there is refused."""
+    folder = tmp_path / "h?1"
+    path = _write_history(folder, n=40, months=1)[0]
+    res = api.build_folder_lineage(folder, registry=registry)
+    assert [i.status for i in res.items] == ["built"] and lineage_files(folder, res.items[0].date)["origins"].exists()
+    with pytest.raises(InputError, match=r"path with '\?'"):
+        api.open_store(folder / "s.duckdb")
+    assert path.exists()

@@ -20,9 +20,11 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 import pyarrow as pa
@@ -126,8 +128,11 @@ _SID = 1  # the one snapshot an engine build holds
 
 
 def _store_tables(work: Path, day: date, source: Path, load: Load, registry: Registry) -> int:
-    """DuckDB: import into a scratch store, build, export both tables into ``work``; the model count."""
-    with Store(work / "census.duckdb") as store:
+    """DuckDB: import into a scratch store, build, export both tables into ``work``; the model count. A folder
+    whose path has a '?' (which DuckDB cannot open a store under) gets its scratch store in the temp folder."""
+    with ExitStack() as stack:
+        place = Path(stack.enter_context(TemporaryDirectory(prefix="modelcensus-build-"))) if "?" in str(work) else work
+        store = stack.enter_context(Store(place / "census.duckdb"))
         load(store, source, day)
         snap = store.snapshot(None)
         ensure_lineage(store, snap.id, registry)

@@ -221,6 +221,9 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         if str(self.path) != ":memory:":
+            if "?" in str(self.path):  # DuckDB reads '?' as the start of options and writes its WAL elsewhere
+                raise InputError(f"store {self.path}: DuckDB cannot keep a store at a path with '?' in it; "
+                                 "choose another path")
             if read_only and not self.path.is_file():  # reading never creates a store (nor its folders)
                 what = "not a file" if self.path.exists() else "no such file"
                 raise NotFoundError(f"store {self.path}: {what} (`modelcensus import`, `pull` or `demo` "
