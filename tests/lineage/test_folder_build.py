@@ -273,7 +273,7 @@ def test_a_folder_with_a_question_mark_builds(tmp_path: Path, registry: Any) -> 
     """DuckDB reads '?' in a store path as options (its WAL went elsewhere: an internal error, exit 3): the
     scratch store moves to the temp folder, the tables land beside the files; a store there is refused."""
     folder = tmp_path / "h?1"
-    path = _write_history(folder, n=40, months=1)[0]
+    path = _write_history(folder, n=80, months=1)[0]
     res = api.build_folder_lineage(folder, registry=registry)
     assert [i.status for i in res.items] == ["built"] and lineage_files(folder, res.items[0].date)["origins"].exists()
     with pytest.raises(InputError, match=r"path with '\?'"):
