@@ -100,7 +100,7 @@ def measure_floor(path: Path, workdir: Path) -> dict:
 
     db = workdir / f"floor-{os.getpid()}.duckdb"
     with Store(db) as store:
-        cols = h._describe(store, path)
+        cols = h.describe_file(store, path)
         src = f"read_parquet('{path}')"
         sql = f"""
         INSERT INTO models (snapshot_id, id, id_lower, author, created_at, last_modified, downloads_30d,

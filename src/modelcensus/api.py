@@ -118,8 +118,7 @@ def folder_metric(folder: str | Path, name: str, *, engine: str = "duckdb", spar
         with Store(":memory:") as probe:
             return compute_folder_metric(
                 folder, name, engine=eng, registry=registry or load_registry(), by=by, field=field,
-                population=population, row_select=lambda p: hubstats.staging_select(p, hubstats._describe(probe, p)),
-                **options)
+                population=population, row_select=hubstats.folder_row_select(eng, probe), **options)
     finally:
         if engine == "duckdb":
             eng.close()
@@ -144,7 +143,7 @@ def folder_report(folder: str | Path, *, out: str | Path | None = None, fmt: str
         with Store(":memory:") as probe:
             return build_history_report(
                 folder, engine=eng, registry=registry or load_registry(), out=out, fmt=fmt,
-                row_select=lambda p: hubstats.staging_select(p, hubstats._describe(probe, p)))
+                row_select=hubstats.folder_row_select(eng, probe))
     finally:
         if engine == "duckdb":
             eng.close()

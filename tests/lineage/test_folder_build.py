@@ -279,3 +279,19 @@ def test_a_folder_with_a_question_mark_builds(tmp_path: Path, registry: Any) -> 
     with pytest.raises(InputError, match=r"path with '\?'"):
         api.open_store(folder / "s.duckdb")
     assert path.exists()
+
+
+def test_folder_metrics_and_report_on_spark_refuse_json_the_engines_read_differently(tmp_path: Path,
+                                                                                   spark_engine: Any) -> None:
+    """The folder metrics count the rows staging accepts, which JSON validity decides: on Spark a file whose
+    JSON the engines judge differently fails before any metric runs, naming the row; DuckDB computes it."""
+    import pyarrow as pa
+
+    pq.write_table(pa.table({"id": ["a/ok", "dup/config"], "downloads": [5, 7], "author": ["a", "dup"],
+                             "config": ['{"model_type":"llama"}', '{"model_type":"a","model_type":"b"}']}),
+                   tmp_path / "2025-06-30.parquet")
+    for call in (lambda: api.folder_metric(tmp_path, "downloads", engine="spark"),
+                 lambda: api.folder_report(tmp_path, engine="spark", fmt="json")):
+        with pytest.raises(InputError, match=r"1 row\(s\) hold JSON .* \(id 'dup/config'\): config"):
+            call()
+    assert api.folder_metric(tmp_path, "downloads")  # DuckDB, the dialect of record, reads it

@@ -105,7 +105,7 @@ def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _folder_results(series: Path, engine: Any, registry: Any, cases: tuple[str, ...]) -> dict[str, Any]:
     with Store(":memory:") as probe, FolderCensus(
             series, engine=engine, registry=registry,
-            row_select=lambda p: hubstats.staging_select(p, hubstats._describe(probe, p))) as census:
+            row_select=lambda p: hubstats.staging_select(p, hubstats.describe_file(probe, p))) as census:
         return {case: census.metric(CASES[case][0], **dict(CASES[case][1])) for case in cases}
 
 

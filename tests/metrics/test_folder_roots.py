@@ -98,7 +98,7 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
         name, args = CASES[case]
         with Store(":memory:") as probe:
             spark = compute_folder_metric(folder, name, engine=spark_engine, registry=registry,
-                                          row_select=lambda p: hubstats.staging_select(p, hubstats._describe(probe,
+                                          row_select=lambda p: hubstats.staging_select(p, hubstats.describe_file(probe,
                                                                                                              p)),
                                           **dict(args))
         assert _norm(spark.to_json()["rows"]) == _norm(duck[case].to_json()["rows"]), case

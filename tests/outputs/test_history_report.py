@@ -17,7 +17,8 @@ import pytest
 from modelcensus import api
 from modelcensus.cli.main import run
 from modelcensus.lineage.registry import load_registry
-from modelcensus.outputs.history_report import LATEST_ROWS, _public, month_days
+from modelcensus.outputs.formatting import public_text
+from modelcensus.outputs.history_report import LATEST_ROWS, month_days
 from modelcensus.sources.synthetic import write_hubstats_parquet
 
 DATES = ("2025-01-31", "2025-02-28", "2025-03-31")
@@ -103,7 +104,7 @@ def test_figures_are_the_folder_metrics(folder: Path, rooted: Path, plain_doc: d
         assert res["rows"], key
         assert _norm(mine["rows"]) == _norm(res["rows"]), key
         assert mine["coverage"] == res["coverage"] and mine["warnings"] == res["warnings"], key
-        assert mine["notes"] == _public(res["notes"]), key
+        assert mine["notes"] == public_text(res["notes"]), key
 
 
 def test_charts_tables_and_headline_show_those_figures(rooted_doc: dict[str, Any]) -> None:

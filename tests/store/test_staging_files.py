@@ -71,7 +71,7 @@ def imported(hub: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         sid = store.con.execute("SELECT max(id) FROM snapshots").fetchall()[0][0]
         tables = {t: store.con.sql(f"SELECT * FROM {t} WHERE snapshot_id = {sid}").to_arrow_table()
                   for t in ("models", "declarations")}
-        staged = store.con.sql(hubstats.staging_select(hub, hubstats._describe(store, hub))).to_arrow_table()
+        staged = store.con.sql(hubstats.staging_select(hub, hubstats.describe_file(store, hub))).to_arrow_table()
     return {"sid": sid, "staged": staged, **tables}
 
 

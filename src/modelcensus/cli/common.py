@@ -150,3 +150,9 @@ PipelineTagOption = Annotated[list[str] | None, typer.Option("--pipeline-tag", m
 LibraryOption = Annotated[list[str] | None, typer.Option("--library", metavar="NAME",
                                                          help="Keep models of this library (repeatable), "
                                                               "e.g. transformers.")]
+# The engine of `--snapshots DIR` runs (metrics, report, lineage build): one definition of both options
+EngineOption = Annotated[str, typer.Option("--engine", metavar="duckdb|spark",
+                                           help="With --snapshots: the engine that runs the queries.")]
+SparkMasterOption = Annotated[str | None, typer.Option("--spark-master", metavar="URL",
+                                                       help="With --engine spark: the cluster master (default "
+                                                            "local[2]; SPARK_REMOTE selects Spark Connect).")]

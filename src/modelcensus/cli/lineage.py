@@ -8,7 +8,17 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from modelcensus.cli.common import check_format, err, out, print_json, reading, safe_text, state
+from modelcensus.cli.common import (
+    EngineOption,
+    SparkMasterOption,
+    check_format,
+    err,
+    out,
+    print_json,
+    reading,
+    safe_text,
+    state,
+)
 from modelcensus.errors import InputError
 from modelcensus.lineage.origin import DEFAULT_SHOWN
 from modelcensus.terminal_tables import Col, fit_table
@@ -197,11 +207,8 @@ def register(app: typer.Typer) -> None:
         snapshots: Annotated[str | None, typer.Option(
             "--snapshots", metavar="DIR", help="lineage build: a folder of YYYY-MM-DD.parquet hub-stats files; "
             "writes DIR/lineage/DATE.origins.parquet and .edges.parquet per file.")] = None,
-        engine: Annotated[str, typer.Option("--engine", metavar="duckdb|spark",
-                                            help="lineage build --snapshots: the engine.")] = "duckdb",
-        spark_master: Annotated[str | None, typer.Option(
-            "--spark-master", metavar="URL", help="lineage build --engine spark: the master (default local[2]; "
-            "SPARK_REMOTE for Spark Connect).")] = None,
+        engine: EngineOption = "duckdb",
+        spark_master: SparkMasterOption = None,
         force: Annotated[bool, typer.Option("--force", help="lineage build: rebuild what is current.")] = False,
     ) -> None:
         """Ancestors and descendants of a model, with relation, evidence and origins.

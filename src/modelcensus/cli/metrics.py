@@ -8,9 +8,11 @@ from typing import Annotated, Any
 import typer
 
 from modelcensus.cli.common import (
+    EngineOption,
     LibraryOption,
     MaxAgeOption,
     PipelineTagOption,
+    SparkMasterOption,
     check_format,
     err,
     out,
@@ -154,12 +156,8 @@ def register(app: typer.Typer) -> None:
                                                        help="A folder of hub-stats YYYY-MM-DD.parquet files to "
                                                             "compute over instead of the store (docs/engines.md).")]
         = None,
-        engine: Annotated[str, typer.Option("--engine", metavar="duckdb|spark",
-                                            help="With --snapshots: the engine that runs the queries.")] = "duckdb",
-        spark_master: Annotated[str | None, typer.Option("--spark-master", metavar="URL",
-                                                         help="With --engine spark: the cluster master (default "
-                                                              "local[2]; SPARK_REMOTE selects Spark Connect).")]
-        = None,
+        engine: EngineOption = "duckdb",
+        spark_master: SparkMasterOption = None,
     ) -> None:
         """Compute one metric over the store (see docs/metrics.md), or over a folder of snapshots (--snapshots)."""
         from modelcensus.metrics import compute_metric

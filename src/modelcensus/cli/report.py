@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from modelcensus.cli.common import (
+    EngineOption,
     LibraryOption,
     MaxAgeOption,
     PipelineTagOption,
+    SparkMasterOption,
     check_format,
     err,
     print_json,
@@ -47,12 +49,8 @@ def register(app: typer.Typer) -> None:
                                                        help="A folder of hub-stats YYYY-MM-DD.parquet files: a history "
                                                             "report of it, without a store (docs/engines.md).")]
         = None,
-        engine: Annotated[str, typer.Option("--engine", metavar="duckdb|spark",
-                                            help="With --snapshots: the engine that runs the queries.")] = "duckdb",
-        spark_master: Annotated[str | None, typer.Option("--spark-master", metavar="URL",
-                                                         help="With --engine spark: the cluster master (default "
-                                                              "local[2]; SPARK_REMOTE selects Spark Connect).")]
-        = None,
+        engine: EngineOption = "duckdb",
+        spark_master: SparkMasterOption = None,
     ) -> None:
         """Write the census report: country shares over time, derivatives, RAM, concentration, licence drift,
         top movers, and the methods and caveats behind them; with --snapshots DIR, the history report of a folder."""

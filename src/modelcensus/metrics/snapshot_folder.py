@@ -56,7 +56,7 @@ ROOT_COLUMNS = {"root_country": "root_country", "family": "family", "org": "root
 # the staging columns REASON_SQL and snapshot_models.sql read; base_models is made NULL: the importer builds
 # it with to_json (always valid JSON), and text baseModels that are not JSON are caught by _problem
 _STAGED = ("id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "pipeline_tag",
-           "library_name", "card_data", "config", "_problem", "_pos")
+           "library_name", "card_data", "config", "gguf", "_problem", "_pos")
 
 
 def staged_columns(mapped: str) -> dict[str, Any]:

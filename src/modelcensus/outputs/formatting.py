@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from modelcensus.outputs.methods import cite_inline
 from modelcensus.safe_output import terminal
 from modelcensus.store import Snapshot
 
@@ -140,6 +141,18 @@ def scrub_tree(value: Any) -> Any:
         return {k: scrub_tree(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [scrub_tree(v) for v in value]
+    return value
+
+
+def public_text(value: Any) -> Any:
+    """Text fit for a published report: no local path, no citation of a document the reader does not have."""
+    value = scrub_tree(value)
+    if isinstance(value, str):
+        return cite_inline(value)
+    if isinstance(value, dict):
+        return {k: public_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [public_text(v) for v in value]
     return value
 
 

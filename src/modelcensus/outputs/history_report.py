@@ -23,8 +23,7 @@ from modelcensus.errors import InputError
 from modelcensus.metrics.snapshot_folder import FolderCensus
 from modelcensus.outputs.builder import FIELD, ReportBuilder, group_title
 from modelcensus.outputs.charts import ChartData, Series
-from modelcensus.outputs.formatting import pct, public_snapshot, scrub_tree
-from modelcensus.outputs.methods import cite_inline
+from modelcensus.outputs.formatting import pct, public_snapshot, public_text
 from modelcensus.outputs.model import Column, Report, Section, Table
 from modelcensus.outputs.render import REPORT_FORMATS, write_report
 from modelcensus.outputs.selection import trend_series
@@ -264,18 +263,6 @@ def _concentration_headline(b: ReportBuilder, rows: list[dict[str, Any]]) -> Non
                     [b.trend.series[0], b.last] if compared else [b.last])
 
 
-def _public(value: Any) -> Any:
-    """Text fit for a published report: no local path, no citation of a document the reader does not have."""
-    value = scrub_tree(value)
-    if isinstance(value, str):
-        return cite_inline(value)
-    if isinstance(value, dict):
-        return {k: _public(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_public(v) for v in value]
-    return value
-
-
 def _file_warnings(b: ReportBuilder) -> list[str]:
     """Files whose rows were partly skipped, or hold none: their figures cover less than the whole dump."""
     out = []
@@ -310,20 +297,20 @@ def build_history_report_model(folder: str | Path, *, engine: Engine, row_select
         sections = [pub, org, roots, conc]
         warnings = [*([lineage_note] if lineage_note else []), *_file_warnings(b), *b.warnings()]
     for s in sections:
-        s.notes, s.notices = _public(s.notes), _public(s.notices)
-    metrics = {k: {f: (v if f == "rows" else _public(v)) for f, v in m.items()} for k, m in b.metrics.items()}
+        s.notes, s.notices = public_text(s.notes), public_text(s.notices)
+    metrics = {k: {f: (v if f == "rows" else public_text(v)) for f, v in m.items()} for k, m in b.metrics.items()}
     return HistoryReport(
         title=TITLE, synthetic=any(s.synthetic for s in b.snaps),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), population="all", field=FIELD,
         registry_version=str(getattr(registry, "version", "unknown")),
         snapshots=[public_snapshot(s) for s in b.snaps], excluded_snapshots=[], headline=b.headline,
         sections=sections, grades=[{"grade": NO_GRADES, "models": None, "model_share": None, "download_share": None}],
-        metrics=metrics, warnings=_public(_dedupe(warnings)),
-        notes=_public([f"Computed on {engine.name} from {len(b.snaps)} file(s) of the folder {folder.name} "
+        metrics=metrics, warnings=public_text(_dedupe(warnings)),
+        notes=public_text([f"Computed on {engine.name} from {len(b.snaps)} file(s) of the folder {folder.name} "
                        "(--snapshots; no store read or written), by the same folder metrics as `modelcensus "
                        "metrics NAME --snapshots DIR`.", STORE_ONLY]),
         filters={"engine": engine.name, "snapshots": folder.name}, engine=engine.name, folder=folder.name,
-        lineage={"current": lineage_note is None, "note": _public(lineage_note)})
+        lineage={"current": lineage_note is None, "note": public_text(lineage_note)})
 
 
 def build_history_report(folder: str | Path, *, engine: Engine, row_select: Callable[[Path], str], registry: Any,

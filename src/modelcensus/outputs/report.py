@@ -22,8 +22,7 @@ from typing import Any
 
 from modelcensus.errors import InputError
 from modelcensus.outputs.builder import FIELD, ReportBuilder
-from modelcensus.outputs.formatting import md_escape, public_snapshot, scrub_tree
-from modelcensus.outputs.methods import cite_inline
+from modelcensus.outputs.formatting import md_escape, public_snapshot, public_text, scrub_tree
 from modelcensus.outputs.model import Report
 from modelcensus.outputs.render import REPORT_FORMATS, render_html, render_markdown, write_report
 from modelcensus.outputs.sections_downloads import concentration_section, countries_section, movers_section
@@ -70,28 +69,16 @@ def build_report_model(store: Store, *, registry: Any, snapshots: Any = None, po
         sections = [countries_section(b), derivatives_section(b), ram_section(b), concentration_section(b),
                     licences_section(b), movers_section(b)]
     for s in sections:
-        s.notes, s.notices = _public(s.notes), _public(s.notices)
-    metrics = {k: {f: (v if f == "rows" else _public(v)) for f, v in m.items()} for k, m in b.metrics.items()}
+        s.notes, s.notices = public_text(s.notes), public_text(s.notices)
+    metrics = {k: {f: (v if f == "rows" else public_text(v)) for f, v in m.items()} for k, m in b.metrics.items()}
     return Report(
         title=TITLE, synthetic=any(s.synthetic for s in snaps),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         population=population, field=FIELD, registry_version=str(getattr(registry, "version", "unknown")),
         snapshots=[public_snapshot(s) for s in snaps], excluded_snapshots=scrub_tree(excluded),
         headline=b.headline, sections=sections, grades=b.grades(), metrics=metrics,
-        warnings=_public(b.warnings()), notes=_public(notes + b.notes),
+        warnings=public_text(b.warnings()), notes=public_text(notes + b.notes),
         filters={**b.filters, **({"as_of": str(as_of), "max_age": points.latest_kw.get("max_age")} if as_of else {})})
-
-
-def _public(value: Any) -> Any:
-    """Text fit for a published report: no local path, no citation of a document the reader does not have."""
-    value = scrub_tree(value)
-    if isinstance(value, str):
-        return cite_inline(value)
-    if isinstance(value, dict):
-        return {k: _public(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_public(v) for v in value]
-    return value
 
 
 def build_report(store: Store, *, out: str | Path | None = None, fmt: str = "html", registry: Any = None,

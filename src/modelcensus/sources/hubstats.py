@@ -202,7 +202,7 @@ def _json_refusals(cols: _Columns, found: list[str]) -> str:
     return f"SELECT file_row_number AS _row, CAST({_q(idc)} AS VARCHAR) AS _id, {mask} AS _bad"
 
 
-def _refuse_unless_parsers_agree(area: Any, view: str, path: Path, cols: _Columns, probe: Store) -> None:
+def check_json_agreement(area: Any, view: str, path: Path, cols: _Columns, probe: Store) -> None:
     """Fail the file when DuckDB's JSON parser (the source of truth) and ``area``'s judge a value differently.
 
     Spark's try_parse_json refuses duplicate keys, trailing commas, NaN and deep nesting that DuckDB reads,
@@ -256,17 +256,36 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     from modelcensus.store.engine import to_dialect
     from modelcensus.store.sql_files import area_dialect
 
-    cols = _describe(probe, path)
+    cols = describe_file(probe, path)
     mapped = staging_select(path, cols)
     view = f"{name}_file"
     area.register_parquet(view, path, row_number="file_row_number")
-    _refuse_unless_parsers_agree(area, view, path, cols, probe)
+    check_json_agreement(area, view, path, cols, probe)
     rows = sqlglot.parse_one(mapped, read="duckdb").from_(view).sql(dialect="duckdb")
     area.materialise(name, to_dialect(rows, area_dialect(area)))
     return name
 
 
-def _describe(store: Store, path: Path) -> _Columns:
+def folder_row_select(engine: Any, probe: Store) -> Any:
+    """``row_select`` for the folder metrics and report: each file described (and a file that is not the
+    hub-stats layout named) and, on an engine other than DuckDB, its JSON checked by
+    :func:`check_json_agreement`, before any metric runs; returns the importer's SELECT for the file."""
+    from modelcensus.store.engine import scratch
+
+    def row_select(path: Path) -> str:
+        cols = describe_file(probe, path)
+        if getattr(engine, "dialect", "duckdb") != "duckdb":
+            with scratch(engine) as area:
+                area.register_parquet("json_check_file", path, row_number="file_row_number")
+                check_json_agreement(area, "json_check_file", path, cols, probe)
+        return staging_select(path, cols)
+
+    return row_select
+
+
+def describe_file(store: Store, path: Path) -> _Columns:
+    """The file's columns as the importer maps them (DuckDB ``probe`` store); InputError naming a file that is
+    not the hub-stats layout."""
     try:
         rows = store.con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({sql_path(path)})").fetchall()
@@ -318,7 +337,7 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
                                    observed_at: datetime | None = None) -> ImportResult:
     """Import one hub-stats Parquet file as a snapshot; the caller holds the transaction."""
     path = Path(path)
-    cols = _describe(store, path)
+    cols = describe_file(store, path)
     notes: dict[str, Any] = {"format": "parquet (hub-stats layout)", "columns": sorted(cols.types)}
     observation_key: str
     if observed_at is not None:
@@ -383,7 +402,7 @@ def import_hubstats_parquet(store: Store, path: str | Path, *, source: str = SOU
 
 def describe_layout(store: Store, path: str | Path) -> dict[str, str]:
     """The Parquet columns and their DuckDB types (for diagnostics and docs)."""
-    return dict(_describe(store, Path(path)).types)
+    return dict(describe_file(store, Path(path)).types)
 
 
 __all__ = ["SOURCE", "describe_layout", "import_hubstats_parquet", "stage_file", "staging_select"]
