@@ -1,30 +1,45 @@
 """DuckDB SQL -> another engine's dialect: ``sqlglot`` plus the rewrites it does not make for Spark 4.
 
 DuckDB's dialect is the source of truth of every query file; ``sqlglot`` transpiles it. What sqlglot leaves
-as it is, or writes in a form Spark rejects or reads differently, is rewritten here, in one place, each rule
-found by running the whole lineage build on both engines statement by statement and comparing every table
-(``tests/lineage/test_spark_build.py``):
+as it is, or writes in a form Spark rejects or reads differently, is rewritten here, in one place; a construct
+with no faithful Spark form raises :class:`~modelcensus.errors.InputError` naming it rather than giving a
+different answer. Each rule is checked on both engines (``tests/store/test_dialect.py``, and the whole lineage
+build statement by statement in ``tests/lineage/test_spark_build.py``):
 
 - ``regexp_full_match(s, p)``: Spark's RLIKE finds, DuckDB's matches whole -> ``s RLIKE '^(?:p)\\z'`` (``\\z``: Java's
   ``$`` also matches before a final newline);
-- ``list_has_any(a, b)``: sqlglot writes ``a && b`` -> ``arrays_overlap(a, b)``;
+- ``list_has_any(a, b)`` -> ``arrays_overlap`` of both lists without their NULL elements (DuckDB ignores them;
+  ``arrays_overlap`` answers NULL);
 - ``json_valid(s)`` -> ``try_parse_json(s) IS NOT NULL``;
 - ``json_type(s[, path])``: no Spark function -> the first word of ``schema_of_variant`` of the parsed
-  value, in DuckDB's names (``OBJECT``, ``ARRAY``, ``VARCHAR``, ``BIGINT``, ``DOUBLE``, ``BOOLEAN``, ``NULL``);
-- ``json_extract_string(s, '$.a[*]')`` (a list in DuckDB; sqlglot keeps the path, and Spark returns one
-  JSON text) -> ``from_json(get_json_object(s, '$.a'), 'ARRAY<STRING>')``;
-- ``list(x ORDER BY k)``: sqlglot drops the ORDER BY -> the list sorted by ``k`` (``array_sort`` of
-  ``(k, x)`` pairs); only ascending keys are supported, anything else is refused, not mistranslated;
+  value, in DuckDB's names (``OBJECT``, ``ARRAY``, ``VARCHAR``, ``BIGINT``, ``DOUBLE``, ``BOOLEAN``, ``NULL``); the
+  path is written in Spark's form (``$."a.b"`` -> ``$['a.b']``); a negative index or a wildcard is refused;
+- ``json_extract_string(s, '$.a[*]')`` (a list in DuckDB; Spark returns one JSON text) ->
+  ``from_json(get_json_object(s, '$.a'), 'ARRAY<STRING>')`` when ``$.a`` is an array, else ``[]`` (as DuckDB,
+  also for a string that holds an array's text); a wildcard anywhere else is refused;
+- ``list(x [ORDER BY k [DESC] [NULLS FIRST|LAST], ...])``: sqlglot drops the ORDER BY and ``collect_list`` drops
+  NULLs -> ``(null flag, k, ..., x)`` structs collected, sorted and unwrapped, so NULL keys sort last unless
+  ``NULLS FIRST`` (DuckDB's default in both directions), NULL values are kept, and a group with no row gives NULL,
+  not ``[]``; keys mixing ASC and DESC, and ``list(...) OVER``, are refused;
 - ``regexp_escape(s)`` (none in Spark) -> a backslash before each ASCII punctuation character;
-- ``list[i]`` (1-based, NULL out of range; sqlglot does not shift a computed index) -> ``get(list, i - 1)``.
+- ``list[i]`` (1-based; negative counts from the end; 0 and out of range -> NULL) -> ``get(list, i - 1)`` for a
+  positive literal, ``get(list, size(list) - n)`` for ``-n``, and for a computed index
+  ``get(list, CASE WHEN i > 0 THEN i - 1 ELSE size(list) + i END)``; ``get`` takes lists only, so Spark rejects a
+  map or string indexed this way. Slices ``x[a:b]`` and indexing a string literal are refused; ``x['key']``
+  (a map or struct by name) is left as it is.
 
 Known differences the files avoid rather than translate: ``len`` (a string's length on Spark, so lists use
 ``array_length``), ``unnest`` nested inside another expression, ``* REPLACE``, ``generate_subscripts``,
-and window functions without ORDER BY (no defined row on either engine).
+window functions without ORDER BY (no defined row on either engine), and regular expressions, which are RE2 on
+DuckDB and Java's on Spark: beyond the ``\\z`` above they are passed as written, and differ on ``\\b`` next to a
+non-ASCII letter, ``(?i)`` on non-ASCII letters (ASCII-only in Java without ``(?u)``), ``.`` against ``\\r``
+(Java's ``.`` excludes every line terminator) and ``[[]`` (Java rejects it: write ``\\[``).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from modelcensus.errors import InputError
@@ -37,14 +52,14 @@ def to_dialect(sql: str, dialect: str) -> str:
     import sqlglot
 
     try:
-        trees = sqlglot.parse(sql, read="duckdb")
+        trees = sqlglot.parse(sql, read=_reader())
     except sqlglot.errors.ParseError as exc:
         raise InputError(f"SQL does not parse as DuckDB SQL: {str(exc).splitlines()[0]}") from None
     out = []
     for tree in trees:
         if tree is None:
             continue
-        tree = tree.transform(_spark_fixes) if dialect == "spark" else tree
+        tree = _bottom_up(tree, _spark_fixes) if dialect == "spark" else tree
         try:
             out.append(tree.sql(dialect=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE))
         except sqlglot.errors.UnsupportedError as exc:
@@ -52,10 +67,40 @@ def to_dialect(sql: str, dialect: str) -> str:
     return ";\n".join(out)
 
 
+@functools.cache
+def _reader() -> Any:
+    """DuckDB's dialect with list indexes kept as written (1-based). sqlglot shifts an index to 0-based only
+    when it can type it as an integer (``l[1]``, ``l[length(s)]``, not ``l[i]``); the rewrite below needs
+    DuckDB's own index every time."""
+    from sqlglot.dialects.duckdb import DuckDB
+
+    class DuckDBIndexAsWritten(DuckDB):
+        INDEX_OFFSET = 0
+
+    return DuckDBIndexAsWritten
+
+
+def _bottom_up(tree: Any, fix: Any) -> Any:
+    """Apply ``fix`` to every node, children before parents, so a rewritten node's operands are rewritten too
+    (sqlglot's ``transform`` does not descend into a node it replaced)."""
+    for node in reversed(list(tree.dfs())):
+        new = fix(node)
+        if new is not node:
+            if node is tree:
+                tree = new
+            else:
+                node.replace(new)
+    return tree
+
+
 def _fn(name: str, *args: Any) -> Any:
     from sqlglot import exp
 
     return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _shown(node: Any) -> str:
+    return str(node.sql(dialect=_reader()))[:120]
 
 
 def _spark_fixes(node: Any) -> Any:
@@ -66,24 +111,23 @@ def _spark_fixes(node: Any) -> Any:
     if full_match is not None and isinstance(node, full_match):
         return _full_match(node)
     if isinstance(node, exp.ArrayOverlaps):
-        return _fn("arrays_overlap", node.this, node.expression)
+        return _fn("arrays_overlap", _without_nulls(node.this), _without_nulls(node.expression))
     if isinstance(node, exp.JSONType):
-        return _json_type(node)
-    if isinstance(node, exp.JSONExtractScalar) and _ends_in_wildcard(node.expression):
-        return _json_string_list(node)
-    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg) and isinstance(node.this.this, exp.Order):
-        return _ordered_list(node.this, node.expression)
-    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
-        return _ordered_list(node)
+        return _json_type(node.this, node.expression, node)
+    if isinstance(node, (exp.JSONExtractScalar, exp.JSONExtract)) and isinstance(node.expression, exp.JSONPath):
+        return _json_extract(node)
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg):
+        _no_window(node)
+        return _collected(node.this, node.expression)
+    if isinstance(node, exp.ArrayAgg) and not isinstance(node.parent, exp.Filter):
+        _no_window(node)
+        return _collected(node)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "regexp_escape" and len(node.expressions) == 1:
         # RE2's QuoteMeta; in Java a backslash before ASCII punctuation is always that character
         return _fn("regexp_replace", node.expressions[0], exp.Literal.string("([!-/:-@\\[-^`{-~])"),
                    exp.Literal.string("\\\\$1"))
-    if isinstance(node, exp.Bracket) and not _is_key_access(node):
-        index = node.expressions[0]
-        if isinstance(index, exp.Literal):  # sqlglot already made a literal index 0-based when parsing
-            return _fn("get", node.this, index.copy())
-        return _fn("get", node.this, exp.Sub(this=exp.paren(index.copy()), expression=exp.Literal.number(1)))
+    if isinstance(node, exp.Bracket):
+        return _list_index(node)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_valid" and len(node.expressions) == 1:
         return exp.Not(this=exp.Is(this=_fn("try_parse_json", node.expressions[0]), expression=exp.Null()))
     return node
@@ -100,72 +144,174 @@ def _full_match(node: Any) -> Any:
     return exp.RegexpLike(this=node.this, expression=pattern)
 
 
-def _json_type(node: Any) -> Any:
+def _without_nulls(array: Any) -> Any:
+    from sqlglot import exp
+
+    var = exp.to_identifier("_e")
+    return _fn("filter", array, exp.Lambda(this=exp.Not(this=exp.Is(this=exp.column("_e"), expression=exp.Null())),
+                                           expressions=[var]))
+
+
+def _list_index(node: Any) -> Any:
+    """DuckDB's ``x[i]`` on a list -> Spark's ``get`` (0-based, NULL out of range)."""
+    from sqlglot import exp
+
+    if len(node.expressions) != 1:
+        raise InputError(f"{_shown(node)}: an index with several parts has no Spark form here")
+    index, target = node.expressions[0], node.this
+    if isinstance(index, exp.Slice):
+        raise InputError(f"{_shown(node)}: a slice has no Spark form here (use list_slice in a Spark section)")
+    if isinstance(index, exp.Literal) and index.is_string:
+        return node  # m['key']: a map or struct field by name, which sqlglot writes as it is
+    if isinstance(target, exp.Literal) and target.is_string:
+        raise InputError(f"{_shown(node)}: indexing a string has no Spark form here (use substr)")
+    literal = index.this if isinstance(index, exp.Neg) else index
+    if isinstance(literal, exp.Literal):
+        if not re.fullmatch(r"[0-9]+", str(literal.this)):
+            raise InputError(f"{_shown(node)}: a list index must be an integer")
+        n = int(literal.this) * (-1 if isinstance(index, exp.Neg) else 1)
+        if n > 0:
+            position: Any = exp.Literal.number(n - 1)
+        elif n < 0:  # DuckDB counts from the end
+            position = exp.Sub(this=_fn("size", target.copy()), expression=exp.Literal.number(-n))
+        else:  # DuckDB: NULL
+            position = exp.Literal.number(-1)
+    else:
+        i = exp.paren(index.copy())
+        position = exp.Case(ifs=[exp.If(this=exp.GT(this=i, expression=exp.Literal.number(0)),
+                                        true=exp.Sub(this=i.copy(), expression=exp.Literal.number(1)))],
+                            default=exp.Add(this=_fn("size", target.copy()), expression=i.copy()))
+    return _fn("get", target, position)
+
+
+def _spark_path(node: Any, parts: list[Any]) -> str:
+    """JSON path parts -> a path Spark's get_json_object and try_variant_get both read."""
+    from sqlglot import exp
+
+    out = "$"
+    for part in parts:
+        if isinstance(part, exp.JSONPathRoot):
+            continue
+        if isinstance(part, exp.JSONPathKey) and isinstance(part.this, str) and "'" not in part.this \
+                and "]" not in part.this:
+            out += f".{part.this}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part.this) else f"['{part.this}']"
+        elif isinstance(part, exp.JSONPathSubscript) and isinstance(part.this, int) and part.this >= 0:
+            out += f"[{part.this}]"
+        else:
+            raise InputError(f"{_shown(node)}: this JSON path has no Spark form here (keys, [n] and a final [*] do)")
+    return out
+
+
+def _json_type(text: Any, path: Any, node: Any) -> Any:
     """json_type(s, path): DuckDB's type names from Spark's variant schema (STRING -> VARCHAR, VOID -> NULL;
     NULL when the text is not JSON or the path is absent, as in DuckDB)."""
+    return _type_name(_variant_at(text, path, node))
+
+
+def _variant_at(text: Any, path: Any, node: Any) -> Any:
+    """The parsed JSON text, at the path when there is one (NULL when either is missing)."""
+    from sqlglot import exp, jsonpath
+
+    value = _fn("try_parse_json", text)
+    if path is not None:
+        if isinstance(path, exp.JSONPath):
+            parts = list(path.expressions)
+        elif isinstance(path, exp.Literal) and path.is_string:
+            try:
+                parts = list(jsonpath.parse(path.this).expressions)
+            except Exception:  # noqa: BLE001 - sqlglot's path parser raises several types
+                raise InputError(f"json_type path {path.this!r} has no Spark form here") from None
+        else:
+            raise InputError(f"{_shown(node)}: json_type needs a literal path on Spark")
+        value = _fn("try_variant_get", value, exp.Literal.string(_spark_path(node, parts)))
+    return value
+
+
+_TYPE_NAME = """CASE WHEN upper(schema_of_variant(v)) IN ('TINYINT', 'SMALLINT', 'INT', 'BIGINT')
+                     OR upper(schema_of_variant(v)) LIKE 'DECIMAL(%,0)'
+  THEN CASE WHEN try_variant_get(v, '$', 'DECIMAL(38,0)') < 0
+            THEN IF(try_variant_get(v, '$', 'DECIMAL(38,0)') >= -9223372036854775808, 'BIGINT', 'DOUBLE')
+            ELSE IF(try_variant_get(v, '$', 'DECIMAL(38,0)') <= 18446744073709551615, 'UBIGINT', 'DOUBLE') END
+  ELSE coalesce(try_element_at(map('STRING', 'VARCHAR', 'VOID', 'NULL', 'DECIMAL', 'DOUBLE', 'FLOAT', 'DOUBLE'),
+                               upper(regexp_extract(schema_of_variant(v), '^[A-Za-z]+', 0))),
+                upper(regexp_extract(schema_of_variant(v), '^[A-Za-z]+', 0))) END"""
+
+
+def _type_name(value: Any) -> Any:
+    """A variant's type in DuckDB's json_type names: an integer is UBIGINT when >= 0 (up to 2^64 - 1), BIGINT
+    when negative (down to -2^63), DOUBLE beyond; a string VARCHAR, a JSON null NULL, any fraction DOUBLE."""
+    import sqlglot
     from sqlglot import exp
 
-    value = _fn("try_parse_json", node.this)
-    if node.expression is not None:
-        value = _fn("try_variant_get", value, node.expression)
-    word = _fn("upper", _fn("regexp_extract", _fn("schema_of_variant", value), exp.Literal.string("^[A-Za-z]+"),
-                            exp.Literal.number(0)))
-    names = {"STRING": "VARCHAR", "VOID": "NULL", "DECIMAL": "DOUBLE", "FLOAT": "DOUBLE", "INT": "BIGINT",
-             "SMALLINT": "BIGINT", "TINYINT": "BIGINT"}
-    mapping = _fn("map", *(exp.Literal.string(x) for pair in names.items() for x in pair))
-    return exp.Coalesce(this=_fn("try_element_at", mapping, word), expressions=[word.copy()])
+    template = sqlglot.parse_one(_TYPE_NAME, read="spark")
+    return template.transform(lambda n: value.copy() if isinstance(n, exp.Column) and n.name == "v" else n)
 
 
-def _ends_in_wildcard(path: Any) -> bool:
+def _json_extract(node: Any) -> Any:
+    """json_extract_string(s, '$.a[*]') -> the list DuckDB gives ([] unless $.a is an array); other paths are
+    left to sqlglot, a wildcard elsewhere is refused."""
     from sqlglot import exp
 
-    parts: list[Any] = list(path.expressions) if isinstance(path, exp.JSONPath) else []
-    return bool(parts) and isinstance(parts[-1], exp.JSONPathSubscript) \
-        and isinstance(parts[-1].this, exp.JSONPathWildcard)
+    parts = list(node.expression.expressions)
+    wild = [i for i, p in enumerate(parts) if isinstance(p, exp.JSONPathSubscript)
+            and isinstance(p.this, exp.JSONPathWildcard)]
+    if not wild:
+        return node
+    if wild != [len(parts) - 1] or not isinstance(node, exp.JSONExtractScalar):
+        raise InputError(f"{_shown(node)}: a JSON path wildcard has no Spark form here except json_extract_string's "
+                         "final [*]")
+    path = exp.Literal.string(_spark_path(node, parts[:-1]))
+    schema = _fn("schema_of_variant", _variant_at(node.this.copy(), path.copy(), node))
+    is_array = exp.Like(this=_fn("upper", schema), expression=exp.Literal.string("ARRAY%"))
+    values = _fn("from_json", _fn("get_json_object", node.this.copy(), path), exp.Literal.string("ARRAY<STRING>"))
+    empty = exp.Cast(this=_fn("array"), to=exp.DataType.build("ARRAY<STRING>", dialect="spark"))
+    return exp.Case(ifs=[exp.If(this=is_array, true=values),
+                         exp.If(this=exp.Not(this=exp.Is(this=node.this.copy(), expression=exp.Null())), true=empty)])
 
 
-def _json_string_list(node: Any) -> Any:
+def _no_window(node: Any) -> None:
     from sqlglot import exp
 
-    path = node.expression.copy()
-    path.set("expressions", path.expressions[:-1])
-    inner = exp.JSONExtractScalar(this=node.this, expression=path)
-    return _fn("from_json", inner, exp.Literal.string("ARRAY<STRING>"))
+    if isinstance(node.parent, exp.Window):
+        raise InputError(f"{_shown(node.parent)}: list(...) OVER (...) has no Spark form here")
 
 
-def _ordered_list(node: Any, where: Any = None) -> Any:
-    """list(x ORDER BY k1, k2): Spark's collect_list has no order, so sort (k1, k2, x) structs and keep x.
-    NULL values are dropped, as collect_list drops them (the query files aggregate non-NULL values)."""
+def _collected(node: Any, where: Any = None) -> Any:
+    """list(x [ORDER BY k1, k2]) -> collect (null flag, k1, null flag, k2, x) structs, sort them, keep x: Spark's
+    collect_list has no order and drops NULL x; NULL keys sort last (first with NULLS FIRST), as in DuckDB, and
+    a group with no row (or all filtered out) gives NULL, not []."""
     from sqlglot import exp
 
-    order = node.this
-    keys = order.expressions
-    if any(k.args.get("desc") for k in keys):
-        raise InputError("list(... ORDER BY ... DESC) has no Spark form here: sort ascending or write a Spark section")
-    value = order.this
+    value, keys = node.this, []
+    if isinstance(value, exp.Order):
+        value, keys = value.this, list(value.expressions)
     distinct = isinstance(value, exp.Distinct)
+    if distinct and len(value.expressions) != 1:
+        raise InputError(f"{_shown(node)}: list(DISTINCT a, b) has no Spark form here")
     inner = value.expressions[0] if distinct else value
+    directions = {bool(k.args.get("desc")) for k in keys}
+    if len(directions) > 1:
+        raise InputError(f"{_shown(node)}: list(... ORDER BY) mixing ASC and DESC has no Spark form here")
+    desc = directions == {True}
+    fields: list[Any] = []
+    for i, key in enumerate(keys):
+        null_flag: Any = exp.Is(this=key.this.copy(), expression=exp.Null())
+        if bool(key.args.get("nulls_first")) != desc:  # the flag sorts NULL keys to DuckDB's end
+            null_flag = exp.Not(this=null_flag)
+        fields += [exp.Literal.string(f"n{i}"), null_flag, exp.Literal.string(f"k{i}"), key.this.copy()]
+    pair = _fn("named_struct", *fields, exp.Literal.string("v"), inner.copy())
 
-    def collect(this: Any) -> Any:
-        agg = exp.ArrayAgg(this=this)
+    def collect() -> Any:
+        agg = exp.ArrayAgg(this=exp.Distinct(expressions=[pair.copy()]) if distinct else pair.copy())
         return exp.Filter(this=agg, expression=where.copy()) if where is not None else agg
 
-    if len(keys) == 1 and keys[0].this == inner:  # the common case: the list of its own values, sorted
-        return _fn("array_sort", collect(value.copy()))
-    fields = [arg for i, k in enumerate(keys) for arg in (exp.Literal.string(f"k{i}"), k.this.copy())]
-    pair = _fn("named_struct", *fields, exp.Literal.string("v"), inner.copy())
-    agg = collect(exp.Distinct(expressions=[pair]) if distinct else pair)
-    lam = exp.Lambda(this=exp.Dot(this=exp.column("s"), expression=exp.to_identifier("v")),
-                     expressions=[exp.to_identifier("s")])
-    return _fn("transform", _fn("array_sort", agg), lam)
-
-
-def _is_key_access(node: Any) -> bool:
-    """m['key'] (a map or struct field by name) is not a list index."""
-    from sqlglot import exp
-
-    index = node.expressions[0] if len(node.expressions) == 1 else None
-    return index is None or (isinstance(index, exp.Literal) and index.is_string)
+    ordered = collect()
+    if keys:
+        ordered = _fn("sort_array", ordered, exp.false()) if desc else _fn("array_sort", ordered)
+    lam = exp.Lambda(this=exp.Dot(this=exp.column("_s"), expression=exp.to_identifier("v")),
+                     expressions=[exp.to_identifier("_s")])
+    nonempty = exp.GT(this=_fn("size", collect()), expression=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=nonempty, true=_fn("transform", ordered, lam))])
 
 
 __all__ = ["to_dialect"]
