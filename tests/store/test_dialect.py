@@ -29,7 +29,8 @@ ROWS = """(VALUES
   (11, [10, 20, 30], 1, 'ab', '{"a":18446744073709551616}', ['a'], ['a']),
   (12, [10, 20, 30], 1, 'ab', '{"a":1.5,"a.b":{"c":1}}', ['a'], ['a']),
   (13, [10, 20, 30], 1, 'ab', '{"a":"s"}', ['a'], ['a']),
-  (14, [10, 20, 30], 1, 'ab', '{"a":true}', ['a'], ['a'])
+  (14, [10, 20, 30], 1, 'ab', '{"a":true}', ['a'], ['a']),
+  (15, [1], 1, 'ab', '{"a":[{"c":"x"},{"d":1},"{\\"c\\":1}",5,{"c":{"e":[1]}},{"c":null},{"c":1.5},{"c":7}]}', [], [])
 ) t(id, l, i, k, s, a, b)"""
 
 SCALARS = {
@@ -49,6 +50,7 @@ SCALARS = {
     "has_none": "NOT list_has_any(a, b)",
     "has_any_indexed": "list_has_any([l[1]], [10])",
     "strings_of_array": "json_extract_string(s, '$.a[*]')",
+    "fields_of_elements": "json_extract_string(s, '$.a[*].c')",
     "strings_of_quoted_key": "json_extract_string(s, '$.\"a.b\"[*]')",
     "type_of_a": "json_type(s, '$.a')",
     "type_of_quoted_key": "json_type(s, '$.\"a.b\"')",
@@ -108,6 +110,7 @@ def test_scalar_cases_cover_duckdbs_rules() -> None:
     assert rows[1]["index_minus_one"] == 30 and rows[3]["index_column"] is None
     assert rows[1]["has_any"] is False and rows[4]["has_any"] is None
     assert rows[2]["strings_of_array"] == [] and rows[10]["type_of_a"] == "UBIGINT"
+    assert rows[15]["fields_of_elements"] == ["x", '{"e":[1]}', None, "1.5", "7"]
 
 
 def test_literal_index_is_shifted_once() -> None:
@@ -134,7 +137,7 @@ def test_key_access_is_left_as_written() -> None:
     ("SELECT list(x ORDER BY k) FILTER (WHERE f) OVER (PARTITION BY y) FROM t", "OVER"),
     ("SELECT json_type(s, '$.a[-1]') FROM t", "JSON path"),
     ("SELECT json_type(s, p) FROM t", "literal path"),
-    ("SELECT json_extract_string(s, '$.a[*].b') FROM t", "wildcard"),
+    ("SELECT json_extract_string(s, '$.a[*].b[*]') FROM t", "wildcard"),
     ("SELECT json_extract(s, '$.a[*]') FROM t", "wildcard"),
 ])
 def test_constructs_without_a_spark_form_are_refused(sql: str, named: str) -> None:

@@ -16,7 +16,8 @@ build statement by statement in ``tests/lineage/test_spark_build.py``):
   path is written in Spark's form (``$."a.b"`` -> ``$['a.b']``); a negative index or a wildcard is refused;
 - ``json_extract_string(s, '$.a[*]')`` (a list in DuckDB; Spark returns one JSON text) ->
   ``from_json(get_json_object(s, '$.a'), 'ARRAY<STRING>')`` when ``$.a`` is an array, else ``[]`` (as DuckDB,
-  also for a string that holds an array's text); a wildcard anywhere else is refused;
+  also for a string that holds an array's text); ``'$.a[*].b'`` -> each element's ``b`` through the parsed
+  variant, elements without ``b`` skipped (as DuckDB); a second wildcard, or one in ``json_extract``, is refused;
 - ``list(x [ORDER BY k [DESC] [NULLS FIRST|LAST], ...])``: sqlglot drops the ORDER BY and ``collect_list`` drops
   NULLs -> ``(null flag, k, ..., x)`` structs collected, sorted and unwrapped, so NULL keys sort last unless
   ``NULLS FIRST`` (DuckDB's default in both directions), NULL values are kept, and a group with no row gives NULL,
@@ -248,8 +249,8 @@ def _type_name(value: Any) -> Any:
 
 
 def _json_extract(node: Any) -> Any:
-    """json_extract_string(s, '$.a[*]') -> the list DuckDB gives ([] unless $.a is an array); other paths are
-    left to sqlglot, a wildcard elsewhere is refused."""
+    """json_extract_string(s, '$.a[*]...') -> the list DuckDB gives: [] unless $.a is an array; after ``[*].b``,
+    only the elements that have b. Paths without a wildcard are left to sqlglot; a second wildcard is refused."""
     from sqlglot import exp
 
     parts = list(node.expression.expressions)
@@ -257,13 +258,25 @@ def _json_extract(node: Any) -> Any:
             and isinstance(p.this, exp.JSONPathWildcard)]
     if not wild:
         return node
-    if wild != [len(parts) - 1] or not isinstance(node, exp.JSONExtractScalar):
-        raise InputError(f"{_shown(node)}: a JSON path wildcard has no Spark form here except json_extract_string's "
-                         "final [*]")
-    path = exp.Literal.string(_spark_path(node, parts[:-1]))
+    if len(wild) > 1 or not isinstance(node, exp.JSONExtractScalar):
+        raise InputError(f"{_shown(node)}: this JSON path wildcard has no Spark form here (one [*] in "
+                         "json_extract_string does)")
+    path = exp.Literal.string(_spark_path(node, parts[:wild[0]]))
     schema = _fn("schema_of_variant", _variant_at(node.this.copy(), path.copy(), node))
     is_array = exp.Like(this=_fn("upper", schema), expression=exp.Literal.string("ARRAY%"))
-    values = _fn("from_json", _fn("get_json_object", node.this.copy(), path), exp.Literal.string("ARRAY<STRING>"))
+    rest = parts[wild[0] + 1:]
+    if rest:  # each element's value at the rest of the path, elements without it skipped (as DuckDB)
+        after = exp.Literal.string(_spark_path(node, rest))
+        elements = _fn("try_variant_get", _fn("try_parse_json", node.this.copy()), path,
+                       exp.Literal.string("ARRAY<VARIANT>"))
+        j = exp.column("_j")
+        present = exp.Lambda(this=exp.Not(this=exp.Is(this=_fn("try_variant_get", j, after), expression=exp.Null())),
+                             expressions=[exp.to_identifier("_j")])
+        value = exp.Lambda(this=_fn("try_variant_get", j.copy(), after.copy(), exp.Literal.string("STRING")),
+                           expressions=[exp.to_identifier("_j")])
+        values = _fn("transform", _fn("filter", elements, present), value)
+    else:
+        values = _fn("from_json", _fn("get_json_object", node.this.copy(), path), exp.Literal.string("ARRAY<STRING>"))
     empty = exp.Cast(this=_fn("array"), to=exp.DataType.build("ARRAY<STRING>", dialect="spark"))
     return exp.Case(ifs=[exp.If(this=is_array, true=values),
                          exp.If(this=exp.Not(this=exp.Is(this=node.this.copy(), expression=exp.Null())), true=empty)])
