@@ -36,6 +36,16 @@ def _ensure_env() -> None:
     STAMP.write_text(want)
 
 
+def _workers(rest: list[str]) -> list[str]:
+    """pytest-xdist workers, one per core up to 4 (the whole suite on this 2-core machine, other jobs running:
+    1016 s on one worker, 616 s on two); Spark tests share one worker and one JVM (tests/conftest.py).
+    ``-n 0`` runs serially."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in rest):
+        return []
+    cores = min(4, os.cpu_count() or 1)
+    return ["-n", str(cores), "--dist", "loadgroup"] if cores > 1 else []
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test", "shell"}:
         print(__doc__, file=sys.stderr)
@@ -48,7 +58,7 @@ def main(argv: list[str]) -> int:
         lint = subprocess.call([str(PY), "-m", "ruff", "check", "src", "tests", "benchmarks", "dev.py"], cwd=ROOT)
         if lint != 0:
             return lint
-        return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
+        return subprocess.call([str(PY), "-m", "pytest", *_workers(rest), *rest], cwd=ROOT)
     return subprocess.call([str(PY), *rest])
 
 

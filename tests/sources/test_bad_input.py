@@ -34,7 +34,7 @@ def _import(store, path: Path):
     ("image.csv", PNG, r"image\.csv: is a PNG image, not a CSV"),
     ("empty.jsonl", b"", r"empty\.jsonl: empty file"),
     ("blank.csv", b"  \n\n", r"blank\.csv: empty file \(only whitespace\)"),
-    ("empty.csv.gz", gzip.compress(b""), r"empty\.csv\.gz: empty file \(gzip holds no data\)"),
+    ("empty.csv.gz", gzip.compress(b"", mtime=0), r"empty\.csv\.gz: empty file \(gzip holds no data\)"),
     ("archive.json", b"PK\x03\x04rest-of-a-zip", r"archive\.json: is a ZIP archive"),
     ("binary.csv", b"id,downloads\n\x00\x01\x02\x03", r"binary\.csv: binary content"),
     ("latin1.csv", "modèle,téléchargements\n".encode("latin-1"), r"latin1\.csv: not text"),
