@@ -244,7 +244,7 @@ def test_json_the_engines_read_differently_fails_the_date_on_spark(tmp_path: Pat
     spark = api.build_folder_lineage(tmp_path / "bad", engine="spark", registry=registry)
     item = spark.items[0]
     assert item.status == "failed" and item.reason
-    assert f"{len(_DISAGREE)} row(s) hold JSON that DuckDB and spark read differently" in item.reason
+    assert f"{len(_DISAGREE)} row(s) are read differently by DuckDB and spark" in item.reason
     for mid, (col, _) in _DISAGREE.items():
         assert f"(id {mid!r}): {col}" in item.reason
     assert not any(mid in item.reason for mid in _AGREE)
@@ -292,6 +292,25 @@ def test_folder_metrics_and_report_on_spark_refuse_json_the_engines_read_differe
                    tmp_path / "2025-06-30.parquet")
     for call in (lambda: api.folder_metric(tmp_path, "downloads", engine="spark"),
                  lambda: api.folder_report(tmp_path, engine="spark", fmt="json")):
-        with pytest.raises(InputError, match=r"1 row\(s\) hold JSON .* \(id 'dup/config'\): config"):
+        with pytest.raises(InputError, match=r"1 row\(s\) are read differently .* \(id 'dup/config'\): config"):
             call()
     assert api.folder_metric(tmp_path, "downloads")  # DuckDB, the dialect of record, reads it
+
+
+def test_staging_verdicts_the_engines_reach_differently_fail_the_date_on_spark(tmp_path: Path, registry: Any,
+                                                                               spark_engine: Any) -> None:
+    """Not only JSON: a text count or date one engine's TRY_CAST reads and the other's refuses would keep the row
+    on one engine only; a row without an id whose JSON only Spark reads is named, not a crash (KeyError)."""
+    import pyarrow as pa
+
+    table = pa.table({"id": [None, "a/ok", "b/float", "c/year", "d/ok"],
+                      "downloads": ["1", "5", "7.0", "3", "4"],
+                      "createdAt": [None, "2025-01-01T00:00:00Z", None, "2025", "2025-02-01T00:00:00Z"],
+                      "config": ['{"model_type":"llama"} {"x":1}', None, None, None, '{"model_type":"llama"}']})
+    pq.write_table(table, tmp_path / "2025-06-30.parquet")
+    item = api.build_folder_lineage(tmp_path, engine="spark", registry=registry).items[0]
+    assert item.status == "failed" and item.reason and "read differently by DuckDB and spark" in item.reason
+    assert "row 0 (id None): config" in item.reason  # DuckDB refuses two documents; no id, still named
+    for mid in ("b/float", "c/year"):
+        assert f"(id {mid!r}): staging verdict" in item.reason
+    assert "a/ok" not in item.reason and "d/ok" not in item.reason

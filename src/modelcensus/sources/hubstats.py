@@ -193,55 +193,62 @@ def _json_text_columns(cols: _Columns) -> list[str]:
     return [c for names in _JSON_TEXT if (c := cols.find(*names)) and cols.type(c) in ("VARCHAR", "JSON")]
 
 
-def _json_refusals(cols: _Columns, found: list[str]) -> str:
-    """A SELECT (FROM added by the caller) of the rows whose JSON text a parser refuses: file row, id and a bit
-    mask, bit i for ``found[i]``."""
-    mask = " + ".join(f"CASE WHEN {_q(c)} IS NOT NULL AND NOT json_valid(CAST({_q(c)} AS VARCHAR)) THEN {2 ** i} "
-                      "ELSE 0 END" for i, c in enumerate(found))
-    idc = cols.find("id", "modelId") or "id"
-    return f"SELECT file_row_number AS _row, CAST({_q(idc)} AS VARCHAR) AS _id, {mask} AS _bad"
-
-
-def check_json_agreement(area: Any, view: str, path: Path, cols: _Columns, probe: Store) -> None:
-    """Fail the file when DuckDB's JSON parser (the source of truth) and ``area``'s judge a value differently.
+def check_engines_agree(area: Any, view: str, path: Path, cols: _Columns, probe: Store) -> None:
+    """Fail the file when DuckDB (the dialect of record) and ``area``'s engine judge a row differently: its JSON
+    text (a parser refusing it) or the staging rules' verdict (TRY_CAST of text counts and dates, id rules).
 
     Spark's try_parse_json refuses duplicate keys, trailing commas, NaN and deep nesting that DuckDB reads,
-    and reads two documents in one value that DuckDB refuses: such a row would be kept on one engine and
-    dropped (or read with other fields) on the other. Hub-written JSON never has these forms, so this only
-    fires on hand-made or hostile files; the date then fails, naming the rows, and DuckDB can build it.
-    Only refused values travel (a few rows), so the check costs one scan of the JSON columns per engine."""
+    and reads two documents in one value that DuckDB refuses; Spark's TRY_CAST reads '7.0' and '2025' unlike
+    DuckDB's. Such a row would be kept on one engine and dropped on the other. Hub-written dumps hold none of
+    these, so this fires on hand-made or hostile files: the date fails, naming the rows, and DuckDB builds it.
+    Each engine scans the file once; only rows with a refusal travel, and DuckDB compares them."""
     import sqlglot
 
     from modelcensus.store.engine import to_dialect
     from modelcensus.store.sql_files import area_dialect
 
-    found = _json_text_columns(cols)
     dialect = area_dialect(area)
-    if not found or dialect == "duckdb":
+    if dialect == "duckdb":
         return
-    select = _json_refusals(cols, found)
+    found = _json_text_columns(cols)
+    # the rules read the mapped columns, the JSON check the file's own text: both over the importer's SELECT
+    mapped = sqlglot.parse_one(staging_select(path, cols), read="duckdb").select(
+        "file_row_number", *[sqlglot.exp.column(c, quoted=True).as_(f"_raw_{i}") for i, c in enumerate(found)])
+    mask = " + ".join(f"CASE WHEN _raw_{i} IS NOT NULL AND NOT json_valid(CAST(_raw_{i} AS VARCHAR)) THEN {2 ** i} "
+                      "ELSE 0 END" for i in range(len(found))) or "0"
+    outer = (f"SELECT * FROM (SELECT file_row_number AS _row, CAST(id AS VARCHAR) AS _id, {mask} AS _bad, "
+             f"({staging.REASON_SQL}) AS _reason FROM ({{inner}}) m) v WHERE _bad <> 0 OR _reason IS NOT NULL")
     try:
-        rows = probe.con.sql(f"SELECT * FROM ({select} FROM read_parquet({sql_path(path)}, file_row_number = true)) "
-                             "WHERE _bad <> 0").fetchall()
+        probe.con.execute("DROP TABLE IF EXISTS _mc_ours")
+        probe.con.execute(f"CREATE TEMP TABLE _mc_ours AS {outer.format(inner=mapped.sql(dialect='duckdb'))}")
     except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot read its JSON columns ({str(exc).splitlines()[0]})") from None
-    duck = {r[0]: (r[1], r[2]) for r in rows}
-    inner = sqlglot.parse_one(select, read="duckdb").from_(view).sql(dialect="duckdb")
-    other = {r["_row"]: (r["_id"], r["_bad"])
-             for r in area.query(to_dialect(f"SELECT * FROM ({inner}) v WHERE _bad <> 0", dialect)).to_pylist()}
-    differ = sorted(r for r in duck.keys() | other.keys() if duck.get(r, ("", 0))[1] != other.get(r, ("", 0))[1])
+        raise InputError(f"{path}: cannot read it ({str(exc).splitlines()[0]})") from None
+    theirs = area.query(to_dialect(outer.format(inner=mapped.from_(view).sql(dialect="duckdb")), dialect))
+    try:
+        probe.con.register("_mc_theirs", theirs)
+        differ = probe.con.sql(
+            "SELECT coalesce(o._row, t._row) AS r, coalesce(o._id, t._id) AS id, coalesce(o._bad, 0) AS ob, "
+            "coalesce(t._bad, 0) AS tb, o._reason AS ors, t._reason AS trs FROM _mc_ours o "
+            "FULL JOIN _mc_theirs t ON o._row = t._row "
+            "WHERE coalesce(o._bad, 0) <> coalesce(t._bad, 0) OR o._reason IS DISTINCT FROM t._reason "
+            "ORDER BY r").fetchall()
+    finally:
+        probe.con.unregister("_mc_theirs")
+        probe.con.execute("DROP TABLE IF EXISTS _mc_ours")
     if not differ:
         return
     shown = []
-    for row in differ[:_SHOWN]:
-        mid, ours = duck.get(row, ("", 0))
-        theirs = other.get(row, (mid, 0))[1]
-        which = ", ".join(c for i, c in enumerate(found) if (ours ^ theirs) >> i & 1)
-        shown.append(f"row {row} (id {(mid or other[row][0])!r}): {which}")
+    for row, mid, ours, other, our_reason, other_reason in differ[:_SHOWN]:
+        what = [c for i, c in enumerate(found) if (ours ^ other) >> i & 1]
+        if our_reason != other_reason:
+            what.append(f"staging verdict {our_reason or 'accepted'!r} on DuckDB, {other_reason or 'accepted'!r} "
+                        f"on {dialect}")
+        shown.append(f"row {row} (id {mid!r}): {', '.join(what)}")
     more = f" and {len(differ) - _SHOWN} more" if len(differ) > _SHOWN else ""
-    raise InputError(f"{path}: {len(differ)} row(s) hold JSON that DuckDB and {dialect} read differently "
-                     f"(duplicate keys, trailing commas, NaN, two documents in one value, deep nesting): "
-                     f"{'; '.join(shown)}{more}; build this file with --engine duckdb")
+    raise InputError(f"{path}: {len(differ)} row(s) are read differently by DuckDB and {dialect} (JSON with "
+                     f"duplicate keys, trailing commas, NaN, two documents or deep nesting; text numbers or dates "
+                     f"one engine casts and the other does not): {'; '.join(shown)}{more}; build this file with "
+                     "--engine duckdb")
 
 
 def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged") -> str:
@@ -260,7 +267,7 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     mapped = staging_select(path, cols)
     view = f"{name}_file"
     area.register_parquet(view, path, row_number="file_row_number")
-    check_json_agreement(area, view, path, cols, probe)
+    check_engines_agree(area, view, path, cols, probe)
     rows = sqlglot.parse_one(mapped, read="duckdb").from_(view).sql(dialect="duckdb")
     area.materialise(name, to_dialect(rows, area_dialect(area)))
     return name
@@ -277,7 +284,7 @@ def folder_row_select(engine: Any, probe: Store) -> Any:
         if getattr(engine, "dialect", "duckdb") != "duckdb":
             with scratch(engine) as area:
                 area.register_parquet("json_check_file", path, row_number="file_row_number")
-                check_json_agreement(area, "json_check_file", path, cols, probe)
+                check_engines_agree(area, "json_check_file", path, cols, probe)
         return staging_select(path, cols)
 
     return row_select
