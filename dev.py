@@ -38,12 +38,12 @@ def _ensure_env() -> None:
 
 def _workers(rest: list[str]) -> list[str]:
     """pytest-xdist workers, one per core up to 4 (the whole suite on this 2-core machine, other jobs running:
-    1016 s on one worker, 616 s on two); Spark tests share one worker and one JVM (tests/conftest.py).
-    ``-n 0`` runs serially."""
+    1016 s on one worker, 616 s on two). Each worker that meets a Spark test starts its own local JVM (heap
+    capped at the memory budget, 3 GiB here). ``-n 0`` runs serially."""
     if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in rest):
         return []
     cores = min(4, os.cpu_count() or 1)
-    return ["-n", str(cores), "--dist", "loadgroup"] if cores > 1 else []
+    return ["-n", str(cores)] if cores > 1 else []
 
 
 def main(argv: list[str]) -> int:

@@ -40,11 +40,3 @@ def spark_engine() -> Any:
         pytest.skip(f"Spark tests skipped: {why}")
     return open_engine("spark")
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``-n``), every test that uses the Spark engine runs on one worker: one JVM for the
-    run, not one per worker (each takes 3 GiB of heap and 10-60 s to start)."""
-    for item in items:
-        # by fixture, or by name where a test asks for the engine at run time (getfixturevalue, SparkEngine.shared)
-        if "spark_engine" in getattr(item, "fixturenames", ()) or "spark" in item.nodeid.lower():
-            item.add_marker(pytest.mark.xdist_group("spark"))
