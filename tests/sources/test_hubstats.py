@@ -169,3 +169,24 @@ def test_many_bad_rows_are_counted_in_sql_and_duplicates_keep_the_first(store, t
     # org/m7 was rejected at its first occurrence, so its later good row lands; org/m8 keeps its first
     got = dict(store.con.execute("SELECT id, downloads_30d FROM models WHERE id IN ('org/m7', 'org/m8')").fetchall())
     assert got == {"org/m7": 999_999, "org/m8": 8}
+
+
+@pytest.mark.parametrize("writer", [write_struct_layout, write_json_layout], ids=["structs", "json-text"])
+def test_spark_stages_both_nested_encodings_as_duckdb(tmp_path, writer, spark_engine):
+    """The importer's mapping runs on Spark too (lineage build --engine spark): baseModels, tags and safetensors
+    as JSON text went through from_json with DuckDB's structure string, which Spark could not parse."""
+    from modelcensus.sources.hubstats import describe_file, stage_file, staging_select
+    from modelcensus.store import Store
+    from modelcensus.store.engine import scratch
+
+    path = writer(tmp_path / "models.parquet")
+    with Store(":memory:") as probe, scratch(spark_engine) as area:
+        duck = probe.con.sql(staging_select(path, describe_file(probe, path))).to_arrow_table().to_pylist()
+        spark = area.query(f"SELECT * FROM {stage_file(area, path, probe)}").to_pylist()
+
+    def key(rows):
+        cols = ("id", "tags", "base_models", "safetensors_total", "files", "_problem")
+        return sorted((r["_pos"], *(json.loads(r[c]) if c == "base_models" and r[c] else r[c] for c in cols))
+                      for r in rows)
+
+    assert key(spark) == key(duck) and len(duck) == 4

@@ -57,6 +57,11 @@ SCALARS = {
     "type_of_element": "json_type(s, '$.a[0]')",
     "type_of_document": "json_type(s)",
     "text_of_quoted_key": "json_extract_string(s, '$.\"a.b\"')",
+    # RE2's rewrite: \\N a group, $ itself (Java: $N, and \\N was the digit); anchored, so first match = all
+    "replace_groups": r"regexp_replace(k, '^(a)(b?)', '\2\1-$1')",
+    "replace_every": r"regexp_replace(k, '[bc]', '<\0>\\', 'g')",
+    "from_json_structure": """from_json('{"relation":"merge","models":[{"id":"x/a"},{"id":"y/b"}]}',
+                                         '{"relation":"VARCHAR","models":[{"id":"VARCHAR"}]}')""",
 }
 
 # group, value, key, kept by the FILTER; one NULL key per group so no two rows tie
@@ -111,6 +116,8 @@ def test_scalar_cases_cover_duckdbs_rules() -> None:
     assert rows[1]["has_any"] is False and rows[4]["has_any"] is None
     assert rows[2]["strings_of_array"] == [] and rows[10]["type_of_a"] == "UBIGINT"
     assert rows[15]["fields_of_elements"] == ["x", '{"e":[1]}', None, "1.5", "7"]
+    assert rows[1]["replace_groups"] == "ba-$1" and rows[2]["replace_every"] == "a<b>\\<c>\\"
+    assert rows[1]["from_json_structure"] == {"relation": "merge", "models": [{"id": "x/a"}, {"id": "y/b"}]}
 
 
 def test_literal_index_is_shifted_once() -> None:
@@ -139,6 +146,10 @@ def test_key_access_is_left_as_written() -> None:
     ("SELECT json_type(s, p) FROM t", "literal path"),
     ("SELECT json_extract_string(s, '$.a[*].b[*]') FROM t", "wildcard"),
     ("SELECT json_extract(s, '$.a[*]') FROM t", "wildcard"),
+    ("SELECT regexp_replace(s, 'a', 'b') FROM t", "first match"),
+    ("SELECT regexp_replace(s, '^a', 'b', 'i') FROM t", "options"),
+    ("SELECT regexp_replace(s, '^a', r) FROM t", "computed"),
+    ("""SELECT from_json(s, '{"a":"HUGEINT"}') FROM t""", "structure"),
 ])
 def test_constructs_without_a_spark_form_are_refused(sql: str, named: str) -> None:
     with pytest.raises(InputError, match=named):

@@ -129,6 +129,10 @@ def _spark_fixes(node: Any) -> Any:
                    exp.Literal.string("\\\\$1"))
     if isinstance(node, exp.Bracket):
         return _list_index(node)
+    if isinstance(node, exp.RegexpReplace):
+        return _regexp_replace(node)
+    if isinstance(node, exp.FromJson) and isinstance(node.expression, exp.Literal):
+        return _fn("from_json", node.this, exp.Literal.string(_spark_schema(node.expression.this, node)))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_valid" and len(node.expressions) == 1:
         return exp.Not(this=exp.Is(this=_fn("try_parse_json", node.expressions[0]), expression=exp.Null()))
     return node
@@ -328,3 +332,54 @@ def _collected(node: Any, where: Any = None) -> Any:
 
 
 __all__ = ["to_dialect"]
+
+
+def _regexp_replace(node: Any) -> Any:
+    """regexp_replace(s, p, r[, 'g']): RE2's rewrite (``\\1`` a group, ``$`` itself) in Java's (``$1``; ``\\1`` was
+    the digit, ``$`` a group); without 'g' DuckDB replaces the first match and Spark every one, which agree
+    only for an anchored pattern: others are refused, as are other options and a computed rewrite."""
+    import re
+
+    from sqlglot import exp
+
+    pattern, rewrite, mods = node.expression, node.args.get("replacement"), node.args.get("modifiers")
+    flags = mods.this if isinstance(mods, exp.Literal) else "" if mods is None else None
+    if flags not in ("", "g") or not isinstance(rewrite, exp.Literal) or not isinstance(pattern, exp.Literal):
+        raise InputError(f"Spark: no translation of {_shown(node)} (options other than 'g', or a computed "
+                         "pattern or rewrite)")
+    bare = re.sub(r"^\(\?[a-z]+\)", "", pattern.this)  # inline flags such as (?i)
+    anchored = bare.startswith(("^", "\\A")) or (bare.endswith("$") and not bare.endswith("\\$"))
+    if flags == "" and not anchored:  # an anchored pattern matches at most once (a match reaching the end ends it)
+        raise InputError(f"Spark: no translation of {_shown(node)}: without 'g' DuckDB replaces the first match, "
+                         "Spark every one (anchor the pattern with ^ or add 'g')")
+
+    def java(m: re.Match[str]) -> str:
+        text = m.group(0)
+        if text == "$":
+            return "\\$"
+        return "$" + text[1] if text[1].isdigit() else "\\\\" if text[1] == "\\" else text[1]
+
+    java_rewrite = re.sub(r"\\.|\$", java, rewrite.this)
+    return exp.RegexpReplace(this=node.this, expression=pattern, replacement=exp.Literal.string(java_rewrite))
+
+
+_SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "INTEGER": "INT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN"}
+
+
+def _spark_schema(structure: str, node: Any) -> str:
+    """DuckDB's from_json structure (JSON of type names) as Spark's DDL schema."""
+    import json
+
+    def ddl(v: Any) -> str:
+        if isinstance(v, str) and v.upper() in _SPARK_TYPES:
+            return _SPARK_TYPES[v.upper()]
+        if isinstance(v, list) and len(v) == 1:
+            return f"ARRAY<{ddl(v[0])}>"
+        if isinstance(v, dict) and v and all(isinstance(k, str) and "`" not in k for k in v):
+            return "STRUCT<" + ", ".join(f"`{k}`: {ddl(t)}" for k, t in v.items()) + ">"
+        raise InputError(f"Spark: no translation of the from_json structure in {_shown(node)}")
+
+    try:
+        return ddl(json.loads(structure))
+    except ValueError:
+        raise InputError(f"Spark: from_json structure is not JSON in {_shown(node)}") from None
