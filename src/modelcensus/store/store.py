@@ -218,12 +218,14 @@ class Store:
         """``memory_limit`` (e.g. ``"4GB"``; else ``$MODELCENSUS_MEMORY_LIMIT``; else
         :func:`default_memory_limit`: 3/4 of the lower of 4 GiB and half the machine's RAM) caps DuckDB's
         buffer memory; beyond it, large operators spill to ``PATH.tmp/``."""
-        self.path = Path(path) if path is not None else default_db_path()
+        self.path = Path(path).expanduser() if path is not None else default_db_path()
         self.read_only = read_only
         if str(self.path) != ":memory:":
-            if "?" in str(self.path):  # DuckDB reads '?' as the start of options and writes its WAL elsewhere
-                raise InputError(f"store {self.path}: DuckDB cannot keep a store at a path with '?' in it; "
-                                 "choose another path")
+            # DuckDB reads '?' as the start of options (its WAL went elsewhere), ':memory:x' as an in-memory
+            # database (an import kept nothing) and 'md:' as MotherDuck (an extension download)
+            if "?" in str(self.path) or str(self.path).startswith((":memory:", "md:", "motherduck:")):
+                raise InputError(f"store {self.path}: DuckDB does not read this as a file path ('?' in it, or a "
+                                 "':memory:'/'md:' prefix); choose another path")
             if read_only and not self.path.is_file():  # reading never creates a store (nor its folders)
                 what = "not a file" if self.path.exists() else "no such file"
                 raise NotFoundError(f"store {self.path}: {what} (`modelcensus import`, `pull` or `demo` "
