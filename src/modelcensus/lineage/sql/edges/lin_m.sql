@@ -7,11 +7,11 @@
 SELECT m.id, m.id_lower,
        ${name_columns},
        m.created_at, m.tags, m.files, m.library_name, m.model_type, m.architectures, m.params,
-       TRY_CAST(coalesce(json_extract_string(m.config, '$.vocab_size'),
-                         json_extract_string(m.config, '$.text_config.vocab_size')) AS BIGINT) AS vocab,
-       TRY_CAST(coalesce(json_extract_string(m.config, '$.hidden_size'),
-                         json_extract_string(m.config, '$.text_config.hidden_size')) AS BIGINT) AS hidden,
-       json_extract(m.config, '$.quantization_config') IS NOT NULL AS has_quant,
+       -- sizes only from whole-number text: TRY_CAST reads '4096.0' and '1e3' on DuckDB, not on Spark
+       CASE WHEN regexp_full_match(_vocab, '[0-9]{1,18}') THEN CAST(_vocab AS BIGINT) END AS vocab,
+       CASE WHEN regexp_full_match(_hidden, '[0-9]{1,18}') THEN CAST(_hidden AS BIGINT) END AS hidden,
+       -- quantized weights are described by an object; "quantization_config": null describes none
+       coalesce(json_type(m.config, '$.quantization_config') = 'OBJECT', FALSE) AS has_quant,
        CASE WHEN m.config IS NOT NULL THEN
            list_sort(list_filter(list_distinct([  -- sorted: a set, in one order on every engine
                json_extract_string(m.config, '$.tokenizer_config.bos_token'),
@@ -29,4 +29,10 @@ SELECT m.id, m.id_lower,
                            THEN json_extract_string(m.config, '$.special_tokens[*]') END, [])),
                lambda t: t IS NOT NULL))
        END AS tokens
-FROM models m WHERE m.snapshot_id = ${sid}
+FROM (
+  SELECT *, coalesce(json_extract_string(config, '$.vocab_size'),
+                     json_extract_string(config, '$.text_config.vocab_size')) AS _vocab,
+            coalesce(json_extract_string(config, '$.hidden_size'),
+                     json_extract_string(config, '$.text_config.hidden_size')) AS _hidden
+  FROM models WHERE snapshot_id = ${sid}
+) m
