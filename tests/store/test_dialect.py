@@ -148,6 +148,9 @@ def test_key_access_is_left_as_written() -> None:
     ("SELECT json_extract(s, '$.a[*]') FROM t", "wildcard"),
     ("SELECT regexp_replace(s, 'a', 'b') FROM t", "first match"),
     ("SELECT regexp_replace(s, '^a', 'b', 'i') FROM t", "options"),
+    ("SELECT regexp_replace(s, '^a|b', 'c') FROM t", "first match"),  # the second alternative is unanchored
+    ("SELECT regexp_replace(s, '(?m)^a', 'c') FROM t", "first match"),  # ^ per line: many matches
+    ("SELECT regexp_replace(s, 'a\\$', 'c') FROM t", "first match"),  # an escaped $ anchors nothing
     ("SELECT regexp_replace(s, '^a', r) FROM t", "computed"),
     ("""SELECT from_json(s, '{"a":"HUGEINT"}') FROM t""", "structure"),
 ])

@@ -334,6 +334,36 @@ def _collected(node: Any, where: Any = None) -> Any:
 __all__ = ["to_dialect"]
 
 
+def _anchored(pattern: str) -> bool:
+    """Does the pattern match at most once in a text: anchored at its start (``^``, ``\\A``) or at its end
+    (``$``, ``\\z``), with no top-level alternative and no multi-line flag (where ``^``/``$`` match per line)?"""
+    import re
+
+    flags = re.match(r"\(\?([a-zA-Z]+)\)", pattern)
+    if flags and "m" in flags.group(1):
+        return False
+    bare = pattern[flags.end():] if flags else pattern
+    depth, i, in_class = 0, 0, False
+    while i < len(bare):
+        ch = bare[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return False
+        i += 1
+    ends = bare.endswith(("$", "\\z")) and not re.search(r"(?<!\\)(\\\\)*\\\$$", bare)
+    return bare.startswith(("^", "\\A")) or ends
+
+
 def _regexp_replace(node: Any) -> Any:
     """regexp_replace(s, p, r[, 'g']): RE2's rewrite (``\\1`` a group, ``$`` itself) in Java's (``$1``; ``\\1`` was
     the digit, ``$`` a group); without 'g' DuckDB replaces the first match and Spark every one, which agree
@@ -347,8 +377,7 @@ def _regexp_replace(node: Any) -> Any:
     if flags not in ("", "g") or not isinstance(rewrite, exp.Literal) or not isinstance(pattern, exp.Literal):
         raise InputError(f"Spark: no translation of {_shown(node)} (options other than 'g', or a computed "
                          "pattern or rewrite)")
-    bare = re.sub(r"^\(\?[a-z]+\)", "", pattern.this)  # inline flags such as (?i)
-    anchored = bare.startswith(("^", "\\A")) or (bare.endswith("$") and not bare.endswith("\\$"))
+    anchored = _anchored(pattern.this)
     if flags == "" and not anchored:  # an anchored pattern matches at most once (a match reaching the end ends it)
         raise InputError(f"Spark: no translation of {_shown(node)}: without 'g' DuckDB replaces the first match, "
                          "Spark every one (anchor the pattern with ^ or add 'g')")
