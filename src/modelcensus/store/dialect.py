@@ -334,40 +334,12 @@ def _collected(node: Any, where: Any = None) -> Any:
 __all__ = ["to_dialect"]
 
 
-def _anchored(pattern: str) -> bool:
-    """Does the pattern match at most once in a text: anchored at its start (``^``, ``\\A``) or at its end
-    (``$``, ``\\z``), with no top-level alternative and no multi-line flag (where ``^``/``$`` match per line)?"""
-    import re
-
-    flags = re.match(r"\(\?([a-zA-Z]+)\)", pattern)
-    if flags and "m" in flags.group(1):
-        return False
-    bare = pattern[flags.end():] if flags else pattern
-    depth, i, in_class = 0, 0, False
-    while i < len(bare):
-        ch = bare[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return False
-        i += 1
-    ends = bare.endswith(("$", "\\z")) and not re.search(r"(?<!\\)(\\\\)*\\\$$", bare)
-    return bare.startswith(("^", "\\A")) or ends
-
-
 def _regexp_replace(node: Any) -> Any:
-    """regexp_replace(s, p, r[, 'g']): RE2's rewrite (``\\1`` a group, ``$`` itself) in Java's (``$1``; ``\\1`` was
-    the digit, ``$`` a group); without 'g' DuckDB replaces the first match and Spark every one, which agree
-    only for an anchored pattern: others are refused, as are other options and a computed rewrite."""
+    """regexp_replace(s, p, r[, 'g']): RE2's rewrite (``\\N`` a group, ``\\\\`` a backslash, ``$`` itself) in
+    Java's (``$N``, ``\\\\``, ``\\$``). With 'g' both replace every match. Without it DuckDB replaces the first
+    match and Spark every one, so the pattern becomes ``^(?s:(.*?))(p)``: it can match only once, at the start,
+    and reaches exactly the first match of p (the lazy prefix is as short as it can be); the rewrite puts the
+    prefix back and its groups move by two. Other options and computed patterns or rewrites are refused."""
     import re
 
     from sqlglot import exp
@@ -377,22 +349,34 @@ def _regexp_replace(node: Any) -> Any:
     if flags not in ("", "g") or not isinstance(rewrite, exp.Literal) or not isinstance(pattern, exp.Literal):
         raise InputError(f"Spark: no translation of {_shown(node)} (options other than 'g', or a computed "
                          "pattern or rewrite)")
-    anchored = _anchored(pattern.this)
-    if flags == "" and not anchored:  # an anchored pattern matches at most once (a match reaching the end ends it)
-        raise InputError(f"Spark: no translation of {_shown(node)}: without 'g' DuckDB replaces the first match, "
-                         "Spark every one (anchor the pattern with ^ or add 'g')")
+    shift = 0 if flags == "g" else 2
+    parts = []
+    for m in re.finditer(r"\\(.)|(\$)|([^\\$]+)|(\\$)", rewrite.this, re.S):
+        esc, dollar, plain, trailing = m.groups()
+        if plain is not None:
+            parts.append(plain)
+        elif dollar:
+            parts.append("\\$")
+        elif esc == "\\":
+            parts.append("\\\\")
+        elif esc is not None and esc.isdigit():
+            parts.append(f"${int(esc) + shift}" if shift or esc != "0" else "$0")
+        else:  # DuckDB refuses the rewrite itself ("\\ must be followed by a digit or \\")
+            raise InputError(f"Spark: no translation of {_shown(node)}: a rewrite's backslash must come before a "
+                             "digit or a backslash")
+        if trailing:
+            raise InputError(f"Spark: no translation of {_shown(node)}: the rewrite ends in a backslash")
+    # a group number followed by a digit: Java would read both digits as one number
+    java = "".join(p if i == 0 or not (p[:1].isdigit() and re.search(r"\$\d+$", parts[i - 1])) else "\\" + p
+                   for i, p in enumerate(parts))
+    if shift:
+        java = "$1" + java
+        pattern = exp.Literal.string(f"^(?s:(.*?))({pattern.this})")
+    return exp.RegexpReplace(this=node.this, expression=pattern, replacement=exp.Literal.string(java))
 
-    def java(m: re.Match[str]) -> str:
-        text = m.group(0)
-        if text == "$":
-            return "\\$"
-        return "$" + text[1] if text[1].isdigit() else "\\\\" if text[1] == "\\" else text[1]
 
-    java_rewrite = re.sub(r"\\.|\$", java, rewrite.this)
-    return exp.RegexpReplace(this=node.this, expression=pattern, replacement=exp.Literal.string(java_rewrite))
-
-
-_SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "INTEGER": "INT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN"}
+# only VARCHAR for now: DuckDB casts loosely ("12" and 12.5 into BIGINT), Spark's JSON reader gives NULL (review)
+_SPARK_TYPES = {"VARCHAR": "STRING"}
 
 
 def _spark_schema(structure: str, node: Any) -> str:
