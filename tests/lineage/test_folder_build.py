@@ -276,10 +276,21 @@ def test_a_folder_with_a_question_mark_builds(tmp_path: Path, registry: Any) -> 
     path = _write_history(folder, n=80, months=1)[0]
     res = api.build_folder_lineage(folder, registry=registry)
     assert [i.status for i in res.items] == ["built"] and lineage_files(folder, res.items[0].date)["origins"].exists()
-    for bad in (folder / "s.duckdb", ":memory:x", "md:census"):
-        with pytest.raises(InputError, match="does not read this as a file path"):
-            api.open_store(bad)
+    with pytest.raises(InputError, match="with '\\?' in it"):
+        api.open_store(folder / "s.duckdb")
+    with pytest.raises(InputError, match="no such home folder"):
+        api.open_store("~no_such_user_here/s.duckdb")
     assert path.exists()
+
+def test_relative_store_names_duckdb_reads_as_other_databases_are_files(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """'md:x' (MotherDuck), 'sqlite:x' (an extension download), ':memory:x' (a store that kept nothing): given
+    relative, DuckDB read them as other databases; the store now opens the file of that name."""
+    monkeypatch.chdir(tmp_path)
+    for odd in ("md:census.duckdb", ":memory:x", "sqlite:s.duckdb"):
+        with api.open_store(odd) as store:
+            assert store.snapshots() == []
+        assert (tmp_path / odd).is_file()
 
 
 def test_folder_metrics_and_report_on_spark_refuse_json_the_engines_read_differently(tmp_path: Path,

@@ -218,14 +218,17 @@ class Store:
         """``memory_limit`` (e.g. ``"4GB"``; else ``$MODELCENSUS_MEMORY_LIMIT``; else
         :func:`default_memory_limit`: 3/4 of the lower of 4 GiB and half the machine's RAM) caps DuckDB's
         buffer memory; beyond it, large operators spill to ``PATH.tmp/``."""
-        self.path = Path(path).expanduser() if path is not None else default_db_path()
+        try:
+            self.path = Path(path).expanduser() if path is not None else default_db_path()
+        except RuntimeError:  # '~user' of no such user
+            raise InputError(f"store {path}: no such home folder") from None
         self.read_only = read_only
         if str(self.path) != ":memory:":
-            # DuckDB reads '?' as the start of options (its WAL went elsewhere), ':memory:x' as an in-memory
-            # database (an import kept nothing) and 'md:' as MotherDuck (an extension download)
-            if "?" in str(self.path) or str(self.path).startswith((":memory:", "md:", "motherduck:")):
-                raise InputError(f"store {self.path}: DuckDB does not read this as a file path ('?' in it, or a "
-                                 "':memory:'/'md:' prefix); choose another path")
+            # DuckDB reads '?' as the start of options (its WAL went elsewhere); a relative 'md:x' or 'sqlite:x'
+            # as another database kind (an extension download): DuckDB gets the absolute path
+            if "?" in str(self.path):
+                raise InputError(f"store {self.path}: DuckDB does not read a path with '?' in it as a file; "
+                                 "choose another path")
             if read_only and not self.path.is_file():  # reading never creates a store (nor its folders)
                 what = "not a file" if self.path.exists() else "no such file"
                 raise NotFoundError(f"store {self.path}: {what} (`modelcensus import`, `pull` or `demo` "
@@ -235,7 +238,7 @@ class Store:
             except OSError as exc:  # a file where a folder should be, no permission, ...
                 raise InputError(f"store {self.path}: cannot create its folder ({exc.strerror or exc})") from None
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = duckdb.connect(self._target(), read_only=read_only)
         except duckdb.Error as exc:
             raise InputError(f"store {self.path}: cannot open ({str(exc).splitlines()[0]})") from None
         if read_only and self._stored_version() < latest_migration():
@@ -243,13 +246,16 @@ class Store:
             self.con.close()
             self.read_only = False
             try:
-                self.con = duckdb.connect(str(self.path))
+                self.con = duckdb.connect(self._target())
             except duckdb.Error as exc:
                 raise InputError(f"store {self.path}: cannot open to upgrade its schema "
                                  f"({str(exc).splitlines()[0]})") from None
         self._configure_memory(memory_limit)
         if not self.read_only:
             self.migrate()
+
+    def _target(self) -> str:
+        return ":memory:" if str(self.path) == ":memory:" else str(self.path.absolute())
 
     def _configure_memory(self, memory_limit: str | None) -> None:
         # DuckDB draws its own progress bar on stdout for queries over 2 s: that would corrupt the one JSON
