@@ -226,26 +226,26 @@ def check_engines_agree(area: Any, view: str, path: Path, cols: _Columns, probe:
     theirs = area.query(to_dialect(outer.format(inner=mapped.from_(view).sql(dialect="duckdb")), dialect))
     try:
         probe.con.register("_mc_theirs", theirs)
-        differ = probe.con.sql(
+        differ = probe.con.sql(  # the first rows to name and how many there are, not every row
             "SELECT coalesce(o._row, t._row) AS r, coalesce(o._id, t._id) AS id, coalesce(o._bad, 0) AS ob, "
-            "coalesce(t._bad, 0) AS tb, o._reason AS ors, t._reason AS trs FROM _mc_ours o "
-            "FULL JOIN _mc_theirs t ON o._row = t._row "
+            "coalesce(t._bad, 0) AS tb, o._reason AS ors, t._reason AS trs, count(*) OVER () AS n "
+            "FROM _mc_ours o FULL JOIN _mc_theirs t ON o._row = t._row "
             "WHERE coalesce(o._bad, 0) <> coalesce(t._bad, 0) OR o._reason IS DISTINCT FROM t._reason "
-            "ORDER BY r").fetchall()
+            f"ORDER BY r LIMIT {_SHOWN}").fetchall()
     finally:
         probe.con.unregister("_mc_theirs")
         probe.con.execute("DROP TABLE IF EXISTS _mc_ours")
     if not differ:
         return
-    shown = []
-    for row, mid, ours, other, our_reason, other_reason in differ[:_SHOWN]:
+    shown, total = [], differ[0][6]
+    for row, mid, ours, other, our_reason, other_reason, _n in differ:
         what = [c for i, c in enumerate(found) if (ours ^ other) >> i & 1]
         if our_reason != other_reason:
             what.append(f"staging verdict {our_reason or 'accepted'!r} on DuckDB, {other_reason or 'accepted'!r} "
                         f"on {dialect}")
         shown.append(f"row {row} (id {mid!r}): {', '.join(what)}")
-    more = f" and {len(differ) - _SHOWN} more" if len(differ) > _SHOWN else ""
-    raise InputError(f"{path}: {len(differ)} row(s) are read differently by DuckDB and {dialect} (JSON with "
+    more = f" and {total - _SHOWN} more" if total > _SHOWN else ""
+    raise InputError(f"{path}: {total} row(s) are read differently by DuckDB and {dialect} (JSON with "
                      f"duplicate keys, trailing commas, NaN, two documents or deep nesting; text numbers or dates "
                      f"one engine casts and the other does not): {'; '.join(shown)}{more}; build this file with "
                      "--engine duckdb")
@@ -256,8 +256,8 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     registered as a view instead of DuckDB's ``read_parquet``, materialised as ``name``; returns ``name``.
 
     ``probe`` (a DuckDB store, e.g. in memory) describes the file's columns, as the importer does, so a file
-    that is not the hub-stats layout fails here, naming it; on another engine it also checks that the two
-    engines' JSON parsers agree on every JSON text value of the file (else InputError naming the rows)."""
+    that is not the hub-stats layout fails here, naming it; on another engine :func:`check_engines_agree` first
+    checks that both engines judge every row of the file alike (else InputError naming the rows)."""
     import sqlglot
 
     from modelcensus.store.engine import to_dialect
@@ -275,8 +275,8 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
 
 def folder_row_select(engine: Any, probe: Store) -> Any:
     """``row_select`` for the folder metrics and report: each file described (and a file that is not the
-    hub-stats layout named) and, on an engine other than DuckDB, its JSON checked by
-    :func:`check_json_agreement`, before any metric runs; returns the importer's SELECT for the file."""
+    hub-stats layout named) and, on an engine other than DuckDB, checked by :func:`check_engines_agree`,
+    before any metric runs; returns the importer's SELECT for the file."""
     from modelcensus.store.engine import scratch
 
     def row_select(path: Path) -> str:
@@ -412,4 +412,5 @@ def describe_layout(store: Store, path: str | Path) -> dict[str, str]:
     return dict(describe_file(store, Path(path)).types)
 
 
-__all__ = ["SOURCE", "describe_layout", "import_hubstats_parquet", "stage_file", "staging_select"]
+__all__ = ["SOURCE", "check_engines_agree", "describe_file", "describe_layout", "folder_row_select",
+           "import_hubstats_parquet", "stage_file", "staging_select"]
