@@ -2,7 +2,8 @@
 
 Spark is an optional extra (``pip install modelcensus[spark]``, Java 17 for a local or classic session).
 One session per process is reused: starting one takes about 10 s. Named tables are temporary views over
-locally checkpointed data, so a query that reads the view it replaces (pointer doubling) does not grow its plan.
+locally checkpointed data, so a query that reads the view it replaces (pointer doubling) does not grow its plan
+nor (classic sessions) its size estimate.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class SparkEngine:
             lines = [x for x in str(exc).strip().splitlines() if not x.startswith("An error occurred while")]
             raise InputError(f"query failed on Spark: {(lines or [type(exc).__name__])[0][:300]}") from None
         self.drop(name)  # the new rows are computed: the table they were read from may go
-        df.createOrReplaceTempView(check_name(name))
+        _without_size_estimate(self.spark, df).createOrReplaceTempView(check_name(name))
         self._names.add(name)
         self._cached[name] = df
 
@@ -157,6 +158,27 @@ class SparkEngine:
             self.drop(name)
 
 
+def _without_size_estimate(spark: Any, checkpointed: Any) -> Any:
+    """The checkpointed rows as a table that does not carry its query's size estimate.
+
+    A checkpoint keeps the size Spark estimated for the query that made it, and Spark estimates a join it
+    has no statistics for as the product of its inputs' sizes. A loop round joins its own table, so the
+    estimate squares every round and its digits double: measured on the seed-11 synthetic file, the
+    estimate reached 4,281 bits before the roots and each pointer-jumping round then took about 2.5x the
+    one before (0.13 s -> 86 s in 11 rounds), all of it in BigInteger multiplication while planning
+    (``SizeInBytesOnlyStatsPlanVisitor.visitJoin``, from a JVM thread dump). Rebuilt over the same
+    checkpointed rows, the table has Spark's default estimate (63 bits) and the rounds run flat (0.07-0.3 s).
+    Needs the classic session's JVM (``internalCreateDataFrame``); on Spark Connect the checkpoint is kept
+    as it is."""
+    jspark = getattr(spark, "_jsparkSession", None)
+    if jspark is None:
+        return checkpointed
+    from pyspark.sql import DataFrame
+
+    jdf = checkpointed._jdf
+    return DataFrame(jspark.internalCreateDataFrame(jdf.queryExecution().toRdd(), jdf.schema(), False), spark)
+
+
 def _start_session(master: str | None, remote: str | None) -> Any:
     """A session for ``master`` (default local[2]), or Spark Connect at ``remote``; InputError on failure."""
     why = spark_available() if not remote else None
@@ -185,7 +207,10 @@ def _start_session(master: str | None, remote: str | None) -> Any:
                            .config("spark.sql.shuffle.partitions", "4"))
         # constraint propagation off: on checkpointed tables Spark 4's constraint inference fails on the
         # roots' UNIONs (NoSuchElementException: key not found: c#195); the queries here gain nothing from it
+        # to_json keeps null fields, as DuckDB's does: a struct-typed config with "quantization_config": null
+        # staged without the key on Spark (it read as a missing key there, a JSON null on DuckDB)
         session = (builder.config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
                    .config("spark.sql.constraintPropagation.enabled", "false").getOrCreate())
     except Exception as exc:  # noqa: BLE001 - JVM start-up and connection failures come in many types
         where = f"Spark Connect at {remote}" if remote else f"master {master or LOCAL_MASTER}"
