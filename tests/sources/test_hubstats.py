@@ -190,3 +190,35 @@ def test_spark_stages_both_nested_encodings_as_duckdb(tmp_path, writer, spark_en
                       for r in rows)
 
     assert key(spark) == key(duck) and len(duck) == 4
+
+
+def test_spark_writes_struct_json_columns_as_duckdb(tmp_path, spark_engine):
+    """config / cardData stored as structs become JSON text on both engines; a field that is null stays in the
+    text on both (Spark's to_json dropped it by default, DuckDB keeps it: ``{"quantization_config": null}``
+    then read as JSON null on one engine and as a missing key on the other)."""
+    from modelcensus.sources.hubstats import describe_file, stage_file, staging_select
+    from modelcensus.store import Store
+    from modelcensus.store.engine import scratch
+
+    config = pa.struct([("model_type", pa.string()), ("quantization_config", pa.struct([("bits", pa.int64())])),
+                        ("vocab_size", pa.int64())])
+    card = pa.struct([("base_model", pa.string()), ("license", pa.string())])
+    table = pa.table({
+        "id": ["a/x", "b/y", "c/z"], "downloads": [1, 2, 3],
+        "config": pa.array([{"model_type": "llama", "quantization_config": None, "vocab_size": 32000},
+                            {"model_type": None, "quantization_config": {"bits": 4}, "vocab_size": None},
+                            None], config),
+        "cardData": pa.array([{"base_model": "m/base", "license": None}, None,
+                              {"base_model": None, "license": "mit"}], card),
+    })
+    path = tmp_path / "models.parquet"
+    pq.write_table(table, path)
+    with Store(":memory:") as probe, scratch(spark_engine) as area:
+        duck = probe.con.sql(staging_select(path, describe_file(probe, path))).to_arrow_table().to_pylist()
+        spark = area.query(f"SELECT * FROM {stage_file(area, path, probe)}").to_pylist()
+    cols = [c for c in ("config", "card_data") if c in duck[0]]
+    assert cols == ["config", "card_data"]
+    got = {r["id"]: [r[c] for c in cols] for r in spark}
+    want = {r["id"]: [r[c] for c in cols] for r in duck}
+    assert got == want
+    assert json.loads(want["a/x"][0]) == {"model_type": "llama", "quantization_config": None, "vocab_size": 32000}
