@@ -165,3 +165,27 @@ def test_constructs_without_a_spark_form_are_refused(sql: str, named: str) -> No
 
 def test_duckdb_is_identity() -> None:
     assert to_dialect("SELECT l[1:2]", "duckdb") == "SELECT l[1:2]"
+
+
+def test_no_query_tells_json_number_types_apart() -> None:
+    """Spark's json_type names integers by value, DuckDB by text: ``-0`` is BIGINT on DuckDB, UBIGINT on Spark
+    (a variant keeps no negative zero). That cannot change a result while no query compares json_type with a
+    number type name; this keeps it so (the queries ask only for VARCHAR, ARRAY, OBJECT)."""
+    import re
+    from pathlib import Path
+
+    import modelcensus
+
+    src = Path(modelcensus.__file__).parent
+    number_names = re.compile(r"'(U?BIGINT|DOUBLE|INTEGER|HUGEINT|UHUGEINT)'")
+    seen, found = 0, []
+    for path in sorted([*src.rglob("*.sql"), *src.rglob("*.py")]):
+        if path.name == "dialect.py":  # the rewrite itself names them
+            continue
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"json_type\(", text):
+            seen += 1
+            window = text[m.start():m.start() + 400].split(" END", 1)[0].split("\n\n", 1)[0]
+            found += [f"{path.name}: {hit}" for hit in number_names.findall(window)]
+    assert seen >= 8, "the scan found the json_type calls"  # guards the guard: it looked where they are
+    assert found == []
