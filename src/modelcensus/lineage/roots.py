@@ -5,11 +5,13 @@ run through an :class:`~modelcensus.store.engine.Engine` over narrow integer-key
 area; Python only counts rows and decides when to stop, never resolves a node. Most models have exactly
 one structural parent, so the graph is mostly chains. Resolution has two stages:
 
-1. **Chains** (``roots_chain_*``): every node with exactly one parent points at it; pointer jumping (each
-   round joins the chain state with itself, so a pointer skips twice as many hops; depth, weakest grade
-   and cycle flag combined on the way) takes each node to its *stop* — the nearest ancestor that is a
-   root, a dangling parent (not in the snapshot) or a merge (two or more parents) — in about
-   log2(chain length) rounds of ``repeat_until_stable``.
+1. **Chains** (``roots_chain_*``): the merges (children with two or more parents) are found first, so
+   every other child has exactly one parent and points at it; pointer jumping (each round joins the chain
+   state with itself, so a pointer skips twice as many hops; depth, weakest grade and cycle flag combined
+   on the way) takes each node to its *stop* — the nearest ancestor that is a root, a dangling parent
+   (not in the snapshot) or a merge — in about log2(chain length) rounds. Rows are written once they are
+   final and never rewritten: the nodes whose parent is a stop (most of them), then those the first jump
+   finishes; only the few left loop in ``repeat_until_stable``.
 2. **Merges** (``roots_merge_*``): each merge node gets one row per parent, pointing at that parent's stop
    with weight 1/k and the chain's depth and grade folded in. That small graph (merges only) is resolved
    by pointer doubling: each round joins every unfinished (model -> frontier) row with the frontier's
@@ -162,24 +164,22 @@ def _resolve(engine: Engine, area: Scratch, edges: str, out: str) -> RootStats:
 
 
 def _attempt(run: _Run, n_edges: int) -> tuple[int, int]:
-    """One resolution of the edges: chains in ``_rt_cd`` + ``_rt_ca``, merges in ``_rt_m``, their roots in ``_rt_mr``.
+    """One resolution of the edges: chains in ``_rt_cn`` + ``_rt_ca`` (rows with fin) + ``_rt_cx``, merges in
+    ``_rt_m``, their roots in ``_rt_mr``.
 
     Rows of the children in ``_rt_fl`` (cycle members) carry the cycle flag.
     Returns (rounds, number of unfinished nodes), the unfinished ones in ``_rt_u``.
     """
-    run.make("parent_count")
     run.make("merges")
     run.make("chain_start")
-    run.make("chain_done")
-    run.make("chain_active")
-    run.engine.drop("_rt_cn")  # 1 row per chain node, now split in two: freed now, not when the scratch ends
-    jumps = 0
-    if run.count("_rt_ca", "NOT fin"):
-        jumps, _ = run.loop("chain_jump", "NOT fin", math.ceil(math.log2(2 * n_edges + 2)) + 2)
+    run.make("chain_active")  # the first jump
+    run.make("chain_rest")
+    jumps = 1 if run.count("_rt_ca") else 0
+    if run.count("_rt_cx"):
+        more, _ = run.loop("chain_jump", "NOT fin", math.ceil(math.log2(2 * n_edges + 2)) + 1)
+        jumps += more
     run.make("merge_start")
-    run.make("merge_done")
     run.make("merge_active")
-    run.engine.drop("_rt_all")
     rounds = jumps + _double(run, math.ceil(math.log2(n_edges + 2)) + 2)
     run.make("merge_roots")
     run.make("unfinished")

@@ -1,4 +1,4 @@
--- reads: _rt_e, _rt_m, _rt_fl, _rt_cd, _rt_ca
+-- reads: _rt_e, _rt_m, _rt_fl, _rt_cn, _rt_ca, _rt_cx
 -- produces: _rt_all
 -- params: edges=_rt_e
 -- Merge rows: one row per (merge, its parent's stop) with weight 1/k, the chain's depth and grade folded
@@ -11,6 +11,7 @@ SELECT e.c, coalesce(s.n, e.p) AS p, sum(1.0::DOUBLE / m.k) AS w, min(coalesce(s
 FROM ${edges} e
 JOIN _rt_m m ON m.c = e.c
 LEFT JOIN _rt_fl x ON x.c = e.c
-LEFT JOIN (SELECT c, n, d, g, f FROM _rt_cd UNION ALL SELECT c, n, d, g, f FROM _rt_ca) s ON s.c = e.p
+LEFT JOIN (SELECT c, n, d, g, f FROM _rt_cn WHERE fin UNION ALL SELECT c, n, d, g, f FROM _rt_ca WHERE fin
+          UNION ALL SELECT c, n, d, g, f FROM _rt_cx) s ON s.c = e.p
 LEFT JOIN _rt_m m2 ON m2.c = coalesce(s.n, e.p)
 GROUP BY e.c, coalesce(s.n, e.p)
