@@ -11,7 +11,7 @@ SELECT e.c, coalesce(s.n, e.p) AS p, sum(1.0::DOUBLE / m.k) AS w, min(coalesce(s
 FROM ${edges} e
 JOIN _rt_m m ON m.c = e.c
 LEFT JOIN _rt_fl x ON x.c = e.c
-LEFT JOIN (SELECT c, n, d, g, f FROM _rt_cn WHERE fin UNION ALL SELECT c, n, d, g, f FROM _rt_ca WHERE fin
+LEFT JOIN (SELECT c, n, 1 AS d, g, f FROM _rt_cn WHERE fin UNION ALL SELECT c, n, 2 AS d, g, f FROM _rt_ca WHERE fin
           UNION ALL SELECT c, n, d, g, f FROM _rt_cx) s ON s.c = e.p
 LEFT JOIN _rt_m m2 ON m2.c = coalesce(s.n, e.p)
 GROUP BY e.c, coalesce(s.n, e.p)

@@ -9,7 +9,7 @@ SELECT CAST(c AS ${key_type}) AS c, CAST(p AS ${key_type}) AS p, w, CAST(d AS IN
 FROM (
     SELECT s.c, coalesce(m.p, s.n) AS p, coalesce(m.w, 1.0::DOUBLE) AS w, s.d + coalesce(m.d, 0) AS d,
            CASE WHEN m.c IS NULL THEN s.g ELSE greatest(s.g, m.g) END AS g, s.f OR coalesce(m.f, FALSE) AS f
-    FROM (SELECT c, n, d, g, f FROM _rt_cn WHERE fin UNION ALL SELECT c, n, d, g, f FROM _rt_ca WHERE fin
+    FROM (SELECT c, n, 1 AS d, g, f FROM _rt_cn WHERE fin UNION ALL SELECT c, n, 2 AS d, g, f FROM _rt_ca WHERE fin
           UNION ALL SELECT c, n, d, g, f FROM _rt_cx) s
     LEFT JOIN _rt_mr m ON m.c = s.n
     UNION ALL
