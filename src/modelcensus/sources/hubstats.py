@@ -186,69 +186,11 @@ def staging_select(path: Path, cols: _Columns) -> str:
 # every text column the staging reads as JSON (as native lists/structs they need no parser)
 _JSON_TEXT = (("cardData", "card_data"), ("config",), ("gguf",), ("baseModels", "base_models"), ("tags",),
               ("siblings",), ("safetensors",))
-_SHOWN = 5
 
 
-def _json_text_columns(cols: _Columns) -> list[str]:
+def json_text_columns(cols: _Columns) -> list[str]:
+    """The file's columns the staging parses as JSON text (native lists and structs need no parser)."""
     return [c for names in _JSON_TEXT if (c := cols.find(*names)) and cols.type(c) in ("VARCHAR", "JSON")]
-
-
-def check_engines_agree(area: Any, view: str, path: Path, cols: _Columns, probe: Store) -> None:
-    """Fail the file when DuckDB (the dialect of record) and ``area``'s engine judge a row differently: its JSON
-    text (a parser refusing it) or the staging rules' verdict (TRY_CAST of text counts and dates, id rules).
-
-    Spark's try_parse_json refuses duplicate keys, trailing commas, NaN and deep nesting that DuckDB reads,
-    and reads two documents in one value that DuckDB refuses; Spark's TRY_CAST reads '7.0' and '2025' unlike
-    DuckDB's. Such a row would be kept on one engine and dropped on the other. Hub-written dumps hold none of
-    these, so this fires on hand-made or hostile files: the date fails, naming the rows, and DuckDB builds it.
-    Each engine scans the file once; only rows with a refusal travel, and DuckDB compares them."""
-    import sqlglot
-
-    from modelcensus.store.engine import to_dialect
-    from modelcensus.store.sql_files import area_dialect
-
-    dialect = area_dialect(area)
-    if dialect == "duckdb":
-        return
-    found = _json_text_columns(cols)
-    # the rules read the mapped columns, the JSON check the file's own text: both over the importer's SELECT
-    mapped = sqlglot.parse_one(staging_select(path, cols), read="duckdb").select(
-        "file_row_number", *[sqlglot.exp.column(c, quoted=True).as_(f"_raw_{i}") for i, c in enumerate(found)])
-    mask = " + ".join(f"CASE WHEN _raw_{i} IS NOT NULL AND NOT json_valid(CAST(_raw_{i} AS VARCHAR)) THEN {2 ** i} "
-                      "ELSE 0 END" for i in range(len(found))) or "0"
-    outer = (f"SELECT * FROM (SELECT file_row_number AS _row, CAST(id AS VARCHAR) AS _id, {mask} AS _bad, "
-             f"({staging.REASON_SQL}) AS _reason FROM ({{inner}}) m) v WHERE _bad <> 0 OR _reason IS NOT NULL")
-    try:
-        probe.con.execute("DROP TABLE IF EXISTS _mc_ours")
-        probe.con.execute(f"CREATE TEMP TABLE _mc_ours AS {outer.format(inner=mapped.sql(dialect='duckdb'))}")
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot read it ({str(exc).splitlines()[0]})") from None
-    theirs = area.query(to_dialect(outer.format(inner=mapped.from_(view).sql(dialect="duckdb")), dialect))
-    try:
-        probe.con.register("_mc_theirs", theirs)
-        differ = probe.con.sql(  # the first rows to name and how many there are, not every row
-            "SELECT coalesce(o._row, t._row) AS r, coalesce(o._id, t._id) AS id, coalesce(o._bad, 0) AS ob, "
-            "coalesce(t._bad, 0) AS tb, o._reason AS ors, t._reason AS trs, count(*) OVER () AS n "
-            "FROM _mc_ours o FULL JOIN _mc_theirs t ON o._row = t._row "
-            "WHERE coalesce(o._bad, 0) <> coalesce(t._bad, 0) OR o._reason IS DISTINCT FROM t._reason "
-            f"ORDER BY r LIMIT {_SHOWN}").fetchall()
-    finally:
-        probe.con.unregister("_mc_theirs")
-        probe.con.execute("DROP TABLE IF EXISTS _mc_ours")
-    if not differ:
-        return
-    shown, total = [], differ[0][6]
-    for row, mid, ours, other, our_reason, other_reason, _n in differ:
-        what = [c for i, c in enumerate(found) if (ours ^ other) >> i & 1]
-        if our_reason != other_reason:
-            what.append(f"staging verdict {our_reason or 'accepted'!r} on DuckDB, {other_reason or 'accepted'!r} "
-                        f"on {dialect}")
-        shown.append(f"row {row} (id {mid!r}): {', '.join(what)}")
-    more = f" and {total - _SHOWN} more" if total > _SHOWN else ""
-    raise InputError(f"{path}: {total} row(s) are read differently by DuckDB and {dialect} (JSON with "
-                     f"duplicate keys, trailing commas, NaN, two documents or deep nesting; text numbers or dates "
-                     f"one engine casts and the other does not): {'; '.join(shown)}{more}; build this file with "
-                     "--engine duckdb")
 
 
 def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged") -> str:
@@ -256,7 +198,7 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     registered as a view instead of DuckDB's ``read_parquet``, materialised as ``name``; returns ``name``.
 
     ``probe`` (a DuckDB store, e.g. in memory) describes the file's columns, as the importer does, so a file
-    that is not the hub-stats layout fails here, naming it; on another engine :func:`check_engines_agree` first
+    that is not the hub-stats layout fails here, naming it; on another engine ``engine_check.check_engines_agree`` first
     checks that both engines judge every row of the file alike (else InputError naming the rows)."""
     import sqlglot
 
@@ -267,6 +209,8 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     mapped = staging_select(path, cols)
     view = f"{name}_file"
     area.register_parquet(view, path, row_number="file_row_number")
+    from modelcensus.sources.engine_check import check_engines_agree
+
     check_engines_agree(area, view, path, cols, probe)
     rows = sqlglot.parse_one(mapped, read="duckdb").from_(view).sql(dialect="duckdb")
     area.materialise(name, to_dialect(rows, area_dialect(area)))
@@ -275,8 +219,9 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
 
 def folder_row_select(engine: Any, probe: Store) -> Any:
     """``row_select`` for the folder metrics and report: each file described (and a file that is not the
-    hub-stats layout named) and, on an engine other than DuckDB, checked by :func:`check_engines_agree`,
+    hub-stats layout named) and, on an engine other than DuckDB, checked by ``engine_check.check_engines_agree``,
     before any metric runs; returns the importer's SELECT for the file."""
+    from modelcensus.sources.engine_check import check_engines_agree
     from modelcensus.store.engine import scratch
 
     def row_select(path: Path) -> str:
@@ -412,5 +357,5 @@ def describe_layout(store: Store, path: str | Path) -> dict[str, str]:
     return dict(describe_file(store, Path(path)).types)
 
 
-__all__ = ["SOURCE", "check_engines_agree", "describe_file", "describe_layout", "folder_row_select",
+__all__ = ["SOURCE", "describe_file", "describe_layout", "folder_row_select",
            "import_hubstats_parquet", "stage_file", "staging_select"]

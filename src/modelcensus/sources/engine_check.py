@@ -1,0 +1,163 @@
+"""Before another engine stages or counts a hub-stats file, check that it reads the file as DuckDB does.
+
+DuckDB's dialect is the one of record (docs/engines.md). Spark's try_parse_json refuses duplicate keys,
+trailing commas, NaN and deep nesting that DuckDB reads, and reads two documents in one value that DuckDB
+refuses; Spark's TRY_CAST reads '7.0' and '2025' unlike DuckDB's, and a value both accept can still differ
+(a JSON ``7.0e9`` parameter total is ``7000000000.0`` text on DuckDB and ``7.0E9`` on Spark, which only DuckDB
+casts to an integer). Such a row would be kept, dropped or counted differently by the two engines. Hub-written
+dumps hold none of these, so the check fires on hand-made or hostile files: the file fails, naming the rows,
+and the user builds it with ``--engine duckdb``.
+
+One query per engine, one scan of the file each: the rows with a refusal (a JSON text one parser refuses, or
+a staging verdict) and one row of sums over the accepted rows of every value the verdicts do not cover
+(counts, parameter totals, trending scores, flags, dates). Only those rows leave each engine; DuckDB compares
+them. Sums that differ make the engines list those values row by row, to name the rows (the failing path only).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NoReturn
+
+from modelcensus.errors import InputError
+from modelcensus.store import Store, staging
+from modelcensus.store.engine import Scratch, scratch, to_dialect
+from modelcensus.store.engine_duckdb import DuckDBEngine
+
+_SHOWN = 5
+
+# (name, the staged value as model_rows.sql casts it, kind): the values no verdict covers
+_VALUES = (
+    ("downloads", "TRY_CAST(downloads AS BIGINT)", "int"),
+    ("downloads_all_time", "TRY_CAST(downloads_all_time AS BIGINT)", "int"),
+    ("likes", "TRY_CAST(likes AS BIGINT)", "int"),
+    ("params", "TRY_CAST(safetensors_total AS BIGINT)", "int"),
+    ("trending_score", "TRY_CAST(trending_score AS DOUBLE)", "double"),
+    ("private", "TRY_CAST(private AS BOOLEAN)", "bool"),
+    ("disabled", "TRY_CAST(disabled AS BOOLEAN)", "bool"),
+    ("created_at", "floor(epoch(TRY_CAST(created_at AS TIMESTAMPTZ)))", "int"),
+    ("last_modified", "floor(epoch(TRY_CAST(last_modified AS TIMESTAMPTZ)))", "int"),
+)
+
+
+def _sums(v: str, kind: str) -> list[str]:
+    """Order-free exact sums of one value: integers as DECIMAL, doubles rounded to 6 places below 1e15 (the
+    rest counted), flags as counts of true; with the count of non-NULL values."""
+    if kind == "int":
+        return [f"count({v})", f"sum(CAST({v} AS DECIMAL(38, 0)))"]
+    if kind == "double":
+        return [f"count({v})", f"sum(CASE WHEN abs({v}) < 1e15 THEN CAST(round({v}, 6) AS DECIMAL(38, 6)) END)",
+                f"sum(CASE WHEN abs({v}) < 1e15 THEN 0 WHEN {v} IS NOT NULL THEN 1 END)"]
+    return [f"count({v})", f"sum(CASE WHEN {v} THEN 1 ELSE 0 END)"]  # count_if: NULL on DuckDB when all are NULL
+
+
+def _per_row_sql(found: list[str]) -> str:
+    """Each row of ``{inner}``: its position, id, JSON-refusal bitmask, staging verdict and staged values."""
+    mask = " + ".join(f"CASE WHEN _raw_{i} IS NOT NULL AND NOT json_valid(CAST(_raw_{i} AS VARCHAR)) THEN {2 ** i} "
+                      "ELSE 0 END" for i in range(len(found))) or "0"
+    values = ", ".join(f"{expr} AS _v_{name}" for name, expr, _kind in _VALUES)
+    return (f"SELECT file_row_number AS _row, CAST(id AS VARCHAR) AS _id, {mask} AS _bad, "
+            f"({staging.REASON_SQL}) AS _reason, {values} FROM ({{inner}}) m")
+
+
+def _outer_sql(found: list[str]) -> str:
+    """Refused rows (_row >= 0) and, with _row = -1, the sums over accepted rows, in one query over ``{inner}``."""
+    sums = [s for name, _e, kind in _VALUES for s in _sums(f"_v_{name}", kind)]
+    return (f"WITH v AS ({_per_row_sql(found)}) "
+            "SELECT _row, _id, _bad, _reason, CAST(NULL AS VARCHAR) AS _sums FROM v "
+            "WHERE _bad <> 0 OR _reason IS NOT NULL "
+            "UNION ALL SELECT -1, NULL, 0, NULL, concat_ws('|', "
+            + ", ".join(f"coalesce(CAST({s} AS VARCHAR), '-')" for s in sums)
+            + ") FROM v WHERE _reason IS NULL")
+
+
+def _mapped(path: Path, cols: Any, found: list[str]) -> Any:
+    import sqlglot
+
+    from modelcensus.sources.hubstats import staging_select
+
+    # the rules read the mapped columns, the JSON check the file's own text: both over the importer's SELECT
+    tree = sqlglot.parse_one(staging_select(path, cols), read="duckdb")
+    assert isinstance(tree, sqlglot.exp.Select)  # staging_select writes one SELECT
+    return tree.select(
+        "file_row_number", *[sqlglot.exp.column(c, quoted=True).as_(f"_raw_{i}") for i, c in enumerate(found)])
+
+
+def check_engines_agree(area: Any, view: str, path: Path, cols: Any, probe: Store) -> None:
+    """Fail the file (InputError naming up to five rows) when DuckDB and ``area``'s engine judge a row
+    differently (a JSON text one parser refuses, a staging verdict) or stage a value differently."""
+    from modelcensus.sources.hubstats import json_text_columns
+    from modelcensus.store.sql_files import area_dialect
+
+    dialect = area_dialect(area)
+    if dialect == "duckdb":
+        return
+    found = json_text_columns(cols)
+    mapped, outer = _mapped(path, cols, found), _outer_sql(found)
+    with scratch(DuckDBEngine.from_store(probe)) as duck:
+        try:
+            duck.materialise("_mc_ours", outer.format(inner=mapped.sql(dialect="duckdb")))
+        except InputError as exc:
+            raise InputError(f"{path}: cannot read it ({exc})") from None
+        duck.register_arrow("_mc_theirs", area.query(
+            to_dialect(outer.format(inner=mapped.from_(view).sql(dialect="duckdb")), dialect)))
+        _refused_alike(duck, path, found, dialect)
+        ours, other = (duck.query(f"SELECT _sums FROM {t} WHERE _row = -1").to_pylist()
+                       for t in ("_mc_ours", "_mc_theirs"))
+        if ours != other:
+            _name_value_rows(area, view, path, (cols, found), duck, dialect, (ours, other))
+
+
+def _refused_alike(duck: Scratch, path: Path, found: list[str], dialect: str) -> None:
+    """The refused rows of both engines, compared in DuckDB: the first rows that differ and their count."""
+    differ = duck.query(
+        "SELECT coalesce(o._row, t._row) AS r, coalesce(o._id, t._id) AS id, coalesce(o._bad, 0) AS ob, "
+        "coalesce(t._bad, 0) AS tb, o._reason AS ors, t._reason AS trs, count(*) OVER () AS n "
+        "FROM (SELECT * FROM _mc_ours WHERE _row >= 0) o FULL JOIN (SELECT * FROM _mc_theirs WHERE _row >= 0) t "
+        "ON o._row = t._row WHERE coalesce(o._bad, 0) <> coalesce(t._bad, 0) OR o._reason IS DISTINCT FROM t._reason "
+        f"ORDER BY r LIMIT {_SHOWN}").to_pylist()
+    if not differ:
+        return
+    shown = []
+    for d in differ:
+        what = [c for i, c in enumerate(found) if (d["ob"] ^ d["tb"]) >> i & 1]
+        if d["ors"] != d["trs"]:
+            what.append(f"staging verdict {d['ors'] or 'accepted'!r} on DuckDB, {d['trs'] or 'accepted'!r} "
+                        f"on {dialect}")
+        shown.append(f"row {d['r']} (id {d['id']!r}): {', '.join(what)}")
+    _fail(path, dialect, differ[0]["n"], shown)
+
+
+def _name_value_rows(area: Any, view: str, path: Path, file: tuple[Any, list[str]], duck: Scratch, dialect: str,
+                     sums: tuple[Any, Any]) -> None:
+    """The sums differ: both engines list every accepted row's values (this path only) to name the rows."""
+    cols, found = file
+    values = ", ".join(f"_v_{name}" for name, _e, _k in _VALUES)
+    rows = f"SELECT _row, _id, {values} FROM ({_per_row_sql(found)}) v WHERE _reason IS NULL"
+    mapped = _mapped(path, cols, found)
+    duck.materialise("_mc_mine", rows.format(inner=mapped.sql(dialect="duckdb")))
+    duck.register_arrow("_mc_other", area.query(to_dialect(rows.format(inner=mapped.from_(view).sql(dialect="duckdb")),
+                                                            dialect)))
+    each = [f"o._v_{n} IS DISTINCT FROM t._v_{n}" if k != "double" else
+            f"round(o._v_{n}, 6) IS DISTINCT FROM round(t._v_{n}, 6)" for n, _e, k in _VALUES]
+    found_rows = duck.query(
+        f"SELECT coalesce(o._row, t._row) AS r, coalesce(o._id, t._id) AS id, [{', '.join(each)}] AS flags, "
+        f"count(*) OVER () AS n FROM _mc_mine o FULL JOIN _mc_other t ON o._row = t._row "
+        f"WHERE o._row IS NULL OR t._row IS NULL OR {' OR '.join(each)} ORDER BY r LIMIT {_SHOWN}").to_pylist()
+    if not found_rows:  # sums differ but no row does: report the sums rather than pass a file we cannot explain
+        _fail(path, dialect, 0, [f"value sums {sums[0]} on DuckDB, {sums[1]} on {dialect}"])
+    shown = [f"row {d['r']} (id {d['id']!r}): "
+             + ", ".join(n for (n, _e, _k), f in zip(_VALUES, d["flags"], strict=True) if f is not False)
+             + f" staged differently by DuckDB and {dialect}" for d in found_rows]
+    _fail(path, dialect, found_rows[0]["n"], shown)
+
+
+def _fail(path: Path, dialect: str, total: int, shown: list[str]) -> NoReturn:
+    more = f" and {total - _SHOWN} more" if total > _SHOWN else ""
+    raise InputError(f"{path}: {total or 'some'} row(s) are read differently by DuckDB and {dialect} (JSON with "
+                     f"duplicate keys, trailing commas, NaN, two documents or deep nesting; text numbers or dates "
+                     f"one engine casts and the other does not, or casts to another value): {'; '.join(shown)}"
+                     f"{more}; build this file with --engine duckdb")
+
+
+__all__ = ["check_engines_agree"]
