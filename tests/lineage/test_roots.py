@@ -75,6 +75,15 @@ def test_long_chain_converges_in_log_rounds():
     assert stats.rounds <= 11  # ceil(log2(999)) = 10 doublings after round 0
 
 
+@pytest.mark.parametrize(("depth", "rounds"), [(1, 0), (2, 1), (3, 2), (4, 2), (5, 3), (9, 4)])
+def test_chain_rounds_count_the_first_jump(depth: int, rounds: int):
+    # the first jump is its own statement, the loop does the rest: together the same count as pointer
+    # jumping from the start (none when every parent is a stop, then ceil(log2(depth)))
+    r, stats = _resolve([(f"n{i}", f"n{i - 1}", 0) for i in range(1, depth + 1)])
+    assert r[f"n{depth}"] == {"n0": (1.0, depth, 0, False)}
+    assert stats.rounds == rounds
+
+
 def _reference(edges: list[tuple[str, str, int]]) -> dict:
     """Plain recursive walk: (weight, shortest depth, weakest link of the strongest path) per (model, root)."""
     parents: dict[str, list[tuple[str, int]]] = {}

@@ -174,10 +174,11 @@ def _attempt(run: _Run, n_edges: int) -> tuple[int, int]:
     run.make("chain_start")
     run.make("chain_active")  # the first jump
     run.make("chain_rest")
-    jumps = 1 if run.count("_rt_ca") else 0
-    if run.count("_rt_cx"):
+    if run.count("_rt_cx"):  # nodes still unfinished after the first jump (else: was there a first jump?)
         more, _ = run.loop("chain_jump", "NOT fin", math.ceil(math.log2(2 * n_edges + 2)) + 1)
-        jumps += more
+        jumps = 1 + more
+    else:
+        jumps = 1 if run.count("_rt_ca") else 0
     run.make("merge_start")
     run.make("merge_active")
     rounds = jumps + _double(run, math.ceil(math.log2(n_edges + 2)) + 2)
