@@ -222,3 +222,37 @@ def test_spark_writes_struct_json_columns_as_duckdb(tmp_path, spark_engine):
     want = {r["id"]: [r[c] for c in cols] for r in duck}
     assert got == want
     assert json.loads(want["a/x"][0]) == {"model_type": "llama", "quantization_config": None, "vocab_size": 32000}
+
+
+def test_spark_stages_the_real_2022_listing_as_duckdb(tmp_path, shared_data, spark_engine):
+    """Data we did not write: 3,000 records of the real 2022 Hub listing (hf_hub_snapshot_2022), written as a
+    hub-stats file, pass the engine check on Spark (no false alarm) and stage the same rows on both engines."""
+    import gzip
+    from itertools import islice
+
+    from modelcensus.sources.hubstats import describe_file, stage_file, staging_select
+    from modelcensus.store import Store
+    from modelcensus.store.engine import scratch
+
+    with gzip.open(shared_data / "hf_hub_snapshot_2022" / "models_2022-02.jsonl.gz", "rt") as fh:
+        recs = [json.loads(line) for line in islice(fh, 3000)]
+
+    def config(r):
+        if r["config_model_type"] is None and r["config_architectures"] is None:
+            return None
+        return json.dumps({"model_type": r["config_model_type"], "architectures": r["config_architectures"]})
+
+    path = tmp_path / "2022-02-15.parquet"
+    pq.write_table(pa.table({
+        "id": [r["modelId"] for r in recs], "author": [r["author"] for r in recs], "sha": [r["sha"] for r in recs],
+        "lastModified": [r["lastModified"] for r in recs], "downloads": [r.get("downloads") for r in recs],
+        "likes": [r["likes"] for r in recs], "pipeline_tag": [r["pipeline_tag"] for r in recs],
+        "library_name": [r["library_name"] for r in recs], "tags": [r["tags"] for r in recs],
+        "private": [r["private"] for r in recs], "config": [config(r) for r in recs]}), path)
+    with Store(":memory:") as probe, scratch(spark_engine) as area:
+        duck = probe.con.sql(staging_select(path, describe_file(probe, path))).to_arrow_table().to_pylist()
+        spark = area.query(f"SELECT * FROM {stage_file(area, path, probe)}").to_pylist()
+    cols = ("id", "author", "last_modified", "downloads", "likes", "pipeline_tag", "library_name", "tags",
+            "config", "private", "_problem")
+    assert len(duck) == len(spark) == 3000
+    assert sorted(tuple(str(r[c]) for c in cols) for r in spark) == sorted(tuple(str(r[c]) for c in cols) for r in duck)
