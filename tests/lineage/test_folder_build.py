@@ -337,20 +337,21 @@ def test_values_the_engines_stage_differently_fail_the_date_on_spark(tmp_path: P
     import pyarrow as pa
 
     table = pa.table({
-        "id": ["a/ok", "b/params", "c/trend", "d/flag", "e/inf", "f/date", "g/half"],
-        "downloads": [1, 2, 3, 4, 5, 6, 7],
-        "trendingScore": ["1.5", None, "1_000", None, "inf", None, None],
-        "private": ["false", None, None, " true ", None, None, None],
-        "createdAt": ["2025-01-01T00:00:00Z", None, None, None, None, "2025-01-01 00:00:00+05:00", None],
-        "safetensors": ['{"total":7000000000}', '{"total":7.0e9}', None, None, None, None, '{"total":"1.5"}'],
+        "id": ["a/ok", "b/params", "c/trend", "d/flag", "e/inf", "f/date", "g/half", "h/suffix"],
+        "downloads": [1, 2, 3, 4, 5, 6, 7, 8],
+        # '1_000' is 1000 on DuckDB only and '1000d' 1000 on Spark only: unweighted sums cancelled out (review)
+        "trendingScore": ["1.5", None, "1_000", None, "inf", None, None, "1000d"],
+        "private": ["false", None, None, " true ", None, None, None, None],
+        "createdAt": ["2025-01-01T00:00:00Z", None, None, None, None, "2025-01-01 00:00:00+05:00", None, None],
+        "safetensors": ['{"total":7000000000}', '{"total":7.0e9}', None, None, None, None, '{"total":"1.5"}', None],
     })
     pq.write_table(table, tmp_path / "2025-06-30.parquet")
     item = api.build_folder_lineage(tmp_path, engine="spark", registry=registry).items[0]
     assert item.status == "failed" and item.reason and "read differently by DuckDB and spark" in item.reason
     for mid, what in (("b/params", "params"), ("c/trend", "trending_score"), ("d/flag", "private"),
-                      ("g/half", "params")):
+                      ("g/half", "params"), ("h/suffix", "trending_score")):
         assert f"(id {mid!r}): {what} staged differently" in item.reason
     assert all(f"'{mid}'" not in item.reason for mid in ("a/ok", "e/inf", "f/date"))
-    assert "4 row(s)" in item.reason
+    assert "5 row(s)" in item.reason
     ok = api.build_folder_lineage(tmp_path, engine="duckdb", registry=registry).items[0]
     assert ok.status == "built"  # DuckDB, the dialect of record, builds the same file

@@ -256,3 +256,19 @@ def test_spark_stages_the_real_2022_listing_as_duckdb(tmp_path, shared_data, spa
             "config", "private", "_problem")
     assert len(duck) == len(spark) == 3000
     assert sorted(tuple(str(r[c]) for c in cols) for r in spark) == sorted(tuple(str(r[c]) for c in cols) for r in duck)
+
+
+def test_spark_check_passes_doubles_both_engines_stage_alike(tmp_path, spark_engine):
+    """Native double scores are staged as the same doubles on both engines; the check must not refuse them
+    (review: round(v, 6) and decimal casts differ between the engines on 0.1234565, 2.6750005, 5e-07, ...)."""
+    from modelcensus.sources.hubstats import stage_file
+    from modelcensus.store import Store
+    from modelcensus.store.engine import scratch
+
+    scores = [0.1234565, 2.6750005, 5e-07, 1234567890.123, -3.25, 1e16, float("nan"), 0.1 + 0.2, None]
+    path = tmp_path / "models.parquet"
+    pq.write_table(pa.table({"id": [f"o/m{i}" for i in range(len(scores))], "downloads": list(range(len(scores))),
+                             "trendingScore": pa.array(scores, pa.float64())}), path)
+    with Store(":memory:") as probe, scratch(spark_engine) as area:
+        name = stage_file(area, path, probe)  # raises InputError if the check refuses the file
+        assert area.query(f"SELECT count(*) AS n FROM {name}").column(0)[0].as_py() == len(scores)

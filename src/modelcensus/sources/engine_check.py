@@ -40,15 +40,24 @@ _VALUES = (
 )
 
 
+# each row's sums are weighted by a number its position gives (the same on both engines), so two rows that differ
+# the opposite way cannot cancel out (review: '1_000' read on DuckDB only and '1000d' on Spark only passed)
+_WEIGHT = "(((_row * 2654435761 + 12345) % 1000003) + 1)"
+
+
 def _sums(v: str, kind: str) -> list[str]:
-    """Order-free exact sums of one value: integers as DECIMAL, doubles rounded to 6 places below 1e15 (the
-    rest counted), flags as counts of true; with the count of non-NULL values."""
+    """Order-free exact sums of one value, position-weighted: integers as DECIMAL; doubles below 1e15 as their
+    whole part and their fraction times 2^52 (round() and decimal casts differ between the engines: review),
+    the rest counted; flags as weighted counts of true; with the count of non-NULL values."""
+    w, n = _WEIGHT, f"count({v})"
     if kind == "int":
-        return [f"count({v})", f"sum(CAST({v} AS DECIMAL(38, 0)))"]
+        return [n, f"sum(CAST({v} AS DECIMAL(38, 0)) * {w})"]
     if kind == "double":
-        return [f"count({v})", f"sum(CASE WHEN abs({v}) < 1e15 THEN CAST(round({v}, 6) AS DECIMAL(38, 6)) END)",
-                f"sum(CASE WHEN abs({v}) < 1e15 THEN 0 WHEN {v} IS NOT NULL THEN 1 END)"]
-    return [f"count({v})", f"sum(CASE WHEN {v} THEN 1 ELSE 0 END)"]  # count_if: NULL on DuckDB when all are NULL
+        small = f"abs({v}) < 1e15"
+        return [n, f"sum(CASE WHEN {small} THEN CAST(floor({v}) AS DECIMAL(38, 0)) * {w} END)",
+                f"sum(CASE WHEN {small} THEN CAST(({v} - floor({v})) * 4503599627370496 AS DECIMAL(38, 0)) * {w} END)",
+                f"sum(CASE WHEN {small} THEN 0 WHEN {v} IS NOT NULL THEN {w} END)"]
+    return [n, f"sum(CASE WHEN {v} THEN {w} ELSE 0 END)"]  # count_if: NULL on DuckDB when all are NULL
 
 
 def _per_row_sql(found: list[str]) -> str:
@@ -138,8 +147,7 @@ def _name_value_rows(area: Any, view: str, path: Path, file: tuple[Any, list[str
     duck.materialise("_mc_mine", rows.format(inner=mapped.sql(dialect="duckdb")))
     duck.register_arrow("_mc_other", area.query(to_dialect(rows.format(inner=mapped.from_(view).sql(dialect="duckdb")),
                                                             dialect)))
-    each = [f"o._v_{n} IS DISTINCT FROM t._v_{n}" if k != "double" else
-            f"round(o._v_{n}, 6) IS DISTINCT FROM round(t._v_{n}, 6)" for n, _e, k in _VALUES]
+    each = [f"o._v_{n} IS DISTINCT FROM t._v_{n}" for n, _e, _k in _VALUES]  # values as each engine staged them
     found_rows = duck.query(
         f"SELECT coalesce(o._row, t._row) AS r, coalesce(o._id, t._id) AS id, [{', '.join(each)}] AS flags, "
         f"count(*) OVER () AS n FROM _mc_mine o FULL JOIN _mc_other t ON o._row = t._row "
