@@ -109,3 +109,26 @@ def test_an_engine_on_its_own_connection_gets_the_same_cap(monkeypatch):
     monkeypatch.setenv("MODELCENSUS_MEMORY_LIMIT", "lots")
     with pytest.raises(InputError, match="MODELCENSUS_MEMORY_LIMIT"):
         DuckDBEngine()
+
+
+def test_an_engine_leaves_no_spill_folder_behind(monkeypatch, tmp_path):
+    """Closed, never closed (collected), or failed in its set-up: the private spill folder goes in each case."""
+    import gc
+    import tempfile
+
+    from modelcensus.store.engine_duckdb import DuckDBEngine
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("MODELCENSUS_MEMORY_LIMIT", raising=False)
+    closed = DuckDBEngine()
+    assert len(list(tmp_path.glob("modelcensus-duckdb-*"))) == 1
+    closed.close()
+    dropped = DuckDBEngine()
+    dropped.query("SELECT 1")
+    del dropped
+    gc.collect()
+    monkeypatch.setenv("MODELCENSUS_MEMORY_LIMIT", "lots")
+    with pytest.raises(InputError, match="MODELCENSUS_MEMORY_LIMIT"):
+        DuckDBEngine()
+    gc.collect()
+    assert list(tmp_path.glob("modelcensus-duckdb-*")) == []

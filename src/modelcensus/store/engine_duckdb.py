@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -35,6 +36,9 @@ class DuckDBEngine:
             # spill files in a private temporary folder removed on close: an in-memory DuckDB spills to ./.tmp
             # of the working directory otherwise (16.9 GB there after --snapshots over 24 x 2.2M models)
             self._spill = tempfile.mkdtemp(prefix="modelcensus-duckdb-")
+            # removed when the engine is closed, collected or the interpreter exits: an engine nobody closed
+            # (or one whose set-up below failed) left its folder behind (167 empty ones in /tmp after a day's tests)
+            self._spill_cleanup = weakref.finalize(self, shutil.rmtree, self._spill, True)
             self.con.execute("SET temp_directory = " + sql_literal(self._spill))
             self.con.execute("SET enable_progress_bar = false")
             # the store's memory cap, not DuckDB's 80 % of RAM: --snapshots over 3 x 2.2M models peaked at 4.5 GiB
@@ -158,4 +162,4 @@ class DuckDBEngine:
         if self.owned:
             self.con.close()
         if self._spill is not None:
-            shutil.rmtree(self._spill, ignore_errors=True)
+            self._spill_cleanup()
