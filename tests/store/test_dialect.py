@@ -65,6 +65,10 @@ SCALARS = {
     "replace_first_empty_end": r"regexp_replace(k || 'xx', 'x*$', 'Y')",
     "replace_first_alternative": r"regexp_replace(k, 'b|c', '[\0]')",
     "replace_group_then_digit": r"regexp_replace(k, '(a)', '\10')",
+    # exact microseconds, also before 1970 with a fraction (whole seconds differed: Spark's UNIX_TIMESTAMP truncates)
+    "micros_before_1970": "epoch_us(TRY_CAST('1969-12-31 23:59:59.5+00' AS TIMESTAMPTZ))",
+    "micros_of_a_date": "epoch_us(DATE '1969-12-31')",
+    "micros_far_ahead": "epoch_us(TRY_CAST('9999-12-31 23:59:59.999999+00' AS TIMESTAMPTZ))",
     "from_json_structure": """from_json('{"relation":"merge","models":[{"id":"x/a"},{"id":"y/b"}]}',
                                          '{"relation":"VARCHAR","models":[{"id":"VARCHAR"}]}')""",
 }
@@ -124,12 +128,19 @@ def test_scalar_cases_cover_duckdbs_rules() -> None:
     assert rows[1]["replace_groups"] == "ba-$1" and rows[2]["replace_every"] == "a<b>\\<c>\\"
     assert rows[1]["replace_first_empty_end"] == "abY" and rows[2]["replace_first_alternative"] == "a[b]c"
     assert rows[1]["replace_group_then_digit"] == "a0b"
+    assert rows[1]["micros_before_1970"] == -500_000 and rows[1]["micros_of_a_date"] == -86_400_000_000
+    assert rows[1]["micros_far_ahead"] == 253_402_300_799_999_999
     assert rows[1]["from_json_structure"] == {"relation": "merge", "models": [{"id": "x/a"}, {"id": "y/b"}]}
 
 
 def test_literal_index_is_shifted_once() -> None:
     assert "GET(ARRAY(10, 20, 30), 0)" in to_dialect("SELECT [10, 20, 30][1] AS v", "spark")
     assert "GET(l, SIZE(l) - 1)" in to_dialect("SELECT l[-1] FROM t", "spark")
+
+
+def test_epoch_us_becomes_unix_micros() -> None:
+    out = to_dialect("SELECT epoch_us(TRY_CAST(c AS TIMESTAMPTZ)) FROM t", "spark")
+    assert "UNIX_MICROS(CAST(TRY_CAST(c AS TIMESTAMP) AS TIMESTAMP))" in out
 
 
 def test_nested_constructs_are_rewritten_too() -> None:

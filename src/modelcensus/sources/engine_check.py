@@ -10,8 +10,9 @@ and the user builds it with ``--engine duckdb``.
 
 One query per engine, one scan of the file each: the rows with a refusal (a JSON text one parser refuses, or
 a staging verdict) and one row of sums over the accepted rows of every value the verdicts do not cover
-(counts, parameter totals, trending scores, flags, dates). Only those rows leave each engine; DuckDB compares
-them. Sums that differ make the engines list those values row by row, to name the rows (the failing path only).
+(counts, parameter totals, trending scores, flags, dates to the microsecond). Only those rows leave each engine;
+DuckDB compares them. Sums that differ make the engines list those values row by row, to name the rows (the
+failing path only).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ _VALUES = (
     ("trending_score", "TRY_CAST(trending_score AS DOUBLE)", "double"),
     ("private", "TRY_CAST(private AS BOOLEAN)", "bool"),
     ("disabled", "TRY_CAST(disabled AS BOOLEAN)", "bool"),
-    ("created_at", "floor(epoch(TRY_CAST(created_at AS TIMESTAMPTZ)))", "int"),
-    ("last_modified", "floor(epoch(TRY_CAST(last_modified AS TIMESTAMPTZ)))", "int"),
+    # exact microseconds (Spark: unix_micros): whole seconds missed sub-second differences, and before 1970
+    # floor(epoch()) and Spark's FLOOR(UNIX_TIMESTAMP()) differ by one for the same time with a fraction (review)
+    ("created_at", "epoch_us(TRY_CAST(created_at AS TIMESTAMPTZ))", "int"),
+    ("last_modified", "epoch_us(TRY_CAST(last_modified AS TIMESTAMPTZ))", "int"),
 )
 
 

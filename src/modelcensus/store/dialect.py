@@ -23,6 +23,9 @@ build statement by statement in ``tests/lineage/test_spark_build.py``):
   ``NULLS FIRST`` (DuckDB's default in both directions), NULL values are kept, and a group with no row gives NULL,
   not ``[]``; keys mixing ASC and DESC, and ``list(...) OVER``, are refused;
 - ``regexp_escape(s)`` (none in Spark) -> a backslash before each ASCII punctuation character;
+- ``epoch_us(ts)`` (left as written by sqlglot; Spark has none) -> ``unix_micros(CAST(ts AS TIMESTAMP))``: exact
+  microseconds (a date or naive timestamp read as UTC, the session's zone, as DuckDB reads it), also
+  before 1970 (``floor(epoch(ts))`` and ``FLOOR(UNIX_TIMESTAMP(ts))`` differ by a second there: Spark's truncates);
 - ``list[i]`` (1-based; negative counts from the end; 0 and out of range -> NULL) -> ``get(list, i - 1)`` for a
   positive literal, ``get(list, size(list) - n)`` for ``-n``, and for a computed index
   ``get(list, CASE WHEN i > 0 THEN i - 1 ELSE size(list) + i END)``; ``get`` takes lists only, so Spark rejects a
@@ -133,6 +136,10 @@ def _spark_fixes(node: Any) -> Any:
         return _regexp_replace(node)
     if isinstance(node, exp.FromJson) and isinstance(node.expression, exp.Literal):
         return _fn("from_json", node.this, exp.Literal.string(_spark_schema(node.expression.this, node)))
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us" and len(node.expressions) == 1:
+        # both exact BIGINTs; unix_micros takes timestamps only (a DATE or TIMESTAMP_NTZ is cast in the session's
+        # time zone, UTC, as DuckDB reads them)
+        return _fn("unix_micros", exp.Cast(this=node.expressions[0], to=exp.DataType.build("TIMESTAMP")))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_valid" and len(node.expressions) == 1:
         return exp.Not(this=exp.Is(this=_fn("try_parse_json", node.expressions[0]), expression=exp.Null()))
     return node
