@@ -299,3 +299,45 @@ def test_spark_check_compares_dates_to_the_microsecond(tmp_path, spark_engine):
         area.register_parquet("moved_file", moved, row_number="file_row_number")
         with pytest.raises(InputError, match=r"1 row\(s\) .* row 1 \(id 'b/y'\): created_at staged differently"):
             check_engines_agree(area, "moved_file", path, describe_file(probe, path), probe)
+
+
+def _write_pandas_nanoseconds(path: Path) -> list[str]:
+    """A hub-stats file as pandas writes it: createdAt timestamp[ns, UTC], lastModified timestamp[ns] (naive),
+    with nanosecond digits, before 1970 too; returns createdAt to the microsecond, earlier (the staged value)."""
+    import pandas as pd
+
+    created = pd.to_datetime(["1969-12-31 23:59:59.999999999", "2025-03-04 05:06:07.123456789",
+                              "1969-12-31 23:59:59.000000001", None], utc=True)
+    pd.DataFrame({"id": ["a/x", "b/y", "c/z", "d/w"], "downloads": [1, 2, 3, 4], "createdAt": created,
+                  "lastModified": created.tz_localize(None) + pd.Timedelta(days=1)}).to_parquet(path)
+    assert pq.read_schema(path).field("createdAt").type == pa.timestamp("ns", tz="UTC")
+    return ["1969-12-31 23:59:59.999999", "2025-03-04 05:06:07.123456", "1969-12-31 23:59:59.000000", None]
+
+
+def test_pandas_nanosecond_dates_are_imported(store, tmp_path):
+    """DuckDB reads a pandas-written timestamp[ns, UTC] as TIMESTAMPTZ_NS, which the mapping wrote as text
+    ending '+00+00': every createdAt was staged NULL (lastModified, naive, kept 9 digits the cast truncated)."""
+    path = tmp_path / "models.parquet"
+    want = _write_pandas_nanoseconds(path)
+    sid = import_hubstats_parquet(store, path, observed_at="2025-06-30").snapshot.id
+    got = dict(store.con.execute("SELECT id, strftime(created_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%f') "
+                                 "FROM models WHERE snapshot_id = ?", [sid]).fetchall())
+    assert [got[m] for m in ("a/x", "b/y", "c/z", "d/w")] == want
+
+
+def test_spark_stages_pandas_nanosecond_dates_as_duckdb(tmp_path, spark_engine):
+    """Spark refused such a file (PARQUET_TYPE_ILLEGAL: INT64 (TIMESTAMP(NANOS,true))) that DuckDB builds: now it
+    reads the nanoseconds as longs and turns them into the timestamps DuckDB reads (to the microsecond, earlier),
+    and the staged rows are the same on both engines."""
+    from modelcensus.sources.hubstats import describe_file, stage_file, staging_select
+    from modelcensus.store import Store
+    from modelcensus.store.engine import scratch
+
+    path = tmp_path / "models.parquet"
+    want = _write_pandas_nanoseconds(path)
+    with Store(":memory:") as probe, scratch(spark_engine) as area:
+        duck = probe.con.sql(staging_select(path, describe_file(probe, path))).to_arrow_table().to_pylist()
+        spark = area.query(f"SELECT * FROM {stage_file(area, path, probe)}").to_pylist()
+    duck.sort(key=lambda r: r["_pos"])
+    assert sorted(spark, key=lambda r: r["_pos"]) == duck
+    assert [r["created_at"] for r in duck] == [w and f"{w}+00" for w in want]

@@ -68,8 +68,13 @@ def _timestamp(cols: _Columns, *names: str) -> str:
     if not c:
         return "NULL::VARCHAR"
     t = cols.type(c)
-    if t.startswith("TIMESTAMP WITH TIME ZONE"):
+    # TIMESTAMPTZ_NS / TIMESTAMP_NS: nanoseconds, as pandas writes them (the cast text of a TIMESTAMPTZ_NS ends in
+    # '+00', so '+00' was added twice and every row refused); '%f' keeps the microseconds, earlier (as the staging
+    # cast of 9-digit text does), and Spark turns such a column into the same microseconds (engine_spark)
+    if t.startswith(("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")):
         return f"strftime({_q(c)} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'"
+    if t == "TIMESTAMP_NS":
+        return f"strftime({_q(c)}, '%Y-%m-%d %H:%M:%S.%f') || '+00'"
     if t.startswith("TIMESTAMP") or t == "DATE":
         # Parquet timestamps without a zone are UTC instants in the hub-stats dumps
         return f"CAST({_q(c)} AS VARCHAR) || '+00'"

@@ -8,6 +8,7 @@ nor (classic sessions) its size estimate.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -125,7 +126,7 @@ class SparkEngine:
 
         files = [str(p) for p in (paths if isinstance(paths, list) else [paths])]
         try:
-            df = self.spark.read.parquet(*(hadoop_literal(f) for f in files))
+            df = _nanos_as_timestamps(self.spark.read.parquet(*(hadoop_literal(f) for f in files)), files)
             extra = [f"_metadata.row_index AS {check_name(row_number)}"] if row_number else []  # = file_row_number
             extra += [f"_metadata.file_name AS {check_name(file_name)}"] if file_name else []
             if extra:
@@ -162,6 +163,44 @@ class SparkEngine:
     def close(self) -> None:
         for name in list(self._names):
             self.drop(name)
+
+
+def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
+    """Parquet TIMESTAMP(NANOS) columns (pandas' default) as DuckDB reads them: timestamps, to the microsecond,
+    earlier. Spark refuses such a file (PARQUET_TYPE_ILLEGAL) unless the session reads them as longs
+    (``spark.sql.legacy.parquet.nanosAsLong``); those longs, found by the file footers' logical types, become
+    timestamps again here (UTC-adjusted ones TIMESTAMP, naive ones TIMESTAMP_NTZ). One inside a struct or list
+    would stay a number unnoticed (e.g. in JSON text), so such a file is refused naming it."""
+    import pyarrow.parquet as pq
+
+    names = {c.lower(): c for c in df.columns}
+    kinds = dict(df.dtypes)
+    nanos: dict[str, bool] = {}
+    for f in files:
+        try:
+            schema = pq.read_metadata(f).schema
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for an unreadable footer
+            raise InputError(f"{f}: Spark cannot read it (its Parquet footer: {_first_line(exc)})") from None
+        for i in range(len(schema)):
+            col = schema.column(i)
+            logical = json.loads(col.logical_type.to_json())
+            if logical.get("Type") != "Timestamp" or logical.get("timeUnit") != "nanoseconds":
+                continue
+            name = names.get(col.path.lower())
+            if name is None or kinds.get(name) != "bigint":
+                raise InputError(f"{f}: Spark cannot read it (nanosecond timestamps in {col.path!r}, not a "
+                                 "top-level column Spark reads as numbers); build it with --engine duckdb")
+            nanos[name] = logical.get("isAdjustedToUTC") is True
+    if not nanos:
+        return df
+    from pyspark.sql import functions as F  # noqa: N812 - PySpark's usual name
+
+    out = {}
+    for name, utc in nanos.items():
+        q = "`" + name.replace("`", "``") + "`"
+        micros = f"timestamp_micros(({q} - pmod({q}, 1000)) div 1000)"  # floor: DuckDB keeps the earlier microsecond
+        out[name] = F.expr(micros if utc else f"CAST({micros} AS TIMESTAMP_NTZ)")
+    return df.withColumns(out)
 
 
 def _without_size_estimate(spark: Any, checkpointed: Any) -> Any:
@@ -218,8 +257,11 @@ def _start_session(master: str | None, remote: str | None) -> Any:
         # roots' UNIONs (NoSuchElementException: key not found: c#195); the queries here gain nothing from it
         # to_json keeps null fields, as DuckDB's does: a struct-typed config with "quantization_config": null
         # staged without the key on Spark (it read as a missing key there, a JSON null on DuckDB)
+        # Parquet nanosecond timestamps (pandas' default) are read as longs rather than refused, and turned into
+        # DuckDB's timestamps by register_parquet (_nanos_as_timestamps)
         session = (builder.config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
+                   .config("spark.sql.legacy.parquet.nanosAsLong", "true")
                    .config("spark.sql.constraintPropagation.enabled", "false").getOrCreate())
     except Exception as exc:  # noqa: BLE001 - JVM start-up and connection failures come in many types
         where = f"Spark Connect at {remote}" if remote else f"master {master or LOCAL_MASTER}"
