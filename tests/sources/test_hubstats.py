@@ -274,12 +274,15 @@ def test_spark_check_passes_doubles_both_engines_stage_alike(tmp_path, spark_eng
         assert area.query(f"SELECT count(*) AS n FROM {name}").column(0)[0].as_py() == len(scores)
 
 
-def test_spark_check_compares_dates_to_the_microsecond(tmp_path, spark_engine):
+def test_spark_check_compares_dates_to_the_microsecond_and_large_scores(tmp_path, spark_engine):
     """Labelled before the fix: a native createdAt of 1969-12-31 23:59:59.5 is staged alike by both engines and
     must pass (whole seconds were compared, and DuckDB's floor(epoch()) gave -1 where Spark's
     FLOOR(UNIX_TIMESTAMP()) gave 0: "created_at staged differently"); a date one engine stages 1 microsecond
-    later must fail naming its row (whole seconds did not see it). No cast we probed stages a date differently on
-    the two engines, so Spark reads a copy of the file with that one date moved."""
+    later, and a trending score of 1e20 staged as the next double, must fail naming their rows (whole seconds
+    did not see the one, scores of 1e15 or more were only counted). No cast we probed stages a date differently
+    on the two engines, so Spark reads a copy of the file with those values moved."""
+    import math
+
     from modelcensus.sources.engine_check import check_engines_agree
     from modelcensus.sources.hubstats import describe_file, stage_file
     from modelcensus.store import Store
@@ -288,17 +291,28 @@ def test_spark_check_compares_dates_to_the_microsecond(tmp_path, spark_engine):
     created = [datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
                datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC),
                datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), None]
+    scores = [-2.5e16, 3.7e25, 1e20, 1e300]
     ids = ["a/x", "b/y", "c/z", "d/w"]
-    path, moved = tmp_path / "models.parquet", tmp_path / "moved.parquet"
-    pq.write_table(pa.table({"id": ids, "downloads": [1, 2, 3, 4], "createdAt": pa.array(created, TS)}), path)
+    path, moved, moved_score = (tmp_path / f"{n}.parquet" for n in ("models", "moved", "moved_score"))
+
+    def write(where):
+        pq.write_table(pa.table({"id": ids, "downloads": [1, 2, 3, 4], "createdAt": pa.array(created, TS),
+                                 "trendingScore": pa.array(scores, pa.float64())}), where)
+
+    write(path)
     created[1] = datetime(2025, 3, 4, 5, 6, 7, 123457, tzinfo=UTC)
-    pq.write_table(pa.table({"id": ids, "downloads": [1, 2, 3, 4], "createdAt": pa.array(created, TS)}), moved)
+    write(moved)
+    created[1], scores[2] = datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC), math.nextafter(1e20, math.inf)
+    write(moved_score)
     with Store(":memory:") as probe, scratch(spark_engine) as area:
         name = stage_file(area, path, probe)  # raised InputError before: created_at staged differently
         assert area.query(f"SELECT count(*) AS n FROM {name}").column(0)[0].as_py() == 4
-        area.register_parquet("moved_file", moved, row_number="file_row_number")
-        with pytest.raises(InputError, match=r"1 row\(s\) .* row 1 \(id 'b/y'\): created_at staged differently"):
-            check_engines_agree(area, "moved_file", path, describe_file(probe, path), probe)
+        cols = describe_file(probe, path)
+        for view, file, named in (("moved_date", moved, r"row 1 \(id 'b/y'\): created_at"),
+                                  ("moved_score", moved_score, r"row 2 \(id 'c/z'\): trending_score")):
+            area.register_parquet(view, file, row_number="file_row_number")
+            with pytest.raises(InputError, match=rf"1 row\(s\) .* {named} staged differently"):
+                check_engines_agree(area, view, path, cols, probe)
 
 
 def _write_pandas_nanoseconds(path: Path) -> list[str]:

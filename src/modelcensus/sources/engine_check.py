@@ -50,16 +50,23 @@ _WEIGHT = "(((_row * 2654435761 + 12345) % 1000003) + 1)"
 
 def _sums(v: str, kind: str) -> list[str]:
     """Order-free exact sums of one value, position-weighted: integers as DECIMAL; doubles below 1e15 as their
-    whole part and their fraction times 2^52 (round() and decimal casts differ between the engines: review),
-    the rest counted; flags as weighted counts of true; with the count of non-NULL values."""
+    whole part and their fraction times 2^52 (round() and decimal casts differ between the engines: review), up to
+    3.8e25 (< 2^85) as v / 2^32 floored and the rest times 8 (both exact: Spark casts a double of 2^53 or more to
+    DECIMAL through its shortest text), beyond that counted; flags as weighted counts of true; with the count of
+    non-NULL values."""
     w, n = _WEIGHT, f"count({v})"
     if kind == "int":
         return [n, f"sum(CAST({v} AS DECIMAL(38, 0)) * {w})"]
     if kind == "double":
-        small = f"abs({v}) < 1e15"
+        # Spark's floor() is a BIGINT: hi is multiplied back as a double (3.7e25 overflowed a BIGINT product)
+        small, large, hi = f"abs({v}) < 1e15", f"abs({v}) < 3.8e25", f"floor({v} / 4294967296)"
         return [n, f"sum(CASE WHEN {small} THEN CAST(floor({v}) AS DECIMAL(38, 0)) * {w} END)",
-                f"sum(CASE WHEN {small} THEN CAST(({v} - floor({v})) * 4503599627370496 AS DECIMAL(38, 0)) * {w} END)",
-                f"sum(CASE WHEN {small} THEN 0 WHEN {v} IS NOT NULL THEN {w} END)"]
+                f"sum(CASE WHEN {small} THEN CAST(({v} - floor({v})) * 4503599627370496 AS DECIMAL(38, 0)) "
+                f"* {w} END)",
+                f"sum(CASE WHEN NOT {small} AND {large} THEN CAST({hi} AS DECIMAL(38, 0)) * {w} END)",
+                f"sum(CASE WHEN NOT {small} AND {large} THEN CAST(({v} - CAST({hi} AS DOUBLE) * 4294967296) * 8 "
+                f"AS DECIMAL(38, 0)) * {w} END)",
+                f"sum(CASE WHEN {large} THEN 0 WHEN {v} IS NOT NULL THEN {w} END)"]
     return [n, f"sum(CASE WHEN {v} THEN {w} ELSE 0 END)"]  # count_if: NULL on DuckDB when all are NULL
 
 
