@@ -21,7 +21,14 @@ from modelcensus.lineage.stated import stated_digest
 from modelcensus.lineage.teachers import teachers_digest
 from modelcensus.store import Store
 from modelcensus.store.engine import Engine, Scratch, as_engine, scratch
-from modelcensus.store.lineage_tables import drop_temp_tables, lineage_build_row, replace_lineage
+from modelcensus.store.lineage_tables import (
+    create_lookup_indexes,
+    drop_lookup_indexes_for_rebuild,
+    drop_temp_tables,
+    lineage_build_row,
+    replace_lineage,
+    restore_lookup_indexes,
+)
 from modelcensus.store.sql_files import Fragment, QueryFolder, area_dialect
 from modelcensus.store.store import Snapshot
 
@@ -78,12 +85,19 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     if built and built.registry_version == registry.version + _SUFFIX and stats.get("models") == snap.row_count \
             and not force:
         return {**stats, "built": False}
-    with store.transaction() as con:
-        stats = build_tables(as_engine(con), snap.id, registry)
-        replace_lineage(store, snap.id, EDGES_OUT, ORIGINS_OUT, registry.version + _SUFFIX, stats)
-        # the build's own tables (_lin_m, _lin_edges_out, ...) go with it: the store's connection stays small
-        # for what runs next (the registry's reg_* tables stay, as the metrics that read them expect)
-        drop_temp_tables(store, "_lin_", "_rt_")
+    # a rebuild deletes the snapshot's old rows: with the look-up indexes on, its commit took a minute at 1M
+    drop_lookup_indexes_for_rebuild(store, snap.id)
+    try:
+        with store.transaction() as con:
+            stats = build_tables(as_engine(con), snap.id, registry)
+            replace_lineage(store, snap.id, EDGES_OUT, ORIGINS_OUT, registry.version + _SUFFIX, stats)
+            # the build's own tables (_lin_m, _lin_edges_out, ...) go with it: the store's connection stays
+            # small for what runs next (the registry's reg_* tables stay, as the metrics that read them expect)
+            drop_temp_tables(store, "_lin_", "_rt_")
+    except BaseException:
+        restore_lookup_indexes(store)
+        raise
+    create_lookup_indexes(store)  # after the commit, or the commit takes the deleted rows out of them
     return {**stats, "built": True}
 
 
