@@ -28,6 +28,23 @@ CASES: dict[str, tuple[Any, tuple[int | None, int | None, bool]]] = {
     "a/text-size": ({"vocab_size": "32000", "hidden_size": "2.5"}, (32000, None, False)),
     "a/negative": ({"vocab_size": -1, "hidden_size": 10**20}, (None, None, False)),
     "a/no-config": (None, (None, None, False)),
+    "a/tok-str": ({"tokenizer_config": {"bos_token": "<s>", "eos_token": "</s>", "pad_token": None}},
+                  (None, None, False)),
+    "a/tok-obj": ({"tokenizer_config": {"bos_token": {"content": "<|begin|>", "lstrip": False}, "eos_token": "<|end|>",
+                                        "additional_special_tokens": ["<|im_start|>", "<|im_end|>", "<|end|>"]}},
+                  (None, None, False)),
+    "a/special-object": ({"special_tokens": {"a": 1}, "tokenizer_config": {"unk_token": "<unk>"}},
+                         (None, None, False)),
+    "a/special-list": ({"special_tokens": ["<a>", None, "<b>"]}, (None, None, False)),
+}
+# id -> the special tokens (a sorted set; a token given as an object counts by its content and by its JSON
+# text); every config not listed here has none ([]), a model without a config None; labelled before the run
+TOKENS: dict[str, list[str] | None] = {
+    "a/no-config": None,
+    "a/tok-str": ["</s>", "<s>"],
+    "a/tok-obj": ["<|begin|>", "<|end|>", "<|im_end|>", "<|im_start|>", '{"content":"<|begin|>","lstrip":false}'],
+    "a/special-object": ["<unk>"],
+    "a/special-list": ["<a>", "<b>"],
 }
 
 
@@ -48,21 +65,25 @@ def _features(engine: Any) -> dict[str, tuple[Any, Any, Any]]:
     try:
         edge_files().make(engine, "lin_m", {"sid": 1, "name_columns": Fragment(name_columns_sql("m.id"))},
                           name="cfg_lin_m")
-        rows = engine.query("SELECT id, vocab, hidden, has_quant FROM cfg_lin_m").to_pylist()
+        rows = engine.query("SELECT id, vocab, hidden, has_quant, tokens FROM cfg_lin_m").to_pylist()
     finally:
         for name in ("cfg_lin_m", "models"):
             engine.drop(name)
-    return {r["id"]: (r["vocab"], r["hidden"], r["has_quant"]) for r in rows}
+    return {r["id"]: (r["vocab"], r["hidden"], r["has_quant"], r["tokens"]) for r in rows}
+
+
+def _expected() -> dict[str, tuple[Any, Any, Any, Any]]:
+    return {k: (*want, TOKENS.get(k, [])) for k, (_, want) in CASES.items()}
 
 
 def test_duckdb_reads_the_labelled_features() -> None:
     engine = DuckDBEngine()
     try:
-        assert _features(engine) == {k: want for k, (_, want) in CASES.items()}
+        assert _features(engine) == _expected()
     finally:
         engine.close()
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_spark_reads_the_same(spark_engine: Any) -> None:
-    assert _features(spark_engine) == {k: want for k, (_, want) in CASES.items()}
+    assert _features(spark_engine) == _expected()

@@ -116,6 +116,8 @@ def _spark_fixes(node: Any) -> Any:
         return _full_match(node)
     if isinstance(node, exp.ArrayOverlaps):
         return _fn("arrays_overlap", _without_nulls(node.this), _without_nulls(node.expression))
+    if isinstance(node, (exp.JSONType, exp.JSONExtractScalar)) and isinstance(node.expression, exp.Array):
+        return _per_path(node)
     if isinstance(node, exp.JSONType):
         return _json_type(node.this, node.expression, node)
     if isinstance(node, (exp.JSONExtractScalar, exp.JSONExtract)) and isinstance(node.expression, exp.JSONPath):
@@ -212,6 +214,27 @@ def _spark_path(node: Any, parts: list[Any]) -> str:
         else:
             raise InputError(f"{_shown(node)}: this JSON path has no Spark form here (keys, [n] and a final [*] do)")
     return out
+
+
+def _per_path(node: Any) -> Any:
+    """``json_type`` / ``json_extract_string`` of a list of literal paths (DuckDB parses the text once for all
+    of them) -> a Spark array with one call per path, in the paths' order."""
+    from sqlglot import exp, jsonpath
+
+    paths = list(node.expression.expressions)
+    if not paths or not all(isinstance(p, exp.Literal) and p.is_string for p in paths):
+        raise InputError(f"{_shown(node)}: a list of JSON paths must be literal strings on Spark")
+    if isinstance(node, exp.JSONType):
+        return exp.Array(expressions=[_json_type(node.this.copy(), p, node) for p in paths])
+    out = []
+    for p in paths:
+        try:
+            path = jsonpath.parse(p.this)
+        except Exception:  # noqa: BLE001 - sqlglot's path parser raises several types
+            raise InputError(f"json_extract_string path {p.this!r} has no Spark form here") from None
+        one = exp.JSONExtractScalar(this=node.this.copy(), expression=path)
+        out.append(_json_extract(one))
+    return exp.Array(expressions=out)
 
 
 def _json_type(text: Any, path: Any, node: Any) -> Any:
