@@ -79,3 +79,10 @@ def test_a_rebuild_drops_the_lookup_indexes_first_and_always_ends_with_them(stor
         ensure_lineage(store, second, registry, force=True)
     assert _state(store, second) == before
     assert _indexes(store) >= set(lineage_tables.LOOKUP_INDEXES)
+    # a rebuild killed after the drop (no except clause ran): the next ensure_lineage, with nothing to build,
+    # makes them again
+    monkeypatch.undo()
+    for name in lineage_tables.LOOKUP_INDEXES:
+        store._exec(f"DROP INDEX {name}")
+    assert not ensure_lineage(store, second, registry)["built"]
+    assert _indexes(store) >= set(lineage_tables.LOOKUP_INDEXES)

@@ -168,6 +168,10 @@ def test_key_access_is_left_as_written() -> None:
     ("SELECT regexp_replace(s, 'a', '\\x') FROM t", "backslash"),  # DuckDB refuses such a rewrite too
     ("SELECT regexp_replace(s, '^a', r) FROM t", "computed"),
     ("""SELECT from_json(s, '{"a":"HUGEINT"}') FROM t""", "structure"),
+    ("SELECT json_extract_string(s, ['$.a', '$.b[-1]']) FROM t", "list of paths"),
+    ("SELECT json_type(s, ['$.a[*]']) FROM t", "list of paths"),
+    ("SELECT json_extract(s, ['$.a']) FROM t", "list of paths"),
+    ("SELECT json_type(s, ['$.a', p]) FROM t", "literal strings"),
 ])
 def test_constructs_without_a_spark_form_are_refused(sql: str, named: str) -> None:
     with pytest.raises(InputError, match=named):

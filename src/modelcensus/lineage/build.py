@@ -22,7 +22,6 @@ from modelcensus.lineage.teachers import teachers_digest
 from modelcensus.store import Store
 from modelcensus.store.engine import Engine, Scratch, as_engine, scratch
 from modelcensus.store.lineage_tables import (
-    create_lookup_indexes,
     drop_lookup_indexes_for_rebuild,
     drop_temp_tables,
     lineage_build_row,
@@ -84,6 +83,8 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     # same registry and same rows (a partial crawl snapshot may have grown since): nothing to do
     if built and built.registry_version == registry.version + _SUFFIX and stats.get("models") == snap.row_count \
             and not force:
+        if not store.read_only:  # a rebuild killed after dropping them (no except ran) left none behind
+            restore_lookup_indexes(store)
         return {**stats, "built": False}
     # a rebuild deletes the snapshot's old rows: with the look-up indexes on, its commit took a minute at 1M
     drop_lookup_indexes_for_rebuild(store, snap.id)
@@ -97,7 +98,9 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     except BaseException:
         restore_lookup_indexes(store)
         raise
-    create_lookup_indexes(store)  # after the commit, or the commit takes the deleted rows out of them
+    # after the commit, or the commit takes the deleted rows out of them; the build is committed by now, so a
+    # failure here is not the build's (the next ensure_lineage makes them again)
+    restore_lookup_indexes(store)
     return {**stats, "built": True}
 
 

@@ -23,6 +23,9 @@ build statement by statement in ``tests/lineage/test_spark_build.py``):
   ``NULLS FIRST`` (DuckDB's default in both directions), NULL values are kept, and a group with no row gives NULL,
   not ``[]``; keys mixing ASC and DESC, and ``list(...) OVER``, are refused;
 - ``regexp_escape(s)`` (none in Spark) -> a backslash before each ASCII punctuation character;
+- ``json_type(s, [p, ...])`` / ``json_extract_string(s, [p, ...])`` (DuckDB parses ``s`` once for every path) ->
+  ``array(...)`` of the one-path forms above, in the paths' order; a negative index or a wildcard in such a list is
+  refused, and so is ``json_extract`` of a list;
 - ``epoch_us(ts)`` (left as written by sqlglot; Spark has none) -> ``unix_micros(CAST(ts AS TIMESTAMP))``: exact
   microseconds (a date or naive timestamp read as UTC, the session's zone, as DuckDB reads it), also
   before 1970 (``floor(epoch(ts))`` and ``FLOOR(UNIX_TIMESTAMP(ts))`` differ by a second there: Spark's truncates);
@@ -118,6 +121,8 @@ def _spark_fixes(node: Any) -> Any:
         return _fn("arrays_overlap", _without_nulls(node.this), _without_nulls(node.expression))
     if isinstance(node, (exp.JSONType, exp.JSONExtractScalar)) and isinstance(node.expression, exp.Array):
         return _per_path(node)
+    if isinstance(node, exp.JSONExtract) and isinstance(node.expression, exp.Array):
+        raise InputError(f"{_shown(node)}: json_extract of a list of paths has no Spark form here")
     if isinstance(node, exp.JSONType):
         return _json_type(node.this, node.expression, node)
     if isinstance(node, (exp.JSONExtractScalar, exp.JSONExtract)) and isinstance(node.expression, exp.JSONPath):
@@ -224,6 +229,10 @@ def _per_path(node: Any) -> Any:
     paths = list(node.expression.expressions)
     if not paths or not all(isinstance(p, exp.Literal) and p.is_string for p in paths):
         raise InputError(f"{_shown(node)}: a list of JSON paths must be literal strings on Spark")
+    for p in paths:  # DuckDB counts [-1] from the end and gives a list for [*]; Spark's per-path forms do not
+        if re.search(r"\[\s*(?:-|\*)", p.this):
+            raise InputError(f"{_shown(node)}: path {p.this!r} in a list of paths has no Spark form here "
+                             "(keys and [n] do)")
     if isinstance(node, exp.JSONType):
         return exp.Array(expressions=[_json_type(node.this.copy(), p, node) for p in paths])
     out = []

@@ -11,11 +11,16 @@ best_kind AS (
 ),
 -- one row per (child, parent, relation): the strongest tier and kind, then the first by inferred, grade and
 -- evidence, so a tie has one answer on every run and engine (a hash aggregate: DISTINCT ON ... ORDER BY sorted
--- all 1.25M rows, 7.3 s against 4.2 s for this on 1M synthetic models, same rows)
+-- all 1.25M rows, 7.3 s against 4.2 s for this on 1M synthetic models, same rows). The key has no NULL field
+-- (NULLs last, as ORDER BY put them): DuckDB orders a NULL field of a struct last and Spark first
 one AS (
     SELECT child_id, parent_id, relation,
            arg_min(struct_pack(inferred, grade, evidence, tier, kind_rank),
-                   struct_pack(tier, kind_rank, inferred, g := coalesce(grade, ''), e := coalesce(evidence, ''))) AS w
+                   struct_pack(t0 := tier IS NULL, t := coalesce(tier, 0),
+                               k0 := kind_rank IS NULL, k := coalesce(kind_rank, 0),
+                               i0 := inferred IS NULL, i := coalesce(inferred, FALSE),
+                               g0 := grade IS NULL, g := coalesce(grade, ''),
+                               e0 := evidence IS NULL, e := coalesce(evidence, ''))) AS w
     FROM _lin_all GROUP BY child_id, parent_id, relation
 )
 SELECT a.child_id, a.parent_id, a.relation, a.w.inferred AS inferred, a.w.grade AS grade,
