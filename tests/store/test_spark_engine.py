@@ -49,13 +49,14 @@ def test_nanosecond_timestamps_are_read_as_microsecond_timestamps(spark_engine: 
     unnoticed into JSON text)."""
     import pyarrow.parquet as pq
 
-    ns = [-1, -999_999_999, 1_741_064_767_123_456_789, None]
+    ns = [-1, -999_999_999, 1_741_064_767_123_456_789, None, -9_223_372_036_854_775_807]  # the last: pandas' min
     flat, nested = tmp_path / "flat.parquet", tmp_path / "nested.parquet"
-    pq.write_table(pa.table({"i": [0, 1, 2, 3], "t": pa.array(ns, pa.timestamp("ns", tz="UTC")),
+    pq.write_table(pa.table({"i": [0, 1, 2, 3, 4], "t": pa.array(ns, pa.timestamp("ns", tz="UTC")),
                              "n": pa.array(ns, pa.timestamp("ns")), "plain": pa.array(ns, pa.int64())}), flat)
     spark_engine.register_parquet("t_ns", flat)
     got = spark_engine.query("SELECT CAST(t AS STRING) AS t, CAST(n AS STRING) AS n, plain FROM t_ns ORDER BY i")
-    want = ["1969-12-31 23:59:59.999999", "1969-12-31 23:59:59", "2025-03-04 05:06:07.123456", None]
+    want = ["1969-12-31 23:59:59.999999", "1969-12-31 23:59:59", "2025-03-04 05:06:07.123456", None,
+            "1677-09-21 00:12:43.145224"]
     assert got.to_pydict() == {"t": want, "n": want, "plain": ns}
     spark_engine.drop("t_ns")
     pq.write_table(pa.table({"i": [0], "s": pa.array([{"t": 5}], pa.struct([("t", pa.timestamp("ns"))]))}), nested)

@@ -198,7 +198,9 @@ def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
     out = {}
     for name, utc in nanos.items():
         q = "`" + name.replace("`", "``") + "`"
-        micros = f"timestamp_micros(({q} - pmod({q}, 1000)) div 1000)"  # floor: DuckDB keeps the earlier microsecond
+        # floor: DuckDB keeps the earlier microsecond; div truncates, so a negative rest steps back one (no
+        # subtraction before the division: pandas' Timestamp.min overflowed it, a raw ARITHMETIC_OVERFLOW)
+        micros = f"timestamp_micros({q} div 1000 - IF({q} % 1000 < 0, 1, 0))"
         out[name] = F.expr(micros if utc else f"CAST({micros} AS TIMESTAMP_NTZ)")
     return df.withColumns(out)
 
