@@ -198,7 +198,11 @@ def compare(args: argparse.Namespace) -> None:
     runs: dict[str, list[dict]] = {"baseline": [], "this": []}
     with tempfile.TemporaryDirectory(prefix="bench_lineage_cmp_") as tmp:
         for i in range(args.rounds):
-            for side, src in (("baseline", args.baseline_src), ("this", this_src)):
+            order = (("baseline", args.baseline_src), ("this", this_src))
+            # the order flips every round: in one run at load 4-7 (2026-12-03) the side that always ran second
+            # was 17-20 % slower in all three rounds, also in stages whose code both sides shared; flipping, at
+            # load 1.5-2, the same two versions gave the opposite answer (0.89x), in every pair
+            for side, src in (order if i % 2 == 0 else order[::-1]):
                 db = Path(tmp) / f"{side}{i}.duckdb"
                 shutil.copyfile(args.store, db)
                 res = _run_child(db, args.memory, src)
