@@ -81,9 +81,9 @@ def drop_lookup_indexes_for_rebuild(store: Store, snapshot_id: int) -> bool:
     A forced rebuild of a 1M-model snapshot (2.26M edge and origin rows deleted) spent 64 s in COMMIT with
     the indexes and 0.04 s without (docs/lineage.md). Dropping them inside the build's transaction does not
     help: the drop only takes effect at that same commit. So they go first, in their own transaction, and
-    come back after the build's commit (:func:`create_lookup_indexes`), or after its failure
-    (:func:`restore_lookup_indexes`). Indexes hold no answers: without them single-model look-ups scan row
-    groups, slower but right. Returns whether they were dropped (a first build keeps them: it deletes nothing)."""
+    come back after the build's commit or its failure (:func:`restore_lookup_indexes`). Indexes hold no
+    answers: without them single-model look-ups scan row groups, slower but right. Returns whether they were
+    dropped (a first build keeps them: it deletes nothing)."""
     sid = int(snapshot_id)
     if store.read_only:  # the build's transaction refuses a read-only store (ReadOnlyStoreError) by itself
         return False
@@ -98,8 +98,9 @@ def drop_lookup_indexes_for_rebuild(store: Store, snapshot_id: int) -> bool:
 
 
 def restore_lookup_indexes(store: Store) -> None:
-    """Create the look-up indexes again after a failed rebuild (best effort: they only speed look-ups up, and
-    the next build creates them in any case)."""
+    """Create the look-up indexes if missing, best effort: after a build (committed or failed), and when a
+    build is found current (a rebuild killed after the drop left none). They only speed look-ups up, so a
+    failure here must not be reported as the build's; the next call tries again."""
     with suppress(Exception):
         create_lookup_indexes(store)
 
