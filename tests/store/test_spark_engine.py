@@ -62,3 +62,9 @@ def test_nanosecond_timestamps_are_read_as_microsecond_timestamps(spark_engine: 
     pq.write_table(pa.table({"i": [0], "s": pa.array([{"t": 5}], pa.struct([("t", pa.timestamp("ns"))]))}), nested)
     with pytest.raises(InputError, match=r"nanosecond timestamps in 's\.t'"):
         spark_engine.register_parquet("t_nested", nested)
+    # one column in nanoseconds in one file and in microseconds in another: refused, not read as 1970 dates
+    micro = tmp_path / "micro.parquet"
+    pq.write_table(pa.table({"i": [0], "t": pa.array([1_741_064_767_123_456], pa.timestamp("us", tz="UTC")),
+                             "n": pa.array([0], pa.timestamp("us")), "plain": pa.array([0], pa.int64())}), micro)
+    with pytest.raises(InputError, match="in nanoseconds in some and not in others"):
+        spark_engine.register_parquet("t_mixed", [flat, micro])

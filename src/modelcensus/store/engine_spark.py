@@ -176,6 +176,7 @@ def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
     names = {c.lower(): c for c in df.columns}
     kinds = dict(df.dtypes)
     nanos: dict[str, bool] = {}
+    seen: dict[str, int] = {}  # column -> the files that store it in nanoseconds
     for f in files:
         try:
             schema = pq.read_metadata(f).schema
@@ -191,6 +192,11 @@ def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
                 raise InputError(f"{f}: Spark cannot read it (nanosecond timestamps in {col.path!r}, not a "
                                  "top-level column Spark reads as numbers); build it with --engine duckdb")
             nanos[name] = logical.get("isAdjustedToUTC") is True
+            seen[name] = seen.get(name, 0) + 1
+    mixed = sorted(n for n, k in seen.items() if k < len(files))
+    if mixed:  # read together, the other files' timestamps would be taken for nanoseconds (1970 dates)
+        raise InputError(f"{files[0]} ...: Spark cannot read these files together ({mixed[0]!r} is in nanoseconds "
+                         "in some and not in others); read them one at a time or build with --engine duckdb")
     if not nanos:
         return df
     from pyspark.sql import functions as F  # noqa: N812 - PySpark's usual name
