@@ -68,3 +68,32 @@ def test_nanosecond_timestamps_are_read_as_microsecond_timestamps(spark_engine: 
                              "n": pa.array([0], pa.timestamp("us")), "plain": pa.array([0], pa.int64())}), micro)
     with pytest.raises(InputError, match="in nanoseconds in some and not in others"):
         spark_engine.register_parquet("t_mixed", [flat, micro])
+
+
+def test_register_parquet_leaves_the_sessions_nanos_setting_as_it_was(spark_engine: Any, tmp_path: Any) -> None:
+    """Labelled before the change (review5 J): the session was started with nanosAsLong=true, so a session the
+    engine attaches to (a notebook's, Spark Connect) read every other Parquet file's nanosecond timestamps as longs.
+    Now the setting is the caller's after register_parquet: unset stays unset, 'false' stays 'false', also when the
+    read is refused; the view, made while it was set, still reads the nanoseconds as microsecond timestamps."""
+    import pyarrow.parquet as pq
+
+    from modelcensus.store.engine_spark import NANOS_AS_LONG
+
+    conf = spark_engine.spark.conf
+    path, micro = tmp_path / "ns.parquet", tmp_path / "us.parquet"
+    pq.write_table(pa.table({"t": pa.array([1_741_064_767_123_456_789], pa.timestamp("ns", tz="UTC"))}), path)
+    pq.write_table(pa.table({"t": pa.array([0], pa.timestamp("us", tz="UTC"))}), micro)
+    before = conf.get(NANOS_AS_LONG, None)
+    try:
+        for setting in (None, "false"):
+            conf.unset(NANOS_AS_LONG) if setting is None else conf.set(NANOS_AS_LONG, setting)
+            spark_engine.register_parquet("t_conf", path)
+            assert conf.get(NANOS_AS_LONG, None) == setting
+            with pytest.raises(InputError, match="in nanoseconds in some and not in others"):
+                spark_engine.register_parquet("t_conf_mixed", [path, micro])
+            assert conf.get(NANOS_AS_LONG, None) == setting
+            got = spark_engine.query("SELECT CAST(t AS STRING) AS t FROM t_conf").column(0).to_pylist()
+            assert got == ["2025-03-04 05:06:07.123456"]
+            spark_engine.drop("t_conf")
+    finally:
+        conf.unset(NANOS_AS_LONG) if before is None else conf.set(NANOS_AS_LONG, before)

@@ -26,6 +26,7 @@ from modelcensus.store.store import DUCKDB_SHARE, memory_budget
 
 INSTALL_HINT = "pip install modelcensus[spark] (PySpark 4) and Java 17 (java on PATH or JAVA_HOME)"
 LOCAL_MASTER = "local[2]"
+NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"  # Parquet TIMESTAMP(NANOS) read as longs, not refused
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 
 
@@ -125,16 +126,20 @@ class SparkEngine:
         from pyspark.errors import PySparkException
 
         files = [str(p) for p in (paths if isinstance(paths, list) else [paths])]
-        try:
-            df = _nanos_as_timestamps(self.spark.read.parquet(*(hadoop_literal(f) for f in files)), files)
-            extra = [f"_metadata.row_index AS {check_name(row_number)}"] if row_number else []  # = file_row_number
-            extra += [f"_metadata.file_name AS {check_name(file_name)}"] if file_name else []
-            if extra:
-                df = df.selectExpr("*", *extra)
-        except PySparkException as exc:
-            raise InputError(f"{files[0]}{' ...' if len(files) > 1 else ''}: Spark cannot read it "
-                             f"({_first_line(exc)})") from None
-        df.createOrReplaceTempView(check_name(name))
+        # nanosecond timestamps are read as longs only while the schema is read and the view made: the view keeps
+        # that schema and Spark's reader follows it at run time, so a session the engine attaches to (a notebook's,
+        # Spark Connect) keeps its own setting for its other reads
+        with _conf(self.spark, NANOS_AS_LONG, "true"):
+            try:
+                df = _nanos_as_timestamps(self.spark.read.parquet(*(hadoop_literal(f) for f in files)), files)
+                extra = [f"_metadata.row_index AS {check_name(row_number)}"] if row_number else []  # file_row_number
+                extra += [f"_metadata.file_name AS {check_name(file_name)}"] if file_name else []
+                if extra:
+                    df = df.selectExpr("*", *extra)
+            except PySparkException as exc:
+                raise InputError(f"{files[0]}{' ...' if len(files) > 1 else ''}: Spark cannot read it "
+                                 f"({_first_line(exc)})") from None
+            df.createOrReplaceTempView(check_name(name))
         self._names.add(name)
 
     def drop(self, name: str) -> None:
@@ -163,6 +168,21 @@ class SparkEngine:
     def close(self) -> None:
         for name in list(self._names):
             self.drop(name)
+
+
+@contextmanager
+def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
+    """``key`` set to ``value`` in the session for the block only; its previous value (or none) after it, also
+    when the block fails."""
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
 
 
 def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
@@ -265,11 +285,9 @@ def _start_session(master: str | None, remote: str | None) -> Any:
         # roots' UNIONs (NoSuchElementException: key not found: c#195); the queries here gain nothing from it
         # to_json keeps null fields, as DuckDB's does: a struct-typed config with "quantization_config": null
         # staged without the key on Spark (it read as a missing key there, a JSON null on DuckDB)
-        # Parquet nanosecond timestamps (pandas' default) are read as longs rather than refused, and turned into
-        # DuckDB's timestamps by register_parquet (_nanos_as_timestamps)
+        # (Parquet nanosecond timestamps: register_parquet sets NANOS_AS_LONG around its read only)
         session = (builder.config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
-                   .config("spark.sql.legacy.parquet.nanosAsLong", "true")
                    .config("spark.sql.constraintPropagation.enabled", "false").getOrCreate())
     except Exception as exc:  # noqa: BLE001 - JVM start-up and connection failures come in many types
         where = f"Spark Connect at {remote}" if remote else f"master {master or LOCAL_MASTER}"
