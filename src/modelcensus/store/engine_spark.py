@@ -32,7 +32,10 @@ _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+    line = text[0] if text else type(exc).__name__
+    if line.startswith("[USER_RAISED_EXCEPTION] "):  # a refusal of this module deferred to the query (raise_error)
+        return line.removeprefix("[USER_RAISED_EXCEPTION] ").removesuffix(" SQLSTATE: P0001")[:600]
+    return line[:300]
 
 
 def hadoop_literal(path: str) -> str:
@@ -187,15 +190,36 @@ def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
 
 def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
     """Parquet TIMESTAMP(NANOS) columns (pandas' default) as DuckDB reads them: timestamps, to the microsecond,
-    earlier. Spark refuses such a file (PARQUET_TYPE_ILLEGAL) unless the session reads them as longs
+    earlier. Spark refuses such a file (PARQUET_TYPE_ILLEGAL) unless it reads them as longs
     (``spark.sql.legacy.parquet.nanosAsLong``); those longs, found by the file footers' logical types, become
     timestamps again here (UTC-adjusted ones TIMESTAMP, naive ones TIMESTAMP_NTZ). One inside a struct or list
-    would stay a number unnoticed (e.g. in JSON text), so such a file is refused naming it."""
+    would stay a number unnoticed (e.g. in JSON text): its top-level column fails the query that reads it, naming
+    it, and a query that does not read it (the staging SELECT reads a few columns; review5 F: such a file was
+    refused whole, DuckDB staged it) is not touched, as Spark reads only the columns a query needs."""
+    from pyspark.sql import functions as F  # noqa: N812 - PySpark's usual name
+
+    nanos, nested = _nanos_columns(df, files)
+    out = {}
+    for name, utc in nanos.items():
+        q = "`" + name.replace("`", "``") + "`"
+        # floor: DuckDB keeps the earlier microsecond; div truncates, so a negative rest steps back one (no
+        # subtraction before the division: pandas' Timestamp.min overflowed it, a raw ARITHMETIC_OVERFLOW)
+        micros = f"timestamp_micros({q} div 1000 - IF({q} % 1000 < 0, 1, 0))"
+        out[name] = F.expr(micros if utc else f"CAST({micros} AS TIMESTAMP_NTZ)")
+    for name, why in nested.items():  # same type, so a query reading it is planned and fails when it runs
+        out[name] = F.raise_error(F.lit(why)).cast(df.schema[name].dataType)
+    return df.withColumns(out) if out else df
+
+
+def _nanos_columns(df: Any, files: list[str]) -> tuple[dict[str, bool], dict[str, str]]:
+    """From the footers: the top-level columns in nanoseconds (-> UTC-adjusted or not), and the top-level
+    columns holding one nested (or not read as a number) -> the refusal naming the first such path."""
     import pyarrow.parquet as pq
 
     names = {c.lower(): c for c in df.columns}
     kinds = dict(df.dtypes)
     nanos: dict[str, bool] = {}
+    nested: dict[str, str] = {}
     seen: dict[str, int] = {}  # column -> the files that store it in nanoseconds
     for f in files:
         try:
@@ -207,28 +231,24 @@ def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
             logical = json.loads(col.logical_type.to_json())
             if logical.get("Type") != "Timestamp" or logical.get("timeUnit") != "nanoseconds":
                 continue
-            name = names.get(col.path.lower())
-            if name is None or kinds.get(name) != "bigint":
-                raise InputError(f"{f}: Spark cannot read it (nanosecond timestamps in {col.path!r}, not a "
-                                 "top-level column Spark reads as numbers); build it with --engine duckdb")
-            nanos[name] = logical.get("isAdjustedToUTC") is True
-            seen[name] = seen.get(name, 0) + 1
+            path = col.path.lower()
+            name = names.get(path)
+            if name is not None and kinds.get(name) == "bigint":
+                nanos[name] = logical.get("isAdjustedToUTC") is True
+                seen[name] = seen.get(name, 0) + 1
+                continue
+            top = max((c for low, c in names.items() if path == low or path.startswith(low + ".")), key=len,
+                      default=None)
+            why = (f"{f}: Spark cannot read it (nanosecond timestamps in {col.path!r}, not a top-level column Spark "
+                   "reads as numbers); build it with --engine duckdb")
+            if top is None:  # not a column of the view at all: nothing to defer the refusal to
+                raise InputError(why)
+            nested.setdefault(top, why)
     mixed = sorted(n for n, k in seen.items() if k < len(files))
     if mixed:  # read together, the other files' timestamps would be taken for nanoseconds (1970 dates)
         raise InputError(f"{files[0]} ...: Spark cannot read these files together ({mixed[0]!r} is in nanoseconds "
                          "in some and not in others); read them one at a time or build with --engine duckdb")
-    if not nanos:
-        return df
-    from pyspark.sql import functions as F  # noqa: N812 - PySpark's usual name
-
-    out = {}
-    for name, utc in nanos.items():
-        q = "`" + name.replace("`", "``") + "`"
-        # floor: DuckDB keeps the earlier microsecond; div truncates, so a negative rest steps back one (no
-        # subtraction before the division: pandas' Timestamp.min overflowed it, a raw ARITHMETIC_OVERFLOW)
-        micros = f"timestamp_micros({q} div 1000 - IF({q} % 1000 < 0, 1, 0))"
-        out[name] = F.expr(micros if utc else f"CAST({micros} AS TIMESTAMP_NTZ)")
-    return df.withColumns(out)
+    return nanos, nested
 
 
 def _without_size_estimate(spark: Any, checkpointed: Any) -> Any:
