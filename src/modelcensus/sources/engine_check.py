@@ -17,6 +17,7 @@ failing path only).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -48,25 +49,62 @@ _VALUES = (
 _WEIGHT = "(((_row * 2654435761 + 12345) % 1000003) + 1)"
 
 
+def _lit(n: int) -> str:
+    """2^n as a DOUBLE literal both engines parse to exactly 2^n: the shortest text that reads back as it (Spark
+    refuses a longer one past DBL_MAX's digits as out of range), with an exponent so neither reads a DECIMAL."""
+    text = repr(2.0 ** n)
+    return text if "e" in text else f"{text}e0"
+
+
+_STEP = 48  # a band of 2^48: scaled values stay below 1e15, where floor() and the DECIMAL casts agree (review)
+_DBL_MAX = repr(sys.float_info.max)  # only +inf and NaN (the largest value on both engines) are above
+
+
+def scaled_sql(v: str, relation: str) -> str:
+    """``relation`` (a table or a parenthesised query) with a column ``<v>_s``: a finite double ``v`` times the
+    exact power of two 2^(48 j) that brings its magnitude into [1, 2^48) (0 stays 0); NULL for NaN and +-inf.
+
+    Binary steps of 2^(48 b), b = 16, 8, 4, 2, 1, each a query layer (``<v>_b``) of one small CASE, scale a
+    magnitude of 2^48 or more down and one below 2^-48 up; a last step scales [2^-48, 1) up once. A product by
+    a power of two is exact (each step moves the value toward the band, so none overflows or underflows;
+    subnormals, multiples of 2^-1074, become whole numbers). One CASE of 44 bands instead made Spark's whole
+    check 1.4x slower (its generated code grew too large to compile), these layers did not."""
+    prev, out = v, relation
+    for b in (16, 8, 4, 2, 1):
+        a, up, down = f"abs({prev})", _lit(_STEP * b), _lit(-_STEP * b)
+        out = (f"(SELECT *, CASE WHEN {a} >= {up} THEN {prev} * {down} WHEN {a} < {down} THEN {prev} * {up} "
+               f"ELSE {prev} END AS {v}_{b} FROM {out} AS _l{b})")
+        prev = f"{v}_{b}"
+    # NaN is the largest double on both engines: it, +inf and -inf end here
+    return (f"(SELECT *, CASE WHEN abs({prev}) > {_DBL_MAX} THEN NULL WHEN {prev} <> 0 AND abs({prev}) < 1 "
+            f"THEN {prev} * {_lit(_STEP)} ELSE {prev} END AS {v}_s FROM {out} AS _l0)")
+
+
+def double_parts(v: str) -> list[str]:
+    """Per row, over ``v`` and :func:`scaled_sql`'s column: exact integers that tell every two doubles apart
+    (-0.0 reads as 0.0): the scaled value's whole part and its fraction times 2^52 (whole: it is at least 1, so
+    its last bit is 2^-52 or more; both below 1e15, where the engines' DECIMAL casts agree), j, and one flag
+    each for NaN, +inf and -inf."""
+    sv = f"{v}_s"
+    # j from the scale: log2 |s| - log2 |v| is 48 j, off by far less than 1/2 on both engines (Spark's is ln / ln 2)
+    j = f"CASE WHEN {v} = 0 THEN 0 ELSE CAST(round((log2(abs({sv})) - log2(abs({v}))) / {_STEP}) AS INTEGER) END"
+    return [f"CAST(floor({sv}) AS DECIMAL(38, 0))",
+            f"CAST(({sv} - floor({sv})) * 4503599627370496 AS DECIMAL(38, 0))", j,
+            f"CASE WHEN isnan({v}) THEN 1 ELSE 0 END",
+            f"CASE WHEN {v} > {_DBL_MAX} AND NOT isnan({v}) THEN 1 ELSE 0 END",
+            f"CASE WHEN {v} < -{_DBL_MAX} THEN 1 ELSE 0 END"]
+
+
 def _sums(v: str, kind: str) -> list[str]:
-    """Order-free exact sums of one value, position-weighted: integers as DECIMAL; doubles below 1e15 as their
-    whole part and their fraction times 2^52 (round() and decimal casts differ between the engines: review), up to
-    3.8e25 (< 2^85) as v / 2^32 floored and the rest times 8 (both exact: Spark casts a double of 2^53 or more to
-    DECIMAL through its shortest text), beyond that counted; flags as weighted counts of true; with the count of
-    non-NULL values."""
+    """Order-free exact sums of one value, position-weighted, with the count of non-NULL values: integers as
+    DECIMAL; doubles as :func:`double_parts` (over the column of :func:`scaled_sql`): every finite double
+    exactly (review5: below 1 the fraction times 2^52 alone lost neighbours, 1e-17 read as 0.0 passed), NaN, +inf
+    and -inf counted apart; flags as weighted counts of true."""
     w, n = _WEIGHT, f"count({v})"
     if kind == "int":
         return [n, f"sum(CAST({v} AS DECIMAL(38, 0)) * {w})"]
     if kind == "double":
-        # Spark's floor() is a BIGINT: hi is multiplied back as a double (3.7e25 overflowed a BIGINT product)
-        small, large, hi = f"abs({v}) < 1e15", f"abs({v}) < 3.8e25", f"floor({v} / 4294967296)"
-        return [n, f"sum(CASE WHEN {small} THEN CAST(floor({v}) AS DECIMAL(38, 0)) * {w} END)",
-                f"sum(CASE WHEN {small} THEN CAST(({v} - floor({v})) * 4503599627370496 AS DECIMAL(38, 0)) "
-                f"* {w} END)",
-                f"sum(CASE WHEN NOT {small} AND {large} THEN CAST({hi} AS DECIMAL(38, 0)) * {w} END)",
-                f"sum(CASE WHEN NOT {small} AND {large} THEN CAST(({v} - CAST({hi} AS DOUBLE) * 4294967296) * 8 "
-                f"AS DECIMAL(38, 0)) * {w} END)",
-                f"sum(CASE WHEN {large} THEN 0 WHEN {v} IS NOT NULL THEN {w} END)"]
+        return [n, *(f"sum({part} * {w})" for part in double_parts(v))]
     return [n, f"sum(CASE WHEN {v} THEN {w} ELSE 0 END)"]  # count_if: NULL on DuckDB when all are NULL
 
 
@@ -82,12 +120,15 @@ def _per_row_sql(found: list[str]) -> str:
 def _outer_sql(found: list[str]) -> str:
     """Refused rows (_row >= 0) and, with _row = -1, the sums over accepted rows, in one query over ``{inner}``."""
     sums = [s for name, _e, kind in _VALUES for s in _sums(f"_v_{name}", kind)]
+    accepted = "(SELECT * FROM v WHERE _reason IS NULL)"
+    for name in (name for name, _e, kind in _VALUES if kind == "double"):
+        accepted = scaled_sql(f"_v_{name}", accepted)
     return (f"WITH v AS ({_per_row_sql(found)}) "
             "SELECT _row, _id, _bad, _reason, CAST(NULL AS VARCHAR) AS _sums FROM v "
             "WHERE _bad <> 0 OR _reason IS NOT NULL "
             "UNION ALL SELECT -1, NULL, 0, NULL, concat_ws('|', "
             + ", ".join(f"coalesce(CAST({s} AS VARCHAR), '-')" for s in sums)
-            + ") FROM v WHERE _reason IS NULL")
+            + f") FROM {accepted} v")
 
 
 def _mapped(path: Path, cols: Any, found: list[str]) -> Any:
