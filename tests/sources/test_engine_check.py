@@ -45,7 +45,7 @@ def _decoded(parts: tuple[Any, ...]) -> float:
         assert (nan, pinf, ninf).count(1) == 1 and whole is None and frac is None and j is None
         return NAN if nan else INF if pinf else -INF
     exact = (Fraction(int(whole)) + Fraction(int(frac), 2**52)) / Fraction(2) ** (48 * j)
-    assert 0 <= frac < 2**52 and abs(whole) < 2**48
+    assert 0 <= frac < 2**52 and -(2**48) <= whole < 2**48  # -2^48: a value just above it (review6)
     return float(exact) if exact == Fraction(float(exact)) else pytest.fail(f"parts {parts} are not a double")
 
 
