@@ -47,3 +47,25 @@ def test_unread_nested_nanoseconds_stage_as_duckdb_and_read_ones_are_refused(tmp
         with pytest.raises(InputError, match=r"read\.parquet: Spark cannot read it \(nanosecond timestamps in "
                                              r"'cardData\.t'.*--engine duckdb"):
             stage_file(area, read, probe, name="hub_staged_read")
+
+
+def test_a_session_that_refuses_the_setting_is_an_input_error() -> None:
+    # labelled before the run: a session whose conf.set raises (a locked-down Connect server) gives an InputError
+    # naming the setting, and the block does not run (review6 R6-6); no JVM needed
+    from modelcensus.store.engine_spark import _conf
+
+    class _Conf:
+        def get(self, key: str, default: Any = None) -> Any:
+            return default
+
+        def set(self, key: str, value: str) -> None:
+            raise RuntimeError("[CANNOT_MODIFY_CONFIG] Cannot modify the value of the Spark config")
+
+    class _Session:
+        conf = _Conf()
+
+    ran = []
+    with pytest.raises(InputError, match=r"refused setting spark\.x=true \(\[CANNOT_MODIFY_CONFIG\]"), \
+            _conf(_Session(), "spark.x", "true"):
+        ran.append(1)
+    assert ran == []

@@ -196,9 +196,13 @@ class SparkEngine:
 @contextmanager
 def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
     """``key`` set to ``value`` in the session for the block only; its previous value (or none) after it, also
-    when the block fails."""
-    before = spark.conf.get(key, None)
-    spark.conf.set(key, value)
+    when the block fails. A session that refuses the setting (a locked-down Connect server) is an InputError
+    naming it, not a raw error (review6 R6-6)."""
+    try:
+        before = spark.conf.get(key, None)
+        spark.conf.set(key, value)
+    except Exception as exc:  # noqa: BLE001 - Connect and py4j raise several types for a refused conf
+        raise InputError(f"--engine spark: the session refused setting {key}={value} ({_first_line(exc)})") from None
     try:
         yield
     finally:
