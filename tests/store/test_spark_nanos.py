@@ -69,3 +69,70 @@ def test_a_session_that_refuses_the_setting_is_an_input_error() -> None:
             _conf(_Session(), "spark.x", "true"):
         ran.append(1)
     assert ran == []
+
+
+def test_each_top_level_column_is_decided_by_its_own_type_tree(tmp_path: Path) -> None:
+    """Labelled before the fix (review6 R6-3), no JVM: the footer walk answers per top-level column, by the
+    Parquet leaf types Spark reads (not pyarrow's Arrow types), each leaf given to its column by position in the
+    schema tree, never by splitting the dotted path: 'cardData.t' (a string column) is not the struct
+    cardData{t: ns}; 'a.b' (int64) is not a{b: ns}; a plain file has nothing; a top-level ns column is one, UTC or
+    not, also one named 's.t' beside a struct s{t: int64}; every container (map, large/fixed-size list, list of
+    structs) is nested; INT96 (pyarrow reads it as ns, Spark as a timestamp) and ns coerced to us are nothing."""
+    from modelcensus.store.engine_spark import _file_nanos
+
+    def wrote(name: str, table: pa.Table, **kw: Any) -> str:
+        pq.write_table(table, tmp_path / name, **kw)
+        return str(tmp_path / name)
+
+    v = 1_741_064_767_123_456_789
+    dots = wrote("dots.parquet", pa.table({"id": [0], "cardData": pa.array([{"t": v}], pa.struct([("t", NS)])),
+                                           "cardData.t": ["x"]}))
+    ab = wrote("ab.parquet", pa.table({"a.b": [7], "a": pa.array([{"b": v}], pa.struct([("b", NS)]))}))
+    plain = wrote("plain.parquet", pa.table({"id": [0], "t": pa.array([1], US),
+                                             "s": pa.array([{"t": 1}], pa.struct([("t", US)])),
+                                             "l": pa.array([[1]], pa.list_(US))}))
+    legit = wrote("legit.parquet", pa.table({"s": pa.array([{"t": 3}], pa.struct([("t", pa.int64())])),
+                                             "s.t": pa.array([v], NS), "n": pa.array([v], pa.timestamp("ns"))}))
+    boxes = wrote("boxes.parquet", pa.table({
+        "m": pa.array([[("k", v)]], pa.map_(pa.string(), NS)), "ll": pa.array([[v]], pa.large_list(NS)),
+        "fl": pa.array([[v]], pa.list_(NS, 1)), "ls": pa.array([[{"x": v}]], pa.list_(pa.struct([("x", NS)]))),
+        "ok": pa.array([[1]], pa.list_(US))}))
+    int96 = wrote("int96.parquet", pa.table({"t": pa.array([v], NS)}), use_deprecated_int96_timestamps=True)
+    coerced = wrote("coerced.parquet", pa.table({"t": pa.array([v], NS)}), coerce_timestamps="us",
+                    allow_truncated_timestamps=True)
+    assert _file_nanos(dots) == {"cardData": "cardData.t"}
+    assert _file_nanos(ab) == {"a": "a.b"}
+    assert _file_nanos(plain) == {}
+    assert _file_nanos(legit) == {"s.t": True, "n": False}
+    assert _file_nanos(boxes) == {"m": "m.key_value.value", "ll": "ll.list.element", "fl": "fl.list.element",
+                                  "ls": "ls.list.element.x"}
+    assert _file_nanos(int96) == {}
+    assert _file_nanos(coerced) == {}
+
+
+def test_a_dotted_top_level_name_is_not_taken_for_a_structs_field(tmp_path: Path, spark_engine: Any) -> None:
+    """Labelled before the fix (review6 R6-3): beside a struct cardData{t: ns}, a string column named 'cardData.t'
+    took the refusal and to_json(cardData) gave the nanoseconds as a bare number; beside a{b: ns}, an int64 named
+    'a.b' was turned into timestamps and a.b passed as a number. Now the plain columns read as written and the
+    structs are refused naming the nested path; a top-level ns column 's.t' beside s{t: int64} is a timestamp."""
+    v = 1_741_064_767_123_456_789
+    dots, ab, legit = (tmp_path / f"{n}.parquet" for n in ("dots", "ab", "legit"))
+    pq.write_table(pa.table({"id": [0], "cardData": pa.array([{"t": v}], pa.struct([("t", NS)])),
+                             "cardData.t": ["x"]}), dots)
+    pq.write_table(pa.table({"a.b": [7], "a": pa.array([{"b": v}], pa.struct([("b", NS)]))}), ab)
+    pq.write_table(pa.table({"s": pa.array([{"t": 3}], pa.struct([("t", pa.int64())])),
+                             "s.t": pa.array([v], NS)}), legit)
+    for name, path in (("t_dots", dots), ("t_ab", ab), ("t_legit", legit)):
+        spark_engine.register_parquet(name, path)
+    try:
+        assert spark_engine.query("SELECT `cardData.t` AS c FROM t_dots").to_pydict() == {"c": ["x"]}
+        assert spark_engine.query("SELECT `a.b` AS c FROM t_ab").to_pydict() == {"c": [7]}
+        for sql, path in (("to_json(cardData)", r"cardData\.t"), ("a.b", r"a\.b")):
+            with pytest.raises(InputError, match=rf"Spark cannot read it \(nanosecond timestamps in '{path}'"):
+                spark_engine.query(f"SELECT {sql} FROM {'t_dots' if 'card' in sql else 't_ab'}")
+        got = spark_engine.query("SELECT CAST(`s.t` AS STRING) AS top, s.t AS inner FROM t_legit").to_pydict()
+        assert got == {"top": ["2025-03-04 05:06:07.123456"], "inner": [3]}
+    finally:
+        for name in ("t_dots", "t_ab", "t_legit"):
+            spark_engine.drop(name)
+

@@ -150,12 +150,14 @@ class SparkEngine:
         from pyspark.errors import PySparkException
 
         files = [str(p) for p in (paths if isinstance(paths, list) else [paths])]
+        flat, nested = _footer_nanos(files)
         # nanosecond timestamps are read as longs only while the schema is read and the view made: the view keeps
         # that schema and Spark's reader follows it at run time, so a session the engine attaches to (a notebook's,
         # Spark Connect) keeps its own setting for its other reads
         with _conf(self.spark, NANOS_AS_LONG, "true"):
             try:
-                df = _nanos_as_timestamps(self.spark.read.parquet(*(hadoop_literal(f) for f in files)), files)
+                df = self.spark.read.parquet(*(hadoop_literal(f) for f in files))
+                df = _nanos_as_timestamps(df, files, flat, nested) if flat or nested else df
                 extra = [f"_metadata.row_index AS {check_name(row_number)}"] if row_number else []  # file_row_number
                 extra += [f"_metadata.file_name AS {check_name(file_name)}"] if file_name else []
                 if extra:
@@ -213,7 +215,7 @@ def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
             spark.conf.set(key, before)
 
 
-def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
+def _nanos_as_timestamps(df: Any, files: list[str], flat: dict[str, bool], nested: dict[str, str]) -> Any:
     """Parquet TIMESTAMP(NANOS) columns (pandas' default) as DuckDB reads them: timestamps, to the microsecond,
     earlier. Spark refuses such a file (PARQUET_TYPE_ILLEGAL) unless it reads them as longs
     (``spark.sql.legacy.parquet.nanosAsLong``); those longs, found by the file footers' logical types, become
@@ -223,7 +225,7 @@ def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
     refused whole, DuckDB staged it) is not touched, as Spark reads only the columns a query needs."""
     from pyspark.sql import functions as F  # noqa: N812 - PySpark's usual name
 
-    nanos, nested = _nanos_columns(df, files)
+    nanos, refused = _nanos_columns(df, files, flat, nested)
     out = {}
     for name, utc in nanos.items():
         q = "`" + name.replace("`", "``") + "`"
@@ -231,49 +233,109 @@ def _nanos_as_timestamps(df: Any, files: list[str]) -> Any:
         # subtraction before the division: pandas' Timestamp.min overflowed it, a raw ARITHMETIC_OVERFLOW)
         micros = f"timestamp_micros({q} div 1000 - IF({q} % 1000 < 0, 1, 0))"
         out[name] = F.expr(micros if utc else f"CAST({micros} AS TIMESTAMP_NTZ)")
-    for name, why in nested.items():  # same type, so a query reading it is planned and fails when it runs
+    for name, why in refused.items():  # same type, so a query reading it is planned and fails when it runs
         out[name] = F.raise_error(F.lit(why)).cast(df.schema[name].dataType)
     return df.withColumns(out) if out else df
 
 
-def _nanos_columns(df: Any, files: list[str]) -> tuple[dict[str, bool], dict[str, str]]:
-    """From the footers: the top-level columns in nanoseconds (-> UTC-adjusted or not), and the top-level
-    columns holding one nested (or not read as a number) -> the refusal naming the first such path."""
-    import pyarrow.parquet as pq
-
+def _nanos_columns(df: Any, files: list[str], flat: dict[str, bool],
+                   nested: dict[str, str]) -> tuple[dict[str, bool], dict[str, str]]:
+    """The footers' answers (by lower-case column name) on the view's columns: those to turn into timestamps
+    (-> UTC-adjusted or not), and those to refuse when read (-> why)."""
     names = {c.lower(): c for c in df.columns}
     kinds = dict(df.dtypes)
     nanos: dict[str, bool] = {}
+    refused: dict[str, str] = {}
+    for low, why in [*((low, None) for low in flat), *nested.items()]:
+        name = names.get(low)
+        if name is None:  # not a column of the view at all: nothing to defer the refusal to
+            raise InputError(why or f"{files[0]}: Spark cannot read it (its nanosecond timestamp column {low!r} is "
+                                    "not among the columns Spark read); build it with --engine duckdb")
+        if why is None and kinds.get(name) == "bigint":
+            nanos[name] = flat[low]
+        else:
+            refused[name] = why or (f"{files[0]}: Spark cannot read it (nanosecond timestamps in {name!r}, read as "
+                                    f"{kinds.get(name)}, not as numbers); build it with --engine duckdb")
+    return nanos, refused
+
+
+def _footer_nanos(files: list[str]) -> tuple[dict[str, bool], dict[str, str]]:
+    """Over all ``files``, by lower-case top-level column name: the columns stored as TIMESTAMP(NANOS)
+    (-> UTC-adjusted or not), and those holding one nested (-> the refusal naming its path). Both empty for a
+    read that needs no nanosAsLong. A column in nanoseconds in some files only is refused here."""
+    flat: dict[str, bool] = {}
     nested: dict[str, str] = {}
     seen: dict[str, int] = {}  # column -> the files that store it in nanoseconds
     for f in files:
-        try:
-            schema = pq.read_metadata(f).schema
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for an unreadable footer
-            raise InputError(f"{f}: Spark cannot read it (its Parquet footer: {_first_line(exc)})") from None
-        for i in range(len(schema)):
-            col = schema.column(i)
-            logical = json.loads(col.logical_type.to_json())
-            if logical.get("Type") != "Timestamp" or logical.get("timeUnit") != "nanoseconds":
-                continue
-            path = col.path.lower()
-            name = names.get(path)
-            if name is not None and kinds.get(name) == "bigint":
-                nanos[name] = logical.get("isAdjustedToUTC") is True
-                seen[name] = seen.get(name, 0) + 1
-                continue
-            top = max((c for low, c in names.items() if path == low or path.startswith(low + ".")), key=len,
-                      default=None)
-            why = (f"{f}: Spark cannot read it (nanosecond timestamps in {col.path!r}, not a top-level column Spark "
-                   "reads as numbers); build it with --engine duckdb")
-            if top is None:  # not a column of the view at all: nothing to defer the refusal to
-                raise InputError(why)
-            nested.setdefault(top, why)
+        for name, found in _file_nanos(f).items():
+            low = name.lower()
+            if isinstance(found, bool):
+                flat[low] = found
+                seen[low] = seen.get(low, 0) + 1
+            else:
+                nested.setdefault(low, f"{f}: Spark cannot read it (nanosecond timestamps in {found!r}, nested in "
+                                       f"column {name!r}: only a top-level one is read as a timestamp); build it "
+                                       "with --engine duckdb")
     mixed = sorted(n for n, k in seen.items() if k < len(files))
     if mixed:  # read together, the other files' timestamps would be taken for nanoseconds (1970 dates)
         raise InputError(f"{files[0]} ...: Spark cannot read these files together ({mixed[0]!r} is in nanoseconds "
                          "in some and not in others); read them one at a time or build with --engine duckdb")
-    return nanos, nested
+    return flat, nested
+
+
+def _file_nanos(f: str) -> dict[str, bool | str]:
+    """One file's top-level columns holding a Parquet TIMESTAMP(NANOS) leaf: a top-level one -> UTC-adjusted or
+    not, else -> the first such leaf's dotted path. Decided on the Parquet leaf types, which Spark reads (pyarrow's
+    Arrow types differ: INT96 is ns there, a timestamp in Spark); each leaf goes to its top-level field by its
+    position in the schema tree, never by its dotted path (review6 R6-3: a column named 'a.b' beside a struct
+    a{b})."""
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_metadata(f).schema
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for an unreadable footer
+        raise InputError(f"{f}: Spark cannot read it (its Parquet footer: {_first_line(exc)})") from None
+    leaves = [i for i in range(len(schema)) if _is_nanos(schema.column(i).logical_type)]
+    if not leaves:
+        return {}
+    try:
+        fields = list(schema.to_arrow_schema())  # the tree's shape (the Parquet groups); its leaf types unused
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a schema it cannot map
+        raise InputError(f"{f}: Spark cannot read it (its Parquet schema: {_first_line(exc)})") from None
+    owner = [field for field in fields for _ in range(_leaf_count(field.type))]  # leaf -> its top-level field
+    names = [field.name.lower() for field in fields]
+    if len(owner) != len(schema) or len(set(names)) < len(names) or any(
+            not (schema.column(i).path + ".").startswith(owner[i].name + ".") for i in range(len(schema))):
+        raise InputError(f"{f}: Spark cannot read it (its nanosecond timestamps cannot be told apart by column: "
+                         "columns named alike, or a schema tree pyarrow maps oddly); build it with --engine duckdb")
+    found: dict[str, bool | str] = {}
+    for i in leaves:
+        col, field = schema.column(i), owner[i]
+        top = _leaf_count(field.type) == 1 and not pa.types.is_nested(_storage(field.type)) and col.path == field.name
+        if top and col.max_repetition_level == 0:
+            found.setdefault(field.name, json.loads(col.logical_type.to_json()).get("isAdjustedToUTC") is True)
+        else:
+            found.setdefault(field.name, col.path)
+    return found
+
+
+def _is_nanos(logical: Any) -> bool:
+    """A Parquet leaf's logical type is TIMESTAMP(NANOS) (which Spark refuses, or reads as longs)."""
+    kind = json.loads(logical.to_json())
+    return kind.get("Type") == "Timestamp" and kind.get("timeUnit") == "nanoseconds"
+
+
+def _storage(t: pa.DataType) -> pa.DataType:
+    return t.storage_type if isinstance(t, pa.ExtensionType) else t
+
+
+def _leaf_count(t: pa.DataType) -> int:
+    """How many Parquet leaf columns an Arrow field read from Parquet spans (a map: key and value; a list: its
+    element's)."""
+    t = _storage(t)
+    if isinstance(t, pa.DictionaryType) or not t.num_fields:
+        return 1
+    return sum(_leaf_count(t.field(j).type) for j in range(t.num_fields))
 
 
 def _without_size_estimate(spark: Any, checkpointed: Any) -> Any:
