@@ -136,3 +136,37 @@ def test_a_dotted_top_level_name_is_not_taken_for_a_structs_field(tmp_path: Path
         for name in ("t_dots", "t_ab", "t_legit"):
             spark_engine.drop(name)
 
+
+def test_the_setting_is_touched_only_for_a_file_with_nanoseconds(tmp_path: Path, spark_engine: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labelled before the change (review6 R6-6): every register_parquet set nanosAsLong for its read, so a
+    session refusing it failed every Parquet read. Now a file without TIMESTAMP(NANOS) leaves the session's
+    settings alone (also an INT96 one, which pyarrow alone would take for nanoseconds); a file with one sets it
+    once, around its read."""
+    from modelcensus.store import engine_spark
+
+    calls: list[str] = []
+    real = engine_spark._conf
+
+    def spy(spark: Any, key: str, value: str) -> Any:
+        calls.append(key)
+        return real(spark, key, value)
+
+    monkeypatch.setattr(engine_spark, "_conf", spy)
+    plain, int96, ns = (tmp_path / f"{n}.parquet" for n in ("plain", "int96", "ns"))
+    _write(plain)
+    pq.write_table(pa.table({"t": pa.array([1_741_064_767_123_456_000], pa.timestamp("ns"))}), int96,
+                   use_deprecated_int96_timestamps=True)
+    pq.write_table(pa.table({"t": pa.array([1_741_064_767_123_456_789], NS)}), ns)
+    try:
+        spark_engine.register_parquet("t_plain", plain)
+        spark_engine.register_parquet("t_int96", int96)
+        assert calls == []
+        assert spark_engine.query("SELECT downloads FROM t_plain ORDER BY id").to_pydict() == {"downloads": [1, 2, 3]}
+        assert spark_engine.query("SELECT CAST(t AS STRING) AS t FROM t_int96").to_pydict() == {
+            "t": ["2025-03-04 05:06:07.123456"]}
+        spark_engine.register_parquet("t_ns", ns)
+        assert calls == [engine_spark.NANOS_AS_LONG]
+    finally:
+        for name in ("t_plain", "t_int96", "t_ns"):
+            spark_engine.drop(name)

@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -150,11 +150,13 @@ class SparkEngine:
         from pyspark.errors import PySparkException
 
         files = [str(p) for p in (paths if isinstance(paths, list) else [paths])]
-        flat, nested = _footer_nanos(files)
+        flat, nested = _footer_nanos(files)  # the footers first: a file without nanoseconds leaves the session alone
         # nanosecond timestamps are read as longs only while the schema is read and the view made: the view keeps
         # that schema and Spark's reader follows it at run time, so a session the engine attaches to (a notebook's,
-        # Spark Connect) keeps its own setting for its other reads
-        with _conf(self.spark, NANOS_AS_LONG, "true"):
+        # Spark Connect) keeps its own setting for its other reads. For that moment the setting is session-wide
+        # (another thread or notebook cell reading Parquet then gets nanosecond longs too): Spark has no per-read
+        # option for it (its Parquet read options: mergeSchema, datetimeRebaseMode, int96RebaseMode)
+        with _conf(self.spark, NANOS_AS_LONG, "true") if flat or nested else nullcontext():
             try:
                 df = self.spark.read.parquet(*(hadoop_literal(f) for f in files))
                 df = _nanos_as_timestamps(df, files, flat, nested) if flat or nested else df
@@ -200,7 +202,8 @@ class SparkEngine:
 def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
     """``key`` set to ``value`` in the session for the block only; its previous value (or none) after it, also
     when the block fails. A session that refuses the setting (a locked-down Connect server) is an InputError
-    naming it, not a raw error (review6 R6-6)."""
+    naming it, not a raw error (review6 R6-6). The setting is the session's, not the block's: any read the session
+    runs meanwhile (another thread, a notebook cell) sees it too."""
     try:
         before = spark.conf.get(key, None)
         spark.conf.set(key, value)
