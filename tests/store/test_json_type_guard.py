@@ -8,7 +8,10 @@ made in one query file and compared in another). Every use of a json_type value 
 operand of ``=``, ``<>``, ``IS [NOT] DISTINCT FROM``, ``[NOT] IN (literals)`` or ``CASE x WHEN`` whose other side
 is one of the literals below, or it passes the value on unchanged (an alias, a list index, a column selected as
 itself, a CASE result), whose own uses are then checked; aliases are followed by name across all query files
-parsed together (a guard may over-flag, never under-flag).
+parsed together (a guard may over-flag, never under-flag). A value passed on is still flagged where the query's
+shape compares it (review6 R6-4): as a column of a file's outermost SELECT (it leaves the query; allowed only when
+another file uses the name, checked there), under DISTINCT, GROUP BY / ORDER BY ALL or by position in a Select that
+holds or reads one, in a set operation, or named by USING.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ def json_type_unsafe_uses(files: dict[str, str]) -> list[str]:
 
     trees = [(name, t) for name, sql in files.items() for t in sqlglot.parse(sql, read="duckdb") if t is not None]
     tainted: set[str] = set()
+    carried: dict[int, set[str]] = {}  # id of a Select -> the json_type values it outputs, by column name
+
+    def carries(select: Any, name: str) -> None:
+        carried.setdefault(id(select), set()).add(name.lower())
 
     def use(node: Any) -> Any:
         """None when this use is allowed (aliases it makes join ``tainted``), else the node to name."""
@@ -49,6 +56,8 @@ def json_type_unsafe_uses(files: dict[str, str]) -> list[str]:
         key = node.arg_key
         if isinstance(parent, exp.Alias):
             tainted.add(parent.alias.lower())
+            if isinstance(parent.parent, exp.Select) and parent.arg_key == "expressions":
+                carries(parent.parent, parent.alias)
             return None
         if isinstance(parent, exp.Bracket) and key == "this":  # one element of json_type(x, [paths])
             return use(parent)
@@ -63,7 +72,8 @@ def json_type_unsafe_uses(files: dict[str, str]) -> list[str]:
         if isinstance(parent, exp.If) and key == "true" and isinstance(parent.parent, exp.Case):
             return use(parent.parent)
         if isinstance(parent, exp.Select) and key == "expressions" and isinstance(node, exp.Column):
-            return None  # SELECT jt: the same name, checked where it is used
+            carries(parent, node.name)
+            return None  # SELECT jt: the same name, checked where it is used (and where it leaves, below)
         return parent
 
     while True:  # until no new alias is tainted: an alias of an alias, in any file
@@ -75,7 +85,94 @@ def json_type_unsafe_uses(files: dict[str, str]) -> list[str]:
                     if bad is not None:
                         found.append(f"{name}: {bad.sql(dialect='duckdb')[:160]}")
         if len(tainted) == before:
-            return found
+            return found + _value_shape_uses(trees, tainted, carried)
+
+
+def _value_shape_uses(trees: list[tuple[str, Any]], tainted: set[str], carried: dict[int, set[str]]) -> list[str]:
+    """Where a json_type value is compared by the query's shape, not by an operator (review6 R6-4): it leaves the
+    file's outermost SELECT (unless another file uses the name: checked there), a Select holding one or reading a
+    source that outputs one has DISTINCT, GROUP BY / ORDER BY ALL or a positional GROUP BY / ORDER BY, a set
+    operation has one on a side, or USING names one."""
+    from sqlglot import exp
+
+    used = {name: {c.name.lower() for other, t in trees if other != name for c in t.find_all(exp.Column)}
+            for name, _ in trees}  # the column names each file's neighbours read
+    found = []
+    for name, tree in trees:
+        ctes = {c.alias_or_name.lower(): c.this for c in tree.find_all(exp.CTE)}
+        memo: dict[int, set[str]] = {}
+
+        def outputs(node: Any, memo: dict[int, set[str]] = memo, ctes: dict[str, Any] = ctes) -> set[str]:
+            """The json_type values a query (Select, set operation, subquery, CTE name) outputs, by name."""
+            if id(node) not in memo:
+                memo[id(node)] = set()  # a self-reference (a recursive CTE) reads as nothing more
+                if isinstance(node, (exp.Subquery, exp.Paren)):
+                    memo[id(node)] = outputs(node.this)
+                elif isinstance(node, exp.Table) and not node.args.get("db") and node.name.lower() in ctes:
+                    memo[id(node)] = outputs(ctes[node.name.lower()])
+                elif isinstance(node, exp.SetOperation):
+                    memo[id(node)] = outputs(node.this) | outputs(node.expression)
+                elif isinstance(node, exp.Select):
+                    star = any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                               for e in node.expressions)  # * or t.* (not count(*))
+                    memo[id(node)] = carried.get(id(node), set()) | (_read(node, outputs) if star else set())
+            return memo[id(node)]
+
+        def flag(why: str, node: Any, name: str = name) -> None:
+            found.append(f"{name}: {why}: {node.sql(dialect='duckdb')[:160]}")
+
+        for select in _outermost(tree):
+            for column in sorted(outputs(select) - used[name]):
+                flag(f"a json_type value leaves the query as column {column}", select)
+        for select in tree.find_all(exp.Select):
+            if not (outputs(select) or _read(select, outputs)):
+                continue
+            group, order = select.args.get("group"), select.args.get("order")
+            if select.args.get("distinct"):
+                flag("DISTINCT over a json_type value", select)
+            if group is not None and (group.args.get("all") or any(map(_position, group.expressions))):
+                flag("GROUP BY ALL or by position over a json_type value", select)
+            if order is not None and any(_position(o.this) or _all(o.this) for o in order.expressions):
+                flag("ORDER BY ALL or by position over a json_type value", select)
+        for op in tree.find_all(exp.SetOperation):
+            if outputs(op.this) or outputs(op.expression):
+                flag("a set operation over a json_type value", op)
+        for join in tree.find_all(exp.Join):
+            if any(u.name.lower() in tainted for u in join.args.get("using") or []):
+                flag("USING names a json_type value", join)
+    return found
+
+
+def _read(select: Any, outputs: Any) -> set[str]:
+    """The json_type values the sources a Select reads (FROM, joins) output."""
+    frm = select.args.get("from_") or select.args.get("from")
+    sources = ([frm.this] if frm is not None else []) + [j.this for j in select.args.get("joins") or []]
+    return set().union(*(outputs(s) for s in sources))
+
+
+def _outermost(tree: Any) -> list[Any]:
+    """The Selects whose columns are the statement's result (both sides of a set operation)."""
+    from sqlglot import exp
+
+    node = tree
+    while isinstance(node, (exp.Create, exp.Insert, exp.Subquery, exp.Paren)):
+        node = node.expression if isinstance(node, (exp.Create, exp.Insert)) else node.this
+    if isinstance(node, exp.SetOperation):
+        return _outermost(node.this) + _outermost(node.expression)
+    return [node] if isinstance(node, exp.Select) else []
+
+
+def _position(node: Any) -> bool:
+    from sqlglot import exp
+
+    return isinstance(node, exp.Literal) and not node.is_string
+
+
+def _all(node: Any) -> bool:
+    from sqlglot import exp
+
+    return isinstance(node, (exp.Var, exp.Column)) and not isinstance(node.this, exp.Star) and \
+        node.name.upper() == "ALL"
 
 
 def _flags(sql: str) -> list[str]:
@@ -121,16 +218,65 @@ def test_the_guard_flags_every_use_outside_the_allow_list(sql: str) -> None:
 
 @pytest.mark.parametrize("sql", [
     "SELECT CASE json_type(x) WHEN 'VARCHAR' THEN 1 WHEN 'ARRAY' THEN 2 END FROM t",
-    "SELECT * FROM (SELECT json_type(x) AS jt, typeof(y) AS ty FROM t) WHERE jt IN ('OBJECT', 'ARRAY') "
+    "SELECT ty FROM (SELECT json_type(x) AS jt, typeof(y) AS ty FROM t) WHERE jt IN ('OBJECT', 'ARRAY') "
     "AND ty = 'BIGINT'",  # typeof is not json_type
     "SELECT json_type(x) NOT IN ('VARCHAR', 'NULL') AND (json_type(y)) <> 'BOOLEAN' FROM t",
     "SELECT coalesce(m._t[1] = 'OBJECT', FALSE), CASE WHEN m._t[2] = 'ARRAY' THEN 1 END "
     "FROM (SELECT json_type(x, ['$.a', '$.b']) AS _t FROM t) m",  # lin_m's form
-    "SELECT jt FROM (SELECT json_type(x) AS jt FROM t) WHERE jt IS NOT DISTINCT FROM 'ARRAY'",
+    "SELECT count(*) AS n FROM (SELECT json_type(x) AS jt FROM t) WHERE jt IS NOT DISTINCT FROM 'ARRAY'",
+    "SELECT count(*) FROM (SELECT json_type(x) AS jt FROM t) WHERE jt = 'ARRAY'",  # count(*) is not a *
+    # review6 R6-4: the forms below (flagged when they hold a json_type value) without one
+    "SELECT DISTINCT id FROM t WHERE json_type(x) = 'ARRAY'",  # hub_declaration_rows' form
+    "SELECT id, count(*) AS n FROM t WHERE json_type(x) <> 'NULL' GROUP BY 1 ORDER BY 1",
+    "SELECT id FROM t WHERE json_type(x) = 'ARRAY' UNION SELECT id FROM u",
+    "SELECT count(*) AS n FROM (SELECT id, json_type(x) AS jt FROM t) a JOIN u USING (id) WHERE jt = 'OBJECT'",
     "SELECT unnest(CASE json_type(x, '$.d') WHEN 'ARRAY' THEN [1] WHEN 'VARCHAR' THEN [2] END) FROM t",
 ])
 def test_the_guard_passes_comparisons_with_names_that_are_not_numbers(sql: str) -> None:
     assert _flags(sql) == []
+
+
+LEAVES, DISTINCT, SET_OP, USING = "leaves the query as column", "DISTINCT over", "a set operation over", "USING names"
+GROUP, ORDER = "GROUP BY ALL or by", "ORDER BY ALL or by"
+
+
+@pytest.mark.parametrize(("sql", "why"), [
+    # review6 R6-4, labelled before the change: each passed the allow-list ([]), yet lets number names differ in
+    # a result; each form also alone (the value does not leave the file), so each rule is needed
+    ("SELECT json_type(x) AS jt FROM t", LEAVES),  # a produced column: the value leaves the query
+    ("SELECT jt FROM (SELECT json_type(x) AS jt FROM t) WHERE jt IS NOT DISTINCT FROM 'ARRAY'", LEAVES),
+    ("SELECT * FROM (SELECT json_type(x) AS jt, typeof(y) AS ty FROM t) WHERE jt IN ('OBJECT', 'ARRAY')", LEAVES),
+    ("SELECT DISTINCT json_type(x) AS jt FROM t", DISTINCT),
+    ("SELECT count(*) AS n FROM (SELECT DISTINCT json_type(x) AS jt FROM t)", DISTINCT),  # -0, 0: one row on Spark
+    ("SELECT json_type(x) AS jt, count(*) AS n FROM t GROUP BY 1", GROUP),  # -0 counted under UBIGINT on Spark
+    ("SELECT sum(n) AS n FROM (SELECT json_type(x) AS jt, count(*) AS n FROM t GROUP BY 1)", GROUP),
+    ("SELECT jt FROM (SELECT json_type(x) AS jt FROM t) ORDER BY 1 LIMIT 1", ORDER),
+    ("SELECT count(*) AS n FROM (SELECT jt FROM (SELECT json_type(x) AS jt FROM t) ORDER BY 1 LIMIT 1)", ORDER),
+    ("SELECT count(*) FROM (SELECT json_type(x) AS jt FROM t) GROUP BY ALL", GROUP),
+    ("SELECT sum(k) AS n FROM (SELECT json_type(x) AS jt, count(*) AS k FROM t GROUP BY ALL)", GROUP),
+    ("SELECT count(*) AS n FROM (SELECT json_type(x) AS jt FROM t ORDER BY ALL LIMIT 1)", ORDER),
+    ("SELECT * FROM (SELECT json_type(x) AS jt FROM t) a JOIN (SELECT json_type(y) AS jt FROM u) b USING (jt)",
+     USING),
+    ("SELECT count(*) AS n FROM (SELECT json_type(x) AS jt FROM t) a JOIN (SELECT json_type(y) AS jt FROM u) b "
+     "USING (jt)", USING),
+    ("SELECT jt FROM (SELECT json_type(x) AS jt FROM t) UNION SELECT 'x'", SET_OP),
+    ("SELECT count(*) AS n FROM (SELECT jt FROM (SELECT json_type(x) AS jt FROM t) UNION SELECT 'x')", SET_OP),
+    ("SELECT count(*) AS n FROM (SELECT 'x' AS k INTERSECT SELECT json_type(x) AS jt FROM t)", SET_OP),
+    ("WITH s AS (SELECT json_type(x) AS jt FROM t) SELECT count(*) AS n FROM (SELECT DISTINCT * FROM s)", DISTINCT),
+])
+def test_the_guard_flags_a_value_that_leaves_or_is_used_by_position(sql: str, why: str) -> None:
+    assert [f for f in _flags(sql) if why in f] != [], _flags(sql)
+
+
+def test_a_produced_column_is_allowed_when_another_file_uses_it() -> None:
+    """Labelled before the run (review6 R6-4): a json_type column a file produces is flagged as leaving the query,
+    unless another file parsed with it uses the name (that use is checked there)."""
+    made = "SELECT id, json_type(c) AS jt FROM t"
+    assert json_type_unsafe_uses({"a.sql": made, "b.sql": "SELECT id FROM a WHERE jt = 'ARRAY'"}) == []
+    assert json_type_unsafe_uses({"a.sql": made, "b.sql": "SELECT jt FROM a WHERE jt = 'ARRAY'"}) == [
+        "b.sql: a json_type value leaves the query as column jt: SELECT jt FROM a WHERE jt = 'ARRAY'"]
+    assert json_type_unsafe_uses({"a.sql": made}) == [
+        "a.sql: a json_type value leaves the query as column jt: SELECT id, JSON_TYPE(c) AS jt FROM t"]
 
 
 def test_the_guard_follows_an_alias_from_one_file_into_another() -> None:
