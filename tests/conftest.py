@@ -13,6 +13,15 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test its own cache directory (engine-check verdicts), never the user's: a verdict kept by one
+    test must not skip the check another test is about."""
+    path = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("MODELCENSUS_CACHE_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def store(tmp_path: Path):
     s = Store(tmp_path / "census.duckdb")

@@ -22,9 +22,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from modelcensus.errors import InputError
+from modelcensus.sources.check_verdicts import remember_agreement, seen_agreeing, verdict_key
 from modelcensus.store import Store, staging
 from modelcensus.store.engine import Scratch, scratch, to_dialect
 from modelcensus.store.engine_duckdb import DuckDBEngine
+from modelcensus.store.files import file_digest
+from modelcensus.store.sql_files import area_dialect
 
 _SHOWN = 5
 
@@ -143,11 +146,15 @@ def _mapped(path: Path, cols: Any, found: list[str]) -> Any:
         "file_row_number", *[sqlglot.exp.column(c, quoted=True).as_(f"_raw_{i}") for i, c in enumerate(found)])
 
 
-def check_engines_agree(area: Any, view: str, path: Path, cols: Any, probe: Store) -> None:
+def check_engines_agree(area: Any, view: str, path: Path, cols: Any, probe: Store, *, remember: bool = False
+                        ) -> None:
     """Fail the file (InputError naming up to five rows) when DuckDB and ``area``'s engine judge a row
-    differently (a JSON text one parser refuses, a staging verdict) or stage a value differently."""
+    differently (a JSON text one parser refuses, a staging verdict) or stage a value differently.
+
+    ``remember``: a pass is kept, and a kept pass for the same bytes, check and engines skips the scans
+    (``check_verdicts``). Only for a caller that registered ``view`` from ``path`` itself, just before: the
+    key is the file's, not the view's."""
     from modelcensus.sources.hubstats import json_text_columns
-    from modelcensus.store.sql_files import area_dialect
 
     dialect = area_dialect(area)
     if dialect == "duckdb":
@@ -155,8 +162,13 @@ def check_engines_agree(area: Any, view: str, path: Path, cols: Any, probe: Stor
     found = json_text_columns(cols)
     mapped, outer = _mapped(path, cols, found), _outer_sql(found)
     with scratch(DuckDBEngine.from_store(probe)) as duck:
+        ours_sql = outer.format(inner=mapped.sql(dialect="duckdb"))
+        key = _verdict_key(area, duck, path, [ours_sql, outer.format(
+            inner=mapped.from_("_mc_file").sql(dialect="duckdb"))]) if remember else None
+        if key is not None and seen_agreeing(key):
+            return
         try:
-            duck.materialise("_mc_ours", outer.format(inner=mapped.sql(dialect="duckdb")))
+            duck.materialise("_mc_ours", ours_sql)
         except InputError as exc:
             raise InputError(f"{path}: cannot read it ({exc})") from None
         duck.register_arrow("_mc_theirs", area.query(
@@ -166,6 +178,24 @@ def check_engines_agree(area: Any, view: str, path: Path, cols: Any, probe: Stor
                        for t in ("_mc_ours", "_mc_theirs"))
         if ours != other:
             _name_value_rows(area, view, path, (cols, found), duck, dialect, (ours, other))
+        if key is not None:
+            remember_agreement(key)
+
+
+def _verdict_key(area: Any, duck: Scratch, path: Path, sql: list[str]) -> dict[str, Any] | None:
+    """The key a verdict on ``path`` is kept under (``check_verdicts``), or None (no verdict kept) on an engine
+    whose version and reading settings are not known here or cannot be read."""
+    if area_dialect(area) != "spark":
+        return None
+    try:
+        mine = duck.query("SELECT version() AS version, current_setting('TimeZone') AS time_zone").to_pylist()[0]
+        theirs = area.query("SELECT version() AS version, current_timezone() AS time_zone").to_pylist()[0]
+        ansi = area.query("SET spark.sql.ansi.enabled").to_pylist()
+    except InputError:
+        return None
+    engines = {"duckdb": mine, "spark": {**theirs, "ansi": [r.get("value") for r in ansi]}}
+    size = path.stat().st_size
+    return verdict_key(source_sha256=file_digest(path), source_bytes=size, sql=sql, engines=engines)
 
 
 def _refused_alike(duck: Scratch, path: Path, found: list[str], dialect: str) -> None:

@@ -216,7 +216,7 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     area.register_parquet(view, path, row_number="file_row_number")
     from modelcensus.sources.engine_check import check_engines_agree
 
-    check_engines_agree(area, view, path, cols, probe)
+    check_engines_agree(area, view, path, cols, probe, remember=True)
     rows = sqlglot.parse_one(mapped, read="duckdb").from_(view).sql(dialect="duckdb")
     area.materialise(name, to_dialect(rows, area_dialect(area)))
     return name
@@ -234,7 +234,7 @@ def folder_row_select(engine: Any, probe: Store) -> Any:
         if getattr(engine, "dialect", "duckdb") != "duckdb":
             with scratch(engine) as area:
                 area.register_parquet("json_check_file", path, row_number="file_row_number")
-                check_engines_agree(area, "json_check_file", path, cols, probe)
+                check_engines_agree(area, "json_check_file", path, cols, probe, remember=True)
         return staging_select(path, cols)
 
     return row_select
