@@ -112,7 +112,8 @@ def _write(path: Path, downloads: list[int]) -> Path:
 def test_spark_scans_a_file_once_and_again_when_its_bytes_change(tmp_path: Path, spark_engine: Any,
                                                                    _own_cache_dir: Path) -> None:
     """Labelled first: the first check scans on Spark and keeps one record; the same file again is not scanned;
-    the file rewritten with one value changed is scanned again (a second record); without ``remember`` every
+    under another spark.sql setting it is scanned again (a second record), and not once the setting is back;
+    the file rewritten with one value changed is scanned again (a third record); without ``remember`` every
     call scans and nothing is kept."""
     from modelcensus.sources.engine_check import check_engines_agree
     from modelcensus.sources.hubstats import describe_file
@@ -132,8 +133,16 @@ def test_spark_scans_a_file_once_and_again_when_its_bytes_change(tmp_path: Path,
         assert check(remember=False) == 1 and _records(_own_cache_dir) == []
         assert check() == 1 and len(_records(_own_cache_dir)) == 1
         assert check() == 0
+        conf, setting = spark_engine.spark.conf, "spark.sql.legacy.timeParserPolicy"
+        before = conf.get(setting, None)
+        conf.set(setting, "LEGACY")  # another way of reading dates: the kept verdict does not hold for it
+        try:
+            assert check() == 1 and len(_records(_own_cache_dir)) == 2
+        finally:
+            conf.unset(setting) if before is None else conf.set(setting, before)
+        assert check() == 0
         _write(path, [1, 2, 4])
-        assert check() == 1 and len(_records(_own_cache_dir)) == 2
+        assert check() == 1 and len(_records(_own_cache_dir)) == 3
         assert check(remember=False) == 1
 
 

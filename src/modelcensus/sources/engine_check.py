@@ -184,16 +184,21 @@ def check_engines_agree(area: Any, view: str, path: Path, cols: Any, probe: Stor
 
 def _verdict_key(area: Any, duck: Scratch, path: Path, sql: list[str]) -> dict[str, Any] | None:
     """The key a verdict on ``path`` is kept under (``check_verdicts``), or None (no verdict kept) on an engine
-    whose version and reading settings are not known here or cannot be read."""
+    whose version and settings are not known here or cannot be read. On Spark: its version, its session time
+    zone, and every ``spark.sql.*`` setting the session holds (ANSI mode, time parser and rebase policies, legacy
+    flags: any of them can change how text is cast), but the warehouse folder (a path, not a reading rule);
+    a setting left at its default is fixed by the version."""
     if area_dialect(area) != "spark":
         return None
     try:
         mine = duck.query("SELECT version() AS version, current_setting('TimeZone') AS time_zone").to_pylist()[0]
         theirs = area.query("SELECT version() AS version, current_timezone() AS time_zone").to_pylist()[0]
-        ansi = area.query("SET spark.sql.ansi.enabled").to_pylist()
+        settings = area.query("SET").to_pylist()
     except InputError:
         return None
-    engines = {"duckdb": mine, "spark": {**theirs, "ansi": [r.get("value") for r in ansi]}}
+    sql_settings = sorted((str(r.get("key")), str(r.get("value"))) for r in settings
+                          if str(r.get("key")).startswith("spark.sql.") and r.get("key") != "spark.sql.warehouse.dir")
+    engines = {"duckdb": mine, "spark": {**theirs, "settings": [list(kv) for kv in sql_settings]}}
     size = path.stat().st_size
     return verdict_key(source_sha256=file_digest(path), source_bytes=size, sql=sql, engines=engines)
 
