@@ -102,6 +102,10 @@ class _Counting:
         self.scans += "_reason" in sql
         return self.area.query(sql)
 
+    def register_parquet(self, name: str, paths: Any, **kw: Any) -> None:
+        self.registered = getattr(self, "registered", 0) + 1
+        self.area.register_parquet(name, paths, **kw)
+
 
 def _write(path: Path, downloads: list[int]) -> Path:
     pq.write_table(pa.table({"id": [f"o/m{i}" for i in range(len(downloads))], "downloads": downloads,
@@ -163,3 +167,20 @@ def test_a_failing_file_is_never_kept(tmp_path: Path, spark_engine: Any, _own_ca
     assert os.environ[cv.ENV_CACHE_DIR] == str(_own_cache_dir)
     assert _records(_own_cache_dir) == []
     assert not list(_own_cache_dir.rglob(".verdict-*"))
+
+
+def test_check_file_registers_the_file_only_when_it_scans(tmp_path: Path, spark_engine: Any) -> None:
+    """Labelled first: ``check_file`` (the folder commands' check) registers the file on Spark for a scan and
+    not at all when a kept verdict spares it."""
+    from modelcensus.sources.engine_check import check_file
+    from modelcensus.sources.hubstats import describe_file
+    from modelcensus.store import Store
+    from modelcensus.store.engine import scratch
+
+    path = _write(tmp_path / "2024-01-31.parquet", [3, 1, 2])
+    with Store(":memory:") as probe:
+        for scans in (1, 0):
+            with scratch(spark_engine) as raw:
+                area = _Counting(raw)
+                check_file(area, path, describe_file(probe, path), probe)
+                assert (area.scans, getattr(area, "registered", 0)) == (scans, scans)

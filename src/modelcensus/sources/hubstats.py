@@ -226,15 +226,14 @@ def folder_row_select(engine: Any, probe: Store) -> Any:
     """``row_select`` for the folder metrics and report: each file described (and a file that is not the
     hub-stats layout named) and, on an engine other than DuckDB, checked by ``engine_check.check_engines_agree``,
     before any metric runs; returns the importer's SELECT for the file."""
-    from modelcensus.sources.engine_check import check_engines_agree
+    from modelcensus.sources.engine_check import check_file
     from modelcensus.store.engine import scratch
 
     def row_select(path: Path) -> str:
         cols = describe_file(probe, path)
         if getattr(engine, "dialect", "duckdb") != "duckdb":
             with scratch(engine) as area:
-                area.register_parquet("json_check_file", path, row_number="file_row_number")
-                check_engines_agree(area, "json_check_file", path, cols, probe, remember=True)
+                check_file(area, path, cols, probe)
         return staging_select(path, cols)
 
     return row_select
