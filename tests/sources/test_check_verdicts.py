@@ -16,9 +16,9 @@ import pytest
 from modelcensus.errors import InputError
 from modelcensus.sources import check_verdicts as cv
 
-KEY = {"format": 1, "source_sha256": "ab" * 32, "source_bytes": 10, "check_sql_sha256": "cd" * 32,
-       "engines": {"duckdb": {"version": "v1"}, "spark": {"version": "4", "time_zone": "UTC", "ansi": ["true"]}},
-       "sqlglot": "x", "code_sha256": "ef" * 32}
+KEY = {"format": 2, "source_sha256": "ab" * 32, "source_bytes": 10, "check_sql_sha256": "cd" * 32,
+       "engines": {"duckdb": {"version": "v1"}, "spark": {"version": "4", "time_zone": "UTC", "settings": []}},
+       "libraries": {"sqlglot": "x", "pyarrow": "y"}, "code_sha256": "ef" * 32}
 
 
 def _records(base: Path) -> list[Path]:
@@ -32,6 +32,7 @@ def test_a_kept_pass_is_found_under_its_key_only(_own_cache_dir: Path) -> None:
     assert cv.seen_agreeing(KEY)
     assert len(_records(_own_cache_dir)) == 1
     for field, value in (("source_sha256", "ef" * 32), ("check_sql_sha256", "00" * 32), ("code_sha256", "01" * 32),
+                         ("libraries", {"sqlglot": "x", "pyarrow": "z"}),
                          ("engines", {**KEY["engines"], "spark": {**KEY["engines"]["spark"], "time_zone": "PST"}})):
         assert not cv.seen_agreeing({**KEY, field: value}), field
 
@@ -47,11 +48,69 @@ def test_a_damaged_forged_or_linked_record_is_ignored(_own_cache_dir: Path) -> N
                  json.dumps({"key": KEY, "verdict": "agree", "pad": "x" * cv.RECORD_MAX_BYTES})):
         record.write_text(text)
         assert not cv.seen_agreeing(KEY), text[:40]
+    record.write_text("[" * 10_000)  # nesting past the JSON parser's recursion limit, under the size cap
+    assert not cv.seen_agreeing(KEY)
     target = _own_cache_dir / "elsewhere.json"
     target.write_text(good)
+    os.chmod(target, 0o600)
     record.unlink()
     record.symlink_to(target)
     assert not cv.seen_agreeing(KEY)
+    record.unlink()
+    record.write_text(good)
+    assert cv.seen_agreeing(KEY)
+    for mode in (0o620, 0o602):  # writable by the group or by anyone: someone else could have written it
+        os.chmod(record, mode)
+        assert not cv.seen_agreeing(KEY), oct(mode)
+
+
+def test_a_verdict_folder_others_can_write_or_a_linked_one_is_not_used(_own_cache_dir: Path, tmp_path: Path) -> None:
+    """Labelled first: with engine-checks/ writable by the group or anyone, or a link to a folder, no record is
+    read and none is written; made by the code itself it is private (0700) and used."""
+    folder = _own_cache_dir / "engine-checks"
+    cv.remember_agreement(KEY)
+    assert folder.stat().st_mode & 0o777 == 0o700 and cv.seen_agreeing(KEY)
+    for mode in (0o770, 0o777):
+        os.chmod(folder, mode)
+        assert not cv.seen_agreeing(KEY), oct(mode)
+    os.chmod(folder, 0o700)
+    moved = tmp_path / "real-checks"
+    folder.rename(moved)
+    folder.symlink_to(moved, target_is_directory=True)
+    assert not cv.seen_agreeing(KEY)
+    cv.remember_agreement({**KEY, "source_bytes": 12})
+    assert len(list(moved.glob("*.json"))) == 1  # nothing written through the link
+
+
+def test_a_cache_inside_the_folder_being_read_is_not_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A verdict shipped inside a snapshot folder must not skip the check on that folder's files."""
+    snaps = tmp_path / "snaps"
+    (snaps / ".cache").mkdir(parents=True)
+    monkeypatch.setenv(cv.ENV_CACHE_DIR, str(snaps / ".cache"))
+    cv.remember_agreement(KEY)  # with no folder given, the cache is usable: a record is kept
+    assert cv.seen_agreeing(KEY)
+    assert cv.verdict_dir(snaps) is None and not cv.seen_agreeing(KEY, snaps)
+    cv.remember_agreement({**KEY, "source_bytes": 13}, snaps)
+    assert len(list((snaps / ".cache" / "engine-checks").glob("*.json"))) == 1
+    assert cv.verdict_dir(tmp_path / "elsewhere") is not None
+
+
+def test_a_file_replaced_or_rewritten_is_not_the_same_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.parquet"
+    path.write_bytes(b"abc")
+    identity, digest = cv.hash_file(path)
+    assert digest is not None and cv.still_the_same(path, identity)
+    os.utime(path, ns=(identity.mtime_ns + 1, identity.mtime_ns + 1))  # what a write in place does to it
+    assert not cv.still_the_same(path, identity)
+    identity, _ = cv.hash_file(path)
+    copy = tmp_path / "b.parquet"
+    copy.write_bytes(b"abc")
+    os.replace(copy, path)  # the same bytes, another file
+    assert not cv.still_the_same(path, identity)
+    path.unlink()
+    assert not cv.still_the_same(path, identity)
+    with pytest.raises(OSError):
+        cv.hash_file(path)
 
 
 def test_the_code_digest_changes_with_any_code_or_query_file(tmp_path: Path) -> None:
@@ -184,3 +243,40 @@ def test_check_file_registers_the_file_only_when_it_scans(tmp_path: Path, spark_
                 area = _Counting(raw)
                 check_file(area, path, describe_file(probe, path), probe)
                 assert (area.scans, getattr(area, "registered", 0)) == (scans, scans)
+
+
+def test_a_file_swapped_while_it_is_checked_keeps_no_verdict(tmp_path: Path, spark_engine: Any,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             _own_cache_dir: Path) -> None:
+    """Labelled first (review7 R7-1): the hostile file A is hashed, then a harmless B is put in its place before
+    the engines read it. The check passes on B, and nothing is kept, so A put back fails the check again. A file
+    gone before the check is an InputError naming it, not a traceback."""
+    import modelcensus.sources.engine_check as ec
+    from modelcensus.sources.hubstats import describe_file
+    from modelcensus.store import Store
+    from modelcensus.store.engine import scratch
+
+    path = tmp_path / "2024-01-31.parquet"
+    hostile = pa.table({"id": ["o/a", "o/b"], "downloads": ["5", "1_000"]})
+    harmless = pa.table({"id": ["o/a", "o/b"], "downloads": ["5", "1000"]})
+    pq.write_table(hostile, path)
+    real_hash = ec.hash_file
+
+    def hash_then_swap(p: Path) -> Any:
+        out = real_hash(p)
+        pq.write_table(harmless, tmp_path / "b.parquet")
+        os.replace(tmp_path / "b.parquet", p)
+        return out
+
+    with Store(":memory:") as probe, scratch(spark_engine) as area:
+        cols = describe_file(probe, path)
+        monkeypatch.setattr(ec, "hash_file", hash_then_swap)
+        ec.check_file(area, path, cols, probe)  # B passes
+        monkeypatch.setattr(ec, "hash_file", real_hash)
+        assert _records(_own_cache_dir) == []
+        pq.write_table(hostile, path)
+        with pytest.raises(InputError, match="read differently by DuckDB and spark"):
+            ec.check_file(area, path, cols, probe)
+        path.unlink()
+        with pytest.raises(InputError, match=r"2024-01-31\.parquet: cannot read it"):
+            ec.check_file(area, path, cols, probe)

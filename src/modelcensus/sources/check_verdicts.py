@@ -5,12 +5,18 @@ every ``metrics --snapshots DIR --engine spark`` command runs it for every file:
 files of 40K models here (25 of 60 s). A verdict holds for the same bytes, read by the same check SQL on the
 same engine versions and settings, so it is kept under that whole key and reused only on an exact match.
 
-Where: the user's cache directory (``$MODELCENSUS_CACHE_DIR``, else platformdirs' user cache dir), never the
-snapshot folder. A folder is untrusted input: a verdict shipped inside it could wave a hostile file through the
-check. Only passing verdicts are kept (a file that fails is checked, and fails, every time). A record that is
-missing, unreadable, oversized or made under another key is ignored and the check runs; one that cannot be
-written is skipped (the check then runs next time): a cache never decides anything the check did not decide.
-``MODELCENSUS_CACHE_DIR=off`` turns it off.
+A cache must never let through a file the check would fail (review7), so:
+
+- the bytes are the ones the engines read: the file is hashed from one open descriptor, and the pass is kept
+  only when the path still names that very file (device, inode, size, mtime and ctime) after the check; a file
+  replaced or rewritten while it was checked keeps nothing;
+- the records live in the user's cache directory (``$MODELCENSUS_CACHE_DIR``, else platformdirs' user cache
+  dir), never inside the snapshot folder being read (a folder is untrusted input: a verdict shipped in it could
+  wave a hostile file through); the ``engine-checks`` folder and each record must be the user's own, not links,
+  and writable by nobody else, or the cache is not used;
+- only passes are kept (a file that fails is checked, and fails, every time); a record that is missing,
+  unreadable, oversized or filed under another key is ignored and the check runs; one that cannot be written
+  is skipped. ``MODELCENSUS_CACHE_DIR=off`` turns it off.
 """
 
 from __future__ import annotations
@@ -18,28 +24,83 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from platformdirs import user_cache_dir
 
 ENV_CACHE_DIR = "MODELCENSUS_CACHE_DIR"
-RECORD_MAX_BYTES = 16 * 1024  # a record is under 1 KiB; anything larger is not ours
-FORMAT = 1
+RECORD_MAX_BYTES = 16 * 1024  # a record is under 2 KiB; anything larger is not ours
+FORMAT = 2
 _CODE_SUFFIXES = {".py", ".sql", ".yaml", ".yml", ".csv", ".json"}
 
 
-def verdict_dir() -> Path | None:
-    """Where verdicts live, or None when ``$MODELCENSUS_CACHE_DIR`` is ``off``."""
+class FileIdentity(NamedTuple):
+    """What names one version of a file: a rename changes the inode, a write the mtime and ctime."""
+
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> FileIdentity:
+        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def hash_file(path: Path) -> tuple[FileIdentity, str | None]:
+    """The file's identity and the SHA-256 of its bytes, read from one open descriptor; the digest is None when
+    the file changed while it was read. OSError when it cannot be read."""
+    with path.open("rb") as fh:
+        before = FileIdentity.of(os.fstat(fh.fileno()))
+        h = hashlib.sha256()
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+        after = FileIdentity.of(os.fstat(fh.fileno()))
+    return before, h.hexdigest() if after == before else None
+
+
+def still_the_same(path: Path, identity: FileIdentity) -> bool:
+    """Whether ``path`` still names the very file version ``identity`` was taken from."""
+    try:
+        return FileIdentity.of(os.stat(path)) == identity
+    except OSError:
+        return False
+
+
+def verdict_dir(reading: Path | None = None) -> Path | None:
+    """Where verdicts live, or None: when ``$MODELCENSUS_CACHE_DIR`` is ``off``, or when it lies inside the folder
+    ``reading`` (the snapshot folder the check reads from)."""
     env = os.environ.get(ENV_CACHE_DIR, "").strip()
     if env.lower() == "off":
         return None
     base = Path(env) if env else Path(user_cache_dir("modelcensus", appauthor=False))
+    if reading is not None:
+        with suppress(OSError):
+            if base.resolve().is_relative_to(reading.resolve()):
+                return None
     return base / "engine-checks"
+
+
+def _own_and_private(st: os.stat_result, kind: int) -> bool:
+    """Not a link, of the expected kind, the user's own, writable by nobody else."""
+    if stat.S_IFMT(st.st_mode) != kind:
+        return False
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022)
+
+
+def _usable(folder: Path) -> bool:
+    try:
+        return _own_and_private(os.lstat(folder), stat.S_IFDIR)
+    except OSError:
+        return False
 
 
 @cache
@@ -60,53 +121,69 @@ def tree_digest(root: Path) -> str:
 
 def verdict_key(*, source_sha256: str, source_bytes: int, sql: list[str], engines: dict[str, Any]) -> dict[str, Any]:
     """The whole key a verdict is valid under: the file's bytes, the check's SQL (DuckDB's dialect, both sides),
-    the code that turns it into each engine's SQL (this package, sqlglot), and each engine's version and the
-    settings that change how it reads text (time zone, ANSI mode)."""
-    import sqlglot
+    the code that turns it into each engine's SQL (this package, sqlglot), the client libraries that carry the
+    rows (pyarrow, pyspark), and what ``engines`` says of each engine (versions, settings, time zones)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
 
     text = "\0".join(sql).encode("utf-8")
     return {"format": FORMAT, "source_sha256": source_sha256, "source_bytes": source_bytes,
             "check_sql_sha256": hashlib.sha256(text).hexdigest(), "engines": engines,
-            "sqlglot": sqlglot.__version__, "code_sha256": code_digest()}
+            "libraries": {n: installed(n) for n in ("sqlglot", "pyarrow", "pyspark", "duckdb")},
+            "code_sha256": code_digest()}
 
 
-def _record_path(base: Path, key: dict[str, Any]) -> Path:
+def _record_path(folder: Path, key: dict[str, Any]) -> Path:
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()
-    return base / f"{digest}.json"
+    return folder / f"{digest}.json"
 
 
-def seen_agreeing(key: dict[str, Any]) -> bool:
-    """True only when a record made under exactly ``key`` says the engines agreed."""
-    base = verdict_dir()
-    if base is None:
+def seen_agreeing(key: dict[str, Any], reading: Path | None = None) -> bool:
+    """True only when a record made under exactly ``key``, in a usable verdict folder, says the engines agreed."""
+    folder = verdict_dir(reading)
+    if folder is None or not _usable(folder):
         return False
-    path = _record_path(base, key)
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > RECORD_MAX_BYTES:
-            return False
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        fd = os.open(_record_path(folder, key), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            if not _own_and_private(os.fstat(fh.fileno()), stat.S_IFREG):
+                return False
+            raw = fh.read(RECORD_MAX_BYTES + 1)
+        doc = json.loads(raw) if len(raw) <= RECORD_MAX_BYTES else None
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(doc, dict) and doc.get("key") == key and doc.get("verdict") == "agree"
 
 
-def remember_agreement(key: dict[str, Any]) -> None:
-    """Keep a passing verdict, written whole (a temporary file renamed over the record) or not at all."""
-    base = verdict_dir()
-    if base is None:
+def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> None:
+    """Keep a passing verdict, written whole (a private temporary file renamed over the record) or not at all."""
+    folder = verdict_dir(reading)
+    if folder is None:
         return
     doc = {"key": key, "verdict": "agree", "checked_at": datetime.now(UTC).isoformat()}
     with suppress(OSError):
-        base.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=base, prefix=".verdict-", suffix=".tmp")
+        folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with suppress(FileExistsError):
+            folder.mkdir(mode=0o700)
+        if not _usable(folder):
+            return
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".verdict-", suffix=".tmp")  # mode 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(doc, fh, sort_keys=True)
-            os.replace(tmp, _record_path(base, key))
+            os.replace(tmp, _record_path(folder, key))
         finally:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
 
 
-__all__ = ["ENV_CACHE_DIR", "code_digest", "remember_agreement", "seen_agreeing", "tree_digest", "verdict_dir",
-           "verdict_key"]
+__all__ = ["ENV_CACHE_DIR", "FileIdentity", "code_digest", "hash_file", "remember_agreement", "seen_agreeing",
+           "still_the_same", "tree_digest", "verdict_dir", "verdict_key"]

@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from modelcensus.errors import InputError
-from modelcensus.sources.check_verdicts import remember_agreement, seen_agreeing, verdict_key
+from modelcensus.sources.check_verdicts import hash_file, remember_agreement, seen_agreeing, still_the_same, verdict_key
 from modelcensus.store import Store, staging
 from modelcensus.store.engine import Scratch, scratch, to_dialect
 from modelcensus.store.engine_duckdb import DuckDBEngine
-from modelcensus.store.files import file_digest
 from modelcensus.store.sql_files import area_dialect
 
 _SHOWN = 5
@@ -169,9 +168,9 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
     mapped, outer = _mapped(path, cols, found), _outer_sql(found)
     with scratch(DuckDBEngine.from_store(probe)) as duck:
         ours_sql = outer.format(inner=mapped.sql(dialect="duckdb"))
-        key = _verdict_key(area, duck, path, [ours_sql, outer.format(
+        kept = _verdict_key(area, duck, path, [ours_sql, outer.format(
             inner=mapped.from_("_mc_file").sql(dialect="duckdb"))]) if remember else None
-        if key is not None and seen_agreeing(key):
+        if kept is not None and seen_agreeing(kept[0], path.parent):
             return
         try:
             duck.materialise("_mc_ours", ours_sql)
@@ -187,29 +186,50 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
                        for t in ("_mc_ours", "_mc_theirs"))
         if ours != other:
             _name_value_rows(area, view, path, (cols, found), duck, dialect, (ours, other))
-        if key is not None:
-            remember_agreement(key)
+        if kept is not None and still_the_same(path, kept[1]):  # the engines read the bytes that were hashed
+            remember_agreement(kept[0], path.parent)
 
 
-def _verdict_key(area: Any, duck: Scratch, path: Path, sql: list[str]) -> dict[str, Any] | None:
-    """The key a verdict on ``path`` is kept under (``check_verdicts``), or None (no verdict kept) on an engine
-    whose version and settings are not known here or cannot be read. On Spark: its version, its session time
-    zone, and every ``spark.sql.*`` setting the session holds (ANSI mode, time parser and rebase policies, legacy
-    flags: any of them can change how text is cast), but the warehouse folder (a path, not a reading rule);
-    a setting left at its default is fixed by the version."""
+# session settings that change from one session to the next and not how anything is read: left out of the key
+# (any other setting is in it: an unknown one only costs cache hits)
+_VOLATILE_SETTINGS = ("spark.app.id", "spark.app.startTime", "spark.app.submitTime", "spark.driver.host",
+                      "spark.driver.port", "spark.driver.bindAddress", "spark.executor.id", "spark.sql.warehouse.dir",
+                      "spark.submit.pyFiles")
+_JVM = ("java.version", "java.vendor", "user.timezone")
+
+
+def _engines_stamp(area: Any, duck: Scratch) -> dict[str, Any] | None:
+    """What the key says of each engine, or None (keep no verdict) on an engine this cannot describe. On Spark:
+    its version and session time zone, every session setting but the volatile ones (ANSI mode, parser and rebase
+    policies, plugins and accelerators that swap its reader or casts, Parquet options), and its JVM's version,
+    vendor and default time zone; a setting left at its default is fixed by the version."""
     if area_dialect(area) != "spark":
         return None
+    jvm = ", ".join(f"reflect('java.lang.System', 'getProperty', '{p}') AS `{p}`" for p in _JVM)
     try:
         mine = duck.query("SELECT version() AS version, current_setting('TimeZone') AS time_zone").to_pylist()[0]
-        theirs = area.query("SELECT version() AS version, current_timezone() AS time_zone").to_pylist()[0]
+        theirs = area.query(f"SELECT version() AS version, current_timezone() AS time_zone, {jvm}").to_pylist()[0]
         settings = area.query("SET").to_pylist()
     except InputError:
         return None
-    sql_settings = sorted((str(r.get("key")), str(r.get("value"))) for r in settings
-                          if str(r.get("key")).startswith("spark.sql.") and r.get("key") != "spark.sql.warehouse.dir")
-    engines = {"duckdb": mine, "spark": {**theirs, "settings": [list(kv) for kv in sql_settings]}}
-    size = path.stat().st_size
-    return verdict_key(source_sha256=file_digest(path), source_bytes=size, sql=sql, engines=engines)
+    kept = sorted([str(r.get("key")), str(r.get("value"))] for r in settings
+                  if str(r.get("key")) not in _VOLATILE_SETTINGS and not str(r.get("key")).startswith("spark.ui."))
+    return {"duckdb": mine, "spark": {**theirs, "settings": kept}}
+
+
+def _verdict_key(area: Any, duck: Scratch, path: Path, sql: list[str]) -> tuple[dict[str, Any], Any] | None:
+    """The key a verdict on ``path`` is kept under (``check_verdicts``) and the file's identity when it was
+    hashed; None (keep no verdict) when an engine cannot be described or the file changed while it was hashed."""
+    engines = _engines_stamp(area, duck)
+    if engines is None:
+        return None
+    try:
+        identity, digest = hash_file(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if digest is None:
+        return None
+    return verdict_key(source_sha256=digest, source_bytes=identity.size, sql=sql, engines=engines), identity
 
 
 def _refused_alike(duck: Scratch, path: Path, found: list[str], dialect: str) -> None:
