@@ -32,7 +32,7 @@ from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.series import month_fractions, series_notes
 from modelcensus.store import Snapshot
 from modelcensus.store.engine import Engine, Scratch, to_dialect
-from modelcensus.store.files import folder_files
+from modelcensus.store.files import check_unchanged, file_identity, folder_files
 from modelcensus.store.sql_files import run_files
 from modelcensus.store.staging import REASON_SQL
 
@@ -148,6 +148,8 @@ class FolderCensus:
         self.engine = engine
         self.registry = registry
         self.files = folder_files(folder)
+        # each file's identity before it is described and checked, compared once its rows are staged
+        self.identities = {path: file_identity(path) for _day, path in self.files}
         # every file is described (and a bad one named) before any engine work starts
         self.mapped = [(k, path, row_select(path)) for k, (_day, path) in enumerate(self.files, start=1)]
         self.snaps = [_snapshot(k, day, path) for k, (day, path) in enumerate(self.files, start=1)]
@@ -184,6 +186,7 @@ class FolderCensus:
             area.register_parquet(f"hub_files_{g}", paths, row_number="file_row_number", file_name="mc_file_name")
             selects.append(file_rows_sql(sql, f"hub_files_{g}"))
         area.materialise("hub_rows", to_dialect("\nUNION ALL\n".join(selects), dialect))
+        check_unchanged(self.identities)  # the staged rows are those of the files that were checked
         area.register_arrow("snapshot_index", snapshot_index((s.id, s.observed_at) for s in self.snaps))
         tables = self.registry.tables()
         for t in ("reg_namespaces", "reg_model_aliases"):

@@ -30,48 +30,16 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from platformdirs import user_cache_dir
+
+from modelcensus.store.files import FileIdentity, hash_file, still_the_same
 
 ENV_CACHE_DIR = "MODELCENSUS_CACHE_DIR"
 RECORD_MAX_BYTES = 16 * 1024  # a record is under 2 KiB; anything larger is not ours
 FORMAT = 2
 _CODE_SUFFIXES = {".py", ".sql", ".yaml", ".yml", ".csv", ".json"}
-
-
-class FileIdentity(NamedTuple):
-    """What names one version of a file: a rename changes the inode, a write the mtime and ctime."""
-
-    dev: int
-    ino: int
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-
-    @classmethod
-    def of(cls, st: os.stat_result) -> FileIdentity:
-        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def hash_file(path: Path) -> tuple[FileIdentity, str | None]:
-    """The file's identity and the SHA-256 of its bytes, read from one open descriptor; the digest is None when
-    the file changed while it was read. OSError when it cannot be read."""
-    with path.open("rb") as fh:
-        before = FileIdentity.of(os.fstat(fh.fileno()))
-        h = hashlib.sha256()
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-        after = FileIdentity.of(os.fstat(fh.fileno()))
-    return before, h.hexdigest() if after == before else None
-
-
-def still_the_same(path: Path, identity: FileIdentity) -> bool:
-    """Whether ``path`` still names the very file version ``identity`` was taken from."""
-    try:
-        return FileIdentity.of(os.stat(path)) == identity
-    except OSError:
-        return False
 
 
 def verdict_dir(reading: Path | None = None) -> Path | None:

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from modelcensus.errors import InputError
 from modelcensus.sources.ingest import file_digest, parse_observed_at, snapshot_fingerprint
 from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store, staging
+from modelcensus.store.files import check_unchanged, file_identity
 from modelcensus.store.sql import sql_identifier as _q
 from modelcensus.store.sql import sql_path
 
@@ -210,6 +211,7 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     from modelcensus.store.engine import to_dialect
     from modelcensus.store.sql_files import area_dialect
 
+    identity = file_identity(path)
     cols = describe_file(probe, path)
     mapped = staging_select(path, cols)
     view = f"{name}_file"
@@ -219,6 +221,7 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     check_engines_agree(area, view, path, cols, probe, remember=True)
     rows = sqlglot.parse_one(mapped, read="duckdb").from_(view).sql(dialect="duckdb")
     area.materialise(name, to_dialect(rows, area_dialect(area)))
+    check_unchanged({path: identity})  # the staged rows are those of the file that was described and checked
     return name
 
 

@@ -1,0 +1,77 @@
+"""A snapshot file replaced between the moment it is described and checked and the moment it is staged fails the
+command, naming the file (review7 R7-1, the older gap beside the kept verdicts): the rows counted must be the
+rows that were checked. Labelled before the code: each swap below is an InputError saying the file changed; with
+no swap the same calls pass."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from modelcensus.errors import InputError
+from modelcensus.lineage.registry import load_registry
+from modelcensus.metrics.snapshot_folder import FolderCensus
+from modelcensus.sources import hubstats
+from modelcensus.store import Store
+from modelcensus.store.engine import open_engine, scratch
+
+
+def _write(path: Path, downloads: list[int]) -> Path:
+    tmp = path.with_name(path.name + ".new")
+    pq.write_table(pa.table({"id": [f"org/m{i}" for i in range(len(downloads))], "author": ["org"] * len(downloads),
+                             "downloads": pa.array(downloads, pa.int64())}), tmp)
+    os.replace(tmp, path)
+    return path
+
+
+@pytest.fixture
+def duck() -> Any:
+    eng = open_engine("duckdb")
+    yield eng
+    eng.close()
+
+
+def _census(folder: Path, duck: Any, probe: Store, swap: Path | None) -> FolderCensus:
+    """A folder census whose row_select (describe, and on Spark check) replaces ``swap`` right after it ran."""
+    def row_select(path: Path) -> str:
+        sql = hubstats.staging_select(path, hubstats.describe_file(probe, path))
+        if swap == path:
+            _write(path, [10**9] * 3)
+        return sql
+    return FolderCensus(folder, engine=duck, row_select=row_select, registry=load_registry())
+
+
+def test_a_folder_file_replaced_after_its_check_fails_the_metric(tmp_path: Path, duck: Any) -> None:
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    first, second = _write(folder / "2024-01-31.parquet", [1, 2, 3]), _write(folder / "2024-02-29.parquet", [4, 5, 6])
+    with Store(":memory:") as probe:
+        with _census(folder, duck, probe, None) as census:
+            assert census.metric("downloads").rows  # no swap: counted
+        with _census(folder, duck, probe, second) as census, \
+                pytest.raises(InputError, match=r"2024-02-29\.parquet: the file changed while it was read"):
+            census.metric("downloads")
+        assert first.exists()
+
+
+def test_a_file_replaced_after_its_check_fails_stage_file(tmp_path: Path, duck: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import modelcensus.sources.engine_check as ec
+
+    path = _write(tmp_path / "2024-01-31.parquet", [1, 2, 3])
+    real = ec.check_engines_agree
+
+    def check_then_swap(*args: Any, **kw: Any) -> None:
+        real(*args, **kw)
+        _write(path, [7, 8, 9])
+
+    with Store(":memory:") as probe, scratch(duck) as area:
+        assert hubstats.stage_file(area, path, probe, name="ok_staged") == "ok_staged"
+        monkeypatch.setattr(ec, "check_engines_agree", check_then_swap)
+        with pytest.raises(InputError, match=r"2024-01-31\.parquet: the file changed while it was read"):
+            hubstats.stage_file(area, path, probe)
