@@ -280,3 +280,36 @@ def test_a_file_swapped_while_it_is_checked_keeps_no_verdict(tmp_path: Path, spa
         path.unlink()
         with pytest.raises(InputError, match=r"2024-01-31\.parquet: cannot read it"):
             ec.check_file(area, path, cols, probe)
+
+
+def test_bytes_rewritten_through_a_memory_map_are_not_the_hashed_file(tmp_path: Path) -> None:
+    """Review8 R8-1, labelled first: a write through a shared memory map to an already dirty page changes the
+    bytes and not the identity (mtime, ctime); the second hash before a verdict is kept sees it."""
+    import mmap
+
+    from modelcensus.sources.engine_check import _unchanged_since
+
+    path = tmp_path / "a.parquet"
+    path.write_bytes(b"x" * 4096)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        with mmap.mmap(fd, 4096) as m:
+            m[0:1] = b"x"  # the page becomes dirty and writable now (the timestamps move now, not later)
+            identity, digest = cv.hash_file(path)
+            assert digest is not None and _unchanged_since(path, {"source_sha256": digest}, identity)
+            m[0:1] = b"y"
+            if not cv.still_the_same(path, identity):
+                pytest.skip("this file system moved the timestamps on the second write: the identity sees it")
+            assert not _unchanged_since(path, {"source_sha256": digest}, identity)
+    finally:
+        os.close(fd)
+
+
+def test_the_records_folder_given_as_the_folder_being_read_is_not_used(monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    """Review8 R8-6: the cache at /x and --snapshots /x/engine-checks: the folder read holds the records."""
+    monkeypatch.setenv(cv.ENV_CACHE_DIR, str(tmp_path / "x"))
+    records = tmp_path / "x" / "engine-checks"
+    assert cv.verdict_dir(records) is None and cv.verdict_dir(records / "sub") is None
+    assert cv.verdict_dir(tmp_path) is None  # the cache inside the folder read
+    assert cv.verdict_dir(tmp_path / "x" / "other") == records  # a sibling folder: usable

@@ -75,3 +75,19 @@ def test_a_file_replaced_after_its_check_fails_stage_file(tmp_path: Path, duck: 
         monkeypatch.setattr(ec, "check_engines_agree", check_then_swap)
         with pytest.raises(InputError, match=r"2024-01-31\.parquet: the file changed while it was read"):
             hubstats.stage_file(area, path, probe)
+
+
+def test_a_folder_file_gone_before_staging_is_named_not_an_internal_error(tmp_path: Path, duck: Any) -> None:
+    """Review8 R8-3: a file deleted, or truncated into something that is not Parquet, after the folder was
+    listed and checked is an InputError naming it (it was an internal error from the footer read)."""
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    _write(folder / "2024-01-31.parquet", [1, 2, 3])
+    second = _write(folder / "2024-02-29.parquet", [4, 5, 6])
+    with Store(":memory:") as probe:
+        for damage in (lambda: second.unlink(), lambda: second.write_bytes(b"PAR1 not really")):
+            _write(second, [4, 5, 6])
+            census = _census(folder, duck, probe, None)
+            damage()
+            with census, pytest.raises(InputError, match=r"2024-02-29\.parquet: the file changed while it was read"):
+                census.metric("downloads")

@@ -87,12 +87,22 @@ def file_rows_sql(mapped: str, view: str) -> str:
             "JOIN snapshot_files sf ON sf.file_date = staged.mc_file_date")
 
 
+def read_footer_schema(path: Path) -> pa.Schema:
+    """The file's Parquet schema; InputError naming it when its footer cannot be read (gone, truncated or replaced
+    by something else since the folder was listed), not an internal error."""
+    try:
+        return pq.read_schema(path)
+    except (OSError, pa.ArrowException) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: cannot read its Parquet footer ({reason})") from None
+
+
 def _file_groups(mapped: list[tuple[int, Path, str]]) -> list[tuple[str, list[Path]]]:
     """Files that share a Parquet schema and a mapping are read as one relation: (mapping SQL, paths).
     A year of daily files is then a few reads, not hundreds of UNION ALL branches."""
     groups: dict[tuple[str, ...], tuple[str, list[Path]]] = {}
     for _k, path, sql in mapped:
-        schema = pq.read_schema(path).remove_metadata()
+        schema = read_footer_schema(path).remove_metadata()
         key = (str(schema), *(e.sql(dialect="duckdb") for e in staged_columns(sql).values()))
         groups.setdefault(key, (sql, []))[1].append(path)
     return list(groups.values())
@@ -178,6 +188,7 @@ class FolderCensus:
         if self._base:
             return
         area, dialect = self.area, self.engine.dialect
+        check_unchanged(self.identities)  # a file gone or replaced since it was checked is named as such
         area.register_arrow("snapshot_files", pa.table({
             "file_date": [s.observed_at.date().isoformat() for s in self.snaps],
             "snapshot_id": pa.array([s.id for s in self.snaps], pa.int64())}))
@@ -321,7 +332,7 @@ def _snapshot(k: int, day: date, path: Path) -> Snapshot:
     """A folder file as a snapshot: observed at 00:00 UTC of its date, read now (``imported_at``), synthetic
     when its metadata says so (as the importer marks it), full scope (a hub-stats dump is the whole Hub)."""
     when = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    meta = pq.read_schema(path).metadata or {}
+    meta = read_footer_schema(path).metadata or {}
     synthetic = meta.get(b"synthetic", b"").strip().lower() == b"true"
     return Snapshot(id=k, source=SOURCE, source_ref=str(path), observed_at=when, imported_at=datetime.now(UTC),
                     row_count=0, skipped_count=0, complete=True, synthetic=synthetic,

@@ -49,11 +49,17 @@ def verdict_dir(reading: Path | None = None) -> Path | None:
     if env.lower() == "off":
         return None
     base = Path(env) if env else Path(user_cache_dir("modelcensus", appauthor=False))
+    folder = base / "engine-checks"
     if reading is not None:
-        with suppress(OSError):
-            if base.resolve().is_relative_to(reading.resolve()):
-                return None
-    return base / "engine-checks"
+        try:
+            there, records = reading.resolve(), folder.resolve()
+        except OSError:
+            return None
+        # the records inside the folder being read, or that folder inside the records (review8: the snapshot
+        # folder given as <cache>/engine-checks read its own records)
+        if records.is_relative_to(there) or there.is_relative_to(records):
+            return None
+    return folder
 
 
 def _own_and_private(st: os.stat_result, kind: int) -> bool:

@@ -186,8 +186,18 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
                        for t in ("_mc_ours", "_mc_theirs"))
         if ours != other:
             _name_value_rows(area, view, path, (cols, found), duck, dialect, (ours, other))
-        if kept is not None and still_the_same(path, kept[1]):  # the engines read the bytes that were hashed
+        if kept is not None and _unchanged_since(path, *kept):  # the engines read the bytes that were hashed
             remember_agreement(kept[0], path.parent)
+
+
+def _unchanged_since(path: Path, key: dict[str, Any], identity: Any) -> bool:
+    """The file is still the version hashed for ``key``: the same identity, and the same bytes hashed again (a
+    write through a shared memory map changes bytes without touching mtime or ctime: review8). One more read of
+    the file, only when a verdict is to be kept, that is after a check that scanned it twice."""
+    try:
+        return still_the_same(path, identity) and hash_file(path) == (identity, key["source_sha256"])
+    except OSError:
+        return False
 
 
 # session settings that change from one session to the next and not how anything is read: left out of the key
