@@ -121,3 +121,30 @@ def _copy_without_lineage(folder: Path, tmp_path: Path, registry: Any) -> None:
     for _day, path in folder_files(folder):
         (tmp_path / path.name).write_bytes(path.read_bytes())
     api.folder_metric(tmp_path, "downloads", by="root_country", registry=registry)
+
+
+def test_an_origins_file_replaced_after_it_was_found_current_fails(folder: Path, registry: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review8 R8-4, labelled first: is_current hashes each date's origins file, model_roots reads it later; a file
+    put in its place in between (here a copy of the same bytes: another file) fails the metric, naming it."""
+    import os
+    import shutil
+
+    import modelcensus.metrics.snapshot_folder as sf
+
+    day = folder_files(folder)[-1][0]
+    origins = lineage_files(folder, day)["origins"]
+    real = sf.is_current
+
+    def current_then_replaced(root: Path, when: Any, *args: Any, **kw: Any) -> bool:
+        answer = real(root, when, *args, **kw)
+        if when == day:
+            shutil.copyfile(origins, origins.with_name("copy.parquet"))
+            os.replace(origins.with_name("copy.parquet"), origins)
+        return answer
+
+    monkeypatch.setattr(sf, "is_current", current_then_replaced)
+    with pytest.raises(InputError, match=rf"{day}\.origins\.parquet: the file changed while it was read"):
+        api.folder_metric(folder, "downloads", by="root_country", registry=registry)
+    monkeypatch.setattr(sf, "is_current", real)
+    assert api.folder_metric(folder, "downloads", by="root_country", registry=registry).rows

@@ -313,3 +313,12 @@ def test_the_records_folder_given_as_the_folder_being_read_is_not_used(monkeypat
     assert cv.verdict_dir(records) is None and cv.verdict_dir(records / "sub") is None
     assert cv.verdict_dir(tmp_path) is None  # the cache inside the folder read
     assert cv.verdict_dir(tmp_path / "x" / "other") == records  # a sibling folder: usable
+
+
+def test_without_owners_to_check_the_cache_is_not_used(monkeypatch: pytest.MonkeyPatch, _own_cache_dir: Path) -> None:
+    """Review8 R8-7: where ``os.getuid`` is missing (Windows) no record can be shown to be the user's own, so
+    none is read, and the check runs."""
+    cv.remember_agreement(KEY)
+    assert cv.seen_agreeing(KEY)
+    monkeypatch.delattr(os, "getuid")
+    assert not cv.seen_agreeing(KEY)

@@ -220,16 +220,19 @@ class FolderCensus:
         if "model_roots" in self._base:
             return
         rules = rules_stamp(self.registry)
+        # taken before is_current hashes them, compared once model_roots has read them (review8 R8-4)
+        origins = [lineage_files(self.folder, day)["origins"] for day, _ in self.files]
+        identities = {p: file_identity(p) for p in origins}
         stale = [day.isoformat() for day, path in self.files if not is_current(self.folder, day, path, rules)]
         if stale:
             raise InputError(f"--snapshots {self.folder}: root keys need the lineage of every file, built from it "
                              f"by this registry and these rules; missing or stale for {len(stale)} file(s) "
                              f"({', '.join(stale[:3])}{' ...' if len(stale) > 3 else ''}): run `modelcensus "
                              f"lineage build --snapshots {self.folder}` first")
-        paths = [lineage_files(self.folder, day)["origins"] for day, _ in self.files]
-        self.area.register_parquet("origin_rows", paths, file_name="mc_file_name")
+        self.area.register_parquet("origin_rows", origins, file_name="mc_file_name")
         self._base.add("origin_rows")
         self._run(["model_roots"], {})
+        check_unchanged(identities)
         self._base.add("model_roots")
 
     def _run(self, targets: list[str], params: dict[str, Any], registered: tuple[str, ...] = ()) -> None:

@@ -63,11 +63,12 @@ def verdict_dir(reading: Path | None = None) -> Path | None:
 
 
 def _own_and_private(st: os.stat_result, kind: int) -> bool:
-    """Not a link, of the expected kind, the user's own, writable by nobody else."""
-    if stat.S_IFMT(st.st_mode) != kind:
-        return False
+    """Not a link, of the expected kind, the user's own, writable by nobody else. Where owners cannot be read
+    this way (Windows: no ``os.getuid``), nothing is: the cache is not used there (review8), the check runs."""
     getuid = getattr(os, "getuid", None)
-    return getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022)
+    if getuid is None or stat.S_IFMT(st.st_mode) != kind:
+        return False
+    return st.st_uid == getuid() and not st.st_mode & 0o022
 
 
 def _usable(folder: Path) -> bool:
