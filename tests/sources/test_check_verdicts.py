@@ -15,6 +15,7 @@ import pytest
 
 from modelcensus.errors import InputError
 from modelcensus.sources import check_verdicts as cv
+from modelcensus.store import files
 
 KEY = {"format": 2, "source_sha256": "ab" * 32, "source_bytes": 10, "check_sql_sha256": "cd" * 32,
        "engines": {"duckdb": {"version": "v1"}, "spark": {"version": "4", "time_zone": "UTC", "settings": []}},
@@ -98,19 +99,19 @@ def test_a_cache_inside_the_folder_being_read_is_not_used(monkeypatch: pytest.Mo
 def test_a_file_replaced_or_rewritten_is_not_the_same_file(tmp_path: Path) -> None:
     path = tmp_path / "a.parquet"
     path.write_bytes(b"abc")
-    identity, digest = cv.hash_file(path)
-    assert digest is not None and cv.still_the_same(path, identity)
+    identity, digest = files.hash_file(path)
+    assert digest is not None and files.still_the_same(path, identity)
     os.utime(path, ns=(identity.mtime_ns + 1, identity.mtime_ns + 1))  # what a write in place does to it
-    assert not cv.still_the_same(path, identity)
-    identity, _ = cv.hash_file(path)
+    assert not files.still_the_same(path, identity)
+    identity, _ = files.hash_file(path)
     copy = tmp_path / "b.parquet"
     copy.write_bytes(b"abc")
     os.replace(copy, path)  # the same bytes, another file
-    assert not cv.still_the_same(path, identity)
+    assert not files.still_the_same(path, identity)
     path.unlink()
-    assert not cv.still_the_same(path, identity)
+    assert not files.still_the_same(path, identity)
     with pytest.raises(OSError):
-        cv.hash_file(path)
+        files.hash_file(path)
 
 
 def test_the_code_digest_changes_with_any_code_or_query_file(tmp_path: Path) -> None:
@@ -295,10 +296,10 @@ def test_bytes_rewritten_through_a_memory_map_are_not_the_hashed_file(tmp_path: 
     try:
         with mmap.mmap(fd, 4096) as m:
             m[0:1] = b"x"  # the page becomes dirty and writable now (the timestamps move now, not later)
-            identity, digest = cv.hash_file(path)
+            identity, digest = files.hash_file(path)
             assert digest is not None and _unchanged_since(path, {"source_sha256": digest}, identity)
             m[0:1] = b"y"
-            if not cv.still_the_same(path, identity):
+            if not files.still_the_same(path, identity):
                 pytest.skip("this file system moved the timestamps on the second write: the identity sees it")
             assert not _unchanged_since(path, {"source_sha256": digest}, identity)
     finally:

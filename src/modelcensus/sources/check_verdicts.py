@@ -34,8 +34,6 @@ from typing import Any
 
 from platformdirs import user_cache_dir
 
-from modelcensus.store.files import FileIdentity, hash_file, still_the_same
-
 ENV_CACHE_DIR = "MODELCENSUS_CACHE_DIR"
 RECORD_MAX_BYTES = 16 * 1024  # a record is under 2 KiB; anything larger is not ours
 FORMAT = 2
@@ -160,5 +158,5 @@ def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> None
                 os.unlink(tmp)
 
 
-__all__ = ["ENV_CACHE_DIR", "FileIdentity", "code_digest", "hash_file", "remember_agreement", "seen_agreeing",
-           "still_the_same", "tree_digest", "verdict_dir", "verdict_key"]
+__all__ = ["ENV_CACHE_DIR", "code_digest", "remember_agreement", "seen_agreeing", "tree_digest", "verdict_dir",
+           "verdict_key"]

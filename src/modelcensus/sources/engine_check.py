@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from modelcensus.errors import InputError
-from modelcensus.sources.check_verdicts import hash_file, remember_agreement, seen_agreeing, still_the_same, verdict_key
+from modelcensus.sources.check_verdicts import remember_agreement, seen_agreeing, verdict_key
 from modelcensus.store import Store, staging
 from modelcensus.store.engine import Scratch, scratch, to_dialect
 from modelcensus.store.engine_duckdb import DuckDBEngine
+from modelcensus.store.files import FileIdentity, hash_file
 from modelcensus.store.sql_files import area_dialect
 
 _SHOWN = 5
@@ -190,12 +191,12 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
             remember_agreement(kept[0], path.parent)
 
 
-def _unchanged_since(path: Path, key: dict[str, Any], identity: Any) -> bool:
-    """The file is still the version hashed for ``key``: the same identity, and the same bytes hashed again (a
+def _unchanged_since(path: Path, key: dict[str, Any], identity: FileIdentity) -> bool:
+    """The file is still the version hashed for ``key``: hashed again, the same identity and the same bytes (a
     write through a shared memory map changes bytes without touching mtime or ctime: review8). One more read of
     the file, only when a verdict is to be kept, that is after a check that scanned it twice."""
     try:
-        return still_the_same(path, identity) and hash_file(path) == (identity, key["source_sha256"])
+        return hash_file(path) == (identity, key["source_sha256"])
     except OSError:
         return False
 
@@ -227,7 +228,8 @@ def _engines_stamp(area: Any, duck: Scratch) -> dict[str, Any] | None:
     return {"duckdb": mine, "spark": {**theirs, "settings": kept}}
 
 
-def _verdict_key(area: Any, duck: Scratch, path: Path, sql: list[str]) -> tuple[dict[str, Any], Any] | None:
+def _verdict_key(area: Any, duck: Scratch, path: Path, sql: list[str]
+                 ) -> tuple[dict[str, Any], FileIdentity] | None:
     """The key a verdict on ``path`` is kept under (``check_verdicts``) and the file's identity when it was
     hashed; None (keep no verdict) when an engine cannot be described or the file changed while it was hashed."""
     engines = _engines_stamp(area, duck)
