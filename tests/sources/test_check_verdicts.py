@@ -323,3 +323,34 @@ def test_without_owners_to_check_the_cache_is_not_used(monkeypatch: pytest.Monke
     assert cv.seen_agreeing(KEY)
     monkeypatch.delattr(os, "getuid")
     assert not cv.seen_agreeing(KEY)
+
+
+def test_spark_reading_files_elsewhere_keeps_and_uses_no_verdict(tmp_path: Path, spark_engine: Any,
+                                                                  _own_cache_dir: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labelled first (review8 R8-5): on a cluster master or Spark Connect the executors read the path on their own
+    machines, so the file hashed here says nothing of their bytes. There every check scans, nothing is kept, and a
+    verdict kept earlier in local mode is not used; back in local mode it is."""
+    from modelcensus.sources.engine_check import check_file
+    from modelcensus.sources.hubstats import describe_file
+    from modelcensus.store import Store
+    from modelcensus.store.engine import scratch
+    from modelcensus.store.engine_spark import SparkEngine
+
+    assert spark_engine.reads_files_here  # the suite's session is local mode
+    path = _write(tmp_path / "2024-01-31.parquet", [5, 6, 7])
+
+    def scans() -> int:
+        with Store(":memory:") as probe, scratch(spark_engine) as raw:
+            area = _Counting(raw)
+            check_file(area, path, describe_file(probe, path), probe)
+            return area.scans
+
+    with monkeypatch.context() as m:
+        m.setattr(SparkEngine, "reads_files_here", property(lambda self: False))
+        assert (scans(), scans()) == (1, 1) and _records(_own_cache_dir) == []
+    assert scans() == 1 and len(_records(_own_cache_dir)) == 1  # local mode: checked once and kept
+    with monkeypatch.context() as m:
+        m.setattr(SparkEngine, "reads_files_here", property(lambda self: False))
+        assert scans() == 1  # the kept verdict is not used
+    assert scans() == 0

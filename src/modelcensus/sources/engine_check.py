@@ -213,8 +213,11 @@ def _engines_stamp(area: Any, duck: Scratch) -> dict[str, Any] | None:
     """What the key says of each engine, or None (keep no verdict) on an engine this cannot describe. On Spark:
     its version and session time zone, every session setting but the volatile ones (ANSI mode, parser and rebase
     policies, plugins and accelerators that swap its reader or casts, Parquet options), and its JVM's version,
-    vendor and default time zone; a setting left at its default is fixed by the version."""
-    if area_dialect(area) != "spark":
+    vendor and default time zone; a setting left at its default is fixed by the version. None as well when Spark
+    does not read the path from this machine (a cluster master, Spark Connect): the file hashed here need not be
+    the bytes its executors would read (review8 R8-5), so a verdict is neither kept nor used there."""
+    engine = getattr(area, "engine", area)  # a scratch area, or the engine itself
+    if area_dialect(area) != "spark" or not engine.reads_files_here:
         return None
     jvm = ", ".join(f"reflect('java.lang.System', 'getProperty', '{p}') AS `{p}`" for p in _JVM)
     try:

@@ -26,6 +26,7 @@ class DuckDBEngine:
 
     name = "duckdb"
     dialect = "duckdb"
+    reads_files_here = True  # in this process
 
     def __init__(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
         self.owned = con is None

@@ -78,6 +78,11 @@ class SparkEngine:
             cls._sessions[key] = cls(_start_session(master, remote))
         return cls._sessions[key]
 
+    @property
+    def reads_files_here(self) -> bool:
+        """Local mode only: on a cluster master or Spark Connect, executors read a path from their own file system."""
+        return not _is_connect(self.spark) and str(self.spark.sparkContext.master).startswith("local")
+
     def _sql(self, sql: str) -> Any:
         from pyspark.errors import PySparkException
 
