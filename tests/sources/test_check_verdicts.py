@@ -354,3 +354,24 @@ def test_spark_reading_files_elsewhere_keeps_and_uses_no_verdict(tmp_path: Path,
         m.setattr(SparkEngine, "reads_files_here", property(lambda self: False))
         assert scans() == 1  # the kept verdict is not used
     assert scans() == 0
+
+
+def test_the_records_are_bounded_least_recently_used_first(monkeypatch: pytest.MonkeyPatch,
+                                                           _own_cache_dir: Path) -> None:
+    """Labelled first (review7 R7-6): past MAX_RECORDS records, keeping one more prunes the least recently used
+    down to KEEP_AFTER_PRUNE; a record just found counts as used; files that are not records are left alone."""
+    monkeypatch.setattr(cv, "MAX_RECORDS", 5)
+    monkeypatch.setattr(cv, "KEEP_AFTER_PRUNE", 3)
+    keys = [{**KEY, "source_bytes": n} for n in range(6)]
+    for n, key in enumerate(keys[:5]):
+        cv.remember_agreement(key)
+        record = cv._record_path(_own_cache_dir / "engine-checks", key)
+        os.utime(record, (1_000_000 + n, 1_000_000 + n))  # kept in order 0..4, a second apart
+    other = _own_cache_dir / "engine-checks" / "notes.txt"
+    other.write_text("not a record")
+    os.chmod(other, 0o600)
+    os.utime(other, (1, 1))
+    assert cv.seen_agreeing(keys[0])  # found now: the most recently used
+    cv.remember_agreement(keys[5])  # the sixth record: over the bound
+    assert len(_records(_own_cache_dir)) == 3 and other.exists()
+    assert [cv.seen_agreeing(k) for k in keys] == [True, False, False, False, True, True]

@@ -17,6 +17,10 @@ A cache must never let through a file the check would fail (review7), so:
 - only passes are kept (a file that fails is checked, and fails, every time); a record that is missing,
   unreadable, oversized or filed under another key is ignored and the check runs; one that cannot be written
   is skipped. ``MODELCENSUS_CACHE_DIR=off`` turns it off.
+
+The folder is bounded (review7 R7-6): a record found is touched, and once it holds more than ``MAX_RECORDS``
+records the least recently used go, down to ``KEEP_AFTER_PRUNE`` (each record is under 2 KiB: at most about
+20 MiB). A pruned verdict only costs its file one more check.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 from contextlib import suppress
@@ -37,6 +42,9 @@ from platformdirs import user_cache_dir
 ENV_CACHE_DIR = "MODELCENSUS_CACHE_DIR"
 RECORD_MAX_BYTES = 16 * 1024  # a record is under 2 KiB; anything larger is not ours
 FORMAT = 2
+MAX_RECORDS = 10_000
+KEEP_AFTER_PRUNE = 9_000
+_RECORD_NAME = re.compile(r"[0-9a-f]{64}\.json")
 _CODE_SUFFIXES = {".py", ".sql", ".yaml", ".yml", ".csv", ".json"}
 
 
@@ -130,10 +138,14 @@ def seen_agreeing(key: dict[str, Any], reading: Path | None = None) -> bool:
             if not _own_and_private(os.fstat(fh.fileno()), stat.S_IFREG):
                 return False
             raw = fh.read(RECORD_MAX_BYTES + 1)
-        doc = json.loads(raw) if len(raw) <= RECORD_MAX_BYTES else None
+            doc = json.loads(raw) if len(raw) <= RECORD_MAX_BYTES else None
+            found = isinstance(doc, dict) and doc.get("key") == key and doc.get("verdict") == "agree"
+            if found:
+                with suppress(OSError):
+                    os.utime(fh.fileno())  # recently used: pruned last
     except (OSError, ValueError, RecursionError):
         return False
-    return isinstance(doc, dict) and doc.get("key") == key and doc.get("verdict") == "agree"
+    return found
 
 
 def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> None:
@@ -156,7 +168,31 @@ def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> None
         finally:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
+        prune(folder)
 
 
-__all__ = ["ENV_CACHE_DIR", "code_digest", "remember_agreement", "seen_agreeing", "tree_digest", "verdict_dir",
-           "verdict_key"]
+def prune(folder: Path) -> int:
+    """Past ``MAX_RECORDS`` records in ``folder``, remove the least recently used down to ``KEEP_AFTER_PRUNE``; the
+    number removed. Only this module's records count or go (the user's own regular files named by a key digest).
+    A scan of the folder per kept verdict, that is after a check that read the file twice."""
+    most, keep = MAX_RECORDS, KEEP_AFTER_PRUNE
+    records: list[tuple[float, str]] = []
+    with suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if _RECORD_NAME.fullmatch(entry.name):
+                with suppress(OSError):
+                    st = entry.stat(follow_symlinks=False)
+                    if _own_and_private(st, stat.S_IFREG):
+                        records.append((st.st_mtime, entry.name))
+    if len(records) <= most:
+        return 0
+    removed = 0
+    for _mtime, name in sorted(records)[:len(records) - keep]:
+        with suppress(OSError):
+            os.unlink(folder / name)
+            removed += 1
+    return removed
+
+
+__all__ = ["ENV_CACHE_DIR", "KEEP_AFTER_PRUNE", "MAX_RECORDS", "code_digest", "prune", "remember_agreement",
+           "seen_agreeing", "tree_digest", "verdict_dir", "verdict_key"]
