@@ -116,9 +116,10 @@ def folder_metric(folder: str | Path, name: str, *, engine: str = "duckdb", spar
     eng = open_engine(engine, spark_master=spark_master)
     try:
         with Store(":memory:") as probe:
+            rows = hubstats.folder_row_select(eng, probe)
             return compute_folder_metric(
                 folder, name, engine=eng, registry=registry or load_registry(), by=by, field=field,
-                population=population, row_select=hubstats.folder_row_select(eng, probe), **options)
+                population=population, row_select=rows, check_note=rows.check_note, **options)
     finally:
         if engine == "duckdb":
             eng.close()
@@ -141,9 +142,10 @@ def folder_report(folder: str | Path, *, out: str | Path | None = None, fmt: str
     eng = open_engine(engine, spark_master=spark_master)
     try:
         with Store(":memory:") as probe:
+            rows = hubstats.folder_row_select(eng, probe)
             return build_history_report(
                 folder, engine=eng, registry=registry or load_registry(), out=out, fmt=fmt,
-                row_select=hubstats.folder_row_select(eng, probe))
+                row_select=rows, check_note=rows.check_note)
     finally:
         if engine == "duckdb":
             eng.close()

@@ -375,3 +375,36 @@ def test_the_records_are_bounded_least_recently_used_first(monkeypatch: pytest.M
     cv.remember_agreement(keys[5])  # the sixth record: over the bound
     assert len(_records(_own_cache_dir)) == 3 and other.exists()
     assert [cv.seen_agreeing(k) for k in keys] == [True, False, False, False, True, True]
+
+
+def test_a_folder_metric_says_how_its_files_passed_the_check(tmp_path: Path, spark_engine: Any,
+                                                             _own_cache_dir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labelled first: the result's notes say how many files both engines scanned now and how many passed by a
+    kept verdict, and why verdicts were not kept (cache off; a verdict folder others can write, as where chmod
+    is ignored: review8 R8-7, which was silent). On DuckDB there is nothing to say."""
+    from tests.metrics.test_engines import write_series
+
+    from modelcensus import api
+
+    folder = write_series(tmp_path / "history")
+    for extra in sorted(folder.glob("*.parquet"))[:-1]:  # one file: each Spark scan costs seconds
+        extra.unlink()
+
+    def note(engine: str = "spark") -> list[str]:
+        notes = api.folder_metric(folder, "downloads", engine=engine).notes
+        return [n for n in notes if n.startswith("engine check:")]
+
+    first, again = note(), note()
+    assert len(first) == 1 and "all 1 file(s) read alike by DuckDB and spark" in first[0]
+    assert "1 scanned by both now, 0 passed by a verdict" in first[0] and "not kept" not in first[0]
+    assert "0 scanned by both now, 1 passed by a verdict" in again[0]
+    assert note("duckdb") == []
+    monkeypatch.setenv(cv.ENV_CACHE_DIR, "off")
+    assert "1 verdict(s) not kept: MODELCENSUS_CACHE_DIR=off" in note()[0]
+    shared = tmp_path / "shared-cache"
+    monkeypatch.setenv(cv.ENV_CACHE_DIR, str(shared))
+    (shared / "engine-checks").mkdir(parents=True)
+    os.chmod(shared / "engine-checks", 0o777)
+    (text,) = note()
+    assert "1 scanned by both now" in text and "writable by others" in text and str(shared) not in text

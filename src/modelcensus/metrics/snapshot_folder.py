@@ -150,8 +150,8 @@ class FolderCensus:
     publishers, the download panel) are built once, on first use, and reused by every metric asked for in
     the ``with`` block; the block's end drops them all."""
 
-    def __init__(self, folder: str | Path, *, engine: Engine, row_select: Callable[[Path], str], registry: Any
-                 ) -> None:
+    def __init__(self, folder: str | Path, *, engine: Engine, row_select: Callable[[Path], str], registry: Any,
+                 check_note: Callable[[Path], str | None] | None = None) -> None:
         if registry is None:
             raise InputError("--snapshots needs the publisher registry (the lineage stage's registry files)")
         self.folder = Path(folder)
@@ -162,6 +162,8 @@ class FolderCensus:
         self.identities = {path: file_identity(path) for _day, path in self.files}
         # every file is described (and a bad one named) before any engine work starts
         self.mapped = [(k, path, row_select(path)) for k, (_day, path) in enumerate(self.files, start=1)]
+        # how row_select's engine check passed the files (scanned now, or by a kept verdict), for every result
+        self.check_notes = [n for n in [check_note(self.folder) if check_note else None] if n]
         self.snaps = [_snapshot(k, day, path) for k, (day, path) in enumerate(self.files, start=1)]
         self.queries = query_files()
         self._area: Scratch | None = None
@@ -273,7 +275,8 @@ class FolderCensus:
                             field=fname, columns=columns, synthetic=any(s.synthetic for s in used),
                             rows=[{c: clean_value(r.get(c)) for c in columns} for r in rows],
                             notes=[key.note, *notes, f"computed on {self.engine.name} from {len(self.snaps)} "
-                                                     f"file(s) in {self.folder} (--snapshots; no store)"],
+                                                     f"file(s) in {self.folder} (--snapshots; no store)",
+                                   *self.check_notes],
                             options=_shown(options), coverage=coverage, warnings=warnings,
                             trend=trend.as_dict() if trend is not None else None)
 
@@ -315,10 +318,12 @@ class FolderCensus:
 
 def compute_folder_metric(folder: str | Path, name: str, *, engine: Engine, row_select: Callable[[Path], str],
                           registry: Any, by: str | None = None, field: str | None = None,
-                          population: str | None = "all", **options: Any) -> MetricResult:
+                          population: str | None = "all", check_note: Callable[[Path], str | None] | None = None,
+                          **options: Any) -> MetricResult:
     """One metric over the folder on ``engine`` (bad arguments fail before any file is read)."""
     _check(name, by, field, options)
-    with FolderCensus(folder, engine=engine, row_select=row_select, registry=registry) as census:
+    with FolderCensus(folder, engine=engine, row_select=row_select, registry=registry,
+                      check_note=check_note) as census:
         return census.metric(name, by=by, field=field, population=population, **options)
 
 

@@ -276,10 +276,12 @@ def _file_warnings(b: ReportBuilder) -> list[str]:
 
 
 def build_history_report_model(folder: str | Path, *, engine: Engine, row_select: Callable[[Path], str],
-                               registry: Any) -> HistoryReport:
+                               registry: Any, check_note: Callable[[Path], str | None] | None = None
+                               ) -> HistoryReport:
     """Compute everything the history report shows over ``folder`` on ``engine`` (no rendering)."""
     folder = Path(folder)
-    with FolderCensus(folder, engine=engine, row_select=row_select, registry=registry) as census:
+    with FolderCensus(folder, engine=engine, row_select=row_select, registry=registry,
+                      check_note=check_note) as census:
         b = FolderReportBuilder(census, registry)
         pub = downloads_section(b, "publisher_country", "Downloads by publisher country",
                                 "Share of downloads by the country of the namespace that publishes the model.",
@@ -308,18 +310,20 @@ def build_history_report_model(folder: str | Path, *, engine: Engine, row_select
         metrics=metrics, warnings=public_text(_dedupe(warnings)),
         notes=public_text([f"Computed on {engine.name} from {len(b.snaps)} file(s) of the folder {folder.name} "
                        "(--snapshots; no store read or written), by the same folder metrics as `modelcensus "
-                       "metrics NAME --snapshots DIR`.", STORE_ONLY]),
+                       "metrics NAME --snapshots DIR`.", *census.check_notes, STORE_ONLY]),
         filters={"engine": engine.name, "snapshots": folder.name}, engine=engine.name, folder=folder.name,
         lineage={"current": lineage_note is None, "note": public_text(lineage_note)})
 
 
 def build_history_report(folder: str | Path, *, engine: Engine, row_select: Callable[[Path], str], registry: Any,
-                         out: str | Path | None = None, fmt: str = "html") -> Path | dict[str, Any]:
+                         out: str | Path | None = None, fmt: str = "html",
+                         check_note: Callable[[Path], str | None] | None = None) -> Path | dict[str, Any]:
     """The history report of ``folder``: the written path, or the JSON document when ``fmt='json'`` and no ``out``."""
     fmt = (fmt or "html").lower()
     if fmt not in REPORT_FORMATS:
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(REPORT_FORMATS)}")
-    report = build_history_report_model(folder, engine=engine, row_select=row_select, registry=registry)
+    report = build_history_report_model(folder, engine=engine, row_select=row_select, registry=registry,
+                                        check_note=check_note)
     if fmt == "json" and out is None:
         return report.to_json()
     return write_report(report, Path(out) if out is not None else Path(f"modelcensus-history.{fmt}"), fmt)

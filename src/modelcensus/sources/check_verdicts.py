@@ -84,6 +84,19 @@ def _usable(folder: Path) -> bool:
         return False
 
 
+def why_unused(reading: Path | None = None) -> str | None:
+    """Why no verdict can be kept or read for files of ``reading`` (for a result's notes), or None when the
+    folder is usable or not made yet (it is made private on first use)."""
+    folder = verdict_dir(reading)
+    if folder is None:
+        return (f"{ENV_CACHE_DIR}=off" if os.environ.get(ENV_CACHE_DIR, "").strip().lower() == "off"
+                else "the verdict folder is inside the folder being read")
+    if os.path.lexists(folder) and not _usable(folder):
+        return (f"the verdict folder ({folder.name}/ in the cache directory) is a link, not the user's own, or "
+                "writable by others (a file system that ignores chmod?)")
+    return None
+
+
 @cache
 def code_digest() -> str:
     """SHA-256 over this package's code and data files (path and bytes): any change to the check, the staging
@@ -148,18 +161,19 @@ def seen_agreeing(key: dict[str, Any], reading: Path | None = None) -> bool:
     return found
 
 
-def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> None:
-    """Keep a passing verdict, written whole (a private temporary file renamed over the record) or not at all."""
+def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> bool:
+    """Keep a passing verdict, written whole (a private temporary file renamed over the record) or not at all;
+    whether it was kept (not when the cache is off or its folder unusable: the caller's notes say so)."""
     folder = verdict_dir(reading)
     if folder is None:
-        return
+        return False
     doc = {"key": key, "verdict": "agree", "checked_at": datetime.now(UTC).isoformat()}
     with suppress(OSError):
         folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with suppress(FileExistsError):
             folder.mkdir(mode=0o700)
         if not _usable(folder):
-            return
+            return False
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".verdict-", suffix=".tmp")  # mode 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -169,6 +183,8 @@ def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> None
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
         prune(folder)
+        return True
+    return False
 
 
 def prune(folder: Path) -> int:
@@ -195,4 +211,4 @@ def prune(folder: Path) -> int:
 
 
 __all__ = ["ENV_CACHE_DIR", "KEEP_AFTER_PRUNE", "MAX_RECORDS", "code_digest", "prune", "remember_agreement",
-           "seen_agreeing", "tree_digest", "verdict_dir", "verdict_key"]
+           "seen_agreeing", "tree_digest", "verdict_dir", "verdict_key", "why_unused"]

@@ -146,16 +146,21 @@ def _mapped(path: Path, cols: Any, found: list[str]) -> Any:
         "file_row_number", *[sqlglot.exp.column(c, quoted=True).as_(f"_raw_{i}") for i, c in enumerate(found)])
 
 
-def check_file(area: Any, path: Path, cols: Any, probe: Store) -> None:
+# how a file passed (check_engines_agree's answer), for the notes of a result built on another engine
+NOT_NEEDED, SCANNED, SCANNED_KEPT, KEPT_VERDICT = "not needed", "scanned", "scanned, verdict kept", "kept verdict"
+
+
+def check_file(area: Any, path: Path, cols: Any, probe: Store) -> str:
     """:func:`check_engines_agree` over the file at ``path``, registered on ``area``'s engine here and only when
-    no kept verdict spares the scan (registering costs a Spark job per file: 0.8 s each here)."""
-    check_engines_agree(area, None, path, cols, probe, remember=True)
+    no kept verdict spares the scan (registering costs a Spark job per file: 0.8 s each here); how it passed."""
+    return check_engines_agree(area, None, path, cols, probe, remember=True)
 
 
 def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, probe: Store, *,
-                        remember: bool = False) -> None:
+                        remember: bool = False) -> str:
     """Fail the file (InputError naming up to five rows) when DuckDB and ``area``'s engine judge a row
-    differently (a JSON text one parser refuses, a staging verdict) or stage a value differently.
+    differently (a JSON text one parser refuses, a staging verdict) or stage a value differently; else say how
+    it passed: ``NOT_NEEDED`` (DuckDB itself), ``SCANNED``, ``SCANNED_KEPT`` or ``KEPT_VERDICT``.
 
     ``remember``: a pass is kept, and a kept pass for the same bytes, check and engines skips the scans
     (``check_verdicts``). Only for a caller that registered ``view`` from ``path`` itself, just before (the
@@ -164,7 +169,7 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
 
     dialect = area_dialect(area)
     if dialect == "duckdb":
-        return
+        return NOT_NEEDED
     found = json_text_columns(cols)
     mapped, outer = _mapped(path, cols, found), _outer_sql(found)
     with scratch(DuckDBEngine.from_store(probe)) as duck:
@@ -172,7 +177,7 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
         kept = _verdict_key(area, duck, path, [ours_sql, outer.format(
             inner=mapped.from_("_mc_file").sql(dialect="duckdb"))]) if remember else None
         if kept is not None and seen_agreeing(kept[0], path.parent):
-            return
+            return KEPT_VERDICT
         try:
             duck.materialise("_mc_ours", ours_sql)
         except InputError as exc:
@@ -188,7 +193,8 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
         if ours != other:
             _name_value_rows(area, view, path, (cols, found), duck, dialect, (ours, other))
         if kept is not None and _unchanged_since(path, *kept):  # the engines read the bytes that were hashed
-            remember_agreement(kept[0], path.parent)
+            return SCANNED_KEPT if remember_agreement(kept[0], path.parent) else SCANNED
+    return SCANNED
 
 
 def _unchanged_since(path: Path, key: dict[str, Any], identity: FileIdentity) -> bool:
@@ -298,4 +304,4 @@ def _fail(path: Path, dialect: str, total: int, shown: list[str]) -> NoReturn:
                      f"{more}; build this file with --engine duckdb")
 
 
-__all__ = ["check_engines_agree", "check_file"]
+__all__ = ["KEPT_VERDICT", "NOT_NEEDED", "SCANNED", "SCANNED_KEPT", "check_engines_agree", "check_file"]

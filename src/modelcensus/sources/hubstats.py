@@ -12,6 +12,7 @@ the dump was taken at or after its newest commit).
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -225,21 +226,49 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     return name
 
 
-def folder_row_select(engine: Any, probe: Store) -> Any:
+class FolderRowSelect:
     """``row_select`` for the folder metrics and report: each file described (and a file that is not the
     hub-stats layout named) and, on an engine other than DuckDB, checked by ``engine_check.check_engines_agree``,
-    before any metric runs; returns the importer's SELECT for the file."""
-    from modelcensus.sources.engine_check import check_file
-    from modelcensus.store.engine import scratch
+    before any metric runs; returns the importer's SELECT for the file. Counts how each file passed, so the
+    result says whether its files were scanned now or passed by a verdict kept earlier (:meth:`check_note`)."""
 
-    def row_select(path: Path) -> str:
-        cols = describe_file(probe, path)
-        if getattr(engine, "dialect", "duckdb") != "duckdb":
-            with scratch(engine) as area:
-                check_file(area, path, cols, probe)
+    def __init__(self, engine: Any, probe: Store) -> None:
+        self.engine, self.probe = engine, probe
+        self.passed: Counter[str] = Counter()
+
+    def __call__(self, path: Path) -> str:
+        from modelcensus.sources.engine_check import check_file
+        from modelcensus.store.engine import scratch
+
+        cols = describe_file(self.probe, path)
+        if getattr(self.engine, "dialect", "duckdb") != "duckdb":
+            with scratch(self.engine) as area:
+                self.passed[check_file(area, path, cols, self.probe)] += 1
         return staging_select(path, cols)
 
-    return row_select
+    def check_note(self, folder: Path) -> str | None:
+        """How the files of ``folder`` passed the engine check, or None on DuckDB (nothing to check)."""
+        from modelcensus.sources.check_verdicts import why_unused
+        from modelcensus.sources.engine_check import KEPT_VERDICT, SCANNED_KEPT
+
+        total = sum(self.passed.values())
+        if not total:
+            return None
+        kept, scanned = self.passed[KEPT_VERDICT], total - self.passed[KEPT_VERDICT]
+        saved = self.passed[SCANNED_KEPT]
+        why = why_unused(folder) or ("Spark does not read these paths from this machine (not local mode)"
+                                     if not self.engine.reads_files_here
+                                     else "a file changed while it was checked, or the engine's settings could "
+                                     "not be read")
+        return (f"engine check: all {total} file(s) read alike by DuckDB and {self.engine.name} before any figure: "
+                f"{scanned} scanned by both now, {kept} passed by a verdict kept from an earlier scan of the same "
+                f"bytes, check and engine settings (docs/engines.md)"
+                + (f"; {scanned - saved} verdict(s) not kept: {why}" if saved < scanned else ""))
+
+
+def folder_row_select(engine: Any, probe: Store) -> FolderRowSelect:
+    """The folder commands' :class:`FolderRowSelect` on ``engine``, describing files with ``probe``."""
+    return FolderRowSelect(engine, probe)
 
 
 def describe_file(store: Store, path: Path) -> _Columns:
@@ -364,5 +393,5 @@ def describe_layout(store: Store, path: str | Path) -> dict[str, str]:
     return dict(describe_file(store, Path(path)).types)
 
 
-__all__ = ["SOURCE", "describe_file", "describe_layout", "folder_row_select",
+__all__ = ["SOURCE", "FolderRowSelect", "describe_file", "describe_layout", "folder_row_select",
            "import_hubstats_parquet", "stage_file", "staging_select"]
