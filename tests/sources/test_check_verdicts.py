@@ -383,13 +383,18 @@ def test_a_folder_metric_says_how_its_files_passed_the_check(tmp_path: Path, spa
     """Labelled first: the result's notes say how many files both engines scanned now and how many passed by a
     kept verdict, and why verdicts were not kept (cache off; a verdict folder others can write, as where chmod
     is ignored: review8 R8-7, which was silent). On DuckDB there is nothing to say."""
-    from tests.metrics.test_engines import write_series
+    from datetime import UTC, datetime
 
     from modelcensus import api
 
-    folder = write_series(tmp_path / "history")
-    for extra in sorted(folder.glob("*.parquet"))[:-1]:  # one file: each Spark scan costs seconds
-        extra.unlink()
+    folder = tmp_path / "history"
+    folder.mkdir()
+    when = pa.array([datetime(2024, 1, 31, tzinfo=UTC)] * 3, pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({  # one small hub-stats file: each Spark scan costs seconds
+        "id": ["o/a", "o/b", "p/c"], "author": ["o", "o", "p"], "createdAt": when, "lastModified": when,
+        "downloads": pa.array([5, 7, 9], pa.int64()), "downloadsAllTime": pa.array([50, 70, 90], pa.int64()),
+        "likes": pa.array([1, 2, 3], pa.int64()), "tags": [["transformers"]] * 3,
+        "cardData": ['{"license": "mit"}'] * 3}), folder / "2024-01-31.parquet")
 
     def note(engine: str = "spark") -> list[str]:
         notes = api.folder_metric(folder, "downloads", engine=engine).notes
