@@ -162,3 +162,16 @@ def test_build_leaves_no_temp_tables_and_records_its_rules(store, snap, registry
 def test_origin_finds_a_model_in_any_case(store, snap, registry):
     assert origin(store, "qwen/qwen2.5-7b-instruct", registry=registry)["model"] == "Qwen/Qwen2.5-7B-Instruct"
     assert origin(store, "Qwen/Qwen2.5-7B-Instruct", registry=registry)["roots"][0]["id"] == "Qwen/Qwen2.5-7B"
+
+
+def test_each_snapshot_answers_with_its_own_rows(store, registry):
+    """Labelled first: look-ups go by model id alone (the index) and keep the asked snapshot's rows, so in a store
+    of two snapshots where a fine-tune changed its declared base, each snapshot gives its own root and path."""
+    first = add_snapshot(store, [hub("meta-llama/Llama-3.1-8B"), hub("Qwen/Qwen2.5-7B"),
+                                 hub("user/ft", base="meta-llama/Llama-3.1-8B")], observed_at="2025-05-01")
+    second = add_snapshot(store, [hub("meta-llama/Llama-3.1-8B"), hub("Qwen/Qwen2.5-7B"),
+                                  hub("user/ft", base="Qwen/Qwen2.5-7B")], observed_at="2025-06-01")
+    llama, qwen = "meta-llama/Llama-3.1-8B", "Qwen/Qwen2.5-7B"
+    for sid, root in ((first, llama), (second, qwen), (first, llama)):
+        doc = origin(store, "user/ft", snapshot=sid, registry=registry)
+        assert [(r["id"], r["path"]) for r in doc["roots"]] == [(root, ["user/ft", root])], sid

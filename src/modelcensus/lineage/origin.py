@@ -25,10 +25,20 @@ _ORIGIN_COLS = ("root_id, root_org, root_country, weight, depth, grade, publishe
                 "publisher_country, publisher_org_type, teacher_id, teacher_org, teacher_country, problems")
 
 
+# A look-up by one id filters on that column alone and keeps the snapshot's rows here: DuckDB serves a lone
+# equality on an indexed column from its ART index, but with ``snapshot_id = ?`` beside it (the form these queries
+# had) a store of more than one snapshot scans row groups instead (a single-snapshot store drops that filter by
+# its statistics). Measured with benchmarks/bench_lookups.py (200 ids, 4 rounds, medians, load ~3.2): on 2
+# snapshots of 1M models origins 13.8 ms as one WHERE against 3.1 ms this way, edges 9.0 against 1.6 ms; on 1
+# snapshot 0.3-0.5 ms slower (origins 3.7 against 4.0 ms, edges 1.7 against 2.2 ms); the same rows. A model's rows
+# over all snapshots are few (one per root or parent per snapshot).
+_BY_MODEL = "SELECT snapshot_id, {cols} FROM {table} WHERE {key} = ?"
+
+
 def _origin_rows(store: Store, sid: int, model: str) -> list[tuple]:
-    """The model's origins rows (origins is written sorted by model_id: one row group is read)."""
-    return store.con.execute(f"SELECT {_ORIGIN_COLS} FROM origins WHERE snapshot_id = ? AND model_id = ? "
-                             "ORDER BY weight DESC, root_id", [sid, model]).fetchall()
+    """The model's origins rows, through the look-up index on origins(model_id) (see ``_BY_MODEL``)."""
+    sql = _BY_MODEL.format(cols=_ORIGIN_COLS, table="origins", key="model_id") + " ORDER BY weight DESC, root_id"
+    return [r[1:] for r in store.con.execute(sql, [model]).fetchall() if r[0] == sid]
 
 
 def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
@@ -60,11 +70,11 @@ def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
 
 
 def _edges_of(store: Store, sid: int, node: str) -> list[tuple]:
-    """All parent edges of one node, by (child) id equality: the build indexes edges(child_id), so this is a
-    point look-up (an IN list or an extra filter in the WHERE would make DuckDB scan a row group)."""
-    rows = store.con.execute("SELECT child_id, parent_id, relation, inferred, grade, evidence, structural FROM edges "
-                             "WHERE snapshot_id = ? AND child_id = ?", [sid, node]).fetchall()
-    return sorted(rows, key=lambda r: r[1])
+    """All parent edges of one node, through the look-up index on edges(child_id) (see ``_BY_MODEL``: an IN list
+    or an extra filter in the same WHERE makes DuckDB scan row groups instead)."""
+    sql = _BY_MODEL.format(cols="child_id, parent_id, relation, inferred, grade, evidence, structural",
+                           table="edges", key="child_id")
+    return sorted((r[1:] for r in store.con.execute(sql, [node]).fetchall() if r[0] == sid), key=lambda r: r[1])
 
 
 def _walk_up(store: Store, sid: int, model: str, *, structural_only: bool,
