@@ -175,3 +175,42 @@ def test_each_snapshot_answers_with_its_own_rows(store, registry):
     for sid, root in ((first, llama), (second, qwen), (first, llama)):
         doc = origin(store, "user/ft", snapshot=sid, registry=registry)
         assert [(r["id"], r["path"]) for r in doc["roots"]] == [(root, ["user/ft", root])], sid
+
+
+def test_the_look_up_form_follows_the_store_and_gives_the_same_rows(store, registry):
+    """Labelled first (review9 R9-2): the id-alone form is used only with both look-up indexes and 2 to 20 built
+    snapshots; one snapshot, more than 20, or a missing index (a read-only store after a killed rebuild) take the
+    one-WHERE form; every form gives the same rows."""
+    from modelcensus.store.lineage_tables import LOOKUP_INDEXES, create_lookup_indexes
+
+    mod = __import__("modelcensus.lineage.origin", fromlist=["_by_id_alone"])
+    models = [hub("meta-llama/Llama-3.1-8B"), hub("user/ft", base="meta-llama/Llama-3.1-8B"),
+              hub("user/q", base="user/ft", relation="quantized")]
+    first = add_snapshot(store, models, observed_at="2025-05-01")
+    ensure_lineage(store, first, registry)
+    seen, forms = [], []
+
+    def look() -> None:
+        mod._FORMS.clear()
+        forms.append(mod._by_id_alone(store))
+        seen.append([mod._origin_rows(store, first, m) + mod._edges_of(store, first, m)
+                     for m in ("user/q", "user/ft", "meta-llama/Llama-3.1-8B")])
+
+    look()  # one built snapshot
+    second = add_snapshot(store, models, observed_at="2025-06-01")
+    ensure_lineage(store, second, registry)
+    look()  # two
+    for name in LOOKUP_INDEXES:
+        store.con.execute(f"DROP INDEX {name}")
+    look()  # two, no index
+    create_lookup_indexes(store)
+    bound = mod._ID_ALONE_MAX_SNAPSHOTS
+    try:
+        mod._ID_ALONE_MAX_SNAPSHOTS = 1  # as if the store held more built snapshots than the bound
+        look()
+    finally:
+        mod._ID_ALONE_MAX_SNAPSHOTS = bound
+    assert forms == [False, True, False, False]
+    assert all(s == seen[0] for s in seen)
+    origin_row, edge = seen[0][0]  # user/q: one origins row (its root) and one parent edge, of its own snapshot
+    assert origin_row[0] == "meta-llama/Llama-3.1-8B" and edge[:3] == ("user/q", "user/ft", "quantized")

@@ -7,12 +7,14 @@ walks are bounded (visited sets, node caps) so a hostile or huge graph cannot ru
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from modelcensus.errors import InputError, NotFoundError
 from modelcensus.lineage.build import ensure_built
 from modelcensus.lineage.grades import weakest
 from modelcensus.lineage.registry import Registry
 from modelcensus.store import Store
+from modelcensus.store.lineage_tables import LOOKUP_INDEXES
 from modelcensus.store.store import Snapshot
 
 MAX_ID_LEN = 256
@@ -25,20 +27,45 @@ _ORIGIN_COLS = ("root_id, root_org, root_country, weight, depth, grade, publishe
                 "publisher_country, publisher_org_type, teacher_id, teacher_org, teacher_country, problems")
 
 
-# A look-up by one id filters on that column alone and keeps the snapshot's rows here: DuckDB serves a lone
-# equality on an indexed column from its ART index, but with ``snapshot_id = ?`` beside it (the form these queries
-# had) a store of more than one snapshot scans row groups instead (a single-snapshot store drops that filter by
-# its statistics). Measured with benchmarks/bench_lookups.py (200 ids, 4 rounds, medians, load ~3.2): on 2
-# snapshots of 1M models origins 13.8 ms as one WHERE against 3.1 ms this way, edges 9.0 against 1.6 ms; on 1
-# snapshot 0.3-0.5 ms slower (origins 3.7 against 4.0 ms, edges 1.7 against 2.2 ms); the same rows. A model's rows
-# over all snapshots are few (one per root or parent per snapshot).
-_BY_MODEL = "SELECT snapshot_id, {cols} FROM {table} WHERE {key} = ?"
+# Two forms of a look-up by one id. DuckDB serves a lone equality on an indexed column from its ART index, but
+# with ``snapshot_id = ?`` in the same WHERE it scans row groups (zone maps) instead, unless the store holds one
+# snapshot, whose statistics drop that filter. The id alone fetches the model's rows of every snapshot and keeps
+# the asked one here, so it wins on a few snapshots and loses on many, and without the index it scans everything.
+# Measured (benchmarks/bench_lookups.py and review9's scratch runs, medians of 100-200 ids): one WHERE against id
+# alone, origins: a built store of 3 snapshots of ~290K models 20.5 against 4.2 ms (edges 10.4 against 2.3);
+# 2 x 300K 6.3 against 2.3; 20 x 100K 5.6 against 5.0; 30 x 200K 3.7 against 4.9; 100 x 20K 5.5 against 10.3 (101 ms
+# without the index). So the id alone is used only with both look-up indexes and 2 to ``_ID_ALONE_MAX_SNAPSHOTS``
+# built snapshots (benchmarks/RESULTS.md).
+_ID_ALONE_MAX_SNAPSHOTS = 20
+_ID_ALONE = "SELECT snapshot_id, {cols} FROM {table} WHERE {key} = ?"
+_ONE_WHERE = "SELECT NULL, {cols} FROM {table} WHERE snapshot_id = ? AND {key} = ?"
+# the form per Store object, decided on its first look-up: a stale choice (snapshots built since) costs speed only,
+# both forms return the same rows
+_FORMS: WeakKeyDictionary[Store, bool] = WeakKeyDictionary()
+
+
+def _by_id_alone(store: Store) -> bool:
+    if store not in _FORMS:
+        names = list(LOOKUP_INDEXES)
+        row = store._one("SELECT (SELECT count(DISTINCT index_name) FROM duckdb_indexes() WHERE index_name IN "
+                         f"({', '.join('?' for _ in names)})), (SELECT count(*) FROM lineage_builds)", names)
+        _FORMS[store] = row is not None and row[0] == len(names) and 1 < row[1] <= _ID_ALONE_MAX_SNAPSHOTS
+    return _FORMS[store]
+
+
+def _rows_of(store: Store, sid: int, table: str, key: str, cols: str, value: str, order: str = "") -> list[tuple]:
+    """The rows of ``table`` whose ``key`` is ``value`` in snapshot ``sid``, in the faster form for this store."""
+    if _by_id_alone(store):
+        sql, params = _ID_ALONE.format(cols=cols, table=table, key=key), [value]
+    else:
+        sql, params = _ONE_WHERE.format(cols=cols, table=table, key=key), [sid, value]
+    rows = store.con.execute(sql + order, params).fetchall()
+    return [r[1:] for r in rows if r[0] is None or r[0] == sid]
 
 
 def _origin_rows(store: Store, sid: int, model: str) -> list[tuple]:
-    """The model's origins rows, through the look-up index on origins(model_id) (see ``_BY_MODEL``)."""
-    sql = _BY_MODEL.format(cols=_ORIGIN_COLS, table="origins", key="model_id") + " ORDER BY weight DESC, root_id"
-    return [r[1:] for r in store.con.execute(sql, [model]).fetchall() if r[0] == sid]
+    """The model's origins rows, strongest root first (see ``_ID_ALONE``)."""
+    return _rows_of(store, sid, "origins", "model_id", _ORIGIN_COLS, model, " ORDER BY weight DESC, root_id")
 
 
 def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
@@ -70,11 +97,11 @@ def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
 
 
 def _edges_of(store: Store, sid: int, node: str) -> list[tuple]:
-    """All parent edges of one node, through the look-up index on edges(child_id) (see ``_BY_MODEL``: an IN list
-    or an extra filter in the same WHERE makes DuckDB scan row groups instead)."""
-    sql = _BY_MODEL.format(cols="child_id, parent_id, relation, inferred, grade, evidence, structural",
-                           table="edges", key="child_id")
-    return sorted((r[1:] for r in store.con.execute(sql, [node]).fetchall() if r[0] == sid), key=lambda r: r[1])
+    """All parent edges of one node (see ``_ID_ALONE``), by parent, relation, inferred and grade: a child may have
+    two relations to one parent, and the walk shows the first, so the order must not be the scan's (review9)."""
+    rows = _rows_of(store, sid, "edges", "child_id",
+                    "child_id, parent_id, relation, inferred, grade, evidence, structural", node)
+    return sorted(rows, key=lambda r: (r[1], r[2], r[3], r[4]))
 
 
 def _walk_up(store: Store, sid: int, model: str, *, structural_only: bool,
