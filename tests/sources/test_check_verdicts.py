@@ -145,7 +145,8 @@ def test_an_unwritable_cache_is_skipped_not_an_error(monkeypatch: pytest.MonkeyP
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
     monkeypatch.setenv(cv.ENV_CACHE_DIR, str(blocker))
-    cv.remember_agreement(KEY)  # engine-checks/ cannot be made under a file: nothing kept, nothing raised
+    # engine-checks/ cannot be made under a file: nothing kept, nothing raised, and the reason says so (review9 R9-3)
+    assert "could not be made or written" in (cv.remember_agreement(KEY) or "")
     assert not cv.seen_agreeing(KEY)
 
 
@@ -406,10 +407,76 @@ def test_a_folder_metric_says_how_its_files_passed_the_check(tmp_path: Path, spa
     assert "0 scanned by both now, 1 passed by a verdict" in again[0]
     assert note("duckdb") == []
     monkeypatch.setenv(cv.ENV_CACHE_DIR, "off")
-    assert "1 verdict(s) not kept: MODELCENSUS_CACHE_DIR=off" in note()[0]
+    assert "verdict(s) not kept: 1 because MODELCENSUS_CACHE_DIR=off" in note()[0]
     shared = tmp_path / "shared-cache"
     monkeypatch.setenv(cv.ENV_CACHE_DIR, str(shared))
     (shared / "engine-checks").mkdir(parents=True)
     os.chmod(shared / "engine-checks", 0o777)
     (text,) = note()
     assert "1 scanned by both now" in text and "writable by others" in text and str(shared) not in text
+
+
+def test_a_default_file_system_other_than_local_files_is_not_here(spark_engine: Any) -> None:
+    """Labelled first (review9 R9-1): in local mode a path without a scheme goes to Hadoop's fs.defaultFS; when that
+    is not local files (HDFS from a core-site.xml), the bytes hashed here are not the ones Spark reads."""
+    conf = spark_engine.spark.sparkContext._jsc.hadoopConfiguration()
+    before = conf.get("fs.defaultFS")
+    assert str(before).startswith("file:") and spark_engine.reads_files_here
+    conf.set("fs.defaultFS", "hdfs://namenode:8020")
+    try:
+        assert not spark_engine.reads_files_here
+    finally:
+        conf.set("fs.defaultFS", before)
+    assert spark_engine.reads_files_here
+
+
+def test_a_record_larger_than_the_bound_is_not_written(_own_cache_dir: Path) -> None:
+    """Labelled first (review9 R9-4): a key whose settings make the record larger than RECORD_MAX_BYTES is not kept
+    (it could never be read back: every run would scan, rewrite it and call it kept), and says why."""
+    big = {**KEY, "engines": {**KEY["engines"], "spark": {**KEY["engines"]["spark"],
+                                                          "settings": [["spark.jars", "x" * cv.RECORD_MAX_BYTES]]}}}
+    assert "larger than" in (cv.remember_agreement(big) or "")
+    assert _records(_own_cache_dir) == [] and not cv.seen_agreeing(big)
+    assert cv.remember_agreement(KEY) is None and cv.seen_agreeing(KEY)
+
+
+def test_pruning_leaves_links_and_others_files_and_clears_old_temporaries(monkeypatch: pytest.MonkeyPatch,
+                                                                         _own_cache_dir: Path) -> None:
+    """Labelled first (review9 R9-5): past the bound, a link named like a record and a record others can write are
+    neither counted nor removed (nor the link's target); a temporary file a crash left over an hour ago goes, a
+    fresh one (a writer at work) stays."""
+    monkeypatch.setattr(cv, "MAX_RECORDS", 2)
+    monkeypatch.setattr(cv, "KEEP_AFTER_PRUNE", 1)
+    folder = _own_cache_dir / "engine-checks"
+    cv.remember_agreement(KEY)
+    target = _own_cache_dir / "target.json"
+    target.write_text("mine")
+    os.chmod(target, 0o600)
+    link = folder / ("1" * 64 + ".json")
+    link.symlink_to(target)
+    shared = folder / ("2" * 64 + ".json")
+    shared.write_text("{}")
+    os.chmod(shared, 0o660)
+    old_tmp, new_tmp = folder / ".verdict-old.tmp", folder / ".verdict-new.tmp"
+    for tmp in (old_tmp, new_tmp):
+        tmp.write_text("partial")
+        os.chmod(tmp, 0o600)
+    os.utime(old_tmp, (1, 1))
+    for n in (1, 2):  # two more records: 3 of ours, over the bound of 2, down to 1
+        os.utime(cv._record_path(folder, {**KEY, "source_bytes": 100 + n - 1}) if n > 1 else
+                 cv._record_path(folder, KEY), (1_000 + n, 1_000 + n))
+        cv.remember_agreement({**KEY, "source_bytes": 100 + n})
+    assert link.is_symlink() and target.read_text() == "mine" and shared.exists()
+    assert not old_tmp.exists() and new_tmp.exists()
+    assert [cv.seen_agreeing(k) for k in (KEY, {**KEY, "source_bytes": 101}, {**KEY, "source_bytes": 102})] == \
+        [False, False, True]
+
+
+def test_a_link_loop_as_the_cache_dir_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Labelled first (review9 R9-7): a cache directory that is a loop of links is no traceback: nothing is kept."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    monkeypatch.setenv(cv.ENV_CACHE_DIR, str(a))
+    assert cv.verdict_dir(tmp_path / "snaps") is None
+    assert cv.remember_agreement(KEY, tmp_path / "snaps") is not None and not cv.seen_agreeing(KEY, tmp_path / "snaps")

@@ -19,8 +19,10 @@ A cache must never let through a file the check would fail (review7), so:
   is skipped. ``MODELCENSUS_CACHE_DIR=off`` turns it off.
 
 The folder is bounded (review7 R7-6): a record found is touched, and once it holds more than ``MAX_RECORDS``
-records the least recently used go, down to ``KEEP_AFTER_PRUNE`` (each record is under 2 KiB: at most about
-20 MiB). A pruned verdict only costs its file one more check.
+records the least recently used go, down to ``KEEP_AFTER_PRUNE`` (a record of a default local session is about
+3.4 KiB: at most about 40 MiB in 4 KiB blocks). A pruned verdict only costs its file one more check. The prune
+scans the folder on every kept verdict (about 60 ms at 10,000 records, after a check that read the file twice),
+through one descriptor of the folder checked once, so a folder swapped for a link meanwhile is not the one pruned.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
@@ -40,11 +43,13 @@ from typing import Any
 from platformdirs import user_cache_dir
 
 ENV_CACHE_DIR = "MODELCENSUS_CACHE_DIR"
-RECORD_MAX_BYTES = 16 * 1024  # a record is under 2 KiB; anything larger is not ours
+RECORD_MAX_BYTES = 64 * 1024  # a record is about 3.4 KiB (the session settings are most of it); none larger is
+# written (a session whose settings make one larger keeps no verdict) or read
 FORMAT = 2
 MAX_RECORDS = 10_000
 KEEP_AFTER_PRUNE = 9_000
 _RECORD_NAME = re.compile(r"[0-9a-f]{64}\.json")
+_TMP_PREFIX = ".verdict-"
 _CODE_SUFFIXES = {".py", ".sql", ".yaml", ".yml", ".csv", ".json"}
 
 
@@ -59,7 +64,7 @@ def verdict_dir(reading: Path | None = None) -> Path | None:
     if reading is not None:
         try:
             there, records = reading.resolve(), folder.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a link loop (Python 3.11's resolve)
             return None
         # the records inside the folder being read, or that folder inside the records (review8: the snapshot
         # folder given as <cache>/engine-checks read its own records)
@@ -161,53 +166,70 @@ def seen_agreeing(key: dict[str, Any], reading: Path | None = None) -> bool:
     return found
 
 
-def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> bool:
+def remember_agreement(key: dict[str, Any], reading: Path | None = None) -> str | None:
     """Keep a passing verdict, written whole (a private temporary file renamed over the record) or not at all;
-    whether it was kept (not when the cache is off or its folder unusable: the caller's notes say so)."""
+    None when it was kept, else why not (for the caller's notes)."""
+    why = why_unused(reading)
     folder = verdict_dir(reading)
-    if folder is None:
-        return False
-    doc = {"key": key, "verdict": "agree", "checked_at": datetime.now(UTC).isoformat()}
-    with suppress(OSError):
+    if why is not None or folder is None:
+        return why or "the verdict cache is off"
+    doc = json.dumps({"key": key, "verdict": "agree", "checked_at": datetime.now(UTC).isoformat()}, sort_keys=True)
+    if len(doc.encode("utf-8")) > RECORD_MAX_BYTES:
+        return f"the engine's settings make a verdict record larger than {RECORD_MAX_BYTES // 1024} KiB"
+    try:
         folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with suppress(FileExistsError):
             folder.mkdir(mode=0o700)
         if not _usable(folder):
-            return False
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".verdict-", suffix=".tmp")  # mode 0600
+            return why_unused(reading) or "the verdict folder is not usable"
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=_TMP_PREFIX, suffix=".tmp")  # mode 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, sort_keys=True)
+                fh.write(doc)
             os.replace(tmp, _record_path(folder, key))
         finally:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
-        prune(folder)
-        return True
-    return False
+    except OSError as exc:
+        return f"the verdict folder could not be made or written ({exc.strerror or type(exc).__name__})"
+    prune(folder)
+    return None
 
 
 def prune(folder: Path) -> int:
-    """Past ``MAX_RECORDS`` records in ``folder``, remove the least recently used down to ``KEEP_AFTER_PRUNE``; the
-    number removed. Only this module's records count or go (the user's own regular files named by a key digest).
-    A scan of the folder per kept verdict, that is after a check that read the file twice."""
+    """Past ``MAX_RECORDS`` records in ``folder``, remove the least recently used down to ``KEEP_AFTER_PRUNE``, and
+    temporary files a crash left more than an hour ago; the number removed. Only this module's files count or go
+    (the user's own regular files named by a key digest), all through one descriptor of the folder checked once."""
     most, keep = MAX_RECORDS, KEEP_AFTER_PRUNE
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        dir_fd = os.open(folder, flags)
+    except OSError:
+        return 0
     records: list[tuple[float, str]] = []
-    with suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            if _RECORD_NAME.fullmatch(entry.name):
+    stale: list[str] = []
+    try:
+        if not _own_and_private(os.fstat(dir_fd), stat.S_IFDIR):
+            return 0
+        with os.scandir(dir_fd) as entries:
+            for entry in entries:
                 with suppress(OSError):
                     st = entry.stat(follow_symlinks=False)
-                    if _own_and_private(st, stat.S_IFREG):
+                    if not _own_and_private(st, stat.S_IFREG):
+                        continue
+                    if _RECORD_NAME.fullmatch(entry.name):
                         records.append((st.st_mtime, entry.name))
-    if len(records) <= most:
-        return 0
-    removed = 0
-    for _mtime, name in sorted(records)[:len(records) - keep]:
-        with suppress(OSError):
-            os.unlink(folder / name)
-            removed += 1
-    return removed
+                    elif entry.name.startswith(_TMP_PREFIX) and st.st_mtime < time.time() - 3600:
+                        stale.append(entry.name)
+        doomed = stale + ([n for _m, n in sorted(records)[:len(records) - keep]] if len(records) > most else [])
+        removed = 0
+        for name in doomed:
+            with suppress(OSError):
+                os.unlink(name, dir_fd=dir_fd)
+                removed += 1
+        return removed
+    finally:
+        os.close(dir_fd)
 
 
 __all__ = ["ENV_CACHE_DIR", "KEEP_AFTER_PRUNE", "MAX_RECORDS", "code_digest", "prune", "remember_agreement",

@@ -146,8 +146,10 @@ def _mapped(path: Path, cols: Any, found: list[str]) -> Any:
         "file_row_number", *[sqlglot.exp.column(c, quoted=True).as_(f"_raw_{i}") for i, c in enumerate(found)])
 
 
-# how a file passed (check_engines_agree's answer), for the notes of a result built on another engine
+# how a file passed (check_engines_agree's answer), for the notes of a result built on another engine; a pass
+# whose verdict was not kept is NOT_KEPT followed by why
 NOT_NEEDED, SCANNED, SCANNED_KEPT, KEPT_VERDICT = "not needed", "scanned", "scanned, verdict kept", "kept verdict"
+NOT_KEPT = "scanned, verdict not kept: "
 
 
 def check_file(area: Any, path: Path, cols: Any, probe: Store) -> str:
@@ -160,7 +162,8 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
                         remember: bool = False) -> str:
     """Fail the file (InputError naming up to five rows) when DuckDB and ``area``'s engine judge a row
     differently (a JSON text one parser refuses, a staging verdict) or stage a value differently; else say how
-    it passed: ``NOT_NEEDED`` (DuckDB itself), ``SCANNED``, ``SCANNED_KEPT`` or ``KEPT_VERDICT``.
+    it passed: ``NOT_NEEDED`` (DuckDB itself), ``SCANNED`` (nothing to keep asked), ``SCANNED_KEPT``,
+    ``KEPT_VERDICT``, or ``NOT_KEPT`` followed by why no verdict was kept.
 
     ``remember``: a pass is kept, and a kept pass for the same bytes, check and engines skips the scans
     (``check_verdicts``). Only for a caller that registered ``view`` from ``path`` itself, just before (the
@@ -176,7 +179,7 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
         ours_sql = outer.format(inner=mapped.sql(dialect="duckdb"))
         kept = _verdict_key(area, duck, path, [ours_sql, outer.format(
             inner=mapped.from_("_mc_file").sql(dialect="duckdb"))]) if remember else None
-        if kept is not None and seen_agreeing(kept[0], path.parent):
+        if isinstance(kept, tuple) and seen_agreeing(kept[0], path.parent):
             return KEPT_VERDICT
         try:
             duck.materialise("_mc_ours", ours_sql)
@@ -192,9 +195,14 @@ def check_engines_agree(area: Any, view: str | None, path: Path, cols: Any, prob
                        for t in ("_mc_ours", "_mc_theirs"))
         if ours != other:
             _name_value_rows(area, view, path, (cols, found), duck, dialect, (ours, other))
-        if kept is not None and _unchanged_since(path, *kept):  # the engines read the bytes that were hashed
-            return SCANNED_KEPT if remember_agreement(kept[0], path.parent) else SCANNED
-    return SCANNED
+    if kept is None:
+        return SCANNED
+    if isinstance(kept, str):
+        return NOT_KEPT + kept
+    if not _unchanged_since(path, *kept):  # the engines read the bytes that were hashed, or nothing is kept
+        return NOT_KEPT + "a file changed while it was checked"
+    why = remember_agreement(kept[0], path.parent)
+    return SCANNED_KEPT if why is None else NOT_KEPT + why
 
 
 def _unchanged_since(path: Path, key: dict[str, Any], identity: FileIdentity) -> bool:
@@ -238,18 +246,22 @@ def _engines_stamp(area: Any, duck: Scratch) -> dict[str, Any] | None:
 
 
 def _verdict_key(area: Any, duck: Scratch, path: Path, sql: list[str]
-                 ) -> tuple[dict[str, Any], FileIdentity] | None:
+                 ) -> tuple[dict[str, Any], FileIdentity] | str:
     """The key a verdict on ``path`` is kept under (``check_verdicts``) and the file's identity when it was
-    hashed; None (keep no verdict) when an engine cannot be described or the file changed while it was hashed."""
+    hashed; else why no verdict can be kept (an engine that cannot be described, or that does not read the
+    path here, or a file that changed while it was hashed)."""
     engines = _engines_stamp(area, duck)
     if engines is None:
-        return None
+        if not getattr(area, "engine", area).reads_files_here:
+            return ("Spark does not read these paths from this machine (not local mode, Spark Connect, or a "
+                    "default file system other than local files)")
+        return "the engine's versions and settings could not be read"
     try:
         identity, digest = hash_file(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if digest is None:
-        return None
+        return "a file changed while it was hashed"
     return verdict_key(source_sha256=digest, source_bytes=identity.size, sql=sql, engines=engines), identity
 
 
@@ -304,4 +316,4 @@ def _fail(path: Path, dialect: str, total: int, shown: list[str]) -> NoReturn:
                      f"{more}; build this file with --engine duckdb")
 
 
-__all__ = ["KEPT_VERDICT", "NOT_NEEDED", "SCANNED", "SCANNED_KEPT", "check_engines_agree", "check_file"]
+__all__ = ["KEPT_VERDICT", "NOT_KEPT", "NOT_NEEDED", "SCANNED", "SCANNED_KEPT", "check_engines_agree", "check_file"]

@@ -247,23 +247,21 @@ class FolderRowSelect:
         return staging_select(path, cols)
 
     def check_note(self, folder: Path) -> str | None:
-        """How the files of ``folder`` passed the engine check, or None on DuckDB (nothing to check)."""
-        from modelcensus.sources.check_verdicts import why_unused
-        from modelcensus.sources.engine_check import KEPT_VERDICT, SCANNED_KEPT
+        """How the files of ``folder`` passed the engine check, or None on DuckDB (nothing to check); ``folder``
+        is not named (the note goes into published reports)."""
+        from modelcensus.sources.engine_check import KEPT_VERDICT, NOT_KEPT
 
         total = sum(self.passed.values())
         if not total:
             return None
-        kept, scanned = self.passed[KEPT_VERDICT], total - self.passed[KEPT_VERDICT]
-        saved = self.passed[SCANNED_KEPT]
-        why = why_unused(folder) or ("Spark does not read these paths from this machine (not local mode)"
-                                     if not self.engine.reads_files_here
-                                     else "a file changed while it was checked, or the engine's settings could "
-                                     "not be read")
-        return (f"engine check: all {total} file(s) read alike by DuckDB and {self.engine.name} before any figure: "
-                f"{scanned} scanned by both now, {kept} passed by a verdict kept from an earlier scan of the same "
-                f"bytes, check and engine settings (docs/engines.md)"
-                + (f"; {scanned - saved} verdict(s) not kept: {why}" if saved < scanned else ""))
+        kept = self.passed[KEPT_VERDICT]
+        why = Counter({o.removeprefix(NOT_KEPT): n for o, n in self.passed.items() if o.startswith(NOT_KEPT)})
+        text = (f"engine check: all {total} file(s) read alike by DuckDB and {self.engine.name} before any figure: "
+                f"{total - kept} scanned by both now, {kept} passed by a verdict kept from an earlier scan of the "
+                "same bytes, check and engine settings")
+        if why:
+            text += "; verdict(s) not kept: " + "; ".join(f"{n} because {reason}" for reason, n in why.most_common())
+        return text
 
 
 def folder_row_select(engine: Any, probe: Store) -> FolderRowSelect:

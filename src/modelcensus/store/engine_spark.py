@@ -80,8 +80,17 @@ class SparkEngine:
 
     @property
     def reads_files_here(self) -> bool:
-        """Local mode only: on a cluster master or Spark Connect, executors read a path from their own file system."""
-        return not _is_connect(self.spark) and str(self.spark.sparkContext.master).startswith("local")
+        """Local mode with Hadoop's default file system on local files only: on a cluster master or Spark Connect,
+        executors read a path from their own file system, and a path without a scheme goes to ``fs.defaultFS``
+        (HDFS or S3 when a core-site.xml says so, review9), not to the local file of that name. False when either
+        cannot be read."""
+        if _is_connect(self.spark) or not str(self.spark.sparkContext.master).startswith("local"):
+            return False
+        try:
+            default_fs = self.spark.sparkContext._jsc.hadoopConfiguration().get("fs.defaultFS")
+        except Exception:  # noqa: BLE001 - a JVM we cannot ask is a file system we cannot vouch for
+            return False
+        return str(default_fs or "").startswith("file:")
 
     def _sql(self, sql: str) -> Any:
         from pyspark.errors import PySparkException
