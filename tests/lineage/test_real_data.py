@@ -147,6 +147,29 @@ def test_root_country_coverage(trees):
                              "AND model_id = 'perplexity-ai/r1-1776'", [sid]).fetchall() == [("CN", "US")]
 
 
+def test_both_look_up_forms_give_the_same_origins_on_the_real_trees(trees):
+    """Labelled first (review9 R9-2): on the real trees store (one snapshot per tree plus one of all, so ~27
+    snapshots), the id-alone look-up and the one-WHERE look-up give the same origin document for every model
+    asked, in every snapshot (the store picks one form by its snapshot count; both must agree)."""
+    import importlib
+
+    from modelcensus.lineage import origin
+
+    mod = importlib.import_module("modelcensus.lineage.origin")
+    store, per_tree, (sid_all, _) = trees
+    reg = load_registry_cached()
+    pairs = store.con.execute("SELECT snapshot_id, model_id FROM (SELECT DISTINCT snapshot_id, model_id FROM "
+                              "origins) ORDER BY hash(snapshot_id, model_id) LIMIT 200").fetchall()
+    assert len({sid for sid, _m in pairs}) > 10
+    docs = {}
+    for id_alone in (True, False):
+        mod._FORMS[store] = id_alone
+        docs[id_alone] = [origin(store, m, snapshot=sid, registry=reg) for sid, m in pairs]
+    mod._FORMS.pop(store, None)
+    assert docs[True] == docs[False]
+    assert all(d["roots"] for d in docs[True]) and {d["snapshot"]["id"] for d in docs[True]} == {s for s, _ in pairs}
+
+
 def _reference_roots(store: Store, sid: int) -> dict[str, dict[str, float]]:
     """Roots by a memoised Python walk over the stored structural edges (the SQL result's oracle)."""
     parents: dict[str, list[str]] = defaultdict(list)
