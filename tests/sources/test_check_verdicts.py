@@ -407,13 +407,13 @@ def test_a_folder_metric_says_how_its_files_passed_the_check(tmp_path: Path, spa
     assert "0 scanned by both now, 1 passed by a verdict" in again[0]
     assert note("duckdb") == []
     monkeypatch.setenv(cv.ENV_CACHE_DIR, "off")
-    assert "verdict(s) not kept: 1 because MODELCENSUS_CACHE_DIR=off" in note()[0]
+    assert "verdicts not kept: 1 file(s), because MODELCENSUS_CACHE_DIR=off" in note()[0]
     shared = tmp_path / "shared-cache"
     monkeypatch.setenv(cv.ENV_CACHE_DIR, str(shared))
     (shared / "engine-checks").mkdir(parents=True)
     os.chmod(shared / "engine-checks", 0o777)
     (text,) = note()
-    assert "1 scanned by both now" in text and "writable by others" in text and str(shared) not in text
+    assert "1 scanned by both now" in text and "nobody else can write" in text and str(shared) not in text
 
 
 def test_a_default_file_system_other_than_local_files_is_not_here(spark_engine: Any) -> None:
@@ -479,4 +479,14 @@ def test_a_link_loop_as_the_cache_dir_turns_the_cache_off(monkeypatch: pytest.Mo
     b.symlink_to(a)
     monkeypatch.setenv(cv.ENV_CACHE_DIR, str(a))
     assert cv.verdict_dir(tmp_path / "snaps") is None
-    assert cv.remember_agreement(KEY, tmp_path / "snaps") is not None and not cv.seen_agreeing(KEY, tmp_path / "snaps")
+    assert "cannot be resolved" in (cv.remember_agreement(KEY, tmp_path / "snaps") or "")
+    assert not cv.seen_agreeing(KEY, tmp_path / "snaps")
+
+
+def test_a_fifo_under_a_records_name_does_not_hang(_own_cache_dir: Path) -> None:
+    """Labelled first (review10 R10-4): a FIFO planted under a record's name is not a record, and reading it must
+    not block the command."""
+    cv.remember_agreement({**KEY, "source_bytes": 1})  # makes the private folder
+    fifo = cv._record_path(_own_cache_dir / "engine-checks", KEY)
+    os.mkfifo(fifo, 0o600)
+    assert not cv.seen_agreeing(KEY)

@@ -8,6 +8,7 @@ and planning a round costs about 2.5x the one before (found on the roots loop; s
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -147,3 +148,28 @@ def test_register_parquet_leaves_the_sessions_nanos_setting_as_it_was(spark_engi
             spark_engine.drop("t_conf")
     finally:
         conf.unset(NANOS_AS_LONG) if before is None else conf.set(NANOS_AS_LONG, before)
+
+
+def test_spark_reads_the_local_file_of_the_path_given(spark_engine: Any, tmp_path: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labelled first (review10 R10-1/R10-2): the file Spark reads is this machine's file of that path, the one
+    DuckDB described and checked: not the same path on a default file system a session setting names (HDFS), not
+    a glob (``sp[12]`` is not ``sp1``), and a relative path whose first part ends in ':' is not a scheme."""
+    import pyarrow.parquet as pq
+
+    for folder, value in (("sp[12]", 1), ("sp1", 2), ("file:", 3)):
+        (tmp_path / folder).mkdir()
+        pq.write_table(pa.table({"x": [value]}), tmp_path / folder / "x.parquet")
+    monkeypatch.chdir(tmp_path)
+    conf = spark_engine.spark.conf
+    before = conf.get("fs.defaultFS", None)
+    conf.set("fs.defaultFS", "hdfs://nowhere.invalid:8020")
+    try:
+        seen = []
+        for path in (tmp_path / "sp[12]" / "x.parquet", Path("file:") / "x.parquet", tmp_path / "sp1" / "x.parquet"):
+            spark_engine.register_parquet("v", path)
+            seen += spark_engine.query("SELECT x FROM v").column(0).to_pylist()
+    finally:
+        conf.unset("fs.defaultFS") if before is None else conf.set("fs.defaultFS", before)
+        spark_engine.drop("v")
+    assert seen == [1, 3, 2]

@@ -95,10 +95,10 @@ def why_unused(reading: Path | None = None) -> str | None:
     folder = verdict_dir(reading)
     if folder is None:
         return (f"{ENV_CACHE_DIR}=off" if os.environ.get(ENV_CACHE_DIR, "").strip().lower() == "off"
-                else "the verdict folder is inside the folder being read")
+                else "the verdict folder is inside the folder being read, or its path cannot be resolved")
     if os.path.lexists(folder) and not _usable(folder):
-        return (f"the verdict folder ({folder.name}/ in the cache directory) is a link, not the user's own, or "
-                "writable by others (a file system that ignores chmod?)")
+        return (f"the verdict folder ({folder.name}/ in the cache directory) is not a folder of the user's own "
+                "that nobody else can write (a link, a file, or a file system that ignores chmod?)")
     return None
 
 
@@ -148,7 +148,9 @@ def seen_agreeing(key: dict[str, Any], reading: Path | None = None) -> bool:
     if folder is None or not _usable(folder):
         return False
     try:
-        fd = os.open(_record_path(folder, key), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # non-blocking: a FIFO planted under a record's name must not hang the command (review10); fstat refuses it
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(_record_path(folder, key), flags)
     except OSError:
         return False
     try:
@@ -219,7 +221,8 @@ def prune(folder: Path) -> int:
                         continue
                     if _RECORD_NAME.fullmatch(entry.name):
                         records.append((st.st_mtime, entry.name))
-                    elif entry.name.startswith(_TMP_PREFIX) and st.st_mtime < time.time() - 3600:
+                    elif (entry.name.startswith(_TMP_PREFIX) and entry.name.endswith(".tmp")
+                          and st.st_mtime < time.time() - 3600):
                         stale.append(entry.name)
         doomed = stale + ([n for _m, n in sorted(records)[:len(records) - keep]] if len(records) > most else [])
         removed = 0

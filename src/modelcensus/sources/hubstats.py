@@ -260,7 +260,8 @@ class FolderRowSelect:
                 f"{total - kept} scanned by both now, {kept} passed by a verdict kept from an earlier scan of the "
                 "same bytes, check and engine settings")
         if why:
-            text += "; verdict(s) not kept: " + "; ".join(f"{n} because {reason}" for reason, n in why.most_common())
+            text += "; verdicts not kept: " + "; ".join(f"{n} file(s), because {reason}"
+                                                         for reason, n in why.most_common())
         return text
 
 

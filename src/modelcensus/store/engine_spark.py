@@ -44,6 +44,14 @@ def hadoop_literal(path: str) -> str:
     return re.sub(r"([\\\[\]{}*?])", r"\\\1", path)
 
 
+def local_file_uri(path: str | Path) -> str:
+    """``file://`` and the absolute path, glob characters escaped (:func:`hadoop_literal`): what Spark reads is this
+    machine's file of that name (or a shared mount's on a cluster), which DuckDB described and checked here, never
+    the same path on Hadoop's default file system (HDFS or S3 when a core-site.xml or a session setting says so:
+    review10), and a relative path whose first part ends in ':' is not taken for a scheme."""
+    return "file://" + hadoop_literal(os.path.abspath(path))
+
+
 def spark_available() -> str | None:
     """None when a local Spark session can start here, else why not (for test skips and error messages)."""
     try:
@@ -163,7 +171,8 @@ class SparkEngine:
                          file_name: str | None = None) -> None:
         from pyspark.errors import PySparkException
 
-        files = [str(p) for p in (paths if isinstance(paths, list) else [paths])]
+        # absolute: a relative path whose first part ends in ':' would be a URI scheme to pyarrow and Spark (review10)
+        files = [os.path.abspath(p) for p in (paths if isinstance(paths, list) else [paths])]
         flat, nested = _footer_nanos(files)  # the footers first: a file without nanoseconds leaves the session alone
         # nanosecond timestamps are read as longs only while the schema is read and the view made: the view keeps
         # that schema and Spark's reader follows it at run time, so a session the engine attaches to (a notebook's,
@@ -172,7 +181,7 @@ class SparkEngine:
         # option for it (its Parquet read options: mergeSchema, datetimeRebaseMode, int96RebaseMode)
         with _conf(self.spark, NANOS_AS_LONG, "true") if flat or nested else nullcontext():
             try:
-                df = self.spark.read.parquet(*(hadoop_literal(f) for f in files))
+                df = self.spark.read.parquet(*(local_file_uri(f) for f in files))
                 df = _nanos_as_timestamps(df, files, flat, nested) if flat or nested else df
                 extra = [f"_metadata.row_index AS {check_name(row_number)}"] if row_number else []  # file_row_number
                 extra += [f"_metadata.file_name AS {check_name(file_name)}"] if file_name else []

@@ -76,8 +76,9 @@ def check_unchanged(paths: dict[Path, FileIdentity | None]) -> None:
 def folder_files(folder: str | Path) -> list[tuple[date, Path]]:
     """A ``--snapshots`` folder's ``YYYY-MM-DD.parquet`` files in date order; other files (sidecars,
     sub-folders such as ``lineage/``) are ignored, but a ``.parquet`` whose name is not a date, or an empty
-    folder, is an InputError naming it."""
-    root = Path(folder)
+    folder, is an InputError naming it. The paths are absolute: the file hashed here is the file every reader
+    opens (relative, a first part ending in ':' reads as a URI scheme to DuckDB, pyarrow and Spark: review10)."""
+    root = Path(os.path.abspath(folder))
     if not root.is_dir():
         raise InputError(f"--snapshots {folder}: not a folder")
     out = []
