@@ -45,6 +45,8 @@ _FORMS: WeakKeyDictionary[Store, bool] = WeakKeyDictionary()
 
 
 def _by_id_alone(store: Store) -> bool:
+    """Whether this store's look-ups go by the id alone: both look-up indexes present and 2 to 20 built snapshots
+    (one query per Store object, see the comment above ``_ID_ALONE_MAX_SNAPSHOTS``)."""
     if store not in _FORMS:
         names = list(LOOKUP_INDEXES)
         row = store._one("SELECT (SELECT count(DISTINCT index_name) FROM duckdb_indexes() WHERE index_name IN "
