@@ -11,6 +11,7 @@ import pytest
 from lineage_snapshots import add_snapshot, hub
 
 from modelcensus.lineage import ensure_lineage, lineage, origin
+from modelcensus.store import Store
 
 QWEN2 = {"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"], "vocab_size": 152064}
 QWEN2_SMALL = {**QWEN2, "vocab_size": 151936}
@@ -25,7 +26,17 @@ def _st(n: float) -> dict:
     return {"safetensors": {"total": int(n)}}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """One store for the module, not one per test: every test here only reads the snapshot's lineage (origin,
+    lineage, SELECTs; ensure_lineage builds it on first use and finds it current after), so the same build of
+    the same records was made ~70 times (~1.5 s each, 101 s of the suite)."""
+    s = Store(tmp_path_factory.mktemp("mess") / "census.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
 def mess(store):
     return add_snapshot(store, [
         hub("deepseek-ai/DeepSeek-R1", config=DSV3, **_st(671e9)),
