@@ -22,7 +22,8 @@ SPARK_SECTIONS: dict[str, str] = {}
 # tables the Python side registers before the files run (metrics/snapshot_folder.py)
 # tables callers register: the --snapshots slice's inputs, and the report figures' (metrics.report_figures)
 REGISTERED = {"hub_rows", "snapshot_index", "reg_namespaces", "reg_model_aliases", "month_fractions",
-              "movers_base", "movers_latest", "grade_origins", "grade_models", "origin_rows", "snapshot_files"}
+              "movers_base", "movers_latest", "grade_origins", "grade_models", "origin_rows", "edge_rows",
+              "snapshot_files"}
 
 
 def test_every_file_is_loaded() -> None:

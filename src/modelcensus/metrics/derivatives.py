@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError
-from modelcensus.metrics.downloads import FIELDS
+from modelcensus.metrics.downloads import FIELDS, grp_as
 from modelcensus.metrics.groups import GroupKey, region_sql
 from modelcensus.metrics.population import population_ids_sql
+from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, build_credit, build_models, build_relations
 
 CREDITS = ("root", "parent")
@@ -59,32 +60,43 @@ def _parent_credit(scope: Scope, key: GroupKey, list_ids: str | None, models: st
     """)
 
 
-def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: str = "month",
-                min_downloads: int | None = None, min_downloads_field: str = "downloads_all_time",
-                regions: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Derivative counts per (month, group) with each group's share of the month's derivatives."""
+def check_options(credit: str, period: str, min_downloads: Any, min_downloads_field: str) -> int | None:
+    """The options both paths take, checked (InputError naming a bad one); returns ``min_downloads`` as a number."""
     if credit not in CREDITS:
         raise InputError(f"credit {credit!r}: expected one of {', '.join(CREDITS)}")
     if period not in ("month", "all"):
         raise InputError(f"period {period!r}: expected month or all")
     if min_downloads_field not in FIELDS:
         raise InputError(f"min_downloads_field {min_downloads_field!r}: expected one of {', '.join(FIELDS)}")
+    if min_downloads is None or min_downloads == "":
+        return None
+    try:
+        value = int(str(min_downloads).strip())
+    except ValueError:
+        raise InputError(f"min_downloads {min_downloads!r}: expected a whole number of downloads") from None
+    if value < 0:
+        raise InputError(f"min_downloads {value}: expected 0 or more")
+    return value
+
+
+def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: str = "month",
+                min_downloads: int | None = None, min_downloads_field: str = "downloads_all_time",
+                regions: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Derivative counts per (month, group) with each group's share of the month's derivatives."""
+    min_downloads = check_options(credit, period, min_downloads, min_downloads_field)
     list_ids = population_ids_sql(scope.population)
     # a curated list filters the credited root/parent, not the derivative itself
     build_models(scope, created_since=True, population="all" if list_ids else None)
     build_relations(scope)
-    notes = [f"derivative = a model with at least one parent edge; credited to its {credit}"
-             + (" (merges: 1/k per parent)" if credit == "parent" else " via origin weights (merges: 1/k per root)"),
-             key.note if credit == "root" else f"{key.name}: read on the immediate parent's publisher side"]
+    notes = derivative_notes_head(credit, key)
     # keep only derivatives (and apply the download filter) before crediting
     dl_filter = ""
     if min_downloads is not None:
         col = FIELDS[min_downloads_field]
-        dl_filter = f"AND m.{col} > {int(min_downloads)}"
+        dl_filter = f"AND m.{col} > {min_downloads}"
         nulls = scope.store._one(
             f"SELECT count(*) FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) WHERE m.{col} IS NULL")
-        notes.append(f"ATOM filter: only derivatives with {min_downloads_field} > {int(min_downloads)}"
-                     + (f"; {nulls[0]} derivative(s) without that field were excluded" if nulls and nulls[0] else ""))
+        notes.append(min_downloads_note(min_downloads_field, min_downloads, nulls[0] if nulls else 0))
     scope.exec(f"""CREATE OR REPLACE TEMP VIEW mc_d AS
         SELECT m.* FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) WHERE TRUE {dl_filter}""")
     if credit == "root":
@@ -95,20 +107,39 @@ def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: st
     if list_ids:
         notes.append(f"population {scope.population}: derivatives whose credited {credit} is in the list "
                      "(partial credit when only some roots of a merge are)")
-    month = "strftime(m.created_at, '%Y-%m')" if period == "month" else "'all'"
-    rows = scope.rows(f"""
-        WITH g AS (
-          SELECT {month} AS month, c.grp, sum(c.w) AS derivatives
-          FROM mc_credit c JOIN mc_d m USING (snapshot_id, model_id) GROUP BY ALL)
-        SELECT month, grp AS "{key.name}", derivatives,
-               derivatives / sum(derivatives) OVER (PARTITION BY month) AS share
-        FROM g WHERE derivatives > 0 ORDER BY month NULLS LAST, derivatives DESC, grp NULLS LAST
-    """)
+    with store_queries(scope.store) as q:
+        q.define("derivative_credit", "SELECT c.snapshot_id, c.model_id, m.created_at, c.grp, c.w "
+                                      "FROM mc_credit c JOIN mc_d m USING (snapshot_id, model_id)")
+        q.run(["metric_derivatives"], {"by_month": int(period == "month")})
+        rows = grp_as(q.rows(ORDERED_ROWS), key.name)
     undated = scope.store._one("SELECT count(*) FROM mc_d WHERE created_at IS NULL")
-    if period == "month" and undated and undated[0]:
-        notes.append(f"{undated[0]} derivative(s) without createdAt are in month null")
+    return rows, [*notes, *derivative_notes_tail(period, undated[0] if undated else 0, bool(rows))]
+
+
+# the metric's rows in one order on every engine and path
+ORDERED_ROWS = ("SELECT month, grp, derivatives, share FROM metric_derivatives "
+                "ORDER BY month NULLS LAST, derivatives DESC, grp NULLS LAST")
+
+
+def derivative_notes_head(credit: str, key: GroupKey, *, with_key: bool = True) -> list[str]:
+    """What a derivative is and how it is credited (the store path and --snapshots say the same)."""
+    what = (f"derivative = a model with at least one parent edge; credited to its {credit}"
+            + (" (merges: 1/k per parent)" if credit == "parent" else " via origin weights (merges: 1/k per root)"))
+    return [what, key.note if credit == "root" else f"{key.name}: read on the immediate parent's publisher side"][
+        : 2 if with_key else 1]
+
+
+def min_downloads_note(field: str, min_downloads: int, without: int) -> str:
+    """ATOM's download filter, and how many derivatives it left out for lack of the field."""
+    return (f"ATOM filter: only derivatives with {field} > {min_downloads}"
+            + (f"; {without} derivative(s) without that field were excluded" if without else ""))
+
+
+def derivative_notes_tail(period: str, undated: int, any_rows: bool) -> list[str]:
+    """Undated derivatives, what the month is, and an empty result said as such."""
+    notes = [f"{undated} derivative(s) without createdAt are in month null"] if period == "month" and undated else []
     notes.append("month = the derivative repo's createdAt month (the Hub floors createdAt at 2022-03-02; "
                  "createdAt can predate a public release)")
-    if not rows:
+    if not any_rows:
         notes.append("no derivative in this snapshot and population")
-    return rows, notes
+    return notes

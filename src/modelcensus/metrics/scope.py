@@ -32,6 +32,7 @@ from modelcensus.metrics.census import (
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.metrics.population import check_population, population_sql
+from modelcensus.metrics.queries import query_files, with_inputs
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot, Store
 from modelcensus.store.sql import sql_literal
@@ -260,12 +261,11 @@ def build_relations(scope: Scope, table: str = "mc_rel") -> None:
     if table in scope.built:
         return
     scope.built.add(table)
-    scope.exec(f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT snapshot_id, child_id AS model_id,
-               CASE WHEN min(parent_id) <> max(parent_id) THEN 'merge' ELSE min(relation) END AS relation
-        FROM edges WHERE snapshot_id IN ({scope.sid_list}) AND coalesce(structural, TRUE) GROUP BY ALL
-    """)
+    # the query file --snapshots runs too (metrics/sql/model_relations.sql), over the store's edges
+    sql = with_inputs(query_files()["model_relations"].text("duckdb"), {"snapshot_edges": (
+        "SELECT snapshot_id, child_id, parent_id, relation, structural FROM edges "
+        f"WHERE snapshot_id IN ({scope.sid_list})")})
+    scope.exec(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
 
 
 def load_namespace_regions(scope: Scope, path: str | Path | None, table: str = "mc_nsregion") -> None:

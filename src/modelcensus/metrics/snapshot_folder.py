@@ -25,6 +25,13 @@ from modelcensus.lineage.build import rules_stamp
 from modelcensus.lineage.folder_build import is_current, lineage_files
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import add_ranks, parse_ks
+from modelcensus.metrics.derivatives import (
+    ORDERED_ROWS,
+    check_options,
+    derivative_notes_head,
+    derivative_notes_tail,
+    min_downloads_note,
+)
 from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
 from modelcensus.metrics.groups import group_key
 from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
@@ -45,9 +52,12 @@ SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
     "concentration": ("publisher_country", ("downloads_30d", "downloads_all_time"), False,
                       ("k", "include_unknown", "series")),
     "new_models": ("publisher_country", (), False, ()),
+    # needs the folder's lineage (its edges say which models are derivatives) whatever the key
+    "derivatives": ("root_country", (), False, ("credit", "period", "min_downloads", "min_downloads_field")),
 }
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
-BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts")
+BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
+               "snapshot_edges", "model_relations")
 # --by keys that read no lineage: key -> column of model_publishers
 PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
 ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
@@ -132,10 +142,16 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
         column = ATTRIBUTED_COLUMNS[by]
     elif by in ROOT_COLUMNS:
         column, keys = ROOT_COLUMNS[by], "model_roots"
+    elif by == "relation" and name == "derivatives":
+        column, keys = "relation", "model_relations"
     else:
         raise InputError(f"--by {by} is not on the --snapshots path yet; keys that are: publisher_country, "
                          "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
-                         f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}")
+                         f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}"
+                         + ("; and relation for derivatives" if name == "derivatives" else ""))
+    if name == "derivatives" and str(options.get("credit") or "root") == "parent":
+        raise InputError("derivatives -o credit=parent is not on the --snapshots path yet (root credit only); "
+                         "import the folder's files into a store (`modelcensus import`) for parent credit")
     if fields:
         field = field or fields[0]
         if field not in fields:
@@ -216,26 +232,32 @@ class FolderCensus:
         for s in self.snaps:
             s.row_count, s.skipped_count = per.get(s.id, 0), skipped.get(s.id, 0)
 
-    def _load_roots(self) -> None:
-        """Register the folder's lineage (``lineage/DATE.origins.parquet``) and make ``model_roots``; every file
-        must have a lineage built from it by these rules (a stale or missing one is an InputError naming it)."""
-        if "model_roots" in self._base:
+    def _load_lineage(self, table: str) -> None:
+        """Register the folder's lineage ``table`` as ``origin_rows`` / ``edge_rows`` and make ``model_roots`` /
+        ``model_relations`` from it: the origins of every file (root keys serve series), the edges of the latest
+        file only (derivatives count the latest snapshot's). Each file read must have a lineage built from it by
+        these rules (a stale or missing one is an InputError naming it)."""
+        made = {"origins": "model_roots", "edges": "model_relations"}[table]
+        if made in self._base:
             return
         rules = rules_stamp(self.registry)
-        # taken before is_current hashes them, compared once model_roots has read them (review8 R8-4)
-        origins = [lineage_files(self.folder, day)["origins"] for day, _ in self.files]
-        identities = {p: file_identity(p) for p in origins}
-        stale = [day.isoformat() for day, path in self.files if not is_current(self.folder, day, path, rules)]
+        files = self.files if table == "origins" else self.files[-1:]
+        # taken before is_current hashes them, compared once the tables have read them (review8 R8-4)
+        paths = [lineage_files(self.folder, day)[table] for day, _ in files]
+        identities = {p: file_identity(p) for p in paths}
+        stale = [day.isoformat() for day, path in files if not is_current(self.folder, day, path, rules)]
         if stale:
-            raise InputError(f"--snapshots {self.folder}: root keys need the lineage of every file, built from it "
+            needs = "root keys need" if table == "origins" else "derivatives need"
+            raise InputError(f"--snapshots {self.folder}: {needs} the lineage of every file, built from it "
                              f"by this registry and these rules; missing or stale for {len(stale)} file(s) "
                              f"({', '.join(stale[:3])}{' ...' if len(stale) > 3 else ''}): run `modelcensus "
                              f"lineage build --snapshots {self.folder}` first")
-        self.area.register_parquet("origin_rows", origins, file_name="mc_file_name")
-        self._base.add("origin_rows")
-        self._run(["model_roots"], {})
+        rows = {"origins": "origin_rows", "edges": "edge_rows"}[table]
+        self.area.register_parquet(rows, paths, file_name="mc_file_name")
+        self._base.add(rows)
+        self._run([made], {})
         check_unchanged(identities)
-        self._base.add("model_roots")
+        self._base.add(made)
 
     def _run(self, targets: list[str], params: dict[str, Any], registered: tuple[str, ...] = ()) -> None:
         """Run the query files for ``targets``; the per-call tables (credit, metric_*) are always rebuilt."""
@@ -255,14 +277,18 @@ class FolderCensus:
         self._load()
         last = len(self.snaps)
         series = SLICE_METRICS[name][2] or _bool(options.get("series"))
+        if name == "derivatives":
+            self._load_lineage("edges")
         if keys == "model_roots":
-            self._load_roots()
+            self._load_lineage("origins")
         params = {"group": column, "keys": keys, "field": FIELDS.get(fname or "", "d30"), "snapshot": last,
                   "last_k": last,
                   "include_unknown": int(_bool(options.get("include_unknown"))), "first_k": 1 if series else last}
         key = group_key(by, "root" if keys == "model_roots" else "publisher")
         if name == "downloads_monthly":
             rows, columns, notes = self._monthly(key.name, params, str(options.get("gaps") or "spread"))
+        elif name == "derivatives":
+            rows, columns, notes = self._derivatives(key, params, options)
         else:
             self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
             rows, columns, notes = _rows(self.area, self.engine, name, key.name, params, ks)
@@ -292,6 +318,24 @@ class FolderCensus:
         self._notes = series_notes({**{k: int(v or 0) for k, v in counts.items()}, "negative_examples": examples},
                                    len(self.snaps))
         return self._notes
+
+    def _derivatives(self, key: Any, params: dict[str, Any], options: dict[str, Any]
+                     ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """derivatives (root credit) on the latest file: the store path's query file over the folder's edges."""
+        period = str(options.get("period") or "month")
+        min_field = str(options.get("min_downloads_field") or "downloads_all_time")
+        at_least = check_options("root", period, options.get("min_downloads"), min_field)
+        params = {**params, "min_field": FIELDS[min_field], "by_month": int(period == "month"),
+                  "min_downloads": -1 if at_least is None else at_least}
+        self._run(["metric_derivatives", "derivative_counts"], params)
+        sql = to_dialect(ORDERED_ROWS, self.engine.dialect)
+        rows = grp_as(self.area.query(sql).to_pylist(), key.name)
+        counts = self.area.query(to_dialect("SELECT * FROM derivative_counts", self.engine.dialect)).to_pylist()[0]
+        notes = derivative_notes_head("root", key, with_key=False)  # metric() puts the key's note first
+        if at_least is not None:
+            notes.append(min_downloads_note(min_field, at_least, int(counts["without_field"] or 0)))
+        notes += derivative_notes_tail(period, int(counts["undated"] or 0), bool(rows))
+        return rows, ["month", key.name, "derivatives", "share"], notes
 
     def _monthly(self, key: str, params: dict[str, Any], gaps: str
                  ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
