@@ -42,6 +42,8 @@ ROOT = {
                                                     "field": "downloads_30d"}),
     "concentration_by_root_country": ("concentration", {"by": "root_country", "series": True, "k": "1,5,10",
                                                         "field": "downloads_30d"}),
+    "derivatives_by_root_country": ("derivatives", {"by": "root_country"}),
+    "derivatives_by_family": ("derivatives", {"by": "family"}),
 }
 
 
@@ -162,6 +164,15 @@ def test_roots_need_the_lineage_and_say_so(plain_doc: dict[str, Any], rooted_doc
     assert [c["key"] for c in rooted_roots["charts"]] == ["root_country-latest", "root_country-monthly",
                                                           "root_org-latest", "root_org-monthly"]
     assert not any("lineage" in w for w in rooted_doc["warnings"])
+    # derivatives need the lineage: absent without it, drawn from the derivatives metric with it
+    assert "derivatives" not in [s["key"] for s in plain_doc["sections"]]
+    deriv = _section(rooted_doc, "derivatives")
+    assert [c["key"] for c in deriv["charts"]] == ["derivatives-country", "derivatives-family"]
+    by_country = rooted_doc["metrics"]["derivatives_by_root_country"]
+    assert by_country["metric"] == "derivatives" and by_country["rows"]
+    months = {r["month"] for r in by_country["rows"]}
+    for m in months:  # shares of each month sum to 1
+        assert sum(r["share"] for r in by_country["rows"] if r["month"] == m) == pytest.approx(1.0)
 
 
 def test_json_html_and_markdown(rooted: Path, registry: Any, tmp_path: Path) -> None:

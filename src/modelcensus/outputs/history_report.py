@@ -7,8 +7,9 @@ and lays them out with the store report's own pieces: :class:`~modelcensus.outpu
 chart shapes, source lines (each carrying the metric's coverage line) and warnings, the report model and its
 templates (:mod:`modelcensus.outputs.render`). Sections: downloads by publisher country and by publishing
 organisation (latest date, and monthly over the series), the same by root country and root organisation when
-the folder's lineage is built and current (a stated notice naming the command when not), and concentration
-over time. What needs a store (evidence grades, derivatives, RAM, licences, model movers) is said, not drawn.
+the folder's lineage is built and current (a stated notice naming the command when not), with it the new
+derivatives by root country and family, and concentration over time. What needs a store (evidence grades, RAM,
+licences, model movers) is said, not drawn.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ TITLE = "modelcensus: the Hub's history from hub-stats snapshots"
 LATEST_ROWS = 10  # groups listed in a latest-date table (the JSON keeps every row)
 NO_GRADES = ("not computed on the --snapshots path (the folder metrics give no grade table); import a file into "
              "a store and run `modelcensus report` for them")
-STORE_ONLY = ("Not in this report: evidence grades, derivatives, RAM, licence drift and top movers read tables "
-              "only a store holds; `modelcensus import` the files and run `modelcensus report` for them.")
+STORE_ONLY = ("Not in this report: evidence grades, derivative share by family over time, RAM, licence drift and "
+              "top movers read tables only a store holds; `modelcensus import` the files and run `modelcensus "
+              "report` for them.")
 
 
 @dataclass
@@ -194,6 +196,34 @@ def roots_section(b: FolderReportBuilder, folder_cmd: str) -> tuple[Section, str
     return sec, None
 
 
+def derivatives_section(b: FolderReportBuilder) -> Section:
+    """New derivative repos per creation month, credited to their lineage root's country and family, as the
+    latest file lists them (its lineage's edges say which models derive): the base models new work builds on."""
+    ctry = b.metric("derivatives_by_root_country", "derivatives", by="root_country")
+    fam = b.metric("derivatives_by_family", "derivatives", by="family")
+    sec = Section("derivatives", "Derivatives: which base models new models build on",
+                  "Share of the derivative repos (fine-tunes, adapters, quantizations, merges) created each month, "
+                  "credited to the country and the family of their lineage root, as listed in the latest file. "
+                  "Derivative share tends to lead downloads.",
+                  sources=["derivatives_by_root_country", "derivatives_by_family"])
+    y = "share of new derivatives"
+    sec.add_chart(b.chart(b.stacked("derivatives-country", "New derivatives by root country (share)", ctry,
+                                    "root_country", b.countries.label, "derivatives", "month created", y),
+                          [b.last], ctry, "derivatives"))
+    sec.add_chart(b.chart(b.stacked("derivatives-family", "New derivatives by root family (share)", fam, "family",
+                                    b.family_label, "derivatives", "month created", y), [b.last], fam, "derivatives"))
+    months = sorted({r["month"] for r in ctry.rows if r.get("month")})
+    if sec.charts and months:
+        sec.charts[0].caption = (f"Month = the derivative's creation month, {months[0]} to {months[-1]}, as listed "
+                                 f"on {b.date(b.last)}; the last month is partial.")
+    if not months:
+        sec.notices.append(f"No derivative repo with a creation date is listed on {b.date(b.last)}: nothing to draw.")
+    elif len(months) < 2:
+        sec.notices.append("Fewer than two months of new derivatives: no trend to draw.")
+    sec.notes = _dedupe(ctry.notes + fam.notes)
+    return sec
+
+
 Unit = tuple[str, str, dict[str, Any], str]  # (metric key, --by, options, title)
 UNITS_PUBLISHER: tuple[Unit, ...] = (
     ("publisher_org", "org", {"attribution": "publisher"}, "publishing organisations"),
@@ -296,7 +326,8 @@ def build_history_report_model(folder: str | Path, *, engine: Engine, row_select
             _lead_headline(b, "root-country", "root_country", "models whose lineage root is in")
             _lead_headline(b, "root-org", "root_org", "models whose lineage root belongs to")
         conc = concentration_section(b, roots=lineage_note is None)
-        sections = [pub, org, roots, conc]
+        # derivatives need the lineage too; without it the roots section already says what to run
+        sections = [pub, org, roots, *([derivatives_section(b)] if lineage_note is None else []), conc]
         warnings = [*([lineage_note] if lineage_note else []), *_file_warnings(b), *b.warnings()]
     for s in sections:
         s.notes, s.notices = public_text(s.notes), public_text(s.notices)
