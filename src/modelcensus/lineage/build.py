@@ -25,6 +25,7 @@ from modelcensus.store.lineage_tables import (
     drop_lookup_indexes_for_rebuild,
     drop_temp_tables,
     lineage_build_row,
+    release_index_memory,
     replace_lineage,
     restore_lookup_indexes,
 )
@@ -101,6 +102,7 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     # after the commit, or the commit takes the deleted rows out of them; the build is committed by now, so a
     # failure here is not the build's (the next ensure_lineage makes them again)
     restore_lookup_indexes(store)
+    release_index_memory(store)  # or the next build in this process runs with the indexes in memory
     return {**stats, "built": True}
 
 
