@@ -27,17 +27,17 @@ R1 = {"tree_roots": ["deepseek-ai/DeepSeek-R1"]}
 
 
 @pytest.fixture(scope="module")
-def tree_db(tmp_path_factory):
+def tree_db(tmp_path_factory, real_trees_db):
+    """The tree scrapes (a copy of the run's imported store, lineage built: tests/conftest.py), then ATOM's list."""
+    import shutil
     from pathlib import Path
 
     from modelcensus.sources.ingest import import_path
 
     shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    if not (shared / "hf_model_trees_2025" / "raw").is_dir():
-        pytest.skip(f"real data slices not found at {shared} (clone with ../shared beside the repo)")
     path = tmp_path_factory.mktemp("census-real") / "trees.duckdb"
+    shutil.copyfile(real_trees_db, path)
     with Store(path) as store:
-        import_path(store, shared / "hf_model_trees_2025" / "raw")
         import_path(store, shared / "atom_tracked_models" / "models.csv", source="atom")
     return path
 

@@ -23,14 +23,14 @@ TREND = re.compile(r"\b(up|down) from\b|gained most|lost most|unchanged since", 
 
 
 @pytest.fixture(scope="module")
-def tree_store(tmp_path_factory):
-    """The README's `modelcensus import ../shared/data/hf_model_trees_2025/raw/`, once per module."""
-    if not SHARED_TREES.is_dir():
-        pytest.skip(f"real tree scrapes not found at {SHARED_TREES} (clone with ../shared beside the repo)")
-    from modelcensus.sources.ingest import import_path
+def tree_store(tmp_path_factory, real_trees_db):
+    """The README's `modelcensus import ../shared/data/hf_model_trees_2025/raw/`: a copy of the run's imported
+    store, lineage built (tests/conftest.py)."""
+    import shutil
 
-    store = Store(tmp_path_factory.mktemp("trees") / "trees.duckdb")
-    import_path(store, SHARED_TREES)
+    path = tmp_path_factory.mktemp("trees") / "trees.duckdb"
+    shutil.copyfile(real_trees_db, path)
+    store = Store(path)
     yield store
     store.close()
 
