@@ -139,6 +139,12 @@ def test_what_the_folder_path_cannot_do_is_said(folder: Path, registry: Any, tmp
         api.folder_metric(folder, "derivatives", registry=registry, min_downloads="lots")
     with pytest.raises(InputError, match="min_downloads -1: expected 0 or more"):
         api.folder_metric(folder, "derivatives", registry=registry, min_downloads=-1)
+    for text in ("", "1_0", "\u0661", "9" * 39):  # review11 F5/F6: plain digits within BIGINT only
+        with pytest.raises(InputError, match="expected a whole number of downloads"):
+            api.folder_metric(folder, "derivatives", registry=registry, min_downloads=text)
+    for credit in ("bogus", "Parent", ""):  # review11 F2: checked as the store path checks it
+        with pytest.raises(InputError, match="credit .*expected one of root, parent"):
+            api.folder_metric(folder, "derivatives", registry=registry, credit=credit)
     with pytest.raises(InputError, match="takes no download field"):
         api.folder_metric(folder, "derivatives", registry=registry, field="downloads_30d")
     for _day, path in folder_files(folder):  # the same files without their lineage
@@ -155,7 +161,7 @@ def test_cli_runs_it_and_exits_2_on_parent_credit(folder: Path, capsys: pytest.C
     capsys.readouterr()
     assert run(["metrics", "derivatives", "--snapshots", str(folder), "--format", "json", "-o", "min_downloads=5"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["metric"] == "derivatives" and doc["by"] == "root_country" and doc["rows"]
+    assert doc["metric"] == "derivatives" and doc["by"] == "relation" and doc["rows"]  # the store's default
     assert run(["metrics", "derivatives", "--snapshots", str(folder), "-o", "credit=parent"]) == 2
     assert "credit=parent is not on the --snapshots path" in capsys.readouterr().err
 

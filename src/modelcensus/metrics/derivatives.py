@@ -10,6 +10,7 @@ the list — ATOM's "root_base ∈ tracked first-party models" — not the deriv
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from modelcensus.errors import InputError
@@ -68,15 +69,17 @@ def check_options(credit: str, period: str, min_downloads: Any, min_downloads_fi
         raise InputError(f"period {period!r}: expected month or all")
     if min_downloads_field not in FIELDS:
         raise InputError(f"min_downloads_field {min_downloads_field!r}: expected one of {', '.join(FIELDS)}")
-    if min_downloads is None or min_downloads == "":
+    if min_downloads is None:
         return None
-    try:
-        value = int(str(min_downloads).strip())
-    except ValueError:
-        raise InputError(f"min_downloads {min_downloads!r}: expected a whole number of downloads") from None
-    if value < 0:
-        raise InputError(f"min_downloads {value}: expected 0 or more")
-    return value
+    text = str(min_downloads).strip()
+    if isinstance(min_downloads, int) and not isinstance(min_downloads, bool) and min_downloads < 0:
+        raise InputError(f"min_downloads {min_downloads}: expected 0 or more")
+    # plain ASCII digits only (int() also reads '1_0' and other scripts' digits), within BIGINT: Spark refuses
+    # a literal of more than 38 digits where DuckDB answers
+    if not re.fullmatch(r"[0-9]{1,18}", text):
+        raise InputError(f"min_downloads {min_downloads!r}: expected a whole number of downloads, 0 to "
+                         "999999999999999999")
+    return int(text)
 
 
 def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: str = "month",

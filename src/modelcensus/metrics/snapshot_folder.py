@@ -53,7 +53,7 @@ SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
                       ("k", "include_unknown", "series")),
     "new_models": ("publisher_country", (), False, ()),
     # needs the folder's lineage (its edges say which models are derivatives) whatever the key
-    "derivatives": ("root_country", (), False, ("credit", "period", "min_downloads", "min_downloads_field")),
+    "derivatives": ("relation", (), False, ("credit", "period", "min_downloads", "min_downloads_field")),
 }
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
@@ -149,7 +149,9 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
                          "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
                          f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}"
                          + ("; and relation for derivatives" if name == "derivatives" else ""))
-    if name == "derivatives" and str(options.get("credit") or "root") == "parent":
+    if name == "derivatives":  # checked before any file is read, as the store path checks them
+        _derivative_options(options)
+    if name == "derivatives" and options.get("credit") == "parent":
         raise InputError("derivatives -o credit=parent is not on the --snapshots path yet (root credit only); "
                          "import the folder's files into a store (`modelcensus import`) for parent credit")
     if fields:
@@ -322,9 +324,7 @@ class FolderCensus:
     def _derivatives(self, key: Any, params: dict[str, Any], options: dict[str, Any]
                      ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
         """derivatives (root credit) on the latest file: the store path's query file over the folder's edges."""
-        period = str(options.get("period") or "month")
-        min_field = str(options.get("min_downloads_field") or "downloads_all_time")
-        at_least = check_options("root", period, options.get("min_downloads"), min_field)
+        period, min_field, at_least = _derivative_options(options)
         params = {**params, "min_field": FIELDS[min_field], "by_month": int(period == "month"),
                   "min_downloads": -1 if at_least is None else at_least}
         self._run(["metric_derivatives", "derivative_counts"], params)
@@ -369,6 +369,17 @@ def compute_folder_metric(folder: str | Path, name: str, *, engine: Engine, row_
     with FolderCensus(folder, engine=engine, row_select=row_select, registry=registry,
                       check_note=check_note) as census:
         return census.metric(name, by=by, field=field, population=population, **options)
+
+
+def _derivative_options(options: dict[str, Any]) -> tuple[str, str, int | None]:
+    """(period, min_downloads_field, min_downloads) of derivatives' options, checked by the store path's rules;
+    an option given empty is checked as given, not read as its default."""
+    def given(name: str, default: str) -> str:
+        value = options.get(name)
+        return default if value is None else str(value)
+
+    period, min_field = given("period", "month"), given("min_downloads_field", "downloads_all_time")
+    return period, min_field, check_options(given("credit", "root"), period, options.get("min_downloads"), min_field)
 
 
 def _bool(v: Any) -> bool:

@@ -203,8 +203,7 @@ def derivatives_section(b: FolderReportBuilder) -> Section:
     fam = b.metric("derivatives_by_family", "derivatives", by="family")
     sec = Section("derivatives", "Derivatives: which base models new models build on",
                   "Share of the derivative repos (fine-tunes, adapters, quantizations, merges) created each month, "
-                  "credited to the country and the family of their lineage root, as listed in the latest file. "
-                  "Derivative share tends to lead downloads.",
+                  "credited to the country and the family of their lineage root, as listed in the latest file.",
                   sources=["derivatives_by_root_country", "derivatives_by_family"])
     y = "share of new derivatives"
     sec.add_chart(b.chart(b.stacked("derivatives-country", "New derivatives by root country (share)", ctry,
@@ -214,8 +213,9 @@ def derivatives_section(b: FolderReportBuilder) -> Section:
                                     b.family_label, "derivatives", "month created", y), [b.last], fam, "derivatives"))
     months = sorted({r["month"] for r in ctry.rows if r.get("month")})
     if sec.charts and months:
+        partial = "; that month is partial" if months[-1] == f"{b.last.observed_at:%Y-%m}" else ""
         sec.charts[0].caption = (f"Month = the derivative's creation month, {months[0]} to {months[-1]}, as listed "
-                                 f"on {b.date(b.last)}; the last month is partial.")
+                                 f"on {b.date(b.last)}{partial}.")
     if not months:
         sec.notices.append(f"No derivative repo with a creation date is listed on {b.date(b.last)}: nothing to draw.")
     elif len(months) < 2:
