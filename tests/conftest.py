@@ -74,6 +74,7 @@ def real_trees_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 registry = load_registry()
                 for snap in store.snapshots():
                     ensure_lineage(store, snap.id, registry)
+            assert not Path(f"{part}.wal").exists(), "the store left a WAL: a copy of the file alone would miss it"
             part.replace(path)
     return path
 
