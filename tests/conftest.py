@@ -16,8 +16,9 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 # The Spark tests' JVM compiles with C1 only: their time is the JVM planning and code-generating hundreds of
 # small queries (a lineage build is ~90 checkpointed statements), which C2's compiler threads slow down more
 # than its faster code pays back on a 2-core machine. test_spark_builds_the_same_files alone, side by side under
-# the same load: 228-285 s default, 169-195 s with C1 only. A JIT tier changes no result; a PYSPARK_SUBMIT_ARGS
-# of your own wins (it must end in "pyspark-shell").
+# the same load: 228-285 s default, 169-195 s with C1 only; the whole suite (-n 2, machine otherwise idle): the
+# JVMs' CPU 494 s -> 381 s. A JIT tier changes no result; a PYSPARK_SUBMIT_ARGS of your own wins (it must end in
+# "pyspark-shell").
 os.environ.setdefault("PYSPARK_SUBMIT_ARGS", '--driver-java-options "-XX:TieredStopAtLevel=1" pyspark-shell')
 
 
