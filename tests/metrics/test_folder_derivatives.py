@@ -9,7 +9,6 @@ the store path's; the rows of every case equal the store path's to 9 digits."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from folder_history import rounded, write_history
 
 from modelcensus import api
 from modelcensus.errors import InputError
 from modelcensus.lineage.folder_build import lineage_files
 from modelcensus.lineage.registry import load_registry
 from modelcensus.metrics import compute_metric
-from modelcensus.sources.synthetic import generate_hub
 from modelcensus.store import Store
 from modelcensus.store.files import folder_files
 
@@ -38,11 +37,6 @@ CASES: dict[str, dict[str, Any]] = {
 BLANKED = 7  # derivatives of the last file whose downloadsAllTime and createdAt are blanked
 
 
-def _norm(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
-            for r in rows]
-
-
 @pytest.fixture(scope="module")
 def registry() -> Any:
     return load_registry()
@@ -52,12 +46,7 @@ def registry() -> Any:
 def folder(tmp_path_factory: pytest.TempPathFactory, registry: Any) -> Path:
     """Two monthly files of a synthetic Hub; in the last, BLANKED derivatives lose downloadsAllTime and createdAt."""
     out = tmp_path_factory.mktemp("history")
-    hub = generate_hub(n_models=600, seed=9, months=2)
-    paths = []
-    for m in range(hub.months):
-        path = out / f"{hub.observed_at(m):%Y-%m-%d}.parquet"
-        pq.write_table(hub.universe.hubstats_table(hub.model_indices(m), hub._grid_month(m)), path)
-        paths.append(path)
+    paths = write_history(out, n_models=600, seed=9, months=2)
     api.build_folder_lineage(out, registry=registry)
     last = folder_files(out)[-1][0]
     edges = pq.read_table(lineage_files(out, last)["edges"]).to_pylist()
@@ -98,7 +87,7 @@ def test_folder_derivatives_equal_the_store_path(duck: dict[str, Any], store: St
     theirs = compute_metric(store, "derivatives", by=args.pop("by"), registry=registry, **args)
     ours = duck[case]
     assert ours.columns == theirs.columns == ["month", ours.by, "derivatives", "share"]
-    assert _norm(ours.to_json()["rows"]) == _norm(theirs.to_json()["rows"])
+    assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
     assert len(ours.rows) >= 3 and any(r[ours.by] for r in ours.rows)
     # the same notes, the folder's own (the key first, where the files came from) aside
     assert [n for n in ours.notes if not n.startswith("computed on")] == [theirs.notes[1], theirs.notes[0],
@@ -176,7 +165,7 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
         for case in ("org_atom_filter", "relation"):
             args = dict(CASES[case])
             spark = census.metric("derivatives", by=args.pop("by"), **args)
-            assert _norm(spark.to_json()["rows"]) == _norm(duck[case].to_json()["rows"]), case
+            assert rounded(spark.to_json()["rows"]) == rounded(duck[case].to_json()["rows"]), case
             def own(notes: list[str]) -> list[str]:
                 return [n for n in notes if not n.startswith("computed on")]
             assert own(spark.notes) == own(duck[case].notes), case

@@ -5,19 +5,18 @@ the store path over the same files (DuckDB), and Spark equals DuckDB; a missing 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from folder_history import rounded, write_history
 
 from modelcensus import api
 from modelcensus.errors import InputError
 from modelcensus.lineage.folder_build import lineage_files
 from modelcensus.lineage.registry import load_registry
 from modelcensus.metrics import compute_metric
-from modelcensus.sources.synthetic import generate_hub
 from modelcensus.store import Store
 from modelcensus.store.files import folder_files
 
@@ -30,11 +29,6 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _norm(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
-            for r in rows]
-
-
 @pytest.fixture(scope="module")
 def registry() -> Any:
     return load_registry()
@@ -44,10 +38,7 @@ def registry() -> Any:
 def folder(tmp_path_factory: pytest.TempPathFactory, registry: Any) -> Path:
     """Three monthly files of a synthetic Hub (merges, quants, renamed namespaces), their lineage built."""
     out = tmp_path_factory.mktemp("history")
-    hub = generate_hub(n_models=700, seed=5, months=3)
-    for m in range(hub.months):
-        pq.write_table(hub.universe.hubstats_table(hub.model_indices(m), hub._grid_month(m)),
-                       out / f"{hub.observed_at(m):%Y-%m-%d}.parquet")
+    write_history(out, n_models=700, seed=5, months=3)
     res = api.build_folder_lineage(out, registry=registry)
     assert [i.status for i in res.items] == ["built"] * 3
     return out
@@ -76,7 +67,7 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     theirs = compute_metric(store, name, by=args.pop("by"), registry=registry, **args)
     ours = duck[case]
     assert ours.columns == theirs.columns
-    assert _norm(ours.to_json()["rows"]) == _norm(theirs.to_json()["rows"])
+    assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
     assert len(ours.rows) >= 2 and any(r.get(ours.columns[1] if name == "downloads_monthly" else ours.columns[0])
                                        for r in ours.rows)
 
@@ -101,7 +92,7 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
                                           row_select=lambda p: hubstats.staging_select(p, hubstats.describe_file(probe,
                                                                                                              p)),
                                           **dict(args))
-        assert _norm(spark.to_json()["rows"]) == _norm(duck[case].to_json()["rows"]), case
+        assert rounded(spark.to_json()["rows"]) == rounded(duck[case].to_json()["rows"]), case
 
 
 def test_missing_or_stale_lineage_is_named(folder: Path, registry: Any, tmp_path: Path) -> None:

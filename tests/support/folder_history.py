@@ -1,0 +1,30 @@
+"""Shared by the --snapshots tests: a synthetic Hub written as a history folder, and rows compared across
+engines and paths."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from modelcensus.sources.synthetic import generate_hub
+
+
+def rounded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Floats to 9 decimals: engines and paths may sum in a different order."""
+    return [{k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
+            for r in rows]
+
+
+def write_history(out: Path, *, n_models: int, seed: int, months: int) -> list[Path]:
+    """Monthly hub-stats files of one synthetic Hub in ``out``, named by observation date (as pull --history
+    writes them); returns their paths in date order."""
+    hub = generate_hub(n_models=n_models, seed=seed, months=months)
+    paths = []
+    for m in range(hub.months):
+        path = out / f"{hub.observed_at(m):%Y-%m-%d}.parquet"
+        pq.write_table(hub.universe.hubstats_table(hub.model_indices(m), hub._grid_month(m)), path)
+        paths.append(path)
+    return paths
