@@ -169,3 +169,39 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
             def own(notes: list[str]) -> list[str]:
                 return [n for n in notes if not n.startswith("computed on")]
             assert own(spark.notes) == own(duck[case].notes), case
+
+
+_IN_ANOTHER_ZONE = """
+import json, sys
+from modelcensus import api
+from modelcensus.metrics import compute_metric
+from modelcensus.store import Store
+from modelcensus.store.files import folder_files
+with Store(sys.argv[2]) as st:
+    for day, path in folder_files(sys.argv[1]):
+        api.import_hubstats_parquet(st, path, observed_at=day.isoformat())
+    zone = st.con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]
+    print(json.dumps({"zone": zone, "rows": compute_metric(st, "derivatives", by="root_country").to_json()["rows"]}))
+"""
+
+
+def test_store_months_are_utc_months_whatever_the_machine_zone(duck: dict[str, Any], folder: Path,
+                                                               tmp_path: Path) -> None:
+    """Review11 F1: the store's DuckDB took the machine's zone, so on a UTC+14 machine strftime put a derivative
+    made late on a month's last day (UTC) in the next month, and the store path's rows left the folder path's.
+    Labelled first: in Pacific/Kiritimati the store path's rows equal the folder path's (UTC) rows."""
+    import os
+    import subprocess
+    import sys
+
+    created = pc.drop_null(pq.read_table(folder_files(folder)[-1][1], columns=["createdAt"]).column("createdAt"))
+    shifted = pc.add(created, pa.scalar(14 * 3600 * 10**6, pa.duration("us")).cast(pa.duration(created.type.unit)))
+    month = "%Y-%m"
+    moved = pc.sum(pc.not_equal(pc.strftime(created, month), pc.strftime(shifted, month))).as_py()
+    assert moved, "no model is made within 14 h of a month's end: the zone could not change a month here"
+    env = {**os.environ, "TZ": "Pacific/Kiritimati"}
+    out = subprocess.run([sys.executable, "-c", _IN_ANOTHER_ZONE, str(folder), str(tmp_path / "kiritimati.duckdb")],
+                         capture_output=True, text=True, timeout=300, env=env, check=True)
+    got = __import__("json").loads(out.stdout)
+    assert got["zone"] == "UTC"
+    assert rounded(got["rows"]) == rounded(duck["root_country"].to_json()["rows"])

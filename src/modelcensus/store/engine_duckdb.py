@@ -32,7 +32,7 @@ class DuckDBEngine:
         self.owned = con is None
         self.con = con if con is not None else duckdb.connect()
         self._spill: str | None = None
-        if self.owned:  # months and dates are read in UTC, as on Spark (a store keeps its own settings)
+        if self.owned:  # months and dates are read in UTC, as on Spark and on a store's connection
             self.con.execute("SET TimeZone = 'UTC'")
             # spill files in a private temporary folder removed on close: an in-memory DuckDB spills to ./.tmp
             # of the working directory otherwise (16.9 GB there after --snapshots over 24 x 2.2M models)

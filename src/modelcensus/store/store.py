@@ -262,6 +262,10 @@ class Store:
         # document a --format json command prints (and floods logs), so it is off; commands report progress
         # on stderr themselves
         self._exec("SET enable_progress_bar = false")
+        # months and dates in UTC, as the --snapshots engines read them: DuckDB takes the machine's zone
+        # otherwise, and strftime(created_at, '%Y-%m') put a model made on 30 Sept 23:00 UTC in October on a
+        # UTC+14 machine (review11 F1: store and folder derivatives disagreed there)
+        self._exec("SET TimeZone = 'UTC'")
         if str(self.path) != ":memory:":  # spill files beside the store, not in the working directory
             tmp = str(self.path) + ".tmp"
             self._exec("SET temp_directory = " + sql_literal(tmp))
