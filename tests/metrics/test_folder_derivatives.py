@@ -155,6 +155,32 @@ def test_cli_runs_it_and_exits_2_on_parent_credit(folder: Path, capsys: pytest.C
     assert "credit=parent is not on the --snapshots path" in capsys.readouterr().err
 
 
+SHARE_CASES: dict[str, dict[str, Any]] = {"default": {}, "org_atom_filter": {"by": "org", "min_downloads": 5},
+                                          "relation_all_time": {"by": "relation", "period": "all"}}
+
+
+@pytest.fixture(scope="module")
+def shares(folder: Path, registry: Any) -> dict[str, Any]:
+    return {case: api.folder_metric(folder, "derivative_share", registry=registry, **dict(args))
+            for case, args in SHARE_CASES.items()}
+
+
+@pytest.mark.parametrize("case", list(SHARE_CASES))
+def test_folder_derivative_share_equals_the_store_path(shares: dict[str, Any], store: Store, registry: Any,
+                                                       case: str) -> None:
+    """derivative_share is derivatives by family unless told (ATOM's derivative share), on both paths alike.
+    Labelled first: the default key is family on both, and rows and notes equal the store path's."""
+    args = dict(SHARE_CASES[case])
+    theirs = compute_metric(store, "derivative_share", by=args.pop("by", None), registry=registry, **args)
+    ours = shares[case]
+    assert ours.metric == theirs.metric == "derivative_share"
+    assert ours.by == theirs.by == SHARE_CASES[case].get("by", "family")
+    assert ours.rows and rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
+    # the folder path puts the key's note first, as for derivatives
+    assert [n for n in ours.notes if not n.startswith("computed on")] == [theirs.notes[1], theirs.notes[0],
+                                                                           *theirs.notes[2:]]
+
+
 def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, spark_engine: Any) -> None:
     from modelcensus.metrics.snapshot_folder import FolderCensus
     from modelcensus.sources import hubstats
@@ -169,6 +195,10 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
             def own(notes: list[str]) -> list[str]:
                 return [n for n in notes if not n.startswith("computed on")]
             assert own(spark.notes) == own(duck[case].notes), case
+        spark = census.metric("derivative_share")
+        assert spark.by == "family"
+        assert rounded(spark.to_json()["rows"]) == rounded(
+            api.folder_metric(folder, "derivative_share", registry=registry).to_json()["rows"])
 
 
 _IN_ANOTHER_ZONE = """

@@ -45,6 +45,7 @@ from modelcensus.store.staging import REASON_SQL
 
 SOURCE = "hub-stats"
 # metric -> (default --by, download fields, series, own options)
+_DERIVATIVE_OPTIONS = ("credit", "period", "min_downloads", "min_downloads_field")
 SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
     "downloads": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ()),
     "downloads_cumulative": ("publisher_country", ("downloads_all_time",), True, ()),
@@ -53,8 +54,11 @@ SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
                       ("k", "include_unknown", "series")),
     "new_models": ("publisher_country", (), False, ()),
     # needs the folder's lineage (its edges say which models are derivatives) whatever the key
-    "derivatives": ("relation", (), False, ("credit", "period", "min_downloads", "min_downloads_field")),
+    "derivatives": ("relation", (), False, _DERIVATIVE_OPTIONS),
+    # the same counts and shares as derivatives (ATOM's derivative share), by family unless told: as on a store
+    "derivative_share": ("family", (), False, _DERIVATIVE_OPTIONS),
 }
+DERIVATIVE_METRICS = ("derivatives", "derivative_share")
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
                "snapshot_edges", "model_relations")
@@ -142,17 +146,17 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
         column = ATTRIBUTED_COLUMNS[by]
     elif by in ROOT_COLUMNS:
         column, keys = ROOT_COLUMNS[by], "model_roots"
-    elif by == "relation" and name == "derivatives":
+    elif by == "relation" and name in DERIVATIVE_METRICS:
         column, keys = "relation", "model_relations"
     else:
         raise InputError(f"--by {by} is not on the --snapshots path yet; keys that are: publisher_country, "
                          "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
                          f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}"
-                         + ("; and relation for derivatives" if name == "derivatives" else ""))
-    if name == "derivatives":  # checked before any file is read, as the store path checks them
+                         + (f"; and relation for {name}" if name in DERIVATIVE_METRICS else ""))
+    if name in DERIVATIVE_METRICS:  # checked before any file is read, as the store path checks them
         _derivative_options(options)
-    if name == "derivatives" and options.get("credit") == "parent":
-        raise InputError("derivatives -o credit=parent is not on the --snapshots path yet (root credit only); "
+    if name in DERIVATIVE_METRICS and options.get("credit") == "parent":
+        raise InputError(f"{name} -o credit=parent is not on the --snapshots path yet (root credit only); "
                          "import the folder's files into a store (`modelcensus import`) for parent credit")
     if fields:
         field = field or fields[0]
@@ -279,7 +283,7 @@ class FolderCensus:
         self._load()
         last = len(self.snaps)
         series = SLICE_METRICS[name][2] or _bool(options.get("series"))
-        if name == "derivatives":
+        if name in DERIVATIVE_METRICS:
             self._load_lineage("edges")
         if keys == "model_roots":
             self._load_lineage("origins")
@@ -289,7 +293,7 @@ class FolderCensus:
         key = group_key(by, "root" if keys == "model_roots" else "publisher")
         if name == "downloads_monthly":
             rows, columns, notes = self._monthly(key.name, params, str(options.get("gaps") or "spread"))
-        elif name == "derivatives":
+        elif name in DERIVATIVE_METRICS:
             rows, columns, notes = self._derivatives(key, params, options)
         else:
             self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
