@@ -1,6 +1,8 @@
 """Root keys on ``--snapshots DIR``: the folder's lineage build (``lineage build --snapshots DIR``) gives the
 metric files each model's roots, so ``--by root_country`` / ``org`` / ``family`` over a history folder equal
-the store path over the same files (DuckDB), and Spark equals DuckDB; a missing or stale lineage is exit 2."""
+the store path over the same files (DuckDB), and Spark equals DuckDB; a missing or stale lineage is exit 2.
+``cadence`` reads the lineage whatever its key (first-party = no parent, or published by the root's own
+organisation), so it is here with every key kind."""
 
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "cumulative_family": ("downloads_cumulative", {"by": "family"}),
     "monthly_root_country": ("downloads_monthly", {"by": "root_country"}),
     "concentration_root_org_series": ("concentration", {"by": "org", "series": True}),
+    # first-party releases: which models are first-party comes from the lineage, whatever the key
+    "cadence_org": ("cadence", {"by": "org"}),  # the publisher's organisation, as on a store
+    "cadence_publisher_country": ("cadence", {"by": "publisher_country"}),
+    "cadence_family": ("cadence", {"by": "family"}),
 }
 
 
@@ -68,8 +74,10 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     ours = duck[case]
     assert ours.columns == theirs.columns
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
-    assert len(ours.rows) >= 2 and any(r.get(ours.columns[1] if name == "downloads_monthly" else ours.columns[0])
-                                       for r in ours.rows)
+    keyed = ours.columns[1] if name in ("downloads_monthly", "cadence") else ours.columns[0]
+    assert len(ours.rows) >= 2 and any(r.get(keyed) for r in ours.rows)
+    if name == "cadence":  # the notes too (the folder path puts the key's note first, as the store path does)
+        assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
 def test_merges_split_their_credit(duck: dict[str, Any], folder: Path) -> None:
@@ -85,7 +93,7 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
     from modelcensus.metrics.snapshot_folder import compute_folder_metric
     from modelcensus.sources import hubstats
 
-    for case in ("downloads_root_country", "concentration_root_org_series"):
+    for case in ("downloads_root_country", "concentration_root_org_series", "cadence_publisher_country"):
         name, args = CASES[case]
         with Store(":memory:") as probe:
             spark = compute_folder_metric(folder, name, engine=spark_engine, registry=registry,

@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError
-from modelcensus.metrics.downloads import field_column
+from modelcensus.metrics.downloads import field_column, grp_as
 from modelcensus.metrics.groups import GroupKey
+from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, build_relations
 
 QUANT_TAGS = ("gguf", "gptq", "awq", "exl2", "mlx", "bitsandbytes")
@@ -138,20 +139,21 @@ def sizes(scope: Scope, field: str | None, *, per_month: bool = False
 
 
 def cadence(scope: Scope, key: GroupKey) -> tuple[list[dict[str, Any]], list[str]]:
-    """First-party releases per month per publishing organisation (or org type / country)."""
-    rows = scope.rows(f"""
-        WITH fp AS (
-          SELECT DISTINCT o.snapshot_id, o.model_id FROM origins o
-          WHERE o.snapshot_id IN ({scope.sid_list})
-            AND (o.depth = 0 OR (o.publisher_org IS NOT NULL AND o.publisher_org = o.root_org))),
-        g AS (SELECT strftime(m.created_at, '%Y-%m') AS month, c.grp, sum(c.w) AS releases
-              FROM mc_m m JOIN fp USING (snapshot_id, model_id) JOIN mc_credit c USING (snapshot_id, model_id)
-              GROUP BY ALL)
-        SELECT month, grp AS "{key.name}", releases, releases / sum(releases) OVER (PARTITION BY month) AS share
-        FROM g ORDER BY month NULLS LAST, releases DESC, grp NULLS LAST
-    """)
-    notes = [key.note,
-             "first-party release = a model with no parent, or published by the organisation that owns its root "
-             "(e.g. an instruct tune in the base developer's namespace); month = createdAt month",
-             "share = the group's share of the month's first-party releases"]
-    return rows, notes
+    """First-party releases per month per publishing organisation (or org type / country): the query files
+    first_party_models and metric_cadence, which --snapshots runs too."""
+    with store_queries(scope.store) as q:
+        q.define("model_roots", "SELECT snapshot_id, model_id, depth, publisher_org, root_org FROM origins "
+                                f"WHERE snapshot_id IN ({scope.sid_list})")
+        q.define("credit", "SELECT c.snapshot_id, c.model_id, m.created_at, c.grp, c.w "
+                           "FROM mc_credit c JOIN mc_m m USING (snapshot_id, model_id)")
+        q.run(["metric_cadence"], {"snapshot": -1})
+        rows = grp_as(q.rows(CADENCE_ROWS), key.name)
+    return rows, [key.note, *CADENCE_NOTES]
+
+
+# the metric's rows in one order on every engine and path, and what they mean
+CADENCE_ROWS = ("SELECT month, grp, releases, share FROM metric_cadence "
+                "ORDER BY month NULLS LAST, releases DESC, grp NULLS LAST")
+CADENCE_NOTES = ("first-party release = a model with no parent, or published by the organisation that owns its root "
+                 "(e.g. an instruct tune in the base developer's namespace); month = createdAt month",
+                 "share = the group's share of the month's first-party releases")

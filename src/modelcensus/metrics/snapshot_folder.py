@@ -34,6 +34,7 @@ from modelcensus.metrics.derivatives import (
 )
 from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
 from modelcensus.metrics.groups import group_key
+from modelcensus.metrics.intermediaries import CADENCE_NOTES, CADENCE_ROWS
 from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.series import month_fractions, series_notes
@@ -57,11 +58,15 @@ SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
     "derivatives": ("relation", (), False, _DERIVATIVE_OPTIONS),
     # the same counts and shares as derivatives (ATOM's derivative share), by family unless told: as on a store
     "derivative_share": ("family", (), False, _DERIVATIVE_OPTIONS),
+    # first-party releases per month: which models are first-party comes from the folder's lineage
+    "cadence": ("org", (), False, ()),
 }
 DERIVATIVE_METRICS = ("derivatives", "derivative_share")
+# metrics that read the folder's lineage (origins of every file) whatever the key
+ORIGIN_METRICS = ("cadence",)
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
-               "snapshot_edges", "model_relations")
+               "snapshot_edges", "model_relations", "first_party_models")
 # --by keys that read no lineage: key -> column of model_publishers
 PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
 ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
@@ -137,7 +142,8 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
         raise InputError(f"option {bad[0]!r} is not supported with --snapshots for metric {name} "
                          f"(supported: {', '.join(sorted(allowed))})")
     by = by or default_by
-    attribution = str(options.get("attribution") or "root")
+    # cadence counts each organisation's own releases: org keys are the publisher's, as on a store
+    attribution = "publisher" if name == "cadence" else str(options.get("attribution") or "root")
     group_key(by, attribution)  # a bad key or attribution: the store path's message listing the valid ones
     keys = "model_publishers"
     if by in PUBLISHER_COLUMNS:
@@ -253,7 +259,7 @@ class FolderCensus:
         identities = {p: file_identity(p) for p in paths}
         stale = [day.isoformat() for day, path in files if not is_current(self.folder, day, path, rules)]
         if stale:
-            needs = "root keys need" if table == "origins" else "derivatives need"
+            needs = "root keys and cadence need" if table == "origins" else "derivatives need"
             raise InputError(f"--snapshots {self.folder}: {needs} the lineage of every file, built from it "
                              f"by this registry and these rules; missing or stale for {len(stale)} file(s) "
                              f"({', '.join(stale[:3])}{' ...' if len(stale) > 3 else ''}): run `modelcensus "
@@ -285,7 +291,7 @@ class FolderCensus:
         series = SLICE_METRICS[name][2] or _bool(options.get("series"))
         if name in DERIVATIVE_METRICS:
             self._load_lineage("edges")
-        if keys == "model_roots":
+        if keys == "model_roots" or name in ORIGIN_METRICS:
             self._load_lineage("origins")
         params = {"group": column, "keys": keys, "field": FIELDS.get(fname or "", "d30"), "snapshot": last,
                   "last_k": last,
@@ -295,6 +301,10 @@ class FolderCensus:
             rows, columns, notes = self._monthly(key.name, params, str(options.get("gaps") or "spread"))
         elif name in DERIVATIVE_METRICS:
             rows, columns, notes = self._derivatives(key, params, options)
+        elif name == "cadence":
+            self._run(["metric_cadence"], params)
+            rows = grp_as(self.area.query(to_dialect(CADENCE_ROWS, self.engine.dialect)).to_pylist(), key.name)
+            columns, notes = ["month", key.name, "releases", "share"], list(CADENCE_NOTES)
         else:
             self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
             rows, columns, notes = _rows(self.area, self.engine, name, key.name, params, ks)
