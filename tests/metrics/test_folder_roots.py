@@ -32,6 +32,11 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "cadence_org": ("cadence", {"by": "org"}),  # the publisher's organisation, as on a store
     "cadence_publisher_country": ("cadence", {"by": "publisher_country"}),
     "cadence_family": ("cadence", {"by": "family"}),
+    # licences are read from the latest file's models rows, made by the importer's own query files
+    "licences_root_country": ("licences", {"by": "root_country"}),
+    "licences_publisher_license_all_time": ("licences", {"by": "publisher_country", "detail": "license",
+                                                         "field": "downloads_all_time"}),
+    "licences_family": ("licences", {"by": "family"}),
 }
 
 
@@ -76,7 +81,7 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
     keyed = ours.columns[1] if name in ("downloads_monthly", "cadence") else ours.columns[0]
     assert len(ours.rows) >= 2 and any(r.get(keyed) for r in ours.rows)
-    if name == "cadence":  # the notes too (the folder path puts the key's note first, as the store path does)
+    if name in ("cadence", "licences"):  # the notes too (the folder path puts the key's note first, as the store path does)
         assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
@@ -93,7 +98,8 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
     from modelcensus.metrics.snapshot_folder import compute_folder_metric
     from modelcensus.sources import hubstats
 
-    for case in ("downloads_root_country", "concentration_root_org_series", "cadence_publisher_country"):
+    for case in ("downloads_root_country", "concentration_root_org_series", "cadence_publisher_country",
+                 "licences_publisher_license_all_time", "licences_family"):
         name, args = CASES[case]
         with Store(":memory:") as probe:
             spark = compute_folder_metric(folder, name, engine=spark_engine, registry=registry,
@@ -147,3 +153,10 @@ def test_an_origins_file_replaced_after_it_was_found_current_fails(folder: Path,
         api.folder_metric(folder, "downloads", by="root_country", registry=registry)
     monkeypatch.setattr(sf, "is_current", real)
     assert api.folder_metric(folder, "downloads", by="root_country", registry=registry).rows
+
+
+def test_licence_options_and_keys_the_folder_path_lacks_are_said(folder: Path, registry: Any) -> None:
+    with pytest.raises(InputError, match=r"detail 'bogus': expected class or license"):
+        api.folder_metric(folder, "licences", detail="bogus", registry=registry)
+    with pytest.raises(InputError, match=r"--by license is not on the --snapshots path yet"):
+        api.folder_metric(folder, "licences", by="license", registry=registry)

@@ -14,6 +14,7 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import field_column
 from modelcensus.metrics.groups import GroupKey
+from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, key_joins, resolve_registry
 
 
@@ -26,35 +27,49 @@ def _registry_tables(scope: Scope) -> None:
 
 def licence_mix(scope: Scope, key: GroupKey, field: str | None, *, detail: str = "class"
                 ) -> tuple[str, list[str], list[dict[str, Any]], list[str]]:
-    """Per group and licence class (or licence id): models, downloads and the share of the group's models."""
-    if detail not in ("class", "license"):
-        raise InputError(f"detail {detail!r}: expected class or license")
+    """Per group and licence class (or licence id): models, downloads and the share of the group's models
+    (query file metric_licences, which --snapshots runs too)."""
+    check_detail(detail)
     _registry_tables(scope)
     fname, col = field_column(field)
-    lic = "coalesce(rl.class, 'unknown')" if detail == "class" else "m.license"
-    label = "license_class" if detail == "class" else "license"
-    # grouped by the licence itself, each group holds one licence: its share of the group would be 1 on every
-    # row, so the share is then taken over all models (and downloads) instead
     whole = key.name == "license"
-    over = "()" if whole else "(PARTITION BY grp)"
-    rows = scope.rows(f"""
-        WITH g AS (
-          SELECT c.grp, {lic} AS lic, sum(c.w) AS models, sum(c.w * coalesce(m.{col}, 0)) AS downloads
-          FROM mc_credit c JOIN mc_m m USING (snapshot_id, model_id)
-          LEFT JOIN reg_licenses rl ON rl.license = lower(m.license)
-          GROUP BY ALL)
-        SELECT grp AS "{key.name}", lic AS {label}, models, downloads,
-               models / sum(models) OVER {over} AS share,
-               CASE WHEN sum(downloads) OVER {over} > 0
-                    THEN downloads / sum(downloads) OVER {over} END AS downloads_share
-        FROM g ORDER BY {"models DESC, grp NULLS LAST" if whole else "grp NULLS LAST, models DESC"}, lic NULLS LAST
-    """)
-    columns = [key.name, label, "models", "downloads", "share", "downloads_share"]
+    with store_queries(scope.store) as q:
+        q.define("licence_credit", f"SELECT c.grp, c.w, m.license, m.{col} AS downloads "
+                                   "FROM mc_credit c JOIN mc_m m USING (snapshot_id, model_id)")
+        q.done("reg_licenses")
+        q.run(["metric_licences"], {"by_class": int(detail == "class"), "whole": int(whole)})
+        raw = q.rows(licence_rows(whole))
+    columns = licence_columns(key, detail)
+    return fname, columns, licence_result_rows(raw, columns), licence_notes(key, fname, whole)
+
+
+def check_detail(detail: str) -> None:
+    if detail not in ("class", "license"):
+        raise InputError(f"detail {detail!r}: expected class or license")
+
+
+def licence_rows(whole: bool) -> str:
+    """metric_licences' rows in the store path's order (by the licence's models over all, else per group)."""
+    order = "models DESC, grp NULLS LAST" if whole else "grp NULLS LAST, models DESC"
+    return f"SELECT * FROM metric_licences ORDER BY {order}, lic NULLS LAST"
+
+
+def licence_result_rows(raw: list[dict[str, Any]], columns: list[str]) -> list[dict[str, Any]]:
+    """metric_licences' rows under the metric's column names (the key's, license_class or license)."""
+    return [dict(zip(columns, (r["grp"], r["lic"], r["models"], r["downloads"], r["share"], r["downloads_share"]),
+                     strict=True)) for r in raw]
+
+
+def licence_columns(key: GroupKey, detail: str) -> list[str]:
+    return [key.name, "license_class" if detail == "class" else "license", "models", "downloads", "share",
+            "downloads_share"]
+
+
+def licence_notes(key: GroupKey, fname: str, whole: bool) -> list[str]:
     of = "all models" if whole else "the group's models"
-    notes = [key.note, f"share = the licence's share of {of} (credit-weighted); downloads_share uses {fname}",
-             "licence = the model's own label (card, else license: tag); classes from the registry; "
-             "a missing or unlisted licence is class 'unknown'"]
-    return fname, columns, rows, notes
+    return [key.note, f"share = the licence's share of {of} (credit-weighted); downloads_share uses {fname}",
+            "licence = the model's own label (card, else license: tag); classes from the registry; "
+            "a missing or unlisted licence is class 'unknown'"]
 
 
 def licence_drift(scope: Scope, key: GroupKey, field: str | None, *, pairs: bool = False, examples: int = 3,

@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlglot
 
 from modelcensus.errors import InputError
 from modelcensus.lineage.build import rules_stamp
@@ -35,6 +36,7 @@ from modelcensus.metrics.derivatives import (
 from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
 from modelcensus.metrics.groups import group_key
 from modelcensus.metrics.intermediaries import CADENCE_NOTES, CADENCE_ROWS
+from modelcensus.metrics.licences import check_detail, licence_columns, licence_notes, licence_result_rows, licence_rows
 from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.series import month_fractions, series_notes
@@ -43,6 +45,7 @@ from modelcensus.store.engine import Engine, Scratch, to_dialect
 from modelcensus.store.files import check_unchanged, file_identity, folder_files
 from modelcensus.store.sql_files import run_files
 from modelcensus.store.staging import REASON_SQL
+from modelcensus.store.staging_engine import make_store_rows
 
 SOURCE = "hub-stats"
 # metric -> (default --by, download fields, series, own options)
@@ -60,6 +63,8 @@ SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
     "derivative_share": ("family", (), False, _DERIVATIVE_OPTIONS),
     # first-party releases per month: which models are first-party comes from the folder's lineage
     "cadence": ("org", (), False, ()),
+    # the licence mix of the latest file: licences read from its models rows, made by the importer's query files
+    "licences": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ("detail",)),
 }
 DERIVATIVE_METRICS = ("derivatives", "derivative_share")
 # metrics that read the folder's lineage (origins of every file) whatever the key
@@ -159,6 +164,8 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
                          "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
                          f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}"
                          + (f"; and relation for {name}" if name in DERIVATIVE_METRICS else ""))
+    if name == "licences":
+        check_detail(str(options.get("detail") or "class"))
     if name in DERIVATIVE_METRICS:  # checked before any file is read, as the store path checks them
         _derivative_options(options)
     if name in DERIVATIVE_METRICS and options.get("credit") == "parent":
@@ -230,7 +237,7 @@ class FolderCensus:
         check_unchanged(self.identities)  # the staged rows are those of the files that were checked
         area.register_arrow("snapshot_index", snapshot_index((s.id, s.observed_at) for s in self.snaps))
         tables = self.registry.tables()
-        for t in ("reg_namespaces", "reg_model_aliases"):
+        for t in ("reg_namespaces", "reg_model_aliases", "reg_licenses"):
             area.register_arrow(t, tables[t])
         self._base.update(area.names)
         run_files(area, self.queries, ["snapshot_models"], self._base, dialect)
@@ -301,6 +308,8 @@ class FolderCensus:
             rows, columns, notes = self._monthly(key.name, params, str(options.get("gaps") or "spread"))
         elif name in DERIVATIVE_METRICS:
             rows, columns, notes = self._derivatives(key, params, options)
+        elif name == "licences":
+            rows, columns, notes = self._licences(key, params, str(options.get("detail") or "class"))
         elif name == "cadence":
             self._run(["metric_cadence"], params)
             rows = grp_as(self.area.query(to_dialect(CADENCE_ROWS, self.engine.dialect)).to_pylist(), key.name)
@@ -350,6 +359,36 @@ class FolderCensus:
             notes.append(min_downloads_note(min_field, at_least, int(counts["without_field"] or 0)))
         notes += derivative_notes_tail(period, int(counts["undated"] or 0), bool(rows))
         return rows, ["month", key.name, "derivatives", "share"], notes
+
+    def _latest_models(self) -> None:
+        """``latest_models``: the store's models rows of the latest file, made on this engine by the importer's
+        own query files (store.staging_engine), for what the download panel does not carry (licence, size,
+        tags). Read once per census, from the file that was described and checked."""
+        if "latest_models" in self._base:
+            return
+        k, path, mapped = self.mapped[-1]
+        area = self.area
+        area.register_parquet("latest_file", [path], row_number="file_row_number")
+        tree = sqlglot.parse_one(mapped, read="duckdb")
+        if not isinstance(tree, sqlglot.exp.Select):  # staging_select's own text: never, but said if so
+            raise InputError(f"{path}: the hub-stats mapping is not one SELECT")
+        rows = tree.from_("latest_file").sql(dialect="duckdb")
+        area.materialise("latest_staged", to_dialect(rows, self.engine.dialect))
+        check_unchanged({path: self.identities[path]})
+        make_store_rows(self.engine, "latest_staged", k, models="latest_models", declarations="latest_declarations")
+        area.adopt("latest_models", "latest_declarations")
+        area.drop("latest_staged", "latest_declarations")
+        self._base.update({"latest_file", "latest_models"})
+
+    def _licences(self, key: Any, params: dict[str, Any], detail: str
+                  ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """licences on the latest file: the store path's query file over the folder's credit and models rows."""
+        self._latest_models()
+        self._run(["licence_credit", "metric_licences"], {**params, "by_class": int(detail == "class"), "whole": 0})
+        raw = self.area.query(to_dialect(licence_rows(False), self.engine.dialect)).to_pylist()
+        columns = licence_columns(key, detail)
+        fname = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
+        return licence_result_rows(raw, columns), columns, licence_notes(key, fname, False)[1:]
 
     def _monthly(self, key: str, params: dict[str, Any], gaps: str
                  ) -> tuple[list[dict[str, Any]], list[str], list[str]]:

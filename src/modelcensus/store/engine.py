@@ -108,6 +108,11 @@ class Scratch:
             if name in self.names:
                 self.names.remove(name)
 
+    def adopt(self, *names: str) -> None:
+        """Drop ``names`` with this area too: tables a helper made on the engine itself (``make_store_rows``)."""
+        for name in names:
+            self._track(check_name(name))
+
     def keep(self, name: str) -> None:
         """Let ``name`` outlive the block: the caller owns it from now on."""
         if name in self.names:
