@@ -81,7 +81,7 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
     keyed = ours.columns[1] if name in ("downloads_monthly", "cadence") else ours.columns[0]
     assert len(ours.rows) >= 2 and any(r.get(keyed) for r in ours.rows)
-    if name in ("cadence", "licences"):  # the notes too (the folder path puts the key's note first, as the store path does)
+    if name in ("cadence", "licences"):  # the notes too: the key's note first on both paths
         assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
