@@ -37,6 +37,9 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "licences_publisher_license_all_time": ("licences", {"by": "publisher_country", "detail": "license",
                                                          "field": "downloads_all_time"}),
     "licences_family": ("licences", {"by": "family"}),
+    # no key: sizes of the latest file's models rows (safetensors total, else the name)
+    "sizes": ("sizes", {}),
+    "sizes_per_month_all_time": ("sizes", {"per_month": True, "field": "downloads_all_time"}),
 }
 
 
@@ -75,13 +78,13 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
                                                case: str) -> None:
     name, args = CASES[case]
     args = dict(args)
-    theirs = compute_metric(store, name, by=args.pop("by"), registry=registry, **args)
+    theirs = compute_metric(store, name, by=args.pop("by", None), registry=registry, **args)
     ours = duck[case]
     assert ours.columns == theirs.columns
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
     keyed = ours.columns[1] if name in ("downloads_monthly", "cadence") else ours.columns[0]
     assert len(ours.rows) >= 2 and any(r.get(keyed) for r in ours.rows)
-    if name in ("cadence", "licences"):  # the notes too: the key's note first on both paths
+    if name in ("cadence", "licences", "sizes"):  # the notes too: the key's note first on both paths
         assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
@@ -99,7 +102,7 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
     from modelcensus.sources import hubstats
 
     for case in ("downloads_root_country", "concentration_root_org_series", "cadence_publisher_country",
-                 "licences_publisher_license_all_time", "licences_family"):
+                 "licences_publisher_license_all_time", "licences_family", "sizes", "sizes_per_month_all_time"):
         name, args = CASES[case]
         with Store(":memory:") as probe:
             spark = compute_folder_metric(folder, name, engine=spark_engine, registry=registry,
@@ -155,8 +158,24 @@ def test_an_origins_file_replaced_after_it_was_found_current_fails(folder: Path,
     assert api.folder_metric(folder, "downloads", by="root_country", registry=registry).rows
 
 
-def test_licence_options_and_keys_the_folder_path_lacks_are_said(folder: Path, registry: Any) -> None:
+def test_options_and_keys_the_folder_path_lacks_are_said(folder: Path, registry: Any) -> None:
+    """Labelled first: each exits 2 (InputError) with the store path's wording, before any file is read."""
     with pytest.raises(InputError, match=r"detail 'bogus': expected class or license"):
         api.folder_metric(folder, "licences", detail="bogus", registry=registry)
     with pytest.raises(InputError, match=r"--by license is not on the --snapshots path yet"):
         api.folder_metric(folder, "licences", by="license", registry=registry)
+    with pytest.raises(InputError, match=r"metric sizes takes no --by"):
+        api.folder_metric(folder, "sizes", by="org", registry=registry)
+    with pytest.raises(InputError, match=r"option per_month='bogus': expected true or false"):
+        api.folder_metric(folder, "sizes", per_month="bogus", registry=registry)
+    # a true/false option given something else was read as false here (the store path refuses it)
+    with pytest.raises(InputError, match=r"option series='maybe': expected true or false"):
+        api.folder_metric(folder, "concentration", series="maybe", registry=registry)
+
+
+def test_cadence_without_the_folder_lineage_says_it_needs_it(folder: Path, registry: Any, tmp_path: Path) -> None:
+    """cadence reads the lineage even by a publisher key (first-party needs the root): exit 2 saying so."""
+    for _day, path in folder_files(folder):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    with pytest.raises(InputError, match=r"cadence needs the lineage of every file.*lineage build --snapshots"):
+        api.folder_metric(tmp_path, "cadence", by="publisher_country", registry=registry)

@@ -35,7 +35,8 @@ class MetricSpec:
     options: dict[str, tuple[type, Any, str]] = field(default_factory=dict)
 
 
-def _bool(name: str, v: Any) -> bool:
+def parse_bool(name: str, v: Any) -> bool:
+    """A true/false option as the CLI gives it (true/false, yes/no, on/off, 1/0), else InputError naming it."""
     if isinstance(v, bool):
         return v
     s = str(v).strip().lower()
@@ -59,7 +60,7 @@ def coerce_options(spec: MetricSpec, options: dict[str, Any]) -> dict[str, Any]:
             continue
         try:
             if typ is bool:
-                out[name] = _bool(name, value)
+                out[name] = parse_bool(name, value)
             elif typ is int:
                 out[name] = int(value)
             elif typ is float:

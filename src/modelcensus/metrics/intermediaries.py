@@ -19,6 +19,7 @@ from modelcensus.metrics.downloads import field_column, grp_as
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, build_relations
+from modelcensus.metrics.sizes import SIZE_CLASSES
 
 QUANT_TAGS = ("gguf", "gptq", "awq", "exl2", "mlx", "bitsandbytes")
 QUANT_NAME = r"(?i)([-_.](gguf|gptq|awq|exl2|mlx|bnb|[0-9]+bit|int[48]|q[2-8]_k(_[msl])?)([-_.]|$))"
@@ -111,31 +112,35 @@ def intermediaries(scope: Scope, key: GroupKey | None, field: str | None, *, min
 
 def sizes(scope: Scope, field: str | None, *, per_month: bool = False
           ) -> tuple[str, list[str], list[dict[str, Any]], list[str]]:
-    """Models and downloads per ATOM size class (or per creation month and size class)."""
+    """Models and downloads per ATOM size class (or per creation month and size class): the query files
+    metric_sizes and metric_sizes_monthly, which --snapshots runs too."""
     fname, col = field_column(field)
-    notes = ["size class from a curated table (option parameters=PATH), else safetensors.total, else the name; "
-             "safetensors totals include vision towers/MTP heads and are wrong for GPTQ/AWQ packed tensors",
-             "share = share of downloads; model_share = share of models"]
+    with store_queries(scope.store) as q:
+        q.define("sized_models", f"SELECT created_at, {col} AS downloads, size_b, size_class FROM mc_m")
+        table = "metric_sizes_monthly" if per_month else "metric_sizes"
+        q.run([table])
+        rows = q.rows(size_rows(per_month))
+    return fname, size_columns(per_month), rows, size_notes(per_month)
+
+
+def size_rows(per_month: bool) -> str:
+    """The sizes table's rows in one order on every engine and path (classes smallest first)."""
     if per_month:
-        rows = scope.rows("""
-            WITH g AS (SELECT strftime(created_at, '%Y-%m') AS month, size_class, count(*) AS models,
-                              avg(size_b) AS mean_params_b FROM mc_m GROUP BY ALL)
-            SELECT month, size_class, models, models / sum(models) OVER (PARTITION BY month) AS share,
-                   mean_params_b
-            FROM g ORDER BY month NULLS LAST, size_class NULLS LAST
-        """)
-        notes[1] = "share = share of the month's new models (by createdAt month)"
-        return fname, ["month", "size_class", "models", "share", "mean_params_b"], rows, notes
-    rows = scope.rows(f"""
-        WITH g AS (SELECT size_class, count(*) AS models, sum(coalesce({col}, 0)) AS downloads,
-                          median(size_b) AS median_params_b FROM mc_m GROUP BY ALL)
-        SELECT size_class, models, models / sum(models) OVER () AS model_share, downloads,
-               CASE WHEN sum(downloads) OVER () > 0 THEN downloads / sum(downloads) OVER () END AS share,
-               median_params_b
-        FROM g ORDER BY array_position(['<1B', '1-5B', '7-9B', '10-50B', '50-100B', '100-250B', '250B+'],
-                                       size_class) NULLS LAST
-    """)
-    return fname, ["size_class", "models", "model_share", "downloads", "share", "median_params_b"], rows, notes
+        return "SELECT * FROM metric_sizes_monthly ORDER BY month NULLS LAST, size_class NULLS LAST"
+    classes = ", ".join(f"'{c}'" for c in SIZE_CLASSES)
+    return f"SELECT * FROM metric_sizes ORDER BY array_position([{classes}], size_class) NULLS LAST"
+
+
+def size_columns(per_month: bool) -> list[str]:
+    return (["month", "size_class", "models", "share", "mean_params_b"] if per_month else
+            ["size_class", "models", "model_share", "downloads", "share", "median_params_b"])
+
+
+def size_notes(per_month: bool) -> list[str]:
+    return ["size class from a curated table (option parameters=PATH), else safetensors.total, else the name; "
+            "safetensors totals include vision towers/MTP heads and are wrong for GPTQ/AWQ packed tensors",
+            "share = share of the month's new models (by createdAt month)" if per_month else
+            "share = share of downloads; model_share = share of models"]
 
 
 def cadence(scope: Scope, key: GroupKey) -> tuple[list[dict[str, Any]], list[str]]:

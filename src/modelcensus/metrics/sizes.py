@@ -23,10 +23,12 @@ _SEP_R = "(?:$|[-_. ])"
 def name_size_sql(id_col: str) -> str:
     """Billions of parameters read from a model name, or NULL."""
     n = _NAME.format(id=id_col)
-    moe = f"regexp_extract({n}, '{_SEP_L}(\\d+)x(\\d+(?:\\.\\d+)?)b{_SEP_R}', ['e', 's'])"
+    # experts and size as groups 1 and 2 (Spark has no form naming the groups; DuckDB's made a struct)
+    moe = f"'{_SEP_L}(\\d+)x(\\d+(?:\\.\\d+)?)b{_SEP_R}'"
     bil = f"nullif(regexp_extract({n}, '{_SEP_L}(\\d+(?:\\.\\d+)?)b{_SEP_R}', 1), '')"
     mil = f"nullif(regexp_extract({n}, '{_SEP_L}(\\d+(?:\\.\\d+)?)m{_SEP_R}', 1), '')"
-    return (f"coalesce(TRY_CAST(nullif({moe}.e, '') AS DOUBLE) * TRY_CAST(nullif({moe}.s, '') AS DOUBLE), "
+    return (f"coalesce(TRY_CAST(nullif(regexp_extract({n}, {moe}, 1), '') AS DOUBLE) "
+            f"* TRY_CAST(nullif(regexp_extract({n}, {moe}, 2), '') AS DOUBLE), "
             f"TRY_CAST({bil} AS DOUBLE), TRY_CAST({mil} AS DOUBLE) / 1000.0)")
 
 

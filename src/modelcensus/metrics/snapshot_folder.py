@@ -24,6 +24,7 @@ import sqlglot
 from modelcensus.errors import InputError
 from modelcensus.lineage.build import rules_stamp
 from modelcensus.lineage.folder_build import is_current, lineage_files
+from modelcensus.metrics.catalog import parse_bool
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import add_ranks, parse_ks
 from modelcensus.metrics.derivatives import (
@@ -35,22 +36,23 @@ from modelcensus.metrics.derivatives import (
 )
 from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
 from modelcensus.metrics.groups import group_key
-from modelcensus.metrics.intermediaries import CADENCE_NOTES, CADENCE_ROWS
+from modelcensus.metrics.intermediaries import CADENCE_NOTES, CADENCE_ROWS, size_columns, size_notes, size_rows
 from modelcensus.metrics.licences import check_detail, licence_columns, licence_notes, licence_result_rows, licence_rows
 from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.series import month_fractions, series_notes
+from modelcensus.metrics.sizes import size_b_sql, size_class_sql
 from modelcensus.store import Snapshot
 from modelcensus.store.engine import Engine, Scratch, to_dialect
 from modelcensus.store.files import check_unchanged, file_identity, folder_files
-from modelcensus.store.sql_files import run_files
+from modelcensus.store.sql_files import Fragment, run_files
 from modelcensus.store.staging import REASON_SQL
 from modelcensus.store.staging_engine import make_store_rows
 
 SOURCE = "hub-stats"
 # metric -> (default --by, download fields, series, own options)
 _DERIVATIVE_OPTIONS = ("credit", "period", "min_downloads", "min_downloads_field")
-SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
+SLICE_METRICS: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...]]] = {
     "downloads": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ()),
     "downloads_cumulative": ("publisher_country", ("downloads_all_time",), True, ()),
     "downloads_monthly": ("publisher_country", ("downloads_all_time",), True, ("gaps",)),
@@ -65,6 +67,8 @@ SLICE_METRICS: dict[str, tuple[str, tuple[str, ...], bool, tuple[str, ...]]] = {
     "cadence": ("org", (), False, ()),
     # the licence mix of the latest file: licences read from its models rows, made by the importer's query files
     "licences": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ("detail",)),
+    # no key: models and downloads per ATOM size class of the latest file's models rows
+    "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month",)),
 }
 DERIVATIVE_METRICS = ("derivatives", "derivative_share")
 # metrics that read the folder's lineage (origins of every file) whatever the key
@@ -133,7 +137,7 @@ def _file_groups(mapped: list[tuple[int, Path, str]]) -> list[tuple[str, list[Pa
 
 
 def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
-           ) -> tuple[str, str | None, str, str]:
+           ) -> tuple[str, str | None, str | None, str]:
     """(grouping column, field, by, table holding the column) or InputError (exit 2) saying what the
     --snapshots path cannot do."""
     if name not in SLICE_METRICS:
@@ -146,24 +150,15 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
     if bad:
         raise InputError(f"option {bad[0]!r} is not supported with --snapshots for metric {name} "
                          f"(supported: {', '.join(sorted(allowed))})")
-    by = by or default_by
-    # cadence counts each organisation's own releases: org keys are the publisher's, as on a store
-    attribution = "publisher" if name == "cadence" else str(options.get("attribution") or "root")
-    group_key(by, attribution)  # a bad key or attribution: the store path's message listing the valid ones
-    keys = "model_publishers"
-    if by in PUBLISHER_COLUMNS:
-        column = PUBLISHER_COLUMNS[by]
-    elif by in ATTRIBUTED_COLUMNS and attribution == "publisher":
-        column = ATTRIBUTED_COLUMNS[by]
-    elif by in ROOT_COLUMNS:
-        column, keys = ROOT_COLUMNS[by], "model_roots"
-    elif by == "relation" and name in DERIVATIVE_METRICS:
-        column, keys = "relation", "model_relations"
+    if default_by is None:  # sizes groups by size class, as on a store
+        if by is not None:
+            raise InputError(f"metric {name} takes no --by (it groups by size_class)")
+        column, keys = "", ""
     else:
-        raise InputError(f"--by {by} is not on the --snapshots path yet; keys that are: publisher_country, "
-                         "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
-                         f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}"
-                         + (f"; and relation for {name}" if name in DERIVATIVE_METRICS else ""))
+        by = by or default_by
+        column, keys = _key_columns(name, by, options)
+    for flag in ("series", "include_unknown", "per_month"):  # a bad value said before any file is read
+        _bool(options, flag)
     if name == "licences":
         check_detail(str(options.get("detail") or "class"))
     if name in DERIVATIVE_METRICS:  # checked before any file is read, as the store path checks them
@@ -178,6 +173,25 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
     elif field is not None:
         raise InputError(f"metric {name} counts repos and takes no download field")
     return column, field, by, keys
+
+
+def _key_columns(name: str, by: str, options: dict[str, Any]) -> tuple[str, str]:
+    """(grouping column, table holding it) of ``--by by`` on the folder path, or InputError naming the keys."""
+    # cadence counts each organisation's own releases: org keys are the publisher's, as on a store
+    attribution = "publisher" if name == "cadence" else str(options.get("attribution") or "root")
+    group_key(by, attribution)  # a bad key or attribution: the store path's message listing the valid ones
+    if by in PUBLISHER_COLUMNS:
+        return PUBLISHER_COLUMNS[by], "model_publishers"
+    if by in ATTRIBUTED_COLUMNS and attribution == "publisher":
+        return ATTRIBUTED_COLUMNS[by], "model_publishers"
+    if by in ROOT_COLUMNS:
+        return ROOT_COLUMNS[by], "model_roots"
+    if by == "relation" and name in DERIVATIVE_METRICS:
+        return "relation", "model_relations"
+    raise InputError(f"--by {by} is not on the --snapshots path yet; keys that are: publisher_country, "
+                     "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
+                     f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}"
+                     + (f"; and relation for {name}" if name in DERIVATIVE_METRICS else ""))
 
 
 class FolderCensus:
@@ -251,7 +265,7 @@ class FolderCensus:
         for s in self.snaps:
             s.row_count, s.skipped_count = per.get(s.id, 0), skipped.get(s.id, 0)
 
-    def _load_lineage(self, table: str) -> None:
+    def _load_lineage(self, table: str, why: str | None = None) -> None:
         """Register the folder's lineage ``table`` as ``origin_rows`` / ``edge_rows`` and make ``model_roots`` /
         ``model_relations`` from it: the origins of every file (root keys serve series), the edges of the latest
         file only (derivatives count the latest snapshot's). Each file read must have a lineage built from it by
@@ -266,7 +280,7 @@ class FolderCensus:
         identities = {p: file_identity(p) for p in paths}
         stale = [day.isoformat() for day, path in files if not is_current(self.folder, day, path, rules)]
         if stale:
-            needs = "root keys and cadence need" if table == "origins" else "derivatives need"
+            needs = {"origins": "root keys need", "edges": "derivatives need"}.get(table, "") if why is None else why
             raise InputError(f"--snapshots {self.folder}: {needs} the lineage of every file, built from it "
                              f"by this registry and these rules; missing or stale for {len(stale)} file(s) "
                              f"({', '.join(stale[:3])}{' ...' if len(stale) > 3 else ''}): run `modelcensus "
@@ -295,28 +309,21 @@ class FolderCensus:
         ks = parse_ks(options.get("k") or "1,5,10") if name == "concentration" else []
         self._load()
         last = len(self.snaps)
-        series = SLICE_METRICS[name][2] or _bool(options.get("series"))
+        series = SLICE_METRICS[name][2] or _bool(options, "series")
         if name in DERIVATIVE_METRICS:
             self._load_lineage("edges")
         if keys == "model_roots" or name in ORIGIN_METRICS:
-            self._load_lineage("origins")
+            self._load_lineage("origins", None if keys == "model_roots" else f"{name} needs")
         params = {"group": column, "keys": keys, "field": FIELDS.get(fname or "", "d30"), "snapshot": last,
                   "last_k": last,
-                  "include_unknown": int(_bool(options.get("include_unknown"))), "first_k": 1 if series else last}
-        key = group_key(by, "root" if keys == "model_roots" else "publisher")
-        if name == "downloads_monthly":
-            rows, columns, notes = self._monthly(key.name, params, str(options.get("gaps") or "spread"))
-        elif name in DERIVATIVE_METRICS:
-            rows, columns, notes = self._derivatives(key, params, options)
-        elif name == "licences":
-            rows, columns, notes = self._licences(key, params, str(options.get("detail") or "class"))
-        elif name == "cadence":
-            self._run(["metric_cadence"], params)
-            rows = grp_as(self.area.query(to_dialect(CADENCE_ROWS, self.engine.dialect)).to_pylist(), key.name)
-            columns, notes = ["month", key.name, "releases", "share"], list(CADENCE_NOTES)
+                  "include_unknown": int(_bool(options, "include_unknown")), "first_k": 1 if series else last}
+        if by is None:  # sizes: no key
+            key_notes: list[str] = []
+            rows, columns, notes = self._sizes(params, _bool(options, "per_month"))
         else:
-            self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
-            rows, columns, notes = _rows(self.area, self.engine, name, key.name, params, ks)
+            key = group_key(by, "root" if keys == "model_roots" else "publisher")
+            key_notes = [key.note]
+            rows, columns, notes = self._keyed(name, key, params, options, ks)
         if name in ("downloads_cumulative", "downloads_monthly"):
             notes = [*self._series_notes(params), *notes]
         used = self.snaps if series else self.snaps[-1:]
@@ -325,12 +332,38 @@ class FolderCensus:
         return MetricResult(metric=name, by=by, snapshots=[s.as_dict() for s in used], population="all",
                             field=fname, columns=columns, synthetic=any(s.synthetic for s in used),
                             rows=[{c: clean_value(r.get(c)) for c in columns} for r in rows],
-                            notes=[key.note, *notes, f"computed on {self.engine.name} from {len(self.snaps)} "
+                            notes=[*key_notes, *notes, f"computed on {self.engine.name} from {len(self.snaps)} "
                                                      f"file(s) in {self.folder} (--snapshots; no store)",
                                    *self.check_notes],
                             options=_shown(options), coverage=coverage, warnings=warnings,
                             trend=trend.as_dict() if trend is not None else None)
 
+
+    def _keyed(self, name: str, key: Any, params: dict[str, Any], options: dict[str, Any], ks: list[int]
+               ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """A metric grouped by ``key``: (rows, columns, notes but the key's)."""
+        if name == "downloads_monthly":
+            return self._monthly(key.name, params, str(options.get("gaps") or "spread"))
+        if name in DERIVATIVE_METRICS:
+            return self._derivatives(key, params, options)
+        if name == "licences":
+            return self._licences(key, params, str(options.get("detail") or "class"))
+        if name == "cadence":
+            self._run(["metric_cadence"], params)
+            rows = grp_as(self.area.query(to_dialect(CADENCE_ROWS, self.engine.dialect)).to_pylist(), key.name)
+            return rows, ["month", key.name, "releases", "share"], list(CADENCE_NOTES)
+        self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
+        return _rows(self.area, self.engine, name, key.name, params, ks)
+
+    def _sizes(self, params: dict[str, Any], per_month: bool) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """sizes on the latest file's models rows: the store path's query files, the size rule of metrics/sizes.py."""
+        self._latest_models()
+        column = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
+        self._run(["sized_models", "metric_sizes_monthly" if per_month else "metric_sizes"],
+                  {"column": column, "size_b": Fragment(size_b_sql("m")),
+                   "size_class": Fragment(size_class_sql("size_b"))})
+        rows = self.area.query(to_dialect(size_rows(per_month), self.engine.dialect)).to_pylist()
+        return rows, size_columns(per_month), size_notes(per_month)
 
     def _series_notes(self, params: dict[str, Any]) -> list[str]:
         """metrics.series.series_notes over the folder's panel counts (read once per folder)."""
@@ -435,9 +468,10 @@ def _derivative_options(options: dict[str, Any]) -> tuple[str, str, int | None]:
     return period, min_field, check_options(given("credit", "root"), period, options.get("min_downloads"), min_field)
 
 
-def _bool(v: Any) -> bool:
-    return str(v).strip().lower() in ("1", "true", "yes", "on") if v is not None and not isinstance(v, bool) \
-        else bool(v)
+def _bool(options: dict[str, Any], name: str) -> bool:
+    """A true/false option, False when not given; a value that is neither is an InputError, as on a store."""
+    value = options.get(name)
+    return False if value is None else parse_bool(name, value)
 
 
 def _shown(options: dict[str, Any]) -> dict[str, Any]:
