@@ -37,6 +37,10 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "licences_publisher_license_all_time": ("licences", {"by": "publisher_country", "detail": "license",
                                                          "field": "downloads_all_time"}),
     "licences_family": ("licences", {"by": "family"}),
+    # the root's licence against the derivative's, both from the latest file's models rows
+    "licence_drift_family": ("licence_drift", {"by": "family"}),
+    "licence_drift_pairs_publisher": ("licence_drift", {"by": "publisher_country", "pairs": True, "examples": 1,
+                                                        "field": "downloads_all_time"}),
     # no key: sizes of the latest file's models rows (safetensors total, else the name)
     "sizes": ("sizes", {}),
     "sizes_per_month_all_time": ("sizes", {"per_month": True, "field": "downloads_all_time"}),
@@ -84,7 +88,9 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
     keyed = ours.columns[1] if name in ("downloads_monthly", "cadence") else ours.columns[0]
     assert len(ours.rows) >= 2 and any(r.get(keyed) for r in ours.rows)
-    if name in ("cadence", "licences", "sizes"):  # the notes too: the key's note first on both paths
+    if name == "licence_drift":  # the synthetic Hub labels some derivatives more permissively than their root
+        assert any(r.get("examples") for r in ours.rows)
+    if name in ("cadence", "licences", "sizes", "licence_drift"):  # the notes too: the key's note first on both paths
         assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
@@ -102,7 +108,8 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
     from modelcensus.sources import hubstats
 
     for case in ("downloads_root_country", "concentration_root_org_series", "cadence_publisher_country",
-                 "licences_publisher_license_all_time", "licences_family", "sizes", "sizes_per_month_all_time"):
+                 "licences_publisher_license_all_time", "licences_family", "sizes", "sizes_per_month_all_time",
+                 "licence_drift_family", "licence_drift_pairs_publisher"):
         name, args = CASES[case]
         with Store(":memory:") as probe:
             spark = compute_folder_metric(folder, name, engine=spark_engine, registry=registry,
@@ -168,6 +175,8 @@ def test_options_and_keys_the_folder_path_lacks_are_said(folder: Path, registry:
         api.folder_metric(folder, "sizes", by="org", registry=registry)
     with pytest.raises(InputError, match=r"option per_month='bogus': expected true or false"):
         api.folder_metric(folder, "sizes", per_month="bogus", registry=registry)
+    with pytest.raises(InputError, match=r"option examples='x': expected int"):
+        api.folder_metric(folder, "licence_drift", examples="x", registry=registry)
     # a true/false option given something else was read as false here (the store path refuses it)
     with pytest.raises(InputError, match=r"option series='maybe': expected true or false"):
         api.folder_metric(folder, "concentration", series="maybe", registry=registry)

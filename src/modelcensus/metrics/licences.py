@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError
-from modelcensus.metrics.downloads import field_column
+from modelcensus.metrics.downloads import field_column, grp_as
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, key_joins, resolve_registry
@@ -74,56 +74,65 @@ def licence_notes(key: GroupKey, fname: str, whole: bool) -> list[str]:
 
 def licence_drift(scope: Scope, key: GroupKey, field: str | None, *, pairs: bool = False, examples: int = 3,
                   regions: Any = None) -> tuple[str, list[str], list[dict[str, Any]], list[str]]:
-    """Derivatives whose licence is more permissive than their root's, per group (or per licence pair)."""
+    """Derivatives whose licence is more permissive than their root's, per group (or per licence pair): the
+    query files licence_drift_rows and metric_licence_drift(_pairs), which --snapshots runs too."""
     _registry_tables(scope)
     fname, col = field_column(field)
-    n_ex = max(0, min(int(examples), 20))
-    scope.exec(f"""
-        CREATE OR REPLACE TEMP TABLE mc_drift AS
-        SELECT {key.expr} AS grp, m.model_id, m.license AS child_license, rm.license AS root_license, o.root_id,
-               o.weight AS w,
-               coalesce(m.{col}, 0) AS downloads,
-               cl.rank AS child_rank, rl.rank AS root_rank,
-               (cl.rank IS NOT NULL AND rl.rank IS NOT NULL) AS comparable,
-               coalesce(cl.rank < rl.rank, FALSE) AS drifted
-        FROM mc_m m
-        JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id AND o.depth > 0
-        {key_joins(scope, key, regions)}
-        LEFT JOIN models rm ON rm.snapshot_id = m.snapshot_id AND rm.id_lower = lower(o.root_id)
-        LEFT JOIN reg_licenses cl ON cl.license = lower(m.license)
-        LEFT JOIN reg_licenses rl ON rl.license = lower(rm.license)
-    """)
+    with store_queries(scope.store) as q:
+        q.define("drift_base", f"""
+            SELECT {key.expr} AS grp, m.model_id, m.license AS child_license, rm.license AS root_license,
+                   o.root_id, o.weight AS w, coalesce(m.{col}, 0) AS downloads
+            FROM mc_m m
+            JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id AND o.depth > 0
+            {key_joins(scope, key, regions)}
+            LEFT JOIN models rm ON rm.snapshot_id = m.snapshot_id AND rm.id_lower = lower(o.root_id)""")
+        q.done("reg_licenses")
+        q.run([drift_table(pairs)], {"examples": drift_examples(examples)})
+        rows = q.rows(drift_rows_sql(pairs))
+        unknown_root = q.rows(UNKNOWN_ROOTS)[0]["n"]
+    return fname, *drift_result(key, pairs, examples, rows, int(unknown_root or 0))
+
+
+def drift_examples(examples: Any) -> int:
+    """Examples per row, 0 to 20."""
+    return max(0, min(int(examples), 20))
+
+
+def drift_table(pairs: bool) -> str:
+    return "metric_licence_drift_pairs" if pairs else "metric_licence_drift"
+
+
+def drift_rows_sql(pairs: bool) -> str:
+    """The drift table's rows in one order on every engine and path."""
     if pairs:
-        rows = scope.rows(f"""
-            SELECT root_license, child_license, sum(w) AS derivatives, sum(w * downloads) AS downloads,
-                   list(model_id ORDER BY downloads DESC, model_id)[1:{n_ex}] AS examples
-            FROM mc_drift WHERE drifted GROUP BY ALL ORDER BY derivatives DESC, root_license, child_license
-        """)
+        return ("SELECT * FROM metric_licence_drift_pairs "
+                "ORDER BY derivatives DESC, root_license NULLS LAST, child_license NULLS LAST")
+    return "SELECT * FROM metric_licence_drift ORDER BY drifted DESC, derivatives DESC, grp NULLS LAST"
+
+
+UNKNOWN_ROOTS = "SELECT count(*) AS n FROM licence_drift_rows WHERE root_license IS NULL"
+
+
+def drift_result(key: GroupKey, pairs: bool, examples: Any, rows: list[dict[str, Any]], unknown_root: int
+                 ) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """(columns, rows, notes) of licence_drift from its table's rows: pair shares, the key's name, examples."""
+    n_ex = drift_examples(examples)
+    for r in rows:
+        if n_ex == 0 and (pairs or r.get("drifted")):  # no example asked: an empty list, not none
+            r["examples"] = []
+    if pairs:
         total = sum(r["derivatives"] for r in rows) or 0
         for r in rows:
             r["share"] = r["derivatives"] / total if total else None
         columns = ["root_license", "child_license", "derivatives", "downloads", "share", "examples"]
     else:
-        rows = scope.rows(f"""
-            SELECT grp AS "{key.name}", sum(w) AS derivatives,
-                   sum(w) FILTER (WHERE comparable) AS comparable,
-                   coalesce(sum(w) FILTER (WHERE drifted), 0) AS drifted,
-                   CASE WHEN sum(w) FILTER (WHERE comparable) > 0
-                        THEN coalesce(sum(w) FILTER (WHERE drifted), 0) / sum(w) FILTER (WHERE comparable) END
-                     AS share,
-                   coalesce(sum(w * downloads) FILTER (WHERE drifted), 0) AS drifted_downloads,
-                   list(model_id || ' [' || coalesce(child_license, '?') || '] <- ' || root_id || ' ['
-                        || coalesce(root_license, '?') || ']' ORDER BY downloads DESC, model_id)
-                     FILTER (WHERE drifted)[1:{n_ex}] AS examples
-            FROM mc_drift GROUP BY grp ORDER BY drifted DESC, derivatives DESC, grp NULLS LAST
-        """)
+        rows = grp_as(rows, key.name)
         columns = [key.name, "derivatives", "comparable", "drifted", "share", "drifted_downloads", "examples"]
-    unknown_root = scope.store._one("SELECT count(*) FROM mc_drift WHERE root_license IS NULL")
     notes = [key.note,
              "drift = the derivative's licence is strictly more permissive than its root's (registry order); "
              "share = drifted / derivatives whose two licences are both comparable",
              "the root's licence is read from the root's own row in the same snapshot"]
-    if unknown_root and unknown_root[0]:
-        notes.append(f"{unknown_root[0]} derivative-root pair(s) have no root licence (root absent from the "
+    if unknown_root:
+        notes.append(f"{unknown_root} derivative-root pair(s) have no root licence (root absent from the "
                      "snapshot or unlabelled): not comparable")
-    return fname, columns, rows, notes
+    return columns, rows, notes

@@ -24,7 +24,8 @@ import sqlglot
 from modelcensus.errors import InputError
 from modelcensus.lineage.build import rules_stamp
 from modelcensus.lineage.folder_build import is_current, lineage_files
-from modelcensus.metrics.catalog import parse_bool
+from modelcensus.metrics import SPECS
+from modelcensus.metrics.catalog import coerce_options, parse_bool
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import add_ranks, parse_ks
 from modelcensus.metrics.derivatives import (
@@ -37,7 +38,18 @@ from modelcensus.metrics.derivatives import (
 from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
 from modelcensus.metrics.groups import group_key
 from modelcensus.metrics.intermediaries import CADENCE_NOTES, CADENCE_ROWS, size_columns, size_notes, size_rows
-from modelcensus.metrics.licences import check_detail, licence_columns, licence_notes, licence_result_rows, licence_rows
+from modelcensus.metrics.licences import (
+    UNKNOWN_ROOTS,
+    check_detail,
+    drift_examples,
+    drift_result,
+    drift_rows_sql,
+    drift_table,
+    licence_columns,
+    licence_notes,
+    licence_result_rows,
+    licence_rows,
+)
 from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.series import month_fractions, series_notes
@@ -67,12 +79,14 @@ SLICE_METRICS: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...
     "cadence": ("org", (), False, ()),
     # the licence mix of the latest file: licences read from its models rows, made by the importer's query files
     "licences": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ("detail",)),
+    # derivatives labelled more permissively than their root: the lineage's roots, the latest file's licences
+    "licence_drift": ("family", ("downloads_30d", "downloads_all_time"), False, ("pairs", "examples")),
     # no key: models and downloads per ATOM size class of the latest file's models rows
     "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month",)),
 }
 DERIVATIVE_METRICS = ("derivatives", "derivative_share")
 # metrics that read the folder's lineage (origins of every file) whatever the key
-ORIGIN_METRICS = ("cadence",)
+ORIGIN_METRICS = ("cadence", "licence_drift")
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
                "snapshot_edges", "model_relations", "first_party_models")
@@ -157,7 +171,9 @@ def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
     else:
         by = by or default_by
         column, keys = _key_columns(name, by, options)
-    for flag in ("series", "include_unknown", "per_month"):  # a bad value said before any file is read
+    if name in SPECS:  # option values typed as on a store (true/false, whole numbers), before any file is read
+        coerce_options(SPECS[name], options)
+    for flag in ("series", "include_unknown", "per_month", "pairs"):
         _bool(options, flag)
     if name == "licences":
         check_detail(str(options.get("detail") or "class"))
@@ -348,12 +364,28 @@ class FolderCensus:
             return self._derivatives(key, params, options)
         if name == "licences":
             return self._licences(key, params, str(options.get("detail") or "class"))
+        if name == "licence_drift":
+            return self._licence_drift(key, params, _bool(options, "pairs"), options.get("examples", 3))
         if name == "cadence":
             self._run(["metric_cadence"], params)
             rows = grp_as(self.area.query(to_dialect(CADENCE_ROWS, self.engine.dialect)).to_pylist(), key.name)
             return rows, ["month", key.name, "releases", "share"], list(CADENCE_NOTES)
         self._run(["metric_" + name, *(["concentration_ranks"] if name == "concentration" else [])], params)
         return _rows(self.area, self.engine, name, key.name, params, ks)
+
+    def _licence_drift(self, key: Any, params: dict[str, Any], pairs: bool, examples: Any
+                       ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """licence_drift on the latest file: the store path's query files over the folder's lineage roots and
+        the latest file's models rows (the derivative's and its root's licences)."""
+        self._latest_models()
+        self._run(["drift_base", "licence_drift_rows", drift_table(pairs)],
+                  {**params, "side": "r" if params["keys"] == "model_roots" else "p",
+                   "column": "downloads_30d" if params["field"] == "d30" else "downloads_all_time",
+                   "examples": drift_examples(examples)})
+        rows = self.area.query(to_dialect(drift_rows_sql(pairs), self.engine.dialect)).to_pylist()
+        unknown = self.area.query(to_dialect(UNKNOWN_ROOTS, self.engine.dialect)).to_pylist()[0]["n"]
+        columns, rows, notes = drift_result(key, pairs, examples, rows, int(unknown or 0))
+        return rows, columns, notes[1:]
 
     def _sizes(self, params: dict[str, Any], per_month: bool) -> tuple[list[dict[str, Any]], list[str], list[str]]:
         """sizes on the latest file's models rows: the store path's query files, the size rule of metrics/sizes.py."""
