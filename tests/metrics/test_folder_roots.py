@@ -175,7 +175,7 @@ def test_options_and_keys_the_folder_path_lacks_are_said(folder: Path, registry:
         api.folder_metric(folder, "sizes", by="org", registry=registry)
     with pytest.raises(InputError, match=r"option per_month='bogus': expected true or false"):
         api.folder_metric(folder, "sizes", per_month="bogus", registry=registry)
-    with pytest.raises(InputError, match=r"option examples='x': expected int"):
+    with pytest.raises(InputError, match=r"option examples='x': expected a whole number"):
         api.folder_metric(folder, "licence_drift", examples="x", registry=registry)
     # a true/false option given something else was read as false here (the store path refuses it)
     with pytest.raises(InputError, match=r"option series='maybe': expected true or false"):

@@ -6,6 +6,7 @@ Options arrive typed from Python or as text from the CLI (``--option key=value``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,19 @@ def parse_bool(name: str, v: Any) -> bool:
     raise InputError(f"option {name}={v!r}: expected true or false")
 
 
+def parse_whole(value: Any) -> int:
+    """A whole number given as plain ASCII digits with an optional sign: int() also reads '1_0' as 10 and other
+    scripts' digits, which a user did not mean (review11 F6); ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise ValueError(value)
+    return int(text)
+
+
 def coerce_options(spec: MetricSpec, options: dict[str, Any]) -> dict[str, Any]:
     """Defaults filled in, values typed; unknown option -> InputError listing the valid ones."""
     allowed = {**COMMON_OPTIONS, **spec.options}
@@ -62,7 +76,7 @@ def coerce_options(spec: MetricSpec, options: dict[str, Any]) -> dict[str, Any]:
             if typ is bool:
                 out[name] = parse_bool(name, value)
             elif typ is int:
-                out[name] = int(value)
+                out[name] = parse_whole(value)
             elif typ is float:
                 out[name] = float(value)
             elif typ is list:
@@ -70,7 +84,8 @@ def coerce_options(spec: MetricSpec, options: dict[str, Any]) -> dict[str, Any]:
             else:
                 out[name] = str(value)
         except (TypeError, ValueError):
-            raise InputError(f"option {name}={value!r}: expected {typ.__name__}") from None
+            what = {int: "a whole number", float: "a number"}.get(typ, typ.__name__)
+            raise InputError(f"option {name}={value!r}: expected {what}") from None
     for name, (_typ, default, _help) in allowed.items():
         out.setdefault(name, default)
     return out

@@ -24,23 +24,28 @@ import sqlglot
 from modelcensus.errors import InputError
 from modelcensus.lineage.build import rules_stamp
 from modelcensus.lineage.folder_build import is_current, lineage_files
-from modelcensus.metrics import SPECS
-from modelcensus.metrics.catalog import coerce_options, parse_bool
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import add_ranks, parse_ks
 from modelcensus.metrics.derivatives import (
     ORDERED_ROWS,
-    check_options,
     derivative_notes_head,
     derivative_notes_tail,
     min_downloads_note,
 )
 from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
+from modelcensus.metrics.folder_options import (
+    DERIVATIVE_METRICS,
+    ORIGIN_METRICS,
+    SLICE_METRICS,
+    check_folder_metric,
+    derivative_options,
+    flag,
+    shown_options,
+)
 from modelcensus.metrics.groups import group_key
 from modelcensus.metrics.intermediaries import CADENCE_NOTES, CADENCE_ROWS, size_columns, size_notes, size_rows
 from modelcensus.metrics.licences import (
     UNKNOWN_ROOTS,
-    check_detail,
     drift_examples,
     drift_result,
     drift_rows_sql,
@@ -62,39 +67,9 @@ from modelcensus.store.staging import REASON_SQL
 from modelcensus.store.staging_engine import make_store_rows
 
 SOURCE = "hub-stats"
-# metric -> (default --by, download fields, series, own options)
-_DERIVATIVE_OPTIONS = ("credit", "period", "min_downloads", "min_downloads_field")
-SLICE_METRICS: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...]]] = {
-    "downloads": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ()),
-    "downloads_cumulative": ("publisher_country", ("downloads_all_time",), True, ()),
-    "downloads_monthly": ("publisher_country", ("downloads_all_time",), True, ("gaps",)),
-    "concentration": ("publisher_country", ("downloads_30d", "downloads_all_time"), False,
-                      ("k", "include_unknown", "series")),
-    "new_models": ("publisher_country", (), False, ()),
-    # needs the folder's lineage (its edges say which models are derivatives) whatever the key
-    "derivatives": ("relation", (), False, _DERIVATIVE_OPTIONS),
-    # the same counts and shares as derivatives (ATOM's derivative share), by family unless told: as on a store
-    "derivative_share": ("family", (), False, _DERIVATIVE_OPTIONS),
-    # first-party releases per month: which models are first-party comes from the folder's lineage
-    "cadence": ("org", (), False, ()),
-    # the licence mix of the latest file: licences read from its models rows, made by the importer's query files
-    "licences": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ("detail",)),
-    # derivatives labelled more permissively than their root: the lineage's roots, the latest file's licences
-    "licence_drift": ("family", ("downloads_30d", "downloads_all_time"), False, ("pairs", "examples")),
-    # no key: models and downloads per ATOM size class of the latest file's models rows
-    "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month",)),
-}
-DERIVATIVE_METRICS = ("derivatives", "derivative_share")
-# metrics that read the folder's lineage (origins of every file) whatever the key
-ORIGIN_METRICS = ("cadence", "licence_drift")
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
                "snapshot_edges", "model_relations", "first_party_models")
-# --by keys that read no lineage: key -> column of model_publishers
-PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
-ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
-# --by keys of the lineage root: key -> column of model_roots (read from the folder's lineage build)
-ROOT_COLUMNS = {"root_country": "root_country", "family": "family", "org": "root_org", "org_type": "root_org_type"}
 # the staging columns REASON_SQL and snapshot_models.sql read; base_models is made NULL: the importer builds
 # it with to_json (always valid JSON), and text baseModels that are not JSON are caught by _problem
 _STAGED = ("id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "pipeline_tag",
@@ -148,66 +123,6 @@ def _file_groups(mapped: list[tuple[int, Path, str]]) -> list[tuple[str, list[Pa
         key = (str(schema), *(e.sql(dialect="duckdb") for e in staged_columns(sql).values()))
         groups.setdefault(key, (sql, []))[1].append(path)
     return list(groups.values())
-
-
-def _check(name: str, by: str | None, field: str | None, options: dict[str, Any]
-           ) -> tuple[str, str | None, str | None, str]:
-    """(grouping column, field, by, table holding the column) or InputError (exit 2) saying what the
-    --snapshots path cannot do."""
-    if name not in SLICE_METRICS:
-        raise InputError(f"metric {name} is not on the --snapshots path yet (it needs the lineage build or the "
-                         f"store's other tables); --snapshots computes: {', '.join(SLICE_METRICS)}. Import the "
-                         "folder's files into a store (`modelcensus import`) for the others")
-    default_by, fields, _series, own = SLICE_METRICS[name]
-    allowed = {*own, "attribution"}
-    bad = [k for k in options if k not in allowed]
-    if bad:
-        raise InputError(f"option {bad[0]!r} is not supported with --snapshots for metric {name} "
-                         f"(supported: {', '.join(sorted(allowed))})")
-    if default_by is None:  # sizes groups by size class, as on a store
-        if by is not None:
-            raise InputError(f"metric {name} takes no --by (it groups by size_class)")
-        column, keys = "", ""
-    else:
-        by = by or default_by
-        column, keys = _key_columns(name, by, options)
-    if name in SPECS:  # option values typed as on a store (true/false, whole numbers), before any file is read
-        coerce_options(SPECS[name], options)
-    for flag in ("series", "include_unknown", "per_month", "pairs"):
-        _bool(options, flag)
-    if name == "licences":
-        check_detail(str(options.get("detail") or "class"))
-    if name in DERIVATIVE_METRICS:  # checked before any file is read, as the store path checks them
-        _derivative_options(options)
-    if name in DERIVATIVE_METRICS and options.get("credit") == "parent":
-        raise InputError(f"{name} -o credit=parent is not on the --snapshots path yet (root credit only); "
-                         "import the folder's files into a store (`modelcensus import`) for parent credit")
-    if fields:
-        field = field or fields[0]
-        if field not in fields:
-            raise InputError(f"field {field!r} for metric {name}: expected one of {', '.join(fields)}")
-    elif field is not None:
-        raise InputError(f"metric {name} counts repos and takes no download field")
-    return column, field, by, keys
-
-
-def _key_columns(name: str, by: str, options: dict[str, Any]) -> tuple[str, str]:
-    """(grouping column, table holding it) of ``--by by`` on the folder path, or InputError naming the keys."""
-    # cadence counts each organisation's own releases: org keys are the publisher's, as on a store
-    attribution = "publisher" if name == "cadence" else str(options.get("attribution") or "root")
-    group_key(by, attribution)  # a bad key or attribution: the store path's message listing the valid ones
-    if by in PUBLISHER_COLUMNS:
-        return PUBLISHER_COLUMNS[by], "model_publishers"
-    if by in ATTRIBUTED_COLUMNS and attribution == "publisher":
-        return ATTRIBUTED_COLUMNS[by], "model_publishers"
-    if by in ROOT_COLUMNS:
-        return ROOT_COLUMNS[by], "model_roots"
-    if by == "relation" and name in DERIVATIVE_METRICS:
-        return "relation", "model_relations"
-    raise InputError(f"--by {by} is not on the --snapshots path yet; keys that are: publisher_country, "
-                     "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
-                     f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}"
-                     + (f"; and relation for {name}" if name in DERIVATIVE_METRICS else ""))
 
 
 class FolderCensus:
@@ -319,23 +234,23 @@ class FolderCensus:
     def metric(self, name: str, *, by: str | None = None, field: str | None = None, population: str | None = "all",
                **options: Any) -> MetricResult:
         """One metric over the folder; the same MetricResult shape as the store path."""
-        column, fname, by, keys = _check(name, by, field, options)
+        column, fname, by, keys = check_folder_metric(name, by, field, options)
         if (population or "all") != "all":
             raise InputError("--population is not supported with --snapshots yet (population all only)")
         ks = parse_ks(options.get("k") or "1,5,10") if name == "concentration" else []
         self._load()
         last = len(self.snaps)
-        series = SLICE_METRICS[name][2] or _bool(options, "series")
+        series = SLICE_METRICS[name][2] or flag(options, "series")
         if name in DERIVATIVE_METRICS:
             self._load_lineage("edges")
         if keys == "model_roots" or name in ORIGIN_METRICS:
             self._load_lineage("origins", None if keys == "model_roots" else f"{name} needs")
         params = {"group": column, "keys": keys, "field": FIELDS.get(fname or "", "d30"), "snapshot": last,
                   "last_k": last,
-                  "include_unknown": int(_bool(options, "include_unknown")), "first_k": 1 if series else last}
+                  "include_unknown": int(flag(options, "include_unknown")), "first_k": 1 if series else last}
         if by is None:  # sizes: no key
             key_notes: list[str] = []
-            rows, columns, notes = self._sizes(params, _bool(options, "per_month"))
+            rows, columns, notes = self._sizes(params, flag(options, "per_month"))
         else:
             key = group_key(by, "root" if keys == "model_roots" else "publisher")
             key_notes = [key.note]
@@ -351,7 +266,7 @@ class FolderCensus:
                             notes=[*key_notes, *notes, f"computed on {self.engine.name} from {len(self.snaps)} "
                                                      f"file(s) in {self.folder} (--snapshots; no store)",
                                    *self.check_notes],
-                            options=_shown(options), coverage=coverage, warnings=warnings,
+                            options=shown_options(options), coverage=coverage, warnings=warnings,
                             trend=trend.as_dict() if trend is not None else None)
 
 
@@ -365,7 +280,7 @@ class FolderCensus:
         if name == "licences":
             return self._licences(key, params, str(options.get("detail") or "class"))
         if name == "licence_drift":
-            return self._licence_drift(key, params, _bool(options, "pairs"), options.get("examples", 3))
+            return self._licence_drift(key, params, flag(options, "pairs"), options.get("examples", 3))
         if name == "cadence":
             self._run(["metric_cadence"], params)
             rows = grp_as(self.area.query(to_dialect(CADENCE_ROWS, self.engine.dialect)).to_pylist(), key.name)
@@ -412,7 +327,7 @@ class FolderCensus:
     def _derivatives(self, key: Any, params: dict[str, Any], options: dict[str, Any]
                      ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
         """derivatives (root credit) on the latest file: the store path's query file over the folder's edges."""
-        period, min_field, at_least = _derivative_options(options)
+        period, min_field, at_least = derivative_options(options)
         params = {**params, "min_field": FIELDS[min_field], "by_month": int(period == "month"),
                   "min_downloads": -1 if at_least is None else at_least}
         self._run(["metric_derivatives", "derivative_counts"], params)
@@ -483,31 +398,10 @@ def compute_folder_metric(folder: str | Path, name: str, *, engine: Engine, row_
                           population: str | None = "all", check_note: Callable[[Path], str | None] | None = None,
                           **options: Any) -> MetricResult:
     """One metric over the folder on ``engine`` (bad arguments fail before any file is read)."""
-    _check(name, by, field, options)
+    check_folder_metric(name, by, field, options)
     with FolderCensus(folder, engine=engine, row_select=row_select, registry=registry,
                       check_note=check_note) as census:
         return census.metric(name, by=by, field=field, population=population, **options)
-
-
-def _derivative_options(options: dict[str, Any]) -> tuple[str, str, int | None]:
-    """(period, min_downloads_field, min_downloads) of derivatives' options, checked by the store path's rules;
-    an option given empty is checked as given, not read as its default."""
-    def given(name: str, default: str) -> str:
-        value = options.get(name)
-        return default if value is None else str(value)
-
-    period, min_field = given("period", "month"), given("min_downloads_field", "downloads_all_time")
-    return period, min_field, check_options(given("credit", "root"), period, options.get("min_downloads"), min_field)
-
-
-def _bool(options: dict[str, Any], name: str) -> bool:
-    """A true/false option, False when not given; a value that is neither is an InputError, as on a store."""
-    value = options.get(name)
-    return False if value is None else parse_bool(name, value)
-
-
-def _shown(options: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in options.items() if v is not None}
 
 
 def _snapshot(k: int, day: date, path: Path) -> Snapshot:

@@ -1,0 +1,126 @@
+"""What the ``--snapshots DIR`` path computes and accepts: its metrics with their default keys, fields and
+options, the keys it can group by, and the checks that refuse the rest (exit 2) before any file is read.
+Option values are typed by the store path's own rules (``catalog.coerce_options``), so both paths accept
+and refuse the same values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcensus.errors import InputError
+from modelcensus.metrics import SPECS
+from modelcensus.metrics.catalog import coerce_options, parse_bool
+from modelcensus.metrics.derivatives import check_options
+from modelcensus.metrics.groups import group_key
+from modelcensus.metrics.licences import check_detail
+
+# metric -> (default --by, download fields, series, own options)
+_DERIVATIVE_OPTIONS = ("credit", "period", "min_downloads", "min_downloads_field")
+SLICE_METRICS: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...]]] = {
+    "downloads": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ()),
+    "downloads_cumulative": ("publisher_country", ("downloads_all_time",), True, ()),
+    "downloads_monthly": ("publisher_country", ("downloads_all_time",), True, ("gaps",)),
+    "concentration": ("publisher_country", ("downloads_30d", "downloads_all_time"), False,
+                      ("k", "include_unknown", "series")),
+    "new_models": ("publisher_country", (), False, ()),
+    # needs the folder's lineage (its edges say which models are derivatives) whatever the key
+    "derivatives": ("relation", (), False, _DERIVATIVE_OPTIONS),
+    # the same counts and shares as derivatives (ATOM's derivative share), by family unless told: as on a store
+    "derivative_share": ("family", (), False, _DERIVATIVE_OPTIONS),
+    # first-party releases per month: which models are first-party comes from the folder's lineage
+    "cadence": ("org", (), False, ()),
+    # the licence mix of the latest file: licences read from its models rows, made by the importer's query files
+    "licences": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ("detail",)),
+    # derivatives labelled more permissively than their root: the lineage's roots, the latest file's licences
+    "licence_drift": ("family", ("downloads_30d", "downloads_all_time"), False, ("pairs", "examples")),
+    # no key: models and downloads per ATOM size class of the latest file's models rows
+    "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month",)),
+}
+DERIVATIVE_METRICS = ("derivatives", "derivative_share")
+# metrics that read the folder's lineage (origins of every file) whatever the key
+ORIGIN_METRICS = ("cadence", "licence_drift")
+# --by keys that read no lineage: key -> column of model_publishers
+PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
+ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
+# --by keys of the lineage root: key -> column of model_roots (read from the folder's lineage build)
+ROOT_COLUMNS = {"root_country": "root_country", "family": "family", "org": "root_org", "org_type": "root_org_type"}
+
+def check_folder_metric(name: str, by: str | None, field: str | None, options: dict[str, Any]
+           ) -> tuple[str, str | None, str | None, str]:
+    """(grouping column, field, by, table holding the column) or InputError (exit 2) saying what the
+    --snapshots path cannot do."""
+    if name not in SLICE_METRICS:
+        raise InputError(f"metric {name} is not on the --snapshots path yet (it needs the lineage build or the "
+                         f"store's other tables); --snapshots computes: {', '.join(SLICE_METRICS)}. Import the "
+                         "folder's files into a store (`modelcensus import`) for the others")
+    default_by, fields, _series, own = SLICE_METRICS[name]
+    allowed = {*own, "attribution"}
+    bad = [k for k in options if k not in allowed]
+    if bad:
+        raise InputError(f"option {bad[0]!r} is not supported with --snapshots for metric {name} "
+                         f"(supported: {', '.join(sorted(allowed))})")
+    if default_by is None:  # sizes groups by size class, as on a store
+        if by is not None:
+            raise InputError(f"metric {name} takes no --by (it groups by size_class)")
+        column, keys = "", ""
+    else:
+        by = by or default_by
+        column, keys = key_columns(name, by, options)
+    if name in SPECS:  # option values typed as on a store (true/false, whole numbers), before any file is read
+        coerce_options(SPECS[name], options)
+    for option in ("series", "include_unknown", "per_month", "pairs"):
+        flag(options, option)
+    if name == "licences":
+        check_detail(str(options.get("detail") or "class"))
+    if name in DERIVATIVE_METRICS:  # checked before any file is read, as the store path checks them
+        derivative_options(options)
+    if name in DERIVATIVE_METRICS and options.get("credit") == "parent":
+        raise InputError(f"{name} -o credit=parent is not on the --snapshots path yet (root credit only); "
+                         "import the folder's files into a store (`modelcensus import`) for parent credit")
+    if fields:
+        field = field or fields[0]
+        if field not in fields:
+            raise InputError(f"field {field!r} for metric {name}: expected one of {', '.join(fields)}")
+    elif field is not None:
+        raise InputError(f"metric {name} counts repos and takes no download field")
+    return column, field, by, keys
+
+
+def key_columns(name: str, by: str, options: dict[str, Any]) -> tuple[str, str]:
+    """(grouping column, table holding it) of ``--by by`` on the folder path, or InputError naming the keys."""
+    # cadence counts each organisation's own releases: org keys are the publisher's, as on a store
+    attribution = "publisher" if name == "cadence" else str(options.get("attribution") or "root")
+    group_key(by, attribution)  # a bad key or attribution: the store path's message listing the valid ones
+    if by in PUBLISHER_COLUMNS:
+        return PUBLISHER_COLUMNS[by], "model_publishers"
+    if by in ATTRIBUTED_COLUMNS and attribution == "publisher":
+        return ATTRIBUTED_COLUMNS[by], "model_publishers"
+    if by in ROOT_COLUMNS:
+        return ROOT_COLUMNS[by], "model_roots"
+    if by == "relation" and name in DERIVATIVE_METRICS:
+        return "relation", "model_relations"
+    raise InputError(f"--by {by} is not on the --snapshots path yet; keys that are: publisher_country, "
+                     "publisher, org / org_type (-o attribution=publisher), and from the folder's lineage build "
+                     f"(`lineage build --snapshots DIR`): {', '.join(ROOT_COLUMNS)}"
+                     + (f"; and relation for {name}" if name in DERIVATIVE_METRICS else ""))
+
+
+def derivative_options(options: dict[str, Any]) -> tuple[str, str, int | None]:
+    """(period, min_downloads_field, min_downloads) of derivatives' options, checked by the store path's rules;
+    an option given empty is checked as given, not read as its default."""
+    def given(name: str, default: str) -> str:
+        value = options.get(name)
+        return default if value is None else str(value)
+
+    period, min_field = given("period", "month"), given("min_downloads_field", "downloads_all_time")
+    return period, min_field, check_options(given("credit", "root"), period, options.get("min_downloads"), min_field)
+
+
+def flag(options: dict[str, Any], name: str) -> bool:
+    """A true/false option, False when not given; a value that is neither is an InputError, as on a store."""
+    value = options.get(name)
+    return False if value is None else parse_bool(name, value)
+
+
+def shown_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if v is not None}
