@@ -264,8 +264,9 @@ class Store:
         self._exec("SET enable_progress_bar = false")
         # months and dates in UTC, as the --snapshots engines read them: DuckDB takes the machine's zone
         # otherwise, and strftime(created_at, '%Y-%m') put a model made on 30 Sept 23:00 UTC in October on a
-        # UTC+14 machine (review11 F1: store and folder derivatives disagreed there)
-        self._exec("SET TimeZone = 'UTC'")
+        # UTC+14 machine (review11 F1: store and folder derivatives disagreed there). GLOBAL: a cursor (the web
+        # server's per-thread reader) starts from the global settings, not this connection's (review12 R12-1)
+        self._exec("SET GLOBAL TimeZone = 'UTC'")
         if str(self.path) != ":memory:":  # spill files beside the store, not in the working directory
             tmp = str(self.path) + ".tmp"
             self._exec("SET temp_directory = " + sql_literal(tmp))
