@@ -119,15 +119,21 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
         assert rounded(spark.to_json()["rows"]) == rounded(duck[case].to_json()["rows"]), case
 
 
-def test_missing_or_stale_lineage_is_named(folder: Path, registry: Any, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"missing or stale for 3 file\(s\).*run `modelcensus lineage build"):
+def test_missing_or_stale_lineage_is_named(folder: Path, registry: Any, tmp_path: Path, duck: dict[str, Any]) -> None:
+    """A series by a root key needs every file's lineage; a one-snapshot metric only the latest file's (review12
+    R12-3: it read, and required, all of them). Labelled first: a stale first file fails the series, naming 1
+    file, and leaves the latest-snapshot census unchanged."""
+    with pytest.raises(InputError, match=r"lineage of every file.*missing or stale for 3 file\(s\).*run `modelcensus "
+                                         r"lineage build"):
         _copy_without_lineage(folder, tmp_path, registry)
     side = lineage_files(folder, folder_files(folder)[0][0])["sidecar"]
     doc = json.loads(side.read_text())
     side.write_text(json.dumps({**doc, "source_sha256": "0" * 64}))
     try:
         with pytest.raises(InputError, match=r"stale for 1 file\(s\)"):
-            api.folder_metric(folder, "downloads", by="root_country", registry=registry)
+            api.folder_metric(folder, "downloads_cumulative", by="family", registry=registry)
+        latest = api.folder_metric(folder, "downloads", by="root_country", registry=registry)
+        assert latest.to_json()["rows"] == duck["downloads_root_country"].to_json()["rows"]
     finally:
         side.write_text(json.dumps(doc))
 
@@ -135,7 +141,7 @@ def test_missing_or_stale_lineage_is_named(folder: Path, registry: Any, tmp_path
 def _copy_without_lineage(folder: Path, tmp_path: Path, registry: Any) -> None:
     for _day, path in folder_files(folder):
         (tmp_path / path.name).write_bytes(path.read_bytes())
-    api.folder_metric(tmp_path, "downloads", by="root_country", registry=registry)
+    api.folder_metric(tmp_path, "downloads_cumulative", by="root_country", registry=registry)
 
 
 def test_an_origins_file_replaced_after_it_was_found_current_fails(folder: Path, registry: Any,
@@ -186,5 +192,50 @@ def test_cadence_without_the_folder_lineage_says_it_needs_it(folder: Path, regis
     """cadence reads the lineage even by a publisher key (first-party needs the root): exit 2 saying so."""
     for _day, path in folder_files(folder):
         (tmp_path / path.name).write_bytes(path.read_bytes())
-    with pytest.raises(InputError, match=r"cadence needs the lineage of every file.*lineage build --snapshots"):
+    with pytest.raises(InputError, match=r"cadence needs the lineage of the latest file.*lineage build --snapshots"):
         api.folder_metric(tmp_path, "cadence", by="publisher_country", registry=registry)
+
+
+def test_latest_models_go_with_the_census_when_making_them_fails(folder: Path, registry: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review12 R12-4, labelled first: the latest file's models rows are made on the engine itself; a failure right
+    after they are made leaves no table behind once the census ends."""
+    import modelcensus.metrics.snapshot_folder as sf
+    from modelcensus.sources import hubstats
+    from modelcensus.store.engine import open_engine
+
+    real = sf.make_store_rows
+
+    def made_then_failed(*args: Any, **kw: Any) -> Any:
+        real(*args, **kw)
+        raise InputError("injected failure after the models rows were made")
+
+    monkeypatch.setattr(sf, "make_store_rows", made_then_failed)
+    eng = open_engine("duckdb")
+    try:
+        with Store(":memory:") as probe:
+            census = sf.FolderCensus(folder, engine=eng, registry=registry,
+                                     row_select=lambda p: hubstats.staging_select(p, hubstats.describe_file(probe, p)))
+            with pytest.raises(InputError, match="injected"), census:
+                census.metric("licences")
+        left = eng.query("SELECT table_name AS name FROM duckdb_tables() WHERE temporary UNION ALL "
+                         "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").column(0).to_pylist()
+        assert left == []
+    finally:
+        eng.close()
+
+
+def test_empty_option_values_are_checked_as_given(folder: Path, registry: Any, store: Store) -> None:
+    """Review12 R12-2/R12-6, labelled first: an empty value is refused as on a store, not run as the default; cadence
+    refuses an attribution it cannot honour, on both paths."""
+    for name, option in (("licences", {"detail": ""}), ("licences", {"attribution": ""}),
+                         ("downloads_monthly", {"gaps": ""}), ("concentration", {"k": ""}),
+                         ("cadence", {"attribution": "bogus"}), ("cadence", {"attribution": "root"})):
+        with pytest.raises(InputError):
+            api.folder_metric(folder, name, registry=registry, **option)
+    with pytest.raises(InputError, match="cadence counts each organisation's own releases"):
+        api.folder_metric(folder, "cadence", registry=registry, attribution="root")
+    assert api.folder_metric(folder, "cadence", registry=registry, attribution="publisher").rows
+    for value in ("root", "bogus"):  # the store path took any value and ignored it
+        with pytest.raises(InputError, match="attribution"):
+            compute_metric(store, "cadence", registry=registry, attribution=value)

@@ -91,3 +91,19 @@ def test_a_folder_file_gone_before_staging_is_named_not_an_internal_error(tmp_pa
             damage()
             with census, pytest.raises(InputError, match=r"2024-02-29\.parquet: the file changed while it was read"):
                 census.metric("downloads")
+
+
+def test_the_latest_file_replaced_before_its_models_rows_are_read_is_named(tmp_path: Path, duck: Any) -> None:
+    """Review12 R12-5, labelled first: licences read the latest file again for its models rows; another layout put
+    in its place after the census checked it is named as a changed file, not reported as a SQL binder error."""
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    _write(folder / "2024-01-31.parquet", [1, 2, 3])
+    second = _write(folder / "2024-02-29.parquet", [4, 5, 6])
+    with Store(":memory:") as probe, _census(folder, duck, probe, None) as census:
+        assert census.metric("downloads").rows
+        tmp = second.with_name("other.parquet")
+        pq.write_table(pa.table({"id": ["org/only-an-id"]}), tmp)
+        os.replace(tmp, second)
+        with pytest.raises(InputError, match=r"2024-02-29\.parquet: the file changed while it was read"):
+            census.metric("licences")

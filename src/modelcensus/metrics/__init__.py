@@ -19,7 +19,7 @@ from modelcensus.metrics import ram as ram_mod
 from modelcensus.metrics.catalog import COMMON_OPTIONS, MetricSpec, coerce_options
 from modelcensus.metrics.census import DEFAULT_MAX_AGE_DAYS, census_points, looks_like_date, series_comparability
 from modelcensus.metrics.coverage import compute_coverage
-from modelcensus.metrics.groups import GROUP_KEYS, group_key
+from modelcensus.metrics.groups import GROUP_KEYS, check_attribution, group_key
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.scope import build_credit, build_models, drop_temps, make_scope, shared_work
 from modelcensus.store import Store
@@ -106,6 +106,8 @@ def compute_metric(store: Store, name: str, *, by: str | None = None, population
         raise InputError("metric sizes takes no --by (it groups by size_class); use downloads --by size_class")
     if name == "region_shift" and by is not None:
         raise InputError("metric region_shift takes no --by (it cross-tabulates namespace and root regions)")
+    raw_attribution = options.get("attribution")
+    check_attribution(name, None if raw_attribution is None else str(raw_attribution))
     attribution = "publisher" if name == "cadence" else opts["attribution"]
     key = group_key(by, attribution) if by is not None else None
     if spec.fields:

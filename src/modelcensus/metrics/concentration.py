@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError
+from modelcensus.metrics.catalog import parse_whole
 from modelcensus.metrics.downloads import field_column
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.queries import aware, snapshot_index_sql, store_queries
@@ -21,7 +22,7 @@ from modelcensus.metrics.scope import Scope
 def parse_ks(k: Any) -> list[int]:
     items = k if isinstance(k, list | tuple) else str(k).split(",")
     try:
-        ks = sorted({int(str(x).strip()) for x in items if str(x).strip()})
+        ks = sorted({parse_whole(x) for x in items if str(x).strip()})
     except ValueError:
         raise InputError(f"k {k!r}: expected whole numbers, e.g. 1,5,10") from None
     if not ks or ks[0] < 1:

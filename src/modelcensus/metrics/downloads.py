@@ -64,11 +64,16 @@ def cumulative_by_group(scope: Scope, key: GroupKey) -> tuple[list[dict[str, Any
     return rows, [key.note, *series_notes(counts, len(scope.snapshots)), QUIRKS]
 
 
+def check_gaps(gaps: str) -> None:
+    """How a multi-month gap's delta is booked: spread or assign (InputError otherwise)."""
+    if gaps not in ("spread", "assign"):
+        raise InputError(f"gaps {gaps!r}: expected spread or assign")
+
+
 def monthly_by_group(scope: Scope, key: GroupKey, gaps: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Calendar-month flows of all-time downloads per group, from snapshot deltas: the query file
     ``metric_downloads_monthly`` over the panel's flows and :func:`month_fractions`."""
-    if gaps not in ("spread", "assign"):
-        raise InputError(f"gaps {gaps!r}: expected spread or assign")
+    check_gaps(gaps)
     fracs = month_fractions(scope.snapshots, gaps)
     with store_queries(scope.store) as q:
         counts = build_panel(q, scope)

@@ -10,8 +10,10 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.metrics import SPECS
 from modelcensus.metrics.catalog import coerce_options, parse_bool
+from modelcensus.metrics.concentration import parse_ks
 from modelcensus.metrics.derivatives import check_options
-from modelcensus.metrics.groups import group_key
+from modelcensus.metrics.downloads import check_gaps
+from modelcensus.metrics.groups import check_attribution, group_key
 from modelcensus.metrics.licences import check_detail
 
 # metric -> (default --by, download fields, series, own options)
@@ -71,7 +73,11 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
     for option in ("series", "include_unknown", "per_month", "pairs"):
         flag(options, option)
     if name == "licences":
-        check_detail(str(options.get("detail") or "class"))
+        check_detail(given(options, "detail", "class"))
+    if name == "downloads_monthly":
+        check_gaps(given(options, "gaps", "spread"))
+    if name == "concentration":
+        parse_ks(given(options, "k", "1,5,10"))
     if name in DERIVATIVE_METRICS:  # checked before any file is read, as the store path checks them
         derivative_options(options)
     if name in DERIVATIVE_METRICS and options.get("credit") == "parent":
@@ -88,9 +94,11 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
 
 def key_columns(name: str, by: str, options: dict[str, Any]) -> tuple[str, str]:
     """(grouping column, table holding it) of ``--by by`` on the folder path, or InputError naming the keys."""
+    check_attribution(name, None if options.get("attribution") is None else str(options["attribution"]))
+    attribution = given(options, "attribution", "root")
     # cadence counts each organisation's own releases: org keys are the publisher's, as on a store
-    attribution = "publisher" if name == "cadence" else str(options.get("attribution") or "root")
-    group_key(by, attribution)  # a bad key or attribution: the store path's message listing the valid ones
+    attribution = "publisher" if name == "cadence" else attribution
+    group_key(by, attribution)  # a bad key: the store path's message listing the valid ones
     if by in PUBLISHER_COLUMNS:
         return PUBLISHER_COLUMNS[by], "model_publishers"
     if by in ATTRIBUTED_COLUMNS and attribution == "publisher":
@@ -105,15 +113,18 @@ def key_columns(name: str, by: str, options: dict[str, Any]) -> tuple[str, str]:
                      + (f"; and relation for {name}" if name in DERIVATIVE_METRICS else ""))
 
 
-def derivative_options(options: dict[str, Any]) -> tuple[str, str, int | None]:
-    """(period, min_downloads_field, min_downloads) of derivatives' options, checked by the store path's rules;
-    an option given empty is checked as given, not read as its default."""
-    def given(name: str, default: str) -> str:
-        value = options.get(name)
-        return default if value is None else str(value)
+def given(options: dict[str, Any], name: str, default: str) -> str:
+    """An option's value as given, its default only when it is not given: an empty ``-o detail=`` is checked
+    (and refused) as the store path checks it, not read as the default (review12 R12-2)."""
+    value = options.get(name)
+    return default if value is None else str(value)
 
-    period, min_field = given("period", "month"), given("min_downloads_field", "downloads_all_time")
-    return period, min_field, check_options(given("credit", "root"), period, options.get("min_downloads"), min_field)
+
+def derivative_options(options: dict[str, Any]) -> tuple[str, str, int | None]:
+    """(period, min_downloads_field, min_downloads) of derivatives' options, checked by the store path's rules."""
+    period, min_field = given(options, "period", "month"), given(options, "min_downloads_field", "downloads_all_time")
+    return period, min_field, check_options(given(options, "credit", "root"), period, options.get("min_downloads"),
+                                            min_field)
 
 
 def flag(options: dict[str, Any], name: str) -> bool:

@@ -40,6 +40,18 @@ class GroupKey:
     note: str
 
 
+def check_attribution(metric: str, attribution: str | None) -> None:
+    """``-o attribution`` as given (None: not given), refused when it is not a side, or when the metric fixes
+    the side itself (cadence counts each organisation's own releases: its org keys are the publisher's)."""
+    if attribution is None:
+        return
+    if attribution not in ATTRIBUTIONS:
+        raise InputError(f"attribution {attribution!r}: expected one of {', '.join(ATTRIBUTIONS)}")
+    if metric == "cadence" and attribution != "publisher":
+        raise InputError("metric cadence counts each organisation's own releases: its org keys are always the "
+                         f"publisher's, so -o attribution={attribution} does not apply")
+
+
 def group_key(by: str, attribution: str = "root") -> GroupKey:
     """The key definition, or InputError listing the valid keys."""
     if by not in GROUP_KEYS:

@@ -32,7 +32,7 @@ from modelcensus.metrics.derivatives import (
     derivative_notes_tail,
     min_downloads_note,
 )
-from modelcensus.metrics.downloads import FIELDS, QUIRKS, grp_as, month_fraction_table
+from modelcensus.metrics.downloads import FIELDS, QUIRKS, check_gaps, grp_as, month_fraction_table
 from modelcensus.metrics.folder_options import (
     DERIVATIVE_METRICS,
     ORIGIN_METRICS,
@@ -40,6 +40,7 @@ from modelcensus.metrics.folder_options import (
     check_folder_metric,
     derivative_options,
     flag,
+    given,
     shown_options,
 )
 from modelcensus.metrics.groups import group_key
@@ -149,6 +150,7 @@ class FolderCensus:
         self._area: Scratch | None = None
         self._base: set[str] = set()
         self._notes: list[str] | None = None
+        self._roots_every = False  # model_roots holds every file's roots (else the latest file's)
 
     def __enter__(self) -> FolderCensus:
         self._area = Scratch(self.engine)
@@ -196,24 +198,31 @@ class FolderCensus:
         for s in self.snaps:
             s.row_count, s.skipped_count = per.get(s.id, 0), skipped.get(s.id, 0)
 
-    def _load_lineage(self, table: str, why: str | None = None) -> None:
+    def _load_lineage(self, table: str, why: str | None = None, *, every: bool = False) -> None:
         """Register the folder's lineage ``table`` as ``origin_rows`` / ``edge_rows`` and make ``model_roots`` /
-        ``model_relations`` from it: the origins of every file (root keys serve series), the edges of the latest
-        file only (derivatives count the latest snapshot's). Each file read must have a lineage built from it by
-        these rules (a stale or missing one is an InputError naming it)."""
+        ``model_relations`` from it: the latest file's (a one-snapshot metric reads no other), or with ``every``
+        the origins of every file (root keys of a series). Each file read must have a lineage built from it by
+        these rules (a stale or missing one is an InputError naming it); a file it does not read need not."""
         made = {"origins": "model_roots", "edges": "model_relations"}[table]
-        if made in self._base:
+        every = every and table == "origins"
+        if made in self._base and (self._roots_every or not every or table != "origins"):
             return
+        if made in self._base:  # the latest file's roots were made for a one-snapshot metric: now all of them
+            for name in ("first_party_models", "model_roots", "origin_rows"):
+                if name in self._base:
+                    self.area.drop(name)
+                    self._base.discard(name)
         rules = rules_stamp(self.registry)
-        files = self.files if table == "origins" else self.files[-1:]
+        files = self.files if every else self.files[-1:]
         # taken before is_current hashes them, compared once the tables have read them (review8 R8-4)
         paths = [lineage_files(self.folder, day)[table] for day, _ in files]
         identities = {p: file_identity(p) for p in paths}
         stale = [day.isoformat() for day, path in files if not is_current(self.folder, day, path, rules)]
         if stale:
             needs = {"origins": "root keys need", "edges": "derivatives need"}.get(table, "") if why is None else why
-            raise InputError(f"--snapshots {self.folder}: {needs} the lineage of every file, built from it "
-                             f"by this registry and these rules; missing or stale for {len(stale)} file(s) "
+            raise InputError(f"--snapshots {self.folder}: {needs} the lineage of "
+                             f"{'every file' if every else 'the latest file'}, built from it by this registry "
+                             f"and these rules; missing or stale for {len(stale)} file(s) "
                              f"({', '.join(stale[:3])}{' ...' if len(stale) > 3 else ''}): run `modelcensus "
                              f"lineage build --snapshots {self.folder}` first")
         rows = {"origins": "origin_rows", "edges": "edge_rows"}[table]
@@ -222,6 +231,14 @@ class FolderCensus:
         self._run([made], {})
         check_unchanged(identities)
         self._base.add(made)
+        if table == "origins":
+            self._roots_every = every
+
+    def load_roots(self, *, every: bool) -> None:
+        """The folder's lineage roots, loaded now (every file's with ``every``, else the latest file's): an
+        InputError naming each missing or stale file before any figure that needs them is computed."""
+        self._load()
+        self._load_lineage("origins", every=every)
 
     def _run(self, targets: list[str], params: dict[str, Any], registered: tuple[str, ...] = ()) -> None:
         """Run the query files for ``targets``; the per-call tables (credit, metric_*) are always rebuilt."""
@@ -237,14 +254,14 @@ class FolderCensus:
         column, fname, by, keys = check_folder_metric(name, by, field, options)
         if (population or "all") != "all":
             raise InputError("--population is not supported with --snapshots yet (population all only)")
-        ks = parse_ks(options.get("k") or "1,5,10") if name == "concentration" else []
+        ks = parse_ks(given(options, "k", "1,5,10")) if name == "concentration" else []
         self._load()
         last = len(self.snaps)
         series = SLICE_METRICS[name][2] or flag(options, "series")
         if name in DERIVATIVE_METRICS:
             self._load_lineage("edges")
         if keys == "model_roots" or name in ORIGIN_METRICS:
-            self._load_lineage("origins", None if keys == "model_roots" else f"{name} needs")
+            self._load_lineage("origins", None if keys == "model_roots" else f"{name} needs", every=series)
         params = {"group": column, "keys": keys, "field": FIELDS.get(fname or "", "d30"), "snapshot": last,
                   "last_k": last,
                   "include_unknown": int(flag(options, "include_unknown")), "first_k": 1 if series else last}
@@ -274,11 +291,11 @@ class FolderCensus:
                ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
         """A metric grouped by ``key``: (rows, columns, notes but the key's)."""
         if name == "downloads_monthly":
-            return self._monthly(key.name, params, str(options.get("gaps") or "spread"))
+            return self._monthly(key.name, params, given(options, "gaps", "spread"))
         if name in DERIVATIVE_METRICS:
             return self._derivatives(key, params, options)
         if name == "licences":
-            return self._licences(key, params, str(options.get("detail") or "class"))
+            return self._licences(key, params, given(options, "detail", "class"))
         if name == "licence_drift":
             return self._licence_drift(key, params, flag(options, "pairs"), options.get("examples", 3))
         if name == "cadence":
@@ -348,15 +365,20 @@ class FolderCensus:
             return
         k, path, mapped = self.mapped[-1]
         area = self.area
+        check_unchanged({path: self.identities[path]})  # another file in its place is named, not misread
         area.register_parquet("latest_file", [path], row_number="file_row_number")
         tree = sqlglot.parse_one(mapped, read="duckdb")
         if not isinstance(tree, sqlglot.exp.Select):  # staging_select's own text: never, but said if so
             raise InputError(f"{path}: the hub-stats mapping is not one SELECT")
         rows = tree.from_("latest_file").sql(dialect="duckdb")
-        area.materialise("latest_staged", to_dialect(rows, self.engine.dialect))
+        try:
+            area.materialise("latest_staged", to_dialect(rows, self.engine.dialect))
+        except InputError:
+            check_unchanged({path: self.identities[path]})  # replaced while read: say so rather than the SQL error
+            raise
         check_unchanged({path: self.identities[path]})
+        area.adopt("latest_models", "latest_declarations")  # dropped with the census even if the next step fails
         make_store_rows(self.engine, "latest_staged", k, models="latest_models", declarations="latest_declarations")
-        area.adopt("latest_models", "latest_declarations")
         area.drop("latest_staged", "latest_declarations")
         self._base.update({"latest_file", "latest_models"})
 
@@ -373,8 +395,7 @@ class FolderCensus:
     def _monthly(self, key: str, params: dict[str, Any], gaps: str
                  ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
         """downloads_monthly: flows split over calendar months by metrics.series.month_fractions."""
-        if gaps not in ("spread", "assign"):
-            raise InputError(f"gaps {gaps!r}: expected spread or assign")
+        check_gaps(gaps)
         columns = ["month", key, "downloads", "share"]
         fracs = month_fractions(self.snaps, gaps)
         if not fracs:

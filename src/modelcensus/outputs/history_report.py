@@ -182,6 +182,7 @@ def roots_section(b: FolderReportBuilder, folder_cmd: str) -> tuple[Section, str
     intro = ("Downloads credited through each model's lineage to its root (the base model it derives from): the "
              "country and organisation of the root, not of the publisher.")
     try:
+        b.census.load_roots(every=b.series)  # the monthly series reads every file's roots: name all stale ones
         country = downloads_section(b, "root_country", "By root country", intro, "root_country", {})
     except InputError as exc:
         if "lineage build" not in str(exc):
