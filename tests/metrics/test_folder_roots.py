@@ -171,21 +171,23 @@ def test_an_origins_file_replaced_after_it_was_found_current_fails(folder: Path,
     assert api.folder_metric(folder, "downloads", by="root_country", registry=registry).rows
 
 
-def test_options_and_keys_the_folder_path_lacks_are_said(folder: Path, registry: Any) -> None:
-    """Labelled first: each exits 2 (InputError) with the store path's wording, before any file is read."""
-    with pytest.raises(InputError, match=r"detail 'bogus': expected class or license"):
-        api.folder_metric(folder, "licences", detail="bogus", registry=registry)
-    with pytest.raises(InputError, match=r"--by license is not on the --snapshots path yet"):
-        api.folder_metric(folder, "licences", by="license", registry=registry)
-    with pytest.raises(InputError, match=r"metric sizes takes no --by"):
-        api.folder_metric(folder, "sizes", by="org", registry=registry)
-    with pytest.raises(InputError, match=r"option per_month='bogus': expected true or false"):
-        api.folder_metric(folder, "sizes", per_month="bogus", registry=registry)
-    with pytest.raises(InputError, match=r"option examples='x': expected a whole number"):
-        api.folder_metric(folder, "licence_drift", examples="x", registry=registry)
+REFUSED: list[tuple[str, dict[str, Any], str]] = [
+    ("licences", {"detail": "bogus"}, r"detail 'bogus': expected class or license"),
+    ("licences", {"by": "license"}, r"--by license is not on the --snapshots path yet"),
+    ("sizes", {"by": "org"}, r"metric sizes takes no --by"),
+    ("sizes", {"per_month": "bogus"}, r"option per_month='bogus': expected true or false"),
+    ("licence_drift", {"examples": "x"}, r"option examples='x': expected a whole number"),
     # a true/false option given something else was read as false here (the store path refuses it)
-    with pytest.raises(InputError, match=r"option series='maybe': expected true or false"):
-        api.folder_metric(folder, "concentration", series="maybe", registry=registry)
+    ("concentration", {"series": "maybe"}, r"option series='maybe': expected true or false"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "said"), REFUSED)
+def test_options_and_keys_the_folder_path_lacks_are_said(folder: Path, registry: Any, name: str,
+                                                         args: dict[str, Any], said: str) -> None:
+    """Labelled first: each exits 2 (InputError) with the store path's wording, before any file is read."""
+    with pytest.raises(InputError, match=said):
+        api.folder_metric(folder, name, registry=registry, **args)
 
 
 def test_cadence_without_the_folder_lineage_says_it_needs_it(folder: Path, registry: Any, tmp_path: Path) -> None:
