@@ -41,6 +41,11 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "licence_drift_family": ("licence_drift", {"by": "family"}),
     "licence_drift_pairs_publisher": ("licence_drift", {"by": "publisher_country", "pairs": True, "examples": 1,
                                                         "field": "downloads_all_time"}),
+    # re-packagers by rule: the latest file's models rows, edges and publisher types; grouped only when asked
+    "intermediaries": ("intermediaries", {}),
+    "intermediaries_root_country_all_time": ("intermediaries", {"by": "root_country", "field": "downloads_all_time"}),
+    "intermediary_namespaces": ("intermediaries", {"detail": "namespaces", "min_repos": 2, "threshold": 0.25,
+                                                   "limit": 10}),
     # no key: sizes of the latest file's models rows (safetensors total, else the name)
     "sizes": ("sizes", {}),
     "sizes_per_month_all_time": ("sizes", {"per_month": True, "field": "downloads_all_time"}),
@@ -90,7 +95,11 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     assert len(ours.rows) >= 2 and any(r.get(keyed) for r in ours.rows)
     if name == "licence_drift":  # the synthetic Hub labels some derivatives more permissively than their root
         assert any(r.get("examples") for r in ours.rows)
-    if name in ("cadence", "licences", "sizes", "licence_drift"):  # the notes too: the key's note first on both paths
+    if name == "intermediaries":  # both rules fire in the synthetic Hub
+        fired = {"heuristic"} if args.get("detail") else {"heuristic", "registry"}  # top namespaces: heuristic
+        assert {r["rule"] for r in ours.rows} >= fired
+    # the notes too: the key's note first on both paths
+    if name in ("cadence", "licences", "sizes", "licence_drift", "intermediaries"):
         assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
@@ -109,7 +118,8 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
 
     for case in ("downloads_root_country", "concentration_root_org_series", "cadence_publisher_country",
                  "licences_publisher_license_all_time", "licences_family", "sizes", "sizes_per_month_all_time",
-                 "licence_drift_family", "licence_drift_pairs_publisher"):
+                 "licence_drift_family", "licence_drift_pairs_publisher", "intermediaries",
+                 "intermediary_namespaces"):
         name, args = CASES[case]
         with Store(":memory:") as probe:
             spark = compute_folder_metric(folder, name, engine=spark_engine, registry=registry,
@@ -179,6 +189,9 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("licence_drift", {"examples": "x"}, r"option examples='x': expected a whole number"),
     # a true/false option given something else was read as false here (the store path refuses it)
     ("concentration", {"series": "maybe"}, r"option series='maybe': expected true or false"),
+    ("intermediaries", {"detail": "bogus"}, r"detail 'bogus': expected rule or namespaces"),
+    ("intermediaries", {"threshold": "1.5"}, r"threshold in \[0, 1\)"),
+    ("intermediaries", {"threshold": "lots"}, r"option threshold='lots': expected a number"),
 ]
 
 

@@ -14,6 +14,8 @@ from modelcensus.metrics.concentration import parse_ks
 from modelcensus.metrics.derivatives import check_options
 from modelcensus.metrics.downloads import check_gaps
 from modelcensus.metrics.groups import check_attribution, group_key
+from modelcensus.metrics.intermediaries import check_detail as check_rule_detail
+from modelcensus.metrics.intermediaries import check_rules
 from modelcensus.metrics.licences import check_detail
 
 # metric -> (default --by, download fields, series, own options)
@@ -35,12 +37,19 @@ SLICE_METRICS: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...
     "licences": ("publisher_country", ("downloads_30d", "downloads_all_time"), False, ("detail",)),
     # derivatives labelled more permissively than their root: the lineage's roots, the latest file's licences
     "licence_drift": ("family", ("downloads_30d", "downloads_all_time"), False, ("pairs", "examples")),
+    # re-packagers' share of downloads, by rule: the latest file's models rows, edges and publishers' types
+    "intermediaries": (None, ("downloads_30d", "downloads_all_time"), False,
+                       ("min_repos", "threshold", "detail", "limit")),
     # no key: models and downloads per ATOM size class of the latest file's models rows
     "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month",)),
 }
 DERIVATIVE_METRICS = ("derivatives", "derivative_share")
 # metrics that read the folder's lineage (origins of every file) whatever the key
-ORIGIN_METRICS = ("cadence", "licence_drift")
+ORIGIN_METRICS = ("cadence", "licence_drift", "intermediaries")
+# metrics that read the latest file's lineage edges whatever the key
+EDGE_METRICS = (*DERIVATIVE_METRICS, "intermediaries")
+# metrics grouped by nothing unless --by is given
+KEY_OPTIONAL = ("intermediaries",)
 # --by keys that read no lineage: key -> column of model_publishers
 PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
 ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
@@ -61,12 +70,12 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
     if bad:
         raise InputError(f"option {bad[0]!r} is not supported with --snapshots for metric {name} "
                          f"(supported: {', '.join(sorted(allowed))})")
-    if default_by is None:  # sizes groups by size class, as on a store
+    if default_by is None and (by is None or name not in KEY_OPTIONAL):  # no key, as on a store
         if by is not None:
             raise InputError(f"metric {name} takes no --by (it groups by size_class)")
         column, keys = "", ""
     else:
-        by = by or default_by
+        by = by or default_by or ""
         column, keys = key_columns(name, by, options)
     if name in SPECS:  # option values typed as on a store (true/false, whole numbers), before any file is read
         coerce_options(SPECS[name], options)
@@ -74,6 +83,10 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
         flag(options, option)
     if name == "licences":
         check_detail(given(options, "detail", "class"))
+    if name == "intermediaries":
+        check_rule_detail(given(options, "detail", "rule"))
+        typed = coerce_options(SPECS[name], options)
+        check_rules(typed["min_repos"], typed["threshold"])
     if name == "downloads_monthly":
         check_gaps(given(options, "gaps", "spread"))
     if name == "concentration":

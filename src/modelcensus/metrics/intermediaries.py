@@ -17,97 +17,88 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import field_column, grp_as
 from modelcensus.metrics.groups import GroupKey
-from modelcensus.metrics.queries import store_queries
-from modelcensus.metrics.scope import Scope, build_relations
+from modelcensus.metrics.queries import StoreQueries, store_queries
+from modelcensus.metrics.scope import Scope
 from modelcensus.metrics.sizes import SIZE_CLASSES
-
-QUANT_TAGS = ("gguf", "gptq", "awq", "exl2", "mlx", "bitsandbytes")
-QUANT_NAME = r"(?i)([-_.](gguf|gptq|awq|exl2|mlx|bnb|[0-9]+bit|int[48]|q[2-8]_k(_[msl])?)([-_.]|$))"
+from modelcensus.store.sql_files import Fragment
 
 
-def classify_namespaces(scope: Scope, *, min_repos: int = 5, threshold: float = 0.5) -> None:
-    """TEMP mc_ns(snapshot_id, namespace, repos, repackaged, by_registry, by_heuristic, rule)."""
+def classify_namespaces(q: StoreQueries, scope: Scope, *, min_repos: int = 5, threshold: float = 0.5) -> None:
+    """``namespace_rules`` (query file of the same name) over the scope's snapshots: which namespaces are
+    intermediaries, by rule."""
+    check_rules(min_repos, threshold)
+    q.define("ns_models", "SELECT snapshot_id, id, tags, library_name FROM models "
+                          f"WHERE snapshot_id IN ({scope.sid_list})")
+    q.define("snapshot_edges", "SELECT snapshot_id, child_id, parent_id, relation, structural FROM edges "
+                               f"WHERE snapshot_id IN ({scope.sid_list})")
+    q.define("ns_publishers", "SELECT snapshot_id, publisher_namespace, publisher_org_type FROM origins "
+                              f"WHERE snapshot_id IN ({scope.sid_list})")
+    q.run(["namespace_rules"], rule_params(min_repos, threshold))
+
+
+def check_rules(min_repos: int, threshold: float) -> None:
     if min_repos < 1 or not 0 <= threshold < 1:
         raise InputError("min_repos must be >= 1 and threshold in [0, 1)")
-    build_relations(scope)
-    tags = ", ".join(f"'{t}'" for t in QUANT_TAGS)
-    scope.exec(f"""
-        CREATE OR REPLACE TEMP TABLE mc_ns AS
-        WITH repo AS (
-          SELECT m.snapshot_id, CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS ns,
-                 m.id,
-                 (list_has_any(coalesce(m.tags, []), [{tags}]) OR lower(coalesce(m.library_name, '')) IN ('gguf', 'mlx')
-                  OR regexp_matches(m.id, '{QUANT_NAME}')) AS quant_format
-          FROM models m WHERE m.snapshot_id IN ({scope.sid_list})),
-        ed AS (
-          SELECT snapshot_id, id, bool_or(relation IN ('quantized', 'adapter') AND other_ns) AS repack_edge,
-                 bool_or(other_ns) AS foreign_parent
-          FROM (SELECT snapshot_id, child_id AS id, relation,
-                       lower(split_part(parent_id, '/', 1)) <> lower(split_part(child_id, '/', 1)) AS other_ns
-                FROM edges WHERE snapshot_id IN ({scope.sid_list}) AND coalesce(structural, TRUE))
-          GROUP BY ALL),
-        per AS (
-          SELECT r.snapshot_id, r.ns, count(*) AS repos,
-                 count(*) FILTER (WHERE coalesce(ed.repack_edge, FALSE)
-                                  OR (r.quant_format AND coalesce(ed.foreign_parent, TRUE))) AS repackaged
-          FROM repo r LEFT JOIN ed USING (snapshot_id, id) GROUP BY ALL),
-        reg AS (
-          SELECT DISTINCT o.snapshot_id, o.publisher_namespace AS ns
-          FROM origins o WHERE o.snapshot_id IN ({scope.sid_list}) AND o.publisher_org_type = 'intermediary')
-        SELECT per.*, reg.ns IS NOT NULL AS by_registry,
-               (per.repos >= {int(min_repos)} AND per.repackaged > {float(threshold)!r} * per.repos) AS by_heuristic,
-               CASE WHEN reg.ns IS NOT NULL AND per.repos >= {int(min_repos)}
-                         AND per.repackaged > {float(threshold)!r} * per.repos THEN 'registry+heuristic'
-                    WHEN reg.ns IS NOT NULL THEN 'registry'
-                    WHEN per.repos >= {int(min_repos)} AND per.repackaged > {float(threshold)!r} * per.repos
-                      THEN 'heuristic'
-                    ELSE 'none' END AS rule
-        FROM per LEFT JOIN reg ON reg.snapshot_id = per.snapshot_id AND lower(reg.ns) = lower(per.ns)
-    """)
+
+
+def check_detail(detail: str) -> None:
+    if detail not in ("rule", "namespaces"):
+        raise InputError(f"detail {detail!r}: expected rule or namespaces")
+
+
+def rule_params(min_repos: int, threshold: float) -> dict[str, Any]:
+    """namespace_rules' parameters: the threshold is a number the code formats, not text from a user."""
+    return {"min_repos": int(min_repos), "threshold": Fragment(repr(float(threshold)))}
 
 
 def intermediaries(scope: Scope, key: GroupKey | None, field: str | None, *, min_repos: int = 5,
                    threshold: float = 0.5, detail: str = "rule", limit: int = 50
                    ) -> tuple[str, list[str], list[dict[str, Any]], list[str]]:
-    """Share of downloads going to intermediary namespaces (per rule, optionally per group or per namespace)."""
-    if detail not in ("rule", "namespaces"):
-        raise InputError(f"detail {detail!r}: expected rule or namespaces")
+    """Share of downloads going to intermediary namespaces (per rule, optionally per group or per namespace):
+    the query files namespace_rules and metric_intermediaries / metric_intermediary_namespaces, which
+    --snapshots runs too."""
+    check_detail(detail)
     fname, col = field_column(field)
-    classify_namespaces(scope, min_repos=int(min_repos), threshold=float(threshold))
+    with store_queries(scope.store) as q:
+        classify_namespaces(q, scope, min_repos=int(min_repos), threshold=float(threshold))
+        if key is None or detail == "namespaces":
+            q.define("intermediary_credit", f"SELECT snapshot_id, model_id, namespace, CAST(NULL AS VARCHAR) AS grp, "
+                                            f"CAST(1 AS DOUBLE) AS w, {col} AS downloads FROM mc_m")
+        else:
+            q.define("intermediary_credit", f"SELECT m.snapshot_id, m.model_id, m.namespace, c.grp, c.w, "
+                                            f"m.{col} AS downloads FROM mc_m m "
+                                            "JOIN mc_credit c USING (snapshot_id, model_id)")
+        q.run([intermediary_table(detail)])
+        rows = q.rows(intermediary_rows(detail, limit))
+    return fname, *intermediary_result(key, detail, fname, min_repos, threshold, rows)
+
+
+def intermediary_table(detail: str) -> str:
+    return "metric_intermediary_namespaces" if detail == "namespaces" else "metric_intermediaries"
+
+
+def intermediary_rows(detail: str, limit: Any) -> str:
+    """The table's rows in one order on every engine and path (namespaces: the most downloaded ``limit``)."""
+    if detail == "namespaces":
+        return (f"SELECT * FROM metric_intermediary_namespaces ORDER BY downloads DESC, namespace "
+                f"LIMIT {max(1, int(limit))}")
+    return "SELECT * FROM metric_intermediaries ORDER BY grp NULLS LAST, rule"
+
+
+def intermediary_result(key: GroupKey | None, detail: str, fname: str, min_repos: Any, threshold: Any,
+                        rows: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """(columns, rows, notes) of intermediaries from its table's rows."""
     notes = [f"intermediary rules: registry = org_type intermediary; heuristic = >= {int(min_repos)} repos and "
              f"more than {float(threshold):.0%} re-packages (quantized/adapter of another namespace's model, or a "
              "quantization format); downloads stay credited to the intermediary (EOI view)",
              f"share = share of {fname} within the group (or of all downloads)"]
     if detail == "namespaces":
-        rows = scope.rows(f"""
-            WITH d AS (SELECT m.namespace, sum(coalesce(m.{col}, 0)) AS downloads, count(*) AS models
-                       FROM mc_m m GROUP BY 1)
-            SELECT n.namespace, n.rule, n.repos, n.repackaged, d.models, d.downloads,
-                   d.downloads / nullif((SELECT sum(coalesce({col}, 0)) FROM mc_m), 0) AS share
-            FROM (SELECT ns AS namespace, rule, repos, repackaged FROM mc_ns) n JOIN d USING (namespace)
-            WHERE n.rule <> 'none' ORDER BY d.downloads DESC, n.namespace LIMIT {max(1, int(limit))}
-        """)
-        return fname, ["namespace", "rule", "repos", "repackaged", "models", "downloads", "share"], rows, notes
-    group = "c.grp" if key is not None else "NULL"
-    group_col = [key.name] if key is not None else []
-    credit = ("JOIN mc_credit c USING (snapshot_id, model_id)" if key is not None else
-              "JOIN (SELECT snapshot_id, model_id, CAST(1 AS DOUBLE) AS w FROM mc_m) c USING (snapshot_id, model_id)")
-    sel = f'grp AS "{key.name}", ' if key is not None else ""
-    rows = scope.rows(f"""
-        WITH g AS (
-          SELECT {group} AS grp, coalesce(n.rule, 'none') AS rule, count(DISTINCT m.namespace) AS namespaces,
-                 sum(c.w) AS models, sum(c.w * coalesce(m.{col}, 0)) AS downloads
-          FROM mc_m m {credit}
-          LEFT JOIN mc_ns n ON n.snapshot_id = m.snapshot_id AND n.ns = m.namespace
-          GROUP BY ALL)
-        SELECT {sel}rule, namespaces, models, downloads,
-               CASE WHEN sum(downloads) OVER (PARTITION BY grp) > 0
-                    THEN downloads / sum(downloads) OVER (PARTITION BY grp) END AS share
-        FROM g ORDER BY grp NULLS LAST, rule
-    """)
-    if key is not None:
-        notes.insert(0, key.note)
-    return fname, [*group_col, "rule", "namespaces", "models", "downloads", "share"], rows, notes
+        return ["namespace", "rule", "repos", "repackaged", "models", "downloads", "share"], rows, notes
+    if key is None:
+        return ["rule", "namespaces", "models", "downloads", "share"], [
+            {k: v for k, v in r.items() if k != "grp"} for r in rows], notes
+    return ([key.name, "rule", "namespaces", "models", "downloads", "share"], grp_as(rows, key.name),
+            [key.note, *notes])
 
 
 def sizes(scope: Scope, field: str | None, *, per_month: bool = False

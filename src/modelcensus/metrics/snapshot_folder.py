@@ -24,6 +24,8 @@ import sqlglot
 from modelcensus.errors import InputError
 from modelcensus.lineage.build import rules_stamp
 from modelcensus.lineage.folder_build import is_current, lineage_files
+from modelcensus.metrics import SPECS
+from modelcensus.metrics.catalog import coerce_options
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import add_ranks, parse_ks
 from modelcensus.metrics.derivatives import (
@@ -35,6 +37,7 @@ from modelcensus.metrics.derivatives import (
 from modelcensus.metrics.downloads import FIELDS, QUIRKS, check_gaps, grp_as, month_fraction_table
 from modelcensus.metrics.folder_options import (
     DERIVATIVE_METRICS,
+    EDGE_METRICS,
     ORIGIN_METRICS,
     SLICE_METRICS,
     check_folder_metric,
@@ -44,7 +47,17 @@ from modelcensus.metrics.folder_options import (
     shown_options,
 )
 from modelcensus.metrics.groups import group_key
-from modelcensus.metrics.intermediaries import CADENCE_NOTES, CADENCE_ROWS, size_columns, size_notes, size_rows
+from modelcensus.metrics.intermediaries import (
+    CADENCE_NOTES,
+    CADENCE_ROWS,
+    intermediary_result,
+    intermediary_rows,
+    intermediary_table,
+    rule_params,
+    size_columns,
+    size_notes,
+    size_rows,
+)
 from modelcensus.metrics.licences import (
     UNKNOWN_ROOTS,
     drift_examples,
@@ -258,15 +271,18 @@ class FolderCensus:
         self._load()
         last = len(self.snaps)
         series = SLICE_METRICS[name][2] or flag(options, "series")
-        if name in DERIVATIVE_METRICS:
-            self._load_lineage("edges")
+        if name in EDGE_METRICS:
+            self._load_lineage("edges", None if name in DERIVATIVE_METRICS else f"{name} needs")
         if keys == "model_roots" or name in ORIGIN_METRICS:
             self._load_lineage("origins", None if keys == "model_roots" else f"{name} needs", every=series)
         params = {"group": column, "keys": keys, "field": FIELDS.get(fname or "", "d30"), "snapshot": last,
                   "last_k": last,
                   "include_unknown": int(flag(options, "include_unknown")), "first_k": 1 if series else last}
-        if by is None:  # sizes: no key
-            key_notes: list[str] = []
+        key_notes: list[str] = []
+        if name == "intermediaries":  # its notes name the key, as on a store, only when rows are per group
+            key = group_key(by, "root" if keys == "model_roots" else "publisher") if by is not None else None
+            rows, columns, notes = self._intermediaries(key, params, options)
+        elif by is None:  # sizes: no key
             rows, columns, notes = self._sizes(params, flag(options, "per_month"))
         else:
             key = group_key(by, "root" if keys == "model_roots" else "publisher")
@@ -318,6 +334,22 @@ class FolderCensus:
         unknown = self.area.query(to_dialect(UNKNOWN_ROOTS, self.engine.dialect)).to_pylist()[0]["n"]
         columns, rows, notes = drift_result(key, pairs, examples, rows, int(unknown or 0))
         return rows, columns, notes[1:]
+
+    def _intermediaries(self, key: Any, params: dict[str, Any], options: dict[str, Any]
+                        ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """intermediaries on the latest file: the store path's query files over its models rows, the folder's
+        edges and publishers (from the lineage build) and the credit by ``key`` (none: one row per model)."""
+        typed = coerce_options(SPECS["intermediaries"], options)
+        detail = given(options, "detail", "rule")
+        self._latest_models()
+        keyed = key is not None and detail != "namespaces"
+        credit = params if keyed else {**params, "group": "publisher_country", "keys": "model_publishers"}
+        self._run([intermediary_table(detail)],
+                  {**credit, "keyed": int(keyed), **rule_params(typed["min_repos"], typed["threshold"])})
+        rows = self.area.query(to_dialect(intermediary_rows(detail, typed["limit"]), self.engine.dialect)).to_pylist()
+        fname = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
+        columns, rows, notes = intermediary_result(key, detail, fname, typed["min_repos"], typed["threshold"], rows)
+        return rows, columns, notes
 
     def _sizes(self, params: dict[str, Any], per_month: bool) -> tuple[list[dict[str, Any]], list[str], list[str]]:
         """sizes on the latest file's models rows: the store path's query files, the size rule of metrics/sizes.py."""
