@@ -22,6 +22,9 @@ from modelcensus.metrics import compute_metric
 from modelcensus.store import Store
 from modelcensus.store.files import folder_files
 
+# a few synthetic-Hub namespaces in the layout of ATOM's organization_regions.csv (the real file's rows are in
+# test_anchors_real; here one layout is enough, and the test does not skip without ../shared)
+REGIONS = Path(__file__).with_name("data") / "regions_small.csv"
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "downloads_root_country": ("downloads", {"by": "root_country"}),
     "downloads_root_org": ("downloads", {"by": "org"}),
@@ -46,6 +49,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "intermediaries_root_country_all_time": ("intermediaries", {"by": "root_country", "field": "downloads_all_time"}),
     "intermediary_namespaces": ("intermediaries", {"detail": "namespaces", "min_repos": 2, "threshold": 0.25,
                                                    "limit": 10}),
+    # ATOM's namespace regions against the roots' (a real file: ATOM's organization_regions.csv, or a small one)
+    "region_shift": ("region_shift", {"regions": str(REGIONS)}),
     # no key: sizes of the latest file's models rows (safetensors total, else the name)
     "sizes": ("sizes", {}),
     "sizes_per_month_all_time": ("sizes", {"per_month": True, "field": "downloads_all_time"}),
@@ -95,11 +100,13 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     assert len(ours.rows) >= 2 and any(r.get(keyed) for r in ours.rows)
     if name == "licence_drift":  # the synthetic Hub labels some derivatives more permissively than their root
         assert any(r.get("examples") for r in ours.rows)
+    if name == "region_shift":  # some downloads change region between the two rules
+        assert any(r["moved"] for r in ours.rows) and any(not r["moved"] for r in ours.rows)
     if name == "intermediaries":  # both rules fire in the synthetic Hub
         fired = {"heuristic"} if args.get("detail") else {"heuristic", "registry"}  # top namespaces: heuristic
         assert {r["rule"] for r in ours.rows} >= fired
     # the notes too: the key's note first on both paths
-    if name in ("cadence", "licences", "sizes", "licence_drift", "intermediaries"):
+    if name in ("cadence", "licences", "sizes", "licence_drift", "intermediaries", "region_shift"):
         assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
@@ -119,7 +126,7 @@ def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, 
     for case in ("downloads_root_country", "concentration_root_org_series", "cadence_publisher_country",
                  "licences_publisher_license_all_time", "licences_family", "sizes", "sizes_per_month_all_time",
                  "licence_drift_family", "licence_drift_pairs_publisher", "intermediaries",
-                 "intermediary_namespaces"):
+                 "intermediary_namespaces", "region_shift"):
         name, args = CASES[case]
         with Store(":memory:") as probe:
             spark = compute_folder_metric(folder, name, engine=spark_engine, registry=registry,
@@ -192,6 +199,9 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("intermediaries", {"detail": "bogus"}, r"detail 'bogus': expected rule or namespaces"),
     ("intermediaries", {"threshold": "1.5"}, r"threshold in \[0, 1\)"),
     ("intermediaries", {"threshold": "lots"}, r"option threshold='lots': expected a number"),
+    ("region_shift", {}, r"region_shift needs the option regions=PATH"),
+    ("region_shift", {"by": "org", "regions": "x.csv"}, r"takes no --by \(it cross-tabulates"),
+    ("region_shift", {"regions": "/nonexistent/regions.csv"}, r"regions file /nonexistent/regions.csv: no such file"),
 ]
 
 

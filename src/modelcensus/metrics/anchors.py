@@ -13,29 +13,30 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.metrics.downloads import field_column
+from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, load_namespace_regions
 
 
 def region_shift(scope: Scope, field: str | None, regions: Any) -> tuple[list[str], list[dict[str, Any]], list[str]]:
-    """(namespace_region, root_namespace_region) cross-table of credited models and downloads."""
+    """(namespace_region, root_namespace_region) cross-table of credited models and downloads: the query file
+    metric_region_shift, which --snapshots runs too."""
     fname, col = field_column(field)
     load_namespace_regions(scope, regions)
-    rows = scope.rows(f"""
-        WITH g AS (
-          SELECT coalesce(nr.region, 'unreviewed') AS namespace_region,
-                 coalesce(rnr.region, 'unreviewed') AS root_namespace_region,
-                 sum(coalesce(o.weight, 1.0)) AS models,
-                 sum(coalesce(o.weight, 1.0) * coalesce(m.{col}, 0)) AS downloads
-          FROM mc_m m
-          LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id
-          LEFT JOIN mc_nsregion nr ON nr.namespace = m.namespace
-          LEFT JOIN mc_nsregion rnr ON rnr.namespace = split_part(coalesce(o.root_id, m.model_id), '/', 1)
-          GROUP BY ALL)
-        SELECT namespace_region, root_namespace_region, models, downloads,
-               CASE WHEN sum(downloads) OVER () > 0 THEN downloads / sum(downloads) OVER () END AS share,
-               namespace_region <> root_namespace_region AS moved
-        FROM g ORDER BY downloads DESC, namespace_region, root_namespace_region
-    """)
+    with store_queries(scope.store) as q:
+        q.define("shift_rows", f"SELECT m.namespace, o.root_id, m.model_id, o.weight AS w, m.{col} AS downloads "
+                               "FROM mc_m m LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id "
+                               "AND o.model_id = m.model_id")
+        q.define("namespace_regions", "SELECT namespace, region FROM mc_nsregion")
+        q.run(["metric_region_shift"])
+        rows = q.rows(SHIFT_ROWS)
+    return shift_result(fname, rows)
+
+
+SHIFT_ROWS = ("SELECT * FROM metric_region_shift ORDER BY downloads DESC, namespace_region, root_namespace_region")
+
+
+def shift_result(fname: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """(columns, rows, notes) of region_shift from its table's rows: how much moves between the two rules."""
     moved = sum(r["downloads"] for r in rows if r["moved"])
     total = sum(r["downloads"] for r in rows)
     notes = ["namespace_region: ATOM's rule (the repo's own namespace in organization_regions.csv, exact case; "

@@ -40,16 +40,20 @@ SLICE_METRICS: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...
     # re-packagers' share of downloads, by rule: the latest file's models rows, edges and publishers' types
     "intermediaries": (None, ("downloads_30d", "downloads_all_time"), False,
                        ("min_repos", "threshold", "detail", "limit")),
+    # no key: ATOM's namespace region against the root's namespace region (ATOM's regions file, -o regions=)
+    "region_shift": (None, ("downloads_30d", "downloads_all_time"), False, ("regions",)),
     # no key: models and downloads per ATOM size class of the latest file's models rows
     "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month",)),
 }
 DERIVATIVE_METRICS = ("derivatives", "derivative_share")
 # metrics that read the folder's lineage (origins of every file) whatever the key
-ORIGIN_METRICS = ("cadence", "licence_drift", "intermediaries")
+ORIGIN_METRICS = ("cadence", "licence_drift", "intermediaries", "region_shift")
 # metrics that read the latest file's lineage edges whatever the key
 EDGE_METRICS = (*DERIVATIVE_METRICS, "intermediaries")
 # metrics grouped by nothing unless --by is given
 KEY_OPTIONAL = ("intermediaries",)
+# metrics that take no --by, and why (the store path's words)
+NO_KEY = {"sizes": "it groups by size_class", "region_shift": "it cross-tabulates namespace and root regions"}
 # --by keys that read no lineage: key -> column of model_publishers
 PUBLISHER_COLUMNS = {"publisher_country": "publisher_country", "publisher": "namespace"}
 ATTRIBUTED_COLUMNS = {"org": "publisher_org", "org_type": "publisher_org_type"}  # with attribution=publisher
@@ -72,7 +76,7 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
                          f"(supported: {', '.join(sorted(allowed))})")
     if default_by is None and (by is None or name not in KEY_OPTIONAL):  # no key, as on a store
         if by is not None:
-            raise InputError(f"metric {name} takes no --by (it groups by size_class)")
+            raise InputError(f"metric {name} takes no --by ({NO_KEY.get(name, 'it has no groups')})")
         column, keys = "", ""
     else:
         by = by or default_by or ""

@@ -9,6 +9,7 @@ file and the columns it needs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from modelcensus.errors import InputError
 from modelcensus.store import Store
@@ -27,3 +28,12 @@ def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, ne
         store._exec(f"CREATE OR REPLACE TEMP TABLE {table} AS {select.format(src=src)}", [glob_escape(p)]).fetchall()
     except Exception as exc:  # duckdb errors: a malformed CSV or missing columns
         raise InputError(f"{what} {p}: cannot read {needs} ({str(exc).splitlines()[0]})") from None
+
+
+def read_option_csv(path: str | Path, *, what: str, needs: str, select: str, comments: bool = True) -> Any:
+    """The same file read the same way, as an Arrow table (for an engine without the store: --snapshots)."""
+    from modelcensus.store.engine_duckdb import DuckDBEngine
+
+    with Store(":memory:") as probe:
+        load_option_csv(probe, "mc_option_csv", path, what=what, needs=needs, select=select, comments=comments)
+        return DuckDBEngine.from_store(probe).query("SELECT * FROM mc_option_csv")

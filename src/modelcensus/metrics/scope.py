@@ -268,16 +268,21 @@ def build_relations(scope: Scope, table: str = "mc_rel") -> None:
     scope.exec(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
 
 
+# ATOM's organization_regions.csv as every path reads it: exact, case-sensitive namespace -> region
+REGIONS_CSV: dict[str, Any] = {
+    "what": "regions file", "needs": "hf_org,region", "comments": False,
+    "select": "SELECT CAST(hf_org AS VARCHAR) AS namespace, lower(trim(CAST(region AS VARCHAR))) AS region "
+              "FROM {src} WHERE hf_org IS NOT NULL"}
+REGIONS_NEEDED = ("needs the option regions=PATH (ATOM's organization_regions.csv)")
+
+
 def load_namespace_regions(scope: Scope, path: str | Path | None, table: str = "mc_nsregion") -> None:
     """ATOM's ``organization_regions.csv`` (hf_org,region): exact, case-sensitive namespace -> region."""
     if table in scope.built:
         return
     if not path:
-        raise InputError("--by namespace_region/root_namespace_region needs the option regions=PATH "
-                         "(ATOM's organization_regions.csv)")
-    load_option_csv(scope.store, table, path, what="regions file", needs="hf_org,region", comments=False,
-                    select="SELECT CAST(hf_org AS VARCHAR) AS namespace, lower(trim(CAST(region AS VARCHAR))) "
-                           "AS region FROM {src} WHERE hf_org IS NOT NULL")
+        raise InputError(f"--by namespace_region/root_namespace_region {REGIONS_NEEDED}")
+    load_option_csv(scope.store, table, path, **REGIONS_CSV)
     scope.built.add(table)
 
 

@@ -25,6 +25,7 @@ from modelcensus.errors import InputError
 from modelcensus.lineage.build import rules_stamp
 from modelcensus.lineage.folder_build import is_current, lineage_files
 from modelcensus.metrics import SPECS
+from modelcensus.metrics.anchors import SHIFT_ROWS, shift_result
 from modelcensus.metrics.catalog import coerce_options
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import add_ranks, parse_ks
@@ -69,8 +70,10 @@ from modelcensus.metrics.licences import (
     licence_result_rows,
     licence_rows,
 )
+from modelcensus.metrics.option_files import read_option_csv
 from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
 from modelcensus.metrics.result import MetricResult, clean_value
+from modelcensus.metrics.scope import REGIONS_CSV, REGIONS_NEEDED
 from modelcensus.metrics.series import month_fractions, series_notes
 from modelcensus.metrics.sizes import size_b_sql, size_class_sql
 from modelcensus.store import Snapshot
@@ -282,6 +285,8 @@ class FolderCensus:
         if name == "intermediaries":  # its notes name the key, as on a store, only when rows are per group
             key = group_key(by, "root" if keys == "model_roots" else "publisher") if by is not None else None
             rows, columns, notes = self._intermediaries(key, params, options)
+        elif name == "region_shift":
+            rows, columns, notes = self._region_shift(params, options.get("regions"))
         elif by is None:  # sizes: no key
             rows, columns, notes = self._sizes(params, flag(options, "per_month"))
         else:
@@ -349,6 +354,20 @@ class FolderCensus:
         rows = self.area.query(to_dialect(intermediary_rows(detail, typed["limit"]), self.engine.dialect)).to_pylist()
         fname = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
         columns, rows, notes = intermediary_result(key, detail, fname, typed["min_repos"], typed["threshold"], rows)
+        return rows, columns, notes
+
+    def _region_shift(self, params: dict[str, Any], regions: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """region_shift on the latest file: the store path's query file over its models, their roots from the
+        lineage build and ATOM's regions file, read as the store path reads it."""
+        if not regions:
+            raise InputError(f"region_shift {REGIONS_NEEDED}")
+        if "namespace_regions" in self.area.names:
+            self.area.drop("namespace_regions")
+        self.area.register_arrow("namespace_regions", read_option_csv(regions, **REGIONS_CSV))
+        self._run(["metric_region_shift"], params, ("namespace_regions",))
+        rows = self.area.query(to_dialect(SHIFT_ROWS, self.engine.dialect)).to_pylist()
+        columns, rows, notes = shift_result("downloads_30d" if params["field"] == "d30" else "downloads_all_time",
+                                            rows)
         return rows, columns, notes
 
     def _sizes(self, params: dict[str, Any], per_month: bool) -> tuple[list[dict[str, Any]], list[str], list[str]]:
