@@ -302,7 +302,14 @@ FOLDER_CASES = [("latest: downloads by publisher_country", ["downloads", "--by",
 # root keys on `--snapshots DIR`, after `lineage build --snapshots DIR` (run with --history-lineage)
 FOLDER_ROOT_CASES = [("latest: downloads by root_country", ["downloads", "--by", "root_country"]),
                      ("monthly series: downloads_monthly by root_country",
-                      ["downloads_monthly", "--by", "root_country"])]
+                      ["downloads_monthly", "--by", "root_country"]),
+                     # the latest file's models rows made on the engine, then the store path's query files
+                     ("latest: licences by root_country", ["licences", "--by", "root_country"]),
+                     ("latest: sizes", ["sizes"]),
+                     ("latest: licence_drift by family", ["licence_drift"]),
+                     ("latest: intermediaries", ["intermediaries"]),
+                     ("latest: cadence by org", ["cadence"]),
+                     ("latest: derivative_share by family", ["derivative_share"])]
 
 
 def spark_available() -> str | None:
