@@ -128,7 +128,7 @@ def test_what_the_folder_path_cannot_do_is_said(folder: Path, registry: Any, tmp
         api.folder_metric(folder, "derivatives", registry=registry, min_downloads="lots")
     with pytest.raises(InputError, match="min_downloads -1: expected 0 or more"):
         api.folder_metric(folder, "derivatives", registry=registry, min_downloads=-1)
-    for text in ("", "1_0", "\u0661", "9" * 39):  # review11 F5/F6: plain digits within BIGINT only
+    for text in ("", "1_0", "\u0661", "9" * 39, "+5"):  # review11 F5/F6, review13 R13-5: plain digits in BIGINT
         with pytest.raises(InputError, match="expected a whole number"):
             api.folder_metric(folder, "derivatives", registry=registry, min_downloads=text)
         with pytest.raises(InputError, match="expected a whole number"):  # the store path, the same values

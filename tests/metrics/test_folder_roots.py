@@ -96,6 +96,7 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     ours = duck[case]
     assert ours.columns == theirs.columns
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
+    assert ours.options == theirs.options  # typed, with the metric's defaults, on both paths (review13 R13-4)
     keyed = ours.columns[1] if name in ("downloads_monthly", "cadence") else ours.columns[0]
     assert len(ours.rows) >= 2 and any(r.get(keyed) for r in ours.rows)
     if name == "licence_drift":  # the synthetic Hub labels some derivatives more permissively than their root
@@ -202,6 +203,13 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("region_shift", {}, r"region_shift needs the option regions=PATH"),
     ("region_shift", {"by": "org", "regions": "x.csv"}, r"takes no --by \(it cross-tabulates"),
     ("region_shift", {"regions": "/nonexistent/regions.csv"}, r"regions file /nonexistent/regions.csv: no such file"),
+    # review13: attribution checked without a key too; strict numbers for float options; a negative limit
+    ("sizes", {"attribution": "bogus"}, r"attribution 'bogus': expected one of root, publisher"),
+    ("intermediaries", {"threshold": "0.1_5"}, r"option threshold='0.1_5': expected a number"),
+    ("intermediaries", {"threshold": "\u0660.\u0665"}, r"expected a number"),
+    ("intermediaries", {"detail": "namespaces", "limit": "-1"}, r"limit -1: expected 0 \(all\) or more"),
+    # a namespace listed twice would count its models twice in the cross-table
+    ("region_shift", {"regions": str(REGIONS.with_name("regions_twice.csv"))}, r"'Qwen' listed more than once"),
 ]
 
 
@@ -264,3 +272,16 @@ def test_empty_option_values_are_checked_as_given(folder: Path, registry: Any, s
     for value in ("root", "bogus"):  # the store path took any value and ignored it
         with pytest.raises(InputError, match="attribution"):
             compute_metric(store, "cadence", registry=registry, attribution=value)
+
+
+def test_the_store_path_refuses_what_the_folder_path_refuses(store: Store, registry: Any) -> None:
+    """Review13 R13-2/R13-6/R13-7, labelled first: the same values exit 2 on the store path."""
+    with pytest.raises(InputError, match="'Qwen' listed more than once"):
+        compute_metric(store, "region_shift", regions=str(REGIONS.with_name("regions_twice.csv")), registry=registry)
+    with pytest.raises(InputError, match="expected a number"):
+        compute_metric(store, "intermediaries", threshold="0.1_5", registry=registry)
+    with pytest.raises(InputError, match="expected whole numbers of days"):
+        compute_metric(store, "ram", ages="1_0", registry=registry)
+    every = compute_metric(store, "intermediaries", detail="namespaces", min_repos=1, threshold=0, limit=0,
+                           registry=registry)
+    assert len(every.rows) > 50  # limit 0 = all, as for ram (it returned one row)

@@ -64,7 +64,7 @@ SPECS: dict[str, MetricSpec] = {s.name: s for s in (
                False, {"min_repos": (int, 5, "heuristic: minimum repos in the namespace"),
                        "threshold": (float, 0.5, "heuristic: share of re-packaged repos above which it fires"),
                        "detail": (str, "rule", "rule | namespaces"),
-                       "limit": (int, 50, "detail=namespaces: rows")}),
+                       "limit": (int, 50, "detail=namespaces: rows (0 = all)")}),
     MetricSpec("sizes", "models and downloads per ATOM size class", None, True, _DL, False,
                {"per_month": (bool, False, "by createdAt month: share of new models per size class")}),
     MetricSpec("cadence", "first-party releases per month per publishing organisation", "org", False, (), False),

@@ -49,16 +49,29 @@ def parse_bool(name: str, v: Any) -> bool:
 
 
 def parse_whole(value: Any) -> int:
-    """A whole number given as plain ASCII digits with an optional sign: int() also reads '1_0' as 10 and other
+    """A whole number given as plain ASCII digits with an optional minus: int() also reads '1_0' as 10 and other
     scripts' digits, which a user did not mean (review11 F6); ValueError otherwise."""
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    if not re.fullmatch(r"[+-]?[0-9]+", text):
+    if not re.fullmatch(r"-?[0-9]+", text):
         raise ValueError(value)
     return int(text)
+
+
+def parse_number(value: Any) -> float:
+    """A number given as plain ASCII digits with an optional minus and decimal point (float() also reads '1_0',
+    other scripts' digits, 'inf' and 'nan'); ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    if not re.fullmatch(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", text):
+        raise ValueError(value)
+    return float(text)
 
 
 def coerce_options(spec: MetricSpec, options: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +91,7 @@ def coerce_options(spec: MetricSpec, options: dict[str, Any]) -> dict[str, Any]:
             elif typ is int:
                 out[name] = parse_whole(value)
             elif typ is float:
-                out[name] = float(value)
+                out[name] = parse_number(value)
             elif typ is list:
                 out[name] = value if isinstance(value, list | tuple) else [x for x in str(value).split(",") if x]
             else:

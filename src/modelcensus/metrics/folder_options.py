@@ -9,7 +9,7 @@ from typing import Any
 
 from modelcensus.errors import InputError
 from modelcensus.metrics import SPECS
-from modelcensus.metrics.catalog import coerce_options, parse_bool
+from modelcensus.metrics.catalog import COMMON_OPTIONS, coerce_options, parse_bool
 from modelcensus.metrics.concentration import parse_ks
 from modelcensus.metrics.derivatives import check_options
 from modelcensus.metrics.downloads import check_gaps
@@ -74,6 +74,7 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
     if bad:
         raise InputError(f"option {bad[0]!r} is not supported with --snapshots for metric {name} "
                          f"(supported: {', '.join(sorted(allowed))})")
+    check_attribution(name, None if options.get("attribution") is None else str(options["attribution"]))
     if default_by is None and (by is None or name not in KEY_OPTIONAL):  # no key, as on a store
         if by is not None:
             raise InputError(f"metric {name} takes no --by ({NO_KEY.get(name, 'it has no groups')})")
@@ -90,7 +91,7 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
     if name == "intermediaries":
         check_rule_detail(given(options, "detail", "rule"))
         typed = coerce_options(SPECS[name], options)
-        check_rules(typed["min_repos"], typed["threshold"])
+        check_rules(typed["min_repos"], typed["threshold"], typed["limit"])
     if name == "downloads_monthly":
         check_gaps(given(options, "gaps", "spread"))
     if name == "concentration":
@@ -111,8 +112,7 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
 
 def key_columns(name: str, by: str, options: dict[str, Any]) -> tuple[str, str]:
     """(grouping column, table holding it) of ``--by by`` on the folder path, or InputError naming the keys."""
-    check_attribution(name, None if options.get("attribution") is None else str(options["attribution"]))
-    attribution = given(options, "attribution", "root")
+    attribution = given(options, "attribution", "root")  # checked by check_folder_metric
     # cadence counts each organisation's own releases: org keys are the publisher's, as on a store
     attribution = "publisher" if name == "cadence" else attribution
     group_key(by, attribution)  # a bad key: the store path's message listing the valid ones
@@ -150,5 +150,13 @@ def flag(options: dict[str, Any], name: str) -> bool:
     return False if value is None else parse_bool(name, value)
 
 
-def shown_options(options: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in options.items() if v is not None}
+def shown_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options a result echoes, typed and with the metric's defaults, as the store path echoes them
+    (compute_metric): the metric's own options, and attribution when it is not the default."""
+    if name not in SPECS:
+        return {k: v for k, v in options.items() if v is not None}
+    typed = coerce_options(SPECS[name], options)
+    shown = {k: v for k, v in typed.items() if k not in COMMON_OPTIONS and v is not None}
+    if typed["attribution"] != "root":
+        shown["attribution"] = typed["attribution"]
+    return shown

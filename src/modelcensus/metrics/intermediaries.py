@@ -36,9 +36,11 @@ def classify_namespaces(q: StoreQueries, scope: Scope, *, min_repos: int = 5, th
     q.run(["namespace_rules"], rule_params(min_repos, threshold))
 
 
-def check_rules(min_repos: int, threshold: float) -> None:
+def check_rules(min_repos: int, threshold: float, limit: int = 0) -> None:
     if min_repos < 1 or not 0 <= threshold < 1:
         raise InputError("min_repos must be >= 1 and threshold in [0, 1)")
+    if limit < 0:
+        raise InputError(f"limit {limit}: expected 0 (all) or more")
 
 
 def check_detail(detail: str) -> None:
@@ -80,8 +82,9 @@ def intermediary_table(detail: str) -> str:
 def intermediary_rows(detail: str, limit: Any) -> str:
     """The table's rows in one order on every engine and path (namespaces: the most downloaded ``limit``)."""
     if detail == "namespaces":
-        return (f"SELECT * FROM metric_intermediary_namespaces ORDER BY downloads DESC, namespace "
-                f"LIMIT {max(1, int(limit))}")
+        check_rules(1, 0, int(limit))
+        cap = f" LIMIT {int(limit)}" if int(limit) else ""
+        return f"SELECT * FROM metric_intermediary_namespaces ORDER BY downloads DESC, namespace{cap}"
     return "SELECT * FROM metric_intermediaries ORDER BY grp NULLS LAST, rule"
 
 

@@ -17,8 +17,9 @@ from modelcensus.store.sql import glob_escape
 
 
 def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, needs: str, select: str,
-                    comments: bool = True) -> None:
-    """TEMP ``table`` AS ``select`` over the CSV at ``path`` (``select`` reads FROM ``src``)."""
+                    comments: bool = True, unique: str | None = None) -> None:
+    """TEMP ``table`` AS ``select`` over the CSV at ``path`` (``select`` reads FROM ``src``); with ``unique``, a
+    value of that column on two rows is an InputError naming it (a table joined on it would count twice)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{what} {p}: no such file")
@@ -28,12 +29,21 @@ def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, ne
         store._exec(f"CREATE OR REPLACE TEMP TABLE {table} AS {select.format(src=src)}", [glob_escape(p)]).fetchall()
     except Exception as exc:  # duckdb errors: a malformed CSV or missing columns
         raise InputError(f"{what} {p}: cannot read {needs} ({str(exc).splitlines()[0]})") from None
+    if unique:
+        twice = [r[0] for r in store._exec(f"SELECT {unique} FROM {table} GROUP BY {unique} HAVING count(*) > 1 "
+                                           f"ORDER BY {unique} LIMIT 4").fetchall()]
+        if twice:
+            store._exec(f"DROP TABLE IF EXISTS {table}")
+            raise InputError(f"{what} {p}: {', '.join(map(repr, twice[:3]))}{' ...' if len(twice) > 3 else ''} "
+                             f"listed more than once (each must have one row)")
 
 
-def read_option_csv(path: str | Path, *, what: str, needs: str, select: str, comments: bool = True) -> Any:
+def read_option_csv(path: str | Path, *, what: str, needs: str, select: str, comments: bool = True,
+                    unique: str | None = None) -> Any:
     """The same file read the same way, as an Arrow table (for an engine without the store: --snapshots)."""
     from modelcensus.store.engine_duckdb import DuckDBEngine
 
     with Store(":memory:") as probe:
-        load_option_csv(probe, "mc_option_csv", path, what=what, needs=needs, select=select, comments=comments)
+        load_option_csv(probe, "mc_option_csv", path, what=what, needs=needs, select=select, comments=comments,
+                        unique=unique)
         return DuckDBEngine.from_store(probe).query("SELECT * FROM mc_option_csv")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcensus.errors import InputError
+from modelcensus.metrics.catalog import parse_whole
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.metrics.scope import Scope, build_credit, build_models
@@ -40,7 +41,7 @@ def parse_ages(ages: Any) -> list[int]:
         return list(DEFAULT_AGES)
     items = ages if isinstance(ages, list | tuple) else str(ages).split(",")
     try:
-        out = sorted({int(str(a).strip()) for a in items if str(a).strip()})
+        out = sorted({parse_whole(a) for a in items if str(a).strip()})
     except ValueError:
         raise InputError(f"ages {ages!r}: expected whole numbers of days, e.g. 7,30,90") from None
     if not out or out[0] <= 0 or out[-1] > 36500:

@@ -270,7 +270,7 @@ def build_relations(scope: Scope, table: str = "mc_rel") -> None:
 
 # ATOM's organization_regions.csv as every path reads it: exact, case-sensitive namespace -> region
 REGIONS_CSV: dict[str, Any] = {
-    "what": "regions file", "needs": "hf_org,region", "comments": False,
+    "what": "regions file", "needs": "hf_org,region", "comments": False, "unique": "namespace",
     "select": "SELECT CAST(hf_org AS VARCHAR) AS namespace, lower(trim(CAST(region AS VARCHAR))) AS region "
               "FROM {src} WHERE hf_org IS NOT NULL"}
 REGIONS_NEEDED = ("needs the option regions=PATH (ATOM's organization_regions.csv)")

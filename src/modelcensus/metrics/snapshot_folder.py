@@ -304,7 +304,7 @@ class FolderCensus:
                             notes=[*key_notes, *notes, f"computed on {self.engine.name} from {len(self.snaps)} "
                                                      f"file(s) in {self.folder} (--snapshots; no store)",
                                    *self.check_notes],
-                            options=shown_options(options), coverage=coverage, warnings=warnings,
+                            options=shown_options(name, options), coverage=coverage, warnings=warnings,
                             trend=trend.as_dict() if trend is not None else None)
 
 

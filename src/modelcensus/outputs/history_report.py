@@ -34,9 +34,10 @@ TITLE = "modelcensus: the Hub's history from hub-stats snapshots"
 LATEST_ROWS = 10  # groups listed in a latest-date table (the JSON keeps every row)
 NO_GRADES = ("not computed on the --snapshots path (the folder metrics give no grade table); import a file into "
              "a store and run `modelcensus report` for them")
-STORE_ONLY = ("Not in this report: evidence grades, derivative share by family over time, RAM, licence drift and "
-              "top movers read tables only a store holds; `modelcensus import` the files and run `modelcensus "
-              "report` for them.")
+STORE_ONLY = ("Not in this report: evidence grades, RAM and top movers read tables only a store holds; "
+              "`modelcensus import` the files and run `modelcensus report` for them. Licences, licence drift, "
+              "sizes, cadence, intermediaries and region shift of the latest file are `modelcensus metrics NAME "
+              "--snapshots DIR`.")
 
 
 @dataclass
