@@ -155,6 +155,9 @@ def test_cli_runs_it_and_exits_2_on_parent_credit(folder: Path, capsys: pytest.C
     assert doc["metric"] == "derivatives" and doc["by"] == "relation" and doc["rows"]  # the store's default
     assert run(["metrics", "derivatives", "--snapshots", str(folder), "-o", "credit=parent"]) == 2
     assert "credit=parent is not on the --snapshots path" in capsys.readouterr().err
+    # review13 R13-10: --max-age was ignored on --snapshots (the report refused it)
+    assert run(["metrics", "derivatives", "--snapshots", str(folder), "--max-age", "10"]) == 2
+    assert "--max-age not supported with --snapshots" in capsys.readouterr().err
 
 
 SHARE_CASES: dict[str, dict[str, Any]] = {"default": {}, "org_atom_filter": {"by": "org", "min_downloads": 5},

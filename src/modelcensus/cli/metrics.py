@@ -168,8 +168,10 @@ def register(app: typer.Typer) -> None:
             raise InputError("--engine and --spark-master apply to --snapshots DIR (the store runs on DuckDB)")
         if snapshots is not None:
             from modelcensus import api
+            from modelcensus.metrics import DEFAULT_MAX_AGE_DAYS
 
             ignored = [o for o, v in (("--snapshot", snapshot), ("--as-of", as_of), ("--since", since),
+                                      ("--max-age", max_age != DEFAULT_MAX_AGE_DAYS),
                                       ("--pipeline-tag", pipeline_tag), ("--library", library)) if v]
             if ignored:
                 raise InputError(f"{', '.join(ignored)} not supported with --snapshots yet")
