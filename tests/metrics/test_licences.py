@@ -59,3 +59,21 @@ def test_licence_metrics_need_a_registry(store, b, monkeypatch):
     scope = Scope(store, [store.snapshot()], "all", None, None)
     with pytest.raises(InputError, match="registry"):
         licences.licence_mix(scope, None, None)
+
+
+def test_licence_drift_reads_the_root_row_spelled_as_the_root(store, reg, b):
+    """Review13 R13-3, labelled first: a second model spelled as the root but for case no longer joins the root's
+    row twice (the derivative counted 2.5 and drifted from both licences); with no row spelled exactly as the root
+    and two case variants, the root's licence is unknown and said so, not picked."""
+    sid = b.world(store)
+    b.add_models(store, sid, [dict(id="Meta-Llama/L-8B", created="2025-01-02", d30=1, license="apache-2.0"),
+                              dict(id="comm/G-ft", created="2025-01-03", d30=7, license="mit"),
+                              dict(id="Google/G-2b", created="2025-01-01", d30=1, license="gemma"),
+                              dict(id="google/G-2B", created="2025-01-01", d30=1, license="apache-2.0")])
+    b.add_origin(store, sid, "comm/G-ft", "google/g-2b", root_country="US", family="gemma")
+    res = compute_metric(store, "licence_drift", registry=reg, ensure=False)
+    rows = b.by_key(res.rows, "family")
+    assert rows["llama"]["derivatives"] == 1.5 and rows["llama"]["drifted"] == 1
+    assert rows["llama"]["examples"] == ["comm/L-8B-ft [mit] <- meta-llama/L-8B [llama3.1]"]
+    assert rows["gemma"]["derivatives"] == 1 and rows["gemma"]["comparable"] is None
+    assert any("1 derivative-root pair(s) have no root licence" in n and "but for case" in n for n in res.notes)

@@ -80,12 +80,13 @@ def licence_drift(scope: Scope, key: GroupKey, field: str | None, *, pairs: bool
     fname, col = field_column(field)
     with store_queries(scope.store) as q:
         q.define("drift_base", f"""
-            SELECT {key.expr} AS grp, m.model_id, m.license AS child_license, rm.license AS root_license,
-                   o.root_id, o.weight AS w, coalesce(m.{col}, 0) AS downloads
+            SELECT m.snapshot_id, {key.expr} AS grp, m.model_id, m.license AS child_license, o.root_id,
+                   o.weight AS w, coalesce(m.{col}, 0) AS downloads
             FROM mc_m m
             JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id AND o.depth > 0
-            {key_joins(scope, key, regions)}
-            LEFT JOIN models rm ON rm.snapshot_id = m.snapshot_id AND rm.id_lower = lower(o.root_id)""")
+            {key_joins(scope, key, regions)}""")
+        q.define("root_models", "SELECT snapshot_id, id, id_lower, license FROM models "
+                                f"WHERE snapshot_id IN ({scope.sid_list})")
         q.done("reg_licenses")
         q.run([drift_table(pairs)], {"examples": drift_examples(examples)})
         rows = q.rows(drift_rows_sql(pairs))
@@ -134,5 +135,5 @@ def drift_result(key: GroupKey, pairs: bool, examples: Any, rows: list[dict[str,
              "the root's licence is read from the root's own row in the same snapshot"]
     if unknown_root:
         notes.append(f"{unknown_root} derivative-root pair(s) have no root licence (root absent from the "
-                     "snapshot or unlabelled): not comparable")
+                     "snapshot, unlabelled, or two models spelled as it but for case): not comparable")
     return columns, rows, notes
