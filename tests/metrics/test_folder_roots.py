@@ -285,3 +285,14 @@ def test_the_store_path_refuses_what_the_folder_path_refuses(store: Store, regis
     every = compute_metric(store, "intermediaries", detail="namespaces", min_repos=1, threshold=0, limit=0,
                            registry=registry)
     assert len(every.rows) > 50  # limit 0 = all, as for ram (it returned one row)
+
+
+def test_an_option_given_as_none_is_its_default_on_both_paths(folder: Path, store: Store, registry: Any) -> None:
+    """Review13 R13-8, labelled first: None from the Python API means "not given" on both paths (the store path
+    raised a TypeError for examples/min_repos/threshold/limit and refused detail=None)."""
+    none = {"min_repos": None, "threshold": None, "limit": None, "detail": None}
+    ours = api.folder_metric(folder, "intermediaries", registry=registry, **none)
+    theirs = compute_metric(store, "intermediaries", registry=registry, **none)
+    assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"]) == rounded(
+        compute_metric(store, "intermediaries", registry=registry).to_json()["rows"])
+    assert compute_metric(store, "licence_drift", examples=None, registry=registry).rows

@@ -82,8 +82,7 @@ def coerce_options(spec: MetricSpec, options: dict[str, Any]) -> dict[str, Any]:
         if name not in allowed:
             raise InputError(f"option {name!r} for metric {spec.name}: expected one of {', '.join(sorted(allowed))}")
         typ = allowed[name][0]
-        if value is None:
-            out[name] = None
+        if value is None:  # not given (the Python API's keyword default): the metric's default, as --snapshots reads it
             continue
         try:
             if typ is bool:
