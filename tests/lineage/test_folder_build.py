@@ -12,24 +12,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from folder_history import write_history
 
 from modelcensus import api
 from modelcensus.errors import InputError
 from modelcensus.lineage.folder_build import LINEAGE_DIR, lineage_files
 from modelcensus.lineage.registry import load_registry
-from modelcensus.sources.synthetic import generate_hub
-
-
-def _write_history(folder: Path, n: int = 900, months: int = 2) -> list[Path]:
-    """Monthly hub-stats files of one synthetic Hub, named by observation date (as pull --history writes)."""
-    hub = generate_hub(n_models=n, seed=3, months=months)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for m in range(hub.months):
-        path = folder / f"{hub.observed_at(m):%Y-%m-%d}.parquet"
-        pq.write_table(hub.universe.hubstats_table(hub.model_indices(m), hub._grid_month(m)), path)
-        paths.append(path)
-    return paths
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +28,7 @@ def registry() -> Any:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, registry: Any) -> tuple[Path, Any]:
     folder = tmp_path_factory.mktemp("history")
-    _write_history(folder)
+    write_history(folder, n_models=900, seed=3, months=2)
     return folder, api.build_folder_lineage(folder, registry=registry)
 
 
@@ -80,7 +68,7 @@ def test_resumes_and_rebuilds_what_changed(built: tuple[Path, Any], registry: An
 
 
 def test_a_bad_file_fails_alone_and_leaves_nothing(tmp_path: Path, registry: Any) -> None:
-    good = _write_history(tmp_path, n=300, months=1)[0]
+    good = write_history(tmp_path, n_models=300, seed=3, months=1)[0]
     (tmp_path / "2023-12-31.parquet").write_bytes(b"PAR1 this is not parquet")
     res = api.build_folder_lineage(tmp_path, registry=registry)
     by_date = {str(i.date): i for i in res.items}
@@ -91,7 +79,7 @@ def test_a_bad_file_fails_alone_and_leaves_nothing(tmp_path: Path, registry: Any
 
 
 def test_command_line(tmp_path: Path) -> None:
-    _write_history(tmp_path, n=300, months=1)
+    write_history(tmp_path, n_models=300, seed=3, months=1)
     (tmp_path / "2023-12-31.parquet").write_bytes(b"not parquet")
     run = [sys.executable, "-m", "modelcensus", "lineage", "build", "--snapshots", str(tmp_path)]
     r = subprocess.run(run, capture_output=True, text=True, check=False)
@@ -118,7 +106,7 @@ def test_refuses_bad_folders_before_an_engine_starts(tmp_path: Path) -> None:
 def test_spark_builds_the_same_files(tmp_path: Path, registry: Any, spark_engine: Any) -> None:
     """--engine spark stages the file and builds with the same query files on Spark: the two tables are the
     DuckDB build's, column types and row order included, and the date is then current for either engine."""
-    path = _write_history(tmp_path / "duck", n=300, months=1)[0]
+    path = write_history(tmp_path / "duck", n_models=300, seed=3, months=1)[0]
     (tmp_path / "spark").mkdir()
     (tmp_path / "spark" / path.name).write_bytes(path.read_bytes())
     duck = api.build_folder_lineage(tmp_path / "duck", registry=registry)
@@ -160,7 +148,7 @@ def test_tables_changed_after_the_build_are_not_current(built: tuple[Path, Any],
 def test_hostile_sidecars_and_folders_are_named_or_stale(tmp_path: Path, registry: Any) -> None:
     from modelcensus.lineage.folder_build import read_sidecar
 
-    _write_history(tmp_path, n=200, months=1)
+    write_history(tmp_path, n_models=200, seed=3, months=1)
     day = folder_files_day(tmp_path)
     (tmp_path / LINEAGE_DIR).write_text("not a folder")
     with pytest.raises(InputError, match="lineage: cannot write the lineage files there"):
@@ -181,7 +169,7 @@ def test_hostile_sidecars_and_folders_are_named_or_stale(tmp_path: Path, registr
 
 
 def test_a_failed_rebuild_keeps_the_previous_tables(tmp_path: Path, registry: Any) -> None:
-    _write_history(tmp_path, n=200, months=1)
+    write_history(tmp_path, n_models=200, seed=3, months=1)
     day = folder_files_day(tmp_path)
     api.build_folder_lineage(tmp_path, registry=registry)
     files = lineage_files(tmp_path, day)
@@ -203,7 +191,7 @@ def folder_files_day(folder: Path) -> Any:
 
 
 def test_lineage_build_on_a_store(tmp_path: Path) -> None:
-    path = _write_history(tmp_path / "h", n=200, months=1)[0]
+    path = write_history(tmp_path / "h", n_models=200, seed=3, months=1)[0]
     db = tmp_path / "census.duckdb"
     with api.open_store(db) as store:
         api.import_path(store, path, observed_at=path.stem)
@@ -273,7 +261,7 @@ def test_a_folder_with_a_question_mark_builds(tmp_path: Path, registry: Any) -> 
     """DuckDB reads '?' in a store path as options (its WAL went elsewhere: an internal error, exit 3): the
     scratch store moves to the temp folder, the tables land beside the files; a store there is refused."""
     folder = tmp_path / "h?1"
-    path = _write_history(folder, n=80, months=1)[0]
+    path = write_history(folder, n_models=80, seed=3, months=1)[0]
     res = api.build_folder_lineage(folder, registry=registry)
     assert [i.status for i in res.items] == ["built"] and lineage_files(folder, res.items[0].date)["origins"].exists()
     with pytest.raises(InputError, match="with '\\?' in it"):

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from folder_history import rounded, write_history
+from folder_history import import_folder, rounded, write_history
 
 from modelcensus import api
 from modelcensus.errors import InputError
@@ -67,9 +67,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory, registry: Any) -> Path:
 
 @pytest.fixture(scope="module")
 def store(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    st = Store(tmp_path_factory.mktemp("store") / "census.duckdb")
-    for day, path in folder_files(folder):
-        api.import_hubstats_parquet(st, path, observed_at=day.isoformat())
+    st = import_folder(tmp_path_factory.mktemp("store") / "census.duckdb", folder)
     yield st
     st.close()
 

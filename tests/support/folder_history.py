@@ -9,7 +9,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from modelcensus import api
 from modelcensus.sources.synthetic import generate_hub
+from modelcensus.store import Store
+from modelcensus.store.files import folder_files
 
 
 def rounded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -22,9 +25,18 @@ def write_history(out: Path, *, n_models: int, seed: int, months: int) -> list[P
     """Monthly hub-stats files of one synthetic Hub in ``out``, named by observation date (as pull --history
     writes them); returns their paths in date order."""
     hub = generate_hub(n_models=n_models, seed=seed, months=months)
+    out.mkdir(parents=True, exist_ok=True)
     paths = []
     for m in range(hub.months):
         path = out / f"{hub.observed_at(m):%Y-%m-%d}.parquet"
         pq.write_table(hub.universe.hubstats_table(hub.model_indices(m), hub._grid_month(m)), path)
         paths.append(path)
     return paths
+
+
+def import_folder(db: Path, folder: Path) -> Store:
+    """The store path's side of a comparison: a store holding the folder's files, each the snapshot of its date."""
+    store = Store(db)
+    for day, path in folder_files(folder):
+        api.import_hubstats_parquet(store, path, observed_at=day.isoformat())
+    return store
