@@ -18,8 +18,12 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 # than its faster code pays back on a 2-core machine. test_spark_builds_the_same_files alone, side by side under
 # the same load: 228-285 s default, 169-195 s with C1 only; the whole suite (-n 2, machine otherwise idle): the
 # JVMs' CPU 494 s -> 381 s. A JIT tier changes no result; a PYSPARK_SUBMIT_ARGS of your own wins (it must end in
-# "pyspark-shell").
-os.environ.setdefault("PYSPARK_SUBMIT_ARGS", '--driver-java-options "-XX:TieredStopAtLevel=1" pyspark-shell')
+# "pyspark-shell"). Without tiered compilation the JVM reserves a 48 MB code cache, not 240 MB: one process
+# running the Spark lineage build and metric tests filled it ("CodeCache is full. Compiler has been disabled",
+# then java.lang.InternalError linking a method handle, and the session died: 2 runs of 3 of those 7 tests), so
+# the cache is given its tiered size back.
+os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
+                      '--driver-java-options "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m" pyspark-shell')
 
 
 @pytest.fixture(autouse=True)
