@@ -17,6 +17,8 @@ from modelcensus.metrics.groups import check_attribution, group_key
 from modelcensus.metrics.intermediaries import check_detail as check_rule_detail
 from modelcensus.metrics.intermediaries import check_rules
 from modelcensus.metrics.licences import check_detail
+from modelcensus.metrics.option_files import check_option_file
+from modelcensus.metrics.ram import RELEASE_CSV, ram_options
 
 # metric -> (default --by, download fields, series, own options)
 _DERIVATIVE_OPTIONS = ("credit", "period", "min_downloads", "min_downloads_field")
@@ -44,6 +46,8 @@ SLICE_METRICS: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...
     "region_shift": (None, ("downloads_30d", "downloads_all_time"), False, ("regions",)),
     # no key: models and downloads per ATOM size class of the latest file's models rows
     "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month",)),
+    # ATOM's RAM per model and age over every file's all-time downloads; grouped only when asked
+    "ram": (None, ("downloads_all_time",), True, ("ages", "rank", "release_dates", "latest", "limit", "max_gap")),
 }
 DERIVATIVE_METRICS = ("derivatives", "derivative_share")
 # metrics that read the folder's lineage (origins of every file) whatever the key
@@ -51,7 +55,7 @@ ORIGIN_METRICS = ("cadence", "licence_drift", "intermediaries", "region_shift")
 # metrics that read the latest file's lineage edges whatever the key
 EDGE_METRICS = (*DERIVATIVE_METRICS, "intermediaries")
 # metrics grouped by nothing unless --by is given
-KEY_OPTIONAL = ("intermediaries",)
+KEY_OPTIONAL = ("intermediaries", "ram")
 # metrics that take no --by, and why (the store path's words)
 NO_KEY = {"sizes": "it groups by size_class", "region_shift": "it cross-tabulates namespace and root regions"}
 # --by keys that read no lineage: key -> column of model_publishers
@@ -92,6 +96,11 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
         check_rule_detail(given(options, "detail", "rule"))
         typed = coerce_options(SPECS[name], options)
         check_rules(typed["min_repos"], typed["threshold"], typed["limit"])
+    if name == "ram":
+        typed = coerce_options(SPECS[name], options)
+        ram_options(typed["ages"], typed["rank"], typed["max_gap"])
+        if typed["release_dates"]:
+            check_option_file(typed["release_dates"], RELEASE_CSV["what"])
     if name == "downloads_monthly":
         check_gaps(given(options, "gaps", "spread"))
     if name == "concentration":

@@ -20,9 +20,7 @@ def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, ne
                     comments: bool = True, unique: str | None = None) -> None:
     """TEMP ``table`` AS ``select`` over the CSV at ``path`` (``select`` reads FROM ``src``); with ``unique``, a
     value of that column on two rows is an InputError naming it (a table joined on it would count twice)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{what} {p}: no such file")
+    p = check_option_file(path, what)
     comment = ", comment='#'" if comments else ""
     src = f"read_csv(?, header=true, all_varchar=true{comment}) AS src"
     try:
@@ -36,6 +34,14 @@ def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, ne
             store._exec(f"DROP TABLE IF EXISTS {table}")
             raise InputError(f"{what} {p}: {', '.join(map(repr, twice[:3]))}{' ...' if len(twice) > 3 else ''} "
                              f"listed more than once (each must have one row)")
+
+
+def check_option_file(path: str | Path, what: str) -> Path:
+    """The file's path, or an InputError naming it when there is no such file (checked before other work)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{what} {p}: no such file")
+    return p
 
 
 def read_option_csv(path: str | Path, *, what: str, needs: str, select: str, comments: bool = True,

@@ -72,6 +72,16 @@ from modelcensus.metrics.licences import (
 )
 from modelcensus.metrics.option_files import read_option_csv
 from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
+from modelcensus.metrics.ram import (
+    EMPTY_FIXES,
+    EMPTY_SIZES,
+    RAM_STATS,
+    RELEASE_CSV,
+    ram_options,
+    ram_params,
+    ram_result,
+    ram_rows_sql,
+)
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.scope import REGIONS_CSV, REGIONS_NEEDED
 from modelcensus.metrics.series import month_fractions, series_notes
@@ -86,11 +96,11 @@ from modelcensus.store.staging_engine import make_store_rows
 SOURCE = "hub-stats"
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
-               "snapshot_edges", "model_relations", "first_party_models")
+               "snapshot_edges", "model_relations", "first_party_models", "ram_sightings")
 # the staging columns REASON_SQL and snapshot_models.sql read; base_models is made NULL: the importer builds
 # it with to_json (always valid JSON), and text baseModels that are not JSON are caught by _problem
 _STAGED = ("id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "pipeline_tag",
-           "library_name", "card_data", "config", "gguf", "_problem", "_pos")
+           "library_name", "card_data", "config", "gguf", "safetensors_total", "_problem", "_pos")
 
 
 def staged_columns(mapped: str) -> dict[str, Any]:
@@ -116,9 +126,9 @@ def file_rows_sql(mapped: str, view: str) -> str:
     extra = sqlglot.parse_one("SELECT CAST(NULL AS VARCHAR) AS base_models, regexp_extract(mc_file_name, "
                               "'([0-9]{4}-[0-9]{2}-[0-9]{2})[.]parquet$', 1) AS mc_file_date", read="duckdb")
     inner = sqlglot.exp.select(*cols.values(), *extra.expressions).from_(view)
-    return (f"SELECT sf.snapshot_id, _pos, id, created_at, downloads, downloads_all_time, pipeline_tag, "
-            f"library_name, {REASON_SQL} AS _reason FROM ({inner.sql(dialect='duckdb')}) staged "
-            "JOIN snapshot_files sf ON sf.file_date = staged.mc_file_date")
+    return (f"SELECT sf.snapshot_id, _pos, id, created_at, downloads, downloads_all_time, pipeline_tag, library_name, "
+            f"TRY_CAST(safetensors_total AS BIGINT) AS params, {REASON_SQL} AS _reason "
+            f"FROM ({inner.sql(dialect='duckdb')}) staged JOIN snapshot_files sf ON sf.file_date = staged.mc_file_date")
 
 
 def read_footer_schema(path: Path) -> pa.Schema:
@@ -287,6 +297,9 @@ class FolderCensus:
             rows, columns, notes = self._intermediaries(key, params, options)
         elif name == "region_shift":
             rows, columns, notes = self._region_shift(params, options.get("regions"))
+        elif name == "ram":  # grouped only when asked, as on a store (whose ram notes do not name the key)
+            key = group_key(by, "root" if keys == "model_roots" else "publisher") if by is not None else None
+            rows, columns, notes = self._ram(key, params, options)
         elif by is None:  # sizes: no key
             rows, columns, notes = self._sizes(params, flag(options, "per_month"))
         else:
@@ -368,6 +381,32 @@ class FolderCensus:
         rows = self.area.query(to_dialect(SHIFT_ROWS, self.engine.dialect)).to_pylist()
         columns, rows, notes = shift_result("downloads_30d" if params["field"] == "d30" else "downloads_all_time",
                                             rows)
+        return rows, columns, notes
+
+    def _ram(self, key: Any, params: dict[str, Any], options: dict[str, Any]
+             ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """ATOM's RAM over every file's models: the store path's query files (metrics/ram.py), the release dates
+        file read as the store path reads it; sizes from the Hub's parameter count or the name (no curated file)."""
+        typed = coerce_options(SPECS["ram"], options)
+        checkpoints, rank, gap = ram_options(typed["ages"], typed["rank"], typed["max_gap"])
+        fixes = typed["release_dates"]
+        inputs = {"ram_ages": pa.table({"a": pa.array(checkpoints, pa.int32())}),
+                  "curated_sizes": EMPTY_SIZES.empty_table(),
+                  "release_fixes": read_option_csv(fixes, **RELEASE_CSV) if fixes else EMPTY_FIXES.empty_table()}
+        if key is None:
+            inputs["ram_groups"] = pa.table({"id_lower": pa.array([], pa.string()), "grp": pa.array([], pa.string())})
+        for name, table in inputs.items():
+            if name in self.area.names:
+                self.area.drop(name)
+            self.area.register_arrow(name, table)
+        self._run(["metric_ram"], {**params, **ram_params(rank, gap, typed["latest"])}, tuple(inputs))
+        dialect = self.engine.dialect
+        rows = self.area.query(to_dialect(ram_rows_sql(typed["limit"]), dialect)).to_pylist()
+        stats = self.area.query(to_dialect(RAM_STATS, dialect)).to_pylist()[0]
+        rows, notes = ram_result(key, rows, stats, checkpoints=checkpoints, rank=rank, max_gap=gap,
+                                 fixed=bool(fixes), limit=typed["limit"])
+        columns = ["model", "size_class", *([key.name] if key is not None else []), "release_date", "age_days",
+                   "downloads", "baseline", "reference_models", "ram"]
         return rows, columns, notes
 
     def _sizes(self, params: dict[str, Any], per_month: bool) -> tuple[list[dict[str, Any]], list[str], list[str]]:

@@ -8,7 +8,8 @@ SELECT snapshot_id, id AS model_id, lower(id) AS id_lower,
        TRY_CAST(downloads AS BIGINT) AS d30,
        TRY_CAST(downloads_all_time AS BIGINT) AS dall,
        nullif(pipeline_tag, '') AS pipeline_tag,
-       nullif(library_name, '') AS library_name
+       nullif(library_name, '') AS library_name,
+       params
 FROM (SELECT *, row_number() OVER (PARTITION BY snapshot_id, id ORDER BY _pos) AS _rank
       FROM hub_rows WHERE _reason IS NULL) ranked
 WHERE _rank = 1
