@@ -7,6 +7,7 @@ through these so that nothing is executed and memory stays bounded.
 from __future__ import annotations
 
 import json
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,19 @@ from modelcensus.errors import InputError
 
 MAX_YAML_BYTES = 1_000_000
 MAX_DEPTH = 64
+
+
+def parse_whole(value: Any) -> int:
+    """A whole number given as plain ASCII digits with an optional minus: int() also reads '1_0' as 10 and other
+    scripts' digits, which a user did not mean (review11 F6); ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not re.fullmatch(r"-?[0-9]+", text):
+        raise ValueError(value)
+    return int(text)
 
 
 def output_folder(path: str | Path, *, option: str = "--out") -> Path:

@@ -59,3 +59,24 @@ def test_output_paths_under_a_file_exit_2_naming_them(tmp_path: Path, capsys) ->
         assert run(["--db", db, *args]) == 2, args
         lines = capsys.readouterr().err.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0] and str(blocker) in lines[0], (args, lines)
+
+
+def test_whole_number_options_take_plain_digits_only(tmp_path: Path) -> None:
+    """Review13 R13-6, labelled first: typer's int() read '1_0' as 10 and Arabic-Indic digits as numbers; every
+    whole-number option now reads them as the library reads numbers (exit 2 naming the option), and checks its
+    range in the same message."""
+    db = str(tmp_path / "s.duckdb")
+    from modelcensus.store import Store
+
+    Store(db).close()
+    for args, said in ((["metrics", "downloads", "--as-of", "2024-06-01", "--max-age", "1_0"], "'--max-age': '1_0'"),
+                       (["report", "--as-of", "2024-06-01", "--max-age", "\u0665"], "'--max-age'"),
+                       (["demo", "--models", "1_000", "--out", str(tmp_path / "d")], "'--models': '1_000'"),
+                       (["serve", "--port", "0"], "'--port': 0: expected a whole number between 1 and 65535"),
+                       (["serve", "--port", "+80"], "'--port': '+80'"),
+                       (["lineage", "descendants", "a/b", "--limit", "-1"], "'--limit': -1: expected a whole number "
+                                                                            "at least 0")):
+        err = _fail("--db", db, *args)
+        assert said in err and "expected a whole number" in err, err
+        assert err.count("\n") == 1
+    assert not (tmp_path / "d").exists()  # refused before any work

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from modelcensus.safe_output import terminal
+from modelcensus.untrusted import parse_whole
 
 if TYPE_CHECKING:
     from modelcensus.store import Store
@@ -142,8 +143,24 @@ def check_format(value: str, allowed: tuple[str, ...], option: str = "--format")
     return v
 
 
+def whole_number(lo: int | None = None, hi: int | None = None) -> Callable[[str], int]:
+    """The parser of a whole-number option: plain ASCII digits with an optional minus, as the library reads every
+    number it is given (untrusted.parse_whole); typer's int() also takes '1_0' as 10 and other scripts' digits."""
+    def parse(value: str) -> int:
+        try:
+            number = parse_whole(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r}: expected a whole number in plain digits") from None
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
+            bounds = f"between {lo} and {hi}" if lo is not None and hi is not None else \
+                f"at least {lo}" if lo is not None else f"at most {hi}"
+            raise typer.BadParameter(f"{number}: expected a whole number {bounds}")
+        return number
+    return parse
+
+
 # Census filters shared by `metrics` and `report` (one definition: the two commands must accept the same)
-MaxAgeOption = Annotated[int, typer.Option("--max-age", metavar="DAYS",
+MaxAgeOption = Annotated[int, typer.Option("--max-age", metavar="DAYS", parser=whole_number(),
                                            help="With --as-of: ignore observations older than this many days.")]
 PipelineTagOption = Annotated[list[str] | None, typer.Option("--pipeline-tag", metavar="TAG",
                                                              help="Keep models with this pipeline tag (repeatable).")]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from modelcensus.cli.common import err, out, state
+from modelcensus.cli.common import err, out, state, whole_number
 from modelcensus.demo import DEFAULT_MODELS, DEFAULT_MONTHS, run_demo
 
 
@@ -16,12 +16,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
-        models: Annotated[int, typer.Option("--models", help="Models ever created in the synthetic hub.")] = (
-            DEFAULT_MODELS),
+        models: Annotated[int, typer.Option("--models", parser=whole_number(),
+                                            help="Models ever created in the synthetic hub.")] = DEFAULT_MODELS,
         out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the store and the reports.")
                            ] = Path("demo-report"),
-        months: Annotated[int, typer.Option("--months", help="Monthly snapshots to load.")] = DEFAULT_MONTHS,
-        seed: Annotated[int, typer.Option("--seed", help="Generator seed (same seed, same hub).")] = 7,
+        months: Annotated[int, typer.Option("--months", parser=whole_number(),
+                                            help="Monthly snapshots to load.")] = DEFAULT_MONTHS,
+        seed: Annotated[int, typer.Option("--seed", parser=whole_number(),
+                                          help="Generator seed (same seed, same hub).")] = 7,
     ) -> None:
         """Build a SYNTHETIC hub, run the whole pipeline on it and write the census report."""
         result = run_demo(out_dir, models=models, months=months, seed=seed, registry_files=state.registry,

@@ -18,6 +18,7 @@ from modelcensus.cli.common import (
     reading,
     safe_text,
     state,
+    whole_number,
 )
 from modelcensus.errors import InputError
 from modelcensus.lineage.origin import DEFAULT_SHOWN
@@ -200,7 +201,8 @@ def register(app: typer.Typer) -> None:
         snapshot: Annotated[str | None, typer.Option("--snapshot", metavar="ID", help="Snapshot id (default: "
                                                                                     "latest).")] = None,
         fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")] = "table",
-        limit: Annotated[int | None, typer.Option("--limit", min=0, help=f"Descendants listed, nearest and most "
+        limit: Annotated[int | None, typer.Option("--limit", parser=whole_number(0),
+                                                  help=f"Descendants listed, nearest and most "
                                                   f"downloaded first (default {DEFAULT_SHOWN}); counts always "
                                                   "cover all of them.")] = None,
         all_: Annotated[bool, typer.Option("--all", help="List every descendant.")] = False,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from modelcensus.cli.common import err, out, state
+from modelcensus.cli.common import err, out, state, whole_number
 from modelcensus.errors import InputError
 from modelcensus.store.store import ImportResult
 
@@ -42,7 +42,8 @@ def _report(res: ImportResult, what: str) -> None:
 
 @pull_app.command("hub")
 def pull_hub_cmd(
-    limit: Annotated[int | None, typer.Option("--limit", help="Stop after N models (a partial snapshot).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", parser=whole_number(),
+                                                help="Stop after N models (a partial snapshot).")] = None,
     author: Annotated[str | None, typer.Option("--author", metavar="ORG",
                                                help="Only models of this user or organisation.")] = None,
     search: Annotated[str | None, typer.Option("--search", metavar="Q",

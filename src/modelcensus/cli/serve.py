@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from modelcensus.cli.common import err, state
+from modelcensus.cli.common import err, state, whole_number
 from modelcensus.errors import InputError
 
 
@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str, typer.Option("--host", metavar="ADDRESS",
                                           help="Address to listen on (loopback by default).")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+        port: Annotated[int, typer.Option("--port", parser=whole_number(1, 65535), help="TCP port.")] = 8000,
         prepare: Annotated[bool, typer.Option("--prepare", help="Build missing lineage first (opens the store "
                                                                 "writable once, before serving read-only).")] = False,
     ) -> None:
@@ -53,9 +53,9 @@ def register(app: typer.Typer) -> None:
     def site(
         out: Annotated[Path, typer.Option("--out", metavar="DIR",
                                                     help="Folder to write (must not exist or be empty).")],
-        models: Annotated[int, typer.Option("--models", min=1, max=100_000,
+        models: Annotated[int, typer.Option("--models", parser=whole_number(1, 100_000),
                                             help="Model pages to write (the most downloaded).")] = 300,
-        orgs: Annotated[int, typer.Option("--orgs", min=1, max=10_000,
+        orgs: Annotated[int, typer.Option("--orgs", parser=whole_number(1, 10_000),
                                           help="Organisation and family pages to write (the largest).")] = 60,
     ) -> None:
         """Write the dashboard as static files (pages, charts, CSV and JSON tables) for any static host.

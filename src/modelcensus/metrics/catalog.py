@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelcensus.errors import InputError
+from modelcensus.untrusted import parse_whole
 
 # options every metric accepts: (type, default, help)
 COMMON_OPTIONS: dict[str, tuple[type, Any, str]] = {
@@ -46,19 +47,6 @@ def parse_bool(name: str, v: Any) -> bool:
     if s in ("0", "false", "no", "off"):
         return False
     raise InputError(f"option {name}={v!r}: expected true or false")
-
-
-def parse_whole(value: Any) -> int:
-    """A whole number given as plain ASCII digits with an optional minus: int() also reads '1_0' as 10 and other
-    scripts' digits, which a user did not mean (review11 F6); ValueError otherwise."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if not re.fullmatch(r"-?[0-9]+", text):
-        raise ValueError(value)
-    return int(text)
 
 
 def parse_number(value: Any) -> float:

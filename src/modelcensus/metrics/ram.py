@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from modelcensus.errors import InputError
-from modelcensus.metrics.catalog import parse_whole
+from modelcensus.untrusted import parse_whole
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.metrics.queries import store_queries
