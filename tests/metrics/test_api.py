@@ -19,7 +19,7 @@ from modelcensus.metrics import METRIC_NAMES, MetricResult, compute_metric
     (dict(name="downloads", colour="red"), "option 'colour' for metric downloads: expected one of "),
     (dict(name="downloads_monthly", gaps="smear"), "gaps 'smear'"),
     (dict(name="derivatives", credit="uncle"), "credit 'uncle'"),
-    (dict(name="ram", ages="soon"), "ages \\['soon'\\]"),
+    (dict(name="ram", ages="soon"), "ages 'soon': expected whole numbers of days"),
     (dict(name="concentration", k="0"), "positive"),
     (dict(name="downloads", since="last tuesday"), "--since 'last tuesday'"),
     (dict(name="downloads", snapshot="99"), "snapshot 99"),
