@@ -32,6 +32,7 @@ PUBLISHER = {  # report metric key -> the folder metric call it must equal
                                                          "k": "1,5,10", "field": "downloads_30d"}),
     "concentration_by_publisher_country": ("concentration", {"by": "publisher_country", "series": True,
                                                              "k": "1,5,10", "field": "downloads_30d"}),
+    "ram": ("ram", {"latest": True}),  # the store report's RAM section, over every file (no lineage needed)
 }
 ROOT = {
     "downloads_by_root_country_latest": ("downloads", {"by": "root_country", "field": "downloads_30d"}),
@@ -129,6 +130,12 @@ def test_charts_tables_and_headline_show_those_figures(rooted_doc: dict[str, Any
     assert [s["name"] for s in hhi["series"]] == ["publishing organisations", "publisher countries",
                                                   "root organisations", "root countries"]
     assert hhi["series"][0]["y"] == [r["hhi"] for r in conc]
+    # RAM (the store report's section): 300 models give no size class its 10 reference models, so no RAM is
+    # defined; the section says so rather than drawing an empty scatter, and the headline has no RAM line
+    assert m["ram"]["rows"] and all(r["ram"] is None for r in m["ram"]["rows"])
+    ram = _section(rooted_doc, "ram")
+    assert ram["charts"] == [] and any("No model has a defined RAM" in n for n in ram["notices"])
+    assert "ram" not in head
     for sec in rooted_doc["sections"]:  # every chart carries its source line with the metric's coverage
         for chart in sec["charts"]:
             assert "coverage: " in chart["source"] and "SYNTHETIC DATA" in chart["source"], chart["key"]

@@ -8,8 +8,8 @@ chart shapes, source lines (each carrying the metric's coverage line) and warnin
 templates (:mod:`modelcensus.outputs.render`). Sections: downloads by publisher country and by publishing
 organisation (latest date, and monthly over the series), the same by root country and root organisation when
 the folder's lineage is built and current (a stated notice naming the command when not), with it the new
-derivatives by root country and family, and concentration over time. What needs a store (evidence grades, RAM,
-licences, model movers) is said, not drawn.
+derivatives by root country and family, RAM by size class (the store report's section, over every file) and
+concentration over time. What needs a store (evidence grades, model movers) is said, not drawn.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from modelcensus.outputs.charts import ChartData, Series
 from modelcensus.outputs.formatting import pct, public_snapshot, public_text
 from modelcensus.outputs.model import Column, Report, Section, Table
 from modelcensus.outputs.render import REPORT_FORMATS, write_report
+from modelcensus.outputs.sections_lineage import ram_section
 from modelcensus.outputs.selection import trend_series
 from modelcensus.store.engine import Engine
 
@@ -34,7 +35,7 @@ TITLE = "modelcensus: the Hub's history from hub-stats snapshots"
 LATEST_ROWS = 10  # groups listed in a latest-date table (the JSON keeps every row)
 NO_GRADES = ("not computed on the --snapshots path (the folder metrics give no grade table); import a file into "
              "a store and run `modelcensus report` for them")
-STORE_ONLY = ("Not in this report: evidence grades, RAM and top movers read tables only a store holds; "
+STORE_ONLY = ("Not in this report: evidence grades and top movers read tables only a store holds; "
               "`modelcensus import` the files and run `modelcensus report` for them. Licences, licence drift, "
               "sizes, cadence, intermediaries and region shift of the latest file are `modelcensus metrics NAME "
               "--snapshots DIR`.")
@@ -329,7 +330,8 @@ def build_history_report_model(folder: str | Path, *, engine: Engine, row_select
             _lead_headline(b, "root-org", "root_org", "models whose lineage root belongs to")
         conc = concentration_section(b, roots=lineage_note is None)
         # derivatives need the lineage too; without it the roots section already says what to run
-        sections = [pub, org, roots, *([derivatives_section(b)] if lineage_note is None else []), conc]
+        ram = ram_section(b, {})  # every file: RAM needs no lineage
+        sections = [pub, org, roots, *([derivatives_section(b)] if lineage_note is None else []), ram, conc]
         warnings = [*([lineage_note] if lineage_note else []), *_file_warnings(b), *b.warnings()]
     for s in sections:
         s.notes, s.notices = public_text(s.notes), public_text(s.notices)

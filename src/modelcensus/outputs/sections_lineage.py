@@ -62,8 +62,10 @@ def _ram(v: float) -> str:
     return f"{v:.2f}" if v < 100 else f"{v:,.0f}"
 
 
-def ram_section(b: ReportBuilder) -> Section:
-    res = b.metric("ram", "ram", latest=True, snapshots=b.ids)
+def ram_section(b: ReportBuilder, scope: dict[str, Any] | None = None) -> Section:
+    """RAM at each model's oldest checkpoint over the series: ``scope`` selects the snapshots (a store report
+    passes its ids; a folder report reads every file)."""
+    res = b.metric("ram", "ram", latest=True, **({"snapshots": b.ids} if scope is None else scope))
     sec = Section("ram", "Relative adoption (RAM) by size class",
                   "ATOM's Relative Adoption Metric: a model's cumulative downloads at a given age divided by those of "
                   "the 10th most-downloaded model of its size class at the same age. RAM above 1 means on pace for "
