@@ -199,3 +199,28 @@ def test_a_bad_release_dates_file_is_named(folder: Path, registry: Any, tmp_path
     bad.write_text("model,when\nx/y,2024-01-01\n")
     with pytest.raises(InputError, match=r"release dates file .*fix.csv: cannot read model_id,actual_release_date"):
         api.folder_metric(folder, "ram", registry=registry, release_dates=str(bad))
+
+
+ATOM_FIXES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "atom_tracked_models" / \
+    "release_date_corrections.csv"
+
+
+def test_atoms_own_release_dates_file_on_both_paths(folder: Path, store: Store, registry: Any) -> None:
+    """ATOM's real release_date_corrections.csv (40 rows after 3 comment lines). Labelled from the file before the
+    run: the ids it lists that the folder holds get its date, the notes count them and the file's rows, and the
+    folder path equals the store path."""
+    if not ATOM_FIXES.is_file():
+        pytest.skip(f"real data slice not found at {ATOM_FIXES} (clone with ../shared beside the repo)")
+    lines = [line for line in ATOM_FIXES.read_text().splitlines() if not line.startswith("#")]
+    listed = {r["model_id"].lower(): r["actual_release_date"] for r in csv.DictReader(lines)}
+    assert len(listed) == 40
+    held = {r["id"] for _day, path in folder_files(folder) for r in pq.read_table(path, columns=["id"]).to_pylist()}
+    present = {i: listed[i.lower()] for i in held if i.lower() in listed}
+    assert present, "the synthetic Hub holds some of ATOM's corrected models"
+    ours = api.folder_metric(folder, "ram", registry=registry, release_dates=str(ATOM_FIXES), limit=0)
+    theirs = compute_metric(store, "ram", registry=registry, release_dates=str(ATOM_FIXES), limit=0)
+    assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
+    assert f"{len(present):,} model(s) of the census dated by the file, which lists 40" in " ".join(ours.notes)
+    for r in ours.rows:
+        if r["model"] in present:
+            assert r["release_date"] == present[r["model"]]

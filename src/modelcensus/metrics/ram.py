@@ -43,6 +43,8 @@ RAM_STATS = """SELECT (SELECT count(*) FROM ram_baseline WHERE baseline IS NULL)
                       (SELECT count(*) FROM ram_models WHERE size_class IS NULL) AS unsized,
                       (SELECT count(*) FROM ram_models WHERE release_date IS NULL) AS undated,
                       (SELECT count(*) FROM ram_values WHERE NOT kept) AS gap_dropped,
+                      (SELECT count(*) FROM ram_models WHERE corrected) AS corrected,
+                      (SELECT count(*) FROM release_fixes) AS listed,
                       (SELECT count(*) FROM metric_ram) AS rows_all"""
 EMPTY_SIZES = pa.schema([("id_lower", pa.string()), ("total_params_b", pa.float64())])
 EMPTY_FIXES = pa.schema([("id_lower", pa.string()), ("release_date", pa.date32())])
@@ -106,8 +108,8 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
                                   "m.created_at, m.dall FROM mc_m m JOIN snapshots s ON s.id = m.snapshot_id")
         q.define("curated_sizes", f"SELECT id_lower, total_params_b FROM {scope.curated_sizes}" if scope.curated_sizes
                  else "SELECT CAST(NULL AS VARCHAR) AS id_lower, CAST(NULL AS DOUBLE) AS total_params_b WHERE false")
-        q.define("release_fixes", "SELECT id_lower, release_date FROM mc_release_fix" if fixed
-                 else "SELECT CAST(NULL AS VARCHAR) AS id_lower, CAST(NULL AS DATE) AS release_date WHERE false")
+        q.make("release_fixes", "SELECT id_lower, release_date FROM mc_release_fix" if fixed  # small; counted too
+               else "SELECT CAST(NULL AS VARCHAR) AS id_lower, CAST(NULL AS DATE) AS release_date WHERE false")
         q.define("ram_groups", "SELECT CAST(NULL AS VARCHAR) AS id_lower, CAST(NULL AS VARCHAR) AS grp WHERE false")
         if key is not None:
             q.define("credit", "SELECT snapshot_id, model_id, grp, w FROM mc_credit")
@@ -139,7 +141,9 @@ def ram_result(key: GroupKey | None, rows: list[dict[str, Any]], stats: dict[str
              f"{', '.join(map(str, checkpoints))} days",
              "D interpolated linearly between snapshots (downloadsAllTime, running max per model), with D = 0 on "
              "the release day; never extrapolated past a model's last snapshot",
-             "release date = " + ("release_date_corrections.csv when listed, else createdAt (date)" if fixed
+             "release date = " + (f"release_date_corrections.csv when listed, else createdAt (date): "
+                                  f"{stats['corrected']:,} model(s) of the census dated by the file, which lists "
+                                  f"{stats['listed']:,}" if fixed
                                   else "createdAt (date); createdAt can predate a public release (private uploads)"),
              "the baseline is computed from the snapshots and population at hand, not ATOM's quarterly frozen "
              "baseline; size classes are ATOM's seven buckets (the exact RAM classes are unpublished)"]
