@@ -298,7 +298,8 @@ FOLDER_CASES = [("latest: downloads by publisher_country", ["downloads", "--by",
                 ("series: downloads_cumulative by publisher_country",
                  ["downloads_cumulative", "--by", "publisher_country"]),
                 ("monthly series: concentration by publisher_country",
-                 ["concentration", "--by", "publisher_country", "-o", "series=true"])]
+                 ["concentration", "--by", "publisher_country", "-o", "series=true"]),
+                ("series: ram", ["ram"])]  # every file's models; no key, so no lineage
 # root keys on `--snapshots DIR`, after `lineage build --snapshots DIR` (run with --history-lineage)
 FOLDER_ROOT_CASES = [("latest: downloads by root_country", ["downloads", "--by", "root_country"]),
                      ("monthly series: downloads_monthly by root_country",
