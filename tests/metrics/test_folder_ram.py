@@ -180,8 +180,7 @@ REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"max_gap": "\u0669"}, r"option max_gap=.*expected a whole number"),
     ({"latest": "maybe"}, r"option latest='maybe': expected true or false"),
     ({"release_dates": "/nonexistent/fix.csv"}, r"release dates file /nonexistent/fix.csv: no such file"),
-    # a curated parameters file is store-only for now: said, not ignored
-    ({"parameters": "p.csv"}, r"option 'parameters' is not supported with --snapshots for metric ram"),
+    ({"parameters": "/nonexistent/p.csv"}, r"parameters file /nonexistent/p.csv: no such file"),
     ({"field": "downloads_30d"}, r"field 'downloads_30d' for metric ram: expected one of downloads_all_time"),
     ({"by": "license"}, r"--by license is not on the --snapshots path yet"),
 ]
@@ -224,3 +223,41 @@ def test_atoms_own_release_dates_file_on_both_paths(folder: Path, store: Store, 
     for r in ours.rows:
         if r["model"] in present:
             assert r["release_date"] == present[r["model"]]
+
+
+ATOM_SIZES = ATOM_FIXES.with_name("model_parameters.csv")
+
+
+def test_atoms_own_parameters_file_sizes_models_on_both_paths(folder: Path, store: Store, registry: Any,
+                                                              tmp_path: Path) -> None:
+    """ATOM's real model_parameters.csv (299 rows). Labelled from the file before the run: each listed model the
+    folder holds takes the ATOM size class of the file's total (ATOM's buckets: 671 -> 250B+), whatever its
+    safetensors total or name says; ram and sizes equal the store path with the same file."""
+    if not ATOM_SIZES.is_file():
+        pytest.skip(f"real data slice not found at {ATOM_SIZES} (clone with ../shared beside the repo)")
+    with ATOM_SIZES.open(newline="") as fh:
+        listed: dict[str, float] = {}
+        for r in csv.DictReader(fh):
+            listed[r["model_id"].lower()] = max(listed.get(r["model_id"].lower(), 0.0), float(r["total_params_b"]))
+    bounds = [(1, "<1B"), (5, "1-5B"), (10, "7-9B"), (50, "10-50B"), (100, "50-100B"), (250, "100-250B")]
+    expected = {i: next((c for b, c in bounds if size < b), "250B+") for i, size in listed.items()}
+    assert expected["deepseek-ai/deepseek-r1"] == "250B+"
+    ours = api.folder_metric(folder, "ram", registry=registry, parameters=str(ATOM_SIZES), limit=0)
+    theirs = compute_metric(store, "ram", registry=registry, parameters=str(ATOM_SIZES), limit=0)
+    assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
+    sized = {r["model"]: r["size_class"] for r in ours.rows if r["model"].lower() in expected}
+    assert sized, "the synthetic Hub holds some of ATOM's sized models with downloads at a checkpoint"
+    assert sized == {m: expected[m.lower()] for m in sized}
+    for per_month in (False, True):
+        mine = api.folder_metric(folder, "sizes", registry=registry, parameters=str(ATOM_SIZES), per_month=per_month)
+        store_sizes = compute_metric(store, "sizes", registry=registry, parameters=str(ATOM_SIZES),
+                                     per_month=per_month)
+        assert rounded(mine.to_json()["rows"]) == rounded(store_sizes.to_json()["rows"])
+    # the synthetic Hub's parameter counts of those models already give ATOM's classes, so the file is shown to be
+    # read by a copy that makes them all 0.5B: labelled "<1B" for each
+    small = tmp_path / "params.csv"
+    small.write_text("model_id,total_params_b\n" + "".join(f"{m},0.5\n" for m in sized))
+    ours = api.folder_metric(folder, "ram", registry=registry, parameters=str(small), limit=0)
+    assert {r["model"]: r["size_class"] for r in ours.rows if r["model"] in sized} == {m: "<1B" for m in sized}
+    theirs = compute_metric(store, "ram", registry=registry, parameters=str(small), limit=0)
+    assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from modelcensus.errors import InputError
-from modelcensus.untrusted import parse_whole
 from modelcensus.metrics.downloads import field_column
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.queries import aware, snapshot_index_sql, store_queries
 from modelcensus.metrics.scope import Scope
+from modelcensus.untrusted import parse_whole
 
 
 def parse_ks(k: Any) -> list[int]:

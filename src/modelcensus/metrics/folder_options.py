@@ -19,6 +19,7 @@ from modelcensus.metrics.intermediaries import check_rules
 from modelcensus.metrics.licences import check_detail
 from modelcensus.metrics.option_files import check_option_file
 from modelcensus.metrics.ram import RELEASE_CSV, ram_options
+from modelcensus.metrics.sizes import PARAMETERS_CSV
 
 # metric -> (default --by, download fields, series, own options)
 _DERIVATIVE_OPTIONS = ("credit", "period", "min_downloads", "min_downloads_field")
@@ -45,9 +46,10 @@ SLICE_METRICS: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...
     # no key: ATOM's namespace region against the root's namespace region (ATOM's regions file, -o regions=)
     "region_shift": (None, ("downloads_30d", "downloads_all_time"), False, ("regions",)),
     # no key: models and downloads per ATOM size class of the latest file's models rows
-    "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month",)),
+    "sizes": (None, ("downloads_30d", "downloads_all_time"), False, ("per_month", "parameters")),
     # ATOM's RAM per model and age over every file's all-time downloads; grouped only when asked
-    "ram": (None, ("downloads_all_time",), True, ("ages", "rank", "release_dates", "latest", "limit", "max_gap")),
+    "ram": (None, ("downloads_all_time",), True,
+            ("ages", "rank", "release_dates", "latest", "limit", "max_gap", "parameters")),
 }
 DERIVATIVE_METRICS = ("derivatives", "derivative_share")
 # metrics that read the folder's lineage (origins of every file) whatever the key
@@ -101,6 +103,8 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
         ram_options(typed["ages"], typed["rank"], typed["max_gap"])
         if typed["release_dates"]:
             check_option_file(typed["release_dates"], RELEASE_CSV["what"])
+    if name in ("ram", "sizes") and options.get("parameters"):
+        check_option_file(str(options["parameters"]), PARAMETERS_CSV["what"])
     if name == "downloads_monthly":
         check_gaps(given(options, "gaps", "spread"))
     if name == "concentration":

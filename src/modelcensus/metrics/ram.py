@@ -20,13 +20,13 @@ from typing import Any
 import pyarrow as pa
 
 from modelcensus.errors import InputError
-from modelcensus.untrusted import parse_whole
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, build_credit, build_models
 from modelcensus.metrics.sizes import size_b_sql, size_class_sql
 from modelcensus.store.sql_files import Fragment
+from modelcensus.untrusted import parse_whole
 
 DEFAULT_AGES = (7, 14, 30, 60, 90, 180, 365)
 # ATOM's release_date_corrections.csv as every path reads it: one release date per model (the earliest listed)

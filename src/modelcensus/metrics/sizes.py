@@ -8,6 +8,7 @@ Resolution order, as in ATOM's ``get_model_size``: a curated table (optional, e.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from modelcensus.metrics.option_files import load_option_csv
 from modelcensus.store import Store
@@ -48,12 +49,17 @@ def size_class_sql(size_b: str) -> str:
             f"WHEN {size_b} < 250 THEN '100-250B' ELSE '250B+' END")
 
 
+# a curated model_id,total_params_b CSV (e.g. ATOM's model_parameters.csv) as every path reads it: one size per
+# model id (case-insensitive; the largest listed)
+PARAMETERS_CSV: dict[str, Any] = {
+    "what": "parameters file", "needs": "model_id,total_params_b",
+    "select": "SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower, max(TRY_CAST(total_params_b AS DOUBLE)) AS "
+              "total_params_b FROM {src} WHERE model_id IS NOT NULL GROUP BY 1"}
+
+
 def load_curated_sizes(store: Store, path: str | Path | None, table: str = "mc_param_table") -> str | None:
     """Load a ``model_id,total_params_b,...`` CSV into a temp table; returns its name (None without a path)."""
     if not path:
         return None
-    load_option_csv(store, table, path, what="parameters file", needs="model_id,total_params_b",
-                    select="SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower, "
-                           "max(TRY_CAST(total_params_b AS DOUBLE)) AS total_params_b "
-                           "FROM {src} WHERE model_id IS NOT NULL GROUP BY 1")
+    load_option_csv(store, table, path, **PARAMETERS_CSV)
     return table

@@ -85,7 +85,7 @@ from modelcensus.metrics.ram import (
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.scope import REGIONS_CSV, REGIONS_NEEDED
 from modelcensus.metrics.series import month_fractions, series_notes
-from modelcensus.metrics.sizes import size_b_sql, size_class_sql
+from modelcensus.metrics.sizes import PARAMETERS_CSV, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot
 from modelcensus.store.engine import Engine, Scratch, to_dialect
 from modelcensus.store.files import check_unchanged, file_identity, folder_files
@@ -301,7 +301,7 @@ class FolderCensus:
             key = group_key(by, "root" if keys == "model_roots" else "publisher") if by is not None else None
             rows, columns, notes = self._ram(key, params, options)
         elif by is None:  # sizes: no key
-            rows, columns, notes = self._sizes(params, flag(options, "per_month"))
+            rows, columns, notes = self._sizes(params, flag(options, "per_month"), options.get("parameters"))
         else:
             key = group_key(by, "root" if keys == "model_roots" else "publisher")
             key_notes = [key.note]
@@ -386,19 +386,16 @@ class FolderCensus:
     def _ram(self, key: Any, params: dict[str, Any], options: dict[str, Any]
              ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
         """ATOM's RAM over every file's models: the store path's query files (metrics/ram.py), the release dates
-        file read as the store path reads it; sizes from the Hub's parameter count or the name (no curated file)."""
+        and parameters files read as the store path reads them."""
         typed = coerce_options(SPECS["ram"], options)
         checkpoints, rank, gap = ram_options(typed["ages"], typed["rank"], typed["max_gap"])
         fixes = typed["release_dates"]
         inputs = {"ram_ages": pa.table({"a": pa.array(checkpoints, pa.int32())}),
-                  "curated_sizes": EMPTY_SIZES.empty_table(),
+                  "curated_sizes": _curated_sizes(typed["parameters"]),
                   "release_fixes": read_option_csv(fixes, **RELEASE_CSV) if fixes else EMPTY_FIXES.empty_table()}
         if key is None:
             inputs["ram_groups"] = pa.table({"id_lower": pa.array([], pa.string()), "grp": pa.array([], pa.string())})
-        for name, table in inputs.items():
-            if name in self.area.names:
-                self.area.drop(name)
-            self.area.register_arrow(name, table)
+        self._register(inputs)
         self._run(["metric_ram"], {**params, **ram_params(rank, gap, typed["latest"])}, tuple(inputs))
         dialect = self.engine.dialect
         rows = self.area.query(to_dialect(ram_rows_sql(typed["limit"]), dialect)).to_pylist()
@@ -409,15 +406,25 @@ class FolderCensus:
                    "downloads", "baseline", "reference_models", "ram"]
         return rows, columns, notes
 
-    def _sizes(self, params: dict[str, Any], per_month: bool) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-        """sizes on the latest file's models rows: the store path's query files, the size rule of metrics/sizes.py."""
+    def _sizes(self, params: dict[str, Any], per_month: bool, parameters: Any
+               ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """sizes on the latest file's models rows: the store path's query files, the size rule of metrics/sizes.py
+        (with ``parameters``, a curated sizes file read as the store path reads it)."""
         self._latest_models()
+        self._register({"curated_sizes": _curated_sizes(parameters)})
         column = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
         self._run(["sized_models", "metric_sizes_monthly" if per_month else "metric_sizes"],
-                  {"column": column, "size_b": Fragment(size_b_sql("m")),
-                   "size_class": Fragment(size_class_sql("size_b"))})
+                  {"column": column, "size_b": Fragment(size_b_sql("m", "cu.total_params_b")),
+                   "size_class": Fragment(size_class_sql("size_b"))}, ("curated_sizes",))
         rows = self.area.query(to_dialect(size_rows(per_month), self.engine.dialect)).to_pylist()
         return rows, size_columns(per_month), size_notes(per_month)
+
+    def _register(self, tables: dict[str, pa.Table]) -> None:
+        """Small per-call inputs (option files, checkpoint ages) as engine tables, replacing an earlier call's."""
+        for name, table in tables.items():
+            if name in self.area.names:
+                self.area.drop(name)
+            self.area.register_arrow(name, table)
 
     def _series_notes(self, params: dict[str, Any]) -> list[str]:
         """metrics.series.series_notes over the folder's panel counts (read once per folder)."""
@@ -513,6 +520,12 @@ def compute_folder_metric(folder: str | Path, name: str, *, engine: Engine, row_
     with FolderCensus(folder, engine=engine, row_select=row_select, registry=registry,
                       check_note=check_note) as census:
         return census.metric(name, by=by, field=field, population=population, **options)
+
+
+def _curated_sizes(path: Any) -> pa.Table:
+    """``-o parameters=PATH`` (model_id,total_params_b; e.g. ATOM's model_parameters.csv) as the store path reads
+    it, or an empty table: the size rule then uses the Hub's parameter count, else the name."""
+    return read_option_csv(path, **PARAMETERS_CSV) if path else EMPTY_SIZES.empty_table()
 
 
 def _snapshot(k: int, day: date, path: Path) -> Snapshot:
