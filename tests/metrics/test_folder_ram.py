@@ -261,3 +261,14 @@ def test_atoms_own_parameters_file_sizes_models_on_both_paths(folder: Path, stor
     assert {r["model"]: r["size_class"] for r in ours.rows if r["model"] in sized} == {m: "<1B" for m in sized}
     theirs = compute_metric(store, "ram", registry=registry, parameters=str(small), limit=0)
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
+
+
+def test_every_metric_of_the_catalogue_is_on_the_folder_path() -> None:
+    """RAM was the last store-only metric (docs/engines.md: every metric of the catalogue runs on --snapshots DIR)."""
+    from modelcensus.metrics import SPECS
+    from modelcensus.metrics.folder_options import SLICE_METRICS
+
+    assert set(SPECS) <= set(SLICE_METRICS)
+    for name, spec in SPECS.items():  # the same download fields, and a series where the store reads one
+        assert set(SLICE_METRICS[name][1]) == set(spec.fields), name
+        assert SLICE_METRICS[name][2] == spec.series, name
