@@ -23,7 +23,8 @@ SPARK_SECTIONS: dict[str, str] = {}
 # tables callers register: the --snapshots slice's inputs, and the report figures' (metrics.report_figures)
 REGISTERED = {"hub_rows", "snapshot_index", "reg_namespaces", "reg_model_aliases", "month_fractions",
               "movers_base", "movers_latest", "grade_origins", "grade_models", "origin_rows", "edge_rows",
-              "snapshot_files", "reg_licenses", "latest_models", "namespace_regions"}
+              "snapshot_files", "reg_licenses", "latest_models", "namespace_regions",
+              "curated_sizes", "release_fixes", "ram_ages"}  # option files and checkpoint ages, per call
 
 
 def test_every_file_is_loaded() -> None:

@@ -3,7 +3,7 @@
 The folder holds one hub-stats-layout Parquet file per observation date, named ``YYYY-MM-DD.parquet``
 (what ``pull hub-stats --history --out DIR`` fills). Each file is mapped onto the staging columns by the
 hub-stats importer's own SELECT (passed in as ``row_select``: metrics may not import sources) and checked
-with the store's own staging rules (``store.staging.REASON_SQL``); from there every step is a query file
+with the store's own staging rules (``folder_staging.py``); from there every step is a query file
 in ``metrics/sql/`` run through the engine seam, so DuckDB and Spark compute the same figures from the
 same SQL (docs/engines.md). The metrics of :data:`SLICE_METRICS`, grouped by publisher keys, or by root
 keys from the folder's lineage build (``lineage build --snapshots DIR``: checked current for every file); the
@@ -13,12 +13,10 @@ rest say so (exit 2) rather than guess.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import sqlglot
 
 from modelcensus.errors import InputError
@@ -47,6 +45,7 @@ from modelcensus.metrics.folder_options import (
     given,
     shown_options,
 )
+from modelcensus.metrics.folder_staging import file_groups, file_rows_sql, folder_snapshot, staged_columns
 from modelcensus.metrics.groups import group_key
 from modelcensus.metrics.intermediaries import (
     CADENCE_NOTES,
@@ -90,68 +89,11 @@ from modelcensus.store import Snapshot
 from modelcensus.store.engine import Engine, Scratch, to_dialect
 from modelcensus.store.files import check_unchanged, file_identity, folder_files
 from modelcensus.store.sql_files import Fragment, run_files
-from modelcensus.store.staging import REASON_SQL
 from modelcensus.store.staging_engine import make_store_rows
 
-SOURCE = "hub-stats"
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
                "snapshot_edges", "model_relations", "first_party_models", "ram_sightings")
-# the staging columns REASON_SQL and snapshot_models.sql read; base_models is made NULL: the importer builds
-# it with to_json (always valid JSON), and text baseModels that are not JSON are caught by _problem
-_STAGED = ("id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "pipeline_tag",
-           "library_name", "card_data", "config", "gguf", "safetensors_total", "_problem", "_pos")
-
-
-def staged_columns(mapped: str) -> dict[str, Any]:
-    """The importer's SELECT for one file (DuckDB, over read_parquet) cut to the columns the slice reads:
-    alias -> sqlglot expression."""
-    import sqlglot
-
-    tree = sqlglot.parse_one(mapped, read="duckdb")
-    by_alias = {p.alias_or_name: p for p in tree.expressions}
-    missing = [c for c in _STAGED if c not in by_alias]
-    if missing:
-        raise InputError(f"the hub-stats mapping has no column(s) {', '.join(missing)}")
-    return {c: by_alias[c] for c in _STAGED}
-
-
-def file_rows_sql(mapped: str, view: str) -> str:
-    """The staged rows of the files behind ``view`` (registered with ``file_row_number`` and ``mc_file_name``
-    columns), each with its snapshot id (by the date in its file name) and store.staging's reject reason."""
-    import sqlglot
-
-    cols = staged_columns(mapped)
-    # parsed as DuckDB: regexp_extract's default group differs between dialects (DuckDB 0, Spark 1)
-    extra = sqlglot.parse_one("SELECT CAST(NULL AS VARCHAR) AS base_models, regexp_extract(mc_file_name, "
-                              "'([0-9]{4}-[0-9]{2}-[0-9]{2})[.]parquet$', 1) AS mc_file_date", read="duckdb")
-    inner = sqlglot.exp.select(*cols.values(), *extra.expressions).from_(view)
-    return (f"SELECT sf.snapshot_id, _pos, id, created_at, downloads, downloads_all_time, pipeline_tag, library_name, "
-            f"TRY_CAST(safetensors_total AS BIGINT) AS params, {REASON_SQL} AS _reason "
-            f"FROM ({inner.sql(dialect='duckdb')}) staged JOIN snapshot_files sf ON sf.file_date = staged.mc_file_date")
-
-
-def read_footer_schema(path: Path) -> pa.Schema:
-    """The file's Parquet schema; InputError naming it when its footer cannot be read (gone, truncated or replaced
-    by something else since the folder was listed), not an internal error."""
-    try:
-        return pq.read_schema(path)
-    except (OSError, pa.ArrowException) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: cannot read its Parquet footer ({reason})") from None
-
-
-def _file_groups(mapped: list[tuple[int, Path, str]]) -> list[tuple[str, list[Path]]]:
-    """Files that share a Parquet schema and a mapping are read as one relation: (mapping SQL, paths).
-    A year of daily files is then a few reads, not hundreds of UNION ALL branches."""
-    groups: dict[tuple[str, ...], tuple[str, list[Path]]] = {}
-    for _k, path, sql in mapped:
-        schema = read_footer_schema(path).remove_metadata()
-        key = (str(schema), *(e.sql(dialect="duckdb") for e in staged_columns(sql).values()))
-        groups.setdefault(key, (sql, []))[1].append(path)
-    return list(groups.values())
-
-
 class FolderCensus:
     """One snapshot folder on one engine. The tables every metric reads (the folder's rows, its models, their
     publishers, the download panel) are built once, on first use, and reused by every metric asked for in
@@ -171,7 +113,7 @@ class FolderCensus:
         self.mapped = [(k, path, row_select(path)) for k, (_day, path) in enumerate(self.files, start=1)]
         # how row_select's engine check passed the files (scanned now, or by a kept verdict), for every result
         self.check_notes = [n for n in [check_note(self.folder) if check_note else None] if n]
-        self.snaps = [_snapshot(k, day, path) for k, (day, path) in enumerate(self.files, start=1)]
+        self.snaps = [folder_snapshot(k, day, path) for k, (day, path) in enumerate(self.files, start=1)]
         self.queries = query_files()
         self._area: Scratch | None = None
         self._base: set[str] = set()
@@ -203,7 +145,7 @@ class FolderCensus:
             "file_date": [s.observed_at.date().isoformat() for s in self.snaps],
             "snapshot_id": pa.array([s.id for s in self.snaps], pa.int64())}))
         selects = []
-        for g, (sql, paths) in enumerate(_file_groups(self.mapped), start=1):
+        for g, (sql, paths) in enumerate(file_groups(self.mapped), start=1):
             area.register_parquet(f"hub_files_{g}", paths, row_number="file_row_number", file_name="mc_file_name")
             selects.append(file_rows_sql(sql, f"hub_files_{g}"))
         area.materialise("hub_rows", to_dialect("\nUNION ALL\n".join(selects), dialect))
@@ -526,17 +468,6 @@ def _curated_sizes(path: Any) -> pa.Table:
     """``-o parameters=PATH`` (model_id,total_params_b; e.g. ATOM's model_parameters.csv) as the store path reads
     it, or an empty table: the size rule then uses the Hub's parameter count, else the name."""
     return read_option_csv(path, **PARAMETERS_CSV) if path else EMPTY_SIZES.empty_table()
-
-
-def _snapshot(k: int, day: date, path: Path) -> Snapshot:
-    """A folder file as a snapshot: observed at 00:00 UTC of its date, read now (``imported_at``), synthetic
-    when its metadata says so (as the importer marks it), full scope (a hub-stats dump is the whole Hub)."""
-    when = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    meta = read_footer_schema(path).metadata or {}
-    synthetic = meta.get(b"synthetic", b"").strip().lower() == b"true"
-    return Snapshot(id=k, source=SOURCE, source_ref=str(path), observed_at=when, imported_at=datetime.now(UTC),
-                    row_count=0, skipped_count=0, complete=True, synthetic=synthetic,
-                    notes={"read_from": "--snapshots folder"}, scope="full")
 
 
 def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any], ks: list[int]
