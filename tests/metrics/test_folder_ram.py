@@ -21,6 +21,7 @@ from modelcensus.metrics import compute_metric
 from modelcensus.store import Store
 from modelcensus.store.files import folder_files
 
+TRI_MERGE = ("mistralai/Mistral-7B-v0.1", "mistralai/Mistral-7B-Instruct-v0.2", "tiiuae/falcon-7b")
 CASES: dict[str, dict[str, Any]] = {
     "default": {},
     "latest_root_country": {"by": "root_country", "latest": True},
@@ -36,9 +37,20 @@ def registry() -> Any:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory, registry: Any) -> Path:
-    """Six monthly files of a synthetic Hub, their lineage built (root keys need it)."""
+    """Six monthly files of a synthetic Hub, their lineage built (root keys need it), plus from the second file on
+    a merge of three roots: two Mistral models (FR, family mistral) and Falcon (AE, family falcon), 1/3 each
+    (review14 R14-1: the folder path gave it AE by one root's third, the store path FR by two thirds)."""
     out = tmp_path_factory.mktemp("ram_history")
     write_history(out, n_models=1200, seed=11, months=6)
+    for k, (_day, path) in enumerate(folder_files(out)):
+        table = pq.read_table(path)
+        assert set(TRI_MERGE) <= set(table.column("id").to_pylist())
+        if k:
+            row = {c: None for c in table.schema.names}
+            row.update(id="mergers/tri-merge-7B", author="mergers", createdAt=datetime(2024, 2, 10, tzinfo=UTC),
+                       downloads=100 * k, downloadsAllTime=1000 * k * k, safetensors={"total": 8_000_000_000},
+                       baseModels={"relation": "merge", "models": [{"id": p} for p in TRI_MERGE]})
+            pq.write_table(pa.concat_tables([table, pa.Table.from_pylist([row], schema=table.schema)]), path)
     res = api.build_folder_lineage(out, registry=registry)
     assert [i.status for i in res.items] == ["built"] * 6
     return out
@@ -95,6 +107,10 @@ def test_folder_ram_equals_the_store_path(duck: dict[str, Any], store: Store, re
     assert len({r["size_class"] for r in ours.rows}) >= 3
     if "by" in CASES[case]:
         assert any(r[CASES[case]["by"]] for r in ours.rows)
+    tri = {r[CASES[case]["by"]] for r in ours.rows if r["model"] == "mergers/tri-merge-7B"} if "by" in CASES[case] \
+        else set()
+    if CASES[case].get("by") in ("root_country", "family"):  # two thirds of its roots: FR / mistral
+        assert tri == {"FR" if CASES[case]["by"] == "root_country" else "mistral"}
     assert len(ours.snapshots) == 6  # a series: every file
 
 
