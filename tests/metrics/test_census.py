@@ -89,6 +89,12 @@ def test_max_age_bounds_the_window(store: Store, hub: dict[str, int]) -> None:
     assert res.coverage["observed"]["age_days"]["max"] == pytest.approx(46.0, abs=0.01)  # Dec 1 00:00 to Jan 15 24:00
     with pytest.raises(InputError, match="--max-age"):
         compute_metric(store, "downloads", as_of="2025-03-10", max_age=0, ensure=False)
+    # review14 R14-7: the library read max_age with int(), so '1_0' was 10 days (the CLI had been made strict)
+    for text in ("1_0", "+60", "\u0666\u0660"):
+        with pytest.raises(InputError, match=r"--max-age .*expected a whole number of days"):
+            compute_metric(store, "downloads", by="root_country", as_of="2025-01-15", max_age=text, ensure=False)
+    assert compute_metric(store, "downloads", by="root_country", as_of="2025-01-15", max_age="60",
+                          ensure=False).rows == res.rows
 
 
 def test_series_metrics_refuse_as_of(store: Store, hub: dict[str, int]) -> None:

@@ -197,16 +197,55 @@ REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"latest": "maybe"}, r"option latest='maybe': expected true or false"),
     ({"release_dates": "/nonexistent/fix.csv"}, r"release dates file /nonexistent/fix.csv: no such file"),
     ({"parameters": "/nonexistent/p.csv"}, r"parameters file /nonexistent/p.csv: no such file"),
+    # review14 R14-4/R14-5: a negative limit returned no rows (and said there were no models), a negative max_gap
+    # was read as no limit, and an empty file option was read as not given
+    ({"limit": "-1"}, r"limit -1: expected 0 \(all\) or more"),
+    ({"max_gap": "-5"}, r"max_gap -5: expected 0 \(no limit\) or more days"),
+    ({"release_dates": ""}, r"option release_dates='': expected a file path"),
+    ({"parameters": " "}, r"option parameters=' ': expected a file path"),
     ({"field": "downloads_30d"}, r"field 'downloads_30d' for metric ram: expected one of downloads_all_time"),
     ({"by": "license"}, r"--by license is not on the --snapshots path yet"),
 ]
 
 
 @pytest.mark.parametrize(("args", "said"), REFUSED)
-def test_bad_options_exit_2_naming_them(folder: Path, registry: Any, args: dict[str, Any], said: str) -> None:
-    """Labelled first: each is an InputError (exit 2) naming the option, as on a store."""
+def test_bad_options_exit_2_naming_them(folder: Path, store: Store, registry: Any, args: dict[str, Any],
+                                        said: str) -> None:
+    """Labelled first: each is an InputError (exit 2) naming the option, on both paths."""
     with pytest.raises(InputError, match=said):
         api.folder_metric(folder, "ram", registry=registry, **args)
+    if args.get("by") != "license":  # the store has that key
+        args = dict(args)
+        with pytest.raises(InputError, match=said):
+            compute_metric(store, "ram", by=args.pop("by", None), registry=registry, **args)
+    if "parameters" in args:
+        with pytest.raises(InputError, match=said):
+            api.folder_metric(folder, "sizes", registry=registry, **args)
+
+
+def test_unreadable_release_dates_are_said_and_the_rest_used(folder: Path, store: Store, registry: Any,
+                                                              fixes: tuple[Path, dict[str, str]], tmp_path: Path
+                                                              ) -> None:
+    """Review14 R14-3, labelled first: a model whose date cannot be read keeps createdAt, the notes count it and
+    name one; the other rows of the file are used; both paths say the same."""
+    path, moved = fixes
+    bad = tmp_path / "fix.csv"
+    bad.write_text(path.read_text() + "acme/foo-7b-chat,2024-01-01,12/01/2025,US format\n")
+    ours = api.folder_metric(folder, "ram", registry=registry, release_dates=str(bad), limit=0)
+    theirs = compute_metric(store, "ram", registry=registry, release_dates=str(bad), limit=0)
+    assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
+    said = [n for n in ours.notes if "no readable actual_release_date" in n]
+    assert said == ["1 model(s) of the release dates file have no readable actual_release_date (e.g. "
+                    "'acme/foo-7b-chat'; expected YYYY-MM-DD) and keep their createdAt date"]
+    assert any("3 model(s) of the census dated by the file, which lists 4 model(s)" in n for n in ours.notes)
+    assert {r["model"]: r["release_date"] for r in ours.rows if r["model"] in moved} == moved
+
+
+def test_the_baseline_rank_is_named_as_an_ordinal(folder: Path, registry: Any) -> None:
+    """Review14 R14-10: the first note read "3th-largest"."""
+    for rank, word in ((1, "1st"), (2, "2nd"), (3, "3rd"), (10, "10th"), (12, "12th"), (21, "21st")):
+        res = api.folder_metric(folder, "ram", registry=registry, rank=rank, ages="30", limit=1)
+        assert f"C_s(a) = {word}-largest D" in res.notes[0]
 
 
 def test_a_bad_release_dates_file_is_named(folder: Path, registry: Any, tmp_path: Path) -> None:
@@ -235,10 +274,13 @@ def test_atoms_own_release_dates_file_on_both_paths(folder: Path, store: Store, 
     ours = api.folder_metric(folder, "ram", registry=registry, release_dates=str(ATOM_FIXES), limit=0)
     theirs = compute_metric(store, "ram", registry=registry, release_dates=str(ATOM_FIXES), limit=0)
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
-    assert f"{len(present):,} model(s) of the census dated by the file, which lists 40" in " ".join(ours.notes)
-    for r in ours.rows:
-        if r["model"] in present:
-            assert r["release_date"] == present[r["model"]]
+    assert f"{len(present):,} model(s) of the census dated by the file, which lists 40 model(s)" in " ".join(ours.notes)
+    # review14 R14-2: a model whose corrected release date is after the last file has no age yet, so no row; the
+    # others have rows dated by the file (the loop alone checked nothing when every listed model was the former)
+    last = folder_files(folder)[-1][0].isoformat()
+    rows = {r["model"]: r["release_date"] for r in ours.rows if r["model"] in present}
+    assert rows == {m: d for m, d in present.items() if d < last}
+    assert set(present) - set(rows) == {m for m, d in present.items() if d >= last}
 
 
 ATOM_SIZES = ATOM_FIXES.with_name("model_parameters.csv")

@@ -16,13 +16,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
-        models: Annotated[int, typer.Option("--models", parser=whole_number(),
+        models: Annotated[int, typer.Option("--models", parser=whole_number(1),
                                             help="Models ever created in the synthetic hub.")] = DEFAULT_MODELS,
         out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the store and the reports.")
                            ] = Path("demo-report"),
-        months: Annotated[int, typer.Option("--months", parser=whole_number(),
+        months: Annotated[int, typer.Option("--months", parser=whole_number(1),
                                             help="Monthly snapshots to load.")] = DEFAULT_MONTHS,
-        seed: Annotated[int, typer.Option("--seed", parser=whole_number(),
+        seed: Annotated[int, typer.Option("--seed", parser=whole_number(0),
                                           help="Generator seed (same seed, same hub).")] = 7,
     ) -> None:
         """Build a SYNTHETIC hub, run the whole pipeline on it and write the census report."""

@@ -26,6 +26,7 @@ from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
 from modelcensus.metrics.queries import store_engine
 from modelcensus.store import Snapshot, Store
+from modelcensus.untrusted import parse_whole
 
 DEFAULT_MAX_AGE_DAYS = 45
 
@@ -52,7 +53,7 @@ def looks_like_date(ref: Any) -> bool:
 
 def check_max_age(value: Any) -> int:
     try:
-        days = int(value)
+        days = parse_whole(value)  # plain digits, as the CLI reads them: int() took '1_0' and other scripts' digits
     except (TypeError, ValueError):
         raise InputError(f"--max-age {value!r}: expected a whole number of days") from None
     if not 1 <= days <= 3660:

@@ -17,7 +17,7 @@ from modelcensus.metrics.groups import check_attribution, group_key
 from modelcensus.metrics.intermediaries import check_detail as check_rule_detail
 from modelcensus.metrics.intermediaries import check_rules
 from modelcensus.metrics.licences import check_detail
-from modelcensus.metrics.option_files import check_option_file
+from modelcensus.metrics.option_files import check_option_file, option_path
 from modelcensus.metrics.ram import RELEASE_CSV, ram_options
 from modelcensus.metrics.sizes import PARAMETERS_CSV
 
@@ -100,11 +100,14 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
         check_rules(typed["min_repos"], typed["threshold"], typed["limit"])
     if name == "ram":
         typed = coerce_options(SPECS[name], options)
-        ram_options(typed["ages"], typed["rank"], typed["max_gap"])
-        if typed["release_dates"]:
-            check_option_file(typed["release_dates"], RELEASE_CSV["what"])
-    if name in ("ram", "sizes") and options.get("parameters"):
-        check_option_file(str(options["parameters"]), PARAMETERS_CSV["what"])
+        ram_options(typed["ages"], typed["rank"], typed["max_gap"], typed["limit"])
+        fixes = option_path(typed["release_dates"], "release_dates")
+        if fixes:
+            check_option_file(fixes, RELEASE_CSV["what"])
+    if name in ("ram", "sizes"):
+        sizes = option_path(options.get("parameters"), "parameters")
+        if sizes:
+            check_option_file(sizes, PARAMETERS_CSV["what"])
     if name == "downloads_monthly":
         check_gaps(given(options, "gaps", "spread"))
     if name == "concentration":

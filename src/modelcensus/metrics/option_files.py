@@ -36,6 +36,17 @@ def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, ne
                              f"listed more than once (each must have one row)")
 
 
+def option_path(value: Any, option: str) -> str | None:
+    """An option naming a file: None when not given; an empty value is refused (review12 R12-2: an empty option is
+    checked as given, not read as "not given")."""
+    if value is None:
+        return None
+    text = str(value)
+    if not text.strip():
+        raise InputError(f"option {option}={text!r}: expected a file path")
+    return text
+
+
 def check_option_file(path: str | Path, what: str) -> Path:
     """The file's path, or an InputError naming it when there is no such file (checked before other work)."""
     p = Path(path)

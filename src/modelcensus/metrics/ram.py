@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from modelcensus.errors import InputError
 from modelcensus.metrics.groups import GroupKey
-from modelcensus.metrics.option_files import load_option_csv
+from modelcensus.metrics.option_files import load_option_csv, option_path
 from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, build_credit, build_models
 from modelcensus.metrics.sizes import size_b_sql, size_class_sql
@@ -29,13 +29,13 @@ from modelcensus.store.sql_files import Fragment
 from modelcensus.untrusted import parse_whole
 
 DEFAULT_AGES = (7, 14, 30, 60, 90, 180, 365)
-# ATOM's release_date_corrections.csv as every path reads it: one release date per model (the earliest listed)
+# ATOM's release_date_corrections.csv as every path reads it: one release date per model (the earliest readable)
 RELEASE_CSV: dict[str, Any] = {
     "what": "release dates file", "needs": "model_id,actual_release_date",
+    # a model whose dates cannot be read keeps a NULL date: it is not corrected, and the notes count it
     "select": """SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower,
                         min(TRY_CAST(actual_release_date AS DATE)) AS release_date
-                 FROM {src} WHERE model_id IS NOT NULL
-                   AND TRY_CAST(actual_release_date AS DATE) IS NOT NULL GROUP BY 1"""}
+                 FROM {src} WHERE model_id IS NOT NULL GROUP BY 1"""}
 # the size rule over ram_models' spellings (alias p) and curated sizes (alias cu; empty when none are given)
 RAM_SIZE_CLASS = Fragment(size_class_sql(size_b_sql("p", "cu.total_params_b")))
 RAM_STATS = """SELECT (SELECT count(*) FROM ram_baseline WHERE baseline IS NULL) AS undefined_cells,
@@ -45,6 +45,8 @@ RAM_STATS = """SELECT (SELECT count(*) FROM ram_baseline WHERE baseline IS NULL)
                       (SELECT count(*) FROM ram_values WHERE NOT kept) AS gap_dropped,
                       (SELECT count(*) FROM ram_models WHERE corrected) AS corrected,
                       (SELECT count(*) FROM release_fixes) AS listed,
+                      (SELECT count(*) FROM release_fixes WHERE release_date IS NULL) AS unreadable,
+                      (SELECT min(id_lower) FROM release_fixes WHERE release_date IS NULL) AS unreadable_example,
                       (SELECT count(*) FROM metric_ram) AS rows_all"""
 EMPTY_SIZES = pa.schema([("id_lower", pa.string()), ("total_params_b", pa.float64())])
 EMPTY_FIXES = pa.schema([("id_lower", pa.string()), ("release_date", pa.date32())])
@@ -80,14 +82,26 @@ def load_release_dates(scope: Scope, path: str | Path | None) -> bool:
     return True
 
 
-def ram_options(ages: Any, rank: Any, max_gap: Any) -> tuple[list[int], int, int]:
-    """(checkpoint ages, rank, max_gap with 0 = no limit), checked as both paths check them."""
+def ram_options(ages: Any, rank: Any, max_gap: Any, limit: Any = None) -> tuple[list[int], int, int]:
+    """(checkpoint ages, rank, max_gap with 0 = no limit), checked as both paths check them; a negative max_gap
+    or limit is refused (it was read as no limit, and a negative limit returned no rows)."""
     checkpoints = parse_ages(ages)
     rank = parse_whole(rank) if isinstance(rank, str) else int(rank)
     if rank < 1:
         raise InputError(f"rank {rank}: expected a positive integer")
     gap = 0 if max_gap is None else (parse_whole(max_gap) if isinstance(max_gap, str) else int(max_gap))
-    return checkpoints, rank, max(gap, 0)
+    if gap < 0:
+        raise InputError(f"max_gap {gap}: expected 0 (no limit) or more days")
+    top = 0 if limit is None else (parse_whole(limit) if isinstance(limit, str) else int(limit))
+    if top < 0:
+        raise InputError(f"limit {top}: expected 0 (all) or more")
+    return checkpoints, rank, gap
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def ages_sql(checkpoints: list[int]) -> str:
@@ -98,9 +112,9 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
         latest: bool = False, max_gap: int | None = 92, limit: int | None = 10_000, regions: Any = None
         ) -> tuple[list[dict[str, Any]], list[str]]:
     """RAM per (model, age checkpoint); ``latest`` keeps each model's oldest checkpoint reached."""
-    checkpoints, rank, gap = ram_options(ages, rank, max_gap)
+    checkpoints, rank, gap = ram_options(ages, rank, max_gap, limit)
     build_models(scope)
-    fixed = load_release_dates(scope, release_dates)
+    fixed = load_release_dates(scope, option_path(release_dates, "release_dates"))
     if key is not None:
         build_credit(scope, key, regions=regions, aggregate=True)
     with store_queries(scope.store) as q:
@@ -135,18 +149,22 @@ def ram_result(key: GroupKey | None, rows: list[dict[str, Any]], stats: dict[str
         grp = r.pop("grp")
         out.append({"model": r.pop("model"), "size_class": r.pop("size_class"),
                     **({key.name: grp} if key is not None else {}), **r})
+    example = stats.pop("unreadable_example", None)
     stats = {k: int(v or 0) for k, v in stats.items()}
-    notes = [f"RAM v2: D_m(a) / C_s(a), C_s(a) = {rank}th-largest D among the population's models of size class "
+    notes = [f"RAM v2: D_m(a) / C_s(a), C_s(a) = {ordinal(rank)}-largest D among the population's models of size class "
              f"s at least a days old, made non-decreasing in a (running max); checkpoints a = "
              f"{', '.join(map(str, checkpoints))} days",
              "D interpolated linearly between snapshots (downloadsAllTime, running max per model), with D = 0 on "
              "the release day; never extrapolated past a model's last snapshot",
              "release date = " + (f"release_date_corrections.csv when listed, else createdAt (date): "
                                   f"{stats['corrected']:,} model(s) of the census dated by the file, which lists "
-                                  f"{stats['listed']:,}" if fixed
+                                  f"{stats['listed']:,} model(s)" if fixed
                                   else "createdAt (date); createdAt can predate a public release (private uploads)"),
              "the baseline is computed from the snapshots and population at hand, not ATOM's quarterly frozen "
              "baseline; size classes are ATOM's seven buckets (the exact RAM classes are unpublished)"]
+    if fixed and stats["unreadable"]:
+        notes.append(f"{stats['unreadable']:,} model(s) of the release dates file have no readable "
+                     f"actual_release_date (e.g. {example!r}; expected YYYY-MM-DD) and keep their createdAt date")
     if stats["undefined_cells"]:
         notes.append(f"baseline undefined (RAM null) at {stats['undefined_cells']} of {stats['cells']} (size class, "
                      f"age) cells with fewer than {rank} reference models")
@@ -158,7 +176,7 @@ def ram_result(key: GroupKey | None, rows: list[dict[str, Any]], stats: dict[str
         notes.append(f"{stats['unsized']} model(s) without a known size have no RAM")
     if stats["undated"]:
         notes.append(f"{stats['undated']} model(s) without a release date or createdAt have no RAM")
-    if not out:
+    if not stats["rows_all"]:
         notes.append("no model with downloadsAllTime at any checkpoint age")
     if stats["rows_all"] > len(out):
         notes.append(f"{len(out)} of {stats['rows_all']} (model, age) rows shown: the {int(limit or 0)} highest RAM "

@@ -30,7 +30,7 @@ from modelcensus.metrics.census import (
     select_snapshots,
 )
 from modelcensus.metrics.groups import GroupKey
-from modelcensus.metrics.option_files import load_option_csv
+from modelcensus.metrics.option_files import load_option_csv, option_path
 from modelcensus.metrics.population import check_population, population_sql
 from modelcensus.metrics.queries import query_files, with_inputs
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
@@ -201,7 +201,7 @@ def make_scope(store: Store, *, snapshot: Any = None, snapshots: Any = None, sin
                                  source=source)
     scope = Scope(store, snaps, pop, since_dt, resolve_registry(registry) if ensure else registry,
                   census=census, pipeline_tags=tags, libraries=libs)
-    scope.curated_sizes = load_curated_sizes(store, parameters)
+    scope.curated_sizes = load_curated_sizes(store, option_path(parameters, "parameters"))
     ensure_lineage_for(scope, ensure)
     return scope
 

@@ -69,7 +69,7 @@ from modelcensus.metrics.licences import (
     licence_result_rows,
     licence_rows,
 )
-from modelcensus.metrics.option_files import read_option_csv
+from modelcensus.metrics.option_files import option_path, read_option_csv
 from modelcensus.metrics.queries import query_files, snapshot_index, sql_folder
 from modelcensus.metrics.ram import (
     EMPTY_FIXES,
@@ -243,7 +243,8 @@ class FolderCensus:
             key = group_key(by, "root" if keys == "model_roots" else "publisher") if by is not None else None
             rows, columns, notes = self._ram(key, params, options)
         elif by is None:  # sizes: no key
-            rows, columns, notes = self._sizes(params, flag(options, "per_month"), options.get("parameters"))
+            rows, columns, notes = self._sizes(params, flag(options, "per_month"),
+                                               option_path(options.get("parameters"), "parameters"))
         else:
             key = group_key(by, "root" if keys == "model_roots" else "publisher")
             key_notes = [key.note]
@@ -330,10 +331,10 @@ class FolderCensus:
         """ATOM's RAM over every file's models: the store path's query files (metrics/ram.py), the release dates
         and parameters files read as the store path reads them."""
         typed = coerce_options(SPECS["ram"], options)
-        checkpoints, rank, gap = ram_options(typed["ages"], typed["rank"], typed["max_gap"])
-        fixes = typed["release_dates"]
+        checkpoints, rank, gap = ram_options(typed["ages"], typed["rank"], typed["max_gap"], typed["limit"])
+        fixes = option_path(typed["release_dates"], "release_dates")
         inputs = {"ram_ages": pa.table({"a": pa.array(checkpoints, pa.int32())}),
-                  "curated_sizes": _curated_sizes(typed["parameters"]),
+                  "curated_sizes": _curated_sizes(option_path(typed["parameters"], "parameters")),
                   "release_fixes": read_option_csv(fixes, **RELEASE_CSV) if fixes else EMPTY_FIXES.empty_table()}
         if key is None:
             inputs["ram_groups"] = pa.table({"id_lower": pa.array([], pa.string()), "grp": pa.array([], pa.string())})
