@@ -22,6 +22,8 @@ from modelcensus.untrusted import output_folder
 
 DEFAULT_MODELS = 20_000
 DEFAULT_MONTHS = 24
+MIN_MODELS = 100  # the demo's bounds, stated once (the CLI's parsers read them)
+MONTHS_RANGE = (2, 120)
 
 
 @dataclass
@@ -44,10 +46,12 @@ def run_demo(out_dir: str | Path = "demo-report", *, models: int = DEFAULT_MODEL
     Re-running with the same arguments reuses what is already loaded (imports are idempotent).
     """
     say = log or (lambda _msg: None)
-    if not isinstance(models, int) or models < 100:
-        raise InputError(f"--models {models!r}: expected an integer of at least 100")
-    if not isinstance(months, int) or not 2 <= months <= 120:
-        raise InputError(f"--months {months!r}: expected an integer from 2 to 120")
+    if not isinstance(models, int) or models < MIN_MODELS:
+        raise InputError(f"--models {models!r}: expected an integer of at least {MIN_MODELS}")
+    if not isinstance(months, int) or not MONTHS_RANGE[0] <= months <= MONTHS_RANGE[1]:
+        raise InputError(f"--months {months!r}: expected an integer from {MONTHS_RANGE[0]} to {MONTHS_RANGE[1]}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"--seed {seed!r}: expected a whole number of at least 0")
     out = output_folder(out_dir)
     db_path = Path(db) if db is not None else out / "demo.duckdb"
     registry = load_registry(registry_files)

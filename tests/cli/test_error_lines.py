@@ -72,6 +72,12 @@ def test_whole_number_options_take_plain_digits_only(tmp_path: Path) -> None:
     for args, said in ((["metrics", "downloads", "--as-of", "2024-06-01", "--max-age", "1_0"], "'--max-age': '1_0'"),
                        (["report", "--as-of", "2024-06-01", "--max-age", "\u0665"], "'--max-age'"),
                        (["demo", "--models", "1_000", "--out", str(tmp_path / "d")], "'--models': '1_000'"),
+                       # review14 R14-6 / review15 R15-4: the demo's own bounds, stated once in demo.py
+                       (["demo", "--seed", "-1", "--out", str(tmp_path / "d")], "'--seed': -1: expected a whole "
+                                                                                "number at least 0"),
+                       (["demo", "--months", "1", "--out", str(tmp_path / "d")], "'--months': 1: expected a whole "
+                                                                                 "number between 2 and 120"),
+                       (["demo", "--models", "99", "--out", str(tmp_path / "d")], "at least 100"),
                        (["serve", "--port", "0"], "'--port': 0: expected a whole number between 1 and 65535"),
                        (["serve", "--port", "+80"], "'--port': '+80'"),
                        (["lineage", "descendants", "a/b", "--limit", "-1"], "'--limit': -1: expected a whole number "

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from modelcensus.cli.common import err, out, state, whole_number
-from modelcensus.demo import DEFAULT_MODELS, DEFAULT_MONTHS, run_demo
+from modelcensus.demo import DEFAULT_MODELS, DEFAULT_MONTHS, MIN_MODELS, MONTHS_RANGE, run_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -16,11 +16,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
-        models: Annotated[int, typer.Option("--models", parser=whole_number(1),
+        models: Annotated[int, typer.Option("--models", parser=whole_number(MIN_MODELS),
                                             help="Models ever created in the synthetic hub.")] = DEFAULT_MODELS,
         out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the store and the reports.")
                            ] = Path("demo-report"),
-        months: Annotated[int, typer.Option("--months", parser=whole_number(1),
+        months: Annotated[int, typer.Option("--months", parser=whole_number(*MONTHS_RANGE),
                                             help="Monthly snapshots to load.")] = DEFAULT_MONTHS,
         seed: Annotated[int, typer.Option("--seed", parser=whole_number(0),
                                           help="Generator seed (same seed, same hub).")] = 7,

@@ -118,6 +118,8 @@ def compute_metric(store: Store, name: str, *, by: str | None = None, population
         raise InputError(f"metric {name} counts repos and takes no download field")
     else:
         fname = None
+    if name == "ram":  # checked before make_scope, which may build lineage for every snapshot (review15 R15-2)
+        ram_mod.check_options(opts["ages"], opts["rank"], opts["max_gap"], opts["limit"], opts["release_dates"])
     series = spec.series or bool(opts.get("series"))
     scope = make_scope(store, snapshot=snapshot, snapshots=opts["snapshots"], since=since, population=population,
                        registry=registry, series=series, source=opts["source"], ensure=opts["ensure"],

@@ -18,7 +18,7 @@ from modelcensus.metrics.intermediaries import check_detail as check_rule_detail
 from modelcensus.metrics.intermediaries import check_rules
 from modelcensus.metrics.licences import check_detail
 from modelcensus.metrics.option_files import check_option_file, option_path
-from modelcensus.metrics.ram import RELEASE_CSV, ram_options
+from modelcensus.metrics.ram import check_options as check_ram_options
 from modelcensus.metrics.sizes import PARAMETERS_CSV
 
 # metric -> (default --by, download fields, series, own options)
@@ -100,10 +100,7 @@ def check_folder_metric(name: str, by: str | None, field: str | None, options: d
         check_rules(typed["min_repos"], typed["threshold"], typed["limit"])
     if name == "ram":
         typed = coerce_options(SPECS[name], options)
-        ram_options(typed["ages"], typed["rank"], typed["max_gap"], typed["limit"])
-        fixes = option_path(typed["release_dates"], "release_dates")
-        if fixes:
-            check_option_file(fixes, RELEASE_CSV["what"])
+        check_ram_options(typed["ages"], typed["rank"], typed["max_gap"], typed["limit"], typed["release_dates"])
     if name in ("ram", "sizes"):
         sizes = option_path(options.get("parameters"), "parameters")
         if sizes:

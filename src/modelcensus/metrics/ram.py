@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from modelcensus.errors import InputError
 from modelcensus.metrics.groups import GroupKey
-from modelcensus.metrics.option_files import load_option_csv, option_path
+from modelcensus.metrics.option_files import check_option_file, load_option_csv, option_path
 from modelcensus.metrics.queries import store_queries
 from modelcensus.metrics.scope import Scope, build_credit, build_models
 from modelcensus.metrics.sizes import size_b_sql, size_class_sql
@@ -98,6 +98,17 @@ def ram_options(ages: Any, rank: Any, max_gap: Any, limit: Any = None) -> tuple[
     return checkpoints, rank, gap
 
 
+def check_options(ages: Any, rank: Any, max_gap: Any, limit: Any, release_dates: Any
+                  ) -> tuple[list[int], int, int, str | None]:
+    """Every RAM option checked before any work (a store builds lineage first; a folder stages its files):
+    (checkpoint ages, rank, max_gap, release dates file or None)."""
+    checkpoints, rank_, gap = ram_options(ages, rank, max_gap, limit)
+    fixes = option_path(release_dates, "release_dates")
+    if fixes:
+        check_option_file(fixes, RELEASE_CSV["what"])
+    return checkpoints, rank_, gap, fixes
+
+
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -112,9 +123,9 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
         latest: bool = False, max_gap: int | None = 92, limit: int | None = 10_000, regions: Any = None
         ) -> tuple[list[dict[str, Any]], list[str]]:
     """RAM per (model, age checkpoint); ``latest`` keeps each model's oldest checkpoint reached."""
-    checkpoints, rank, gap = ram_options(ages, rank, max_gap, limit)
+    checkpoints, rank, gap, fixes = check_options(ages, rank, max_gap, limit, release_dates)
     build_models(scope)
-    fixed = load_release_dates(scope, option_path(release_dates, "release_dates"))
+    fixed = load_release_dates(scope, fixes)
     if key is not None:
         build_credit(scope, key, regions=regions, aggregate=True)
     with store_queries(scope.store) as q:

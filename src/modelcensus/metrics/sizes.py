@@ -50,11 +50,13 @@ def size_class_sql(size_b: str) -> str:
 
 
 # a curated model_id,total_params_b CSV (e.g. ATOM's model_parameters.csv) as every path reads it: one size per
-# model id (case-insensitive; the largest listed)
+# model id (case-insensitive; the largest listed). Only a positive, finite number is a size: 0, -1 or nan would
+# override the Hub's count or the name (review15 R15-5: nan put a 135M model in 250B+), so they are skipped.
 PARAMETERS_CSV: dict[str, Any] = {
     "what": "parameters file", "needs": "model_id,total_params_b",
-    "select": "SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower, max(TRY_CAST(total_params_b AS DOUBLE)) AS "
-              "total_params_b FROM {src} WHERE model_id IS NOT NULL GROUP BY 1"}
+    "select": "SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower, max(v) AS total_params_b FROM ("
+              "SELECT model_id, TRY_CAST(total_params_b AS DOUBLE) AS v FROM {src}) t "
+              "WHERE model_id IS NOT NULL AND isfinite(v) AND v > 0 GROUP BY 1"}
 
 
 def load_curated_sizes(store: Store, path: str | Path | None, table: str = "mc_param_table") -> str | None:
