@@ -4,7 +4,8 @@
                                              [--out FILE]
 
 ``DIR`` holds hub-stats ``YYYY-MM-DD.parquet`` files with their lineage built (``lineage build --snapshots``,
-needed by the keyed case); ``STORE`` holds the same files imported, lineage built. RAM reads every file (a
+needed by the keyed case); ``STORE`` (optional) holds the same files imported, lineage built; ``--case``
+picks cases. RAM reads every file (a
 series), so the baseline is DuckDB reading the importer's columns of every file into one table in a fresh
 process, measured twice in the same run (best kept). Each case is its own CLI process (``run_child``: wall,
 CPU, peak RSS of the process tree, which counts Spark's JVM). ``--compare-src`` times the store path of
@@ -48,7 +49,8 @@ def measure_read_all(paths: list[Path]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folder", required=True, type=Path)
-    ap.add_argument("--store", required=True, type=Path)
+    ap.add_argument("--store", type=Path, help="the same files imported (without it: the folder paths only)")
+    ap.add_argument("--case", action="append", choices=[c for c, _ in CASES], help="only these cases (repeatable)")
     ap.add_argument("--spark", action="store_true", help="also the folder on Spark local mode")
     ap.add_argument("--compare-src", type=Path, help="another checkout's src: its store path timed beside this one")
     ap.add_argument("--limit", type=int, help="-o limit=N for every case (default: the metric's, 10,000 rows per age; "
@@ -66,12 +68,14 @@ def main() -> None:
     read = min(reads, key=lambda r: r.seconds)
     rows_read = json.loads(read.stdout)["rows"]
     print(f"read of {len(files)} files ({rows_read:,} rows): {read.seconds:.2f} s wall", flush=True)
-    paths = [("store" + k, envs[k], ["--db", str(args.store)], []) for k in envs]
+    paths = [("store" + k, envs[k], ["--db", str(args.store)], []) for k in envs] if args.store else []
     paths.append(("folder-duckdb", envs[""], [], ["--snapshots", str(args.folder)]))
     if args.spark:
         paths.append(("folder-spark", envs[""], [], ["--snapshots", str(args.folder), "--engine", "spark"]))
     rows = []
     for label, argv in CASES:
+        if args.case and label not in args.case:
+            continue
         for path, env, before_args, after_args in paths:
             out = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-ram-{os.getpid()}.json"
             limit = [] if args.limit is None else ["-o", f"limit={args.limit}"]
