@@ -86,16 +86,23 @@ def ram_options(ages: Any, rank: Any, max_gap: Any, limit: Any = None) -> tuple[
     """(checkpoint ages, rank, max_gap with 0 = no limit), checked as both paths check them; a negative max_gap
     or limit is refused (it was read as no limit, and a negative limit returned no rows)."""
     checkpoints = parse_ages(ages)
-    rank = parse_whole(rank) if isinstance(rank, str) else int(rank)
+    rank = _whole("rank", rank)
     if rank < 1:
         raise InputError(f"rank {rank}: expected a positive integer")
-    gap = 0 if max_gap is None else (parse_whole(max_gap) if isinstance(max_gap, str) else int(max_gap))
+    gap = 0 if max_gap is None else _whole("max_gap", max_gap)
     if gap < 0:
         raise InputError(f"max_gap {gap}: expected 0 (no limit) or more days")
-    top = 0 if limit is None else (parse_whole(limit) if isinstance(limit, str) else int(limit))
+    top = 0 if limit is None else _whole("limit", limit)
     if top < 0:
         raise InputError(f"limit {top}: expected 0 (all) or more")
     return checkpoints, rank, gap
+
+
+def _whole(option: str, value: Any) -> int:
+    try:
+        return parse_whole(value)
+    except ValueError:
+        raise InputError(f"option {option}={value!r}: expected a whole number") from None
 
 
 def check_options(ages: Any, rank: Any, max_gap: Any, limit: Any, release_dates: Any
