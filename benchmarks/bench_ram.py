@@ -40,6 +40,7 @@ def measure_read_all(paths: list[Path]) -> dict:
     cols = ", ".join(f'"{c}"' for c in _read_columns(paths[0]))
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # a long read prints a bar on stdout, which carries the JSON
     t0 = time.perf_counter()
     con.execute(f"CREATE TEMP TABLE t AS SELECT {cols} FROM read_parquet(?)", [[str(p) for p in paths]])
     rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
@@ -66,7 +67,7 @@ def main() -> None:
                                 f"dumps(bench_ram.measure_read_all([Path(p) for p in {listed!r}])))"],
                        env=envs[""], cwd=HERE) for _ in range(2)]
     read = min(reads, key=lambda r: r.seconds)
-    rows_read = json.loads(read.stdout)["rows"]
+    rows_read = json.loads(read.stdout.strip().splitlines()[-1])["rows"]
     print(f"read of {len(files)} files ({rows_read:,} rows): {read.seconds:.2f} s wall", flush=True)
     paths = [("store" + k, envs[k], ["--db", str(args.store)], []) for k in envs] if args.store else []
     paths.append(("folder-duckdb", envs[""], [], ["--snapshots", str(args.folder)]))
