@@ -76,10 +76,12 @@ from modelcensus.metrics.ram import (
     EMPTY_SIZES,
     RAM_STATS,
     RELEASE_CSV,
-    ram_options,
     ram_params,
     ram_result,
     ram_rows_sql,
+)
+from modelcensus.metrics.ram import (
+    check_options as check_ram_options,
 )
 from modelcensus.metrics.result import MetricResult, clean_value
 from modelcensus.metrics.scope import REGIONS_CSV, REGIONS_NEEDED
@@ -331,8 +333,8 @@ class FolderCensus:
         """ATOM's RAM over every file's models: the store path's query files (metrics/ram.py), the release dates
         and parameters files read as the store path reads them."""
         typed = coerce_options(SPECS["ram"], options)
-        checkpoints, rank, gap = ram_options(typed["ages"], typed["rank"], typed["max_gap"], typed["limit"])
-        fixes = option_path(typed["release_dates"], "release_dates")
+        checkpoints, rank, gap, fixes = check_ram_options(typed["ages"], typed["rank"], typed["max_gap"],
+                                                          typed["limit"], typed["release_dates"])
         inputs = {"ram_ages": pa.table({"a": pa.array(checkpoints, pa.int32())}),
                   "curated_sizes": _curated_sizes(option_path(typed["parameters"], "parameters")),
                   "release_fixes": read_option_csv(fixes, **RELEASE_CSV) if fixes else EMPTY_FIXES.empty_table()}
