@@ -174,11 +174,13 @@ def make_scope(store: Store, *, snapshot: Any = None, snapshots: Any = None, sin
                population: str | None = "all", registry: Any = None, series: bool = False,
                source: str | None = None, ensure: bool = True, parameters: str | Path | None = None,
                as_of: Any = None, max_age: Any = DEFAULT_MAX_AGE_DAYS, pipeline_tags: Any = None,
-               libraries: Any = None) -> Scope:
+               libraries: Any = None, lineage: bool = True) -> Scope:
     """Resolve everything a metric needs before any SQL runs (bad input fails here, naming it).
 
     ``as_of`` (or a date given as ``snapshot``) makes the scope a census as of that date (one point);
-    ``pipeline_tags`` / ``libraries`` keep models whose pipeline tag / library is one of those given."""
+    ``pipeline_tags`` / ``libraries`` keep models whose pipeline tag / library is one of those given.
+    ``lineage=False``: the metric reads only ``models`` (sizes, RAM without a key), so no snapshot's lineage
+    is built or checked for it."""
     pop = check_population(store, population)
     since_dt = parse_date(since)
     tags, libs = _filter_values(pipeline_tags, "--pipeline-tag"), _filter_values(libraries, "--library")
@@ -202,7 +204,8 @@ def make_scope(store: Store, *, snapshot: Any = None, snapshots: Any = None, sin
     scope = Scope(store, snaps, pop, since_dt, resolve_registry(registry) if ensure else registry,
                   census=census, pipeline_tags=tags, libraries=libs)
     scope.curated_sizes = load_curated_sizes(store, option_path(parameters, "parameters"))
-    ensure_lineage_for(scope, ensure)
+    if lineage:
+        ensure_lineage_for(scope, ensure)
     return scope
 
 
