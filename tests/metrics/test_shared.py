@@ -22,6 +22,12 @@ CALLS = [
     ("downloads_monthly", dict(by="size_class")),
     ("ram", dict(latest=True, ages="7,30,60")),
     ("licences", dict(by="root_country")),
+    # the report's two drift calls share licence_drift_rows; another key or population must not reuse them
+    ("licence_drift", dict(by="family")),
+    ("licence_drift", dict(by="family", pairs=True)),
+    ("licence_drift", dict(by="root_country", pairs=True)),
+    ("licence_drift", dict(by="root_country")),
+    ("licence_drift", dict(by="family", population="llm", pairs=True)),
     ("downloads_monthly", dict(by="root_country")),
 ]
 
@@ -38,7 +44,7 @@ def _series(store, b):
         sid = b.add_snapshot(store, day)
         b.add_models(store, sid, [dict(id=m, created=created[m], d30=v // 10, dall=v,
                                        pipeline="text-generation" if m != "e/E" else "text-to-image",
-                                       license="mit")
+                                       license="gpl-3.0" if m == "a/A" else "mit")
                                   for m, v in lv.items()])
         for m in lv:
             if m == "m/M":
@@ -59,6 +65,8 @@ def test_shared_work_gives_the_same_numbers_and_cleans_up(store, reg, b):
     _series(store, b)
     alone = [compute_metric(store, n, registry=reg, ensure=False, **kw).to_json() for n, kw in CALLS]
     assert any(r["rows"] for r in alone)
+    drift = [r for (n, _), r in zip(CALLS, alone, strict=True) if n == "licence_drift"]
+    assert all(r["rows"] for r in drift) and sum(r["rows"][0]["derivatives"] for r in drift[1:]) > 0
     with shared_work(store):
         shared = [compute_metric(store, n, registry=reg, ensure=False, **kw).to_json() for n, kw in CALLS]
         assert any(t.startswith("mc_cb_") for t in _temps(store))  # the credit base is kept between calls

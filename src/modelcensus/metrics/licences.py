@@ -15,7 +15,7 @@ from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import field_column, grp_as
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.queries import store_queries
-from modelcensus.metrics.scope import Scope, key_joins, resolve_registry
+from modelcensus.metrics.scope import Scope, key_joins, resolve_registry, shared_state
 
 
 def _registry_tables(scope: Scope) -> None:
@@ -78,17 +78,27 @@ def licence_drift(scope: Scope, key: GroupKey, field: str | None, *, pairs: bool
     query files licence_drift_rows and metric_licence_drift(_pairs), which --snapshots runs too."""
     _registry_tables(scope)
     fname, col = field_column(field)
-    with store_queries(scope.store) as q:
-        q.define("drift_base", f"""
+    base = f"""
             SELECT m.snapshot_id, {key.expr} AS grp, m.model_id, m.license AS child_license, o.root_id,
                    o.weight AS w, coalesce(m.{col}, 0) AS downloads
             FROM mc_m m
             JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id AND o.depth > 0
-            {key_joins(scope, key, regions)}""")
-        q.define("root_models", "SELECT snapshot_id, id, id_lower, license FROM models "
-                                f"WHERE snapshot_id IN ({scope.sid_list})")
+            {key_joins(scope, key, regions)}"""
+    roots = f"SELECT snapshot_id, id, id_lower, license FROM models WHERE snapshot_id IN ({scope.sid_list})"
+    # inside shared_work (the report asks for drift by family and its licence pairs) the rows are built once
+    state = shared_state(scope) if scope.models_sql else None
+    sig = "\n".join((scope.models_sql, base, roots, str(id(scope.registry))))
+    with store_queries(scope.store) as q:
+        q.define("drift_base", base)
+        q.define("root_models", roots)
         q.done("reg_licenses")
+        if state is not None and state["sigs"].get("licence_drift_rows") == sig:
+            q.done("licence_drift_rows")
         q.run([drift_table(pairs)], {"examples": drift_examples(examples)})
+        if state is not None and state["sigs"].get("licence_drift_rows") != sig:
+            q.keep("licence_drift_rows")
+            state["keep"].add("licence_drift_rows")
+            state["sigs"]["licence_drift_rows"] = sig
         rows = q.rows(drift_rows_sql(pairs))
         unknown_root = q.rows(UNKNOWN_ROOTS)[0]["n"]
     return fname, *drift_result(key, pairs, examples, rows, int(unknown_root or 0))
