@@ -14,7 +14,7 @@ TYPE_DEBT = {
     "audit/__init__.py", "audit/bom.py", "audit/containers.py", "audit/dossier.py", "audit/hub.py",
     "audit/inspect_gguf.py", "audit/inspect_tokenizer.py", "audit/pickle_walk.py", "audit/policy.py",
     "audit/policy_schema.py", "audit/targets.py", "audit/templates.py", "cli/serve.py", "lineage/origin.py",
-    "lineage/registry.py", "metrics/result.py", "metrics/scope.py", "outputs/builder.py",
+    "lineage/registry.py", "metrics/result.py", "outputs/builder.py",
     "outputs/model.py", "outputs/selection.py", "outputs/static_charts.py", "outputs/web/views.py",
     "server/policy_check.py", "sources/flatfile.py", "sources/hubstats.py", "sources/ingest.py",
 }

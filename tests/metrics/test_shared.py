@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from modelcensus.metrics import compute_metric, shared_work
 
 CN = dict(root_country="CN", root_org="A", family="fa", publisher_country="US")
@@ -76,3 +78,110 @@ def test_shared_work_gives_the_same_numbers_and_cleans_up(store, reg, b):
         assert s["notes"] == a["notes"], (name, kw)
     # the registry's reg_* TEMP tables (published by the licences metric: registry.to_duckdb) stay on the connection
     assert {t for t in _temps(store) if not t.startswith("reg_")} == set()
+
+
+DRIFT = dict(ensure=False)
+
+
+def _drift(store, reg, **kw):
+    return compute_metric(store, "licence_drift", registry=reg, **DRIFT, **kw).rows
+
+
+def test_shared_drift_rows_follow_option_files_registry_and_population(store, reg, b, tmp_path):
+    """Review16 R16-1..3, each labelled first: inside shared_work every licence_drift call gives the rows it gives
+    alone when only an option file's rows, the registry's licence order or a curated list's members change
+    between two calls (the SQL text that signed the kept rows stayed the same: they were reused)."""
+    b.world(store)
+    regions = [tmp_path / "regions_a.csv", tmp_path / "regions_b.csv"]
+    regions[0].write_text("hf_org,region\ncomm,eu\nbart,us\n")
+    regions[1].write_text("hf_org,region\ncomm,china\nbart,china\n")
+    params = [tmp_path / "params_a.csv", tmp_path / "params_b.csv"]
+    for p, scale in zip(params, (1, 10), strict=True):
+        p.write_text("model_id,total_params_b\n" + "".join(f"{m},{v * scale}\n" for m, v in (
+            ("comm/Q-7B-ft", 7), ("comm/L-8B-ft", 8), ("bart/Q-7B-GGUF", 7), ("comm/merge-15B", 15))))
+
+    class Strict(type(reg)):  # mit and apache as restrictive as llama3.1: nothing drifts to mit
+        LICENSES = {**type(reg).LICENSES, "mit": ("restricted", 2), "apache-2.0": ("restricted", 2)}
+
+    strict = Strict()
+    cases = [(dict(by="namespace_region", regions=str(regions[0])),
+              dict(by="namespace_region", regions=str(regions[1])), reg),
+             (dict(by="size_class", parameters=str(params[0])), dict(by="size_class", parameters=str(params[1])), reg),
+             (dict(by="family"), dict(by="family"), strict)]
+    for first, second, second_reg in cases:
+        alone = _drift(store, second_reg, **second)
+        assert alone != _drift(store, reg, **first), (first, second)  # the two calls differ alone
+        with shared_work(store):
+            _drift(store, reg, **first)
+            assert _drift(store, second_reg, **second) == alone, (first, second)
+    # one registry object changed in place between two calls
+    moving = type(reg)()
+    with shared_work(store):
+        _drift(store, moving, by="family")
+        moving.LICENSES = Strict.LICENSES
+        assert _drift(store, moving, by="family") == _drift(store, strict, by="family")
+    # a curated list re-imported with other members
+    def put(ids):
+        store._exec("DELETE FROM populations WHERE name = 'mine'").fetchall()
+        for m in ids:
+            store._exec("INSERT INTO populations VALUES ('mine', ?, NULL, 'x.csv', now())", [m]).fetchall()
+
+    with shared_work(store):
+        put(["comm/Q-7B-ft", "Qwen/Q-7B"])
+        first_rows = _drift(store, reg, by="family", population="mine")
+        put(["comm/L-8B-ft", "comm/merge-15B", "meta-llama/L-8B"])
+        second_rows = _drift(store, reg, by="family", population="mine")
+    assert second_rows != first_rows
+    assert second_rows == _drift(store, reg, by="family", population="mine")
+
+
+def test_the_reports_two_drift_calls_make_the_rows_once_and_a_failure_forgets_them(store, reg, b, monkeypatch):
+    """The report's drift by family and its licence pairs build licence_drift_rows once (the point of sharing);
+    a call that fails after replacing them leaves nothing stale behind (review16 R16-4: the next call was told the
+    dropped table was there)."""
+    from modelcensus.store.engine import Scratch
+
+    b.world(store)
+    made: list[str] = []
+    fail = {"on": False}
+    real = Scratch.materialise
+
+    def materialise(self, name, sql):
+        made.append(name)
+        if fail["on"] and name == "metric_licence_drift":
+            fail["on"] = False
+            raise KeyboardInterrupt("interrupted")
+        return real(self, name, sql)
+
+    monkeypatch.setattr(Scratch, "materialise", materialise)
+    alone = _drift(store, reg, by="family", pairs=True)
+    with shared_work(store):
+        _drift(store, reg, by="family")
+        assert _drift(store, reg, by="family", pairs=True) == alone
+        assert made.count("licence_drift_rows") == 2  # once alone, once for the two calls in the block
+        fail["on"] = True
+        with pytest.raises(KeyboardInterrupt):
+            _drift(store, reg, by="root_country")
+        assert _drift(store, reg, by="family", pairs=True) == alone
+
+
+def test_lineage_built_inside_the_block_replaces_what_was_kept(tmp_path):
+    """Review16 R16-3, labelled first: a drift call with ensure=False on a store without lineage keeps empty
+    rows; the same call with ensure (the default) builds the lineage, and must read it, not the kept rows. The
+    credit base of downloads by root_country likewise."""
+    from modelcensus.lineage.registry import load_registry
+    from modelcensus.sources.synthetic import generate_hub, load_series
+    from modelcensus.store import Store
+
+    registry = load_registry()
+    with Store(tmp_path / "a.duckdb") as st:
+        load_series(st, generate_hub(n_models=400, seed=3, months=2))
+        with shared_work(st):
+            before = compute_metric(st, "licence_drift", by="family", registry=registry, ensure=False)
+            credit_before = compute_metric(st, "downloads", by="root_country", registry=registry, ensure=False)
+            after = compute_metric(st, "licence_drift", by="family", registry=registry)
+            credit_after = compute_metric(st, "downloads", by="root_country", registry=registry)
+        assert not before.rows and {r["root_country"] for r in credit_before.rows} == {None}
+        assert after.rows and after.rows == compute_metric(st, "licence_drift", by="family", registry=registry).rows
+        assert credit_after.rows == compute_metric(st, "downloads", by="root_country", registry=registry).rows
+        assert len({r["root_country"] for r in credit_after.rows}) > 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +31,7 @@ from modelcensus.metrics.census import (
 )
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.option_files import load_option_csv, option_path
-from modelcensus.metrics.population import check_population, population_sql
+from modelcensus.metrics.population import check_population, population_ids_sql, population_sql
 from modelcensus.metrics.queries import query_files, with_inputs
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot, Store
@@ -68,6 +68,37 @@ def shared_work(store: Store) -> Iterator[None]:
         state = _SHARED.pop(key)
         for name in state["keep"]:
             store._exec(f"DROP TABLE IF EXISTS {name}").fetchall()
+
+
+def forget_shared(state: dict[str, Any], *names: str) -> None:
+    """Take ``names`` out of a shared_work block's kept tables and signatures (they are about to be replaced, or
+    the store changed under them)."""
+    for name in names:
+        state["sigs"].pop(name, None)
+        state["keep"].discard(name)
+
+
+def invalidate_shared(store: Store) -> None:
+    """Drop everything a shared_work block keeps on ``store``: its rows were read from lineage that has just been
+    (re)built (review16 R16-3: a drift or credit table made before an ``ensure`` built lineage was reused after)."""
+    state = _SHARED.get(id(store))
+    if state is None:
+        return
+    for name in state["keep"]:
+        store._exec(f"DROP TABLE IF EXISTS {name}").fetchall()
+    state["keep"].clear()
+    state["sigs"].clear()
+    state.pop("panel_counts", None)
+
+
+def shareable_key(key: Any) -> bool:
+    """Whether a grouping key reads only the columns a shared table's signature covers (origins attributes and
+    the model columns of ``mc_m``). Keys that read a table loaded from an option file (size_class from
+    ``-o parameters=``, the ATOM region keys from ``-o regions=``) are not: the SQL that names the table says
+    nothing of the file's rows (review16 R16-1)."""
+    cols = re.findall(r"\b([a-z]+)\.([a-z_0-9]+)", key.expr)
+    return bool(cols) and all((t, c) in {*(("o", x) for x in _BASE_O), *(("m", x) for x in _BASE_M)}
+                              for t, c in cols)
 
 
 def shared_state(scope: Scope) -> dict[str, Any] | None:
@@ -133,14 +164,27 @@ class Scope:
         self.store._exec(sql, params).fetchall()
 
 
+def _lineage_builder() -> Callable[..., dict[str, Any]] | None:
+    """The lineage stage's ``ensure_built``, or None when that stage is not installed."""
+    try:
+        from modelcensus.lineage.build import ensure_built
+    except ImportError:
+        return None
+    return ensure_built
+
+
 def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
     """Build origins/edges for every snapshot used (via the lineage stage), or say they are missing."""
-    ensure_fn = None
-    if ensure and scope.registry is not None:
-        try:
-            from modelcensus.lineage.build import ensure_built as ensure_fn
-        except ImportError:
-            ensure_fn = None
+    build_fn = _lineage_builder() if ensure and scope.registry is not None else None
+    ensure_fn: Callable[[Store, Any, Any], dict[str, Any]] | None = None
+    if build_fn is not None:
+        builder = build_fn
+
+        def ensure_fn(store: Store, snap: Any, registry: Any) -> dict[str, Any]:
+            stats = builder(store, snap, registry)
+            if stats.get("built"):  # new lineage: what a shared_work block kept was read from the old one
+                invalidate_shared(store)
+            return stats
     missing = []
     current: dict[int, bool] = {}
     if ensure_fn is not None and len(scope.snapshots) > 1:
@@ -239,7 +283,19 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
     """
     scope.exec(f"CREATE OR REPLACE TEMP VIEW {table} AS {select}")
     if table == "mc_m":
-        scope.models_sql = " ".join(select.split())
+        scope.models_sql = " ".join(select.split()) + _population_stamp(scope, pop)
+
+
+def _population_stamp(scope: Scope, pop: str) -> str:
+    """For a curated population, its members as a digest: ``models_sql`` signs the tables shared_work keeps,
+    and its text names the list, not what the list holds (review16 R16-3: a list re-imported inside a block
+    reused the rows of the old one)."""
+    ids = population_ids_sql(pop)
+    if ids is None:
+        return ""
+    row = scope.rows(f"SELECT count(*) AS n, md5(coalesce(string_agg(id_lower, ',' ORDER BY id_lower), '')) AS h "
+                     f"FROM ({ids}) p")[0]
+    return f" -- population {row['n']} {row['h']}"
 
 
 def _filter_values(values: Any, what: str) -> tuple[str, ...]:
@@ -339,11 +395,7 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
 
 def _shared_expr(scope: Scope, key: GroupKey) -> str | None:
     """The key's expression over the shared credit base (alias ``w``), or None when it needs more."""
-    if shared_state(scope) is None or not scope.models_sql:
-        return None
-    cols = re.findall(r"\b([a-z]+)\.([a-z_0-9]+)", key.expr)
-    if not cols or any((t, c) not in {*(("o", x) for x in _BASE_O), *(("m", x) for x in _BASE_M)}
-                       for t, c in cols):
+    if shared_state(scope) is None or not scope.models_sql or not shareable_key(key):
         return None
     return re.sub(r"\b[om]\.", "w.", key.expr)
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from modelcensus.metrics.queries import StoreQueries, snapshot_index_sql
-from modelcensus.metrics.scope import Scope, shared_state
+from modelcensus.metrics.scope import Scope, forget_shared, shared_state
 from modelcensus.store import Snapshot
 
 
@@ -37,6 +37,8 @@ def build_panel(q: StoreQueries, scope: Scope) -> dict[str, Any]:
     if state is not None and state["sigs"].get("panel") == scope.models_sql:
         q.done("panel", "flow")  # kept by an earlier series metric of this shared_work block
         return state["panel_counts"]  # type: ignore[no-any-return]
+    if state is not None:  # forgotten before it is replaced: a failure below must not leave a stale signature
+        forget_shared(state, "panel", "flow")
     q.define("snapshot_models", "SELECT snapshot_id, model_id, id_lower, created_at, dall FROM mc_m")
     q.run(["panel", "flow", "series_counts"], {"last_k": len(scope.snapshots)})
     q.area.drop("panel_obs")
