@@ -418,3 +418,39 @@ def test_metrics_that_read_only_models_build_no_lineage(folder: Path, store: Sto
             assert got.rows and not any("lineage" in n for n in got.notes), (name, got.notes)
         compute_metric(fresh, "ram", by="root_country", registry=registry, latest=True)
         assert all(lineage_build_row(fresh, sid) is not None for sid in sids)
+
+
+def test_spark_widens_its_shuffles_for_many_rows_with_the_same_result(duck: dict[str, Any], folder: Path,
+                                                                       registry: Any, spark_engine: Any,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """RAM over 24 files of 2.2M models (31.9M rows) ran out of Spark's 3 GiB heap with 4 shuffle partitions and
+    finished with 64. Labelled first: a folder census sizes the shuffles by its files' rows (here, with 50 rows a
+    partition, far more than 4), gives DuckDB's rows, and leaves the session's width as it was; a size under the
+    session's width never lowers it."""
+    from modelcensus.metrics.snapshot_folder import compute_folder_metric
+    from modelcensus.sources import hubstats
+    from modelcensus.store import engine_spark
+
+    conf = spark_engine.spark.conf
+    before = conf.get("spark.sql.shuffle.partitions")
+    with spark_engine.sized_for(31_895_350):
+        assert conf.get("spark.sql.shuffle.partitions") == "64"
+    with spark_engine.sized_for(10):
+        assert conf.get("spark.sql.shuffle.partitions") == before
+    assert conf.get("spark.sql.shuffle.partitions") == before
+    seen: list[str] = []
+    real = engine_spark.SparkEngine.materialise
+
+    def materialise(self: Any, name: str, sql: str) -> None:
+        seen.append(self.spark.conf.get("spark.sql.shuffle.partitions"))
+        real(self, name, sql)
+
+    monkeypatch.setattr(engine_spark, "ROWS_PER_SHUFFLE_PARTITION", 50)
+    monkeypatch.setattr(engine_spark.SparkEngine, "materialise", materialise)
+    with Store(":memory:") as probe:
+        spark = compute_folder_metric(folder, "ram", engine=spark_engine, registry=registry,
+                                      row_select=lambda p: hubstats.staging_select(p, hubstats.describe_file(probe, p)),
+                                      **CASES["latest_root_country"])
+    assert seen and all(int(w) > 4 * int(before) for w in seen), seen
+    assert rounded(spark.to_json()["rows"]) == rounded(duck["latest_root_country"].to_json()["rows"])
+    assert conf.get("spark.sql.shuffle.partitions") == before

@@ -100,6 +100,11 @@ class DiffEngine:
         with self.duck.unordered():
             yield
 
+    @contextmanager
+    def sized_for(self, rows: int) -> Iterator[None]:
+        with self.duck.sized_for(rows), self.spark.sized_for(rows):
+            yield
+
     def close(self) -> None:
         for name in self.made:
             self.spark.drop(name)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot
 
 from modelcensus.errors import InputError
@@ -96,6 +97,17 @@ from modelcensus.store.staging_engine import make_store_rows
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
                "snapshot_edges", "model_relations", "first_party_models", "ram_sightings")
+def _footer_rows(paths: list[Path]) -> int:
+    """The files' row counts from their footers (0 for one that cannot be read: the engine check names it)."""
+    total = 0
+    for path in paths:
+        try:
+            total += pq.ParquetFile(path).metadata.num_rows
+        except (OSError, pa.ArrowException):
+            continue
+    return total
+
+
 class FolderCensus:
     """One snapshot folder on one engine. The tables every metric reads (the folder's rows, its models, their
     publishers, the download panel) are built once, on first use, and reused by every metric asked for in
@@ -121,15 +133,22 @@ class FolderCensus:
         self._base: set[str] = set()
         self._notes: list[str] | None = None
         self._roots_every = False  # model_roots holds every file's roots (else the latest file's)
+        self._sizing: Any = None
 
     def __enter__(self) -> FolderCensus:
+        # the engine's work sized by the files' rows (their footers' counts): Spark widens its shuffles
+        self._sizing = self.engine.sized_for(_footer_rows([path for _day, path in self.files]))
+        self._sizing.__enter__()
         self._area = Scratch(self.engine)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._area is not None:
-            self._area.cleanup()
-        self._area = None
+        try:
+            if self._area is not None:
+                self._area.cleanup()
+            self._area = None
+        finally:
+            self._sizing.__exit__(None, None, None)
 
     @property
     def area(self) -> Scratch:

@@ -131,6 +131,11 @@ class DuckDBEngine:
             self.con.execute(f"DROP {k} IF EXISTS temp.main.{name}").fetchall()
 
     @contextmanager
+    def sized_for(self, rows: int) -> Iterator[None]:
+        """Nothing to set: DuckDB sizes its own work (the Spark engine widens its shuffles here)."""
+        yield
+
+    @contextmanager
     def unordered(self) -> Iterator[None]:
         """``preserve_insertion_order = false`` while the block runs (then as it was): for work whose row order
         is irrelevant, which DuckDB can then write in parallel (root resolution on the 2.2M graph, interleaved

@@ -148,6 +148,34 @@ class SparkEngine:
         self._names.add(name)
         self._cached[name] = [df, view]
 
+    @contextmanager
+    def sized_for(self, rows: int) -> Iterator[None]:
+        """While the block runs, about one shuffle partition per ``ROWS_PER_SHUFFLE_PARTITION`` input rows
+        (never fewer than the session has), then the session's width again.
+
+        Local mode runs 4 shuffle partitions (small inputs: tests, lineage loops), and every materialised table is
+        coalesced to that width. Over 24 files of a hub growing to 2.2M models (31.9M rows) that made partitions
+        of about 8M rows, and RAM ran out of a 3 GiB heap (``java.lang.OutOfMemoryError``, twice, also with every
+        checkpoint on disk). With 64 partitions the same RAM finished under the same heap (70,000 rows, as on
+        DuckDB; 2026-12-04, benchmarks/RESULTS.md)."""
+        before = self._partitions()
+        want = min(MAX_SHUFFLE_PARTITIONS, -(-max(rows, 0) // ROWS_PER_SHUFFLE_PARTITION))
+        if want <= before:
+            yield
+            return
+        try:
+            self.spark.conf.set("spark.sql.shuffle.partitions", str(want))
+        except Exception:  # noqa: BLE001 - a session that refuses the setting keeps its width (slower, same rows)
+            yield
+            return
+        self._width = want
+        try:
+            yield
+        finally:
+            with suppress(Exception):
+                self.spark.conf.set("spark.sql.shuffle.partitions", str(before))
+            self._width = before
+
     def _partitions(self) -> int:
         """The session's shuffle partitions (Spark's default 200 when unset or unreadable): the width a
         materialised table is coalesced to."""
@@ -388,6 +416,9 @@ def _without_size_estimate(spark: Any, checkpointed: Any) -> Any:
         return checkpointed
 
 
+# shuffle width for large inputs (SparkEngine.sized_for): about 500K staged hub-stats rows per partition
+ROWS_PER_SHUFFLE_PARTITION = 500_000
+MAX_SHUFFLE_PARTITIONS = 2_000
 ROWS_PER_PARTITION = 1_000_000  # Spark Connect tables: about 10-60 MB of narrow lineage rows per partition
 
 
