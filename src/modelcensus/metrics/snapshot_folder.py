@@ -97,6 +97,8 @@ from modelcensus.store.staging_engine import make_store_rows
 # tables that depend only on the folder: built once per FolderCensus (the others depend on --by/--field)
 BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flow", "series_counts",
                "snapshot_edges", "model_relations", "first_party_models", "ram_sightings")
+
+
 def _footer_rows(paths: list[Path]) -> int:
     """The files' row counts from their footers (0 for one that cannot be read: the engine check names it)."""
     total = 0

@@ -160,12 +160,14 @@ class SparkEngine:
         DuckDB; 2026-12-04, benchmarks/RESULTS.md)."""
         before = self._partitions()
         want = min(MAX_SHUFFLE_PARTITIONS, -(-max(rows, 0) // ROWS_PER_SHUFFLE_PARTITION))
-        if want <= before:
-            yield
-            return
-        try:
-            self.spark.conf.set("spark.sql.shuffle.partitions", str(want))
-        except Exception:  # noqa: BLE001 - a session that refuses the setting keeps its width (slower, same rows)
+        widened = False
+        if want > before:
+            try:
+                self.spark.conf.set("spark.sql.shuffle.partitions", str(want))
+                widened = True
+            except Exception:  # noqa: BLE001 - a session that refuses the setting keeps its width (slower, same rows)
+                widened = False
+        if not widened:
             yield
             return
         self._width = want
