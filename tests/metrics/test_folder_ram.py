@@ -432,17 +432,27 @@ def test_spark_widens_its_shuffles_for_many_rows_with_the_same_result(duck: dict
     from modelcensus.store import engine_spark
 
     conf = spark_engine.spark.conf
-    before = conf.get("spark.sql.shuffle.partitions")
+    key = "spark.sql.shuffle.partitions"
+    before = conf.get(key)
+    spark_engine._partitions()  # the engine caches the session's width
     with spark_engine.sized_for(31_895_350):
-        assert conf.get("spark.sql.shuffle.partitions") == "64"
+        assert conf.get(key) == "64" and spark_engine._partitions() == 64
     with spark_engine.sized_for(10):
-        assert conf.get("spark.sql.shuffle.partitions") == before
-    assert conf.get("spark.sql.shuffle.partitions") == before
-    seen: list[str] = []
+        assert conf.get(key) == before
+    assert conf.get(key) == before and spark_engine._partitions() == int(before)
+    # a width the user set after the engine cached its own is compared, never lowered, and restored (review17 R17-3)
+    for users in ("16", "256"):
+        conf.set(key, users)
+        with spark_engine.sized_for(31_895_350):
+            assert int(conf.get(key)) == max(64, int(users))
+        assert conf.get(key) == users
+    conf.set(key, before)
+    seen: list[tuple[str, int]] = []
     real = engine_spark.SparkEngine.materialise
 
     def materialise(self: Any, name: str, sql: str) -> None:
-        seen.append(self.spark.conf.get("spark.sql.shuffle.partitions"))
+        # the session's setting and the width the engine coalesces its tables to (review17 R17-4)
+        seen.append((self.spark.conf.get(key), self._partitions()))
         real(self, name, sql)
 
     monkeypatch.setattr(engine_spark, "ROWS_PER_SHUFFLE_PARTITION", 50)
@@ -451,6 +461,6 @@ def test_spark_widens_its_shuffles_for_many_rows_with_the_same_result(duck: dict
         spark = compute_folder_metric(folder, "ram", engine=spark_engine, registry=registry,
                                       row_select=lambda p: hubstats.staging_select(p, hubstats.describe_file(probe, p)),
                                       **CASES["latest_root_country"])
-    assert seen and all(int(w) > 4 * int(before) for w in seen), seen
+    assert seen and all(int(w) > 4 * int(before) and c == int(w) for w, c in seen), seen
     assert rounded(spark.to_json()["rows"]) == rounded(duck["latest_root_country"].to_json()["rows"])
     assert conf.get("spark.sql.shuffle.partitions") == before

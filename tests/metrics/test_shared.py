@@ -185,3 +185,61 @@ def test_lineage_built_inside_the_block_replaces_what_was_kept(tmp_path):
         assert after.rows and after.rows == compute_metric(st, "licence_drift", by="family", registry=registry).rows
         assert credit_after.rows == compute_metric(st, "downloads", by="root_country", registry=registry).rows
         assert len({r["root_country"] for r in credit_after.rows}) > 2
+
+
+def test_drift_by_a_key_that_cannot_share_leaves_the_kept_rows_usable(store, reg, b):
+    """Review17 R17-1, labelled first: family (kept), then relation (a key that cannot share made its own
+    licence_drift_rows over the kept one), then family pairs: the last gives its rows alone, not a missing table."""
+    b.world(store)
+    alone = _drift(store, reg, by="family", pairs=True)
+    with shared_work(store):
+        _drift(store, reg, by="family")
+        _drift(store, reg, by="relation")
+        assert _drift(store, reg, by="family", pairs=True) == alone
+
+
+def test_lineage_built_outside_make_scope_is_read(tmp_path):
+    """Review17 R17-2, labelled first: lineage built inside a block by the lineage API (as the report builds its
+    own) is read by the next drift and credit calls, not the rows kept before it existed."""
+    from modelcensus.lineage import ensure_lineage
+    from modelcensus.lineage.registry import load_registry
+    from modelcensus.sources.synthetic import generate_hub, load_series
+    from modelcensus.store import Store
+
+    registry = load_registry()
+    with Store(tmp_path / "a.duckdb") as st:
+        load_series(st, generate_hub(n_models=400, seed=3, months=2))
+        last = st.snapshots()[-1].id
+        kw = dict(registry=registry, ensure=False, snapshot=last)
+        with shared_work(st):
+            assert not compute_metric(st, "licence_drift", by="family", **kw).rows
+            compute_metric(st, "downloads", by="root_country", **kw)
+            ensure_lineage(st, last, registry)
+            drift = compute_metric(st, "licence_drift", by="family", **kw).rows
+            credit = compute_metric(st, "downloads", by="root_country", **kw).rows
+        assert drift and drift == compute_metric(st, "licence_drift", by="family", **kw).rows
+        assert credit == compute_metric(st, "downloads", by="root_country", **kw).rows
+
+
+def test_a_failed_replacement_leaves_no_table_behind(store, reg, b, monkeypatch):
+    """Review17 R17-5, labelled first: when the statement that replaces a kept table fails, neither the old table
+    nor the new one outlives the block."""
+    from modelcensus.store.engine import Scratch
+
+    b.world(store)
+    real = Scratch.materialise
+
+    def materialise(self, name, sql):
+        if name == "licence_drift_rows" and fail["on"]:
+            fail["on"] = False
+            raise KeyboardInterrupt("interrupted")
+        return real(self, name, sql)
+
+    fail = {"on": False}
+    monkeypatch.setattr(Scratch, "materialise", materialise)
+    with shared_work(store):
+        _drift(store, reg, by="family")
+        fail["on"] = True
+        with pytest.raises(KeyboardInterrupt):
+            _drift(store, reg, by="root_country")
+    assert {t for t in _temps(store) if not t.startswith("reg_")} == set()

@@ -15,7 +15,15 @@ from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import field_column, grp_as
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.queries import store_queries
-from modelcensus.metrics.scope import Scope, forget_shared, key_joins, resolve_registry, shareable_key, shared_state
+from modelcensus.metrics.scope import (
+    Scope,
+    forget_shared,
+    key_joins,
+    lineage_stamp,
+    resolve_registry,
+    shareable_key,
+    shared_state,
+)
 
 
 def _registry_tables(scope: Scope) -> None:
@@ -86,20 +94,20 @@ def licence_drift(scope: Scope, key: GroupKey, field: str | None, *, pairs: bool
             {key_joins(scope, key, regions)}"""
     roots = f"SELECT snapshot_id, id, id_lower, license FROM models WHERE snapshot_id IN ({scope.sid_list})"
     # inside shared_work (the report asks for drift by family and its licence pairs) the rows are built once
-    state = shared_state(scope) if scope.models_sql and shareable_key(key) else None
+    state = shared_state(scope) if scope.models_sql else None
     with store_queries(scope.store) as q:
         q.define("drift_base", base)
         q.define("root_models", roots)
         q.done("reg_licenses")
         sig = None
-        if state is not None:
-            sig = "\n".join((scope.models_sql, base, roots, _licence_digest(q)))
-            if state["sigs"].get("licence_drift_rows") == sig:
-                q.done("licence_drift_rows")
-            else:  # forgotten before it is replaced: a failure below must not leave a stale signature
-                forget_shared(state, "licence_drift_rows")
+        if state is not None and shareable_key(key):
+            sig = "\n".join((scope.models_sql, lineage_stamp(scope), base, roots, _licence_digest(q)))
+        if state is not None and sig is not None and state["sigs"].get("licence_drift_rows") == sig:
+            q.done("licence_drift_rows")
+        elif state is not None:  # replaced below (a key that cannot share makes its own, dropped with the call)
+            forget_shared(scope.store, state, "licence_drift_rows")
         q.run([drift_table(pairs)], {"examples": drift_examples(examples)})
-        if state is not None and "licence_drift_rows" not in state["sigs"]:
+        if state is not None and sig is not None and "licence_drift_rows" not in state["sigs"]:
             q.keep("licence_drift_rows")
             state["keep"].add("licence_drift_rows")
             state["sigs"]["licence_drift_rows"] = sig

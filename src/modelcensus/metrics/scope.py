@@ -70,12 +70,24 @@ def shared_work(store: Store) -> Iterator[None]:
             store._exec(f"DROP TABLE IF EXISTS {name}").fetchall()
 
 
-def forget_shared(state: dict[str, Any], *names: str) -> None:
-    """Take ``names`` out of a shared_work block's kept tables and signatures (they are about to be replaced, or
-    the store changed under them)."""
+def forget_shared(store: Store, state: dict[str, Any], *names: str) -> None:
+    """Drop ``names`` and take them out of a shared_work block's kept tables and signatures: they are about to be
+    replaced (a failure before the new ones are kept must neither leave a stale signature nor leak the old
+    table past the block: review16 R16-4, review17 R17-5), or a call that cannot share makes its own."""
     for name in names:
         state["sigs"].pop(name, None)
         state["keep"].discard(name)
+        store._exec(f"DROP TABLE IF EXISTS {name}").fetchall()
+
+
+def lineage_stamp(scope: Scope) -> str:
+    """When and with which registry the lineage of the scope's snapshots was built: part of the signature of a
+    kept table that reads origins, so lineage (re)built by anything inside a block (a report's own build, the
+    lineage API) is never read through rows kept before it (review17 R17-2)."""
+    row = scope.store._one(
+        "SELECT string_agg(snapshot_id || ':' || coalesce(registry_version, '') || ':' || built_at, ',' "
+        f"ORDER BY snapshot_id) FROM lineage_builds WHERE snapshot_id IN ({scope.sid_list})")
+    return f" -- lineage {row[0] if row else ''}"
 
 
 def invalidate_shared(store: Store) -> None:
@@ -291,7 +303,7 @@ def _population_stamp(scope: Scope, pop: str) -> str:
     and its text names the list, not what the list holds (review16 R16-3: a list re-imported inside a block
     reused the rows of the old one)."""
     ids = population_ids_sql(pop)
-    if ids is None:
+    if ids is None or shared_state(scope) is None:  # outside a block nothing reads the signature
         return ""
     row = scope.rows(f"SELECT count(*) AS n, md5(coalesce(string_agg(id_lower, ',' ORDER BY id_lower), '')) AS h "
                      f"FROM ({ids}) p")[0]
@@ -404,7 +416,7 @@ def _credit_base(scope: Scope) -> str:
     """TEMP table: models x origins once per (snapshots, population, since), every key column on it."""
     state = shared_state(scope)
     assert state is not None
-    name = "mc_cb_" + hashlib.sha1(scope.models_sql.encode()).hexdigest()[:12]
+    name = "mc_cb_" + hashlib.sha1((scope.models_sql + lineage_stamp(scope)).encode()).hexdigest()[:12]
     if name not in state["keep"]:
         ocols = ", ".join(f"o.{c}" for c in _BASE_O)
         mcols = ", ".join(f"m.{c}" for c in _BASE_M)

@@ -38,7 +38,7 @@ def build_panel(q: StoreQueries, scope: Scope) -> dict[str, Any]:
         q.done("panel", "flow")  # kept by an earlier series metric of this shared_work block
         return state["panel_counts"]  # type: ignore[no-any-return]
     if state is not None:  # forgotten before it is replaced: a failure below must not leave a stale signature
-        forget_shared(state, "panel", "flow")
+        forget_shared(scope.store, state, "panel", "flow")
     q.define("snapshot_models", "SELECT snapshot_id, model_id, id_lower, created_at, dall FROM mc_m")
     q.run(["panel", "flow", "series_counts"], {"last_k": len(scope.snapshots)})
     q.area.drop("panel_obs")

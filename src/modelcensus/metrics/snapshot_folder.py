@@ -100,11 +100,13 @@ BASE_TABLES = ("snapshot_models", "model_publishers", "panel_obs", "panel", "flo
 
 
 def _footer_rows(paths: list[Path]) -> int:
-    """The files' row counts from their footers (0 for one that cannot be read: the engine check names it)."""
+    """The files' row counts from their row groups, as readers count them (a footer's own total is not checked
+    and may be negative or huge: review17 R17-7); 0 for a file that cannot be read (the engine check names it)."""
     total = 0
     for path in paths:
         try:
-            total += pq.ParquetFile(path).metadata.num_rows
+            meta = pq.ParquetFile(path).metadata
+            total += sum(max(meta.row_group(i).num_rows, 0) for i in range(meta.num_row_groups))
         except (OSError, pa.ArrowException):
             continue
     return total
@@ -138,19 +140,20 @@ class FolderCensus:
         self._sizing: Any = None
 
     def __enter__(self) -> FolderCensus:
-        # the engine's work sized by the files' rows (their footers' counts): Spark widens its shuffles
+        self._area = Scratch(self.engine)
+        # the engine's work sized by the files' rows (their row groups' counts): Spark widens its shuffles; entered
+        # last, so nothing after it can fail and leave the session widened (review17 R17-6)
         self._sizing = self.engine.sized_for(_footer_rows([path for _day, path in self.files]))
         self._sizing.__enter__()
-        self._area = Scratch(self.engine)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         try:
             if self._area is not None:
                 self._area.cleanup()
             self._area = None
         finally:
-            self._sizing.__exit__(None, None, None)
+            self._sizing.__exit__(*exc)
 
     @property
     def area(self) -> Scratch:

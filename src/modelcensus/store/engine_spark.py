@@ -158,12 +158,22 @@ class SparkEngine:
         of about 8M rows, and RAM ran out of a 3 GiB heap (``java.lang.OutOfMemoryError``, twice, also with every
         checkpoint on disk). With 64 partitions the same RAM finished under the same heap (70,000 rows, as on
         DuckDB; 2026-12-04, benchmarks/RESULTS.md)."""
-        before = self._partitions()
+        key = "spark.sql.shuffle.partitions"
+        readable = True
+        before: str | None = None
+        width = 200
+        try:  # the session's own setting now (a user may have changed it since this engine cached its width)
+            before = self.spark.conf.get(key, None)
+            width = int(before) if before is not None else 200
+        except (TypeError, ValueError):  # not a number: restored as it was, compared as Spark's default
+            width = 200
+        except Exception:  # noqa: BLE001 - a session that refuses the read: its setting is left alone
+            readable = False
         want = min(MAX_SHUFFLE_PARTITIONS, -(-max(rows, 0) // ROWS_PER_SHUFFLE_PARTITION))
         widened = False
-        if want > before:
+        if readable and want > width:
             try:
-                self.spark.conf.set("spark.sql.shuffle.partitions", str(want))
+                self.spark.conf.set(key, str(want))
                 widened = True
             except Exception:  # noqa: BLE001 - a session that refuses the setting keeps its width (slower, same rows)
                 widened = False
@@ -175,8 +185,11 @@ class SparkEngine:
             yield
         finally:
             with suppress(Exception):
-                self.spark.conf.set("spark.sql.shuffle.partitions", str(before))
-            self._width = before
+                if before is None:
+                    self.spark.conf.unset(key)
+                else:
+                    self.spark.conf.set(key, before)
+            self._width = None  # read from the session again: restored, or left as it is if the restore failed
 
     def _partitions(self) -> int:
         """The session's shuffle partitions (Spark's default 200 when unset or unreadable): the width a
