@@ -90,19 +90,6 @@ def lineage_stamp(scope: Scope) -> str:
     return f" -- lineage {row[0] if row else ''}"
 
 
-def invalidate_shared(store: Store) -> None:
-    """Drop everything a shared_work block keeps on ``store``: its rows were read from lineage that has just been
-    (re)built (review16 R16-3: a drift or credit table made before an ``ensure`` built lineage was reused after)."""
-    state = _SHARED.get(id(store))
-    if state is None:
-        return
-    for name in state["keep"]:
-        store._exec(f"DROP TABLE IF EXISTS {name}").fetchall()
-    state["keep"].clear()
-    state["sigs"].clear()
-    state.pop("panel_counts", None)
-
-
 def shareable_key(key: Any) -> bool:
     """Whether a grouping key reads only the columns a shared table's signature covers (origins attributes and
     the model columns of ``mc_m``). Keys that read a table loaded from an option file (size_class from
@@ -187,16 +174,8 @@ def _lineage_builder() -> Callable[..., dict[str, Any]] | None:
 
 def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
     """Build origins/edges for every snapshot used (via the lineage stage), or say they are missing."""
-    build_fn = _lineage_builder() if ensure and scope.registry is not None else None
-    ensure_fn: Callable[[Store, Any, Any], dict[str, Any]] | None = None
-    if build_fn is not None:
-        builder = build_fn
-
-        def ensure_fn(store: Store, snap: Any, registry: Any) -> dict[str, Any]:
-            stats = builder(store, snap, registry)
-            if stats.get("built"):  # new lineage: what a shared_work block kept was read from the old one
-                invalidate_shared(store)
-            return stats
+    # (a shared_work block's tables that read origins are signed by the lineage build: lineage_stamp)
+    ensure_fn = _lineage_builder() if ensure and scope.registry is not None else None
     missing = []
     current: dict[int, bool] = {}
     if ensure_fn is not None and len(scope.snapshots) > 1:
