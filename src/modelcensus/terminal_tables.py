@@ -9,6 +9,13 @@ and numbers never wrap; when the terminal is too narrow, the least important col
 Numbers: a column is formatted as a whole, so its cells agree (``100.0 %`` next to ``60.0 %``, never
 ``1`` next to ``0.5997``): shares as percentages with one decimal, counts with thousands separators and
 the same number of decimals on every row, never scientific notation.
+
+Long tables: Rich lays out and wraps every cell of every row, which took about 24 s for the 63K rows of
+``metrics ram`` at 2.2M models (a profile of 63K synthetic rows of six columns: 20 s measuring columns whose
+widths are already known here, 60 s splitting and padding cells, under load). A table whose kept columns never
+wrap and whose cells are plain single-line text has rows of known width, so :func:`print_table` lets Rich
+draw the title, header and borders around one empty row and writes the body rows itself, in the box characters
+Rich chose (``tests/cli/test_tables.py`` checks the two agree character for character, colours included).
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -51,10 +59,18 @@ def _need(col: Col, cells: list[str]) -> tuple[int, int]:
     return max(cell_len(col.name), longest_word, min(natural, MIN_WRAP)), natural
 
 
-def fit_table(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int, *,
-              title: str | None = None) -> tuple[Table, list[str]]:
-    """A Rich table of ``rows`` (text cells, escaped here) that fits ``width``; returns it with the names
-    of the columns left out to make it fit."""
+@dataclass
+class _Layout:
+    """What fits ``width``: the columns kept, the one that folds (if any), each column's (min, natural) width
+    and the rows as text cells."""
+
+    keep: list[int]
+    fold: int | None
+    needs: list[tuple[int, int]]
+    text_rows: list[list[Text]]
+
+
+def _layout(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int) -> _Layout:
     # text cells are escaped here; a rich Text cell is the caller's own (styled, already safe) text
     text_rows = [[c if isinstance(c, Text) else Text(terminal(c if c is not None else "", newlines=True))
                   for c in r] for r in rows]
@@ -74,22 +90,95 @@ def fit_table(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int, *,
     if total(keep) > width:
         text = [i for i in keep if not cols[i].right and not cols[i].wrap]
         fold = max(text, key=lambda i: needs[i][0], default=None)
+    return _Layout(keep, fold, needs, text_rows)
+
+
+def _rich_table(cols: Sequence[Col], lay: _Layout, title: str | None, rows: Sequence[Sequence[Text]]) -> Table:
     table = Table(title=terminal(title) if title else None, title_justify="left")
-    for i in keep:
+    for i in lay.keep:
         col = cols[i]
-        wraps = col.wrap or i == fold
+        wraps = col.wrap or i == lay.fold
         table.add_column(col.name, justify="right" if col.right else "left", no_wrap=not wraps,
-                         overflow="fold", min_width=None if wraps else needs[i][0])
-    for r in text_rows:
-        table.add_row(*(r[i] for i in keep))
-    return table, [cols[i].name for i in range(len(cols)) if i not in keep]
+                         overflow="fold", min_width=None if wraps else lay.needs[i][0])
+    for r in rows:
+        table.add_row(*(r[i] for i in lay.keep))
+    return table
+
+
+def fit_table(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int, *,
+              title: str | None = None) -> tuple[Table, list[str]]:
+    """A Rich table of ``rows`` (text cells, escaped here) that fits ``width``; returns it with the names
+    of the columns left out to make it fit."""
+    lay = _layout(cols, rows, width)
+    return _rich_table(cols, lay, title, lay.text_rows), [cols[i].name for i in range(len(cols)) if i not in lay.keep]
+
+
+def _plain(cell: Text) -> bool:
+    """A cell Rich would draw as its text and nothing else: no style, no line break, no tab to expand."""
+    return not cell.spans and not cell.style and "\n" not in cell.plain and "\t" not in cell.plain
+
+
+class _KnownWidthRows:
+    """A table whose body rows are written here, between the title, header and borders Rich draws around one
+    empty row (see the module docstring); when Rich's empty row is not the plain line expected, Rich draws the
+    whole table instead."""
+
+    def __init__(self, cols: Sequence[Col], lay: _Layout, title: str | None) -> None:
+        self.cols, self.lay, self.title = cols, lay, title
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lay = self.lay
+        empty = [Text("") for _ in self.cols]
+        lines = console.render_lines(_rich_table(self.cols, lay, self.title, [empty]), options, pad=False)
+        widths = [lay.needs[i][0] for i in lay.keep]
+        seps = _borders(lines[-2], widths) if len(lines) >= 2 else None
+        if seps is None:
+            yield _rich_table(self.cols, lay, self.title, lay.text_rows)
+            return
+        for line in lines[:-2]:
+            yield from line
+            yield Segment.line()
+        left, inner = seps[0], seps[1:]
+        right = [self.cols[i].right for i in lay.keep]
+        for r in lay.text_rows:
+            parts = [left]
+            for k, i in enumerate(lay.keep):
+                text = r[i].plain.rstrip() if right[k] else r[i].plain  # as Rich justifies to the right
+                pad = " " * (widths[k] - cell_len(text))
+                parts.append(f" {pad}{text} " if right[k] else f" {text}{pad} ")
+                parts.append(inner[k])
+            yield Segment("".join(parts))
+            yield Segment.line()
+        yield from lines[-1]
+        yield Segment.line()
+
+
+def _borders(line: list[Segment], widths: list[int]) -> list[str] | None:
+    """The border characters of Rich's empty row (left, then one after each column), or None unless the line
+    is unstyled borders around blank cells of exactly ``widths``."""
+    if any(seg.style or seg.control for seg in line):
+        return None
+    text = "".join(seg.text for seg in line)
+    if len(text) != sum(widths) + 3 * len(widths) + 1 or cell_len(text) != len(text):
+        return None
+    seps, pos = [text[0]], 1
+    for w in widths:
+        if text[pos:pos + w + 2] != " " * (w + 2):
+            return None
+        seps.append(text[pos + w + 2])
+        pos += w + 3
+    return seps if all(not c.isspace() for c in seps) else None
 
 
 def print_table(console: Console, cols: Sequence[Col], rows: Sequence[Sequence[Any]], *,
                 title: str | None = None, more: str = "--format json") -> None:
     """Print a fitted table, then which columns did not fit (and where to find them)."""
-    table, dropped = fit_table(cols, rows, console.width, title=title)
-    console.print(table, soft_wrap=False)
+    lay = _layout(cols, rows, console.width)
+    known = lay.fold is None and all(not cols[i].wrap for i in lay.keep) \
+        and all(_plain(c) for r in lay.text_rows for c in r)
+    console.print(_KnownWidthRows(cols, lay, title) if known else _rich_table(cols, lay, title, lay.text_rows),
+                  soft_wrap=False)
+    dropped = [cols[i].name for i in range(len(cols)) if i not in lay.keep]
     if dropped:
         console.print(f"(left out at {console.width} columns: {', '.join(dropped)}; {more} has every column)",
                       markup=False, highlight=False, soft_wrap=False)

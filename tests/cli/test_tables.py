@@ -6,18 +6,22 @@ Before: dates cut to ``2025-03-…``, headers folded mid-word (``downloads_shar`
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
+from rich.text import Text
 
 from modelcensus.cli.main import run
 from modelcensus.metrics import METRIC_NAMES
-from modelcensus.terminal_tables import Col, date_cells, fit_table, number_cells
+from modelcensus.terminal_tables import Col, date_cells, fit_table, number_cells, print_table
 
 MC = Path(sys.executable).with_name("modelcensus")
 BORDER = re.compile(r"[│┃]")
@@ -122,3 +126,69 @@ def test_report_cells_never_use_scientific_notation() -> None:
 
     assert [fmt_cell(v) for v in (10_700.5, 1058, 12.34, 0.5997)] == ["10,700", "1,058", "12.3", "0.600"]
     assert fmt_float(0.00001) == "< 0.001" and "e" not in fmt_float(123456789.5)
+
+
+class _AsciiFile(io.StringIO):
+    """A stream that cannot take box-drawing characters: Rich draws its ASCII box."""
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "ascii"
+
+
+def _rich_only(console: Console, cols: list[Col], rows: list[list[Any]], title: str | None) -> None:
+    """What print_table printed before it wrote long tables' rows itself: Rich draws every cell."""
+    table, dropped = fit_table(cols, rows, console.width, title=title)
+    console.print(table, soft_wrap=False)
+    if dropped:
+        console.print(f"(left out at {console.width} columns: {', '.join(dropped)}; --format json has every "
+                      "column)", markup=False, highlight=False, soft_wrap=False)
+
+
+def test_print_table_writes_what_rich_draws_character_for_character(monkeypatch: pytest.MonkeyPatch) -> None:
+    """print_table writes plain tables' rows itself: over random tables (wide and combining characters, spaces
+    Rich strips when it right-justifies, control characters, tabs, line breaks, styled and missing cells, wrapping
+    and folding columns, narrow terminals, colour and ASCII-only consoles) its output is Rich's own."""
+    from modelcensus import terminal_tables
+
+    written: list[int] = []
+    real = terminal_tables._KnownWidthRows.__rich_console__
+    monkeypatch.setattr(terminal_tables._KnownWidthRows, "__rich_console__",
+                        lambda self, c, o: (written.append(1), real(self, c, o))[1])
+    rnd = random.Random(20261204)
+    plain = [*"abxyz/-_.019  ", "日", "本", "é", "e\u0301", "😀", "Ω", "\u00a0", "\u3000", "\u200b"]
+    hostile = [*plain, "\x1b[31m", "\t", "\n", "\u202e", "[b]"]
+    for _ in range(600):
+        cols = [Col(rnd.choice(["model_id", "n", "share", "a_long_column_name"]) + str(k), right=rnd.random() < .5,
+                    priority=rnd.randint(0, 2), wrap=rnd.random() < .05) for k in range(rnd.randint(1, 6))]
+        alphabet = hostile if rnd.random() < .1 else plain
+        rows: list[list[Any]] = [[None if rnd.random() < .03 else Text("styled", style="red") if rnd.random() < .002
+                                  else "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 25)))
+                                  for _ in cols] for _ in range(rnd.randint(0, 12))]
+        title = rnd.choice([None, "ram by size_class", "日本"])
+        colour, ascii_only, width = rnd.random() < .5, rnd.random() < .2, rnd.randint(20, 160)
+        got, want = ([Console(file=_AsciiFile() if ascii_only else io.StringIO(), width=width, force_terminal=colour,
+                              color_system="truecolor" if colour else None) for _ in range(2)])
+        print_table(got, cols, rows, title=title)
+        _rich_only(want, cols, rows, title)
+        assert got.file.getvalue() == want.file.getvalue(), (cols, rows, width, colour, ascii_only)  # type: ignore[attr-defined]
+    assert len(written) > 300  # most tables took the rows-written-here path
+
+
+def test_long_plain_tables_do_not_hand_their_rows_to_rich(monkeypatch: pytest.MonkeyPatch) -> None:
+    """63K rows took Rich about 24 s (metrics ram at 2.2M models); a plain table's rows are written here, and a
+    table with a styled cell still goes to Rich whole."""
+    import rich.table
+
+    added: list[int] = []
+    real = rich.table.Table.add_row
+    monkeypatch.setattr(rich.table.Table, "add_row", lambda self, *a, **k: (added.append(1), real(self, *a, **k))[1])
+    cols = [Col("model_id"), Col("age_months", right=True), Col("ram_gb", right=True)]
+    rows: list[list[Any]] = [[f"org{i % 50}/model-{i}", str(i % 24), f"{i / 7:,.2f}"] for i in range(5000)]
+    console = Console(file=io.StringIO(), width=100)
+    print_table(console, cols, rows, title="ram")
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert len(added) == 1 and text.count("\n│ org") == 5000 and "│ org49/model-4999 │" in text
+    added.clear()
+    print_table(Console(file=io.StringIO(), width=100), cols, [*rows[:10], [Text("x", style="red"), "1", "2"]])
+    assert len(added) == 11
