@@ -173,3 +173,17 @@ def test_spark_reads_the_local_file_of_the_path_given(spark_engine: Any, tmp_pat
         conf.unset("fs.defaultFS") if before is None else conf.set("fs.defaultFS", before)
         spark_engine.drop("v")
     assert seen == [1, 3, 2]
+
+
+def test_a_local_session_gets_the_budgeted_heap_not_sparks_1_gib(spark_engine: Any) -> None:
+    """The JVM the tests share was started with ``local_heap()`` (unless ``SPARK_DRIVER_MEMORY`` says otherwise):
+    its maximum heap is that size, not Spark's default 1 GiB nor the budget's whole share."""
+    import os
+
+    from modelcensus.store.engine_spark import local_heap
+
+    want = os.environ.get("SPARK_DRIVER_MEMORY") or local_heap()
+    assert spark_engine.spark.sparkContext.getConf().get("spark.driver.memory") == want
+    if want.endswith("m"):
+        heap = spark_engine.spark._jvm.java.lang.Runtime.getRuntime().maxMemory()
+        assert 0.85 * int(want[:-1]) * 2**20 <= heap <= int(want[:-1]) * 2**20

@@ -466,6 +466,24 @@ def _connect_table(df: Any, width: int) -> tuple[Any, Any]:
     return checkpointed, view
 
 
+# What a local-mode JVM holds besides its heap (metaspace, code cache, threads, shuffle and network buffers).
+# Measured over 24 monthly files of a hub growing to 2.2M models (RAM, 2026-12-04): resident set 3.74 GiB at a
+# 3 GiB heap, 2.84 GiB at its peak with a 2.25 GiB heap, so about 0.6-0.75 GiB.
+JVM_OUTSIDE_HEAP = 768 * 2**20
+
+
+def local_heap(budget: int | None = None) -> str:
+    """The driver's heap in local mode, where the driver is the whole engine: DuckDB's share of the process
+    budget (3/4 of the lower of 4 GiB and half of RAM) less what the JVM holds outside its heap, so the JVM and
+    the Python driver together stay under the budget (2304m on most machines; never below 512m).
+
+    Spark's own 1 GiB ran out in a 300-model lineage build run twice in one session. The whole share (3 GiB) ran
+    RAM over 24 x 2.2M models but the process tree reached about 4.3 GiB; with 2.25 GiB the same RAM gave the
+    same 70,000 rows and the tree peaked at 3.46 GiB (JVM 2.84, Python 0.62; benchmarks/RESULTS.md)."""
+    share = int((memory_budget() if budget is None else budget) * DUCKDB_SHARE)
+    return f"{max(share - JVM_OUTSIDE_HEAP, 512 * 2**20) // 2**20}m"
+
+
 def _start_session(master: str | None, remote: str | None) -> Any:
     """A session for ``master`` (default local[2]), or Spark Connect at ``remote``; InputError on failure."""
     why = spark_available() if not remote else None
@@ -482,11 +500,7 @@ def _start_session(master: str | None, remote: str | None) -> Any:
             url = master or LOCAL_MASTER
             builder = SparkSession.builder.master(url).appName("modelcensus")
             if url.startswith("local"):
-                # the driver is the whole of local mode: its heap gets the process budget (3/4 of the lower of 4 GiB
-                # and half of RAM, as DuckDB's cap) instead of Spark's 1 GiB, which a lineage build of 300 models
-                # run twice in one session already exhausted (java.lang.OutOfMemoryError: Java heap space)
-                heap = f"{max(int(memory_budget() * DUCKDB_SHARE) // 2**20, 512)}m"
-                builder = (builder.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", heap))
+                builder = (builder.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", local_heap()))
                            .config("spark.ui.enabled", "false")
                            .config("spark.driver.bindAddress", "127.0.0.1")
                            .config("spark.driver.host", "127.0.0.1")
