@@ -10,12 +10,14 @@ Numbers: a column is formatted as a whole, so its cells agree (``100.0 %`` next 
 ``1`` next to ``0.5997``): shares as percentages with one decimal, counts with thousands separators and
 the same number of decimals on every row, never scientific notation.
 
-Long tables: Rich lays out and wraps every cell of every row, which took about 24 s for the 63K rows of
-``metrics ram`` at 2.2M models (a profile of 63K synthetic rows of six columns: 20 s measuring columns whose
-widths are already known here, 60 s splitting and padding cells, under load). A table whose kept columns never
-wrap and whose cells are plain single-line text has rows of known width, so :func:`print_table` lets Rich
-draw the title, header and borders around one empty row and writes the body rows itself, in the box characters
-Rich chose (``tests/cli/test_tables.py`` checks the two agree character for character, colours included).
+Long tables: Rich lays out and wraps every cell of every row, which took 24.3 s of the 24.3 s ``metrics ram``
+printed at 2.2M models (52,669 rows; 8.2 s as ``--format json``). A table whose kept columns never wrap and whose
+cells all came as text or numbers (escaped here: no caller's own ``Text``, which may carry a style, a justify or
+a character Rich pads differently) has rows of known width, so :func:`print_table` lets Rich draw the title,
+header and borders around one empty row and writes the body rows itself, in the box characters Rich chose:
+11.0 s for that command, and 1.9 s against Rich's 19.9 s for 63K rows in ``benchmarks/bench_terminal_table.py``.
+A console with a style of its own or one that records (for an SVG export) gets Rich's table, whose segments
+those treat one by one. ``tests/cli/test_tables.py`` checks the two agree character for character.
 """
 
 from __future__ import annotations
@@ -113,9 +115,11 @@ def fit_table(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int, *,
     return _rich_table(cols, lay, title, lay.text_rows), [cols[i].name for i in range(len(cols)) if i not in lay.keep]
 
 
-def _plain(cell: Text) -> bool:
-    """A cell Rich would draw as its text and nothing else: no style, no line break, no tab to expand."""
-    return not cell.spans and not cell.style and "\n" not in cell.plain and "\t" not in cell.plain
+def _plain(given: Sequence[Sequence[Any]], lay: _Layout) -> bool:
+    """Every cell given as text or a number (escaped by ``_layout``: no control character, tab or zero-width
+    joiner is left) and one line: Rich draws such a cell as its text and nothing else."""
+    return not any(isinstance(c, Text) for r in given for c in r) \
+        and not any("\n" in c.plain for r in lay.text_rows for c in r)
 
 
 class _KnownWidthRows:
@@ -174,8 +178,8 @@ def print_table(console: Console, cols: Sequence[Col], rows: Sequence[Sequence[A
                 title: str | None = None, more: str = "--format json") -> None:
     """Print a fitted table, then which columns did not fit (and where to find them)."""
     lay = _layout(cols, rows, console.width)
-    known = lay.fold is None and all(not cols[i].wrap for i in lay.keep) \
-        and all(_plain(c) for r in lay.text_rows for c in r)
+    known = lay.fold is None and all(not cols[i].wrap for i in lay.keep) and not console.style \
+        and not console.record and _plain(rows, lay)
     console.print(_KnownWidthRows(cols, lay, title) if known else _rich_table(cols, lay, title, lay.text_rows),
                   soft_wrap=False)
     dropped = [cols[i].name for i in range(len(cols)) if i not in lay.keep]

@@ -146,33 +146,46 @@ def _rich_only(console: Console, cols: list[Col], rows: list[list[Any]], title: 
 
 
 def test_print_table_writes_what_rich_draws_character_for_character(monkeypatch: pytest.MonkeyPatch) -> None:
-    """print_table writes plain tables' rows itself: over random tables (wide and combining characters, spaces
-    Rich strips when it right-justifies, control characters, tabs, line breaks, styled and missing cells, wrapping
-    and folding columns, narrow terminals, colour and ASCII-only consoles) its output is Rich's own."""
+    """print_table writes plain tables' rows itself; over random tables its output is Rich's own. Text cells
+    (wide and combining characters, spaces Rich strips when it right-justifies, and characters ``terminal()``
+    escapes: control characters, tabs, line breaks, zero-width ones) take that path; a caller's own ``Text``
+    (styled, justified, or unescaped: NBSP, a trailing zero-width joiner), wrapping and folding columns, narrow
+    terminals, and consoles with a style or a recording go to Rich whole. Colour and ASCII-only consoles both."""
     from modelcensus import terminal_tables
 
-    written: list[int] = []
-    real = terminal_tables._KnownWidthRows.__rich_console__
-    monkeypatch.setattr(terminal_tables._KnownWidthRows, "__rich_console__",
-                        lambda self, c, o: (written.append(1), real(self, c, o))[1])
+    written: list[bool] = []
+    real = terminal_tables._borders
+    monkeypatch.setattr(terminal_tables, "_borders",
+                        lambda line, widths: (lambda seps: (written.append(seps is not None), seps)[1])(
+                            real(line, widths)))
     rnd = random.Random(20261204)
-    plain = [*"abxyz/-_.019  ", "日", "本", "é", "e\u0301", "😀", "Ω", "\u00a0", "\u3000", "\u200b"]
+    plain = [*"abxyz/-_.019  ", "日", "本", "é", "e\u0301", "😀", "Ω", "1\ufe0f", "\u00a0", "\u3000", "\u200b",
+             "\u200d"]
     hostile = [*plain, "\x1b[31m", "\t", "\n", "\u202e", "[b]"]
-    for _ in range(600):
+
+    def own_text() -> Text:  # a caller's Text: drawn by Rich as it says
+        return rnd.choice([Text("styled", style="red"), Text("1.5", justify="center"), Text("x\u200d"),
+                           Text("a\u00a0 "), Text("y", end="|"), Text("12", justify="full")])
+
+    for case in range(600):
         cols = [Col(rnd.choice(["model_id", "n", "share", "a_long_column_name"]) + str(k), right=rnd.random() < .5,
                     priority=rnd.randint(0, 2), wrap=rnd.random() < .05) for k in range(rnd.randint(1, 6))]
         alphabet = hostile if rnd.random() < .1 else plain
-        rows: list[list[Any]] = [[None if rnd.random() < .03 else Text("styled", style="red") if rnd.random() < .002
+        with_text = rnd.random() < .1
+        rows: list[list[Any]] = [[None if rnd.random() < .03 else own_text() if with_text and rnd.random() < .2
                                   else "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 25)))
                                   for _ in cols] for _ in range(rnd.randint(0, 12))]
         title = rnd.choice([None, "ram by size_class", "日本"])
         colour, ascii_only, width = rnd.random() < .5, rnd.random() < .2, rnd.randint(20, 160)
+        extra: dict[str, Any] = {"style": "on blue"} if case % 40 == 0 else {"record": True} if case % 40 == 1 else {}
         got, want = ([Console(file=_AsciiFile() if ascii_only else io.StringIO(), width=width, force_terminal=colour,
-                              color_system="truecolor" if colour else None) for _ in range(2)])
+                              color_system="truecolor" if colour else None, **extra) for _ in range(2)])
         print_table(got, cols, rows, title=title)
         _rich_only(want, cols, rows, title)
-        assert got.file.getvalue() == want.file.getvalue(), (cols, rows, width, colour, ascii_only)  # type: ignore[attr-defined]
-    assert len(written) > 300  # most tables took the rows-written-here path
+        assert got.file.getvalue() == want.file.getvalue(), (cols, rows, width, colour, ascii_only, extra)  # type: ignore[attr-defined]
+        if extra.get("record"):  # an SVG export draws each segment: Rich's segments, not one per row
+            assert got.export_svg(unique_id="t") == want.export_svg(unique_id="t")
+    assert sum(written) > 250  # most tables had their rows written here (not counting Rich's whole-table fallback)
 
 
 def test_long_plain_tables_do_not_hand_their_rows_to_rich(monkeypatch: pytest.MonkeyPatch) -> None:

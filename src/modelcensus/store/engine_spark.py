@@ -475,7 +475,9 @@ JVM_OUTSIDE_HEAP = 768 * 2**20
 def local_heap(budget: int | None = None) -> str:
     """The driver's heap in local mode, where the driver is the whole engine: DuckDB's share of the process
     budget (3/4 of the lower of 4 GiB and half of RAM) less what the JVM holds outside its heap, so the JVM and
-    the Python driver together stay under the budget (2304m on most machines; never below 512m).
+    the Python driver together stay under the budget (2304m on machines with 8 GiB of RAM or more). Never below
+    512m, the least a session starts and builds in: under about 3.3 GiB of RAM that floor puts the JVM over its
+    share. An empty ``SPARK_DRIVER_MEMORY`` counts as unset.
 
     Spark's own 1 GiB ran out in a 300-model lineage build run twice in one session. The whole share (3 GiB) ran
     RAM over 24 x 2.2M models but the process tree reached about 4.3 GiB; with 2.25 GiB the same RAM gave the
@@ -500,7 +502,7 @@ def _start_session(master: str | None, remote: str | None) -> Any:
             url = master or LOCAL_MASTER
             builder = SparkSession.builder.master(url).appName("modelcensus")
             if url.startswith("local"):
-                builder = (builder.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", local_heap()))
+                builder = (builder.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY") or local_heap())
                            .config("spark.ui.enabled", "false")
                            .config("spark.driver.bindAddress", "127.0.0.1")
                            .config("spark.driver.host", "127.0.0.1")
