@@ -86,3 +86,55 @@ def test_a_rebuild_drops_the_lookup_indexes_first_and_always_ends_with_them(stor
         store._exec(f"DROP INDEX {name}")
     assert not ensure_lineage(store, second, registry)["built"]
     assert _indexes(store) >= set(lineage_tables.LOOKUP_INDEXES)
+
+
+def test_the_build_runs_outside_the_swaps_transaction_and_leaves_no_table(store, registry, monkeypatch) -> None:
+    """DuckDB frees a dropped TEMP table's memory only when the transaction that dropped it ends: inside the swap's
+    transaction every intermediate of a 2.2M-model build stayed (1.7 GiB spilled by the edge step). So the tables
+    are built with no transaction open, only the swap is one, and a failed build still leaves no table behind."""
+    import duckdb
+
+    snaps = load_series(store, generate_hub(n_models=300, seed=3, months=1))
+    sid = snaps[-1].id
+    open_transaction: list[bool] = []
+    real = build_mod._teachers
+
+    def watch(engine):  # mid-build: BEGIN works only when no transaction is open
+        try:
+            store.con.execute("BEGIN TRANSACTION")
+        except duckdb.TransactionException:
+            open_transaction.append(True)
+        else:
+            store.con.execute("ROLLBACK")
+            open_transaction.append(False)
+        return real(engine)
+
+    monkeypatch.setattr(build_mod, "_teachers", watch)
+    assert ensure_lineage(store, sid, registry)["built"]
+    assert open_transaction == [False]
+    before = _state(store, sid)
+    monkeypatch.setattr(build_mod, "_origins", lambda engine: (_ for _ in ()).throw(RuntimeError("disk full")))
+    with pytest.raises(RuntimeError, match="disk full"):
+        ensure_lineage(store, sid, registry, force=True)
+    assert _state(store, sid) == before
+    left = store.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND (starts_with(table_name, "
+                             "'_lin_') OR starts_with(table_name, '_rt_'))").fetchall()
+    assert left == []
+
+
+def test_after_the_edge_rules_the_models_table_holds_only_ids(store, registry, monkeypatch) -> None:
+    """What the build reads of ``_lin_m`` after the edge rules is the id; the rules' columns (tags, files, tokens)
+    held 0.85 GiB of DuckDB's 3 GiB at 2.2M models through the edge, roots and origins steps. The roots walk
+    sees the slim table, and the build's rows are those of a build that kept every column (the rules ran)."""
+    snaps = load_series(store, generate_hub(n_models=300, seed=9, months=1))
+    seen: list[list[str]] = []
+    real = build_mod.resolve_roots
+
+    def watch(engine, *args, **kwargs):
+        seen.append(engine.query("SELECT * FROM _lin_m LIMIT 0").column_names)
+        return real(engine, *args, **kwargs)
+
+    monkeypatch.setattr(build_mod, "resolve_roots", watch)
+    stats = ensure_lineage(store, snaps[-1].id, registry)
+    assert seen and seen[0] == ["id"]
+    assert stats["models"] == snaps[-1].row_count and sum(stats["edges"].values()) > 50

@@ -69,6 +69,7 @@ def _build_edges(engine: Engine, area: Scratch, snapshot_id: int, registry: Regi
     problem_tables += format_and_mirror_edges(area)
     problem_tables += reuploader_edges(area)
     problem_tables += family_edges(area)
+    edge_files().make(engine, "lin_m_ids")  # the last rule that reads more of _lin_m than its ids is done
     edge_files().make(area, "lin_all")
     edge_files().make(engine, "lin_edges")  # outlives the rules' scratch area: the build reads it
     area.drop("_lin_all", "_lin_decl", "_lin_text", "_lin_conv", "_lin_mirror", "_lin_interm", "_lin_fam_edges",

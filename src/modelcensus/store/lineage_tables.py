@@ -57,8 +57,8 @@ def replace_lineage(store: Store, snapshot_id: int, edges_table: str, origins_ta
     """Replace the snapshot's ``edges`` and ``origins`` with the rows of two tables on the store's connection
     (columns named as the store's, see ``EDGE_COLUMNS`` / ``ORIGIN_COLUMNS``) and record the build.
 
-    Runs inside the caller's ``store.transaction()``: the build that made the tables and this swap are one
-    transaction, so a failure anywhere leaves the previous build in place. The look-up indexes are the
+    Runs inside the caller's ``store.transaction()``, the build's one transaction (its tables are made before it,
+    outside any: see ``lineage.build.ensure_built``), so a failure leaves the previous build in place. The look-up indexes are the
     caller's to make after the commit (:func:`create_lookup_indexes`)."""
     sid = int(snapshot_id)
     con = store.con

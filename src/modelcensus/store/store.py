@@ -308,14 +308,19 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def check_writable(self) -> None:
+        """:class:`ReadOnlyStoreError` on a store opened read-only: a step that will write says so before it
+        starts (callers such as ``cli.common.reading`` then re-run on a writable store)."""
+        if self.read_only:
+            raise ReadOnlyStoreError(f"store {self.path}: opened read-only, and this step writes to it")
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """All-or-nothing: commit on success, roll back on any exception.
 
         On a store opened read-only, raises :class:`ReadOnlyStoreError` before anything runs (callers
         such as ``cli.common.reading`` then re-run on a writable store)."""
-        if self.read_only:
-            raise ReadOnlyStoreError(f"store {self.path}: opened read-only, and this step writes to it")
+        self.check_writable()
         self._exec("BEGIN TRANSACTION")
         try:
             yield self.con
