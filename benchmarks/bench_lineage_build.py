@@ -15,7 +15,7 @@ each side's best build time and the ratio this / baseline (< 1: faster), so mach
 2. In a fresh subprocess with ``SET memory_limit`` on the store's connection:
    - baseline: one DuckDB scan of the models table's ``id`` and ``config`` columns of that snapshot
      (a full read of the widest column lineage parses);
-   - ``ensure_lineage`` (edges, roots, teachers, origins; one transaction), timed end to end,
+   - ``ensure_lineage`` (edges, roots, teachers, origins; the swap into the store is one transaction), timed end to end,
      with the time of each stage (edges.py / roots.py / build.py functions, wrapped for the run).
    Peak memory is the child's VmHWM (ru_maxrss is carried across fork+exec on Linux).
 3. One origin() look-up on the built store, to show single-model views stay cheap at this size.

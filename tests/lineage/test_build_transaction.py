@@ -138,3 +138,37 @@ def test_after_the_edge_rules_the_models_table_holds_only_ids(store, registry, m
     stats = ensure_lineage(store, snaps[-1].id, registry)
     assert seen and seen[0] == ["id"]
     assert stats["models"] == snaps[-1].row_count and sum(stats["edges"].values()) > 50
+
+
+def test_a_build_inside_a_callers_transaction_fails_before_any_work(store, registry, monkeypatch) -> None:
+    """Review19 R19-1: in a caller's open transaction the build would hold every intermediate again and fail only
+    at the swap; it fails at once, as it did when the whole build was one transaction."""
+    import duckdb
+
+    snaps = load_series(store, generate_hub(n_models=200, seed=4, months=1))
+    calls: list[int] = []
+    monkeypatch.setattr(build_mod, "build_tables", lambda *a, **k: calls.append(1))
+    store.con.execute("BEGIN TRANSACTION")
+    with pytest.raises(duckdb.TransactionException, match="within a transaction"):
+        ensure_lineage(store, snaps[-1].id, registry)
+    store.con.execute("ROLLBACK")
+    assert calls == []
+
+
+def test_a_clean_up_interrupted_after_the_commit_is_finished_by_the_next_call(store, registry, monkeypatch) -> None:
+    """Review19 R19-2: the build is committed before its tables are dropped; if that drop is interrupted, the next
+    ensure_lineage (which finds the build current) drops what was left."""
+    from modelcensus.store import lineage_tables
+
+    snaps = load_series(store, generate_hub(n_models=200, seed=6, months=1))
+    sid = snaps[-1].id
+    real = lineage_tables.drop_temp_tables
+    monkeypatch.setattr(build_mod, "drop_temp_tables", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        ensure_lineage(store, sid, registry)
+    monkeypatch.setattr(build_mod, "drop_temp_tables", real)
+    assert len(_state(store, sid)[2]) == 1  # committed
+    left = "SELECT count(*) FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_lin_')"
+    assert store.con.execute(left).fetchall()[0][0] > 0
+    assert not ensure_lineage(store, sid, registry)["built"]
+    assert store.con.execute(left).fetchall()[0][0] == 0

@@ -10,6 +10,7 @@ it: see ``ensure_built``).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import cache
 from importlib.resources import files as package_files
 from typing import Any
@@ -21,7 +22,8 @@ from modelcensus.lineage.roots import resolve_roots
 from modelcensus.lineage.stated import stated_digest
 from modelcensus.lineage.teachers import teachers_digest
 from modelcensus.store import Store
-from modelcensus.store.engine import Engine, Scratch, as_engine, scratch
+from modelcensus.store.engine import Engine, Scratch, scratch
+from modelcensus.store.engine_duckdb import DuckDBEngine
 from modelcensus.store.lineage_tables import (
     drop_lookup_indexes_for_rebuild,
     drop_temp_tables,
@@ -87,31 +89,40 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
             and not force:
         if not store.read_only:  # a rebuild killed after dropping them (no except ran) left none behind
             restore_lookup_indexes(store)
+            _drop_build_tables(store)  # and a clean-up interrupted after a committed build left its tables
         return {**stats, "built": False}
-    store.check_writable()  # before any work, as the swap's transaction would
+    # The build's TEMP tables are made with no transaction open: DuckDB frees a dropped table's memory only when
+    # the transaction that dropped it ends, so inside one every intermediate stayed until the commit (at 2.2M
+    # models 2.7 GiB in memory and 1.7 GiB spilled to disk by the edge step). All-or-nothing still holds: the
+    # store's tables change only in the swap. A caller's open transaction would hold the intermediates again and
+    # fail only at the swap, after the whole build: the empty transaction here fails at once instead, as before (and
+    # on a read-only store it raises ReadOnlyStoreError before any work).
+    # The build reads the store in several statements, so it assumes no other writer while it runs.
+    with store.transaction():
+        pass
     # a rebuild deletes the snapshot's old rows: with the look-up indexes on, its commit took a minute at 1M
     drop_lookup_indexes_for_rebuild(store, snap.id)
     try:
-        try:
-            # The build's TEMP tables are made outside the swap's transaction: DuckDB frees a dropped table's
-            # memory only when the transaction that dropped it ends, so inside one every intermediate stayed
-            # until the commit (at 2.2M models 2.7 GiB in memory and 1.7 GiB spilled to disk by the edge step).
-            # All-or-nothing still holds: the store's tables change only in the swap below.
-            stats = build_tables(as_engine(store.con), snap.id, registry)
-            with store.transaction():
-                replace_lineage(store, snap.id, EDGES_OUT, ORIGINS_OUT, registry.version + _SUFFIX, stats)
-        finally:
-            # the build's own tables (_lin_m, _lin_edges_out, ...) go, built or not: the store's connection stays
-            # small for what runs next (the registry's reg_* tables stay, as the metrics that read them expect)
-            drop_temp_tables(store, "_lin_", "_rt_")
+        stats = build_tables(DuckDBEngine.from_store(store), snap.id, registry)
+        with store.transaction():
+            replace_lineage(store, snap.id, EDGES_OUT, ORIGINS_OUT, registry.version + _SUFFIX, stats)
     except BaseException:
+        _drop_build_tables(store)  # best effort: the build's own error is the one the caller gets
         restore_lookup_indexes(store)
         raise
+    _drop_build_tables(store)  # committed: a failed clean-up is not the build's (the next ensure finishes it)
     # after the commit, or the commit takes the deleted rows out of them; the build is committed by now, so a
     # failure here is not the build's (the next ensure_lineage makes them again)
     restore_lookup_indexes(store)
     release_index_memory(store)  # or the next build in this process runs with the indexes in memory
     return {**stats, "built": True}
+
+
+def _drop_build_tables(store: Store) -> None:
+    """The build's own tables (``_lin_m``, ``_lin_edges_out``, ...), best effort: the store's connection stays small
+    for what runs next (the registry's ``reg_*`` tables stay, as the metrics that read them expect)."""
+    with suppress(Exception):
+        drop_temp_tables(store, "_lin_", "_rt_")
 
 
 def build_tables(engine: Engine, sid: int, registry: Registry) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def family_files() -> QueryFolder:
 def _re2_patterns(registry: Registry) -> tuple[list[tuple[str, str]], list[str]]:
     """(family, "(?i)" + pattern) of the registry's name patterns DuckDB's regex engine (RE2) runs, and the
     ones it cannot (no look-around), probed once per registry version on a connection of their own (a
-    failed probe must not abort the build's transaction)."""
+    failed probe must not touch the store's connection, or a caller's transaction on it)."""
     from modelcensus.lineage.registry_match import unsafe_regex_reason
 
     cached = _PATTERNS.get(registry.version)

@@ -58,8 +58,8 @@ def replace_lineage(store: Store, snapshot_id: int, edges_table: str, origins_ta
     (columns named as the store's, see ``EDGE_COLUMNS`` / ``ORIGIN_COLUMNS``) and record the build.
 
     Runs inside the caller's ``store.transaction()``, the build's one transaction (its tables are made before it,
-    outside any: see ``lineage.build.ensure_built``), so a failure leaves the previous build in place. The look-up indexes are the
-    caller's to make after the commit (:func:`create_lookup_indexes`)."""
+    outside any: see ``lineage.build.ensure_built``), so a failure leaves the previous build in place. The
+    look-up indexes are the caller's to make after the commit (:func:`create_lookup_indexes`)."""
     sid = int(snapshot_id)
     con = store.con
     edge_cols, origin_cols = ", ".join(EDGE_COLUMNS), ", ".join(ORIGIN_COLUMNS)
@@ -86,7 +86,7 @@ def drop_lookup_indexes_for_rebuild(store: Store, snapshot_id: int) -> bool:
     answers: without them single-model look-ups scan row groups, slower but right. Returns whether they were
     dropped (a first build keeps them: it deletes nothing)."""
     sid = int(snapshot_id)
-    if store.read_only:  # the build's transaction refuses a read-only store (ReadOnlyStoreError) by itself
+    if store.read_only:  # the build refuses a read-only store before this (Store.check_writable)
         return False
     has_rows = store.con.execute(
         "SELECT EXISTS (SELECT 1 FROM edges WHERE snapshot_id = ?) OR EXISTS (SELECT 1 FROM origins "
