@@ -10,14 +10,14 @@ Numbers: a column is formatted as a whole, so its cells agree (``100.0 %`` next 
 ``1`` next to ``0.5997``): shares as percentages with one decimal, counts with thousands separators and
 the same number of decimals on every row, never scientific notation.
 
-Long tables: Rich lays out and wraps every cell of every row, which took 24.3 s of the 24.3 s ``metrics ram``
-printed at 2.2M models (52,669 rows; 8.2 s as ``--format json``). A table whose kept columns never wrap and whose
-cells all came as text or numbers (escaped here: no caller's own ``Text``, which may carry a style, a justify or
-a character Rich pads differently) has rows of known width, so :func:`print_table` lets Rich draw the title,
-header and borders around one empty row and writes the body rows itself, in the box characters Rich chose:
-11.0 s for that command, and 1.9 s against Rich's 19.9 s for 63K rows in ``benchmarks/bench_terminal_table.py``.
-A console with a style of its own or one that records (for an SVG export) gets Rich's table, whose segments
-those treat one by one. ``tests/cli/test_tables.py`` checks the two agree character for character.
+Long tables: Rich lays out and wraps every cell of every row. ``metrics ram`` at 2.2M models (52,669 rows) took
+24.3 s as a table and 8.2 s as ``--format json``, so about 16 s were the table. A table whose kept columns never
+wrap and whose cells all came as text or numbers (escaped here: no caller's own ``Text``, which may carry a style,
+a justify or a character Rich pads differently) has rows of known width, so :func:`print_table` lets Rich draw the
+title, header and borders around one empty row and writes the body rows itself, in the box characters Rich chose:
+11.0 s for that command, and 1.9 s against Rich's 19.9 s for 63K rows in ``benchmarks/bench_terminal_table.py``. A
+console with a style of its own or one that records (for an SVG export) gets Rich's table, whose segments those
+treat one by one. ``tests/cli/test_tables.py`` checks the two agree character for character.
 """
 
 from __future__ import annotations
