@@ -420,6 +420,56 @@ def test_metrics_that_read_only_models_build_no_lineage(folder: Path, store: Sto
         assert all(lineage_build_row(fresh, sid) is not None for sid in sids)
 
 
+def test_keys_over_the_models_row_build_no_lineage_and_give_the_built_stores_rows(
+        folder: Path, store: Store, registry: Any, tmp_path: Path) -> None:
+    """review16 R16-7: by size_class, license, publisher or namespace_region, the metrics that read lineage only
+    through their key built the lineage of every snapshot first, and with ensure=False noted root attributes as
+    unknown though they read none. Labelled first: no build is written, no note names lineage, and the rows equal
+    those of the store whose lineage is built (its three-root merge's thirds included); a key or a metric that
+    reads lineage still builds it."""
+    from modelcensus.metrics import SPECS
+    from modelcensus.store.lineage_tables import lineage_build_row
+
+    regions = tmp_path / "regions.csv"
+    regions.write_text("hf_org,region\nmergers,eu\nmeta-llama,us\nQwen,china\n")
+    compute_metric(store, "downloads", by="root_country", registry=registry)   # the module store: built
+    keyed = [n for n, s in SPECS.items() if s.lineage == "key" and n != "ram"] + ["ram"]
+    assert set(keyed) == {"downloads", "downloads_cumulative", "downloads_monthly", "concentration", "licences",
+                          "ram"}
+    extra = {"ram": {"limit": 0, "latest": True}, "concentration": {"include_unknown": True}}
+    with import_folder(tmp_path / "store.duckdb", folder) as fresh:
+        sids = [s.id for s in fresh.snapshots()]
+        for name in keyed:
+            for by in ("size_class", "license", "publisher", "namespace_region"):
+                opts = {**extra.get(name, {}), **({"regions": str(regions)} if by == "namespace_region" else {})}
+                for ensure in (True, False):
+                    got = compute_metric(fresh, name, by=by, registry=registry, ensure=ensure, **opts)
+                    assert [lineage_build_row(fresh, sid) for sid in sids] == [None] * len(sids), (name, by)
+                    assert not any("lineage" in n for n in got.notes), (name, by, got.notes)
+                want = compute_metric(store, name, by=by, registry=registry, **opts)
+                assert got.rows and rounded(got.rows) == rounded(want.rows), (name, by)
+        compute_metric(fresh, "derivatives", by="license", registry=registry)   # the metric reads edges
+        assert lineage_build_row(fresh, fresh.snapshot().id) is not None
+    with import_folder(tmp_path / "store2.duckdb", folder) as fresh:
+        compute_metric(fresh, "downloads", by="publisher_country", registry=registry)  # origins' column
+        assert lineage_build_row(fresh, fresh.snapshot().id) is not None
+
+
+def test_a_key_reads_lineage_exactly_when_its_sql_reads_origins_or_edges() -> None:
+    """``GroupKey.reads_lineage`` is what decides whether a metric builds lineage: a key whose SQL reads origins
+    (``o.``), an edge's relation (``r.``) or the root's namespace (``rnr.``) must say so, and one over ``m`` alone
+    must not (or it builds for nothing)."""
+    import re
+
+    from modelcensus.metrics.groups import GROUP_KEYS, group_key
+
+    for by in GROUP_KEYS:
+        for side in ("root", "publisher"):
+            key = group_key(by, side)
+            reads = bool(re.search(r"\b(o|r|rnr)\.", key.expr)) or by == "root_namespace_region"
+            assert key.reads_lineage == reads, (by, side, key.expr)
+
+
 def test_spark_widens_its_shuffles_for_many_rows_with_the_same_result(duck: dict[str, Any], folder: Path,
                                                                        registry: Any, spark_engine: Any,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,9 +40,9 @@ SPECS: dict[str, MetricSpec] = {s.name: s for s in (
                False, ("downloads_all_time",), True,
                {"gaps": (str, "spread", "spread | assign: how a multi-month gap's delta is booked")}),
     MetricSpec("derivatives", "new derivative repos per createdAt month, by relation or credited group",
-               "relation", False, (), False, _DERIV_OPTS),
+               "relation", False, (), False, _DERIV_OPTS, lineage="always"),
     MetricSpec("derivative_share", "each group's share of the month's new derivatives (ATOM derivative share)",
-               "family", False, (), False, _DERIV_OPTS),
+               "family", False, (), False, _DERIV_OPTS, lineage="always"),
     MetricSpec("ram", "ATOM Relative Adoption Metric v2 per model and age", None, True, ("downloads_all_time",),
                True, {"ages": (list, None, "checkpoint ages in days (default 7,14,30,60,90,180,365)"),
                       "rank": (int, 10, "the baseline is the rank-th model of the size class"),
@@ -59,17 +59,18 @@ SPECS: dict[str, MetricSpec] = {s.name: s for s in (
                {"detail": (str, "class", "class | license")}),
     MetricSpec("licence_drift", "derivatives labelled more permissively than their root", "family", False, _DL,
                False, {"pairs": (bool, False, "rows per (root licence, child licence) pair"),
-                       "examples": (int, 3, "examples per row")}),
+                       "examples": (int, 3, "examples per row")}, lineage="always"),
     MetricSpec("intermediaries", "share of downloads going to re-packagers/quantizers, by rule", None, True, _DL,
                False, {"min_repos": (int, 5, "heuristic: minimum repos in the namespace"),
                        "threshold": (float, 0.5, "heuristic: share of re-packaged repos above which it fires"),
                        "detail": (str, "rule", "rule | namespaces"),
-                       "limit": (int, 50, "detail=namespaces: rows (0 = all)")}),
+                       "limit": (int, 50, "detail=namespaces: rows (0 = all)")}, lineage="always"),
     MetricSpec("sizes", "models and downloads per ATOM size class", None, True, _DL, False,
-               {"per_month": (bool, False, "by createdAt month: share of new models per size class")}),
-    MetricSpec("cadence", "first-party releases per month per publishing organisation", "org", False, (), False),
+               {"per_month": (bool, False, "by createdAt month: share of new models per size class")}, lineage="never"),
+    MetricSpec("cadence", "first-party releases per month per publishing organisation", "org", False, (), False,
+               lineage="always"),
     MetricSpec("region_shift", "ATOM's namespace region vs the root's region, cross-tabulated", None, True, _DL,
-               False),
+               False, lineage="always"),
 )}
 
 METRIC_NAMES: tuple[str, ...] = tuple(SPECS)
@@ -87,9 +88,12 @@ AS_OF_METRICS = ("downloads", "licences", "derivatives", "derivative_share", "si
 
 
 def reads_lineage(name: str, key: Any) -> bool:
-    """Whether metric ``name`` grouped by ``key`` reads origins or edges. Sizes and RAM without a key read
-    only ``models``: on a store without lineage they ran a whole build first (65 s at 2.2M models) for nothing."""
-    return not (name == "sizes" or name == "ram" and key is None)
+    """Whether metric ``name`` grouped by ``key`` reads origins or edges (``MetricSpec.lineage``, then
+    ``GroupKey.reads_lineage``). A metric that reads only ``models`` (sizes, RAM without a key, downloads by
+    licence, ...) ran a whole build first (65 s at 2.2M models) for nothing, and without one was noted as
+    lacking root attributes it never reads (review16 R16-7)."""
+    need = SPECS[name].lineage
+    return need == "always" or need == "key" and key is not None and key.reads_lineage
 
 
 def compute_metric(store: Store, name: str, *, by: str | None = None, population: str | None = "all",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from modelcensus.errors import InputError
 from modelcensus.untrusted import parse_whole
@@ -35,6 +35,9 @@ class MetricSpec:
     fields: tuple[str, ...]
     series: bool
     options: dict[str, tuple[type, Any, str]] = field(default_factory=dict)
+    # what it reads of the lineage build: "always" (edges or origins whatever the key), "key" (only through a
+    # --by key that reads it), "never" (the models rows alone)
+    lineage: Literal["always", "key", "never"] = "key"
 
 
 def parse_bool(name: str, v: Any) -> bool:

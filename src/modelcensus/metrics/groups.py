@@ -4,7 +4,8 @@ Root-based keys (root_country, org, family, org_type, root_region) take one orig
 (model, root) and weight it by that row's ``weight``: a merge of k parents gives each root 1/k.
 Model-level keys (publisher_country, size_class, relation, license, publisher_region) give the
 model weight 1. A model with no origins row, or a NULL attribute, lands in the NULL ("unknown")
-group: it is never dropped.
+group: it is never dropped. Keys over the models row alone (size_class, license, publisher,
+namespace_region: ``reads_lineage`` False) join no origins, so they need no lineage build.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class GroupKey:
     expr: str
     root_based: bool
     note: str
+    # whether the key reads the lineage build (origins, or the relation of an edge); a key over ``m`` alone
+    # (size_class, license, publisher, namespace_region) neither needs a build nor joins origins
+    reads_lineage: bool = True
 
 
 def check_attribution(metric: str, attribution: str | None) -> None:
@@ -74,21 +78,22 @@ def group_key(by: str, attribution: str = "root") -> GroupKey:
                              f"org_type: organisation type of the {side} organisation"),
         "size_class": GroupKey(by, "m.size_class", False,
                                "size_class: ATOM buckets from parameters (curated table, else safetensors.total, "
-                               "else the name)"),
+                               "else the name)", reads_lineage=False),
         "relation": GroupKey(by, "coalesce(r.relation, 'original')", False,
                              "relation: the model's relation to its parent(s); 'original' = no parent edge; "
                              "several parents = 'merge'"),
-        "license": GroupKey(by, "m.license", False, "license: the model's own licence id as labelled"),
+        "license": GroupKey(by, "m.license", False, "license: the model's own licence id as labelled",
+                            reads_lineage=False),
         "root_region": GroupKey(by, region_sql("o.root_country"), True,
                                 "root_region: ATOM region bucket (us/china/eu/other) of the root country"),
         "publisher_region": GroupKey(by, region_sql("o.publisher_country"), False,
                                      "publisher_region: ATOM region bucket of the publisher country"),
         "namespace_region": GroupKey(by, "coalesce(nr.region, 'unreviewed')", False,
                                      "namespace_region: ATOM's own table, exact case-sensitive namespace -> region; "
-                                     "a namespace it does not list is 'unreviewed'"),
+                                     "a namespace it does not list is 'unreviewed'", reads_lineage=False),
         "root_namespace_region": GroupKey(by, "coalesce(rnr.region, 'unreviewed')", True,
                                           "root_namespace_region: ATOM's namespace table applied to the lineage "
                                           "root's namespace (ATOM's regions, modelcensus's root rule)"),
-        "publisher": GroupKey(by, "m.namespace", False, "publisher: the model's namespace"),
+        "publisher": GroupKey(by, "m.namespace", False, "publisher: the model's namespace", reads_lineage=False),
     }
     return keys[by]

@@ -372,12 +372,17 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
         scope.exec(f"""CREATE OR REPLACE TEMP VIEW {table} AS
             SELECT w.snapshot_id, w.model_id{extra.replace('m.', 'w.')}, {expr} AS grp, w.w FROM {base} w""")
         return
-    joins = "LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id "
+    # a key over the models row alone gives each model one row of weight 1 (what its origins rows sum to), so
+    # it reads no origins: the metric needs no lineage build (unless ``where`` filters on origins)
+    by_origins = key.reads_lineage or where is not None
+    weight = "coalesce(o.weight, 1.0)" if by_origins else "1.0"
+    joins = "LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id " if by_origins \
+        else ""
     joins += key_joins(scope, key, regions)
     scope.exec(f"""
         CREATE OR REPLACE TEMP VIEW {table} AS
         SELECT m.snapshot_id, m.model_id{extra}, {key.expr} AS grp,
-               {'sum(coalesce(o.weight, 1.0))' if aggregate else 'coalesce(o.weight, 1.0)'} AS w
+               {f'sum({weight})' if aggregate else weight} AS w
         FROM {models} m {joins}
         {'WHERE ' + where if where else ''}
         {'GROUP BY ALL' if aggregate else ''}
