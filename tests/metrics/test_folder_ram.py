@@ -424,16 +424,17 @@ def test_keys_over_the_models_row_build_no_lineage_and_give_the_built_stores_row
         folder: Path, store: Store, registry: Any, tmp_path: Path) -> None:
     """review16 R16-7: by size_class, license, publisher or namespace_region, the metrics that read lineage only
     through their key built the lineage of every snapshot first, and with ensure=False noted root attributes as
-    unknown though they read none. Labelled first: no build is written, no note names lineage, and the rows equal
-    those of the store whose lineage is built (its three-root merge's thirds included); a key or a metric that
-    reads lineage still builds it."""
+    unknown though they read none. Labelled first: no build is written, no note names lineage, and the rows (with
+    ensure on and off) equal those of the store whose every snapshot is built (its three-root merge's thirds
+    included)."""
     from modelcensus.metrics import SPECS
     from modelcensus.store.lineage_tables import lineage_build_row
 
     regions = tmp_path / "regions.csv"
     regions.write_text("hf_org,region\nmergers,eu\nmeta-llama,us\nQwen,china\n")
-    compute_metric(store, "downloads", by="root_country", registry=registry)   # the module store: built
-    keyed = [n for n, s in SPECS.items() if s.lineage == "key" and n != "ram"] + ["ram"]
+    compute_metric(store, "downloads_cumulative", by="root_country", registry=registry)  # builds every snapshot
+    assert all(lineage_build_row(store, s.id) is not None for s in store.snapshots())   # (review20 R20-4)
+    keyed = [n for n, s in SPECS.items() if s.lineage == "key"]
     assert set(keyed) == {"downloads", "downloads_cumulative", "downloads_monthly", "concentration", "licences",
                           "ram"}
     extra = {"ram": {"limit": 0, "latest": True}, "concentration": {"include_unknown": True}}
@@ -442,17 +443,51 @@ def test_keys_over_the_models_row_build_no_lineage_and_give_the_built_stores_row
         for name in keyed:
             for by in ("size_class", "license", "publisher", "namespace_region"):
                 opts = {**extra.get(name, {}), **({"regions": str(regions)} if by == "namespace_region" else {})}
+                want = rounded(compute_metric(store, name, by=by, registry=registry, **opts).rows)
                 for ensure in (True, False):
                     got = compute_metric(fresh, name, by=by, registry=registry, ensure=ensure, **opts)
                     assert [lineage_build_row(fresh, sid) for sid in sids] == [None] * len(sids), (name, by)
                     assert not any("lineage" in n for n in got.notes), (name, by, got.notes)
-                want = compute_metric(store, name, by=by, registry=registry, **opts)
-                assert got.rows and rounded(got.rows) == rounded(want.rows), (name, by)
-        compute_metric(fresh, "derivatives", by="license", registry=registry)   # the metric reads edges
-        assert lineage_build_row(fresh, fresh.snapshot().id) is not None
-    with import_folder(tmp_path / "store2.duckdb", folder) as fresh:
-        compute_metric(fresh, "downloads", by="publisher_country", registry=registry)  # origins' column
-        assert lineage_build_row(fresh, fresh.snapshot().id) is not None
+                    assert got.rows and rounded(got.rows) == want, (name, by, ensure)
+
+
+def test_metrics_that_read_lineage_whatever_the_key_still_build_it(folder: Path, registry: Any,
+                                                                   tmp_path: Path) -> None:
+    """review20 R20-1: a metric marked as reading lineage only through its key, when it reads edges or origins
+    whatever the key, returns empty rows on an unbuilt store and says nothing. Labelled first: every other metric
+    but sizes (the folder path's lists of metrics that need the lineage files: the same set) builds the latest
+    snapshot's lineage under a key over the models row, or under no key; a missing regions file is refused before
+    any build (R20-6); and a key over the models row with a curated population still filters on the roots
+    (derivatives credit the population's roots: R20-2)."""
+    from modelcensus.metrics import SPECS
+    from modelcensus.metrics.folder_options import EDGE_METRICS, ORIGIN_METRICS
+    from modelcensus.store.lineage_tables import lineage_build_row
+
+    always = {n for n, s in SPECS.items() if s.lineage == "always"}
+    assert always == {*ORIGIN_METRICS, *EDGE_METRICS}
+    regions = tmp_path / "regions.csv"
+    regions.write_text("hf_org,region\nmergers,eu\nmeta-llama,us\nQwen,china\n")
+    for k, name in enumerate(sorted(always)):
+        with import_folder(tmp_path / f"s{k}.duckdb", folder) as fresh:
+            opts: dict[str, Any] = {"regions": str(regions)} if name == "region_shift" else {}
+            if name == "region_shift":
+                with pytest.raises(InputError, match="regions=PATH"):
+                    compute_metric(fresh, name, registry=registry)
+                with pytest.raises(InputError, match="regions=PATH"):
+                    compute_metric(fresh, "downloads", by="root_namespace_region", registry=registry)
+                assert lineage_build_row(fresh, fresh.snapshot().id) is None
+            by = None if SPECS[name].by_optional else "license"
+            got = compute_metric(fresh, name, by=by, registry=registry, **opts)
+            assert lineage_build_row(fresh, fresh.snapshot().id) is not None, name
+            assert got.rows, name
+    with import_folder(tmp_path / "pop.duckdb", folder) as fresh:
+        every = compute_metric(fresh, "derivatives", by="license", registry=registry, period="all")
+        roots = [r[0] for r in fresh._exec("SELECT DISTINCT root_id FROM origins WHERE depth > 0 AND snapshot_id = ? "
+                                           "ORDER BY root_id LIMIT 3", [fresh.snapshot().id]).fetchall()]
+        fresh._exec("INSERT INTO populations SELECT 'tracked', unnest(?), NULL, 'test', now()", [roots]).fetchall()
+        tracked = compute_metric(fresh, "derivatives", by="license", registry=registry, period="all",
+                                 population="tracked")
+        assert tracked.rows and sum(r["derivatives"] for r in tracked.rows) < sum(r["derivatives"] for r in every.rows)
 
 
 def test_a_key_reads_lineage_exactly_when_its_sql_reads_origins_or_edges() -> None:

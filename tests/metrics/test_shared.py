@@ -243,3 +243,19 @@ def test_a_failed_replacement_leaves_no_table_behind(store, reg, b, monkeypatch)
         with pytest.raises(KeyboardInterrupt):
             _drift(store, reg, by="root_country")
     assert {t for t in _temps(store) if not t.startswith("reg_")} == set()
+
+
+def test_keys_over_the_models_row_join_no_origins_inside_a_block_either(store, reg, b):
+    """review20 R20-3: inside shared_work, license and publisher went through the kept models x origins credit base
+    (the other keys over the models row did not). Labelled first: they make no credit base, and give the rows they
+    give alone, one row of weight 1 per model (m/M's two half-weight roots counted once)."""
+    _series(store, b)
+    calls = [("downloads", dict(by="license")), ("downloads_monthly", dict(by="publisher")),
+             ("concentration", dict(by="license", series=True)), ("licences", dict(by="publisher"))]
+    alone = [compute_metric(store, n, registry=reg, ensure=False, **kw).to_json() for n, kw in calls]
+    with shared_work(store):
+        shared = [compute_metric(store, n, registry=reg, ensure=False, **kw).to_json() for n, kw in calls]
+        assert not any(t.startswith("mc_cb_") for t in _temps(store))
+    assert shared == alone
+    mit = next(r for r in alone[0]["rows"] if r["license"] == "mit")
+    assert mit["models"] == 4 and isinstance(mit["models"], int | float)

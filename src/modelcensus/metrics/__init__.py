@@ -21,7 +21,7 @@ from modelcensus.metrics.census import DEFAULT_MAX_AGE_DAYS, census_points, look
 from modelcensus.metrics.coverage import compute_coverage
 from modelcensus.metrics.groups import GROUP_KEYS, check_attribution, group_key
 from modelcensus.metrics.result import MetricResult, clean_value
-from modelcensus.metrics.scope import build_credit, build_models, drop_temps, make_scope, shared_work
+from modelcensus.metrics.scope import REGIONS_NEEDED, build_credit, build_models, drop_temps, make_scope, shared_work
 from modelcensus.store import Store
 
 _DL = ("downloads_30d", "downloads_all_time")
@@ -33,16 +33,18 @@ _DERIV_OPTS: dict[str, tuple[type, Any, str]] = {
 }
 
 SPECS: dict[str, MetricSpec] = {s.name: s for s in (
-    MetricSpec("downloads", "downloads on one snapshot by group, with shares", "root_country", False, _DL, False),
+    MetricSpec("downloads", "downloads on one snapshot by group, with shares", "root_country", False, _DL, False,
+               lineage="key"),
     MetricSpec("downloads_cumulative", "all-time download levels per snapshot by group (ATOM's cumulative view)",
-               "root_country", False, ("downloads_all_time",), True),
+               "root_country", False, ("downloads_all_time",), True, lineage="key"),
     MetricSpec("downloads_monthly", "calendar-month flows from all-time deltas across snapshots", "root_country",
                False, ("downloads_all_time",), True,
-               {"gaps": (str, "spread", "spread | assign: how a multi-month gap's delta is booked")}),
+               {"gaps": (str, "spread", "spread | assign: how a multi-month gap's delta is booked")},
+               lineage="key"),
     MetricSpec("derivatives", "new derivative repos per createdAt month, by relation or credited group",
-               "relation", False, (), False, _DERIV_OPTS, lineage="always"),
+               "relation", False, (), False, _DERIV_OPTS),
     MetricSpec("derivative_share", "each group's share of the month's new derivatives (ATOM derivative share)",
-               "family", False, (), False, _DERIV_OPTS, lineage="always"),
+               "family", False, (), False, _DERIV_OPTS),
     MetricSpec("ram", "ATOM Relative Adoption Metric v2 per model and age", None, True, ("downloads_all_time",),
                True, {"ages": (list, None, "checkpoint ages in days (default 7,14,30,60,90,180,365)"),
                       "rank": (int, 10, "the baseline is the rank-th model of the size class"),
@@ -50,27 +52,28 @@ SPECS: dict[str, MetricSpec] = {s.name: s for s in (
                       "latest": (bool, False, "one row per model: its oldest checkpoint reached"),
                       "limit": (int, 10_000, "rows per checkpoint age, highest RAM first (0 = all)"),
                       "max_gap": (int, 92, "no value at an age whose surrounding observations are further apart "
-                                           "(days; 0 = no limit)")}),
+                                           "(days; 0 = no limit)")}, lineage="key"),
     MetricSpec("concentration", "HHI, Gini and CR-k of downloads over groups, per snapshot", "org", False, _DL,
                False, {"k": (list, ["1", "5", "10"], "CR-k sizes"),
                        "include_unknown": (bool, False, "keep the unknown group as one group"),
-                       "series": (bool, False, "one row per snapshot of the series instead of one snapshot")}),
+                       "series": (bool, False, "one row per snapshot of the series instead of one snapshot")},
+               lineage="key"),
     MetricSpec("licences", "licence-class mix by group", "root_country", False, _DL, False,
-               {"detail": (str, "class", "class | license")}),
+               {"detail": (str, "class", "class | license")}, lineage="key"),
     MetricSpec("licence_drift", "derivatives labelled more permissively than their root", "family", False, _DL,
                False, {"pairs": (bool, False, "rows per (root licence, child licence) pair"),
-                       "examples": (int, 3, "examples per row")}, lineage="always"),
+                       "examples": (int, 3, "examples per row")}),
     MetricSpec("intermediaries", "share of downloads going to re-packagers/quantizers, by rule", None, True, _DL,
                False, {"min_repos": (int, 5, "heuristic: minimum repos in the namespace"),
                        "threshold": (float, 0.5, "heuristic: share of re-packaged repos above which it fires"),
                        "detail": (str, "rule", "rule | namespaces"),
-                       "limit": (int, 50, "detail=namespaces: rows (0 = all)")}, lineage="always"),
+                       "limit": (int, 50, "detail=namespaces: rows (0 = all)")}),
     MetricSpec("sizes", "models and downloads per ATOM size class", None, True, _DL, False,
-               {"per_month": (bool, False, "by createdAt month: share of new models per size class")}, lineage="never"),
-    MetricSpec("cadence", "first-party releases per month per publishing organisation", "org", False, (), False,
-               lineage="always"),
+               {"per_month": (bool, False, "by createdAt month: share of new models per size class")},
+               lineage="never"),
+    MetricSpec("cadence", "first-party releases per month per publishing organisation", "org", False, (), False),
     MetricSpec("region_shift", "ATOM's namespace region vs the root's region, cross-tabulated", None, True, _DL,
-               False, lineage="always"),
+               False),
 )}
 
 METRIC_NAMES: tuple[str, ...] = tuple(SPECS)
@@ -90,7 +93,7 @@ AS_OF_METRICS = ("downloads", "licences", "derivatives", "derivative_share", "si
 def reads_lineage(name: str, key: Any) -> bool:
     """Whether metric ``name`` grouped by ``key`` reads origins or edges (``MetricSpec.lineage``, then
     ``GroupKey.reads_lineage``). A metric that reads only ``models`` (sizes, RAM without a key, downloads by
-    licence, ...) ran a whole build first (65 s at 2.2M models) for nothing, and without one was noted as
+    licence, ...) ran a whole build first (47-58 s at 2.2M models) for nothing, and without one was noted as
     lacking root attributes it never reads (review16 R16-7)."""
     need = SPECS[name].lineage
     return need == "always" or need == "key" and key is not None and key.reads_lineage
@@ -128,6 +131,10 @@ def compute_metric(store: Store, name: str, *, by: str | None = None, population
         raise InputError(f"metric {name} counts repos and takes no download field")
     else:
         fname = None
+    regions_by = "region_shift" if name == "region_shift" else \
+        f"--by {key.name}" if key is not None and key.name in ("namespace_region", "root_namespace_region") else None
+    if regions_by and not opts["regions"]:  # before make_scope's lineage build, too (review20 R20-6)
+        raise InputError(f"{regions_by} {REGIONS_NEEDED}")
     if name == "ram":  # checked before make_scope, which may build lineage for every snapshot (review15 R15-2)
         ram_mod.check_options(opts["ages"], opts["rank"], opts["max_gap"], opts["limit"], opts["release_dates"])
     series = spec.series or bool(opts.get("series"))

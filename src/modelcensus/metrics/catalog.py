@@ -36,8 +36,9 @@ class MetricSpec:
     series: bool
     options: dict[str, tuple[type, Any, str]] = field(default_factory=dict)
     # what it reads of the lineage build: "always" (edges or origins whatever the key), "key" (only through a
-    # --by key that reads it), "never" (the models rows alone)
-    lineage: Literal["always", "key", "never"] = "key"
+    # --by key that reads it), "never" (the models rows alone). The default builds: a metric not marked
+    # otherwise is never computed over a missing build (review20 R20-1)
+    lineage: Literal["always", "key", "never"] = "always"
 
 
 def parse_bool(name: str, v: Any) -> bool:

@@ -2,10 +2,11 @@
 
 Root-based keys (root_country, org, family, org_type, root_region) take one origins row per
 (model, root) and weight it by that row's ``weight``: a merge of k parents gives each root 1/k.
-Model-level keys (publisher_country, size_class, relation, license, publisher_region) give the
-model weight 1. A model with no origins row, or a NULL attribute, lands in the NULL ("unknown")
-group: it is never dropped. Keys over the models row alone (size_class, license, publisher,
-namespace_region: ``reads_lineage`` False) join no origins, so they need no lineage build.
+Model-level keys give the model weight 1. Some read the lineage build all the same (publisher_country,
+publisher_region and the publisher side's org keys from origins, relation from the edges); the keys over the
+models row alone (size_class, license, publisher, namespace_region: ``reads_lineage`` False) join no origins,
+so they need no lineage build. Under a key that reads origins, a model with no origins row lands in the NULL
+("unknown") group, as does a NULL attribute under any key: a model is never dropped.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class GroupKey:
     root_based: bool
     note: str
     # whether the key reads the lineage build (origins, or the relation of an edge); a key over ``m`` alone
-    # (size_class, license, publisher, namespace_region) neither needs a build nor joins origins
+    # (size_class, license, publisher, namespace_region) neither needs a build nor joins origins (unless
+    # ``build_credit``'s ``where`` filters on origins)
     reads_lineage: bool = True
 
 

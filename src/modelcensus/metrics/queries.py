@@ -4,9 +4,9 @@
 the metric's scope: ``credit`` and ``snapshot_models`` are the scope's views ``mc_credit`` and ``mc_m`` (its
 population, census, filters and lineage credit), given as *ephemeral* inputs: each file that reads one gets
 its SELECT inlined as a leading CTE (dbt's ephemeral models). DuckDB folds the CTE into the file's query, so
-a one-snapshot metric is still one pass over ``models`` joined to ``origins``, as the f-string SQL it
-replaces was, and no copy of a 2M-row table is made. Small inputs (the snapshot index, month fractions) are
-registered; every table a file produces is a TEMP table made through the engine seam
+a one-snapshot metric is still one pass over ``models`` (joined to ``origins`` when its key reads them), as
+the f-string SQL it replaces was, and no copy of a 2M-row table is made. Small inputs (the snapshot index,
+month fractions) are registered; every table a file produces is a TEMP table made through the engine seam
 (``DuckDBEngine.from_store``) and dropped when the block ends, unless the caller keeps it.
 """
 

@@ -3,7 +3,8 @@
 Everything here is set-based: the selected models are the TEMP view ``mc_m`` and the credit split
 among groups the TEMP view ``mc_credit(snapshot_id, model_id, grp, w)``; metrics aggregate those in
 SQL. Views, not tables: DuckDB folds them into each metric's query, so a one-snapshot metric is
-one pass over ``models`` joined to ``origins`` and unused columns (e.g. the size regexes) cost nothing.
+one pass over ``models`` (joined to ``origins`` when its key reads them) and unused columns (e.g. the size
+regexes) cost nothing.
 """
 
 from __future__ import annotations
@@ -214,8 +215,9 @@ def make_scope(store: Store, *, snapshot: Any = None, snapshots: Any = None, sin
 
     ``as_of`` (or a date given as ``snapshot``) makes the scope a census as of that date (one point);
     ``pipeline_tags`` / ``libraries`` keep models whose pipeline tag / library is one of those given.
-    ``lineage=False``: the metric reads only ``models`` (sizes, RAM without a key), so no snapshot's lineage
-    is built or checked for it."""
+    ``lineage=False``: the metric reads only ``models`` (``metrics.reads_lineage``: sizes, or a metric that
+    reads lineage only through its key, grouped by a key over the models row), so no snapshot's lineage is
+    built or checked for it."""
     pop = check_population(store, population)
     since_dt = parse_date(since)
     tags, libs = _filter_values(pipeline_tags, "--pipeline-tag"), _filter_values(libraries, "--library")
@@ -356,8 +358,10 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
                  carry: tuple[str, ...] = ()) -> None:
     """TEMP view (snapshot_id, model_id, grp, w): each model's credit per group; w sums to 1 per model.
 
-    One origins row per (model, root) carries that root's weight; model-level keys read the same value
-    on every row, so their weights still sum to 1. ``where`` filters origins rows (e.g. roots in a list),
+    One origins row per (model, root) carries that root's weight; model-level keys that read origins
+    (publisher_country, relation, ...) read the same value on every row, so their weights still sum to 1. A key
+    over the models row alone (``GroupKey.reads_lineage`` false) joins no origins: one row of weight 1 per model.
+    ``where`` filters origins rows (e.g. roots in a list),
     which leaves a model only the credit of the roots that pass. A model may have several rows for one
     group (two roots in one country): every consumer sums ``w``, so the rows are only merged per
     (model, group) when ``aggregate`` asks for it — grouping 2.2M string keys costs more than the metric.
@@ -375,7 +379,7 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
     # a key over the models row alone gives each model one row of weight 1 (what its origins rows sum to), so
     # it reads no origins: the metric needs no lineage build (unless ``where`` filters on origins)
     by_origins = key.reads_lineage or where is not None
-    weight = "coalesce(o.weight, 1.0)" if by_origins else "1.0"
+    weight = "coalesce(o.weight, CAST(1 AS DOUBLE))" if by_origins else "CAST(1 AS DOUBLE)"  # not DECIMAL(2,1)
     joins = "LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id " if by_origins \
         else ""
     joins += key_joins(scope, key, regions)
@@ -391,7 +395,8 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
 
 def _shared_expr(scope: Scope, key: GroupKey) -> str | None:
     """The key's expression over the shared credit base (alias ``w``), or None when it needs more."""
-    if shared_state(scope) is None or not scope.models_sql or not shareable_key(key):
+    # a key over the models row alone joins no origins, in a shared block as outside one (review20 R20-3)
+    if shared_state(scope) is None or not scope.models_sql or not key.reads_lineage or not shareable_key(key):
         return None
     return re.sub(r"\b[om]\.", "w.", key.expr)
 
