@@ -122,6 +122,76 @@ def test_spark_builds_the_same_files(tmp_path: Path, registry: Any, spark_engine
     assert [i.status for i in again.items] == ["present"]
 
 
+def test_a_failure_on_the_jvm_fails_its_date_alone_naming_the_cause(tmp_path: Path, registry: Any,
+                                                                    spark_engine: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 2.2M-model folder build on Spark once failed in a collect (py4j's error, not PySpark's): the command
+    stopped with "internal error" and built no other date. Labelled first: that date fails with the Java cause
+    in its reason, leaves nothing, and the next date is built (the same as DuckDB's)."""
+    import pyspark.sql.classic.dataframe as frames
+
+    paths = write_history(tmp_path / "spark", n_models=300, seed=3, months=2)
+    (tmp_path / "duck").mkdir()
+    (tmp_path / "duck" / paths[-1].name).write_bytes(paths[-1].read_bytes())
+    real, calls = frames.DataFrame.toArrow, []
+
+    class JavaFailure(Exception):  # what py4j raises: its text is the call banner and the Java stack trace
+        def __str__(self) -> str:
+            return ("An error occurred while calling o4576.getResult.\n: org.apache.spark.SparkException: "
+                    "Exception thrown in awaitResult: \n\tat org.apache.spark.util.SparkThreadUtils$.awaitResult"
+                    "(SparkThreadUtils.scala:70)\nCaused by: java.lang.OutOfMemoryError: Java heap space\n\tat x")
+
+    def to_arrow(df: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:  # a count in the first date's build
+            raise JavaFailure()
+        return real(df)
+
+    monkeypatch.setattr(frames.DataFrame, "toArrow", to_arrow)
+    res = api.build_folder_lineage(tmp_path / "spark", engine="spark", registry=registry)
+    monkeypatch.setattr(frames.DataFrame, "toArrow", real)
+    first, last = res.items
+    assert first.status == "failed" and first.reason == ("query failed on Spark: java.lang.OutOfMemoryError: "
+                                                         "Java heap space"), first.reason
+    assert last.status == "built"
+    assert sorted(p.name for p in (tmp_path / "spark" / LINEAGE_DIR).iterdir()) == [
+        f"{paths[-1].stem}.{x}" for x in ("edges.parquet", "json", "origins.parquet")]
+    api.build_folder_lineage(tmp_path / "duck", registry=registry)
+    for table in ("origins", "edges"):
+        a, b = (pq.read_table(lineage_files(tmp_path / x, last.date)[table]) for x in ("duck", "spark"))
+        assert a.num_rows > 100 and a.to_pylist() == b.to_pylist()
+
+
+def test_the_cause_of_a_jvm_failure_is_its_innermost_java_exception() -> None:
+    """``_jvm_failure``: with the JVM answering, the innermost cause of py4j's ``java_exception``; without, the
+    last "Caused by" of the text, else its first line that is neither py4j's banner nor a stack frame."""
+    from modelcensus.store.engine_spark import _jvm_failure
+
+    class Java:
+        def __init__(self, text: str, cause: Any = None) -> None:
+            self.text, self.cause = text, cause
+
+        def getCause(self) -> Any:  # noqa: N802 - the Java method's name
+            return self.cause
+
+        def toString(self) -> str:  # noqa: N802
+            return self.text
+
+    class Py4J(Exception):
+        def __init__(self, text: str, java: Any = None) -> None:
+            super().__init__(text)
+            if java is not None:
+                self.java_exception = java
+
+    oom = Java("java.lang.OutOfMemoryError: Java heap space")
+    assert _jvm_failure(Py4J("banner", Java("org.apache.spark.SparkException: awaitResult", oom))) == oom.text
+    looped = Java("a"); looped.cause = looped  # noqa: E702 - a cycle of causes ends
+    assert _jvm_failure(Py4J("x", looped)) == "a"
+    assert _jvm_failure(Py4J("An error occurred while calling o1.x.\n: java.io.IOException: disk full\n\tat a.b"
+                             )) == "java.io.IOException: disk full"
+    assert _jvm_failure(Py4J("")) == "Py4J"
+
+
 def test_tables_changed_after_the_build_are_not_current(built: tuple[Path, Any], registry: Any) -> None:
     """The sidecar names each table's size and digest: a table copied from another date, or emptied, is stale."""
     from modelcensus.lineage.build import rules_stamp

@@ -38,6 +38,29 @@ def _first_line(exc: BaseException) -> str:
     return line[:300]
 
 
+def _jvm_failure(exc: BaseException) -> str:
+    """The telling line of a failure on the JVM side (py4j's ``Py4JJavaError``, a refused call): its innermost Java
+    cause while the JVM still answers (``java.lang.OutOfMemoryError: Java heap space``), else the first line of
+    the message that is not py4j's call banner. A 2.2M-model folder build once failed in the last collect with
+    ``SparkException: Exception thrown in awaitResult``, which says nothing of the cause."""
+    with suppress(Exception):
+        cause = exc.java_exception  # type: ignore[attr-defined]
+        for _ in range(20):  # a cycle of causes must not loop forever
+            inner = cause.getCause()
+            if inner is None:
+                break
+            cause = inner
+        text = str(cause.toString()).strip()
+        if text:
+            return text.splitlines()[0][:300]
+    lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
+    causes = [x.removeprefix("Caused by: ") for x in lines if x.startswith("Caused by: ")]
+    if causes:  # a Java stack trace as text: its innermost cause
+        return causes[-1][:300]
+    plain = [x.lstrip(": ") for x in lines if not x.startswith(("An error occurred while", "at "))]
+    return (plain or [type(exc).__name__])[0][:300]
+
+
 def hadoop_literal(path: str) -> str:
     """A path Spark reads as itself: Hadoop expands ``[ ] { } * ?`` in paths as a glob (a folder named
     ``sp[12]`` read ``sp1``), so each is escaped with a backslash, as DuckDB's reader gets escaped globs."""
@@ -115,6 +138,8 @@ class SparkEngine:
             return self._sql(sql).toArrow()
         except PySparkException as exc:
             raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
+        except Exception as exc:  # noqa: BLE001 - the collect's JVM-side failures (py4j) come in many types
+            raise InputError(f"query failed on Spark: {_jvm_failure(exc)}") from None
 
     def materialise(self, name: str, sql: str) -> None:
         """The rows are computed now and kept as a local checkpoint, which cuts the plan they came from.
@@ -141,8 +166,7 @@ class SparkEngine:
         except PySparkException as exc:
             raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
         except Exception as exc:  # noqa: BLE001 - JVM-side failures of the eager checkpoint come in many types
-            lines = [x for x in str(exc).strip().splitlines() if not x.startswith("An error occurred while")]
-            raise InputError(f"query failed on Spark: {(lines or [type(exc).__name__])[0][:300]}") from None
+            raise InputError(f"query failed on Spark: {_jvm_failure(exc)}") from None
         self.drop(name)  # the new rows are computed: the table they were read from may go
         view.createOrReplaceTempView(check_name(name))
         self._names.add(name)
