@@ -125,46 +125,61 @@ def test_spark_builds_the_same_files(tmp_path: Path, registry: Any, spark_engine
 def test_a_failure_on_the_jvm_fails_its_date_alone_naming_the_cause(tmp_path: Path, registry: Any,
                                                                     spark_engine: Any,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """A 2.2M-model folder build on Spark once failed in a collect (py4j's error, not PySpark's): the command
-    stopped with "internal error" and built no other date. Labelled first: that date fails with the Java cause
-    in its reason, leaves nothing, and the next date is built (the same as DuckDB's)."""
+    """A 2.2M-model folder build on Spark once failed in the collect of its outputs with py4j's error (not PySpark's):
+    the command stopped with "internal error" and built no other date. Labelled first: a real ``Py4JJavaError`` over
+    a JVM exception, raised in that collect, fails its date with the Java cause in its reason and leaves nothing,
+    no build table stays on the session, and the next date is built (the same as DuckDB's)."""
     import pyspark.sql.classic.dataframe as frames
+    from py4j.protocol import Py4JJavaError
+
+    from modelcensus.store.export import TABLE_COLUMNS
 
     paths = write_history(tmp_path / "spark", n_models=300, seed=3, months=2)
     (tmp_path / "duck").mkdir()
     (tmp_path / "duck" / paths[-1].name).write_bytes(paths[-1].read_bytes())
-    real, calls = frames.DataFrame.toArrow, []
-
-    class JavaFailure(Exception):  # what py4j raises: its text is the call banner and the Java stack trace
-        def __str__(self) -> str:
-            return ("An error occurred while calling o4576.getResult.\n: org.apache.spark.SparkException: "
-                    "Exception thrown in awaitResult: \n\tat org.apache.spark.util.SparkThreadUtils$.awaitResult"
-                    "(SparkThreadUtils.scala:70)\nCaused by: java.lang.OutOfMemoryError: Java heap space\n\tat x")
+    jvm, real, failed = spark_engine.spark._jvm, frames.DataFrame.toArrow, []
 
     def to_arrow(df: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 3:  # a count in the first date's build
-            raise JavaFailure()
+        if not failed and df.columns == list(TABLE_COLUMNS["origins"]):  # the first date's origins collect
+            failed.append(1)
+            oom = jvm.java.lang.OutOfMemoryError("Java heap space")
+            raise Py4JJavaError("An error occurred while calling o4576.getResult.\n",
+                                jvm.org.apache.spark.SparkException("Exception thrown in awaitResult: ", oom))
         return real(df)
 
     monkeypatch.setattr(frames.DataFrame, "toArrow", to_arrow)
     res = api.build_folder_lineage(tmp_path / "spark", engine="spark", registry=registry)
     monkeypatch.setattr(frames.DataFrame, "toArrow", real)
     first, last = res.items
-    assert first.status == "failed" and first.reason == ("query failed on Spark: java.lang.OutOfMemoryError: "
-                                                         "Java heap space"), first.reason
+    assert failed and first.status == "failed", first
+    assert first.reason.startswith("query failed on Spark: java.lang.OutOfMemoryError: Java heap space (from "
+                                   "org.apache.spark.SparkException: Exception thrown in awaitResult"), first.reason
     assert last.status == "built"
     assert sorted(p.name for p in (tmp_path / "spark" / LINEAGE_DIR).iterdir()) == [
         f"{paths[-1].stem}.{x}" for x in ("edges.parquet", "json", "origins.parquet")]
+    left = [t.name for t in spark_engine.spark.catalog.listTables() if t.isTemporary]
+    assert not [n for n in left if n.startswith(("_lin_", "_rt_")) or n in ("models", "declarations")], left
     api.build_folder_lineage(tmp_path / "duck", registry=registry)
     for table in ("origins", "edges"):
         a, b = (pq.read_table(lineage_files(tmp_path / x, last.date)[table]) for x in ("duck", "spark"))
         assert a.num_rows > 100 and a.to_pylist() == b.to_pylist()
+    # a JVM that stops answering ends the build at once, instead of failing every later date the same way
+    from py4j.protocol import Py4JNetworkError
+
+    from modelcensus.store.engine import EngineUnavailableError
+
+    def gone(df: Any) -> Any:
+        raise Py4JNetworkError("Answer from Java side is empty")
+
+    monkeypatch.setattr(frames.DataFrame, "toArrow", gone)
+    with pytest.raises(EngineUnavailableError, match="Spark is not answering"):
+        api.build_folder_lineage(tmp_path / "spark", engine="spark", registry=registry, force=True)
 
 
 def test_the_cause_of_a_jvm_failure_is_its_innermost_java_exception() -> None:
-    """``_jvm_failure``: with the JVM answering, the innermost cause of py4j's ``java_exception``; without, the
-    last "Caused by" of the text, else its first line that is neither py4j's banner nor a stack frame."""
+    """``_jvm_failure``: with the JVM answering, the innermost cause of py4j's ``java_exception`` (with the outer
+    error when that says more); without, the last unindented "Caused by" of the text (an indented one is a
+    suppressed error's), else its first line that is neither py4j's banner nor a stack frame."""
     from modelcensus.store.engine_spark import _jvm_failure
 
     class Java:
@@ -184,12 +199,56 @@ def test_the_cause_of_a_jvm_failure_is_its_innermost_java_exception() -> None:
                 self.java_exception = java
 
     oom = Java("java.lang.OutOfMemoryError: Java heap space")
-    assert _jvm_failure(Py4J("banner", Java("org.apache.spark.SparkException: awaitResult", oom))) == oom.text
+    assert _jvm_failure(Py4J("banner", Java("org.apache.spark.SparkException: read x.parquet", oom))) == (
+        "java.lang.OutOfMemoryError: Java heap space (from org.apache.spark.SparkException: read x.parquet)")
+    assert _jvm_failure(Py4J("banner", oom)) == oom.text
     looped = Java("a"); looped.cause = looped  # noqa: E702 - a cycle of causes ends
     assert _jvm_failure(Py4J("x", looped)) == "a"
+    trace = ("An error occurred while calling o1.x.\n: org.apache.spark.SparkException: boom\n\tat a.b\n"
+             "Caused by: java.lang.OutOfMemoryError: Java heap space\n\tat c.d\n"
+             "\tSuppressed: java.io.IOException: x\n\t\tCaused by: java.net.SocketException: Broken pipe\n")
+    assert _jvm_failure(Py4J(trace)) == "java.lang.OutOfMemoryError: Java heap space"
     assert _jvm_failure(Py4J("An error occurred while calling o1.x.\n: java.io.IOException: disk full\n\tat a.b"
                              )) == "java.io.IOException: disk full"
     assert _jvm_failure(Py4J("")) == "Py4J"
+    assert len(_jvm_failure(Py4J("y" * 5_000_000))) == 400
+
+
+def test_jvm_calls_name_failures_keep_interrupts_and_let_bugs_through() -> None:
+    """review21 R21-1, R21-3, R21-4: on Ctrl-C PySpark cancels its jobs and a collect raises py4j's error for the
+    cancelled job: that stays an interrupt; a JVM that no longer answers ends the job (EngineUnavailableError);
+    a py4j error whose text the dead JVM cannot give is still named; an error of this code is not caught."""
+    from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
+
+    from modelcensus.store.engine import EngineUnavailableError
+    from modelcensus.store.engine_spark import _jvm_calls
+
+    def cancelled() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise Py4JError("An error occurred while calling o9.getResult") from None
+
+    class DeadJava:  # str() of py4j's error asks the JVM for the trace: gone
+        _target_id = "o1"
+
+        def __getattr__(self, name: str) -> Any:
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    for raise_it, expected in (
+            (cancelled, KeyboardInterrupt),
+            (lambda: (_ for _ in ()).throw(Py4JError("[SPARK_JOB_CANCELLED] Job 3 cancelled")), KeyboardInterrupt),
+            (lambda: (_ for _ in ()).throw(Py4JNetworkError("Answer from Java side is empty")),
+             EngineUnavailableError),
+            (lambda: (_ for _ in ()).throw(ConnectionRefusedError(111, "Connection refused")),
+             EngineUnavailableError),
+            (lambda: (_ for _ in ()).throw(Py4JJavaError("An error occurred while calling o1.x.\n", DeadJava())),
+             InputError),
+            (lambda: (_ for _ in ()).throw(ValueError("a bug")), ValueError)):
+        with pytest.raises(expected) as info, _jvm_calls():
+            raise_it()
+        if expected is InputError:
+            assert str(info.value).startswith("query failed on Spark: ")
 
 
 def test_tables_changed_after_the_build_are_not_current(built: tuple[Path, Any], registry: Any) -> None:

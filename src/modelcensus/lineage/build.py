@@ -125,26 +125,36 @@ def _drop_build_tables(store: Store) -> None:
         drop_temp_tables(store, "_lin_", "_rt_")
 
 
+# tables one step of build_tables keeps for a later one (the outputs EDGES_OUT and ORIGINS_OUT are the caller's)
+_HANDED_ON = ("_lin_m", "_lin_problems", "_lin_fam_names", "_lin_roots", "_lin_roots_cycle_edges", "_lin_teacher")
+
+
 def build_tables(engine: Engine, sid: int, registry: Registry) -> dict[str, Any]:
     """``_lin_edges_out`` and ``_lin_origins_out`` on ``engine`` from its ``models`` and ``declarations`` rows
     of snapshot ``sid`` (a store's tables, or any engine's tables of the same columns: Spark runs the same
     files); returns the build statistics. Everything else the build makes lives in scratch areas, gone when
     it returns."""
     registry.register(engine)
-    edge_stats = build_edges(engine, sid, registry)
-    files = build_files()
-    with scratch(engine) as area:
-        files.make(area, "edges_spelled")
-        files.make(area, "key")
-        files.make(area, "key_edges")
-        area.drop("_lin_edges")
-        root_stats = resolve_roots(engine, "_lin_ek", "_lin_roots")
-        # an edge the walk dropped to break a cycle is marked on the edge itself (not followed)
-        files.make(area, "edges_out")
-        area.keep(EDGES_OUT)
-        _teachers(engine)
-        _origins(engine)
-        return _stats(area, sid, edge_stats, root_stats.as_dict())
+    try:
+        edge_stats = build_edges(engine, sid, registry)
+        files = build_files()
+        with scratch(engine) as area:
+            files.make(area, "edges_spelled")
+            files.make(area, "key")
+            files.make(area, "key_edges")
+            area.drop("_lin_edges")
+            root_stats = resolve_roots(engine, "_lin_ek", "_lin_roots")
+            # an edge the walk dropped to break a cycle is marked on the edge itself (not followed)
+            files.make(area, "edges_out")
+            area.keep(EDGES_OUT)
+            _teachers(engine)
+            _origins(engine)
+            return _stats(area, sid, edge_stats, root_stats.as_dict())
+    finally:  # the tables the steps hand each other, not left on the engine (a Spark session kept them cached
+        # through the collects of the two outputs: review21 R21-7); best effort, the build's error comes first
+        for name in _HANDED_ON:
+            with suppress(Exception):
+                engine.drop(name)
 
 
 def _teachers(engine: Engine) -> None:

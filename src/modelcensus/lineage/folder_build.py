@@ -5,7 +5,7 @@ at a time, written as ``DIR/lineage/YYYY-MM-DD.origins.parquet`` and ``.edges.pa
 ``metrics ... --snapshots DIR`` to read for root-keyed groups.
 
 On DuckDB (the default) each file is imported into a scratch store inside ``DIR/lineage/`` (removed
-afterwards) under the process memory cap (the 2.2M-model build peaks at 3.3 GiB), built, and its two tables
+afterwards) under the process memory cap (the 2.2M-model build peaks at 3.3-3.5 GiB), built, and its two tables
 exported (atomically, as ``export --table`` writes them). On another engine (Spark) the caller's ``stage``
 puts the file on the engine, the staging query files make the store's rows there and the same lineage query
 files build them; both tables are written in the DuckDB path's columns, types and order. A JSON sidecar
@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from modelcensus.errors import InputError, ModelcensusError
 from modelcensus.lineage.build import EDGES_OUT, ORIGINS_OUT, build_tables, ensure_lineage, rules_stamp
 from modelcensus.lineage.registry import Registry
 from modelcensus.store import Store
-from modelcensus.store.engine import Engine, Scratch, scratch
+from modelcensus.store.engine import Engine, EngineUnavailableError, Scratch, scratch
 from modelcensus.store.engine_duckdb import DuckDBEngine
 from modelcensus.store.export import TABLE_COLUMNS, TABLE_ORDER, export_snapshot
 from modelcensus.store.files import file_digest, folder_files
@@ -159,8 +159,9 @@ def _engine_tables(engine: Engine, work: Path, source: Path, stage: Stage, regis
                            work / f"{table}.parquet")
         return int(counts["models"])
     finally:
-        for name in made:
-            engine.drop(name)
+        for name in made:  # best effort: a failed build's own error is the date's reason (review21 R21-2)
+            with suppress(ModelcensusError):
+                engine.drop(name)
 
 
 def _table_schemas() -> dict[str, pa.Schema]:
@@ -257,6 +258,8 @@ def build_folder_lineage(folder: str | Path, *, load: Load, registry: Registry, 
                 models = _build_one(root, day, source, make, rules, digest,
                                     engine.name if engine is not None else "duckdb")
                 item = FolderBuildItem(day, "built", models, round((datetime.now(UTC) - t0).total_seconds(), 1))
+        except EngineUnavailableError:
+            raise  # the engine is gone: every date after this one would fail the same way
         except (ModelcensusError, OSError) as exc:
             item = FolderBuildItem(day, "failed", reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         result.items.append(item)

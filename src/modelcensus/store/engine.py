@@ -36,6 +36,11 @@ ENGINES = ("duckdb", "spark")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
+class EngineUnavailableError(ModelcensusError):
+    """The engine stopped answering (a Spark JVM that is gone): nothing more can run on it, so a multi-file job
+    stops instead of failing every file that follows with the same connection error."""
+
+
 class NotStableError(ModelcensusError):
     """A repeat-until-stable loop hit its round cap: the input holds something the rounds cannot settle."""
 

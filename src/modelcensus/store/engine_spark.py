@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from modelcensus.errors import InputError
-from modelcensus.store.engine import check_name
+from modelcensus.store.engine import EngineUnavailableError, check_name
 from modelcensus.store.store import DUCKDB_SHARE, memory_budget
 
 INSTALL_HINT = "pip install modelcensus[spark] (PySpark 4) and Java 17 (java on PATH or JAVA_HOME)"
@@ -38,27 +38,73 @@ def _first_line(exc: BaseException) -> str:
     return line[:300]
 
 
+def _text(exc: BaseException) -> str:
+    """``str(exc)`` without trusting it: py4j's asks the JVM for the stack trace, which fails once the JVM is
+    gone (review21 R21-3)."""
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - whatever the dead gateway raises
+        return str(getattr(exc, "errmsg", "") or type(exc).__name__)
+
+
 def _jvm_failure(exc: BaseException) -> str:
-    """The telling line of a failure on the JVM side (py4j's ``Py4JJavaError``, a refused call): its innermost Java
-    cause while the JVM still answers (``java.lang.OutOfMemoryError: Java heap space``), else the first line of
-    the message that is not py4j's call banner. A 2.2M-model folder build once failed in the last collect with
-    ``SparkException: Exception thrown in awaitResult``, which says nothing of the cause."""
+    """The telling line of a failure on the JVM side (py4j's ``Py4JJavaError``): its innermost Java cause, with
+    the outer error it was raised as when that says something else (``java.io.EOFException (from
+    [FAILED_READ_FILE] ... file.parquet)``), while the JVM answers; else the last unindented "Caused by" of the
+    text (an indented one belongs to a suppressed error), else its first line that is neither py4j's banner nor a
+    stack frame. A 2.2M-model folder build once failed in its last collect with ``SparkException: Exception
+    thrown in awaitResult``, which says nothing of the cause."""
     with suppress(Exception):
-        cause = exc.java_exception  # type: ignore[attr-defined]
+        outer = cause = exc.java_exception  # type: ignore[attr-defined]
         for _ in range(20):  # a cycle of causes must not loop forever
             inner = cause.getCause()
             if inner is None:
                 break
             cause = inner
-        text = str(cause.toString()).strip()
-        if text:
-            return text.splitlines()[0][:300]
-    lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
-    causes = [x.removeprefix("Caused by: ") for x in lines if x.startswith("Caused by: ")]
+        first = [str(e.toString()).strip().splitlines()[0] if str(e.toString()).strip() else "" for e in (cause, outer)]
+        if first[0]:
+            told = first[0] if cause is outer or not first[1] else f"{first[0]} (from {first[1][:200]})"
+            return told[:400]
+    raw = _text(exc).splitlines()
+    causes = [x.removeprefix("Caused by: ").strip() for x in raw if x.startswith("Caused by: ")]
     if causes:  # a Java stack trace as text: its innermost cause
-        return causes[-1][:300]
-    plain = [x.lstrip(": ") for x in lines if not x.startswith(("An error occurred while", "at "))]
-    return (plain or [type(exc).__name__])[0][:300]
+        return causes[-1][:400]
+    plain = [x.strip().lstrip(": ") for x in raw
+             if x.strip() and not x.startswith("An error occurred while") and not x.strip().startswith("at ")]
+    return (plain or [type(exc).__name__])[0][:400]
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a JVM-side failure is an interrupt: on Ctrl-C PySpark cancels every job, and a collect then raises
+    py4j's error for the cancelled job in place of the KeyboardInterrupt (review21 R21-1)."""
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            break
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__context__ or seen.__cause__
+    return "SPARK_JOB_CANCELLED" in _jvm_failure(exc) or "SPARK_JOB_CANCELLED" in _text(exc)[:2000]
+
+
+@contextmanager
+def _jvm_calls(what: str = "query failed on Spark") -> Iterator[None]:
+    """Calls into the JVM: py4j's errors (not PySpark's, which each method names itself) become a named error,
+    the cause kept for ``MODELCENSUS_DEBUG``; a JVM that no longer answers ends the job (EngineUnavailableError);
+    an interrupt stays an interrupt. Only py4j's and the connection's own errors are caught: a bug in this code
+    is not turned into an input error (review21 R21-4)."""
+    from py4j.protocol import Py4JError, Py4JNetworkError
+
+    try:
+        yield
+    except (Py4JNetworkError, ConnectionError) as exc:
+        if _interrupted(exc):
+            raise KeyboardInterrupt from exc
+        raise EngineUnavailableError(f"Spark is not answering (its JVM may be gone): {_jvm_failure(exc)}") from exc
+    except Py4JError as exc:
+        if _interrupted(exc):
+            raise KeyboardInterrupt from exc
+        raise InputError(f"{what}: {_jvm_failure(exc)}") from exc
 
 
 def hadoop_literal(path: str) -> str:
@@ -135,11 +181,10 @@ class SparkEngine:
         from pyspark.errors import PySparkException
 
         try:
-            return self._sql(sql).toArrow()
+            with _jvm_calls():
+                return self._sql(sql).toArrow()
         except PySparkException as exc:
             raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
-        except Exception as exc:  # noqa: BLE001 - the collect's JVM-side failures (py4j) come in many types
-            raise InputError(f"query failed on Spark: {_jvm_failure(exc)}") from None
 
     def materialise(self, name: str, sql: str) -> None:
         """The rows are computed now and kept as a local checkpoint, which cuts the plan they came from.
@@ -158,15 +203,14 @@ class SparkEngine:
         from pyspark.errors import PySparkException
 
         try:
-            if _is_connect(self.spark):
-                df, view = _connect_table(self._sql(sql), self._partitions())
-            else:
-                df = self._sql(sql).coalesce(self._partitions()).localCheckpoint(eager=True)
-                view = _without_size_estimate(self.spark, df)  # before the drop: a failure here loses no table
+            with _jvm_calls():
+                if _is_connect(self.spark):
+                    df, view = _connect_table(self._sql(sql), self._partitions())
+                else:
+                    df = self._sql(sql).coalesce(self._partitions()).localCheckpoint(eager=True)
+                    view = _without_size_estimate(self.spark, df)  # before the drop: a failure here loses no table
         except PySparkException as exc:
             raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
-        except Exception as exc:  # noqa: BLE001 - JVM-side failures of the eager checkpoint come in many types
-            raise InputError(f"query failed on Spark: {_jvm_failure(exc)}") from None
         self.drop(name)  # the new rows are computed: the table they were read from may go
         view.createOrReplaceTempView(check_name(name))
         self._names.add(name)
@@ -220,7 +264,8 @@ class SparkEngine:
         materialised table is coalesced to."""
         if self._width is None:
             try:
-                self._width = max(int(self.spark.conf.get("spark.sql.shuffle.partitions", "200")), 1)
+                with _jvm_calls("--engine spark: reading the session's shuffle partitions failed"):
+                    self._width = max(int(self.spark.conf.get("spark.sql.shuffle.partitions", "200")), 1)
             except (TypeError, ValueError):
                 self._width = 200
         return self._width
@@ -231,7 +276,8 @@ class SparkEngine:
         yield
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
-        self.spark.createDataFrame(table).createOrReplaceTempView(check_name(name))
+        with _jvm_calls(f"registering {check_name(name)} on Spark failed"):
+            self.spark.createDataFrame(table).createOrReplaceTempView(name)
         self._names.add(name)
 
     def register_parquet(self, name: str, paths: Path | list[Path], *, row_number: str | None = None,
@@ -246,7 +292,8 @@ class SparkEngine:
         # Spark Connect) keeps its own setting for its other reads. For that moment the setting is session-wide
         # (another thread or notebook cell reading Parquet then gets nanosecond longs too): Spark has no per-read
         # option for it (its Parquet read options: mergeSchema, datetimeRebaseMode, int96RebaseMode)
-        with _conf(self.spark, NANOS_AS_LONG, "true") if flat or nested else nullcontext():
+        with _jvm_calls(f"{files[0]}{' ...' if len(files) > 1 else ''}: Spark cannot read it"), \
+                _conf(self.spark, NANOS_AS_LONG, "true") if flat or nested else nullcontext():
             try:
                 df = self.spark.read.parquet(*(local_file_uri(f) for f in files))
                 df = _nanos_as_timestamps(df, files, flat, nested) if flat or nested else df
@@ -261,16 +308,23 @@ class SparkEngine:
         self._names.add(name)
 
     def drop(self, name: str) -> None:
-        self.spark.catalog.dropTempView(check_name(name))
-        self._names.discard(name)
-        for old in self._cached.pop(name, []):  # the checkpoint, and the view over it (cached on Spark Connect)
+        with _jvm_calls(f"dropping {check_name(name)} on Spark failed"):
+            self.spark.catalog.dropTempView(name)
+            self._names.discard(name)
+            for old in self._cached.pop(name, []):  # the checkpoint, and the view over it (cached on Connect)
+                self._free(old)
+
+    @staticmethod
+    def _free(old: Any) -> None:
+        """A dropped table's cached rows, freed now."""
+        with _jvm_calls("freeing a dropped table on Spark failed"):
             old.unpersist()
-            # classic session: the checkpoint's blocks are freed now, not when a JVM garbage collection happens to
-            # run (review: 14-25 dropped tables still held their blocks); every materialised table was computed
-            # eagerly from its inputs, so none still reads these blocks. Spark Connect has no handle for that:
-            # there the cache is freed now, the checkpoint (on disk) at the server's next garbage collection
-            with suppress(Exception):
-                old._jdf.queryExecution().analyzed().rdd().unpersist(False)
+        # classic session: the checkpoint's blocks are freed now, not when a JVM garbage collection happens to
+        # run (review: 14-25 dropped tables still held their blocks); every materialised table was computed
+        # eagerly from its inputs, so none still reads these blocks. Spark Connect has no handle for that:
+        # there the cache is freed now, the checkpoint (on disk) at the server's next garbage collection
+        with suppress(Exception):
+            old._jdf.queryExecution().analyzed().rdd().unpersist(False)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -301,11 +355,18 @@ def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
         raise InputError(f"--engine spark: the session refused setting {key}={value} ({_first_line(exc)})") from None
     try:
         yield
-    finally:
-        if before is None:
-            spark.conf.unset(key)
-        else:
-            spark.conf.set(key, before)
+    except BaseException:
+        with suppress(Exception):  # best effort: the block's own error is the one to report
+            _restore(spark, key, before)
+        raise
+    _restore(spark, key, before)
+
+
+def _restore(spark: Any, key: str, before: str | None) -> None:
+    if before is None:
+        spark.conf.unset(key)
+    else:
+        spark.conf.set(key, before)
 
 
 def _nanos_as_timestamps(df: Any, files: list[str], flat: dict[str, bool], nested: dict[str, str]) -> Any:
