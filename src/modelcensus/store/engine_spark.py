@@ -61,10 +61,10 @@ def _jvm_failure(exc: BaseException) -> str:
             if inner is None:
                 break
             cause = inner
-        first = [str(e.toString()).strip().splitlines()[0] if str(e.toString()).strip() else "" for e in (cause, outer)]
-        if first[0]:
-            told = first[0] if cause is outer or not first[1] else f"{first[0]} (from {first[1][:200]})"
-            return told[:400]
+        told = _java_line(cause)
+        raised_as = _java_line(outer) if outer is not cause else ""
+        if told:
+            return (f"{told} (from {raised_as[:200]})" if raised_as else told)[:400]
     raw = _text(exc).splitlines()
     causes = [x.removeprefix("Caused by: ").strip() for x in raw if x.startswith("Caused by: ")]
     if causes:  # a Java stack trace as text: its innermost cause
@@ -72,6 +72,12 @@ def _jvm_failure(exc: BaseException) -> str:
     plain = [x.strip().lstrip(": ") for x in raw
              if x.strip() and not x.startswith("An error occurred while") and not x.strip().startswith("at ")]
     return (plain or [type(exc).__name__])[0][:400]
+
+
+def _java_line(java: Any) -> str:
+    """The first line of a JVM exception's ``toString()`` (one call into the JVM)."""
+    text = str(java.toString()).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _interrupted(exc: BaseException) -> bool:
