@@ -16,7 +16,7 @@ from folder_history import write_history
 
 from modelcensus import api
 from modelcensus.errors import InputError
-from modelcensus.lineage.folder_build import LINEAGE_DIR, lineage_files
+from modelcensus.lineage.folder_build import LINEAGE_DIR, build_folder_lineage, lineage_files
 from modelcensus.lineage.registry import load_registry
 
 
@@ -472,3 +472,32 @@ def test_values_the_engines_stage_differently_fail_the_date_on_spark(tmp_path: P
     assert "5 row(s)" in item.reason
     ok = api.build_folder_lineage(tmp_path, engine="duckdb", registry=registry).items[0]
     assert ok.status == "built"  # DuckDB, the dialect of record, builds the same file
+
+
+def test_an_engine_build_holds_one_collected_table_at_a_time(tmp_path: Path, registry: Any) -> None:
+    """On an engine the two output tables are collected to this process one after the other. Labelled first: when
+    the edges are collected, the origins collected before are already freed. In a loop they were not (the name
+    still held them): at 2.2M models the driver's Python peak was 0.89 GiB with both, 0.56 GiB one at a time."""
+    import weakref
+
+    from modelcensus.sources import hubstats
+    from modelcensus.store import Store
+    from modelcensus.store.engine_duckdb import DuckDBEngine
+
+    write_history(tmp_path, n_models=200, seed=5, months=1)
+    held: list[weakref.ref[Any]] = []
+
+    class Collecting(DuckDBEngine):
+        def query(self, sql: str) -> Any:
+            alive = [ref() for ref in held if ref() is not None]
+            assert not alive, f"{len(alive)} collected table(s) still held when collecting: {sql[:60]}"
+            rows = super().query(sql)
+            if sql.startswith(("SELECT model_id", "SELECT child_id")):  # the two output collects
+                held.append(weakref.ref(rows))
+            return rows
+
+    with Store(":memory:") as probe:
+        res = build_folder_lineage(tmp_path, load=lambda *_: None, registry=registry, engine=Collecting(),
+                                   stage=lambda area, path: hubstats.stage_file(area, path, probe))
+    assert [i.status for i in res.items] == ["built"], res.items
+    assert len(held) == 2  # both outputs went through the check

