@@ -37,6 +37,7 @@ MODELS = [
     ("Someone/Gone", "2024-02-11", [None, 2, 2], [None, 2, 4]),               # a case twin in one snapshot
     ("google/gemma-2b", "2024-03-01", [None, None, 20], [None, None, 20]),
     ("mistralai/Mistral-7B", "2024-01-02", [60, 50, 40], [600, 650, 500]),    # an all-time drop (recount)
+    ("someone/no-30d", "2024-03-05", [None, None, None], [None, None, 5]),   # no 30-day count: a note says so
 ]
 # name -> (metric, arguments): every metric of the slice, with publisher keys and options
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -180,6 +181,9 @@ def test_duckdb_folder_equals_store_path(duck: dict[str, Any], store: Store, reg
             {k: store_snap[k] for k in ("observed_at", "rows", "skipped", "scope", "synthetic")}
     assert ours.warnings == theirs.warnings
     assert (ours.trend or {}).get("comparable") == (theirs.trend or {}).get("comparable")
+    # the same notes (review20 R20-8: downloads lacked the 30-day note, concentration worded its own), the folder's
+    # own (where the files came from) aside
+    assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
 @pytest.mark.parametrize("case", SPARK_CASES)
@@ -188,6 +192,8 @@ def test_spark_equals_duckdb(duck: dict[str, Any], spark: dict[str, Any], case: 
     a, b = duck[case].to_json(), spark[case].to_json()
     assert _norm(a["rows"]) == _norm(b["rows"])
     assert a["coverage"] == b["coverage"] and a["warnings"] == b["warnings"] and a.get("trend") == b.get("trend")
+    assert [n for n in a["notes"] if not n.startswith("computed on")] == \
+        [n for n in b["notes"] if not n.startswith("computed on")]
     assert [{**s, "imported_at": None} for s in a["snapshots"]] == [{**s, "imported_at": None} for s in b["snapshots"]]
 
 
@@ -195,14 +201,17 @@ def test_slice_figures_by_hand(duck: dict[str, Any]) -> None:
     """A few figures checked by hand, so the engines and the store cannot agree on a wrong answer."""
     rows = {r["publisher_country"]: r for r in duck["downloads_country"].to_json()["rows"]}
     # last file: US = Llama 120 + gpt2 (alias of openai-community) 450 + gemma 20; CN = Qwen 300 + GLM (THUDM
-    # renamed to zai-org) 60; unknown = someone/finetune 5 + Someone/Gone 2; the duplicate Qwen row is ignored
+    # renamed to zai-org) 60; unknown = someone/finetune 5 + Someone/Gone 2 + someone/no-30d (no count: 0); the
+    # duplicate Qwen row is ignored
     assert (rows["US"]["downloads"], rows["US"]["models"]) == (590, 3)
     assert (rows["CN"]["downloads"], rows["CN"]["models"]) == (360, 2)
-    assert (rows[None]["downloads"], rows[None]["models"]) == (7, 2)
+    assert (rows[None]["downloads"], rows[None]["models"]) == (7, 3)
+    # 9 models in the last file (someone/gone left), one without a 30-day count
+    assert "1 of 9 model(s) have no downloads_30d value and count as 0" in duck["downloads_country"].notes
     cum = [r for r in duck["cumulative_country"].to_json()["rows"] if r["snapshot"] == 3 and r["publisher_country"]
            is None]
-    # someone/gone left after file 2 and keeps its last level 10: 15 + 4 + 10
-    assert cum[0]["downloads"] == 29 and cum[0]["models"] == 3
+    # someone/gone left after file 2 and keeps its last level 10: 15 + 4 + 10 + someone/no-30d's 5
+    assert cum[0]["downloads"] == 34 and cum[0]["models"] == 4
     notes = " ".join(duck["cumulative_country"].notes)  # metrics.series.series_notes over the folder's panel
     assert "1 negative all-time delta(s)" in notes and "mistralai/Mistral-7B" in notes
     assert "1 model(s) absent from later snapshots" in notes

@@ -104,9 +104,8 @@ def test_folder_root_keys_equal_the_store_path(duck: dict[str, Any], store: Stor
     if name == "intermediaries":  # both rules fire in the synthetic Hub
         fired = {"heuristic"} if args.get("detail") else {"heuristic", "registry"}  # top namespaces: heuristic
         assert {r["rule"] for r in ours.rows} >= fired
-    # the notes too: the key's note first on both paths
-    if name in ("cadence", "licences", "sizes", "licence_drift", "intermediaries", "region_shift"):
-        assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
+    # the notes too: the key's note first on both paths (every metric: review20 R20-8)
+    assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
 def test_merges_split_their_credit(duck: dict[str, Any], folder: Path) -> None:

@@ -52,13 +52,16 @@ def concentration(scope: Scope, key: GroupKey, field: str | None, *, k: Any = "1
                                "ORDER BY snapshot_id, k_desc"), key.name, ks)
     columns = ["snapshot", "observed_at", "unit", "groups", "total", "hhi", "gini", *(f"cr{kk}" for kk in ks),
                "unknown_share"]
-    notes = [key.note,
-             f"unit = {key.name}; x = credited {fname} per group; HHI on the 0-1 scale (x10,000 for the antitrust "
-             "scale); Gini over groups sorted ascending; CR-k = share of the k largest groups",
-             ("the unknown (NULL) group is included as one group" if include_unknown else
-              "the unknown (NULL) group is excluded; unknown_share = its share of all downloads"),
-             "intermediary namespaces are not merged into base developers unless the key is root-based"]
-    return fname, columns, rows, notes
+    return fname, columns, rows, [key.note, *concentration_notes(key.name, fname, include_unknown)]
+
+
+def concentration_notes(unit: str, fname: str, include_unknown: bool) -> list[str]:
+    """The notes of ``concentration`` but the key's, on a store and on a ``--snapshots`` folder alike."""
+    return [f"unit = {unit}; x = credited {fname} per group; HHI on the 0-1 scale (x10,000 for the antitrust "
+            "scale); Gini over groups sorted ascending; CR-k = share of the k largest groups",
+            ("the unknown (NULL) group is included as one group" if include_unknown else
+             "the unknown (NULL) group is excluded; unknown_share = its share of all downloads"),
+            "intermediary namespaces are not merged into base developers unless the key is root-based"]
 
 
 def add_ranks(rows: list[dict[str, Any]], ranks: list[dict[str, Any]], unit: str, ks: list[int]) -> None:

@@ -42,14 +42,19 @@ def downloads_by_group(scope: Scope, key: GroupKey, field: str | None) -> tuple[
         rows = grp_as(q.rows("SELECT grp, downloads, models, share FROM metric_downloads "
                              "ORDER BY downloads DESC, grp NULLS LAST"), key.name)
         missing = q.rows(f"SELECT count(*) FILTER (WHERE {col} IS NULL) AS missing, count(*) AS n FROM mc_m")[0]
-    notes = [key.note, QUIRKS]
+    return fname, rows, [key.note, *downloads_notes(fname, int(missing["missing"]), int(missing["n"]), bool(rows))]
+
+
+def downloads_notes(fname: str, missing: int, models: int, any_rows: bool) -> list[str]:
+    """The notes of ``downloads`` but the key's, on a store and on a ``--snapshots`` folder alike."""
+    notes = [QUIRKS]
     if fname == "downloads_30d":
         notes.append("downloads_30d is the Hub's trailing 30-day window at the snapshot time, not a calendar month")
-    if missing["missing"]:
-        notes.append(f"{missing['missing']} of {missing['n']} model(s) have no {fname} value and count as 0")
-    if not rows:
+    if missing:
+        notes.append(f"{missing} of {models} model(s) have no {fname} value and count as 0")
+    if not any_rows:
         notes.append("no model of the population in this snapshot")
-    return fname, rows, notes
+    return notes
 
 
 def cumulative_by_group(scope: Scope, key: GroupKey) -> tuple[list[dict[str, Any]], list[str]]:

@@ -27,14 +27,14 @@ from modelcensus.metrics import SPECS
 from modelcensus.metrics.anchors import SHIFT_ROWS, shift_result
 from modelcensus.metrics.catalog import coerce_options
 from modelcensus.metrics.census import scope_counts, series_comparability
-from modelcensus.metrics.concentration import add_ranks, parse_ks
+from modelcensus.metrics.concentration import add_ranks, concentration_notes, parse_ks
 from modelcensus.metrics.derivatives import (
     ORDERED_ROWS,
     derivative_notes_head,
     derivative_notes_tail,
     min_downloads_note,
 )
-from modelcensus.metrics.downloads import FIELDS, QUIRKS, check_gaps, grp_as, month_fraction_table
+from modelcensus.metrics.downloads import FIELDS, QUIRKS, check_gaps, downloads_notes, grp_as, month_fraction_table
 from modelcensus.metrics.folder_options import (
     DERIVATIVE_METRICS,
     EDGE_METRICS,
@@ -503,9 +503,14 @@ def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any]
     def read(sql: str) -> list[dict[str, Any]]:
         return grp_as(area.query(to_dialect(sql, engine.dialect)).to_pylist(), key)
 
+    fname = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
     if name == "downloads":
         rows = read("SELECT * FROM metric_downloads ORDER BY downloads DESC, grp NULLS LAST")
-        return rows, [key, "downloads", "models", "share"], [QUIRKS]
+        missing = area.query(to_dialect(
+            f"SELECT sum(CASE WHEN {params['field']} IS NULL THEN 1 ELSE 0 END) AS missing, count(*) AS n "
+            f"FROM snapshot_models WHERE snapshot_id = {int(params['snapshot'])}", engine.dialect)).to_pylist()[0]
+        return rows, [key, "downloads", "models", "share"], downloads_notes(
+            fname, int(missing["missing"] or 0), int(missing["n"]), bool(rows))
     if name == "new_models":
         rows = read("SELECT * FROM metric_new_models ORDER BY month NULLS LAST, models DESC, grp NULLS LAST")
         return rows, ["month", key, "models", "share"], [
@@ -519,9 +524,7 @@ def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any]
                          "k_desc"), key, ks)
     cols = ["snapshot", "observed_at", "unit", "groups", "total", "hhi", "gini", *(f"cr{kk}" for kk in ks),
             "unknown_share"]
-    return rows, cols, ["HHI on the 0-1 scale; Gini over groups sorted ascending; CR-k = share of the k largest "
-                        "groups", "the unknown (NULL) group is " + ("included as one group"
-                                                                    if params["include_unknown"] else "excluded")]
+    return rows, cols, concentration_notes(key, fname, bool(params["include_unknown"]))
 
 
 def _coverage(used: list[Snapshot], series: bool, trend: Any) -> tuple[dict[str, Any], list[dict[str, str]]]:
