@@ -10,27 +10,30 @@ WITH d AS (
     FROM _lin_decl_res r JOIN _lin_m c ON c.id = r.child_id
     WHERE r.valid AND lower(coalesce(r.resolved, r.canonical_id, r.parent_id)) <> c.id_lower
 ),
-best AS (SELECT child, min(src_rank) AS tier_rank FROM d GROUP BY child),
+pair AS (   -- one row per declared (child, parent): what each source rank says of it, in one pass
+    SELECT child, parent, min(src_rank) AS src_rank,
+           bool_or(present) FILTER (WHERE src_rank = 0) AS p0,
+           bool_or(present) FILTER (WHERE src_rank = 1) AS p1,
+           bool_or(present) FILTER (WHERE src_rank = 2) AS p2,
+           bool_or(source = 'hub') FILTER (WHERE src_rank = 1) AS by_hub,      -- else a tag with a relation
+           bool_or(source = 'gguf') FILTER (WHERE src_rank = 2) AS by_gguf,    -- else a plain tag
+           min(relation) FILTER (WHERE src_rank = 0) AS card_rel,
+           min(relation) FILTER (WHERE src_rank > 0) AS rel    -- the Hub's or a tag's
+    FROM d GROUP BY child, parent
+),
+per_child AS (
+    SELECT child, min(src_rank) AS tier_rank, min(card_rel) AS card_rel, min(rel) AS hub_rel
+    FROM pair GROUP BY child
+),
 chosen AS (   -- the parents of the strongest source only (no spurious merges of spellings)
-    SELECT d.child, d.parent, bool_or(d.present) AS present, min(d.src_rank) AS src_rank,
-           list(DISTINCT d.source ORDER BY d.source) AS sources,
-           min(d.relation) FILTER (WHERE d.src_rank = 0) AS card_rel
-    FROM d JOIN best b ON d.child = b.child AND d.src_rank = b.tier_rank
-    GROUP BY d.child, d.parent
-),
-any_rel AS (   -- the Hub's or a tag's relation, per parent and per child
-    SELECT child, parent, min(relation) AS rel FROM d WHERE relation IS NOT NULL AND src_rank > 0
-    GROUP BY child, parent
-),
-child_rel AS (
-    SELECT child, min(relation) FILTER (WHERE src_rank = 0) AS card_rel,
-           min(relation) FILTER (WHERE src_rank > 0) AS hub_rel
-    FROM d GROUP BY child
-),
-n AS (SELECT child, count(*) AS k FROM chosen GROUP BY child)
+    SELECT p.child, p.parent, p.src_rank, p.rel, k.card_rel, k.hub_rel, p.by_hub, p.by_gguf,
+           CASE p.src_rank WHEN 0 THEN p.p0 WHEN 1 THEN p.p1 ELSE p.p2 END AS present,
+           count(*) OVER (PARTITION BY p.child) AS k
+    FROM pair p JOIN per_child k ON k.child = p.child AND k.tier_rank = p.src_rank
+)
 SELECT c.child AS child_id, c.parent AS parent_id, c.present,
-       coalesce(cr.card_rel, ar.rel, cr.hub_rel,
-                CASE WHEN n.k >= 2 THEN 'merge' END,
+       coalesce(c.card_rel, c.rel, c.hub_rel,
+                CASE WHEN c.k >= 2 THEN 'merge' END,
                 CASE WHEN list_has_any(m.tags, ['gguf', 'awq', 'gptq', 'exl2', 'bitsandbytes'])
                        OR m.base_name <> m.name_lower
                        OR m.has_quant THEN 'quantized'
@@ -40,16 +43,13 @@ SELECT c.child AS child_id, c.parent AS parent_id, c.present,
        FALSE AS inferred,
        ['declared', 'hub', 'tag'][c.src_rank + 1] AS grade,
        CASE c.src_rank WHEN 0 THEN 'card base_model'
-                       WHEN 1 THEN CASE WHEN list_contains(c.sources, 'hub') THEN 'Hub baseModels'
+                       WHEN 1 THEN CASE WHEN c.by_hub THEN 'Hub baseModels'
                                         ELSE 'Hub tag base_model:<relation>' END
-                       ELSE CASE WHEN list_contains(c.sources, 'gguf') THEN 'GGUF general.base_model'
+                       ELSE CASE WHEN c.by_gguf THEN 'GGUF general.base_model'
                                  ELSE 'tag base_model' END END
-       || CASE WHEN cr.card_rel IS NULL AND ar.rel IS NULL AND cr.hub_rel IS NULL
-               THEN CASE WHEN n.k >= 2 THEN '; relation: several parents'
+       || CASE WHEN c.card_rel IS NULL AND c.rel IS NULL AND c.hub_rel IS NULL
+               THEN CASE WHEN c.k >= 2 THEN '; relation: several parents'
                          ELSE '; relation not declared' END ELSE '' END
        || CASE WHEN NOT c.present THEN '; parent not in snapshot' ELSE '' END AS evidence
 FROM chosen c
-JOIN n ON n.child = c.child
 JOIN _lin_m m ON m.id = c.child
-LEFT JOIN any_rel ar ON ar.child = c.child AND ar.parent = c.parent
-LEFT JOIN child_rel cr ON cr.child = c.child
