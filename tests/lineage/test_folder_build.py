@@ -180,7 +180,7 @@ def test_the_cause_of_a_jvm_failure_is_its_innermost_java_exception() -> None:
     """``_jvm_failure``: with the JVM answering, the innermost cause of py4j's ``java_exception`` (with the outer
     error when that says more); without, the last unindented "Caused by" of the text (an indented one is a
     suppressed error's), else its first line that is neither py4j's banner nor a stack frame."""
-    from modelcensus.store.engine_spark import _jvm_failure
+    from modelcensus.store.spark_failures import jvm_failure as _jvm_failure
 
     class Java:
         def __init__(self, text: str, cause: Any = None) -> None:
@@ -221,7 +221,7 @@ def test_jvm_calls_name_failures_keep_interrupts_and_let_bugs_through() -> None:
     from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
 
     from modelcensus.store.engine import EngineUnavailableError
-    from modelcensus.store.engine_spark import _jvm_calls
+    from modelcensus.store.spark_failures import jvm_calls as _jvm_calls
 
     def cancelled() -> None:
         try:

@@ -21,96 +21,14 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from modelcensus.errors import InputError
-from modelcensus.store.engine import EngineUnavailableError, check_name
+from modelcensus.store.engine import check_name
+from modelcensus.store.spark_failures import first_line, jvm_calls
 from modelcensus.store.store import DUCKDB_SHARE, memory_budget
 
 INSTALL_HINT = "pip install modelcensus[spark] (PySpark 4) and Java 17 (java on PATH or JAVA_HOME)"
 LOCAL_MASTER = "local[2]"
 NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"  # Parquet TIMESTAMP(NANOS) read as longs, not refused
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    line = text[0] if text else type(exc).__name__
-    if line.startswith("[USER_RAISED_EXCEPTION] "):  # a refusal of this module deferred to the query (raise_error)
-        return line.removeprefix("[USER_RAISED_EXCEPTION] ").removesuffix(" SQLSTATE: P0001")[:600]
-    return line[:300]
-
-
-def _text(exc: BaseException) -> str:
-    """``str(exc)`` without trusting it: py4j's asks the JVM for the stack trace, which fails once the JVM is
-    gone (review21 R21-3)."""
-    try:
-        return str(exc)
-    except Exception:  # noqa: BLE001 - whatever the dead gateway raises
-        return str(getattr(exc, "errmsg", "") or type(exc).__name__)
-
-
-def _jvm_failure(exc: BaseException) -> str:
-    """The telling line of a failure on the JVM side (py4j's ``Py4JJavaError``): its innermost Java cause, with
-    the outer error it was raised as when that says something else (``java.io.EOFException (from
-    [FAILED_READ_FILE] ... file.parquet)``), while the JVM answers; else the last unindented "Caused by" of the
-    text (an indented one belongs to a suppressed error), else its first line that is neither py4j's banner nor a
-    stack frame. A 2.2M-model folder build once failed in its last collect with ``SparkException: Exception
-    thrown in awaitResult``, which says nothing of the cause."""
-    with suppress(Exception):
-        outer = cause = exc.java_exception  # type: ignore[attr-defined]
-        for _ in range(20):  # a cycle of causes must not loop forever
-            inner = cause.getCause()
-            if inner is None:
-                break
-            cause = inner
-        told = _java_line(cause)
-        raised_as = _java_line(outer) if outer is not cause else ""
-        if told:
-            return (f"{told} (from {raised_as[:200]})" if raised_as else told)[:400]
-    raw = _text(exc).splitlines()
-    causes = [x.removeprefix("Caused by: ").strip() for x in raw if x.startswith("Caused by: ")]
-    if causes:  # a Java stack trace as text: its innermost cause
-        return causes[-1][:400]
-    plain = [x.strip().lstrip(": ") for x in raw
-             if x.strip() and not x.startswith("An error occurred while") and not x.strip().startswith("at ")]
-    return (plain or [type(exc).__name__])[0][:400]
-
-
-def _java_line(java: Any) -> str:
-    """The first line of a JVM exception's ``toString()`` (one call into the JVM)."""
-    text = str(java.toString()).strip()
-    return text.splitlines()[0] if text else ""
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """Whether a JVM-side failure is an interrupt: on Ctrl-C PySpark cancels every job, and a collect then raises
-    py4j's error for the cancelled job in place of the KeyboardInterrupt (review21 R21-1)."""
-    seen: BaseException | None = exc
-    for _ in range(20):
-        if seen is None:
-            break
-        if isinstance(seen, KeyboardInterrupt):
-            return True
-        seen = seen.__context__ or seen.__cause__
-    return "SPARK_JOB_CANCELLED" in _jvm_failure(exc) or "SPARK_JOB_CANCELLED" in _text(exc)[:2000]
-
-
-@contextmanager
-def _jvm_calls(what: str = "query failed on Spark") -> Iterator[None]:
-    """Calls into the JVM: py4j's errors (not PySpark's, which each method names itself) become a named error,
-    the cause kept for ``MODELCENSUS_DEBUG``; a JVM that no longer answers ends the job (EngineUnavailableError);
-    an interrupt stays an interrupt. Only py4j's and the connection's own errors are caught: a bug in this code
-    is not turned into an input error (review21 R21-4)."""
-    from py4j.protocol import Py4JError, Py4JNetworkError
-
-    try:
-        yield
-    except (Py4JNetworkError, ConnectionError) as exc:
-        if _interrupted(exc):
-            raise KeyboardInterrupt from exc
-        raise EngineUnavailableError(f"Spark is not answering (its JVM may be gone): {_jvm_failure(exc)}") from exc
-    except Py4JError as exc:
-        if _interrupted(exc):
-            raise KeyboardInterrupt from exc
-        raise InputError(f"{what}: {_jvm_failure(exc)}") from exc
 
 
 def hadoop_literal(path: str) -> str:
@@ -181,16 +99,16 @@ class SparkEngine:
         try:
             return self.spark.sql(sql)
         except PySparkException as exc:
-            raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
+            raise InputError(f"query failed on Spark: {first_line(exc)}") from None
 
     def query(self, sql: str) -> pa.Table:
         from pyspark.errors import PySparkException
 
         try:
-            with _jvm_calls():
+            with jvm_calls():
                 return self._sql(sql).toArrow()
         except PySparkException as exc:
-            raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
+            raise InputError(f"query failed on Spark: {first_line(exc)}") from None
 
     def materialise(self, name: str, sql: str) -> None:
         """The rows are computed now and kept as a local checkpoint, which cuts the plan they came from.
@@ -209,14 +127,14 @@ class SparkEngine:
         from pyspark.errors import PySparkException
 
         try:
-            with _jvm_calls():
+            with jvm_calls():
                 if _is_connect(self.spark):
                     df, view = _connect_table(self._sql(sql), self._partitions())
                 else:
                     df = self._sql(sql).coalesce(self._partitions()).localCheckpoint(eager=True)
                     view = _without_size_estimate(self.spark, df)  # before the drop: a failure here loses no table
         except PySparkException as exc:
-            raise InputError(f"query failed on Spark: {_first_line(exc)}") from None
+            raise InputError(f"query failed on Spark: {first_line(exc)}") from None
         self.drop(name)  # the new rows are computed: the table they were read from may go
         view.createOrReplaceTempView(check_name(name))
         self._names.add(name)
@@ -270,7 +188,7 @@ class SparkEngine:
         materialised table is coalesced to."""
         if self._width is None:
             try:
-                with _jvm_calls("--engine spark: reading the session's shuffle partitions failed"):
+                with jvm_calls("--engine spark: reading the session's shuffle partitions failed"):
                     self._width = max(int(self.spark.conf.get("spark.sql.shuffle.partitions", "200")), 1)
             except (TypeError, ValueError):
                 self._width = 200
@@ -282,7 +200,7 @@ class SparkEngine:
         yield
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
-        with _jvm_calls(f"registering {check_name(name)} on Spark failed"):
+        with jvm_calls(f"registering {check_name(name)} on Spark failed"):
             self.spark.createDataFrame(table).createOrReplaceTempView(name)
         self._names.add(name)
 
@@ -298,7 +216,7 @@ class SparkEngine:
         # Spark Connect) keeps its own setting for its other reads. For that moment the setting is session-wide
         # (another thread or notebook cell reading Parquet then gets nanosecond longs too): Spark has no per-read
         # option for it (its Parquet read options: mergeSchema, datetimeRebaseMode, int96RebaseMode)
-        with _jvm_calls(f"{files[0]}{' ...' if len(files) > 1 else ''}: Spark cannot read it"), \
+        with jvm_calls(f"{files[0]}{' ...' if len(files) > 1 else ''}: Spark cannot read it"), \
                 _conf(self.spark, NANOS_AS_LONG, "true") if flat or nested else nullcontext():
             try:
                 df = self.spark.read.parquet(*(local_file_uri(f) for f in files))
@@ -309,12 +227,12 @@ class SparkEngine:
                     df = df.selectExpr("*", *extra)
             except PySparkException as exc:
                 raise InputError(f"{files[0]}{' ...' if len(files) > 1 else ''}: Spark cannot read it "
-                                 f"({_first_line(exc)})") from None
+                                 f"({first_line(exc)})") from None
             df.createOrReplaceTempView(check_name(name))
         self._names.add(name)
 
     def drop(self, name: str) -> None:
-        with _jvm_calls(f"dropping {check_name(name)} on Spark failed"):
+        with jvm_calls(f"dropping {check_name(name)} on Spark failed"):
             self.spark.catalog.dropTempView(name)
             self._names.discard(name)
             for old in self._cached.pop(name, []):  # the checkpoint, and the view over it (cached on Connect)
@@ -323,7 +241,7 @@ class SparkEngine:
     @staticmethod
     def _free(old: Any) -> None:
         """A dropped table's cached rows, freed now."""
-        with _jvm_calls("freeing a dropped table on Spark failed"):
+        with jvm_calls("freeing a dropped table on Spark failed"):
             old.unpersist()
         # classic session: the checkpoint's blocks are freed now, not when a JVM garbage collection happens to
         # run (review: 14-25 dropped tables still held their blocks); every materialised table was computed
@@ -358,7 +276,7 @@ def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
         before = spark.conf.get(key, None)
         spark.conf.set(key, value)
     except Exception as exc:  # noqa: BLE001 - Connect and py4j raise several types for a refused conf
-        raise InputError(f"--engine spark: the session refused setting {key}={value} ({_first_line(exc)})") from None
+        raise InputError(f"--engine spark: the session refused setting {key}={value} ({first_line(exc)})") from None
     try:
         yield
     except BaseException:
@@ -454,14 +372,14 @@ def _file_nanos(f: str) -> dict[str, bool | str]:
     try:
         schema = pq.read_metadata(f).schema
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for an unreadable footer
-        raise InputError(f"{f}: Spark cannot read it (its Parquet footer: {_first_line(exc)})") from None
+        raise InputError(f"{f}: Spark cannot read it (its Parquet footer: {first_line(exc)})") from None
     leaves = [i for i in range(len(schema)) if _is_nanos(schema.column(i).logical_type)]
     if not leaves:
         return {}
     try:
         fields = list(schema.to_arrow_schema())  # the tree's shape (the Parquet groups); its leaf types unused
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a schema it cannot map
-        raise InputError(f"{f}: Spark cannot read it (its Parquet schema: {_first_line(exc)})") from None
+        raise InputError(f"{f}: Spark cannot read it (its Parquet schema: {first_line(exc)})") from None
     owner = [field for field in fields for _ in range(_leaf_count(field.type))]  # leaf -> its top-level field
     names = [field.name.lower() for field in fields]
     if len(owner) != len(schema) or len(set(names)) < len(names) or any(
@@ -609,7 +527,7 @@ def _start_session(master: str | None, remote: str | None) -> Any:
                    .config("spark.sql.constraintPropagation.enabled", "false").getOrCreate())
     except Exception as exc:  # noqa: BLE001 - JVM start-up and connection failures come in many types
         where = f"Spark Connect at {remote}" if remote else f"master {master or LOCAL_MASTER}"
-        raise InputError(f"--engine spark: cannot start a session on {where} ({_first_line(exc)}); "
+        raise InputError(f"--engine spark: cannot start a session on {where} ({first_line(exc)}); "
                          f"needs {INSTALL_HINT}") from None
     if not remote:
         session.sparkContext.setLogLevel("FATAL")  # errors reach the user as InputError, once
