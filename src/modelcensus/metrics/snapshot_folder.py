@@ -315,7 +315,7 @@ class FolderCensus:
         self._latest_models()
         self._run(["drift_base", "licence_drift_rows", drift_table(pairs)],
                   {**params, "side": "r" if params["keys"] == "model_roots" else "p",
-                   "column": "downloads_30d" if params["field"] == "d30" else "downloads_all_time",
+                   "column": _field_name(params),
                    "examples": drift_examples(examples)})
         rows = self.area.query(to_dialect(drift_rows_sql(pairs), self.engine.dialect)).to_pylist()
         unknown = self.area.query(to_dialect(UNKNOWN_ROOTS, self.engine.dialect)).to_pylist()[0]["n"]
@@ -334,7 +334,7 @@ class FolderCensus:
         self._run([intermediary_table(detail)],
                   {**credit, "keyed": int(keyed), **rule_params(typed["min_repos"], typed["threshold"])})
         rows = self.area.query(to_dialect(intermediary_rows(detail, typed["limit"]), self.engine.dialect)).to_pylist()
-        fname = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
+        fname = _field_name(params)
         columns, rows, notes = intermediary_result(key, detail, fname, typed["min_repos"], typed["threshold"], rows)
         return rows, columns, notes
 
@@ -348,7 +348,7 @@ class FolderCensus:
         self.area.register_arrow("namespace_regions", read_option_csv(regions, **REGIONS_CSV))
         self._run(["metric_region_shift"], params, ("namespace_regions",))
         rows = self.area.query(to_dialect(SHIFT_ROWS, self.engine.dialect)).to_pylist()
-        columns, rows, notes = shift_result("downloads_30d" if params["field"] == "d30" else "downloads_all_time",
+        columns, rows, notes = shift_result(_field_name(params),
                                             rows)
         return rows, columns, notes
 
@@ -381,7 +381,7 @@ class FolderCensus:
         (with ``parameters``, a curated sizes file read as the store path reads it)."""
         self._latest_models()
         self._register({"curated_sizes": _curated_sizes(parameters)})
-        column = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
+        column = _field_name(params)
         self._run(["sized_models", "metric_sizes_monthly" if per_month else "metric_sizes"],
                   {"column": column, "size_b": Fragment(size_b_sql("m", "cu.total_params_b")),
                    "size_class": Fragment(size_class_sql("size_b"))}, ("curated_sizes",))
@@ -455,7 +455,7 @@ class FolderCensus:
         self._run(["licence_credit", "metric_licences"], {**params, "by_class": int(detail == "class"), "whole": 0})
         raw = self.area.query(to_dialect(licence_rows(False), self.engine.dialect)).to_pylist()
         columns = licence_columns(key, detail)
-        fname = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
+        fname = _field_name(params)
         return licence_result_rows(raw, columns), columns, licence_notes(key, fname, False)[1:]
 
     def _monthly(self, key: str, params: dict[str, Any], gaps: str
@@ -497,13 +497,18 @@ def _curated_sizes(path: Any) -> pa.Table:
     return read_option_csv(path, **PARAMETERS_CSV) if path else EMPTY_SIZES.empty_table()
 
 
+def _field_name(params: dict[str, Any]) -> str:
+    """The store's name of the downloads field the folder's queries read (``params["field"]``, a FIELDS column)."""
+    return next(name for name, column in FIELDS.items() if column == params["field"])
+
+
 def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any], ks: list[int]
           ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """The metric table's rows in the store path's order, its columns and notes."""
     def read(sql: str) -> list[dict[str, Any]]:
         return grp_as(area.query(to_dialect(sql, engine.dialect)).to_pylist(), key)
 
-    fname = "downloads_30d" if params["field"] == "d30" else "downloads_all_time"
+    fname = _field_name(params)
     if name == "downloads":
         rows = read("SELECT * FROM metric_downloads ORDER BY downloads DESC, grp NULLS LAST")
         missing = area.query(to_dialect(
