@@ -27,10 +27,14 @@ ROWS = [
     ("a/tier", "p/x", "finetune", True, "name", "t-2", 2, 0),
     ("a/inferred", "p/x", "quantized", None, "name", "i-null", 2, 1),
     ("a/inferred", "p/x", "quantized", True, "name", "i-true", 2, 1),
+    ("a/no-relation", "p/x", None, False, "tag", "n-b", 2, 0),   # a NULL relation is one key, not two
+    ("a/no-relation", "p/x", None, False, "tag", "n-a", 2, 0),
+    ("a/alone", "p/y", "finetune", False, "declared", "only", 1, 0),   # a key of one row keeps it
 ]
 # labelled before the run: (inferred, grade, evidence, tier) kept per child
 WANT = {"a/grade": (False, "", "e", 1), "a/evidence": (False, "declared", "a", 1),
-        "a/tier": (True, "name", "t-2", 2), "a/inferred": (True, "name", "i-true", 2)}
+        "a/tier": (True, "name", "t-2", 2), "a/inferred": (True, "name", "i-true", 2),
+        "a/no-relation": (False, "tag", "n-a", 2), "a/alone": (False, "declared", "only", 1)}
 
 
 def _kept(engine: Any, copies: int = 1) -> dict[str, tuple[Any, ...]]:
@@ -42,6 +46,7 @@ def _kept(engine: Any, copies: int = 1) -> dict[str, tuple[Any, ...]]:
     try:
         edge_files().make(engine, "lin_edges")
         rows = engine.query("SELECT child_id, inferred, grade, evidence, tier FROM _lin_edges").to_pylist()
+        assert len(rows) == len({r["child_id"] for r in rows}), rows  # one row per key
     finally:
         engine.drop("_lin_all")
         engine.drop("_lin_edges")
@@ -53,6 +58,7 @@ def test_ties_have_one_answer_on_duckdb(threads: int) -> None:
     engine = DuckDBEngine()
     try:
         engine.con.execute(f"SET threads = {threads}")
+        assert _kept(engine) == WANT  # each row once: "a/alone" is a key of one row
         for _ in range(3):  # repeated rows: many equal keys in the hash table, still one answer
             assert _kept(engine, copies=200) == WANT
     finally:
