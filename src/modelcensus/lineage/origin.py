@@ -43,6 +43,17 @@ _ONE_WHERE = "SELECT NULL, {cols} FROM {table} WHERE snapshot_id = ? AND {key} =
 # both forms return the same rows
 _FORMS: WeakKeyDictionary[Store, bool] = WeakKeyDictionary()
 
+# the evidence of a distillation edge that records a declared base the config ruled out (teacher_raw.sql)
+CONTRADICTED_TEACHER = " contradicted by the config: likely the teacher"
+
+
+def teacher_evidence(edge_evidence: Any) -> str:
+    """How an origin's teacher is known: ``card`` when a declaration names it (the card's text or base_model, the
+    stated-bases list, or any declared base the config ruled out: a Hub tag or GGUF metadata declares too,
+    review22 R22-6), else ``name`` (the teacher list matched the model's name or its trace datasets)."""
+    text = str(edge_evidence or "")
+    return "card" if text.startswith("card") or CONTRADICTED_TEACHER in text else "name"
+
 
 def _by_id_alone(store: Store) -> bool:
     """Whether this store's look-ups go by the id alone: both look-up indexes present and 2 to 20 built snapshots
@@ -176,7 +187,7 @@ def _origin_doc(store: Store, snap: Snapshot, model: str,
                if e[2] == "distillation" and e[1] == first[10]}
         order = list(prev)
         nearest = min(evs, key=order.index) if evs else None
-        how = "card" if nearest and str(evs[nearest]).startswith("card") else "name"
+        how = teacher_evidence(evs[nearest]) if nearest else "name"
         teacher = {"id": first[10], "org": first[11], "country": first[12], "evidence": how}
     doc: dict[str, Any] = {
         "model": model,
@@ -227,12 +238,12 @@ def _referenced_doc(store: Store, snap: Snapshot, node: str, registry: Registry,
     if not roots:
         roots[node] = {"id": node, "org": info.org if info else None, "country": info.country if info else None,
                        "weight": 1.0, "path": [node], "relations": []}
-    own = sorted((e for e in edges if e[2] == "distillation"), key=lambda e: (not str(e[5]).startswith("card"), e[1]))
+    own = sorted((e for e in edges if e[2] == "distillation"), key=lambda e: (teacher_evidence(e[5]) != "card", e[1]))
     if own:
         _, t_info = _who(registry, own[0][1])
         teacher = {"id": own[0][1], "org": t_info.org if t_info else None,
                    "country": t_info.country if t_info else None,
-                   "evidence": "card" if str(own[0][5]).startswith("card") else "name"}
+                   "evidence": teacher_evidence(own[0][5])}
     doc: dict[str, Any] = {
         "model": node,
         "snapshot": {"id": snap.id, "observed_at": snap.as_dict()["observed_at"], "source": snap.source},

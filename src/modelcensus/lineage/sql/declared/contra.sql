@@ -1,6 +1,7 @@
 -- reads: _lin_cx, reg_family_signatures, reg_family_tokens, reg_family_roots
 -- produces: _lin_contra
--- _lin_contra(child_id, parent_id, parent_families, why): the declared parents the child's config rules out
+-- _lin_contra(child_id, parent_id, decl_grade, decl_source, parent_families, why): the declared parents the
+-- child's config rules out, with what declared them
 -- (reasons A-E, see edges_declared._contradictions). vocab_slack: tokens a fine-tune may add to its
 -- parent's vocabulary; params_ratio: a parent this many times the child's size and of another type is not its base; moe: the
 -- mixture-of-experts model types (edges_declared.MOE_MODEL_TYPE).
@@ -74,7 +75,7 @@ flagged AS (
              AND array_length(coalesce(tf, [])) > 0 AND NOT list_has_any(pf, tf) AS by_d
     FROM judged a
 )
-SELECT child_id, parent_id, coalesce(pf, []) AS parent_families,
+SELECT child_id, parent_id, decl_grade, decl_source, coalesce(pf, []) AS parent_families,
        concat_ws('; ',
            CASE WHEN by_a THEN 'vocabulary ' || cv || ' (family ' || array_to_string(cf_vocab, '/')
                 || ') is not the parent''s' END,

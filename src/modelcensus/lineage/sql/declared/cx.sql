@@ -3,7 +3,10 @@
 -- The declared edges the config check judges, with both sides' features: only those that can contradict
 -- (another model type or vocabulary, or a parent known by the registry alone). full_weights matches full
 -- weight files: a repo holding them is not a bare adapter, whatever its name or adapter_config.json say.
-SELECT d.child_id, d.parent_id, d.relation, c.vocab AS cv, c.params AS cp, lower(trim(c.model_type)) AS cmt,
+-- decl_grade and decl_source say what declared the parent (decl0's grade and the head of its evidence).
+SELECT d.child_id, d.parent_id, d.relation, d.grade AS decl_grade,
+       split_part(d.evidence, '; ', 1) AS decl_source,   -- 'card base_model', 'Hub baseModels', ...
+       c.vocab AS cv, c.params AS cp, lower(trim(c.model_type)) AS cmt,
        c.architectures AS carch, c.tokens AS ctok, p.vocab AS pv, p.params AS pp,
        lower(trim(p.model_type)) AS pmt, p.architectures AS parch,
        -- adapter weights are small by nature, whatever the relation says (unless the repo also holds

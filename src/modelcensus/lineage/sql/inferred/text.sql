@@ -12,7 +12,7 @@ WHERE lower(coalesce(r.resolved, r.target)) <> c.id_lower
 UNION ALL
 -- a child whose declared base the config ruled out is not rooted at its teacher either: display only
 SELECT t.child_id, coalesce(t.resolved, t.target), 'distillation', TRUE,
-       CASE t.kind_rank WHEN 3 THEN 'declared' WHEN 0 THEN 'tag' ELSE 'name' END, t.evidence,
+       t.grade, t.evidence,
        CASE WHEN t.child_id IN (SELECT child_id FROM _lin_contra) THEN 9 ELSE t.tier END, t.kind_rank
 -- (any child, not only observed ones: a stated model the snapshot only references keeps its teacher)
 FROM _lin_teacher_res t

@@ -7,7 +7,7 @@
 WITH e AS (
     SELECT child_id, parent_id, evidence,
            CASE WHEN starts_with(evidence, 'card text') OR starts_with(evidence, 'card (publisher') THEN 0
-                WHEN starts_with(evidence, 'card base_model') THEN 1
+                WHEN contains(evidence, ' contradicted by the config: likely the teacher') THEN 1
                 WHEN starts_with(evidence, 'card') THEN 2
                 WHEN contains(evidence, ' names a distillation and its teacher ') THEN 4 ELSE 3 END AS rk,
            -- trace datasets: how many of the card's listed sets are this teacher's (', '-separated)
@@ -25,7 +25,7 @@ tied AS (
     WHERE e.rk = 2 AND e.n = t.n GROUP BY e.child_id HAVING count(*) > 1
 )
 SELECT e.child_id AS model_id, e.parent_id AS teacher_id,
-       CASE WHEN starts_with(e.evidence, 'card') THEN 'card' ELSE 'name' END AS evidence
+       CASE WHEN starts_with(e.evidence, 'card') OR e.rk = 1 THEN 'card' ELSE 'name' END AS evidence
 FROM e JOIN best b ON b.child_id = e.child_id AND b.rk = e.rk
 ANTI JOIN tied ON tied.child_id = e.child_id
 QUALIFY row_number() OVER (PARTITION BY e.child_id ORDER BY e.n DESC, e.parent_id) = 1

@@ -1,0 +1,49 @@
+"""A declared base the config rules out is kept as the likely teacher (display only). Review22 R22-6: that teacher
+edge said "card base_model" and was graded ``declared`` whatever declared the base; a Hub relation tag or a GGUF
+file's metadata is not the author's card. Labelled first, from the grades of docs/lineage.md: the teacher edge
+carries the grade and the source of the declaration it came from, and the origin still names the teacher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lineage_snapshots import add_snapshot, hub
+
+from modelcensus.lineage import lineage, origin
+
+QWEN2 = {"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"], "vocab_size": 152064}
+DSV3 = {"model_type": "deepseek_v3", "architectures": ["DeepseekV3ForCausalLM"], "vocab_size": 129280}
+R1 = "deepseek-ai/DeepSeek-R1"
+# (child, record fields beyond the config) -> (grade, evidence of the teacher edge)
+CASES = {
+    "by-card/r1-qwen-7b": ({"base": R1},
+                           ("declared", "card base_model contradicted by the config: likely the teacher")),
+    "by-hub-tag/r1-qwen-7b": ({"tags": [f"base_model:finetune:{R1}"]},
+                              ("hub", "Hub tag base_model:<relation> contradicted by the config: likely the teacher")),
+    "by-plain-tag/r1-qwen-7b": ({"tags": [f"base_model:{R1}"]},
+                                ("tag", "tag base_model contradicted by the config: likely the teacher")),
+    "by-gguf/r1-qwen-7b": ({"tags": ["gguf"], "gguf": {"general.base_model.0.repo_url": f"https://huggingface.co/{R1}"}},
+                           ("tag", "GGUF general.base_model contradicted by the config: likely the teacher")),
+}
+
+
+@pytest.fixture
+def built(store: Any, registry: Any) -> Any:
+    records = [hub(R1, config=DSV3, safetensors={"total": int(671e9)})]
+    for child, (extra, _) in CASES.items():
+        fields = dict(extra)
+        base = fields.pop("base", None)
+        records.append(hub(child, base=base, config=QWEN2, safetensors={"total": int(7.6e9)}, **fields))
+    add_snapshot(store, records)
+    return store
+
+
+@pytest.mark.parametrize("child", list(CASES))
+def test_the_teacher_edge_keeps_the_declarations_grade_and_source(built: Any, registry: Any, child: str) -> None:
+    doc = origin(built, child, registry=registry)
+    assert "declared_base_contradicts_config" in doc["problems"], doc["problems"]
+    assert doc["teacher"]["id"] == R1 and doc["teacher"]["evidence"] == "card"
+    edges = [e for e in lineage(built, child, registry=registry)["ancestors"]
+             if e["parent"] == R1 and e["relation"] == "distillation"]
+    assert [(e["grade"], e["evidence"]) for e in edges] == [CASES[child][1]], edges
