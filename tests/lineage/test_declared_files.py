@@ -74,12 +74,23 @@ _DECL_RES = [
     ("a/c9", "not an id", None, 0, "card", None, None, False),           # so the Hub's parent is the tier
     ("a/c9", "p/base3", None, 1, "hub", "p/base3", None, True),
     ("a/c10", "gpt2", None, 0, "card", None, "openai-community/gpt2", True),  # a legacy alias, not in the snapshot
+    # (review22 R22-1) a parent of a weaker source makes no merge, but its relation is the model's:
+    ("a/c11", "p/base1", None, 0, "card", "p/base1", None, True),        # one card parent, the Hub's aside
+    ("a/c11", "p/base2", None, 1, "hub", "p/base2", None, True),
+    ("a/c12", "p/base1", None, 0, "card", "p/base1", None, True),        # the Hub's relation for the model
+    ("a/c12", "p/base2", "adapter", 1, "tag", "p/base2", None, True),
+    ("a/c13", "X/Gone", None, 1, "hub", None, "x/gone", True),           # present as the chosen source says
+    ("a/c13", "x/gone", None, 2, "gguf", "x/gone", None, True),
+    ("a/c14", "p/base1", "adapter", 0, "card", "p/base1", None, True),   # the card's relation is the model's
+    ("a/c14", "p/base2", None, 0, "card", "p/base2", None, True),
 ]
 _MODELS = {  # id -> (tags, base_name differs from name, has_quant, files, library_name)
     "a/c1": ([], False, False, [], None), "a/c2": ([], False, False, [], None), "a/c3": ([], False, False, [], None),
     "a/c4": ([], False, False, [], None), "a/c5": (["gguf"], False, False, [], None),
     "a/c6": ([], False, False, ["adapter_config.json"], None), "a/c7": ([], False, False, [], None),
     "a/c8": ([], False, False, [], None), "a/c9": ([], False, False, [], None), "a/c10": ([], False, False, [], None),
+    "a/c11": ([], False, False, [], None), "a/c12": ([], False, False, [], None),
+    "a/c13": ([], False, False, [], None), "a/c14": ([], False, False, [], None),
 }
 _EXPECTED = {  # (child, parent) -> (present, relation, grade, evidence)
     ("a/c1", "p/base1"): (True, "finetune", "declared", "card base_model"),
@@ -97,6 +108,11 @@ _EXPECTED = {  # (child, parent) -> (present, relation, grade, evidence)
     ("a/c9", "p/base3"): (True, "finetune", "hub", "Hub baseModels; relation not declared"),
     ("a/c10", "openai-community/gpt2"): (False, "finetune", "declared",
                                          "card base_model; relation not declared; parent not in snapshot"),
+    ("a/c11", "p/base1"): (True, "finetune", "declared", "card base_model; relation not declared"),
+    ("a/c12", "p/base1"): (True, "adapter", "declared", "card base_model"),
+    ("a/c13", "x/gone"): (False, "finetune", "hub", "Hub baseModels; relation not declared; parent not in snapshot"),
+    ("a/c14", "p/base1"): (True, "adapter", "declared", "card base_model"),
+    ("a/c14", "p/base2"): (True, "adapter", "declared", "card base_model"),
 }
 
 

@@ -10,7 +10,7 @@ WITH d AS (
     FROM _lin_decl_res r JOIN _lin_m c ON c.id = r.child_id
     WHERE r.valid AND lower(coalesce(r.resolved, r.canonical_id, r.parent_id)) <> c.id_lower
 ),
-pair AS (   -- one row per declared (child, parent): what each source rank says of it, in one pass
+pair AS (   -- one row per declared (child, parent): what each source rank (0, 1 or 2: decl_raw) says of it
     SELECT child, parent, min(src_rank) AS src_rank,
            bool_or(present) FILTER (WHERE src_rank = 0) AS p0,
            bool_or(present) FILTER (WHERE src_rank = 1) AS p1,
@@ -27,7 +27,7 @@ per_child AS (
 ),
 chosen AS (   -- the parents of the strongest source only (no spurious merges of spellings)
     SELECT p.child, p.parent, p.src_rank, p.rel, k.card_rel, k.hub_rel, p.by_hub, p.by_gguf,
-           CASE p.src_rank WHEN 0 THEN p.p0 WHEN 1 THEN p.p1 ELSE p.p2 END AS present,
+           CASE p.src_rank WHEN 0 THEN p.p0 WHEN 1 THEN p.p1 WHEN 2 THEN p.p2 END AS present,
            count(*) OVER (PARTITION BY p.child) AS k
     FROM pair p JOIN per_child k ON k.child = p.child AND k.tier_rank = p.src_rank
 )
