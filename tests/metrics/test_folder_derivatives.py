@@ -87,9 +87,8 @@ def test_folder_derivatives_equal_the_store_path(duck: dict[str, Any], store: St
     assert ours.columns == theirs.columns == ["month", ours.by, "derivatives", "share"]
     assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
     assert len(ours.rows) >= 3 and any(r[ours.by] for r in ours.rows)
-    # the same notes, the folder's own (the key first, where the files came from) aside
-    assert [n for n in ours.notes if not n.startswith("computed on")] == [theirs.notes[1], theirs.notes[0],
-                                                                           *theirs.notes[2:]]
+    # the same notes in the same order (review22 R22-3), the folder's own (where the files came from) aside
+    assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
 def test_the_notes_count_what_was_blanked(duck: dict[str, Any]) -> None:
@@ -179,9 +178,8 @@ def test_folder_derivative_share_equals_the_store_path(shares: dict[str, Any], s
     assert ours.metric == theirs.metric == "derivative_share"
     assert ours.by == theirs.by == SHARE_CASES[case].get("by", "family")
     assert ours.rows and rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
-    # the folder path puts the key's note first, as for derivatives
-    assert [n for n in ours.notes if not n.startswith("computed on")] == [theirs.notes[1], theirs.notes[0],
-                                                                           *theirs.notes[2:]]
+    # the same notes in the same order, as for derivatives
+    assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes
 
 
 def test_spark_equals_duckdb(duck: dict[str, Any], folder: Path, registry: Any, spark_engine: Any) -> None:

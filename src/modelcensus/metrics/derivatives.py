@@ -125,11 +125,13 @@ ORDERED_ROWS = ("SELECT month, grp, derivatives, share FROM metric_derivatives "
 
 
 def derivative_notes_head(credit: str, key: GroupKey, *, with_key: bool = True) -> list[str]:
-    """What a derivative is and how it is credited (the store path and --snapshots say the same)."""
+    """How the key is read, then what a derivative is and how it is credited: the key's note first, as every metric
+    gives it, on the store path and on --snapshots (whose ``metric()`` adds the key's note itself: ``with_key``)."""
     what = (f"derivative = a model with at least one parent edge; credited to its {credit}"
             + (" (merges: 1/k per parent)" if credit == "parent" else " via origin weights (merges: 1/k per root)"))
-    return [what, key.note if credit == "root" else f"{key.name}: read on the immediate parent's publisher side"][
-        : 2 if with_key else 1]
+    if not with_key:
+        return [what]
+    return [key.note if credit == "root" else f"{key.name}: read on the immediate parent's publisher side", what]
 
 
 def min_downloads_note(field: str, min_downloads: int, without: int) -> str:
