@@ -353,3 +353,33 @@ def test_missing_spark_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(es.SparkEngine, "_sessions", {})
     with pytest.raises(InputError, match=r"pip install modelcensus\[spark\].*Java 17"):
         open_engine("spark", spark_master="local[1]")
+
+
+def test_a_latest_file_of_no_model_reads_the_same_on_both_paths(tmp_path: Path, registry: Any) -> None:
+    """Review22 R22-4, labelled first: when the latest file holds no accepted row, both paths give the same notes
+    and warnings, and the store path does not call a snapshot of no model one without lineage."""
+    folder = write_series(tmp_path / "history")
+    last = folder / f"{DAYS[-1]}.parquet"
+    rows = pq.read_table(last)
+    pq.write_table(rows.filter(pa.array([i == "bad id!" for i in rows.column("id").to_pylist()])), last)
+    with Store(tmp_path / "census.duckdb") as st:
+        for day, path in folder_files(folder):
+            api.import_hubstats_parquet(st, path, observed_at=day.isoformat())
+        eng = open_engine("duckdb")
+        try:
+            with Store(":memory:") as probe, FolderCensus(
+                    folder, engine=eng, registry=registry,
+                    row_select=lambda p: hubstats.staging_select(p, hubstats.describe_file(probe, p))) as census:
+                for name, args in (("downloads", {}), ("downloads", {"field": "downloads_all_time"}),
+                                   ("concentration", {}), ("concentration", {"series": True})):
+                    ours = census.metric(name, by="publisher_country", **args)
+                    extra = dict(args)
+                    theirs = compute_metric(st, name, by="publisher_country", field=extra.pop("field", None),
+                                            registry=registry, **extra)
+                    assert [n for n in ours.notes if not n.startswith("computed on")] == theirs.notes, name
+                    assert ours.warnings == theirs.warnings, name
+                    assert not any(n.startswith("no lineage") for n in theirs.notes), theirs.notes
+                    if not args.get("series"):
+                        assert [w["code"] for w in theirs.warnings] == ["no_models"]
+        finally:
+            eng.close()

@@ -28,6 +28,9 @@ from modelcensus.store.sql import sql_literal
 LOW_POPULATION_SHARE = 0.5
 
 
+# the warning of a result over no model, on the store path and on --snapshots alike
+NO_MODELS = "no model of the population (and filters) in the snapshot(s) used"
+
 def _warn(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": message}
 
@@ -67,7 +70,7 @@ def compute_coverage(scope: Scope, trend: Comparability | None = None) -> tuple[
     else:
         cov["population"] = {"name": scope.population, "kind": "built-in"}
     if total == 0:
-        warnings.append(_warn("no_models", "no model of the population (and filters) in the snapshot(s) used"))
+        warnings.append(_warn("no_models", NO_MODELS))
     if not cov["full_backbone"]:
         only = set(cov["scopes"])
         if only == {"delta"}:

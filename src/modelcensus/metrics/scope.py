@@ -193,6 +193,8 @@ def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
                     and builds[s.id][1].get("models") == s.row_count)
                    for s in scope.snapshots}
     for s in scope.snapshots:
+        if not s.row_count:
+            continue  # a snapshot of no model lacks no attribute (review22 R22-4)
         if current.get(s.id):
             stats = {"models": 1}
         else:

@@ -28,6 +28,7 @@ from modelcensus.metrics.anchors import SHIFT_ROWS, shift_result
 from modelcensus.metrics.catalog import coerce_options
 from modelcensus.metrics.census import scope_counts, series_comparability
 from modelcensus.metrics.concentration import add_ranks, concentration_notes, parse_ks
+from modelcensus.metrics.coverage import NO_MODELS
 from modelcensus.metrics.derivatives import (
     ORDERED_ROWS,
     derivative_notes_head,
@@ -551,7 +552,7 @@ def _coverage(used: list[Snapshot], series: bool, trend: Any) -> tuple[dict[str,
     cov["population"] = {"name": "all", "kind": "built-in"}
     warnings = []
     if not sum(counts):
-        warnings.append({"code": "no_models", "message": "no model of the population in the snapshot file(s) used"})
+        warnings.append({"code": "no_models", "message": NO_MODELS})
     if trend is not None and not trend.comparable and trend.code not in ("single_point", "no_points"):
         warnings.append({"code": "no_trend", "message": trend.reason})
     return cov, warnings
