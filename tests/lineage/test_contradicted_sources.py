@@ -47,3 +47,47 @@ def test_the_teacher_edge_keeps_the_declarations_grade_and_source(built: Any, re
     edges = [e for e in lineage(built, child, registry=registry)["ancestors"]
              if e["parent"] == R1 and e["relation"] == "distillation"]
     assert [(e["grade"], e["evidence"]) for e in edges] == [CASES[child][1]], edges
+
+
+# review23 R23-1: a body only the distill series can place (no size in its name, no vocabulary in its config) is
+# placed through the contradicted declaration's teacher, whatever declared it. Labelled first: each child gets the
+# roots and grade the card-declared one gets, and that is a Qwen checkpoint, not the child itself.
+QWEN2_NO_VOCAB = {"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}
+SERIES = {f"{how}/helper": extra for how, extra in (
+    ("series-card", {"base": R1}), ("series-hub-tag", {"tags": [f"base_model:finetune:{R1}"]}),
+    ("series-plain-tag", {"tags": [f"base_model:{R1}"]}),
+    ("series-gguf", {"tags": ["gguf"], "gguf": {"general.base_model.0.repo_url": f"https://huggingface.co/{R1}"}}))}
+
+
+def test_the_distill_series_places_a_body_whatever_declared_the_teacher(store: Any, registry: Any) -> None:
+    records = [hub(R1, config=DSV3, safetensors={"total": int(671e9)})]
+    for child, extra in SERIES.items():
+        fields = dict(extra)
+        base = fields.pop("base", None)
+        records.append(hub(child, base=base, config=QWEN2_NO_VOCAB, safetensors={"total": int(14.8e9)}, **fields))
+    add_snapshot(store, records)
+    got = {}
+    for child in SERIES:
+        doc = origin(store, child, registry=registry)
+        got[child] = ([r["id"] for r in doc["roots"]], doc["grade"])
+    card = got["series-card/helper"]
+    assert card[0] and card[0] != ["series-card/helper"] and card[0][0].startswith("Qwen/"), card
+    assert all(v == card for v in got.values()), got
+
+
+def test_every_reader_of_the_contradicted_teacher_marker_uses_the_writers_text() -> None:
+    """teacher_raw.sql writes the marker; own_teacher.sql, series.sql and origin.py read it. A reader that kept
+    the old "card base_model contradicted" text silently lost every non-card declaration (R23-1)."""
+    from importlib.resources import files
+
+    from modelcensus.lineage.origin import CONTRADICTED_TEACHER
+
+    sql = files("modelcensus.lineage") / "sql"
+    texts = {f"{d}/{f}": (sql / d / f).read_text("utf-8") for d, f in (
+        ("inferred", "teacher_raw.sql"), ("lineage_build", "own_teacher.sql"), ("family", "series.sql"))}
+    for name, text in texts.items():
+        assert f"'{CONTRADICTED_TEACHER}'" in text, name
+    every = "\n".join((sql / d).joinpath(f.name).read_text("utf-8") for d in ("inferred", "lineage_build", "family",
+                                                                              "declared", "edges", "roots")
+                      for f in (sql / d).iterdir() if f.name.endswith(".sql"))
+    assert "'card base_model contradicted" not in every

@@ -30,11 +30,14 @@ ROWS = [
     ("a/no-relation", "p/x", None, False, "tag", "n-b", 2, 0),   # a NULL relation is one key, not two
     ("a/no-relation", "p/x", None, False, "tag", "n-a", 2, 0),
     ("a/alone", "p/y", "finetune", False, "declared", "only", 1, 0),   # a key of one row keeps it
+    ("a/null-parent", None, "finetune", False, "tag", "np-b", 2, 0),  # a NULL id too is one key (R23-2)
+    ("a/null-parent", None, "finetune", False, "tag", "np-a", 2, 0),
 ]
 # labelled before the run: (inferred, grade, evidence, tier) kept per child
 WANT = {"a/grade": (False, "", "e", 1), "a/evidence": (False, "declared", "a", 1),
         "a/tier": (True, "name", "t-2", 2), "a/inferred": (True, "name", "i-true", 2),
-        "a/no-relation": (False, "tag", "n-a", 2), "a/alone": (False, "declared", "only", 1)}
+        "a/no-relation": (False, "tag", "n-a", 2), "a/alone": (False, "declared", "only", 1),
+        "a/null-parent": (False, "tag", "np-a", 2)}
 
 
 def _kept(engine: Any, copies: int = 1) -> dict[str, tuple[Any, ...]]:

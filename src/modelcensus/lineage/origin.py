@@ -50,7 +50,8 @@ CONTRADICTED_TEACHER = " contradicted by the config: likely the teacher"
 def teacher_evidence(edge_evidence: Any) -> str:
     """How an origin's teacher is known: ``card`` when a declaration names it (the card's text or base_model, the
     stated-bases list, or any declared base the config ruled out: a Hub tag or GGUF metadata declares too,
-    review22 R22-6), else ``name`` (the teacher list matched the model's name or its trace datasets)."""
+    review22 R22-6; the card's trace datasets), else ``name`` (the teacher list matched the model's name).
+    The marker is written by teacher_raw.sql and read by own_teacher.sql and series.sql (a test ties them)."""
     text = str(edge_evidence or "")
     return "card" if text.startswith("card") or CONTRADICTED_TEACHER in text else "name"
 

@@ -29,7 +29,8 @@ tied AS (
                                e0 := a.evidence IS NULL, e := coalesce(a.evidence, ''))) AS w
     FROM _lin_all a
     SEMI JOIN (SELECT child_id, parent_id, relation FROM keyed WHERE n > 1) d
-      ON a.child_id = d.child_id AND a.parent_id = d.parent_id AND a.relation IS NOT DISTINCT FROM d.relation
+      ON a.child_id IS NOT DISTINCT FROM d.child_id AND a.parent_id IS NOT DISTINCT FROM d.parent_id
+     AND a.relation IS NOT DISTINCT FROM d.relation   -- a NULL is one key, as in the GROUP BY (review23 R23-2)
     GROUP BY a.child_id, a.parent_id, a.relation
 ),
 one AS (
