@@ -171,7 +171,12 @@ def test_engine_and_connection_paths_agree(duck: DuckDBEngine) -> None:
     names = {k: n for n, k in keys.items()}
     got = {(names[c], names[p]): (w, d, g, f) for c, p, w, d, g, f in con.execute("SELECT * FROM r").fetchall()}
     rows, _, engine_stats = _run(duck, edges)
-    assert got == rows and stats.as_dict() == engine_stats
+    # weights to 12 decimals: a merge's 1/k shares are summed by a parallel aggregate, whose order (and so the last
+    # bit: 0.8333333333333333 against ...34 in one full-suite run) may differ between two runs of the same rows
+    def rounded(r: dict[Any, tuple]) -> dict[Any, tuple]:
+        return {k: (round(w, 12), *rest) for k, (w, *rest) in r.items()}
+
+    assert rounded(got) == rounded(rows) and stats.as_dict() == engine_stats
     leftovers = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary ORDER BY 1").fetchall()
     assert leftovers == [("r",), ("r_cycle_edges",)]  # the scratch tables are gone
 
