@@ -77,17 +77,20 @@ def test_the_distill_series_places_a_body_whatever_declared_the_teacher(store: A
 
 def test_every_reader_of_the_contradicted_teacher_marker_uses_the_writers_text() -> None:
     """teacher_raw.sql writes the marker; own_teacher.sql, series.sql and origin.py read it. A reader that kept
-    the old "card base_model contradicted" text silently lost every non-card declaration (R23-1)."""
+    the old "card base_model contradicted" text silently lost every non-card declaration (R23-1): the files take
+    the one definition (teachers.CONTRADICTED_TEACHER) as a parameter, and no file spells it out."""
     from importlib.resources import files
 
-    from modelcensus.lineage.origin import CONTRADICTED_TEACHER
+    from modelcensus.lineage.build import build_files
+    from modelcensus.lineage.edges_family import family_files
+    from modelcensus.lineage.edges_inferred import inferred_files
+    from modelcensus.lineage.teachers import CONTRADICTED_TEACHER
 
+    quoted = "'" + CONTRADICTED_TEACHER.replace("'", "''") + "'"
+    for folder, stem in ((inferred_files(), "teacher_raw"), (build_files(), "own_teacher"), (family_files(), "series")):
+        assert "${contradicted}" in folder.files[stem].query, stem
+        assert quoted in folder.text(stem, "duckdb", {"sid": 1, "dataset_prefilter": "TRUE"}), stem
     sql = files("modelcensus.lineage") / "sql"
-    texts = {f"{d}/{f}": (sql / d / f).read_text("utf-8") for d, f in (
-        ("inferred", "teacher_raw.sql"), ("lineage_build", "own_teacher.sql"), ("family", "series.sql"))}
-    for name, text in texts.items():
-        assert f"'{CONTRADICTED_TEACHER}'" in text, name
-    every = "\n".join((sql / d).joinpath(f.name).read_text("utf-8") for d in ("inferred", "lineage_build", "family",
-                                                                              "declared", "edges", "roots")
-                      for f in (sql / d).iterdir() if f.name.endswith(".sql"))
-    assert "'card base_model contradicted" not in every
+    every = "\n".join(f.read_text("utf-8") for d in sql.iterdir() if d.is_dir() for f in d.iterdir()
+                      if f.name.endswith(".sql"))
+    assert "likely the teacher'" not in every and "'card base_model contradicted" not in every

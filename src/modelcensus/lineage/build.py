@@ -20,7 +20,7 @@ from modelcensus.lineage.grades import GRADES, grade_name_sql, grade_rank_sql
 from modelcensus.lineage.registry import Registry
 from modelcensus.lineage.roots import resolve_roots
 from modelcensus.lineage.stated import stated_digest
-from modelcensus.lineage.teachers import teachers_digest
+from modelcensus.lineage.teachers import CONTRADICTED_TEACHER, teachers_digest
 from modelcensus.store import Store
 from modelcensus.store.engine import Engine, Scratch, scratch
 from modelcensus.store.engine_duckdb import DuckDBEngine
@@ -32,7 +32,7 @@ from modelcensus.store.lineage_tables import (
     replace_lineage,
     restore_lookup_indexes,
 )
-from modelcensus.store.sql_files import Fragment, QueryFolder, area_dialect
+from modelcensus.store.sql_files import Fragment, Literal, QueryFolder, area_dialect
 from modelcensus.store.store import Snapshot
 
 # Bumped whenever the build's rules change, so stores built by older code are rebuilt (stored after the
@@ -55,7 +55,8 @@ def build_files() -> QueryFolder:
     """The build's query files (``lineage/sql/lineage_build``) with the values the build runs them with."""
     return QueryFolder(package_files("modelcensus.lineage") / "sql" / "lineage_build",
                        params={"grade_rank": Fragment(grade_rank_sql("e.grade")),
-                               "grade_name": Fragment(grade_name_sql("r.g")), "weakest": WEAKEST})
+                               "grade_name": Fragment(grade_name_sql("r.g")), "weakest": WEAKEST,
+                               "contradicted": Literal(CONTRADICTED_TEACHER)})
 
 
 def built_version(store: Store, snapshot_id: int) -> tuple[str | None, int] | None:

@@ -24,6 +24,7 @@ import pyarrow as pa
 from modelcensus.errors import InputError
 from modelcensus.lineage.names import GEN_MENTION, KEY_SIZE, key_columns_sql
 from modelcensus.lineage.registry import Registry
+from modelcensus.lineage.teachers import CONTRADICTED_TEACHER
 from modelcensus.store.engine import Scratch, as_engine, open_engine
 from modelcensus.store.sql import sql_literal
 from modelcensus.store.sql_files import Fragment, Literal, QueryFolder, area_dialect
@@ -41,6 +42,7 @@ def family_files() -> QueryFolder:
     """The query files of this module (``lineage/sql/family``) with the code-side values they take."""
     return QueryFolder(package_files("modelcensus.lineage") / "sql" / "family", {
         "key_size": Literal(KEY_SIZE),
+        "contradicted": Literal(CONTRADICTED_TEACHER),
         "gen_mention": Literal(GEN_MENTION),
         "params_tolerance": Fragment(str(PARAMS_TOLERANCE)),
         "ckpt_keys": Fragment(key_columns_sql("r.nm")),

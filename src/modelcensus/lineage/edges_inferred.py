@@ -23,6 +23,7 @@ from typing import Any
 
 from modelcensus.lineage.edge_sql import base_cased_sql, name_columns_sql, resolve
 from modelcensus.lineage.names import FORMAT_TAGS, TOKEN_EDGE_LEFT, TOKEN_EDGE_RIGHT
+from modelcensus.lineage.teachers import CONTRADICTED_TEACHER
 from modelcensus.store.sql import sql_literal
 from modelcensus.store.sql_files import Fragment, Literal, QueryFolder
 
@@ -50,6 +51,7 @@ def inferred_files() -> QueryFolder:
     """The query files of this module (``lineage/sql/inferred``) with the code-side values they take."""
     return QueryFolder(package_files("modelcensus.lineage") / "sql" / "inferred", {
         "card_text_window": CARD_TEXT_WINDOW,
+        "contradicted": Literal(CONTRADICTED_TEACHER),
         "distill_text": Literal(DISTILL_TEXT),
         "cpt_text": Literal(CPT_TEXT),
         "teacher_match": Fragment(_teacher_match_sql("m.dteacher")),

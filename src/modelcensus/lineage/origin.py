@@ -13,6 +13,7 @@ from modelcensus.errors import InputError, NotFoundError
 from modelcensus.lineage.build import ensure_built
 from modelcensus.lineage.grades import weakest
 from modelcensus.lineage.registry import Registry
+from modelcensus.lineage.teachers import CONTRADICTED_TEACHER
 from modelcensus.store import Store
 from modelcensus.store.lineage_tables import LOOKUP_INDEXES
 from modelcensus.store.store import Snapshot
@@ -43,15 +44,12 @@ _ONE_WHERE = "SELECT NULL, {cols} FROM {table} WHERE snapshot_id = ? AND {key} =
 # both forms return the same rows
 _FORMS: WeakKeyDictionary[Store, bool] = WeakKeyDictionary()
 
-# the evidence of a distillation edge that records a declared base the config ruled out (teacher_raw.sql)
-CONTRADICTED_TEACHER = " contradicted by the config: likely the teacher"
-
 
 def teacher_evidence(edge_evidence: Any) -> str:
     """How an origin's teacher is known: ``card`` when a declaration names it (the card's text or base_model, the
     stated-bases list, or any declared base the config ruled out: a Hub tag or GGUF metadata declares too,
     review22 R22-6; the card's trace datasets), else ``name`` (the teacher list matched the model's name).
-    The marker is written by teacher_raw.sql and read by own_teacher.sql and series.sql (a test ties them)."""
+    The marker is ``teachers.CONTRADICTED_TEACHER``."""
     text = str(edge_evidence or "")
     return "card" if text.startswith("card") or CONTRADICTED_TEACHER in text else "name"
 

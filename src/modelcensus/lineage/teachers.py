@@ -17,6 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from modelcensus.lineage.data_files import package_file, validate
 
+# the evidence of a distillation edge recording a declared base the config ruled out: written by
+# sql/inferred/teacher_raw.sql, read by sql/lineage_build/own_teacher.sql, sql/family/series.sql and origin.py
+# (the query files take it as the parameter ${contradicted})
+CONTRADICTED_TEACHER = " contradicted by the config: likely the teacher"
+
 TEACHERS_FILE = "teachers.yaml"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,95}$")

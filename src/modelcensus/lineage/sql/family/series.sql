@@ -10,7 +10,7 @@ WITH taught AS (   -- the teacher part of a distill name, or a contradicted decl
     SELECT DISTINCT child_id, lower(parent_id) AS teacher_lower FROM _lin_text
     WHERE relation = 'distillation'
       AND ((starts_with(evidence, 'name:') AND contains(evidence, ' names its teacher '))
-           OR contains(evidence, ' contradicted by the config: likely the teacher'))   -- whatever declared it
+           OR contains(evidence, ${contradicted}))   -- whatever declared it
 ),
 body AS (   -- not placed yet, or placed at a family's first root without a checkpoint rule
     SELECT c.id, lower(trim(c.model_type)) AS mt, coalesce(c.architectures, []) AS archs, c.vocab,

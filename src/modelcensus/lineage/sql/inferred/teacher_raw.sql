@@ -46,5 +46,5 @@ JOIN (SELECT DISTINCT model_id_lower, teacher_id FROM reg_stated WHERE teacher_i
   ON s.model_id_lower = n.id_lower
 UNION ALL   -- a declared base the config rules out: recorded as the likely teacher (display only), with the grade
             -- and source of what declared it (a Hub tag or a GGUF file is not the author's card: review22 R22-6)
-SELECT x.child_id, x.parent_id, x.decl_source || ' contradicted by the config: likely the teacher', 9, 3, x.decl_grade
+SELECT x.child_id, x.parent_id, x.decl_source || ${contradicted}, 9, 3, x.decl_grade
 FROM _lin_contra x

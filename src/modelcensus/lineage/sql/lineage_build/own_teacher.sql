@@ -7,7 +7,7 @@
 WITH e AS (
     SELECT child_id, parent_id, evidence,
            CASE WHEN starts_with(evidence, 'card text') OR starts_with(evidence, 'card (publisher') THEN 0
-                WHEN contains(evidence, ' contradicted by the config: likely the teacher') THEN 1
+                WHEN contains(evidence, ${contradicted}) THEN 1
                 WHEN starts_with(evidence, 'card') THEN 2
                 WHEN contains(evidence, ' names a distillation and its teacher ') THEN 4 ELSE 3 END AS rk,
            -- trace datasets: how many of the card's listed sets are this teacher's (', '-separated)
