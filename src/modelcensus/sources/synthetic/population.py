@@ -11,7 +11,8 @@ rows ``R..n-1`` are community models in creation order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -154,90 +155,154 @@ def _group_rank(keys: list[np.ndarray]) -> np.ndarray:
     return rank
 
 
+@dataclass
+class _Draft:
+    """The population while it is drawn: each ``_draw_*`` step fills or amends some arrays.
+
+    The steps run in a fixed order on one generator, so their order is part of the output: a step moved or
+    a draw added changes every later array (``tests/sources/test_synthetic.py`` pins them).
+    """
+
+    profile: Profile
+    rng: np.random.Generator
+    n: int  # all models
+    R: int  # official models: rows 0..R-1
+    end: int
+    starts: np.ndarray  # month starts from the floor's month
+    momentum: np.ndarray
+    created: np.ndarray
+    family: np.ndarray
+    relation: np.ndarray
+    parent: np.ndarray
+    teacher: np.ndarray
+    is_deriv: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # community rows R..n-1 only
+    # per family (and a last slot for independents): not a text-generation family
+    non_llm: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    parent2: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    parent3: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    root: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    silent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def pop(self) -> dict[str, Any]:
+        return self.profile.pop
+
+    @property
+    def C(self) -> int:  # noqa: N802 - the community count, as in the docs
+        return self.n - self.R
+
+
 def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
                      *, allow_deletions: bool = True) -> Population:
     """Draw ``n_models`` models created between the Hub's floor date and ``end``."""
-    pop, dlp = profile.pop, profile.dl
-    rng = np.random.default_rng(seed)
-    roots = profile.roots
-    R = len(roots)
+    R = len(profile.roots)
     if n_models < R + 10:
         raise InputError(f"n_models must be at least {R + 10} (the profile has {R} official models)")
     end_s = parse_day(end) if isinstance(end, str) else int(end)
-    floor = parse_day(pop["created_floor"])
-    starts = month_starts(floor, end_s)
-    F = len(profile.families)
-    mom = _momentum_grid(profile, starts)
+    d = _start_draft(profile, np.random.default_rng(seed), n_models, end_s)
+    _draw_derivatives(d)
+    _draw_families(d)
+    _draw_parents(d)
+    _draw_merge_parents(d)
+    _draw_teachers(d)
+    d.root = _true_roots(d.parent)
+    declared, dangling, cycle_parent = _draw_declarations(d)
+    deleted = _draw_deletions(d, allow_deletions)
+    author, kind, suffix, fmt = _draw_names(d)
+    license_, lic_names = _draw_licences(d)
+    indep = d.family < 0
+    # configs: members carry their true root's config; independents one of the generic configs
+    config_idx = np.where(d.root < R, d.root, 0).astype(np.int16)
+    config_idx[indep] = R + d.rng.integers(0, len(profile.independent), int(indep.sum()))
+    scale = _draw_download_scale(d)
+    return Population(
+        profile=profile, seed=seed, n=d.n, n_official=R, start=int(d.starts[0]), end=end_s,
+        created=d.created, deleted=deleted, family=d.family, relation=d.relation, parent=d.parent,
+        parent2=d.parent2, parent3=d.parent3, declared=declared, dangling=dangling, cycle_parent=cycle_parent,
+        root=d.root, teacher=d.teacher, author=author, kind=kind, suffix=suffix, fmt=fmt, license=license_,
+        licenses=lic_names, config_idx=config_idx, scale=scale.astype(np.float32), month_starts=d.starts,
+        momentum=d.momentum)
 
-    n = n_models
-    C = n - R
-    # --- creation times: exponential growth of new repos per month --------------------------------
-    g = float(pop["monthly_growth"])
+
+def _start_draft(profile: Profile, rng: np.random.Generator, n: int, end_s: int) -> _Draft:
+    """Creation times (exponential growth of new repos per month) and the official models' own links."""
+    roots, R = profile.roots, len(profile.roots)
+    floor = parse_day(profile.pop["created_floor"])
+    starts = month_starts(floor, end_s)
+    g = float(profile.pop["monthly_growth"])
     span = (end_s - floor) / MONTH
-    u = np.sort(rng.random(C))
+    u = np.sort(rng.random(n - R))
     t_months = np.log1p(u * np.expm1(g * span)) / g
     created = np.empty(n, dtype=np.int64)
     created[:R] = [r.created for r in roots]
     created[R:] = floor + (t_months * MONTH).astype(np.int64)
     # official releases later than `end` are clipped to it (they exist at the last snapshot)
     created[:R] = np.minimum(created[:R], end_s - DAY)
-
-    family = np.full(n, -1, dtype=np.int16)
-    family[:R] = [r.family for r in roots]
-    relation = np.full(n, NONE, dtype=np.int8)
-    parent = np.full(n, -1, dtype=np.int64)
-    teacher = np.full(n, -1, dtype=np.int64)
+    d = _Draft(profile=profile, rng=rng, n=n, R=R, end=end_s, starts=starts,
+               momentum=_momentum_grid(profile, starts), created=created,
+               family=np.full(n, -1, dtype=np.int16), relation=np.full(n, NONE, dtype=np.int8),
+               parent=np.full(n, -1, dtype=np.int64), teacher=np.full(n, -1, dtype=np.int64))
+    d.family[:R] = [r.family for r in roots]
     rid = {r.id: i for i, r in enumerate(roots)}
     for i, r in enumerate(roots):
         if r.parent:
-            parent[i] = rid[r.parent]
-            relation[i] = DISTILL if r.teacher else FINETUNE
+            d.parent[i] = rid[r.parent]
+            d.relation[i] = DISTILL if r.teacher else FINETUNE
         if r.teacher:
-            teacher[i] = rid[r.teacher]
+            d.teacher[i] = rid[r.teacher]
+    return d
 
-    # --- which community models are derivatives, and of what kind --------------------------------
-    is_deriv = rng.random(C) < float(pop["derivative_share"])
-    rel_p = np.array([pop["relations"][k] for k in RELATIONS])
-    rel = rng.choice(len(RELATIONS), size=C, p=rel_p).astype(np.int8)
-    relation[R:] = np.where(is_deriv, rel, NONE)
 
-    # --- family by momentum at creation time, among families already released ---------------------
-    cm = np.searchsorted(starts, created[R:], side="right") - 1
+def _draw_derivatives(d: _Draft) -> None:
+    """Which community models are derivatives, and of what kind."""
+    d.is_deriv = d.rng.random(d.C) < float(d.pop["derivative_share"])
+    rel_p = np.array([d.pop["relations"][k] for k in RELATIONS])
+    rel = d.rng.choice(len(RELATIONS), size=d.C, p=rel_p).astype(np.int8)
+    d.relation[d.R:] = np.where(d.is_deriv, rel, NONE)
+
+
+def _draw_families(d: _Draft) -> None:
+    """Each derivative's family, by momentum at its creation time among the families already released."""
+    F, R = len(d.profile.families), d.R
+    cm = np.searchsorted(d.starts, d.created[R:], side="right") - 1
     first_release = np.full(F, np.iinfo(np.int64).max)
-    for r in roots:
+    for r in d.profile.roots:
         first_release[r.family] = min(first_release[r.family], r.created)
-    fam_c = np.full(C, -1, dtype=np.int16)
-    for m in np.unique(cm[is_deriv]):
-        sel = np.flatnonzero(is_deriv & (cm == m))
+    fam_c = np.full(d.C, -1, dtype=np.int16)
+    for m in np.unique(cm[d.is_deriv]):
+        sel = np.flatnonzero(d.is_deriv & (cm == m))
         # only families with a release before the month starts, so parents predate their children
-        w = mom[:F, m].astype(np.float64) * (first_release < starts[m])
+        w = d.momentum[:F, m].astype(np.float64) * (first_release < d.starts[m])
         if w.sum() <= 0:
-            w = (first_release < starts[m]).astype(np.float64)
+            w = (first_release < d.starts[m]).astype(np.float64)
         if w.sum() <= 0:  # nothing released yet: these models have no parent after all
-            is_deriv[sel] = False
+            d.is_deriv[sel] = False
             continue
-        fam_c[sel] = rng.choice(F, size=len(sel), p=w / w.sum())
-    family[R:] = fam_c
-    relation[R:] = np.where(is_deriv, relation[R:], NONE)
-
+        fam_c[sel] = d.rng.choice(F, size=len(sel), p=w / w.sum())
+    d.family[R:] = fam_c
+    d.relation[R:] = np.where(d.is_deriv, d.relation[R:], NONE)
     # quantizations, merges and distillations are LLM practices (the Model Atlas finds quantization nearly
     # absent in vision, methods.md 4.2): in other families they become finetunes or adapters
-    non_llm = np.array([f.pipeline_tag != "text-generation" for f in profile.families] + [False])
-    off = (fam_c >= 0) & non_llm[fam_c] & np.isin(relation[R:], (QUANTIZED, MERGE, DISTILL))
-    relation[R:][off] = np.where(rng.random(int(off.sum())) < 0.5, FINETUNE, ADAPTER)
+    d.non_llm = np.array([f.pipeline_tag != "text-generation" for f in d.profile.families] + [False])
+    off = (fam_c >= 0) & d.non_llm[fam_c] & np.isin(d.relation[R:], (QUANTIZED, MERGE, DISTILL))
+    d.relation[R:][off] = np.where(d.rng.random(int(off.sum())) < 0.5, FINETUNE, ADAPTER)
 
-    # --- parent within the family: an official root (weighted by its downloads, released before) or an
-    #     earlier non-leaf community member (older members are picked more: rich get richer) -----------
-    p_root = float(pop["parent_is_root"])
-    cidx = np.arange(R, n)
-    for f in range(F):
+
+def _draw_parents(d: _Draft) -> None:
+    """The parent within the family: an official root (weighted by its downloads, released before) or an
+    earlier non-leaf community member (older members are picked more: rich get richer)."""
+    created, relation, rng = d.created, d.relation, d.rng
+    p_root = float(d.pop["parent_is_root"])
+    fam_c = d.family[d.R:]
+    cidx = np.arange(d.R, d.n)
+    for f in range(len(d.profile.families)):
         members = cidx[(fam_c == f)]
         if len(members) == 0:
             continue
-        froots = np.array(profile.families[f].roots)
+        froots = np.array(d.profile.families[f].roots)
         froots = froots[np.argsort(created[froots], kind="stable")]
         rdates = created[froots]
-        cumw = np.cumsum([roots[i].downloads for i in froots])
+        cumw = np.cumsum([d.profile.roots[i].downloads for i in froots])
         t = created[members]
         n_rel = np.searchsorted(rdates, t, side="right")
         n_rel = np.maximum(n_rel, 1)  # a member created before any root (clock noise) takes the first
@@ -253,99 +318,120 @@ def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
         use_root |= relation[members] == REUPLOAD  # mirrors copy an official model
         chosen = np.where(use_root, choice_root, earlier)
         chosen = np.where(chosen == members, choice_root, chosen)
-        parent[members] = chosen
+        d.parent[members] = chosen
 
-    # --- merges: 1-2 extra parents, same family or (sometimes) another family ------------------------
-    parent2 = np.full(n, -1, dtype=np.int64)
-    parent3 = np.full(n, -1, dtype=np.int64)
-    merges = np.flatnonzero(relation == MERGE)
-    merges = merges[merges >= R]
-    if len(merges):
-        nonleaf_all = np.flatnonzero((relation < 0) | ~np.isin(relation, LEAF))
-        nonleaf_all = nonleaf_all[(family[nonleaf_all] >= 0)]
-        nonleaf_all = nonleaf_all[~non_llm[family[nonleaf_all]]]  # merges mix LLMs, e.g. Llama + Qwen
-        nonleaf_all = nonleaf_all[np.argsort(created[nonleaf_all], kind="stable")]
-        cross = rng.random(len(merges)) < float(pop["merge_cross_family"])
-        for slot, arr in ((0, parent2), (1, parent3)):
-            if slot == 1:
-                todo = merges[rng.random(len(merges)) < 0.3]
-                cross_t = rng.random(len(todo)) < float(pop["merge_cross_family"])
-            else:
-                todo, cross_t = merges, cross
-            k = np.searchsorted(created[nonleaf_all], created[todo], side="left")
-            # cross-family: any earlier non-leaf model with a family; same family: an official root of it
-            anyp = nonleaf_all[np.minimum(np.floor(k * rng.random(len(todo)) ** 1.3).astype(np.int64),
-                                          len(nonleaf_all) - 1)]
-            same = parent[todo]
-            n_fr = np.array([len(fam.roots) for fam in profile.families])
-            pad = np.zeros((F, n_fr.max()), dtype=np.int64)
-            for f in range(F):
-                pad[f, : n_fr[f]] = profile.families[f].roots
-            ft = family[todo].astype(np.int64)
-            alt = pad[ft, (rng.random(len(todo)) * n_fr[ft]).astype(np.int64)]
-            alt = np.where(created[alt] < created[todo], alt, same)
-            cand = np.where(cross_t, anyp, alt)
-            ok = (cand != parent[todo]) & (cand != todo) & (created[cand] < created[todo])
-            if slot == 1:
-                ok &= cand != parent2[todo]
-            arr[todo[ok]] = cand[ok]
-        # keep extra parents contiguous: a third parent without a second becomes the second
-        gap = merges[(parent2[merges] < 0) & (parent3[merges] >= 0)]
-        parent2[gap], parent3[gap] = parent3[gap], -1
-        # a "merge" whose extra parents all collapsed is a plain finetune
-        lone = merges[parent2[merges] < 0]
-        relation[lone] = FINETUNE
 
-    # --- distillation teachers: community distills name an R1-style teacher --------------------------
-    distill = np.flatnonzero(relation == DISTILL)
-    r1 = rid.get("deepseek-ai/DeepSeek-R1")
-    if r1 is not None:
-        teacher[distill[distill >= R]] = r1
-        # a distill created before its teacher existed is an ordinary finetune
-        early = distill[(distill >= R) & (created[distill] < created[r1])]
-        relation[early] = FINETUNE
-        teacher[early] = -1
+def _draw_merge_parents(d: _Draft) -> None:
+    """Merges take 1-2 extra parents, from the same family or (sometimes) another one."""
+    d.parent2 = np.full(d.n, -1, dtype=np.int64)
+    d.parent3 = np.full(d.n, -1, dtype=np.int64)
+    merges = np.flatnonzero(d.relation == MERGE)
+    merges = merges[merges >= d.R]
+    if not len(merges):
+        return
+    created, family, parent, rng = d.created, d.family, d.parent, d.rng
+    families = d.profile.families
+    nonleaf_all = np.flatnonzero((d.relation < 0) | ~np.isin(d.relation, LEAF))
+    nonleaf_all = nonleaf_all[(family[nonleaf_all] >= 0)]
+    nonleaf_all = nonleaf_all[~d.non_llm[family[nonleaf_all]]]  # merges mix LLMs, e.g. Llama + Qwen
+    nonleaf_all = nonleaf_all[np.argsort(created[nonleaf_all], kind="stable")]
+    cross = rng.random(len(merges)) < float(d.pop["merge_cross_family"])
+    for slot, arr in ((0, d.parent2), (1, d.parent3)):
+        if slot == 1:
+            todo = merges[rng.random(len(merges)) < 0.3]
+            cross_t = rng.random(len(todo)) < float(d.pop["merge_cross_family"])
+        else:
+            todo, cross_t = merges, cross
+        k = np.searchsorted(created[nonleaf_all], created[todo], side="left")
+        # cross-family: any earlier non-leaf model with a family; same family: an official root of it
+        anyp = nonleaf_all[np.minimum(np.floor(k * rng.random(len(todo)) ** 1.3).astype(np.int64),
+                                      len(nonleaf_all) - 1)]
+        same = parent[todo]
+        n_fr = np.array([len(fam.roots) for fam in families])
+        pad = np.zeros((len(families), n_fr.max()), dtype=np.int64)
+        for f, fam in enumerate(families):
+            pad[f, : n_fr[f]] = fam.roots
+        ft = family[todo].astype(np.int64)
+        alt = pad[ft, (rng.random(len(todo)) * n_fr[ft]).astype(np.int64)]
+        alt = np.where(created[alt] < created[todo], alt, same)
+        cand = np.where(cross_t, anyp, alt)
+        ok = (cand != parent[todo]) & (cand != todo) & (created[cand] < created[todo])
+        if slot == 1:
+            ok &= cand != d.parent2[todo]
+        arr[todo[ok]] = cand[ok]
+    # keep extra parents contiguous: a third parent without a second becomes the second
+    gap = merges[(d.parent2[merges] < 0) & (d.parent3[merges] >= 0)]
+    d.parent2[gap], d.parent3[gap] = d.parent3[gap], -1
+    # a "merge" whose extra parents all collapsed is a plain finetune
+    lone = merges[d.parent2[merges] < 0]
+    d.relation[lone] = FINETUNE
 
-    # --- true roots by pointer doubling over the (acyclic) primary parent -----------------------------
-    root = np.where(parent >= 0, parent, np.arange(n))
+
+def _draw_teachers(d: _Draft) -> None:
+    """Community distills name an R1-style teacher (no draw: a profile without R1 has no teachers)."""
+    distill = np.flatnonzero(d.relation == DISTILL)
+    r1 = {r.id: i for i, r in enumerate(d.profile.roots)}.get("deepseek-ai/DeepSeek-R1")
+    if r1 is None:
+        return
+    d.teacher[distill[distill >= d.R]] = r1
+    # a distill created before its teacher existed is an ordinary finetune
+    early = distill[(distill >= d.R) & (d.created[distill] < d.created[r1])]
+    d.relation[early] = FINETUNE
+    d.teacher[early] = -1
+
+
+def _true_roots(parent: np.ndarray) -> np.ndarray:
+    """Each model's true root by pointer doubling over the (acyclic) primary parent."""
+    root = np.where(parent >= 0, parent, np.arange(len(parent)))
     for _ in range(64):
         nxt = root[root]
         if np.array_equal(nxt, root):
             break
         root = nxt
+    return root
 
-    # --- declaration: silent derivatives, dangling parents, cycles -------------------------------------
-    has_parent = relation >= 0
-    declared = has_parent.copy()
-    silent = rng.random(n) < float(pop["undeclared_share"])
-    silent[:R] = False
-    declared &= ~silent
-    reup = relation == REUPLOAD
+
+def _draw_declarations(d: _Draft) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the cards say: silent derivatives (kept in ``d.silent``), dangling parents and planted cycles;
+    returns (declared, dangling, cycle_parent)."""
+    rng, n, R = d.rng, d.n, d.R
+    declared = d.relation >= 0
+    d.silent = rng.random(n) < float(d.pop["undeclared_share"])
+    d.silent[:R] = False
+    declared &= ~d.silent
+    reup = d.relation == REUPLOAD
     declared[reup] &= rng.random(int(reup.sum())) < 0.3
-    dangling = declared & (rng.random(n) < float(pop["dangling_parent_share"]))
+    dangling = declared & (rng.random(n) < float(d.pop["dangling_parent_share"]))
     dangling[:R] = False
     cycle_parent = np.full(n, -1, dtype=np.int64)
-    fts = np.flatnonzero(declared & ~dangling & (relation == FINETUNE))
+    fts = np.flatnonzero(declared & ~dangling & (d.relation == FINETUNE))
     fts = fts[fts >= R]
-    n_cyc = min(int(pop["cycles"]), len(fts) // 2)
+    n_cyc = min(int(d.pop["cycles"]), len(fts) // 2)
     if n_cyc:
         pair = rng.choice(fts, size=2 * n_cyc, replace=False).reshape(n_cyc, 2)
         cycle_parent[pair[:, 0]] = pair[:, 1]
         cycle_parent[pair[:, 1]] = pair[:, 0]
+    return declared, dangling, cycle_parent
 
-    # --- deletions ---------------------------------------------------------------------------------
-    deleted = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+
+def _draw_deletions(d: _Draft, allow_deletions: bool) -> np.ndarray:
+    """When each model is deleted (INT64_MAX: never); a single cross-section has none."""
+    deleted = np.full(d.n, np.iinfo(np.int64).max, dtype=np.int64)
     if allow_deletions:
-        dele = rng.random(n) < float(pop["deleted_share"])
-        dele[:R] = False
-        life = rng.random(n) * (end_s - created) * 1.4
-        deleted = np.where(dele, created + life.astype(np.int64) + DAY, deleted)
+        dele = d.rng.random(d.n) < float(d.pop["deleted_share"])
+        dele[:d.R] = False
+        life = d.rng.random(d.n) * (d.end - d.created) * 1.4
+        deleted = np.where(dele, d.created + life.astype(np.int64) + DAY, deleted)
+    return deleted
 
-    # --- names: author and name pieces ------------------------------------------------------------
-    n_users = max(50, C // 5)
+
+def _draw_names(d: _Draft) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pieces ids are built from (``names.py``): (author, name kind, suffix, quantization format)."""
+    rng, n, R, relation = d.rng, d.n, d.R, d.relation
+    n_users = max(50, d.C // 5)
     author = np.full(n, -1, dtype=np.int32)
     # Zipf-like: a few prolific uploaders, a long tail of one-off ones
-    author[R:] = np.minimum((n_users * rng.random(C) ** 2.2).astype(np.int32), n_users - 1)
+    author[R:] = np.minimum((n_users * rng.random(d.C) ** 2.2).astype(np.int32), n_users - 1)
     kind = np.full(n, K_INDEPENDENT, dtype=np.int8)
     kind[:R] = K_OFFICIAL
     rel_r = relation[R:]
@@ -353,79 +439,82 @@ def build_population(profile: Profile, n_models: int, seed: int, end: str | int,
         [rel_r == FINETUNE, rel_r == ADAPTER, rel_r == QUANTIZED, rel_r == MERGE, rel_r == DISTILL,
          rel_r == REUPLOAD], [K_FINETUNE, K_ADAPTER, K_QUANT, K_MERGE, K_DISTILL, K_REUPLOAD], K_INDEPENDENT)
     # half of the silent derivatives also hide their base in the name
-    opaque = silent & (kind == K_FINETUNE) & (rng.random(n) < 0.5)
+    opaque = d.silent & (kind == K_FINETUNE) & (rng.random(n) < 0.5)
     kind[opaque] = K_OPAQUE
-    suffix = rng.integers(0, len(profile.suffixes), size=n).astype(np.int16)
+    suffix = rng.integers(0, len(d.profile.suffixes), size=n).astype(np.int16)
     fmt = np.full(n, -1, dtype=np.int8)
     q = np.flatnonzero(relation == QUANTIZED)
     q = q[q >= R]
     if len(q):
-        reps = profile.repackagers
-        active = np.array([[r.active_until is None or t < r.active_until for r in reps] for t in
-                           np.linspace(created[q].min(), created[q].max(), 64).astype(np.int64)])
-        w = np.array([r.weight for r in reps])
-        slot = np.minimum(((created[q] - created[q].min()) * 63 // max(1, created[q].max() - created[q].min())),
-                          63).astype(np.int64)
-        cum = np.cumsum(active * w, axis=1)
-        u2 = rng.random(len(q)) * cum[slot, -1]
-        rep = np.argmax(cum[slot] > u2[:, None], axis=1)
-        # a format from the chosen re-packager's list
-        fmts = [np.array([FORMATS.index(f) for f in r.formats]) for r in reps]
-        lens = np.array([len(f) for f in fmts])
-        flat = np.concatenate(fmts)
-        offs = np.concatenate([[0], np.cumsum(lens)[:-1]])
-        fmt_choice = flat[offs[rep] + (rng.random(len(q)) * lens[rep]).astype(np.int64)]
-        fmt[q] = fmt_choice
-        is_rep = np.array([r.namespace is not None for r in reps])
-        # re-packager authors are encoded as negative numbers: -(k + 2) for repackagers[k]
-        author[q] = np.where(is_rep[rep], -(rep + 2), author[q])
-        # a re-packager converts a model once per format: repeats go to ordinary users
-        rk = _group_rank([author[q].astype(np.int64), parent[q], fmt[q].astype(np.int64)])
-        again = (author[q] < -1) & (rk > 0)
-        author[q[again]] = (q[again] % n_users).astype(np.int32)
+        _draw_repackagers(d, q, author, fmt, n_users)
+    return author, kind, suffix, fmt
 
-    # --- licences: the root's, sometimes missing, sometimes relabelled more permissively ------------
-    lic_names: list[str] = sorted({r.license for r in roots} | {x for x in profile.independent_licenses if x}
+
+def _draw_repackagers(d: _Draft, q: np.ndarray, author: np.ndarray, fmt: np.ndarray, n_users: int) -> None:
+    """Quantizations ``q``: a re-packager active at their creation time (by weight) and one of its formats."""
+    rng, created = d.rng, d.created
+    reps = d.profile.repackagers
+    active = np.array([[r.active_until is None or t < r.active_until for r in reps] for t in
+                       np.linspace(created[q].min(), created[q].max(), 64).astype(np.int64)])
+    w = np.array([r.weight for r in reps])
+    slot = np.minimum(((created[q] - created[q].min()) * 63 // max(1, created[q].max() - created[q].min())),
+                      63).astype(np.int64)
+    cum = np.cumsum(active * w, axis=1)
+    u2 = rng.random(len(q)) * cum[slot, -1]
+    rep = np.argmax(cum[slot] > u2[:, None], axis=1)
+    # a format from the chosen re-packager's list
+    fmts = [np.array([FORMATS.index(f) for f in r.formats]) for r in reps]
+    lens = np.array([len(f) for f in fmts])
+    flat = np.concatenate(fmts)
+    offs = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    fmt[q] = flat[offs[rep] + (rng.random(len(q)) * lens[rep]).astype(np.int64)]
+    is_rep = np.array([r.namespace is not None for r in reps])
+    # re-packager authors are encoded as negative numbers: -(k + 2) for repackagers[k]
+    author[q] = np.where(is_rep[rep], -(rep + 2), author[q])
+    # a re-packager converts a model once per format: repeats go to ordinary users
+    rk = _group_rank([author[q].astype(np.int64), d.parent[q], fmt[q].astype(np.int64)])
+    again = (author[q] < -1) & (rk > 0)
+    author[q[again]] = (q[again] % n_users).astype(np.int32)
+
+
+def _draw_licences(d: _Draft) -> tuple[np.ndarray, list[str]]:
+    """Each model's licence: its root's, sometimes missing, sometimes relabelled more permissively;
+    returns (index into the names or -1, the names)."""
+    rng, n, R, roots, family = d.rng, d.n, d.R, d.profile.roots, d.family
+    lic_names: list[str] = sorted({r.license for r in roots} | {x for x in d.profile.independent_licenses if x}
                                   | {"mit", "apache-2.0"})
     lic_of_root = np.array([lic_names.index(r.license) for r in roots], dtype=np.int16)
     license_ = np.full(n, -1, dtype=np.int16)
     license_[:R] = lic_of_root
     fam_member = (family >= 0) & (np.arange(n) >= R)
-    root_is_off = root < R
-    base_lic = np.where(root_is_off, lic_of_root[np.minimum(root, R - 1)], -1)
+    root_is_off = d.root < R
+    base_lic = np.where(root_is_off, lic_of_root[np.minimum(d.root, R - 1)], -1)
     license_[fam_member] = base_lic[fam_member]
     restrictive = np.isin(license_, [lic_names.index(x) for x in lic_names
                                      if x not in ("mit", "apache-2.0")])
-    drift = fam_member & restrictive & (rng.random(n) < float(pop["license_drift"]))
+    drift = fam_member & restrictive & (rng.random(n) < float(d.pop["license_drift"]))
     license_[drift] = np.where(rng.random(int(drift.sum())) < 0.5, lic_names.index("mit"),
                                lic_names.index("apache-2.0"))
-    missing = fam_member & (rng.random(n) < float(pop["license_missing"]))
+    missing = fam_member & (rng.random(n) < float(d.pop["license_missing"]))
     license_[missing] = -1
     indep = family < 0
-    ind_l = [lic_names.index(x) if x else -1 for x in profile.independent_licenses]
+    ind_l = [lic_names.index(x) if x else -1 for x in d.profile.independent_licenses]
     license_[indep] = np.array(ind_l, dtype=np.int16)[rng.integers(0, len(ind_l), int(indep.sum()))]
+    return license_, lic_names
 
-    # --- configs: members carry their true root's config; independents one of the generic configs -----
-    config_idx = np.where(root < R, root, 0).astype(np.int16)
-    config_idx[indep] = R + rng.integers(0, len(profile.independent), int(indep.sum()))
 
-    # --- download scale: zero-inflated log-normal body with a Pareto tail ----------------------------
+def _draw_download_scale(d: _Draft) -> np.ndarray:
+    """Download scale: a zero-inflated log-normal body with a Pareto tail; official models their real count."""
+    rng, n, dlp = d.rng, d.n, d.profile.dl
     zero = rng.random(n) < float(dlp["zero_share"])
     logs = (float(dlp["mu"]) + float(dlp["sigma"]) * rng.standard_normal(n)
             + rng.exponential(1.0, n) / float(dlp["alpha"]))
     rscale = np.array([dlp["relation_scale"][k] for k in RELATIONS] + [dlp["relation_scale"]["independent"]])
-    raw = np.exp(np.minimum(logs, 40.0)) * rscale[relation]
+    raw = np.exp(np.minimum(logs, 40.0)) * rscale[d.relation]
     cap = float(dlp["max_monthly"])  # soft cap: no community repo beats the biggest real ones
     scale = np.where(zero, 0.0, raw / (1.0 + raw / cap))
-    scale[:R] = [r.downloads for r in roots]
-
-    return Population(
-        profile=profile, seed=seed, n=n, n_official=R, start=int(starts[0]), end=end_s,
-        created=created, deleted=deleted, family=family, relation=relation, parent=parent, parent2=parent2,
-        parent3=parent3, declared=declared, dangling=dangling, cycle_parent=cycle_parent, root=root,
-        teacher=teacher, author=author, kind=kind, suffix=suffix, fmt=fmt, license=license_,
-        licenses=lic_names, config_idx=config_idx, scale=scale.astype(np.float32), month_starts=starts,
-        momentum=mom)
+    scale[:d.R] = [r.downloads for r in d.profile.roots]
+    return scale
 
 
 def monthly_flows(pop: Population, idx: np.ndarray, upto_month: int, *, history_noise: bool = True) -> np.ndarray:
