@@ -9,9 +9,10 @@ change may be read across its points, and why not).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -49,11 +50,11 @@ class MetricResult:
     field: str | None
     columns: list[str]
     rows: list[dict[str, Any]]
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
     synthetic: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
-    coverage: dict[str, Any] = field(default_factory=dict)
-    warnings: list[dict[str, str]] = field(default_factory=list)
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    coverage: dict[str, Any] = dataclasses.field(default_factory=dict)
+    warnings: list[dict[str, str]] = dataclasses.field(default_factory=list)
     census: dict[str, Any] | None = None
     trend: dict[str, Any] | None = None
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from modelcensus import __version__
@@ -42,11 +43,12 @@ class Section:
     key: str
     title: str
     intro: str = ""
-    charts: list[ChartData] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)  # shown prominently (e.g. "one snapshot: no time series")
-    notes: list[str] = field(default_factory=list)  # how it was computed (the metric notes)
-    sources: list[str] = field(default_factory=list)  # keys in Report.metrics behind this section
+    charts: list[ChartData] = dataclasses.field(default_factory=list)
+    tables: list[Table] = dataclasses.field(default_factory=list)
+    # shown prominently (e.g. "one snapshot: no time series")
+    notices: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)  # how it was computed (the metric notes)
+    sources: list[str] = dataclasses.field(default_factory=list)  # keys in Report.metrics behind this section
 
     def add_chart(self, chart: ChartData) -> None:
         """Add ``chart``, or a notice saying why it is not drawn when it has nothing to draw.
@@ -64,8 +66,8 @@ class Section:
 class Headline:
     key: str
     text: str
-    figures: dict[str, Any] = field(default_factory=dict)
-    snapshots: list[dict[str, Any]] = field(default_factory=list)  # the snapshots its figures come from
+    figures: dict[str, Any] = dataclasses.field(default_factory=dict)
+    snapshots: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # the snapshots its figures come from
 
 
 @dataclass
@@ -82,9 +84,10 @@ class Report:
     sections: list[Section]
     grades: list[dict[str, Any]]
     metrics: dict[str, Any]  # key -> MetricResult JSON, or a list of them (one per snapshot)
-    warnings: list[str] = field(default_factory=list)  # shown at the top: partial inputs, low coverage, no trend
-    filters: dict[str, Any] = field(default_factory=dict)  # as_of, max_age, pipeline_tag, library
-    notes: list[str] = field(default_factory=list)
+    # shown at the top: partial inputs, low coverage, no trend
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    filters: dict[str, Any] = dataclasses.field(default_factory=dict)  # as_of, max_age, pipeline_tag, library
+    notes: list[str] = dataclasses.field(default_factory=list)
     download_caveats: tuple[str, ...] = DOWNLOAD_CAVEATS
     attribution_caveats: tuple[str, ...] = ATTRIBUTION_CAVEATS
     methods: tuple[MethodNote, ...] = METHODS
