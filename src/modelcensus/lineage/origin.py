@@ -67,6 +67,7 @@ def _by_id_alone(store: Store) -> bool:
 
 def _rows_of(store: Store, sid: int, table: str, key: str, cols: str, value: str, order: str = "") -> list[tuple]:
     """The rows of ``table`` whose ``key`` is ``value`` in snapshot ``sid``, in the faster form for this store."""
+    params: list[int | str]
     if _by_id_alone(store):
         sql, params = _ID_ALONE.format(cols=cols, table=table, key=key), [value]
     else:
@@ -172,7 +173,8 @@ def _origin_doc(store: Store, snap: Snapshot, model: str,
     prev, _ = _walk_up(store, snap.id, model, structural_only=True, roots=frozenset(r[0] for r in rows),
                        fetched=fetched)
     first = rows[0]
-    roots, problems = [], set()
+    roots: list[dict[str, Any]] = []
+    problems: set[str] = set()
     for root_id, org, country, weight, _depth, _grade, *_rest, probs in rows:
         path, rels = _path(prev, model, root_id)
         roots.append({"id": root_id, "org": org, "country": country, "weight": float(weight),

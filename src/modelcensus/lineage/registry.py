@@ -144,7 +144,9 @@ class Registry:
 
     def in_region(self, country: str | None, region: str) -> bool:
         """Membership test against any region group, e.g. ``in_region('FR', 'Europe')``."""
-        return bool(country) and country.upper() in self.regions.get(region, ())
+        if not country:
+            return False
+        return country.upper() in self.regions.get(region, ())
 
     def atom_region(self, country: str | None) -> str:
         """ATOM's namespace bucket for a country: us | china | eu | other | unknown."""
@@ -339,9 +341,9 @@ class Registry:
                 for cfg in fam.signature.configs:
                     if cfg.root and cfg.root.lower() not in roots:
                         add(rf.path, e, "unknown_shape_root", f"shape root {cfg.root!r} is not in root_models")
-                for lic in fam.licenses:
-                    if lic not in self.licenses_by_id:
-                        add(rf.path, e, "unknown_license", f"licence {lic!r} is not in the licence table")
+                for lid in fam.licenses:
+                    if lid not in self.licenses_by_id:
+                        add(rf.path, e, "unknown_license", f"licence {lid!r} is not in the licence table")
             for lic in rf.licenses:
                 e = f"license {lic.id!r}"
                 if lic.license_class not in LICENSE_CLASSES:
@@ -416,7 +418,8 @@ class Registry:
             info = self.lookup_namespace(rn.old)
             if info is not None and info.renamed_from is not None:
                 add_ns(rn.old, info.org_key, info.namespace)
-        fam_rows = {"family": [], "name": [], "root_org": [], "root_country": [], "modality": []}
+        fam_rows: dict[str, list[str | None]] = {"family": [], "name": [], "root_org": [], "root_country": [],
+                                                 "modality": []}
         root_rows: dict[str, list[Any]] = {"family": [], "model_id_lower": [], "model_id": []}
         sig_rows: dict[str, list[Any]] = {"family": [], "model_type": [], "architecture": [], "gguf_architecture": [],
                                           "vocab_size": [], "shape": [], "hidden_sizes": [], "root_model": []}
@@ -441,12 +444,12 @@ class Registry:
                 for mt, arch, gg in combos:
                     for v in cfg.vocab_sizes or (None,):
                         root = cfg.root or (fam.root_models[0] if fam.root_models else None)
-                        for col, val in zip(sig_rows, (fam.key, mt, arch, gg, v, shape, list(cfg.hidden_sizes), root),
-                                            strict=True):
-                            sig_rows[col].append(val)
+                        for col, cell in zip(sig_rows, (fam.key, mt, arch, gg, v, shape, list(cfg.hidden_sizes),
+                                                        root), strict=True):
+                            sig_rows[col].append(cell)
             for t in sig.special_tokens:
-                for col, val in zip(tok_rows, (fam.key, t, len(owners[t]) == 1), strict=True):
-                    tok_rows[col].append(val)
+                for col, tok_cell in zip(tok_rows, (fam.key, t, len(owners[t]) == 1), strict=True):
+                    tok_rows[col].append(tok_cell)
         lic_rows: dict[str, list[Any]] = {"license": [], "class": [], "rank": []}
         for lid, lic in self.licenses_by_id.items():
             lic_rows["license"].append(lid)
