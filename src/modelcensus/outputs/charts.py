@@ -12,6 +12,7 @@ import html
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,7 +31,7 @@ class Series:
 
     name: str
     x: list[Any]
-    y: list[float | None]
+    y: Sequence[float | None]  # read only: a caller's list[float] is accepted as it is
     hover: list[str] | None = None  # extra hover text per point (untrusted text is escaped on drawing)
 
 

@@ -97,11 +97,11 @@ def render_png(chart: ChartData, path: Path, *, dpi: int = 110) -> Path:
                 pts = [(x, y) for x, y in zip(_as_x(s.x), s.y, strict=False) if y is not None]
                 if not pts:
                     continue
-                xs, ys = zip(*pts, strict=True)
+                px, py = zip(*pts, strict=True)
                 if chart.kind == "scatter":
-                    ax.scatter(xs, ys, s=9, alpha=0.6, label=_txt(s.name), color=chart.colour(i, s.name))
+                    ax.scatter(px, py, s=9, alpha=0.6, label=_txt(s.name), color=chart.colour(i, s.name))
                 else:
-                    ax.plot(xs, ys, marker="o", markersize=3, label=_txt(s.name), color=chart.colour(i, s.name))
+                    ax.plot(px, py, marker="o", markersize=3, label=_txt(s.name), color=chart.colour(i, s.name))
         if chart.log_x:
             ax.set_xscale("log")
         if chart.x_ticks:
