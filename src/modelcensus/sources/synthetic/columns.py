@@ -91,6 +91,69 @@ def _interleave_lists(cols: list[pa.Array], n: int) -> pa.ListArray:
 
 
 @dataclass
+class _Slice:
+    """Models ``idx`` at one month: the per-model codes every column reads."""
+
+    idx: np.ndarray
+    seed: int
+    obs: int  # the month's observation moment, unix seconds
+    created: np.ndarray
+    rel: np.ndarray
+    fam: np.ndarray
+    cfg: np.ndarray
+    official: np.ndarray
+    is_gguf: np.ndarray
+    is_mlx: np.ndarray
+    diffusers: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.idx)
+
+    @property
+    def is_adapter(self) -> np.ndarray:
+        return self.rel == ADAPTER
+
+    @property
+    def is_merge(self) -> np.ndarray:
+        return self.rel == MERGE
+
+    @property
+    def is_quant(self) -> np.ndarray:
+        return self.rel == QUANTIZED
+
+
+@dataclass
+class _Parents:
+    """The declared parent ids (up to three; null where not declared) and the Hub relation."""
+
+    declared: np.ndarray
+    p1: pa.Array
+    p2: pa.Array
+    p3: pa.Array
+    relation: pa.Array
+
+
+def _base_models(p: _Parents) -> pa.StructArray:
+    """The hub-stats ``baseModels`` struct: relation and the list of parent ids."""
+    models_list = _interleave_lists([p.p1, p.p2, p.p3], len(p.declared))
+    models_structs = pa.ListArray.from_arrays(
+        models_list.offsets, pa.StructArray.from_arrays([models_list.values], names=["id"]),
+        mask=pa.array(~p.declared))
+    return pa.StructArray.from_arrays([p.relation, models_structs], names=["relation", "models"],
+                                      mask=pa.array(~p.declared))
+
+
+def _staged_base_models(p: _Parents) -> pa.Array:
+    """The same parents as the staging layout's JSON text (``[{"relation": ..., "id": ...}, ...]``)."""
+    rel_json = _cat(pa.scalar('{"relation": "'), p.relation, pa.scalar('", "id": "'))
+    staged = _join(pa.scalar("["), _cat(rel_json, p.p1, pa.scalar('"}')),
+                   _cat(pa.scalar(", "), rel_json, p.p2, pa.scalar('"}')),
+                   _cat(pa.scalar(", "), rel_json, p.p3, pa.scalar('"}')), pa.scalar("]"))
+    return pc.if_else(p.p1.is_valid(), staged, pa.scalar(None, pa.string()))
+
+
+@dataclass
 class Universe:
     """Population plus its per-model names and per-config JSON: everything month-independent."""
 
@@ -193,147 +256,136 @@ class Universe:
 
     def columns(self, idx: np.ndarray, month: int, *, history_noise: bool = True) -> dict[str, pa.Array]:
         """All Hub fields of models ``idx`` at the end of ``month`` (hub-stats names)."""
-        pop = self.pop
-        seed = pop.seed
-        idx = np.asarray(idx, dtype=np.int64)
-        n = len(idx)
-        obs = self.observed_at(month)
-        flows = monthly_flows(pop, idx, month, history_noise=history_noise)
-        all_time = np.floor(flows.sum(axis=1, dtype=np.float64)).astype(np.int64)
-        d30 = np.minimum(np.floor(flows[:, -1]).astype(np.int64), all_time)
-        like_k = float(pop.profile.dl["likes_per_download"]) * np.exp(0.8 * hash_normal(seed, idx, 0, salt=7))
-        likes = np.floor(like_k * all_time.astype(np.float64) ** 0.85).astype(np.int64)
-        age_days = (obs - pop.created[idx]) / DAY
-        trending = np.round(np.where(age_days < 45, likes * 0.2, likes * 0.01 * (d30 > 0)), 0)
+        s = self._slice(idx, month)
+        p = self._declared_parents(s)
+        lic_i = self.pop.license[s.idx].astype(np.int64)
+        lic = _opt(lic_i >= 0, self.licenses.take(pa.array(np.maximum(lic_i, 0))))
+        library = self.library.take(pa.array(s.cfg))
+        library = pc.if_else(pa.array(s.is_adapter & ~s.diffusers), pa.scalar("peft"), library)
+        library = pc.if_else(pa.array(s.is_gguf), pa.scalar("gguf"), library)
+        library = pc.if_else(pa.array(s.is_mlx), pa.scalar("mlx"), library)
+        pipeline = self.pipeline.take(pa.array(s.cfg))
+        life = (hash_uniform(s.seed, s.idx, 0, salt=3) * 500 * DAY).astype(np.int64)
+        last_mod = np.minimum(s.created + life, s.obs)
+        row_ids = self.ids_as_named(s.idx, s.obs)
+        return {
+            "_base_models_json": _staged_base_models(p),
+            "id": row_ids,
+            "author": pc.if_else(pa.array(s.official), pc.list_element(pc.split_pattern(row_ids, "/"), 0),
+                                 self.authors.take(pa.array(s.idx))),
+            "sha": _sha(s.seed, s.idx, last_mod),
+            "createdAt": pa.array(s.created * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "lastModified": pa.array(last_mod * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "private": pa.repeat(pa.scalar(False), s.n),
+            "gated": self._gated(s),
+            "disabled": pa.repeat(pa.scalar(False), s.n),
+            **self._counts(s, month, history_noise),
+            "pipeline_tag": pipeline,
+            "library_name": library,
+            "tags": self._tags(s, p, library, pipeline, lic),
+            "baseModels": _base_models(p),
+            **self._weights(s),
+            "cardData": self._card(s, p, library, lic),
+        }
 
-        created = pop.created[idx]
-        life = (hash_uniform(seed, idx, 0, salt=3) * 500 * DAY).astype(np.int64)
-        last_mod = np.minimum(created + life, obs)
+    def _slice(self, idx: np.ndarray, month: int) -> _Slice:
+        pop = self.pop
+        idx = np.asarray(idx, dtype=np.int64)
         rel = pop.relation[idx].astype(np.int64)
         fam = pop.family[idx].astype(np.int64)
         fmt = pop.fmt[idx].astype(np.int64)
-        cfg = pop.config_idx[idx].astype(np.int64)
-        official = idx < pop.n_official
-        is_gguf = np.isin(fmt, list(GGUF_FORMATS))
-        is_mlx = np.isin(fmt, list(MLX_FORMATS))
-        is_adapter = rel == ADAPTER
-        is_merge = rel == MERGE
-        is_quant = rel == QUANTIZED
-        diffusers = fam == next((i for i, f in enumerate(pop.profile.families) if f.library_name == "diffusers"),
-                                -99)
+        diffusers = next((i for i, f in enumerate(pop.profile.families) if f.library_name == "diffusers"), -99)
+        return _Slice(idx=idx, seed=pop.seed, obs=self.observed_at(month), created=pop.created[idx], rel=rel,
+                      fam=fam, cfg=pop.config_idx[idx].astype(np.int64), official=idx < pop.n_official,
+                      is_gguf=np.isin(fmt, list(GGUF_FORMATS)), is_mlx=np.isin(fmt, list(MLX_FORMATS)),
+                      diffusers=fam == diffusers)
 
-        # declared parents
+    def _counts(self, s: _Slice, month: int, history_noise: bool) -> dict[str, pa.Array]:
+        """Downloads (30 days and all time), likes and trending score, from the monthly flows."""
+        flows = monthly_flows(self.pop, s.idx, month, history_noise=history_noise)
+        all_time = np.floor(flows.sum(axis=1, dtype=np.float64)).astype(np.int64)
+        d30 = np.minimum(np.floor(flows[:, -1]).astype(np.int64), all_time)
+        like_k = (float(self.pop.profile.dl["likes_per_download"])
+                  * np.exp(0.8 * hash_normal(s.seed, s.idx, 0, salt=7)))
+        likes = np.floor(like_k * all_time.astype(np.float64) ** 0.85).astype(np.int64)
+        age_days = (s.obs - s.created) / DAY
+        trending = np.round(np.where(age_days < 45, likes * 0.2, likes * 0.01 * (d30 > 0)), 0)
+        return {"downloads": pa.array(d30, pa.int64()), "downloadsAllTime": pa.array(all_time, pa.int64()),
+                "likes": pa.array(likes, pa.int64()), "trendingScore": pa.array(trending, pa.float64())}
+
+    def _declared_parents(self, s: _Slice) -> _Parents:
+        """The parent ids each model declares, as they were named when the model was created."""
+        pop, idx = self.pop, s.idx
         declared = pop.declared[idx]
         p1 = np.where(pop.cycle_parent[idx] >= 0, pop.cycle_parent[idx], pop.parent[idx])
-        # a child declares its parent as it was named when the child was created
-        p1_id = self.ids_as_named(np.maximum(p1, 0), created)
+        p1_id = self.ids_as_named(np.maximum(p1, 0), s.created)
         p1_id = pc.if_else(pa.array(pop.dangling[idx]), J(p1_id, pa.scalar("old"), "-"), p1_id)
-        p1_id = _opt(declared, p1_id)
         p2m = declared & (pop.parent2[idx] >= 0)
         p3m = declared & (pop.parent3[idx] >= 0)
-        p2_id = _opt(p2m, self.ids_as_named(np.maximum(pop.parent2[idx], 0), created))
-        p3_id = _opt(p3m, self.ids_as_named(np.maximum(pop.parent3[idx], 0), created))
-        hub_rel = pa.array(HUB_RELATION).take(pa.array(np.maximum(rel, 0)))
-        hub_rel = _opt(declared, hub_rel)
+        hub_rel = pa.array(HUB_RELATION).take(pa.array(np.maximum(s.rel, 0)))
+        return _Parents(declared=declared, p1=_opt(declared, p1_id),
+                        p2=_opt(p2m, self.ids_as_named(np.maximum(pop.parent2[idx], 0), s.created)),
+                        p3=_opt(p3m, self.ids_as_named(np.maximum(pop.parent3[idx], 0), s.created)),
+                        relation=_opt(declared, hub_rel))
 
-        # licence
-        lic_i = pop.license[idx].astype(np.int64)
-        lic = _opt(lic_i >= 0, self.licenses.take(pa.array(np.maximum(lic_i, 0))))
-
-        # library, pipeline, model type
-        library = self.library.take(pa.array(cfg))
-        library = pc.if_else(pa.array(is_adapter & ~diffusers), pa.scalar("peft"), library)
-        library = pc.if_else(pa.array(is_gguf), pa.scalar("gguf"), library)
-        library = pc.if_else(pa.array(is_mlx), pa.scalar("mlx"), library)
-        pipeline = self.pipeline.take(pa.array(cfg))
-        mtype = self.model_type.take(pa.array(cfg))
-
-        # tags (Hub-computed and card tags)
-        bm_plain = [_cat(pa.scalar("base_model:"), c) for c in (p1_id, p2_id, p3_id)]
-        bm_rel = [_cat(pa.scalar("base_model:"), hub_rel, pa.scalar(":"), c) for c in (p1_id, p2_id, p3_id)]
-        tag_cols = [
+    def _tags(self, s: _Slice, p: _Parents, library: pa.Array, pipeline: pa.Array, lic: pa.Array) -> pa.ListArray:
+        """Hub-computed and card tags, in the Hub's order."""
+        mtype = self.model_type.take(pa.array(s.cfg))
+        ids = (p.p1, p.p2, p.p3)
+        return _interleave_lists([
             library,
-            _opt(~is_gguf & ~is_mlx & ~diffusers & ~is_adapter, "safetensors"),
-            _opt(is_gguf, "gguf"),
-            _opt(~is_gguf, mtype),
+            _opt(~s.is_gguf & ~s.is_mlx & ~s.diffusers & ~s.is_adapter, "safetensors"),
+            _opt(s.is_gguf, "gguf"),
+            _opt(~s.is_gguf, mtype),
             pipeline,
-            _opt(is_adapter, "lora"),
-            _opt(is_merge, "mergekit"),
-            _opt(is_merge, "merge"),
-            *bm_plain, *bm_rel,
+            _opt(s.is_adapter, "lora"),
+            _opt(s.is_merge, "mergekit"),
+            _opt(s.is_merge, "merge"),
+            *[_cat(pa.scalar("base_model:"), c) for c in ids],
+            *[_cat(pa.scalar("base_model:"), p.relation, pa.scalar(":"), c) for c in ids],
             _cat(pa.scalar("license:"), lic),
-            pa.repeat(pa.scalar("region:us"), n),
-        ]
-        tags = _interleave_lists(tag_cols, n)
+            pa.repeat(pa.scalar("region:us"), s.n),
+        ], s.n)
 
-        # baseModels struct
-        models_list = _interleave_lists([p1_id, p2_id, p3_id], n)
-        models_structs = pa.ListArray.from_arrays(
-            models_list.offsets, pa.StructArray.from_arrays([models_list.values], names=["id"]),
-            mask=pa.array(~declared))
-        base_models = pa.StructArray.from_arrays([hub_rel, models_structs], names=["relation", "models"],
-                                                 mask=pa.array(~declared))
-
-        # card data
-        q = lambda s: J(pa.scalar('"'), s, pa.scalar('"'), "")  # noqa: E731 - ids and licences need no escaping
-        merge_list = _join(pa.scalar("["), q(p1_id), _cat(pa.scalar(", "), q(p2_id)),
-                           _cat(pa.scalar(", "), q(p3_id)), pa.scalar("]"))
-        bm_value = pc.if_else(p2_id.is_valid(), merge_list, q(p1_id))
-        say_rel = declared & (is_adapter | is_merge | is_quant) & (hash_uniform(seed, idx, 0, salt=11) < 0.4)
-        card = _join(
+    def _card(self, s: _Slice, p: _Parents, library: pa.Array, lic: pa.Array) -> pa.Array:
+        """The card's YAML as JSON: licence, base model(s), sometimes the relation, distillation tags."""
+        q = lambda v: J(pa.scalar('"'), v, pa.scalar('"'), "")  # noqa: E731 - ids and licences need no escaping
+        merge_list = _join(pa.scalar("["), q(p.p1), _cat(pa.scalar(", "), q(p.p2)),
+                           _cat(pa.scalar(", "), q(p.p3)), pa.scalar("]"))
+        bm_value = pc.if_else(p.p2.is_valid(), merge_list, q(p.p1))
+        say_rel = (p.declared & (s.is_adapter | s.is_merge | s.is_quant)
+                   & (hash_uniform(s.seed, s.idx, 0, salt=11) < 0.4))
+        return _join(
             pa.scalar("{"),
             _cat(pa.scalar('"license": "'), lic, pa.scalar('", ')),
             _cat(pa.scalar('"base_model": '), bm_value, pa.scalar(", ")),
-            _opt(say_rel, _cat(pa.scalar('"base_model_relation": "'), hub_rel, pa.scalar('", '))),
-            _opt(pop.teacher[idx] >= 0, '"tags": ["distillation", "reasoning"], '),
+            _opt(say_rel, _cat(pa.scalar('"base_model_relation": "'), p.relation, pa.scalar('", '))),
+            _opt(self.pop.teacher[s.idx] >= 0, '"tags": ["distillation", "reasoning"], '),
             _cat(pa.scalar('"library_name": "'), library, pa.scalar('"')),
             pa.scalar("}"),
         )
 
-        params = self.params_by_cfg[cfg]
-        params = np.where(is_adapter, params // 200, params)
-        st_null = is_gguf | (params <= 0) | is_adapter & diffusers
+    def _weights(self, s: _Slice) -> dict[str, pa.Array]:
+        """``safetensors`` (parameter count), ``gguf`` metadata and ``config``, as the model's format has them."""
+        params = self.params_by_cfg[s.cfg]
+        params = np.where(s.is_adapter, params // 200, params)
+        st_null = s.is_gguf | (params <= 0) | s.is_adapter & s.diffusers
         safetensors = pa.StructArray.from_arrays([pa.array(params, pa.int64())], names=["total"],
                                                  mask=pa.array(st_null))
-        gguf = _opt(is_gguf, self.gguf_json.take(pa.array(cfg)))
-        config = self.config_json.take(pa.array(cfg))
-        config = pc.if_else(pa.array(is_gguf), _cat(pa.scalar('{"model_type": "'), mtype, pa.scalar('"}')), config)
-        config = pc.if_else(pa.array(is_adapter), pa.scalar(None, pa.string()), config)
+        mtype = self.model_type.take(pa.array(s.cfg))
+        config = self.config_json.take(pa.array(s.cfg))
+        config = pc.if_else(pa.array(s.is_gguf), _cat(pa.scalar('{"model_type": "'), mtype, pa.scalar('"}')), config)
+        config = pc.if_else(pa.array(s.is_adapter), pa.scalar(None, pa.string()), config)
+        return {"safetensors": safetensors, "gguf": _opt(s.is_gguf, self.gguf_json.take(pa.array(s.cfg))),
+                "config": config}
 
-        fam_keys = [f.key for f in pop.profile.families]
+    def _gated(self, s: _Slice) -> pa.Array:
+        """Official Llama and Gemma repos are gated manually; about 1 % of the rest automatically."""
+        fam_keys = [f.key for f in self.pop.profile.families]
         gated_fams = np.array([fam_keys.index(k) for k in ("llama", "gemma") if k in fam_keys])
-        gated = np.where(official & np.isin(fam, gated_fams), "manual",
-                         np.where(hash_uniform(seed, idx, 0, salt=13) < 0.01, "auto", "False"))
-
-        rel_json = _cat(pa.scalar('{"relation": "'), hub_rel, pa.scalar('", "id": "'))
-        staged_bm = _join(pa.scalar("["), _cat(rel_json, p1_id, pa.scalar('"}')),
-                          _cat(pa.scalar(", "), rel_json, p2_id, pa.scalar('"}')),
-                          _cat(pa.scalar(", "), rel_json, p3_id, pa.scalar('"}')), pa.scalar("]"))
-        staged_bm = pc.if_else(p1_id.is_valid(), staged_bm, pa.scalar(None, pa.string()))
-        return {
-            "_base_models_json": staged_bm,
-            "id": (row_ids := self.ids_as_named(idx, obs)),
-            "author": pc.if_else(pa.array(official), pc.list_element(pc.split_pattern(row_ids, "/"), 0),
-                                 self.authors.take(pa.array(idx))),
-            "sha": _sha(seed, idx, last_mod),
-            "createdAt": pa.array(created * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-            "lastModified": pa.array(last_mod * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-            "private": pa.repeat(pa.scalar(False), n),
-            "gated": pa.array(gated, pa.string()),
-            "disabled": pa.repeat(pa.scalar(False), n),
-            "downloads": pa.array(d30, pa.int64()),
-            "downloadsAllTime": pa.array(all_time, pa.int64()),
-            "likes": pa.array(likes, pa.int64()),
-            "trendingScore": pa.array(trending, pa.float64()),
-            "pipeline_tag": pipeline,
-            "library_name": library,
-            "tags": tags,
-            "baseModels": base_models,
-            "safetensors": safetensors,
-            "gguf": gguf,
-            "cardData": card,
-            "config": config,
-        }
+        return pa.array(np.where(s.official & np.isin(s.fam, gated_fams), "manual",
+                                 np.where(hash_uniform(s.seed, s.idx, 0, salt=13) < 0.01, "auto", "False")),
+                        pa.string())
 
     def hubstats_table(self, idx: np.ndarray, month: int, *, history_noise: bool = True) -> pa.Table:
         cols = self.columns(idx, month, history_noise=history_noise)

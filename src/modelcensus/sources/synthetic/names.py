@@ -63,95 +63,101 @@ def author_names(pop: Population) -> pa.Array:
 
 def model_ids(pop: Population) -> tuple[pa.Array, pa.Array]:
     """(ids, authors) for every row of ``pop``; ids are unique."""
-    prof = pop.profile
-    R = pop.n_official
-    n = pop.n
     authors = author_names(pop)
+    rank = _name_ranks(pop)
     kind = pop.kind.astype(np.int64)
-    a = pop.author.astype(np.int64)
-    root = pop.root
-    par = np.maximum(pop.parent, 0)
-    root2 = np.where(pop.parent2 >= 0, root[np.maximum(pop.parent2, 0)], -1)
-    cfg = pop.config_idx.astype(np.int64)
-    suf = pop.suffix.astype(np.int64)
-    neg = np.full(n, -1, dtype=np.int64)
-
-    # name determinants per kind (unused -> -1); quantizations depend on their parent's name: phase 2
-    k1 = np.select([kind == K_INDEPENDENT, kind == K_REUPLOAD, np.isin(kind, (K_FINETUNE, K_ADAPTER, K_MERGE,
-                                                                            K_DISTILL))],
-                   [cfg, par, root], neg)
-    k2 = np.where(kind == K_MERGE, root2, neg)
-    k3 = np.where(np.isin(kind, (K_INDEPENDENT, K_FINETUNE, K_ADAPTER, K_MERGE, K_OPAQUE)), suf, neg)
-    rank = _rank([a, kind, k1, k2, k3])
-    rank[:R] = 0
-    q = np.flatnonzero(kind == K_QUANT)
-    if len(q):
-        p = par[q]
-        rank[q] = _rank([a[q], kind[p], k1[p], k2[p], k3[p], rank[p], pop.fmt[q].astype(np.int64)])
-
-    root_short = pa.array([r.id.split("/", 1)[1] for r in prof.roots])
-    cfg_names = [c.get("model_type") or "model" for c in prof.independent]
-    cfg_short = pa.array([""] * R + cfg_names)
-    suffixes = pa.array(prof.suffixes)
-    fmts = pa.array(list(FORMATS))
-
-    def short(ix: np.ndarray) -> pa.Array:
-        return root_short.take(pa.array(np.clip(ix, 0, R - 1)))
-
-    tails: dict[int, pa.Array] = {}
     order_k = np.argsort(kind, kind="stable")
     idx_by_kind = {k: order_k[np.searchsorted(kind[order_k], k, "left"):np.searchsorted(kind[order_k], k, "right")]
                    for k in range(9)}
-
-    def sfx(ix: np.ndarray) -> pa.Array:
-        return suffixes.take(pa.array(suf[ix]))
-
-    J = pc.binary_join_element_wise
-    ix = idx_by_kind[K_OFFICIAL]
-    tails[K_OFFICIAL] = short(ix)
-    ix = idx_by_kind[K_INDEPENDENT]
-    tails[K_INDEPENDENT] = J(cfg_short.take(pa.array(cfg[ix])), sfx(ix), "-")
-    ix = idx_by_kind[K_FINETUNE]
-    tails[K_FINETUNE] = J(short(root[ix]), sfx(ix), "-")
-    ix = idx_by_kind[K_ADAPTER]
-    tails[K_ADAPTER] = J(short(root[ix]), sfx(ix), "lora", "-")
-    ix = idx_by_kind[K_MERGE]
-    tails[K_MERGE] = J(short(root[ix]), short(root2[ix]), sfx(ix), "-")
-    ix = idx_by_kind[K_DISTILL]
-    tails[K_DISTILL] = J(pa.scalar("R1-Distill"), short(root[ix]), "-")
-    ix = idx_by_kind[K_REUPLOAD]
-    tails[K_REUPLOAD] = short(par[ix])
-    ix = idx_by_kind[K_OPAQUE]
-    tails[K_OPAQUE] = J(pa.scalar("checkpoint"), sfx(ix), "-")
-
-    def with_rank(ix: np.ndarray, t: pa.Array) -> pa.Array:
-        r = rank[ix]
-        ver = J(pa.scalar("v"), pc.cast(pa.array(r + 1), pa.string()), "")
-        return pc.if_else(pa.array(r > 0), J(t, ver, "-"), t)
-
+    tails = _own_tails(pop, idx_by_kind)
     for k in list(tails):
-        tails[k] = with_rank(idx_by_kind[k], tails[k])
-    # phase 2: quantizations append their format to their parent's tail (a parent is never a quantization)
+        tails[k] = _with_rank(rank[idx_by_kind[k]], tails[k])
+    # quantizations append their format to their parent's tail (a parent is never a quantization)
     others = [k for k in tails if k != K_QUANT and len(idx_by_kind[k])]
     nonq = pa.concat_arrays([tails[k].cast(pa.string()) for k in others])
     nonq_pos = np.concatenate([idx_by_kind[k] for k in others])
     tails.clear()
-    where = np.full(n, -1, dtype=np.int64)
+    where = np.full(pop.n, -1, dtype=np.int64)
     where[nonq_pos] = np.arange(len(nonq_pos))
     ix = idx_by_kind[K_QUANT]
-    qpar = par[ix]
+    qpar = np.maximum(pop.parent, 0)[ix]
     ptail = nonq.take(pa.array(where[qpar]))
     # on a clash, name the parent's author too, as bartowski does ("bartowski/nbeerbower_X-GGUF")
-    ptail = pc.if_else(pa.array(rank[ix] > 0), J(authors.take(pa.array(qpar)), ptail, "_"), ptail)
-    qtails = J(ptail, fmts.take(pa.array(np.maximum(pop.fmt[ix], 0))), "-").cast(pa.string())
+    ptail = pc.if_else(pa.array(rank[ix] > 0), _J(authors.take(pa.array(qpar)), ptail, "_"), ptail)
+    qtails = _J(ptail, pa.array(list(FORMATS)).take(pa.array(np.maximum(pop.fmt[ix], 0))), "-").cast(pa.string())
     del ptail
     where[ix] = len(nonq_pos) + np.arange(len(ix))
     full_tails = pa.concat_arrays([nonq, qtails]).take(pa.array(where))
     del nonq, qtails
     # official rows: author = org and tail = the rest of the real id
-    ids = J(authors, full_tails, "/")
+    ids = _J(authors, full_tails, "/")
     del full_tails
     return _unique(ids), authors
+
+
+_J = pc.binary_join_element_wise
+
+
+def _name_ranks(pop: Population) -> np.ndarray:
+    """Each model's rank among the models its name would clash with (0 keeps the name; k > 0 adds ``-v<k+1>``).
+
+    A name is determined by its author, kind and per-kind determinants; a quantization's by its parent's
+    name and its format, so its rank is taken after its parent's.
+    """
+    kind = pop.kind.astype(np.int64)
+    a = pop.author.astype(np.int64)
+    root = pop.root
+    par = np.maximum(pop.parent, 0)
+    root2 = np.where(pop.parent2 >= 0, root[np.maximum(pop.parent2, 0)], -1)
+    neg = np.full(pop.n, -1, dtype=np.int64)
+    # name determinants per kind (unused -> -1)
+    k1 = np.select([kind == K_INDEPENDENT, kind == K_REUPLOAD, np.isin(kind, (K_FINETUNE, K_ADAPTER, K_MERGE,
+                                                                            K_DISTILL))],
+                   [pop.config_idx.astype(np.int64), par, root], neg)
+    k2 = np.where(kind == K_MERGE, root2, neg)
+    k3 = np.where(np.isin(kind, (K_INDEPENDENT, K_FINETUNE, K_ADAPTER, K_MERGE, K_OPAQUE)),
+                  pop.suffix.astype(np.int64), neg)
+    rank = _rank([a, kind, k1, k2, k3])
+    rank[:pop.n_official] = 0
+    q = np.flatnonzero(kind == K_QUANT)
+    if len(q):
+        p = par[q]
+        rank[q] = _rank([a[q], kind[p], k1[p], k2[p], k3[p], rank[p], pop.fmt[q].astype(np.int64)])
+    return rank
+
+
+def _own_tails(pop: Population, idx_by_kind: dict[int, np.ndarray]) -> dict[int, pa.Array]:
+    """The part after ``author/`` of every kind whose name does not depend on another model's name."""
+    prof, R = pop.profile, pop.n_official
+    root, cfg, suf = pop.root, pop.config_idx.astype(np.int64), pop.suffix.astype(np.int64)
+    root2 = np.where(pop.parent2 >= 0, root[np.maximum(pop.parent2, 0)], -1)
+    root_short = pa.array([r.id.split("/", 1)[1] for r in prof.roots])
+    cfg_short = pa.array([""] * R + [c.get("model_type") or "model" for c in prof.independent])
+    suffixes = pa.array(prof.suffixes)
+
+    def short(ix: np.ndarray) -> pa.Array:
+        return root_short.take(pa.array(np.clip(ix, 0, R - 1)))
+
+    def sfx(ix: np.ndarray) -> pa.Array:
+        return suffixes.take(pa.array(suf[ix]))
+
+    by = idx_by_kind
+    return {
+        K_OFFICIAL: short(by[K_OFFICIAL]),
+        K_INDEPENDENT: _J(cfg_short.take(pa.array(cfg[by[K_INDEPENDENT]])), sfx(by[K_INDEPENDENT]), "-"),
+        K_FINETUNE: _J(short(root[by[K_FINETUNE]]), sfx(by[K_FINETUNE]), "-"),
+        K_ADAPTER: _J(short(root[by[K_ADAPTER]]), sfx(by[K_ADAPTER]), "lora", "-"),
+        K_MERGE: _J(short(root[by[K_MERGE]]), short(root2[by[K_MERGE]]), sfx(by[K_MERGE]), "-"),
+        K_DISTILL: _J(pa.scalar("R1-Distill"), short(root[by[K_DISTILL]]), "-"),
+        K_REUPLOAD: short(np.maximum(pop.parent, 0)[by[K_REUPLOAD]]),
+        K_OPAQUE: _J(pa.scalar("checkpoint"), sfx(by[K_OPAQUE]), "-"),
+    }
+
+
+def _with_rank(rank: np.ndarray, tail: pa.Array) -> pa.Array:
+    """``tail`` with ``-v<rank+1>`` appended where the rank is above 0."""
+    ver = _J(pa.scalar("v"), pc.cast(pa.array(rank + 1), pa.string()), "")
+    return pc.if_else(pa.array(rank > 0), _J(tail, ver, "-"), tail)
 
 
 def _unique(ids: pa.Array) -> pa.Array:
