@@ -19,7 +19,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,8 @@ def name_timestamp(path: Path) -> datetime | None:
     if not m:
         return None
     try:
-        return datetime(*(int(g) for g in m.groups()), tzinfo=UTC)
+        year, month, day, hour, minute, second = (int(g) for g in m.groups())
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
         return None
 
@@ -124,7 +125,7 @@ def _clean_id(value: str | None) -> str | None:
     return _URL_PREFIX.sub("", value).strip() if value else value
 
 
-def _tree_record(row: dict[str, str | None]) -> dict[str, Any] | RowProblem:
+def _tree_record(row: Mapping[str, str | None]) -> dict[str, Any] | RowProblem:
     mid = _clean_id(_clean_cell(row.get("model_id")))
     meta = row.get("metadata")
     if meta is None or meta.strip() in _MISSING:

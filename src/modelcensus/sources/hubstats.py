@@ -220,7 +220,7 @@ def stage_file(area: Any, path: Path, probe: Store, *, name: str = "hub_staged")
     from modelcensus.sources.engine_check import check_engines_agree
 
     check_engines_agree(area, view, path, cols, probe, remember=True)
-    rows = sqlglot.parse_one(mapped, read="duckdb").from_(view).sql(dialect="duckdb")
+    rows = sqlglot.parse_one(mapped, read="duckdb", into=sqlglot.exp.Select).from_(view).sql(dialect="duckdb")
     area.materialise(name, to_dialect(rows, area_dialect(area)))
     check_unchanged({path: identity})  # the staged rows are those of the file that was described and checked
     return name
@@ -330,9 +330,9 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
     if observed_at is not None:
         when, notes["observed_at_from"] = observed_at, "--observed-at"
     else:
-        when, key = _file_observed_at(path)
-        if when is not None:
-            notes["observed_at_from"] = f"file key-value metadata {key!r}"
+        in_meta, key = _file_observed_at(path)
+        if in_meta is not None:
+            when, notes["observed_at_from"] = in_meta, f"file key-value metadata {key!r}"
         else:
             lm = cols.find("lastModified", "last_modified")
             if lm is None:

@@ -112,6 +112,9 @@ def open_content(path: Path, compressed: bool) -> IO[bytes]:
 
 
 CORRUPT_ERRORS: tuple[type[BaseException], ...] = (EOFError, gzip.BadGzipFile, zlib.error)
+# sniffing a gzip file: a corrupt stream, or one the OS cannot read (named, not starred in the except clause,
+# which mypy cannot check)
+_GZIP_SNIFF_ERRORS: tuple[type[BaseException], ...] = (*CORRUPT_ERRORS, OSError)
 
 
 def corrupt(path: Path, exc: BaseException) -> InputError:
@@ -138,7 +141,7 @@ def sniff(path: Path) -> Sniffed:
         try:
             with gzip.open(path, "rb") as gz:
                 raw = gz.read(SNIFF_BYTES)
-        except (*CORRUPT_ERRORS, OSError) as exc:
+        except _GZIP_SNIFF_ERRORS as exc:
             raise corrupt(path, exc) from None
         if not raw:
             raise InputError(f"{path}: empty file (gzip holds no data)")
