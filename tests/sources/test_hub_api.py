@@ -19,14 +19,8 @@ from rich.console import Console
 
 from modelcensus.cli.main import run
 from modelcensus.errors import InputError
-from modelcensus.sources.hub_api import (
-    EXPAND_FIELDS,
-    HubCrawlError,
-    RetryPolicy,
-    _Progress,
-    pull_hub,
-    retry_after_seconds,
-)
+from modelcensus.sources.hub_api import EXPAND_FIELDS, _Progress, pull_hub
+from modelcensus.sources.hub_pages import HubCrawlError, RetryPolicy, retry_after_seconds
 from modelcensus.store import Store
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,8 @@ import pytest
 
 from modelcensus.cli.main import run
 from modelcensus.errors import InputError
-from modelcensus.sources.hub_api import RetryPolicy, pull_hub
+from modelcensus.sources.hub_api import pull_hub
+from modelcensus.sources.hub_pages import RetryPolicy
 from modelcensus.sources.ingest import import_path
 from modelcensus.store import Store
 from modelcensus.store.export import export_snapshot

@@ -43,7 +43,8 @@ from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled, Reposit
 from modelcensus import __version__
 from modelcensus.dates import parse_when
 from modelcensus.errors import InputError, ModelcensusError
-from modelcensus.sources.hub_api import HubCrawlError, current_endpoint
+from modelcensus.sources.hub_api import current_endpoint
+from modelcensus.sources.hub_pages import HubCrawlError
 from modelcensus.sources.hubstats import describe_layout
 from modelcensus.sources.hubstats_pull import (
     _FILENAME,

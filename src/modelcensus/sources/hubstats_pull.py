@@ -28,7 +28,8 @@ from huggingface_hub.errors import (
 )
 
 from modelcensus.errors import InputError
-from modelcensus.sources.hub_api import HubCrawlError, current_endpoint
+from modelcensus.sources.hub_api import current_endpoint
+from modelcensus.sources.hub_pages import HubCrawlError
 from modelcensus.sources.hubstats import SOURCE, import_hubstats_in_transaction
 from modelcensus.store.store import ImportResult, SkipReport, Store
 
