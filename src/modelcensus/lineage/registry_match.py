@@ -118,86 +118,122 @@ class FamilyIndex:
 
     def match(self, features: Mapping[str, Any]) -> FamilyMatches:
         """Candidate families for ``features`` (see module doc), best first."""
-        model_type = _norm(features.get("model_type"))
-        archs = {a for a in _as_list(features.get("architectures")) if isinstance(a, str)}
-        gguf = _norm(features.get("gguf_architecture"))
-        vocab = features.get("vocab_size")
-        vocab = vocab if isinstance(vocab, int) and not isinstance(vocab, bool) else None
-        tokens = {t for t in _as_list(features.get("special_tokens"))[:MAX_TOKENS] if isinstance(t, str)}
-        name = features.get("name") if isinstance(features.get("name"), str) else None
-        name = name[:MAX_NAME_LEN] if name else None
-        hints = [h[:MAX_NAME_LEN] for h in _as_list(features.get("base_model_hint")) if isinstance(h, str)]
-
-        results: list[FamilyMatch] = []
-        for fam in self.families:
-            sig = fam.signature
-            signals: list[str] = []
-            grades: list[str] = []
-            score = 0.0
-            for hint in hints:
-                if fam.key in self.roots.get(hint.lower(), ()):
-                    signals.append(f"base model {hint} is a {fam.name} root")
-                elif self._name_hit(fam, hint):
-                    signals.append(f"base model {hint} matches {fam.name} names")
-                else:
-                    continue
-                grades.append("tag")
-                score += 8
-                break
-            hidden = features.get("hidden_size") if isinstance(features.get("hidden_size"), int) else None
-            best_cfg: tuple[int, list[str], bool, bool, str | None] | None = None  # rank, hits, vocab, hidden, root
-            for cfg in sig.configs:
-                hits = []
-                if model_type and model_type in cfg.model_types:
-                    hits.append(f"model_type={model_type}")
-                hits += [f"architecture={a}" for a in sorted(archs & set(cfg.architectures))]
-                if gguf and gguf in cfg.gguf_architectures:
-                    hits.append(f"gguf architecture={gguf}")
-                h_hit = hidden is not None and hidden in cfg.hidden_sizes
-                # Shapes without a vocabulary (vision, diffusion) let a listed hidden size play its part.
-                v_hit = (vocab is not None and vocab in cfg.vocab_sizes) or (
-                    not cfg.vocab_sizes and h_hit and bool(hits))
-                rank = (4 if hits and v_hit else 2 if v_hit else 1 if hits else 0) + int(h_hit and bool(hits or v_hit))
-                if rank and (best_cfg is None or rank > best_cfg[0]):
-                    best_cfg = (rank, hits, v_hit, h_hit, cfg.root)
-            shape_root = None
-            if best_cfg is not None:
-                _, arch_hits, vocab_hit, hidden_hit, shape_root = best_cfg
-                extra = [f"hidden_size={hidden}"] if hidden_hit else []
-                if arch_hits and vocab_hit:
-                    grades.append("config")
-                    signals += arch_hits + ([f"vocab_size={vocab}"] if vocab is not None else []) + extra
-                    score += 5 + 0.5 * hidden_hit
-                elif vocab_hit:
-                    grades.append("tokenizer")
-                    signals.append(f"vocab_size={vocab} (tokenizer reuse, architecture differs)")
-                    score += 2
-                elif arch_hits:
-                    signals += arch_hits
-                    score += 1
-            shared = sorted(t for t in tokens & set(sig.special_tokens))
-            exclusive = [t for t in shared if len(self.token_owners.get(t, ())) == 1]
-            if exclusive:
-                grades.append("tokenizer")
-                signals.append("special tokens " + ", ".join(exclusive))
-                score += 3 + 0.1 * (len(shared) - len(exclusive))
-            elif shared:
-                signals.append("shared special tokens " + ", ".join(shared))
-                score += sum(1 / len(self.token_owners[t]) for t in shared) * 0.5
-            if name:
-                pat = self._name_hit(fam, name)
-                if pat:
-                    grades.append("name")
-                    signals.append(f"name matches /{pat}/")
-                    score += 1
-            if not signals:
-                continue
-            decisive = bool(grades)
-            grade = min(grades, key=GRADE_ORDER.index) if grades else "config"
-            root = shape_root or (fam.root_models[0] if fam.root_models else None)
-            results.append(FamilyMatch(fam.key, grade, round(score, 3), tuple(signals), decisive, fam.root_org, root))
+        f = _Features.read(features)
+        results = [m for fam in self.families if (m := self._match_family(fam, f)) is not None]
         results.sort(key=lambda m: (not m.decisive, -m.score, m.family))
         return FamilyMatches(results)
+
+    def _match_family(self, fam: Family, f: _Features) -> FamilyMatch | None:
+        """One family's evidence: hint, config shape, special tokens, name; None when nothing points at it."""
+        ev = _Evidence()
+        self._hint_evidence(fam, f, ev)
+        shape_root = _config_evidence(fam, f, ev)
+        self._token_evidence(fam, f, ev)
+        if f.name:
+            pat = self._name_hit(fam, f.name)
+            if pat:
+                ev.add("name", f"name matches /{pat}/", 1)
+        if not ev.signals:
+            return None
+        grade = min(ev.grades, key=GRADE_ORDER.index) if ev.grades else "config"
+        root = shape_root or (fam.root_models[0] if fam.root_models else None)
+        return FamilyMatch(fam.key, grade, round(ev.score, 3), tuple(ev.signals), bool(ev.grades), fam.root_org, root)
+
+    def _hint_evidence(self, fam: Family, f: _Features, ev: _Evidence) -> None:
+        """The first declared/GGUF base model that is one of the family's roots or matches its names."""
+        for hint in f.hints:
+            if fam.key in self.roots.get(hint.lower(), ()):
+                ev.add("tag", f"base model {hint} is a {fam.name} root", 8)
+            elif self._name_hit(fam, hint):
+                ev.add("tag", f"base model {hint} matches {fam.name} names", 8)
+            else:
+                continue
+            return
+
+    def _token_evidence(self, fam: Family, f: _Features, ev: _Evidence) -> None:
+        """Special tokens the family lists: decisive when no other family lists one of them."""
+        shared = sorted(t for t in f.tokens & set(fam.signature.special_tokens))
+        exclusive = [t for t in shared if len(self.token_owners.get(t, ())) == 1]
+        if exclusive:
+            ev.add("tokenizer", "special tokens " + ", ".join(exclusive), 3 + 0.1 * (len(shared) - len(exclusive)))
+        elif shared:
+            ev.add(None, "shared special tokens " + ", ".join(shared),
+                   sum(1 / len(self.token_owners[t]) for t in shared) * 0.5)
+
+
+@dataclass(frozen=True)
+class _Features:
+    """What a model carries, read defensively (the features come from untrusted Hub JSON and files)."""
+
+    model_type: str | None
+    archs: frozenset[str]
+    gguf: str | None
+    vocab: int | None
+    hidden: int | None
+    tokens: frozenset[str]
+    name: str | None
+    hints: tuple[str, ...]
+
+    @classmethod
+    def read(cls, features: Mapping[str, Any]) -> _Features:
+        vocab = features.get("vocab_size")
+        name = features.get("name") if isinstance(features.get("name"), str) else None
+        return cls(
+            model_type=_norm(features.get("model_type")),
+            archs=frozenset(a for a in _as_list(features.get("architectures")) if isinstance(a, str)),
+            gguf=_norm(features.get("gguf_architecture")),
+            vocab=vocab if isinstance(vocab, int) and not isinstance(vocab, bool) else None,
+            hidden=features.get("hidden_size") if isinstance(features.get("hidden_size"), int) else None,
+            tokens=frozenset(t for t in _as_list(features.get("special_tokens"))[:MAX_TOKENS] if isinstance(t, str)),
+            name=name[:MAX_NAME_LEN] if name else None,
+            hints=tuple(h[:MAX_NAME_LEN] for h in _as_list(features.get("base_model_hint")) if isinstance(h, str)))
+
+
+@dataclass
+class _Evidence:
+    """One family's signals so far, the decisive grades among them, and the score."""
+
+    signals: list[str] = field(default_factory=list)
+    grades: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+    def add(self, grade: str | None, signal: str | list[str], points: float) -> None:
+        """A signal (or several) worth ``points``; ``grade`` None for a non-decisive one."""
+        self.signals += [signal] if isinstance(signal, str) else signal
+        if grade is not None:
+            self.grades.append(grade)
+        self.score += points
+
+
+def _config_evidence(fam: Family, f: _Features, ev: _Evidence) -> str | None:
+    """The family's best-matching config shape (architecture, vocabulary, hidden size); returns its root."""
+    best: tuple[int, list[str], bool, bool, str | None] | None = None  # rank, hits, vocab, hidden, root
+    for cfg in fam.signature.configs:
+        hits = []
+        if f.model_type and f.model_type in cfg.model_types:
+            hits.append(f"model_type={f.model_type}")
+        hits += [f"architecture={a}" for a in sorted(f.archs & set(cfg.architectures))]
+        if f.gguf and f.gguf in cfg.gguf_architectures:
+            hits.append(f"gguf architecture={f.gguf}")
+        h_hit = f.hidden is not None and f.hidden in cfg.hidden_sizes
+        # Shapes without a vocabulary (vision, diffusion) let a listed hidden size play its part.
+        v_hit = (f.vocab is not None and f.vocab in cfg.vocab_sizes) or (
+            not cfg.vocab_sizes and h_hit and bool(hits))
+        rank = (4 if hits and v_hit else 2 if v_hit else 1 if hits else 0) + int(h_hit and bool(hits or v_hit))
+        if rank and (best is None or rank > best[0]):
+            best = (rank, hits, v_hit, h_hit, cfg.root)
+    if best is None:
+        return None
+    _, arch_hits, vocab_hit, hidden_hit, shape_root = best
+    extra = [f"hidden_size={f.hidden}"] if hidden_hit else []
+    if arch_hits and vocab_hit:
+        ev.add("config", arch_hits + ([f"vocab_size={f.vocab}"] if f.vocab is not None else []) + extra,
+               5 + 0.5 * hidden_hit)
+    elif vocab_hit:
+        ev.add("tokenizer", f"vocab_size={f.vocab} (tokenizer reuse, architecture differs)", 2)
+    elif arch_hits:
+        ev.add(None, arch_hits, 1)
+    return shape_root
 
 
 def _norm(value: Any) -> str | None:
