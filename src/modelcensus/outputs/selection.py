@@ -10,6 +10,7 @@ when there are none the report says why instead of comparing two different slice
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,9 @@ def select_snapshots(store: Store, snapshots: Any = None,
         from modelcensus.metrics.census import parse_as_of
 
         when = parse_as_of(as_of)
+        if when is None:  # parse_as_of reads '' as "no date given"; here one was given, and it is no date
+            raise InputError(f"--as-of {as_of!r}: expected a date such as 2025-04-22, a month such as 2025-04 "
+                             "or a datetime")
         after = [s for s in every if _aware(s.observed_at) > when]
         every = [s for s in every if _aware(s.observed_at) <= when]
         if not every:
@@ -74,6 +78,7 @@ def _aware(ts: datetime) -> datetime:
 def ensure_lineage(store: Store, snaps: list[Snapshot], registry: Any) -> list[str]:
     """Build lineage for every snapshot used (no-op when current); InputError when none can be had."""
     notes: list[str] = []
+    build: Callable[[Store, int, Any], object] | None
     try:
         from modelcensus.lineage import ensure_lineage as build
     except ImportError:
@@ -103,6 +108,7 @@ def scope_of(s: Snapshot) -> str:
 
 def signature(s: Snapshot) -> str:
     """``full``, or ``scope:{filter}``: equal signatures are comparable (the metrics stage's rule)."""
+    snapshot_signature: Callable[[Snapshot], str] | None
     try:
         from modelcensus.metrics.census import snapshot_signature
     except ImportError:  # pragma: no cover - the census module ships with the metrics stage
