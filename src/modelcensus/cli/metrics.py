@@ -160,8 +160,8 @@ def register(app: typer.Typer) -> None:
         spark_master: SparkMasterOption = None,
     ) -> None:
         """Compute one metric over the store (see docs/metrics.md), or over a folder of snapshots (--snapshots)."""
+        from modelcensus.lineage.registry import load_registry
         from modelcensus.metrics import compute_metric
-        from modelcensus.metrics.scope import resolve_registry
 
         fmt = check_format(fmt, FORMATS)
         if snapshots is None and (engine != "duckdb" or spark_master):
@@ -187,12 +187,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "parquet" and out_path is None:
             raise InputError("--format parquet needs --out PATH")
         opts = _options(option)
-        registry = None
-        if state.registry:
-            from modelcensus.lineage.registry import load_registry
-            registry = load_registry(state.registry)
-        else:
-            registry = resolve_registry(None)
+        registry = load_registry(state.registry)
         res = reading(lambda store: compute_metric(store, name, by=by, population=population, since=since,
                                                    snapshot=snapshot, registry=registry, field=field, as_of=as_of,
                                                    max_age=max_age, pipeline_tags=pipeline_tag, libraries=library,
