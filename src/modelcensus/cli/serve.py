@@ -21,6 +21,11 @@ def _store_path() -> str:
     return str(path)
 
 
+def _registry_files() -> list[str]:
+    """The --registry files as the api's serving functions take them (text paths)."""
+    return [str(p) for p in state.registry]
+
+
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and ``site`` to app."""
 
@@ -45,9 +50,9 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"--host {host[:60]!r}: expected an IP address or localhost") from None
         db = _store_path()
         if prepare:
-            built = api.prepare_serving(db, registry_files=state.registry)
+            built = api.prepare_serving(db, registry_files=_registry_files())
             err.print(f"lineage ready for {built} snapshot(s)", markup=False, highlight=False)
-        api.serve(db, host=host, port=port, registry_files=state.registry)
+        api.serve(db, host=host, port=port, registry_files=_registry_files())
 
     @app.command("site")
     def site(
@@ -64,5 +69,5 @@ def register(app: typer.Typer) -> None:
         """
         from modelcensus import api
 
-        res = api.write_site(_store_path(), out, models=models, orgs=orgs, registry_files=state.registry)
+        res = api.write_site(_store_path(), out, models=models, orgs=orgs, registry_files=_registry_files())
         typer.echo(f"wrote {res.files:,} files ({res.pages:,} pages, {res.models:,} model pages) to {res.out}")

@@ -110,20 +110,29 @@ def _report(census: Census, form: dict[str, str]) -> Any:
     return report
 
 
-def form_page(census: Census, form: dict[str, str] | None = None) -> Page:
-    form = form or {}
+def _form_fields(form: dict[str, str]) -> dict[str, Any]:
+    return {"max_items": MAX_ITEMS, "max_kb": MAX_INVENTORY_BYTES // 1000, "inventory": form.get("inventory", ""),
+            "policies": [*shipped_policies(), "none"], "policy": form.get("policy") or "default",
+            "bom": False, "bom_action": "/policy/bom"}
+
+
+def _page(census: Census, fields: dict[str, Any]) -> Page:
     page = Page("policy", "Policy check", "/policy", registry_version=census.registry.version, version=__version__,
                 snapshot=public_snapshot(census.latest), synthetic=bool(census.latest.synthetic))
-    page.form = {"max_items": MAX_ITEMS, "max_kb": MAX_INVENTORY_BYTES // 1000, "inventory": form.get("inventory", ""),
-                 "policies": [*shipped_policies(), "none"], "policy": form.get("policy") or "default",
-                 "bom": False, "bom_action": "/policy/bom"}
+    page.form = fields
     return page
+
+
+def form_page(census: Census, form: dict[str, str] | None = None) -> Page:
+    return _page(census, _form_fields(form or {}))
 
 
 def run(census: Census, form: dict[str, str]) -> Page:
     """The verdict table (one row per entry, errors included) under the chosen policy."""
-    page = form_page(census, form)
+    fields = _form_fields(form)
     report = _report(census, form)
+    fields.update(bom=True, policy_text=form.get("policy_text", ""))
+    page = _page(census, fields)
     rows = [{"model": d.id, "revision": d.revision, "verdict": d.verdict.status if d.verdict else "pass",
              "decided_by": d.verdict.decided_by if d.verdict else None,
              "flags": ", ".join(f.code for f in d.flags),
@@ -139,8 +148,6 @@ def run(census: Census, form: dict[str, str]) -> Page:
     sec.tables.append(Table("verdicts", "Verdicts", ["model", "revision", "verdict", "decided_by", "flags",
                                                      "root_countries"], rows, {"model": "model"}))
     page.sections.append(sec)
-    page.form["bom"] = True
-    page.form["policy_text"] = form.get("policy_text", "")
     page.synthetic = page.synthetic or report.synthetic
     return page
 
