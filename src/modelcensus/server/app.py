@@ -13,7 +13,7 @@ import json
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -94,11 +94,25 @@ def _status(exc: Exception) -> tuple[int, str]:
 
 
 def create_app(census: Census) -> FastAPI:
-    """The FastAPI application serving ``census`` (pages, JSON API, OpenAPI at ``/openapi.json``)."""
+    """The FastAPI application serving ``census`` (pages, JSON API, OpenAPI at ``/openapi.json``).
+
+    Assembled from one router per area, so each area's routes and the rules they share are read in one place;
+    the routers are included in the order the routes were always matched (static, pages, policy check, API).
+    """
     app = FastAPI(title="modelcensus", version=__version__, docs_url=None, redoc_url=None,
                   description="The census of open-weight AI models: origins, lineage, metrics and audits. "
                               "Read-only; JSON forms as in the modelcensus CLI.")
-    assets = static_files()
+    _add_security_headers(app)
+    _add_error_handlers(app, census)
+    app.include_router(_static_routes())
+    app.include_router(_page_routes(census))
+    app.include_router(_policy_routes(census))
+    app.include_router(_api_routes(census))
+    return app
+
+
+def _add_security_headers(app: FastAPI) -> None:
+    """Every answer carries ``SECURITY_HEADERS`` (CSP, nosniff, ...) unless the handler set its own value."""
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:
@@ -106,6 +120,11 @@ def create_app(census: Census) -> FastAPI:
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         return response
+
+
+def _add_error_handlers(app: FastAPI, census: Census) -> None:
+    """Errors answer as JSON ``{"error": {"code", "message"}}`` under ``/api`` and as an error page elsewhere,
+    never with a stack trace: an unexpected error is logged and answered with a fixed message."""
 
     # known errors are answered by the exception middleware; a handler on Exception alone runs in
     # Starlette's server-error middleware, which re-raises after answering, so uvicorn then dropped the
@@ -136,89 +155,115 @@ def create_app(census: Census) -> FastAPI:
         page.sections.append(Section("error", code.replace("_", " "), message))
         return HTMLResponse(render(page, Links(live=True)), status_code=status, headers=SECURITY_HEADERS)
 
-    # -- static assets -----------------------------------------------------------------------------
-    @app.get("/static/{name}", include_in_schema=False)
+
+def _static_routes() -> APIRouter:
+    """The CSS and JavaScript the pages link to, served from the package by name only (no path from the URL)."""
+    router = APIRouter()
+    assets = static_files()
+
+    @router.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
         if name not in assets:
             raise NotFoundError(f"static file {name[:60]!r}: no such file")
         kind = {"css": "text/css", "js": "text/javascript"}[name.rsplit(".", 1)[-1]]
         return Response(assets[name], media_type=kind, headers={"cache-control": "public, max-age=3600"})
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @router.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return Response(status_code=204)
 
-    # -- pages ---------------------------------------------------------------------------------------
-    def html(page: Page, request: Request, links: Links) -> Response:
-        download = request.query_params.get("download")
-        if download:
-            return _download(page, download, request.query_params.get("format", "csv"))
-        return HTMLResponse(render(page, links), status_code=page.status)
+    return router
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+
+def _html(page: Page, request: Request, links: Links) -> Response:
+    """A page as HTML, or one of its tables when the query asks for ``download=KEY`` (``format=csv|json``)."""
+    download = request.query_params.get("download")
+    if download:
+        return _download(page, download, request.query_params.get("format", "csv"))
+    return HTMLResponse(render(page, links), status_code=page.status)
+
+
+def _page_routes(census: Census) -> APIRouter:
+    """The dashboard's pages: each parses its pickers (snapshot, as-of, filters) from the query and renders
+    one :mod:`modelcensus.server.pages` page; none is in the OpenAPI document."""
+    router = APIRouter()
+
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     def overview(request: Request) -> Response:
         links = Links(live=True)
-        return html(pages.overview(census, pages.Pickers.parse(dict(request.query_params)), links), request, links)
+        return _html(pages.overview(census, pages.Pickers.parse(dict(request.query_params)), links), request, links)
 
-    @app.get("/orgs", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/orgs", response_class=HTMLResponse, include_in_schema=False)
     def orgs(request: Request) -> Response:
         links = Links(live=True)
-        return html(pages.org_list(census, pages.Pickers.parse(dict(request.query_params)), links), request, links)
+        return _html(pages.org_list(census, pages.Pickers.parse(dict(request.query_params)), links), request, links)
 
-    @app.get("/families", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/families", response_class=HTMLResponse, include_in_schema=False)
     def families(request: Request) -> Response:
         links = Links(live=True)
         p = pages.Pickers.parse(dict(request.query_params))
-        return html(pages.org_list(census, p, links, subject="family"), request, links)
+        return _html(pages.org_list(census, p, links, subject="family"), request, links)
 
-    @app.get("/org/{key}", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/org/{key}", response_class=HTMLResponse, include_in_schema=False)
     def org(key: str, request: Request) -> Response:
         links = Links(live=True)
-        return html(pages.org_page(census, key, pages.Pickers.parse(dict(request.query_params)), links),
-                    request, links)
+        return _html(pages.org_page(census, key, pages.Pickers.parse(dict(request.query_params)), links),
+                     request, links)
 
-    @app.get("/family/{key}", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/family/{key}", response_class=HTMLResponse, include_in_schema=False)
     def family(key: str, request: Request) -> Response:
         links = Links(live=True)
         p = pages.Pickers.parse(dict(request.query_params))
-        return html(pages.org_page(census, key, p, links, subject="family"), request, links)
+        return _html(pages.org_page(census, key, p, links, subject="family"), request, links)
 
-    @app.get("/model/{model_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/model/{model_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def model(model_id: str, request: Request) -> Response:
         links = Links(live=True)
-        return html(pages.model_page(census, model_id, dict(request.query_params), links), request, links)
+        return _html(pages.model_page(census, model_id, dict(request.query_params), links), request, links)
 
-    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search(request: Request, q: str = "") -> Response:
         links = Links(live=True)
-        return html(pages.search_page(census, q[:200], links), request, links)
+        return _html(pages.search_page(census, q[:200], links), request, links)
 
-    @app.get("/policy", response_class=HTMLResponse, include_in_schema=False)
+    return router
+
+
+def _policy_routes(census: Census) -> APIRouter:
+    """The policy check: a form, its verdict table and the inventory's ML-BOM. The posted inventory and policy
+    are read by :func:`policy_check.read_form` (size-limited) and never stored."""
+    router = APIRouter()
+
+    @router.get("/policy", response_class=HTMLResponse, include_in_schema=False)
     def policy_form(request: Request) -> Response:
         return HTMLResponse(render(policy_check.form_page(census), Links(live=True)))
 
-    @app.post("/policy", response_class=HTMLResponse, include_in_schema=False)
+    @router.post("/policy", response_class=HTMLResponse, include_in_schema=False)
     async def policy_run(request: Request) -> Response:
         form = await policy_check.read_form(request)
         page = policy_check.run(census, form)
-        download = request.query_params.get("download")
-        if download:
-            return _download(page, download, request.query_params.get("format", "csv"))
-        return HTMLResponse(render(page, Links(live=True)), status_code=page.status)
+        return _html(page, request, Links(live=True))
 
-    @app.post("/policy/bom", include_in_schema=False)
+    @router.post("/policy/bom", include_in_schema=False)
     async def policy_bom(request: Request) -> Response:
         form = await policy_check.read_form(request)
         text = policy_check.bom(census, form)
         return Response(text, media_type="application/vnd.cyclonedx+json",
                         headers={"content-disposition": 'attachment; filename="inventory.cdx.json"'})
 
-    # -- JSON API --------------------------------------------------------------------------------------
-    @app.get("/api/snapshots", summary="Snapshots in the store, oldest first (as `modelcensus snapshots`)")
+    return router
+
+
+def _api_routes(census: Census) -> APIRouter:
+    """The JSON API under ``/api`` (the CLI's JSON forms), in the OpenAPI document. Every parameter is checked
+    before use: names against the known lists, numbers against their ranges, ids and text cut to a bound."""
+    router = APIRouter()
+
+    @router.get("/api/snapshots", summary="Snapshots in the store, oldest first (as `modelcensus snapshots`)")
     def api_snapshots() -> Any:
         return [public_snapshot(s) for s in census.snapshots]
 
-    @app.get("/api/metrics/{name}", summary="One metric (as `modelcensus metrics NAME --format json`)")
+    @router.get("/api/metrics/{name}", summary="One metric (as `modelcensus metrics NAME --format json`)")
     def api_metric(name: str, request: Request, by: str | None = None, field: str | None = None) -> Any:
         if name not in METRIC_NAMES:
             raise InputError(f"metric {name[:60]!r}: expected one of {', '.join(METRIC_NAMES)}")
@@ -231,28 +276,20 @@ def create_app(census: Census) -> FastAPI:
         return scrub_tree(census.metric(name, by=by, **kw).to_json())  # source_ref names files, never folders
 
     # look-ups and searches answer from the in-memory index without blocking: run them on the event loop
-    @app.get("/api/models/{model_id:path}", summary="A model's row in a snapshot (the latest by default)")
+    @router.get("/api/models/{model_id:path}", summary="A model's row in a snapshot (the latest by default)")
     async def api_model(model_id: str, snapshot: str | None = None) -> Any:
         if snapshot:  # another snapshot's index may have to be built first: not on the event loop
-            return await run_in_threadpool(model_doc, model_id, snapshot)
-        return model_doc(model_id, None)
+            return await run_in_threadpool(_model_doc, census, model_id, snapshot)
+        return _model_doc(census, model_id, None)
 
-    def model_doc(model_id: str, snapshot: str | None) -> dict[str, Any]:
-        snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
-        ix = census.index(snap.id)
-        row = ix.row(model_id[:300])
-        if row is None:
-            raise NotFoundError(f"model {model_id[:120]!r}: not in snapshot {snap.id}")
-        return {"model": row, "rank_downloads_30d": ix.rank(model_id), "snapshot": public_snapshot(snap),
-                "synthetic": snap.synthetic}
-
-    @app.get("/api/origin/{model_id:path}", summary="A model's origin (as `modelcensus origin MODEL --format json`)")
+    @router.get("/api/origin/{model_id:path}",
+                summary="A model's origin (as `modelcensus origin MODEL --format json`)")
     def api_origin(model_id: str, snapshot: str | None = None) -> Any:
         snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
         census.require_built(snap)
         return census.call(api.origin, model_id[:300], snapshot=snap.id)
 
-    @app.get("/api/lineage/{model_id:path}", summary="Origin plus ancestors and descendants (paged)")
+    @router.get("/api/lineage/{model_id:path}", summary="Origin plus ancestors and descendants (paged)")
     def api_lineage(model_id: str, snapshot: str | None = None, limit: int = 200, offset: int = 0) -> Any:
         if not (0 <= limit <= 10_000) or not (0 <= offset <= pages.MAX_OFFSET):
             raise InputError("limit: 0..10000 and offset: 0..1000000")
@@ -265,7 +302,7 @@ def create_app(census: Census) -> FastAPI:
         desc["truncated"] = offset + len(desc["shown"]) < int(desc.get("total") or 0)
         return doc
 
-    @app.get("/api/audit/{model_id:path}", summary="The store-based audit of a model under a shipped policy")
+    @router.get("/api/audit/{model_id:path}", summary="The store-based audit of a model under a shipped policy")
     def api_audit(model_id: str, snapshot: str | None = None, policy: str = "default") -> Any:
         snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
         census.require_built(snap)
@@ -274,7 +311,7 @@ def create_app(census: Census) -> FastAPI:
                            policy=pol)
         return json.loads(policy_check.render_json(report))
 
-    @app.get("/api/bom/{model_id:path}", summary="A model's CycloneDX 1.6 ML-BOM")
+    @router.get("/api/bom/{model_id:path}", summary="A model's CycloneDX 1.6 ML-BOM")
     def api_bom(model_id: str, snapshot: str | None = None) -> Response:
         snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
         census.require_built(snap)
@@ -283,14 +320,25 @@ def create_app(census: Census) -> FastAPI:
             raise NotFoundError(report.errors[0].message)
         return Response(policy_check.render_bom(report), media_type="application/vnd.cyclonedx+json")
 
-    @app.get("/api/search", summary="Models and organisations matching q (prefix first, by downloads)")
+    @router.get("/api/search", summary="Models and organisations matching q (prefix first, by downloads)")
     async def api_search(q: str = "", limit: int = 20) -> Any:
         if not (1 <= limit <= MAX_SEARCH):
             raise InputError(f"limit: expected 1..{MAX_SEARCH}")
         return {"query": q[:200], "snapshot": census.latest.id,
                 "results": [h.__dict__ for h in census.search(q[:200], limit)]}
 
-    return app
+    return router
+
+
+def _model_doc(census: Census, model_id: str, snapshot: str | None) -> dict[str, Any]:
+    """``/api/models``' answer: the model's row in the snapshot's index, with its rank by 30-day downloads."""
+    snap = census.snapshot(pages.Pickers.parse({"snapshot": snapshot}).snapshot)
+    ix = census.index(snap.id)
+    row = ix.row(model_id[:300])
+    if row is None:
+        raise NotFoundError(f"model {model_id[:120]!r}: not in snapshot {snap.id}")
+    return {"model": row, "rank_downloads_30d": ix.rank(model_id), "snapshot": public_snapshot(snap),
+            "synthetic": snap.synthetic}
 
 
 def _download(page: Page, key: str, fmt: str) -> Response:
