@@ -17,15 +17,19 @@ from __future__ import annotations
 import difflib
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from modelcensus.errors import InputError
 from modelcensus.untrusted import YamlDoc
 
-GRADES = ("declared", "hub", "tag", "config", "tokenizer", "name")
-LICENCE_CLASSES = ("permissive", "copyleft", "restricted", "noncommercial", "custom", "unknown")
+# the value sets are spelt once, as Literal types mypy can read; the tuples are derived from them
+GradeName = Literal["declared", "hub", "tag", "config", "tokenizer", "name"]
+LicenceClassName = Literal["permissive", "copyleft", "restricted", "noncommercial", "custom", "unknown"]
+GRADES: tuple[str, ...] = get_args(GradeName)
+LICENCE_CLASSES: tuple[str, ...] = get_args(LicenceClassName)
 KEY_ALIASES = {"organizations": "organisations", "licenses": "licences"}
 MAX_LIST = 10_000
 MAX_ERRORS = 10
@@ -95,8 +99,8 @@ FlagCode = Annotated[Text, AfterValidator(_flag_code)]
 Pattern = Annotated[Text, AfterValidator(_pattern)]
 Action = Annotated[Literal["fail", "warn"], BeforeValidator(_lower)]
 Unknown = Annotated[Literal["pass", "warn", "fail"], BeforeValidator(_lower)]
-Grade = Annotated[Literal[GRADES], BeforeValidator(_lower)]  # type: ignore[valid-type]
-LicenceClass = Annotated[Literal[LICENCE_CLASSES], BeforeValidator(_lower)]  # type: ignore[valid-type]
+Grade = Annotated[GradeName, BeforeValidator(_lower)]
+LicenceClass = Annotated[LicenceClassName, BeforeValidator(_lower)]
 
 
 # ----------------------------------------------------------------------------- rules
@@ -262,7 +266,7 @@ def _path_text(path: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
+def _message(err: ErrorDetails, loc: tuple[Any, ...]) -> str:
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
         key = loc[-1]
