@@ -259,14 +259,14 @@ def audit(targets: Sequence[str | Target], *, inventory: str | Path | None = Non
     """
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     items: list[Target | TargetError] = []
-    for t in targets:
-        if isinstance(t, Target):
-            items.append(t)
+    for given in targets:
+        if isinstance(given, Target):
+            items.append(given)
             continue
         try:
-            items.append(parse_target(t))
+            items.append(parse_target(given))
         except InputError as exc:
-            items.append(TargetError(display_path(t), "argument", str(exc)))
+            items.append(TargetError(display_path(given), "argument", str(exc)))
     if inventory is not None:
         try:
             items += load_inventory(inventory)

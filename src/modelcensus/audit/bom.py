@@ -83,7 +83,7 @@ def _component(d: Dossier, index: int) -> Any:
     props += [(f"flag:{f.code}", f"{f.severity}: {f.message}") for f in d.flags]
     if d.verdict:
         props += [("verdict", d.verdict.status), ("verdict:decided_by", d.verdict.decided_by)]
-    ancestors = []
+    ancestors: list[Component] = []
     seen: set[str] = set()
     for step in d.lineage:
         parent = step["parent"]

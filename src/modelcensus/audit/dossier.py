@@ -9,7 +9,7 @@ declare, spliced onto the stored origin of the declared parent when the store ho
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ WEIGHT_FORMATS = {"safetensors", "gguf", "pytorch-pickle", "pickle", "onnx", "ke
 Resolver = Callable[[str], dict[str, Any] | None]
 
 
-def weakest(grades: list[str | None]) -> str | None:
+def weakest(grades: Sequence[str | None]) -> str | None:
     known = [g for g in grades if g in GRADES]
     return max(known, key=GRADES.index) if known else None
 
@@ -126,7 +126,7 @@ def compose_origin(registry: Any, label: str, parents: list[str], relation: str,
                    problems: list[str] | None = None) -> dict[str, Any]:
     """Origin JSON (design.md shape) of a model known only by its declared parents."""
     roots: list[dict[str, Any]] = []
-    grades = [grade]
+    grades: list[str | None] = [grade]
     teacher = None
     problems = list(problems or [])
     depth = 0
@@ -190,7 +190,7 @@ def lineage_steps(origin: dict[str, Any], edge_info: dict[tuple[str, str], dict[
 
 
 # ----------------------------------------------------------------------------- building
-def files_table(files: list[tuple[str, int | None]]) -> list[dict[str, Any]]:
+def files_table(files: Sequence[tuple[str, int | None]]) -> list[dict[str, Any]]:
     return [{"name": n, "format": file_format(n), "size": s} for n, s in files]
 
 

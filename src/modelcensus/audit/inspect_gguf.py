@@ -314,9 +314,9 @@ def _fill(info: GGUFInfo, buf: Any, values: dict[str, tuple[int, int]], what: st
     if info.architecture:
         for key, attr in (("vocab_size", "vocab_size"), ("embedding_length", "hidden_size"),
                           ("block_count", "block_count")):
-            v = num(f"{info.architecture}.{key}")
-            if v is not None and getattr(info, attr) is None:
-                setattr(info, attr, v)
+            size = num(f"{info.architecture}.{key}")
+            if size is not None and getattr(info, attr) is None:
+                setattr(info, attr, size)
 
 
 def _read(p: Path) -> GGUFInfo:

@@ -28,6 +28,7 @@ sandbox escapes; the parsing itself is Jinja's.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
@@ -40,8 +41,9 @@ from modelcensus.untrusted import load_yaml
 
 FOLD_CHARS = 4_000_000      # characters of folded constants per template, all expressions together
 FOLD_ONE = 200_000          # characters of one folded constant
-_STRING_FILTERS = {"lower": str.lower, "upper": str.upper, "string": str, "trim": str.strip,
-                   "reverse": lambda s: s[::-1], "capitalize": str.capitalize, "title": str.title}
+_STRING_FILTERS: dict[str, Callable[[str], str]] = {
+    "lower": str.lower, "upper": str.upper, "string": str, "trim": str.strip, "reverse": lambda s: s[::-1],
+    "capitalize": str.capitalize, "title": str.title}
 _STRING_METHODS = {"lower", "upper", "strip", "lstrip", "rstrip", "capitalize", "title", "swapcase", "casefold"}
 _ATTRIBUTE_FILTERS = {"map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min", "max"}
 _PLAIN_PERCENT = re.compile(r"%%|%[-#0 +]*[sdicrxXoaeEfFgG]")  # conversions without width or precision
