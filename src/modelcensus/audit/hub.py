@@ -101,7 +101,9 @@ def _get(url: str, *, what: str, cap: int, params: dict[str, Any] | None = None)
             with deadline, get_session().stream("GET", url, params=params, headers=headers, timeout=READ_TIMEOUT,
                                                 follow_redirects=False, extensions=deadline.extensions) as r:
                 stream = r.extensions.get("network_stream")
-                sock = stream.get_extra_info("socket") if hasattr(stream, "get_extra_info") else None
+                sock = None
+                if stream is not None and hasattr(stream, "get_extra_info"):
+                    sock = stream.get_extra_info("socket")
                 if sock is not None:
                     deadline.watch(sock)
                 if r.status_code in _REDIRECTS:

@@ -125,7 +125,8 @@ def read_tokenizer(folder: Path) -> TokenizerInfo | None:
         info.files.append("tokenizer.json")
         doc = _read_json(tj, "tokenizer.json", MAX_TOKENIZER_BYTES, info)
         if isinstance(doc, dict):
-            model = doc.get("model") if isinstance(doc.get("model"), dict) else {}
+            raw_model = doc.get("model")
+            model = raw_model if isinstance(raw_model, dict) else {}
             info.model = model.get("type") if isinstance(model.get("type"), str) else None
             vocab = model.get("vocab")
             by_id: dict[int, str] = {}
@@ -139,7 +140,7 @@ def read_tokenizer(folder: Path) -> TokenizerInfo | None:
                     by_id[tok["id"]] = tok["content"]
                     if tok.get("special"):
                         specials.append(tok["content"])
-            del doc, vocab, model
+            del doc, vocab, model, raw_model
             if by_id:
                 info.vocab_size = max(by_id) + 1
                 info.vocab_hash = vocab_hash([by_id.get(i, "") for i in range(info.vocab_size)])
@@ -177,6 +178,5 @@ def read_tokenizer(folder: Path) -> TokenizerInfo | None:
     _extra_templates(folder, info)
     if not info.files:
         return None
-    seen: set[str] = set()
-    info.special_tokens = [s for s in specials if not (s in seen or seen.add(s))][:2000]
+    info.special_tokens = list(dict.fromkeys(specials))[:2000]  # first occurrence of each, in order
     return info

@@ -215,8 +215,8 @@ def evaluate(policy: Policy, s: Subject) -> Verdict:
             f.append(Finding("ids.allow", rule["action"], f"{s.id or 'this model'} is not on the allow-list"))
     if "organisations" in r:
         rule = r["organisations"]
-        orgs = {x for x in [s.publisher_org, s.namespace] if x}
-        root_orgs = {x.get("org") for x in s.roots if x.get("org")}
+        orgs: set[str] = {x for x in [s.publisher_org, s.namespace] if x}
+        root_orgs: set[str] = {x["org"] for x in s.roots if x.get("org")}
         denied = sorted(o for o in orgs | root_orgs if _match_any(o, rule.get("deny", [])))
         if denied:
             f.append(Finding("organisations.deny", rule["action"], f"organisation {', '.join(denied)} is denied"))

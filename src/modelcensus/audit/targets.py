@@ -42,7 +42,7 @@ class Target:
 
     @property
     def label(self) -> str:
-        return self.id if self.kind == "hub" else display_path(self.ref)
+        return self.id if self.kind == "hub" and self.id is not None else display_path(self.ref)
 
 
 @dataclass
@@ -165,11 +165,12 @@ def _rows_from_yaml(doc: Any, what: str) -> list[tuple[str, str | None, str]]:
 
 def _rows_from_csv(text: str, what: str) -> list[tuple[str, str | None, str]]:
     reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    id_col = next((reader.fieldnames[fields.index(k)] for k in ID_KEYS if k in fields), None) if fields else None
+    header = reader.fieldnames or []
+    fields = [f.strip().lower() for f in header]
+    id_col = next((header[fields.index(k)] for k in ID_KEYS if k in fields), None) if fields else None
     if id_col is None:
         raise InputError(f"{what}: CSV needs a header with one of the columns {', '.join(ID_KEYS)}")
-    rev_col = next((reader.fieldnames[fields.index(k)] for k in REV_KEYS if k in fields), None)
+    rev_col = next((header[fields.index(k)] for k in REV_KEYS if k in fields), None)
     rows = []
     for i, rec in enumerate(reader, 2):
         ref = (rec.get(id_col) or "").strip()
