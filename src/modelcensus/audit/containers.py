@@ -256,7 +256,7 @@ class _Scanner:
                                            "not opened")
             return
         try:
-            with tarfile.open(fileobj=self.fileobj(data), mode="r:") as tf:  # type: ignore[call-overload]
+            with tarfile.open(fileobj=self.fileobj(data), mode="r:") as tf:
                 for i, m in enumerate(tf):
                     mwhere = f"{where}:{printable(m.name)}"
                     if i >= MAX_ENTRIES:
