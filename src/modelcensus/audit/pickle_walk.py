@@ -19,19 +19,24 @@ joblib's reader does; a wrapper we cannot size stops the walk (reported unscanne
 from __future__ import annotations
 
 import _compat_pickle
+import mmap
 import pickle
 import pickletools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _UNKNOWN = object()   # a stack value we do not model
 _MARK = object()
 _STRING_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "SHORT_BINUNICODE", "BINUNICODE",
                "BINUNICODE8"}
 _NO_ARG_SPECIAL = {"MARK", "STOP", "DUP", "POP", "MEMOIZE", "STACK_GLOBAL"}
+_IMPORT_OPS = {"GLOBAL", "INST", "STACK_GLOBAL", "EXT1", "EXT2", "EXT4"}
+_MEMO_OPS = {"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE", "GET", "BINGET", "LONG_BINGET", "DUP"}
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 MAX_LINE = 1 << 20  # a newline-terminated argument longer than this stops the walk (reported unscanned)
+Data = bytes | mmap.mmap  # what a walk reads: a layer in memory, or the top-level file mapped (audit.containers)
 
 
 class _HardStop(ValueError):
@@ -53,10 +58,10 @@ class GlobalRef:
     @property
     def importable(self) -> bool:
         """Could an unpickler import it at all? (unresolved: assume yes)"""
-        if not self.resolved:
+        if self.module is None or self.name is None:
             return True
-        return all(p.isidentifier() for p in self.module.split(".")) and all(  # type: ignore[union-attr]
-            p.isidentifier() for p in self.name.split("."))  # type: ignore[union-attr]
+        return all(p.isidentifier() for p in self.module.split(".")) and all(
+            p.isidentifier() for p in self.name.split("."))
 
     def __str__(self) -> str:
         if self.resolved:
@@ -119,7 +124,7 @@ _LEN_FMT = {"string1": ("<B", 1), "bytes1": ("<B", 1), "unicodestring1": ("<B", 
 _FIXED_FMT = {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}
 
 
-def _line(data: bytes, pos: int, end: int) -> tuple[bytes, int]:
+def _line(data: Data, pos: int, end: int) -> tuple[bytes, int]:
     nl = data.find(b"\n", pos, min(end, pos + MAX_LINE))
     if nl < 0 and end - pos > MAX_LINE:
         raise _HardStop(f"a line argument longer than {MAX_LINE} bytes")
@@ -138,132 +143,205 @@ def _map_name(module: str, name: str, proto: int) -> tuple[str, str]:
     return module, name
 
 
-def walk(data: bytes, start: int, end: int, budget: Budget, depth: int = 0) -> WalkResult:  # noqa: C901
-    """Walk one pickle from ``start`` until STOP, a framing error, the end, or the budget."""
-    res = WalkResult(start, start)
-    stack: list[object] = []
-    metastack: list[list[object]] = []
-    memo: dict[int, object] = {}
-    proto = 0
-    pos = start
-    seen: set[GlobalRef] = set()
-    first_value = True
+def walk(data: Data, start: int, end: int, budget: Budget, depth: int = 0) -> WalkResult:
+    """Walk one pickle from ``start`` until STOP, a framing error, the end, or the budget.
 
-    def add(g: GlobalRef) -> None:
-        if g not in seen and len(seen) < 10_000:
-            seen.add(g)
-            res.globals.append(g)
-
+    Stopping short sets ``error`` and leaves ``end`` at the byte reached (a limit also sets
+    ``budget_exhausted``), so the caller can report everything past it as unscanned."""
+    w = _Walker(data, start, end, budget, depth)
     try:
-        while True:
-            if pos >= end:
-                raise ValueError("stream ends before a STOP opcode")
-            if budget.ops >= budget.max_ops:
-                raise _HardStop(f"opcode budget of {budget.max_ops} exhausted")
-            budget.ops += 1
-            res.ops += 1
-            code = data[pos]
-            entry = _TABLE.get(code)
-            if entry is None:
-                raise ValueError(f"unknown opcode 0x{code:02x}")
-            name, kind, n, fixed, uses_mark, pushes = entry
-            op_pos = pos
-            pos += 1
-            arg: object = None
-            if kind is not None:
-                arg, pos = _read_arg(data, pos, end, name, kind, n)
-            if name in _STRING_OPS:
-                stack.append(_string_value(name, arg, data))
-                first_value = False
-                continue
-            if name == "PROTO":
-                if arg > pickle.HIGHEST_PROTOCOL:  # type: ignore[operator]
-                    raise ValueError(f"unsupported pickle protocol {arg}")
-                proto = int(arg)  # type: ignore[arg-type]
-                res.proto_header = res.proto_header or op_pos == start
-                continue
-            if name == "STOP":
-                res.end = pos
-                break
-            if name == "MARK":
-                metastack.append(stack)
-                stack = []
-                continue
-            if name == "LONG1" and first_value:
-                p, length = arg  # type: ignore[misc]
-                res.first_long = int.from_bytes(data[p:p + length], "little", signed=True)
-            first_value = False
-            if name == "GLOBAL":
-                module, gname = _map_name(*arg, proto)  # type: ignore[misc]
-                add(GlobalRef(module, gname, name))
-                stack.append(_Global(module, gname))
-                continue
-            if name == "INST":
-                module, gname = _map_name(*arg, proto)  # type: ignore[misc]
-                add(GlobalRef(module, gname, name))
-            elif name == "STACK_GLOBAL":
-                gname_v = stack.pop() if stack else _UNKNOWN
-                module_v = stack.pop() if stack else _UNKNOWN
-                if isinstance(module_v, str) and isinstance(gname_v, str):
-                    module, gname = _map_name(module_v, gname_v, proto)
-                    add(GlobalRef(module, gname, name))
-                    stack.append(_Global(module, gname))
-                else:
-                    add(GlobalRef(None, None, name))
-                    stack.append(_UNKNOWN)
-                continue
-            elif name in ("EXT1", "EXT2", "EXT4"):
-                add(GlobalRef(None, None, f"{name} {arg}"))
-            elif name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
-                key = len(memo) if name == "MEMOIZE" else _memo_key(arg)
-                if key is not None:
-                    memo[key] = stack[-1] if stack else _UNKNOWN
-                continue
-            elif name in ("GET", "BINGET", "LONG_BINGET"):
-                key = _memo_key(arg)
-                stack.append(memo.get(key, _UNKNOWN) if key is not None else _UNKNOWN)
-                continue
-            elif name == "DUP":
-                stack.append(stack[-1] if stack else _UNKNOWN)
-                continue
-            elif name in _VALUE_OPS:
-                stack, built = _value_op(name, arg, data, stack, metastack)
-                if built is not None and built.is_joblib_wrapper:
-                    pos = _skip_joblib_array(built, data, pos, end, budget, res, add, depth)
-                continue
-            # generic stack effect; a mismatch with our model is not a failure (only framing is)
-            if uses_mark:
-                stack = metastack.pop() if metastack else []
-            for _ in range(fixed):
-                if stack:
-                    stack.pop()
-            stack.extend([_UNKNOWN] * pushes)
+        while w.step():
+            pass
     except _HardStop as exc:
-        res.budget_exhausted = True
-        res.error = f"{exc} at byte {pos}"
-        res.end = pos
+        w.res.budget_exhausted = True
+        w.res.error = f"{exc} at byte {w.pos}"
+        w.res.end = w.pos
     except (ValueError, UnicodeDecodeError, struct.error) as exc:
-        res.error = f"at byte {pos}: {exc}"
-        res.end = pos
-    return res
+        w.res.error = f"at byte {w.pos}: {exc}"
+        w.res.end = w.pos
+    return w.res
 
 
-def _read_arg(data: bytes, pos: int, end: int, name: str, kind: str, n: int) -> tuple[object, int]:
+class _Walker:
+    """The state of one walk (symbolic stack and memo, protocol, position, globals found) and one
+    handler per kind of opcode, so that each rule of the model can be read on its own. Handlers raise
+    ValueError (framing) or _HardStop (a limit); ``walk`` turns both into the result's error."""
+
+    def __init__(self, data: Data, start: int, end: int, budget: Budget, depth: int) -> None:
+        self.data, self.end, self.budget, self.depth = data, end, budget, depth
+        self.res = WalkResult(start, start)
+        self.stack: list[object] = []
+        self.metastack: list[list[object]] = []
+        self.memo: dict[int, object] = {}
+        self.proto = 0
+        self.pos = start
+        self.seen: set[GlobalRef] = set()
+        self.first_value = True
+
+    def add(self, g: GlobalRef) -> None:
+        """Record a global once. Capped so a hostile stream cannot grow the report without end; the cap hides
+        nothing: each safe-list entry gives at most three distinct safe refs (GLOBAL, INST, STACK_GLOBAL), so a
+        stream that reaches it has already recorded thousands of dangerous ones."""
+        if g not in self.seen and len(self.seen) < 10_000:
+            self.seen.add(g)
+            self.res.globals.append(g)
+
+    def step(self) -> bool:
+        """Read one opcode and apply it to the symbolic state; False once STOP ends the pickle.
+
+        PROTO and MARK are not values, so a LONG1 after them still counts as the stream's first value
+        (legacy PyTorch files start with a LONG1 magic number)."""
+        op_pos = self.pos
+        name, arg, fixed, uses_mark, pushes = self.next_op()
+        if name in _STRING_OPS:
+            self.stack.append(_string_value(name, arg, self.data))
+            self.first_value = False
+        elif name == "PROTO":
+            self.set_proto(arg, op_pos)
+        elif name == "STOP":
+            self.res.end = self.pos
+            return False
+        elif name == "MARK":
+            self.metastack.append(self.stack)
+            self.stack = []
+        else:
+            if name == "LONG1" and self.first_value:
+                self.res.first_long = _long1(self.data, arg)
+            self.first_value = False
+            if name in _VALUE_OPS:
+                self.value_op(name, arg)
+            elif name in _MEMO_OPS:
+                self.memo_op(name, arg)
+            elif not (name in _IMPORT_OPS and self.import_op(name, arg)):
+                self.generic_op(fixed, uses_mark, pushes)
+        return True
+
+    def next_op(self) -> tuple[str, _Arg, int, bool, int]:
+        """Charge one opcode to the shared budget before reading it (so no stream can outrun the bound),
+        then decode it and frame its argument, moving ``pos`` past both.
+        Returns (name, argument, pops before the mark, uses a mark, pushes)."""
+        if self.pos >= self.end:
+            raise ValueError("stream ends before a STOP opcode")
+        budget = self.budget
+        if budget.ops >= budget.max_ops:
+            raise _HardStop(f"opcode budget of {budget.max_ops} exhausted")
+        budget.ops += 1
+        self.res.ops += 1
+        code = self.data[self.pos]
+        entry = _TABLE.get(code)
+        if entry is None:
+            raise ValueError(f"unknown opcode 0x{code:02x}")
+        name, kind, n, fixed, uses_mark, pushes = entry
+        self.pos += 1
+        arg: _Arg = None
+        if kind is not None:
+            arg, self.pos = _read_arg(self.data, self.pos, self.end, name, kind, n)
+        return name, arg, fixed, uses_mark, pushes
+
+    def set_proto(self, arg: _Arg, op_pos: int) -> None:
+        """PROTO: a protocol the unpickler refuses ends the walk there; below 3 names are mapped as
+        ``fix_imports`` does; a PROTO at the very start marks the bytes as meant to be a pickle."""
+        proto = _as_int(arg)
+        if proto > pickle.HIGHEST_PROTOCOL:
+            raise ValueError(f"unsupported pickle protocol {proto}")
+        self.proto = proto
+        self.res.proto_header = self.res.proto_header or op_pos == self.res.start
+
+    def import_op(self, name: str, arg: _Arg) -> bool:
+        """Record the global an opcode would import: unresolved (so judged dangerous) unless both names are
+        strings we saw. True when its push is modelled (GLOBAL, STACK_GLOBAL push the global, which a
+        later call may use); INST and EXT* take the generic stack effect."""
+        if name in ("GLOBAL", "INST"):
+            names = _as_names(arg)
+            module, gname = _map_name(names.module, names.name, self.proto)
+            self.add(GlobalRef(module, gname, name))
+            if name == "INST":
+                return False
+            self.stack.append(_Global(module, gname))
+            return True
+        if name == "STACK_GLOBAL":
+            stack = self.stack
+            gname_v = stack.pop() if stack else _UNKNOWN
+            module_v = stack.pop() if stack else _UNKNOWN
+            if isinstance(module_v, str) and isinstance(gname_v, str):
+                module, gname = _map_name(module_v, gname_v, self.proto)
+                self.add(GlobalRef(module, gname, name))
+                stack.append(_Global(module, gname))
+            else:
+                self.add(GlobalRef(None, None, name))
+                stack.append(_UNKNOWN)
+            return True
+        # EXT1/2/4 name a global through copyreg's extension registry, which we do not know: unresolved
+        self.add(GlobalRef(None, None, f"{name} {_as_int(arg)}"))
+        return False
+
+    def memo_op(self, name: str, arg: _Arg) -> None:
+        """PUT/MEMOIZE, GET and DUP move values, not create them: tracked so a string fetched from the memo
+        or duplicated is still the string it was, and a STACK_GLOBAL built from one names the right global."""
+        stack = self.stack
+        if name == "DUP":
+            stack.append(stack[-1] if stack else _UNKNOWN)
+        elif name in ("GET", "BINGET", "LONG_BINGET"):
+            key = _memo_key(arg)
+            stack.append(self.memo.get(key, _UNKNOWN) if key is not None else _UNKNOWN)
+        else:
+            key = len(self.memo) if name == "MEMOIZE" else _memo_key(arg)
+            if key is not None:
+                self.memo[key] = stack[-1] if stack else _UNKNOWN
+
+    def value_op(self, name: str, arg: _Arg) -> None:
+        """Literals and calls (``_value_op``); a joblib array wrapper's BUILD is followed by the array's raw
+        bytes, which are skipped (or walked, for an object array) before the pickle resumes."""
+        self.stack, built = _value_op(name, arg, self.data, self.stack, self.metastack)
+        if built is not None and built.is_joblib_wrapper:
+            self.pos = _skip_joblib_array(built, self.data, self.pos, self.end, self.budget, self.res, self.add,
+                                          self.depth)
+
+    def generic_op(self, fixed: int, uses_mark: bool, pushes: int) -> None:
+        """Any other opcode: its stack effect from the opcode table, values unknown. A mismatch with our model
+        (an underflow, a missing mark) is not a failure, only framing is: the walk must read at least as far
+        as a real load could."""
+        if uses_mark:
+            self.stack = self.metastack.pop() if self.metastack else []
+        stack = self.stack
+        for _ in range(fixed):
+            if stack:
+                stack.pop()
+        stack.extend([_UNKNOWN] * pushes)
+
+
+class _Names(NamedTuple):
+    """GLOBAL's and INST's two newline-terminated names, decoded as strictly as the unpickler does."""
+
+    module: str
+    name: str
+
+
+# A length-prefixed argument, framed but not read: (where its payload starts, its length). A plain tuple,
+# not a NamedTuple: one is made for every string opcode, and a NamedTuple costs 40 times more to build.
+_Span = tuple[int, int]
+# An opcode's argument as _read_arg returns it. Its shape is fixed by the opcode (``_TABLE``): a fixed-size
+# int, a newline-terminated line, a pair of names, or a span; None for opcodes without an argument.
+_Arg = int | bytes | _Names | _Span | None
+
+
+def _read_arg(data: Data, pos: int, end: int, name: str, kind: str, n: int) -> tuple[_Arg, int]:
     """One opcode's argument: only its framing is checked (lengths, newlines, UTF-8 of names)."""
     if n == pickletools.UP_TO_NEWLINE:
         line, pos = _line(data, pos, end)
         if kind == "stringnl_noescape_pair":
             line2, pos = _line(data, pos, end)
-            return (line.decode("utf-8"), line2.decode("utf-8")), pos  # the unpickler decodes strictly
+            return _Names(line.decode("utf-8"), line2.decode("utf-8")), pos  # the unpickler decodes strictly
         return line, pos
     if n > 0:
         if pos + n > end:
             raise ValueError(f"{name} argument truncated")
-        return (struct.unpack_from(_FIXED_FMT[n], data, pos)[0] if n in _FIXED_FMT else None), pos + n
+        value: int | None = struct.unpack_from(_FIXED_FMT[n], data, pos)[0] if n in _FIXED_FMT else None
+        return value, pos + n
     fmt, size = _LEN_FMT[kind]
     if pos + size > end:
         raise ValueError(f"{name} length truncated")
-    length = struct.unpack_from(fmt, data, pos)[0]
+    length: int = struct.unpack_from(fmt, data, pos)[0]
     pos += size
     if length < 0:
         raise ValueError(f"{name} has a negative length")
@@ -272,13 +350,45 @@ def _read_arg(data: bytes, pos: int, end: int, name: str, kind: str, n: int) -> 
     return (pos, length), pos + length
 
 
-def _string_value(name: str, arg: object, data: bytes) -> object:
+# The argument's shape is fixed by its opcode, so these never fail on any input; if one did, the opcode
+# table and this module disagree: the TypeError is not caught by ``walk`` and the audit stops (fails closed).
+def _as_int(arg: _Arg) -> int:
+    if isinstance(arg, int):
+        return arg
+    raise TypeError(f"expected a fixed-size argument, got {type(arg).__name__}")
+
+
+def _as_line(arg: _Arg) -> bytes:
+    if isinstance(arg, bytes):
+        return arg
+    raise TypeError(f"expected a line argument, got {type(arg).__name__}")
+
+
+def _as_span(arg: _Arg) -> _Span:
+    if isinstance(arg, tuple) and not isinstance(arg, _Names):
+        return arg
+    raise TypeError(f"expected a length-prefixed argument, got {type(arg).__name__}")
+
+
+def _as_names(arg: _Arg) -> _Names:
+    if isinstance(arg, _Names):
+        return arg
+    raise TypeError(f"expected a pair of names, got {type(arg).__name__}")
+
+
+def _long1(data: Data, arg: _Arg) -> int:
+    """The int a LONG1 pushes (at most 255 bytes, so always decoded)."""
+    p, length = _as_span(arg)
+    return int.from_bytes(data[p:p + length], "little", signed=True)
+
+
+def _string_value(name: str, arg: _Arg, data: Data) -> object:
     """The str a string opcode pushes (long payloads are not decoded: they stay unknown)."""
     if name == "UNICODE":
-        return arg.decode("raw-unicode-escape")  # type: ignore[union-attr]
+        return _as_line(arg).decode("raw-unicode-escape")
     if name == "STRING":
-        return arg.decode("latin-1").strip().strip("'\"")  # type: ignore[union-attr]
-    p, length = arg  # type: ignore[misc]
+        return _as_line(arg).decode("latin-1").strip().strip("'\"")
+    p, length = _as_span(arg)
     if length > 4096:
         return _UNKNOWN
     raw = bytes(data[p:p + length])
@@ -298,6 +408,9 @@ class _Obj:
     """The result of calling a global (REDUCE / NEWOBJ), with the state BUILD gave it."""
 
     __slots__ = ("args", "callee", "state")
+    callee: object
+    args: object
+    state: object  # set by BUILD
 
     def __init__(self, callee: object, args: object) -> None:
         self.callee, self.args, self.state = callee, args, None
@@ -310,7 +423,7 @@ class _Obj:
         return self.is_global("joblib.numpy_pickle", "NumpyArrayWrapper")
 
 
-class _Dict(dict):  # type: ignore[type-arg]
+class _Dict(dict[str, object]):
     """A dict literal on the symbolic stack (a distinct type, so it is never confused with state we own)."""
 
 
@@ -326,19 +439,19 @@ def _pop(stack: list[object], n: int) -> list[object]:
     return items
 
 
-def _value_op(name: str, arg: object, data: bytes, stack: list[object],  # noqa: C901 - one branch per opcode
+def _value_op(name: str, arg: _Arg, data: Data, stack: list[object],  # noqa: C901 - one branch per opcode
               metastack: list[list[object]]) -> tuple[list[object], _Obj | None]:
     """Literal values (ints, tuples, dicts) and call results, enough to read joblib's array headers.
     Returns the (possibly replaced) stack and the object a BUILD just gave its state."""
     if name == "BININT":
-        stack.append(arg - (1 << 32) if arg >= 1 << 31 else arg)  # type: ignore[operator] # signed int4
+        value = _as_int(arg)
+        stack.append(value - (1 << 32) if value >= 1 << 31 else value)  # read unsigned: BININT is a signed int4
     elif name in ("BININT1", "BININT2"):
-        stack.append(arg)
+        stack.append(_as_int(arg))
     elif name == "LONG1":
-        p, length = arg  # type: ignore[misc]
-        stack.append(int.from_bytes(data[p:p + length], "little", signed=True))
+        stack.append(_long1(data, arg))
     elif name == "INT":
-        text = arg.strip()  # type: ignore[union-attr]
+        text = _as_line(arg).strip()
         stack.append(False if text == b"00" else True if text == b"01" else _int_or_unknown(text))
     elif name in _CONSTS:
         stack.append(_CONSTS[name])
@@ -383,7 +496,7 @@ def _int_or_unknown(text: bytes) -> object:
         return _UNKNOWN
 
 
-def _skip_joblib_array(wrapper: _Obj, data: bytes, pos: int, end: int, budget: Budget, res: WalkResult,
+def _skip_joblib_array(wrapper: _Obj, data: Data, pos: int, end: int, budget: Budget, res: WalkResult,
                        add: Callable[[GlobalRef], None], depth: int) -> int:
     """joblib writes an array's bytes straight after its NumpyArrayWrapper (joblib 1.x numpy_pickle.py,
     NumpyArrayWrapper.write_array/read_array): an optional padding-length byte and padding, then the
@@ -429,10 +542,14 @@ def _skip_joblib_array(wrapper: _Obj, data: bytes, pos: int, end: int, budget: B
     return pos
 
 
-def _memo_key(arg: object) -> int | None:
+def _memo_key(arg: _Arg) -> int | None:
+    """The memo index of a PUT/GET: a fixed-size int, or the decimal line of the text opcodes
+    (None when the line is not a number: nothing is stored or fetched)."""
     if isinstance(arg, int):
         return arg
-    try:
-        return int(arg)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
+    if isinstance(arg, bytes):
+        try:
+            return int(arg)
+        except ValueError:
+            return None
+    return None
