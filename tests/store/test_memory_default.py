@@ -8,14 +8,16 @@ or its allocations outside the buffer manager).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import duckdb
 import pytest
 
 from modelcensus.errors import InputError
 from modelcensus.store import Store
-from modelcensus.store import store as store_mod
-from modelcensus.store.store import default_memory_limit, memory_budget, physical_memory_bytes
+from modelcensus.store import resources as resources_mod
+from modelcensus.store.resources import default_memory_limit, memory_budget, physical_memory_bytes
 
 GiB = 2**30
 
@@ -68,7 +70,7 @@ def test_a_store_applies_the_default_and_says_so(tmp_path, monkeypatch):
 
 def test_a_small_machine_gets_three_quarters_of_half_its_ram(tmp_path, monkeypatch):
     monkeypatch.delenv("MODELCENSUS_MEMORY_LIMIT", raising=False)
-    monkeypatch.setattr(store_mod, "physical_memory_bytes", lambda: 2 * GiB)
+    monkeypatch.setattr(resources_mod, "physical_memory_bytes", lambda: 2 * GiB)
     with Store(tmp_path / "a.duckdb") as s:
         assert abs(_bytes(s.memory_limit) - 0.75 * GiB) < 0.01 * GiB
     with Store(":memory:") as s:  # an in-memory store is capped the same way
@@ -102,7 +104,7 @@ def test_an_engine_on_its_own_connection_gets_the_same_cap(monkeypatch):
     from modelcensus.store.engine_duckdb import DuckDBEngine
 
     monkeypatch.delenv("MODELCENSUS_MEMORY_LIMIT", raising=False)
-    monkeypatch.setattr(store_mod, "physical_memory_bytes", lambda: 2 * GiB)
+    monkeypatch.setattr(resources_mod, "physical_memory_bytes", lambda: 2 * GiB)
     engine = DuckDBEngine()
     assert abs(_bytes(engine.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
                - 0.75 * GiB) < 0.01 * GiB
@@ -144,3 +146,26 @@ def test_spark_local_heap_leaves_room_for_the_jvm_outside_its_heap_and_for_pytho
     assert local_heap(1 * GiB) == "512m"  # the floor a session starts in
     assert int(local_heap(4 * GiB)[:-1]) * 2**20 + JVM_OUTSIDE_HEAP <= 4 * GiB * 3 // 4  # Python keeps its quarter
     assert local_heap() == local_heap(memory_budget())
+
+
+# -- small pages (store.resources.prefer_small_pages) ---------------------------------------------------------
+_THP_PROBE = """
+import ctypes, sys
+libc = ctypes.CDLL(None)
+libc.prctl(41, 0, 0, 0, 0)  # start from the kernel's default (pytest may have set it, and children inherit it)
+from modelcensus.store import Store
+with Store(":memory:") as s:
+    s.con.execute("SELECT 1")
+print(libc.prctl(42, 0, 0, 0, 0))  # PR_GET_THP_DISABLE
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="transparent huge pages are a Linux setting")
+@pytest.mark.parametrize(("env", "expected"), [(None, "1"), ("keep", "0"), (" KEEP ", "0")])
+def test_a_store_asks_for_small_pages_unless_told_to_keep_them(env, expected):
+    environ = {k: v for k, v in os.environ.items() if k != "MODELCENSUS_HUGEPAGES"}
+    if env is not None:
+        environ["MODELCENSUS_HUGEPAGES"] = env
+    done = subprocess.run([sys.executable, "-c", _THP_PROBE], env=environ, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected

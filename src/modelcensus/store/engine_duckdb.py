@@ -43,7 +43,7 @@ class DuckDBEngine:
             self.con.execute("SET temp_directory = " + sql_literal(self._spill))
             self.con.execute("SET enable_progress_bar = false")
             # the store's memory cap, not DuckDB's 80 % of RAM: --snapshots over 3 x 2.2M models peaked at 4.5 GiB
-            from modelcensus.store.store import apply_memory_limit
+            from modelcensus.store.resources import apply_memory_limit
 
             apply_memory_limit(self.con)
         self._kinds: dict[str, str] = {}

@@ -22,8 +22,8 @@ import pyarrow as pa
 
 from modelcensus.errors import InputError
 from modelcensus.store.engine import check_name
+from modelcensus.store.resources import DUCKDB_SHARE, memory_budget
 from modelcensus.store.spark_failures import first_line, jvm_calls
-from modelcensus.store.store import DUCKDB_SHARE, memory_budget
 
 INSTALL_HINT = "pip install modelcensus[spark] (PySpark 4) and Java 17 (java on PATH or JAVA_HOME)"
 LOCAL_MASTER = "local[2]"

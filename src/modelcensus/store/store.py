@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -23,68 +22,10 @@ from platformdirs import user_data_dir
 
 from modelcensus.errors import InputError, ModelcensusError, NotFoundError
 from modelcensus.store import staging
+from modelcensus.store.resources import apply_memory_limit
 from modelcensus.store.sql import sql_literal
 
 ENV_DB = "MODELCENSUS_DB"
-ENV_MEMORY_LIMIT = "MODELCENSUS_MEMORY_LIMIT"
-# what DuckDB's memory_limit accepts, checked before it is spliced into SET (SET takes no parameters)
-_MEMORY_LIMIT = re.compile(r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes|%)?\s*$", re.IGNORECASE)
-
-
-DEFAULT_MEMORY_BUDGET = 4 * 1024**3  # bytes: a laptop's share for one modelcensus process
-# DuckDB's memory_limit caps its buffer manager only: the interpreter, the registry and DuckDB's allocations
-# outside the buffer manager come on top (measured: a 2.2M-model lineage build peaked 0.3 GiB above the limit,
-# 4.33 GiB under a 4 GiB limit, 3.33 GiB under 3 GiB, in the same time). DuckDB gets this share of the budget.
-DUCKDB_SHARE = 0.75
-
-
-def physical_memory_bytes() -> int | None:
-    """The machine's RAM from ``os.sysconf`` (Linux, macOS, BSDs); ``None`` where it cannot be read."""
-    try:
-        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):  # Windows has no sysconf; unknown names raise
-        return None
-    return pages * size if pages > 0 and size > 0 else None
-
-
-def memory_budget(ram: int | None = None) -> int:
-    """Bytes one process may use by default: the lower of 4 GiB and half of RAM (4 GiB if RAM is unknown)."""
-    ram = physical_memory_bytes() if ram is None else ram
-    return DEFAULT_MEMORY_BUDGET if not ram else min(DEFAULT_MEMORY_BUDGET, ram // 2)
-
-
-def default_memory_limit(ram: int | None = None) -> str:
-    """DuckDB's memory_limit when none is given: 3/4 of :func:`memory_budget`, in MiB (3 GiB on most machines).
-
-    DuckDB's own default is 80 % of RAM: one lineage build took 8.1 GB on a large machine, and on a
-    small one it left nothing for Python. The quarter left over keeps the whole process under the budget.
-    """
-    return f"{max(int(memory_budget(ram) * DUCKDB_SHARE) // 2**20, 64)}MiB"
-
-
-def memory_limit_setting(memory_limit: str | None = None) -> tuple[str, str]:
-    """The memory_limit a connection gets and where it came from: the argument, else ``$MODELCENSUS_MEMORY_LIMIT``,
-    else :func:`default_memory_limit`. Checked here, because SET takes no parameters: InputError naming it."""
-    what = "memory_limit"
-    if memory_limit is None and os.environ.get(ENV_MEMORY_LIMIT):
-        memory_limit, what = os.environ[ENV_MEMORY_LIMIT], f"${ENV_MEMORY_LIMIT}"
-    if memory_limit is None:  # DuckDB's own default (80 % of RAM) let one build take 8 GB: not a laptop's
-        memory_limit, what = default_memory_limit(), "the default memory_limit"
-    if not _MEMORY_LIMIT.match(str(memory_limit)):
-        raise InputError(f"{what} {memory_limit!r}: expected a size such as 4GB, 512MB or 50%")
-    return str(memory_limit).strip(), what
-
-
-def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> str:
-    """SET memory_limit on ``con`` (see :func:`memory_limit_setting`); returns where the value came from."""
-    value, what = memory_limit_setting(memory_limit)
-    try:
-        con.execute(f"SET memory_limit = '{value}'")
-    except duckdb.Error as exc:
-        raise InputError(f"{what} {value!r}: {str(exc).splitlines()[0]}") from None
-    return what
-
-
 def default_db_path() -> Path:
     """``$MODELCENSUS_DB`` or a file in the user's data directory."""
     env = os.environ.get(ENV_DB)

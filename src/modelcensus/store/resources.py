@@ -1,0 +1,101 @@
+"""What one modelcensus process may take of the machine: DuckDB's memory cap and the kernel's page size.
+
+Both are the store's defaults for every connection it opens (``apply_memory_limit``), so each stage of the
+pipeline fits a laptop without the user tuning anything, and either can be overridden from the environment.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import re
+import sys
+
+import duckdb
+
+from modelcensus.errors import InputError
+
+ENV_MEMORY_LIMIT = "MODELCENSUS_MEMORY_LIMIT"
+# what DuckDB's memory_limit accepts, checked before it is spliced into SET (SET takes no parameters)
+_MEMORY_LIMIT = re.compile(r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes|%)?\s*$", re.IGNORECASE)
+
+
+DEFAULT_MEMORY_BUDGET = 4 * 1024**3  # bytes: a laptop's share for one modelcensus process
+# DuckDB's memory_limit caps its buffer manager only: the interpreter, the registry and DuckDB's allocations
+# outside the buffer manager come on top (measured: a 2.2M-model lineage build peaked 0.3 GiB above the limit,
+# 4.33 GiB under a 4 GiB limit, 3.33 GiB under 3 GiB, in the same time). DuckDB gets this share of the budget.
+DUCKDB_SHARE = 0.75
+
+
+def physical_memory_bytes() -> int | None:
+    """The machine's RAM from ``os.sysconf`` (Linux, macOS, BSDs); ``None`` where it cannot be read."""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):  # Windows has no sysconf; unknown names raise
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+def memory_budget(ram: int | None = None) -> int:
+    """Bytes one process may use by default: the lower of 4 GiB and half of RAM (4 GiB if RAM is unknown)."""
+    ram = physical_memory_bytes() if ram is None else ram
+    return DEFAULT_MEMORY_BUDGET if not ram else min(DEFAULT_MEMORY_BUDGET, ram // 2)
+
+
+def default_memory_limit(ram: int | None = None) -> str:
+    """DuckDB's memory_limit when none is given: 3/4 of :func:`memory_budget`, in MiB (3 GiB on most machines).
+
+    DuckDB's own default is 80 % of RAM: one lineage build took 8.1 GB on a large machine, and on a
+    small one it left nothing for Python. The quarter left over keeps the whole process under the budget.
+    """
+    return f"{max(int(memory_budget(ram) * DUCKDB_SHARE) // 2**20, 64)}MiB"
+
+
+def memory_limit_setting(memory_limit: str | None = None) -> tuple[str, str]:
+    """The memory_limit a connection gets and where it came from: the argument, else ``$MODELCENSUS_MEMORY_LIMIT``,
+    else :func:`default_memory_limit`. Checked here, because SET takes no parameters: InputError naming it."""
+    what = "memory_limit"
+    if memory_limit is None and os.environ.get(ENV_MEMORY_LIMIT):
+        memory_limit, what = os.environ[ENV_MEMORY_LIMIT], f"${ENV_MEMORY_LIMIT}"
+    if memory_limit is None:  # DuckDB's own default (80 % of RAM) let one build take 8 GB: not a laptop's
+        memory_limit, what = default_memory_limit(), "the default memory_limit"
+    if not _MEMORY_LIMIT.match(str(memory_limit)):
+        raise InputError(f"{what} {memory_limit!r}: expected a size such as 4GB, 512MB or 50%")
+    return str(memory_limit).strip(), what
+
+
+def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> str:
+    """SET memory_limit on ``con`` (see :func:`memory_limit_setting`); returns where the value came from.
+    Also asks for small pages (:func:`prefer_small_pages`), once per process."""
+    prefer_small_pages()
+    value, what = memory_limit_setting(memory_limit)
+    try:
+        con.execute(f"SET memory_limit = '{value}'")
+    except duckdb.Error as exc:
+        raise InputError(f"{what} {value!r}: {str(exc).splitlines()[0]}") from None
+    return what
+
+
+ENV_HUGEPAGES = "MODELCENSUS_HUGEPAGES"
+_PR_SET_THP_DISABLE = 41  # linux/prctl.h, since Linux 3.15
+
+
+@functools.cache
+def prefer_small_pages() -> bool:
+    """Ask Linux to give this process 4 KiB pages, not transparent huge pages; True when it did.
+
+    Why: DuckDB (the pip wheel has no jemalloc) frees and re-maps its working memory at every step of the
+    lineage build. Where the kernel backs anonymous memory with 2 MiB pages on every fault (THP ``always``,
+    as on this machine and many servers), each re-mapped region is zeroed 2 MiB at a time: in a ``perf``
+    profile of a 2.2M-model build, 15 % of all samples were the kernel zeroing huge pages. With 4 KiB pages
+    the same build took 37.5 and 38.7 s against 40.1-42.6 s, system CPU 13.4-13.8 s against 17.7-19.8 s
+    (alternating runs, same rows; benchmarks/RESULTS.md). Where THP is ``madvise`` (most laptops) nothing
+    changes. Once per process; inherited by child processes; ``MODELCENSUS_HUGEPAGES=keep`` leaves it alone.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get(ENV_HUGEPAGES, "").strip().lower() == "keep":
+        return False
+    try:
+        return int(ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_THP_DISABLE, 1, 0, 0, 0)) == 0
+    except (OSError, AttributeError):  # no libc symbol, or a kernel without the option: keep the default
+        return False
