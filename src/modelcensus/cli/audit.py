@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from modelcensus.cli.common import check_format, err, json_text, one_line, out, reading, state, write_out
+
+if TYPE_CHECKING:
+    from modelcensus.audit import AuditReport
 
 # audit.render.FORMATS, spelled here so --help does not import the audit package (test_help checks they agree)
 FORMAT_CHOICES = "table|json|md|cyclonedx"
@@ -66,8 +69,8 @@ def register(app: typer.Typer) -> None:
                                                       help="Write the output to this file.")] = None,
     ) -> None:
         """Provenance dossier and policy verdict for models and inventories (exit 0 pass, 1 fail, 2 error)."""
-        from modelcensus.audit import AuditReport, audit
-        from modelcensus.audit.render import FORMATS, render_text, to_table
+        from modelcensus.audit import audit
+        from modelcensus.audit.render import FORMATS
         from modelcensus.errors import CheckFailed, InputError
         from modelcensus.lineage.registry import load_registry
         from modelcensus.store import Store
@@ -94,29 +97,7 @@ def register(app: typer.Typer) -> None:
                 raise NotFoundError(f"store {path}: no such file, and Hub ids are looked up there (`modelcensus "
                                     "import`, `pull` or `demo` create a store; or use --online)")
             report = run(None)
-        for e in report.errors:
-            line = one_line(f"{e.ref}: {e.message}")
-            err.print(f"modelcensus audit: {line}", markup=False, highlight=False, soft_wrap=True)
-        if fmt_ == "table":
-            if out_path is not None:
-                from rich.console import Console
-
-                def write_table(p: Path) -> None:
-                    with p.open("w", encoding="utf-8") as fh:
-                        to_table(report, Console(file=fh, width=160, no_color=True))
-
-                write_out(out_path, write_table)
-            else:
-                to_table(report, out)
-        else:
-            text = render_text(report, fmt_)
-            if out_path is not None:
-                write_out(out_path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
-            else:
-                import sys
-
-                sys.stdout.write((text if fmt_ == "md" else json_text(text)) + "\n")  # md is escaped already
-                sys.stdout.flush()
+        _print_report(report, fmt_, out_path)
         # exit codes travel as the house's exceptions (main.run maps them): 2 unreadable target, 1 a fail
         c = report.counts
         if report.exit_code == 2:
@@ -125,3 +106,32 @@ def register(app: typer.Typer) -> None:
         if report.exit_code == 1:
             name = report.policy.name if report.policy else ""
             raise CheckFailed(f"audit: {c['fail']} model(s) fail the policy {name}")
+
+
+def _print_report(report: AuditReport, fmt: str, out_path: Path | None) -> None:
+    """The unreadable targets on stderr, then the report as a table or text, on stdout or into ``out_path``."""
+    from modelcensus.audit.render import render_text, to_table
+
+    for e in report.errors:
+        line = one_line(f"{e.ref}: {e.message}")
+        err.print(f"modelcensus audit: {line}", markup=False, highlight=False, soft_wrap=True)
+    if fmt == "table":
+        if out_path is not None:
+            from rich.console import Console
+
+            def write_table(p: Path) -> None:
+                with p.open("w", encoding="utf-8") as fh:
+                    to_table(report, Console(file=fh, width=160, no_color=True))
+
+            write_out(out_path, write_table)
+        else:
+            to_table(report, out)
+    else:
+        text = render_text(report, fmt)
+        if out_path is not None:
+            write_out(out_path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+        else:
+            import sys
+
+            sys.stdout.write((text if fmt == "md" else json_text(text)) + "\n")  # md is escaped already
+            sys.stdout.flush()
