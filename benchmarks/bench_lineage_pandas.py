@@ -123,9 +123,11 @@ def run_baseline(db: str, write: str | None = None) -> dict[str, Any]:
 
 # ================================================================== the modelcensus side
 def run_modelcensus(db: str) -> dict[str, Any]:
-    """``api.ensure_lineage`` on the store at default settings (the store is a fresh copy: it is written)."""
+    """``api.ensure_lineage`` on the store at default settings (the store is a fresh copy: it is written), in a
+    process set up as the command line sets up its own (``api.prefer_small_pages``)."""
     from modelcensus import api
 
+    api.prefer_small_pages()
     t = Timer()
     reg = api.load_registry()
     t.lap("load_registry")

@@ -25,6 +25,7 @@ The command line is a thin skin over exactly these functions::
     modelcensus audit TARGET...      -> audit(targets, inventory=..., policy=..., store=..., registry=...)
     modelcensus serve                -> serve(db, host=..., port=...)   (web_app(db) for the ASGI app)
     modelcensus site --out DIR       -> write_site(db, out, models=..., orgs=...)
+    (every command, at start)        -> prefer_small_pages()   (4 KiB pages for the process; see its docstring)
 
 Example::
 
@@ -58,6 +59,7 @@ from modelcensus.sources.hubstats_pull import pull_hubstats
 from modelcensus.sources.ingest import import_path
 from modelcensus.store import ImportResult, SkipReport, Snapshot, Store, open_store
 from modelcensus.store.export import export_snapshot
+from modelcensus.store.resources import prefer_small_pages
 
 
 def export(store: Store, snapshot: int | str | None = None, fmt: str = "parquet", out_path: str | Path | None = None,
@@ -196,7 +198,8 @@ __all__ = [
     "folder_report",
     "import_hubstats_parquet", "import_path",
     "import_population",
-    "lineage", "list_populations", "load_policy", "load_registry", "open_store", "origin", "prepare_serving",
+    "lineage", "list_populations", "load_policy", "load_registry", "open_store", "origin", "prefer_small_pages",
+    "prepare_serving",
     "HistoryResult", "pull_hub", "pull_hubstats", "pull_hubstats_history", "run_demo",
     "serve", "web_app", "write_site",
 ]

@@ -150,22 +150,29 @@ def test_spark_local_heap_leaves_room_for_the_jvm_outside_its_heap_and_for_pytho
 
 # -- small pages (store.resources.prefer_small_pages) ---------------------------------------------------------
 _THP_PROBE = """
-import ctypes, sys
+import contextlib, ctypes, io, sys
 libc = ctypes.CDLL(None)
 libc.prctl(41, 0, 0, 0, 0)  # start from the kernel's default (pytest may have set it, and children inherit it)
-from modelcensus.store import Store
-with Store(":memory:") as s:
-    s.con.execute("SELECT 1")
+if sys.argv[1] == "cli":
+    from modelcensus.cli.main import run
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert run(["--version"]) == 0
+else:  # the library: opening a store and running a query leaves the process's pages alone
+    from modelcensus.store import Store
+    with Store(":memory:") as s:
+        s.con.execute("SELECT 1")
 print(libc.prctl(42, 0, 0, 0, 0))  # PR_GET_THP_DISABLE
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="transparent huge pages are a Linux setting")
-@pytest.mark.parametrize(("env", "expected"), [(None, "1"), ("keep", "0"), (" KEEP ", "0")])
-def test_a_store_asks_for_small_pages_unless_told_to_keep_them(env, expected):
+@pytest.mark.parametrize(("how", "env", "expected"), [("cli", None, "1"), ("cli", "keep", "0"), ("cli", " KEEP ", "0"),
+                                                      ("library", None, "0")])
+def test_the_command_line_asks_for_small_pages_and_the_library_does_not(how, env, expected):
     environ = {k: v for k, v in os.environ.items() if k != "MODELCENSUS_HUGEPAGES"}
     if env is not None:
         environ["MODELCENSUS_HUGEPAGES"] = env
-    done = subprocess.run([sys.executable, "-c", _THP_PROBE], env=environ, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", _THP_PROBE, how], env=environ, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected

@@ -28,6 +28,7 @@ from modelcensus.cli import report as report_cmds
 from modelcensus.cli import serve as serve_cmds
 from modelcensus.cli.common import err, one_line, state
 from modelcensus.errors import ModelcensusError
+from modelcensus.store.resources import prefer_small_pages
 
 app = typer.Typer(
     name="modelcensus",
@@ -135,6 +136,7 @@ def command() -> Any:
 
 def run(argv: list[str] | None = None) -> int:
     """Entry point: maps every failure onto a one-line message and an exit code."""
+    prefer_small_pages()  # the process is ours: 4 KiB pages (store/resources.py says why)
     try:
         code = command().main(args=argv, standalone_mode=False, prog_name="modelcensus")
         if isinstance(code, int) and not isinstance(code, bool):

@@ -1,7 +1,9 @@
 """What one modelcensus process may take of the machine: DuckDB's memory cap and the kernel's page size.
 
-Both are the store's defaults for every connection it opens (``apply_memory_limit``), so each stage of the
-pipeline fits a laptop without the user tuning anything, and either can be overridden from the environment.
+The memory cap is the store's default for every connection it opens (``apply_memory_limit``), so each stage of
+the pipeline fits a laptop without the user tuning anything. The page size is a setting of the whole process,
+so only the command line applies it, at start (``prefer_small_pages``); a script may call it too. Both can be
+overridden from the environment.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import functools
 import os
 import re
 import sys
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from modelcensus.errors import InputError
+
+if TYPE_CHECKING:
+    import duckdb
 
 ENV_MEMORY_LIMIT = "MODELCENSUS_MEMORY_LIMIT"
 # what DuckDB's memory_limit accepts, checked before it is spliced into SET (SET takes no parameters)
@@ -66,9 +70,9 @@ def memory_limit_setting(memory_limit: str | None = None) -> tuple[str, str]:
 
 
 def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> str:
-    """SET memory_limit on ``con`` (see :func:`memory_limit_setting`); returns where the value came from.
-    Also asks for small pages (:func:`prefer_small_pages`), once per process."""
-    prefer_small_pages()
+    """SET memory_limit on ``con`` (see :func:`memory_limit_setting`); returns where the value came from."""
+    import duckdb  # here, not at the top: the command line imports this module at start for prefer_small_pages
+
     value, what = memory_limit_setting(memory_limit)
     try:
         con.execute(f"SET memory_limit = '{value}'")
@@ -85,13 +89,17 @@ _PR_SET_THP_DISABLE = 41  # linux/prctl.h, since Linux 3.15
 def prefer_small_pages() -> bool:
     """Ask Linux to give this process 4 KiB pages, not transparent huge pages; True when it did.
 
-    Why: DuckDB (the pip wheel has no jemalloc) frees and re-maps its working memory at every step of the
-    lineage build. Where the kernel backs anonymous memory with 2 MiB pages on every fault (THP ``always``,
-    as on this machine and many servers), each re-mapped region is zeroed 2 MiB at a time: in a ``perf``
-    profile of a 2.2M-model build, 15 % of all samples were the kernel zeroing huge pages. With 4 KiB pages
-    the same build took 37.5 and 38.7 s against 40.1-42.6 s, system CPU 13.4-13.8 s against 17.7-19.8 s
-    (alternating runs, same rows; benchmarks/RESULTS.md). Where THP is ``madvise`` (most laptops) nothing
-    changes. Once per process; inherited by child processes; ``MODELCENSUS_HUGEPAGES=keep`` leaves it alone.
+    Why: DuckDB asks the kernel for huge pages on its large buffers (``madvise(MADV_HUGEPAGE)``), so under THP
+    ``madvise`` (the usual default, this machine's) as under ``always`` they are backed by 2 MiB pages, and DuckDB
+    frees and re-maps that memory at every step of the lineage build (the pip wheel has no jemalloc): each
+    re-mapped region is zeroed 2 MiB at a time. In a ``perf`` profile of a 2.2M-model build, 12.8 % of all samples
+    were the kernel zeroing huge pages (15.1 % zeroing pages of any size). With 4 KiB pages the same build took
+    37.6 and 38.4 s against 42.0 and 43.1 s, system CPU 14.5-15.1 s against 20.0-23.8 s (alternating runs, same
+    rows, same peak; benchmarks/RESULTS.md). Under THP ``never`` nothing changes.
+
+    It holds for the whole process and the processes it starts, other libraries' memory included, so the library
+    never calls it on its own: the command line does at start (``cli.main.run``), and ``api.prefer_small_pages``
+    gives a script the same. Once per process; ``MODELCENSUS_HUGEPAGES=keep`` leaves the kernel's default.
     """
     if not sys.platform.startswith("linux") or os.environ.get(ENV_HUGEPAGES, "").strip().lower() == "keep":
         return False
