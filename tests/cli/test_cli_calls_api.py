@@ -1,12 +1,15 @@
-"""The CLI is a thin skin over ``modelcensus.api``: every library function or class a command calls is one the api
-documents (the same object; commands import it from its home module so that ``--help`` and light commands do
-not import every stage), or one of the few presentation and argument helpers listed here, each with why it is
-not an api call. Parsed, not grepped: a call through an import alias is still seen."""
+"""The CLI is a thin skin over ``modelcensus.api``: every library function a command uses (called or passed on)
+and every library class it calls is one the api documents (the same object; commands import it from its home
+module so that ``--help`` and light commands do not import every stage), or one of the few presentation and
+argument helpers listed here, each with why it is not an api call. Parsed, not grepped: aliases, plain and
+relative imports and attribute chains are resolved to the object they name. Not seen: a name built at run time
+(``getattr(mod, "f")``), which the CLI does not do."""
 
 from __future__ import annotations
 
 import ast
 import importlib
+import types
 from pathlib import Path
 
 from modelcensus import api
@@ -33,32 +36,72 @@ HELPERS = {
 }
 
 
-def library_calls(folder: Path = CLI) -> list[tuple[str, int, str, str]]:
-    """(file, line, module, name) of every call in ``folder`` to a name imported from the library (not cli,
-    errors)."""
-    calls = []
-    for path in sorted(folder.glob("*.py")):
+def _imports(tree: ast.Module, package: str) -> dict[str, tuple[str, str | None]]:
+    """Local name -> (module, attribute or None for a module itself), for every import of the library: absolute,
+    relative (``package`` is the file's own), plain ``import a.b as c`` and ``import a.b``."""
+    imported: dict[str, tuple[str, str | None]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
+            if base.split(".")[0] != "modelcensus":
+                continue
+            for alias in node.names:
+                imported[alias.asname or alias.name] = (base, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "modelcensus":
+                    imported[alias.asname or alias.name.split(".")[0]] = (
+                        alias.name if alias.asname else "modelcensus", None)
+    return imported
+
+
+def _resolve(module: str, path: list[str]) -> tuple[object, str, str] | None:
+    """The object ``module.path[0].path[1]...`` names, with the module and name it is looked up as."""
+    obj: object = importlib.import_module(module)
+    owner, name = module, ""
+    for attr in path:
+        if not hasattr(obj, attr):
+            return None
+        if isinstance(obj, types.ModuleType):
+            owner = obj.__name__
+        obj, name = getattr(obj, attr), attr
+    return obj, owner, name
+
+
+def library_calls(folder: Path = CLI, package: str = "modelcensus.cli") -> list[tuple[str, int, str, str]]:
+    """(file, line, module, name) of every library function the CLI uses, called or passed on (``partial(f)``,
+    ``map(f, ...)``), and every library class it calls, by any import form or attribute chain, in ``folder`` and
+    its sub-folders. The CLI's own modules and ``modelcensus.errors`` are not the library here."""
+    uses = set()
+    for path in sorted(folder.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        imported: dict[str, tuple[str, str]] = {}
+        imported = _imports(tree, package)
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("modelcensus"):
-                for alias in node.names:
-                    imported[alias.asname or alias.name] = (node.module or "", alias.name)
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
+            if id(node) in inner:  # the outermost node of an attribute chain decides
                 continue
-            func = node.func
-            if isinstance(func, ast.Name) and func.id in imported:
-                module, name = imported[func.id]
-            elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-                  and imported.get(func.value.id) == ("modelcensus", "api")):
-                module, name = "modelcensus.api", func.attr
-            else:
+            chain: list[str] = []
+            head: ast.expr = node
+            while isinstance(head, ast.Attribute):
+                chain.insert(0, head.attr)
+                head = head.value
+            if not (isinstance(head, ast.Name) and isinstance(head.ctx, ast.Load) and head.id in imported):
                 continue
-            if module.startswith("modelcensus.cli") or module == "modelcensus.errors":
+            module, attr = imported[head.id]
+            found = _resolve(module, ([attr] if attr else []) + chain)
+            if found is None:
                 continue
-            calls.append((path.name, node.lineno, module, name))
-    return calls
+            obj, owner, name = found
+            if owner.startswith("modelcensus.cli") or owner == "modelcensus.errors" or not name:
+                continue
+            is_function = callable(obj) and not isinstance(obj, type | types.ModuleType)
+            if is_function or (isinstance(obj, type) and id(node) in called):
+                uses.add((path.relative_to(folder).as_posix(), node.lineno, owner, name))
+    return sorted(uses)
 
 
 def stray_calls(calls: list[tuple[str, int, str, str]]) -> list[str]:
@@ -90,6 +133,32 @@ def test_the_check_sees_an_internal_call(tmp_path: Path) -> None:
         "from modelcensus.metrics.scope import resolve_registry as rr\n"
         "def cmd():\n    return rr(None), api.load_registry(), compute_metric\n", encoding="utf-8")
     calls = library_calls(tmp_path)
-    assert calls == [("x.py", 5, "modelcensus.metrics.scope", "resolve_registry"),
-                     ("x.py", 5, "modelcensus.api", "load_registry")]
+    assert calls == [("x.py", 5, "modelcensus.api", "load_registry"),
+                     ("x.py", 5, "modelcensus.metrics", "compute_metric"),
+                     ("x.py", 5, "modelcensus.metrics.scope", "resolve_registry")]
     assert stray_calls(calls) == ["x.py:5: modelcensus.metrics.scope.resolve_registry"]
+
+
+def test_the_check_sees_other_ways_to_reach_an_internal(tmp_path: Path) -> None:
+    """Review24 (R24-5): plain imports, attribute chains, functions passed on rather than called, relative imports
+    and sub-folders were not seen. Classes count only when called (an exception in ``except`` is no call)."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "y.py").write_text(
+        "import functools\n"
+        "import modelcensus.metrics.scope as sc\n"
+        "import modelcensus.lineage.build\n"
+        "from modelcensus import lineage\n"
+        "from ..store.store import ReadOnlyStoreError, default_db_path\n"
+        "def cmd():\n"
+        "    sc.resolve_registry(None)\n"
+        "    modelcensus.lineage.build.built_version\n"
+        "    functools.partial(lineage.registry.load_registry_cached)\n"
+        "    g = default_db_path\n"
+        "    try:\n        g()\n    except ReadOnlyStoreError:\n        pass\n", encoding="utf-8")
+    calls = library_calls(tmp_path, package="modelcensus.cli")
+    assert [(f, line, f"{m}.{n}") for f, line, m, n in calls] == [
+        ("sub/y.py", 7, "modelcensus.metrics.scope.resolve_registry"),
+        ("sub/y.py", 8, "modelcensus.lineage.build.built_version"),
+        ("sub/y.py", 9, "modelcensus.lineage.registry.load_registry_cached"),
+        ("sub/y.py", 10, "modelcensus.store.store.default_db_path")]
