@@ -22,6 +22,7 @@ from typing import Any
 
 from modelcensus.metrics.census import Comparability, _iso, census_row_counts, scope_counts
 from modelcensus.metrics.population import BUILTIN_POPULATIONS
+from modelcensus.metrics.queries import store_rows, store_value
 from modelcensus.metrics.scope import Scope, build_models
 from modelcensus.store.sql import sql_literal
 
@@ -99,11 +100,11 @@ def _row_counts(scope: Scope) -> dict[int, int]:
             return census_row_counts(scope.store, scope.census)
         out = {}
         for s in scope.snapshots:  # one statistics look-up per snapshot, not a pass over its models
-            row = scope.store._one("SELECT count(*) FROM models WHERE snapshot_id = ?", [s.id])
-            out[s.id] = int(row[0]) if row else 0
+            out[s.id] = int(store_value(scope.store, f"SELECT count(*) FROM models WHERE snapshot_id = {int(s.id)}")
+                            or 0)
         return out
-    return {int(r[0]): int(r[1])
-            for r in scope.store._exec("SELECT snapshot_id, count(*) FROM mc_cov GROUP BY 1").fetchall()}
+    return {int(r["snapshot_id"]): int(r["n"])
+            for r in store_rows(scope.store, "SELECT snapshot_id, count(*) AS n FROM mc_cov GROUP BY 1")}
 
 
 def _filters_text(scope: Scope) -> str:
@@ -144,14 +145,16 @@ def _ages(scope: Scope, counts: dict[int, int]) -> dict[str, Any]:
 
 def _population(scope: Scope, warnings: list[dict[str, str]]) -> dict[str, Any]:
     """A curated list: its size, how many of its models the data holds, and their downloads."""
-    row = scope.store._one(f"""
+    rows = store_rows(scope.store, f"""
         WITH p AS (SELECT DISTINCT lower(model_id) AS id_lower FROM populations
                    WHERE name = {sql_literal(scope.population)}),
              present AS (SELECT id_lower, max(d30) AS d30 FROM mc_cov GROUP BY 1)
-        SELECT (SELECT count(*) FROM p), count(present.id_lower), count(present.d30), coalesce(sum(present.d30), 0)
+        SELECT (SELECT count(*) FROM p) AS size, count(present.id_lower) AS present, count(present.d30) AS with_dl,
+               coalesce(sum(present.d30), 0) AS downloads
         FROM present
     """)
-    size, present, with_dl, downloads = (int(x) for x in row) if row else (0, 0, 0, 0)
+    size, present, with_dl, downloads = (
+        (int(rows[0][k]) for k in ("size", "present", "with_dl", "downloads")) if rows else (0, 0, 0, 0))
     share = present / size if size else None
     out = {"name": scope.population, "kind": "curated", "size": size, "present": present,
            "share": share, "present_with_downloads": with_dl, "downloads_30d_present": downloads,

@@ -17,7 +17,7 @@ from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import FIELDS, grp_as
 from modelcensus.metrics.groups import GroupKey, region_sql
 from modelcensus.metrics.population import population_ids_sql
-from modelcensus.metrics.queries import store_queries
+from modelcensus.metrics.queries import store_queries, store_value
 from modelcensus.metrics.scope import Scope, build_credit, build_models, build_relations
 
 CREDITS = ("root", "parent")
@@ -97,9 +97,9 @@ def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: st
     if min_downloads is not None:
         col = FIELDS[min_downloads_field]
         dl_filter = f"AND m.{col} > {min_downloads}"
-        nulls = scope.store._one(
-            f"SELECT count(*) FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) WHERE m.{col} IS NULL")
-        notes.append(min_downloads_note(min_downloads_field, min_downloads, nulls[0] if nulls else 0))
+        nulls = store_value(scope.store, "SELECT count(*) FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) "
+                                         f"WHERE m.{col} IS NULL")
+        notes.append(min_downloads_note(min_downloads_field, min_downloads, nulls or 0))
     scope.exec(f"""CREATE OR REPLACE TEMP VIEW mc_d AS
         SELECT m.* FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) WHERE TRUE {dl_filter}""")
     if credit == "root":
@@ -115,8 +115,8 @@ def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: st
                                       "FROM mc_credit c JOIN mc_d m USING (snapshot_id, model_id)")
         q.run(["metric_derivatives"], {"by_month": int(period == "month")})
         rows = grp_as(q.rows(ORDERED_ROWS), key.name)
-    undated = scope.store._one("SELECT count(*) FROM mc_d WHERE created_at IS NULL")
-    return rows, [*notes, *derivative_notes_tail(period, undated[0] if undated else 0, bool(rows))]
+    undated = store_value(scope.store, "SELECT count(*) FROM mc_d WHERE created_at IS NULL")
+    return rows, [*notes, *derivative_notes_tail(period, undated or 0, bool(rows))]
 
 
 # the metric's rows in one order on every engine and path

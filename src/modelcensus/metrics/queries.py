@@ -126,6 +126,19 @@ def store_engine(store: Store) -> DuckDBEngine:
     return DuckDBEngine.from_store(store)
 
 
+def store_rows(store: Store, sql: str) -> list[dict[str, Any]]:
+    """The rows of one read on ``store`` through the engine seam. The seam takes no parameters: values are
+    spliced in as literals (``int()``, ``store.sql.sql_literal``), as the query files' parameters are."""
+    rows: list[dict[str, Any]] = store_engine(store).query(sql).to_pylist()
+    return rows
+
+
+def store_value(store: Store, sql: str) -> Any:
+    """The first value of one read on ``store`` (None when it returns no row); see :func:`store_rows`."""
+    table = store_engine(store).query(sql)
+    return table.column(0)[0].as_py() if table.num_rows else None
+
+
 @contextmanager
 def store_queries(store: Store) -> Iterator[StoreQueries]:
     """A :class:`StoreQueries` on ``store``'s connection; what it makes is dropped when the block ends."""
@@ -134,4 +147,4 @@ def store_queries(store: Store) -> Iterator[StoreQueries]:
 
 
 __all__ = ["StoreQueries", "aware", "query_files", "snapshot_index", "snapshot_index_sql", "sql_folder", "store_engine",
-           "store_queries", "with_inputs"]
+           "store_queries", "store_rows", "store_value", "with_inputs"]

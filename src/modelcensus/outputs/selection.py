@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelcensus.errors import InputError, NotFoundError
+from modelcensus.metrics.queries import store_value
 from modelcensus.outputs.formatting import describe_scope
 from modelcensus.store import Snapshot, Store
 
@@ -86,8 +87,8 @@ def ensure_lineage(store: Store, snaps: list[Snapshot], registry: Any) -> list[s
     for s in snaps:
         if build is not None:
             build(store, s.id, registry)
-    missing = [s.id for s in snaps if not (store._one("SELECT count(*) FROM origins WHERE snapshot_id = ?",
-                                                      [s.id]) or (0,))[0]]
+    missing = [s.id for s in snaps
+               if not store_value(store, f"SELECT count(*) FROM origins WHERE snapshot_id = {int(s.id)}")]
     if missing and len(missing) == len(snaps):
         raise InputError(f"snapshot(s) {', '.join(map(str, missing))}: no lineage (origins) in the store and the "
                          "lineage stage could not build it, so nothing can be attributed to a country")

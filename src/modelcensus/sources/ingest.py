@@ -276,7 +276,7 @@ def _override_scope(store: Store, report: ImportReport, scope: str) -> None:
         flt = None if scope == "full" else (snap.filter or {"source_ref": snap.source_ref})
         store.set_scope(snap.id, scope, flt)
         notes = dict(snap.notes, scope_from=f"--scope {scope} (the source said {snap.scope})")
-        store._exec("UPDATE snapshots SET notes = ? WHERE id = ?", [json.dumps(notes, default=str), snap.id])
+        store.set_notes(snap.id, notes)
         report[i] = ImportResult(store.snapshot(snap.id), res.already_present, res.skipped)
 
 

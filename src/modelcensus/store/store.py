@@ -401,6 +401,10 @@ class Store:
                    [check_scope(scope, "snapshot scope"),
                     json.dumps(filter, default=str, sort_keys=True) if filter else None, snapshot_id])
 
+    def set_notes(self, snapshot_id: int, notes: dict[str, Any]) -> None:
+        """Replace a snapshot's notes (``import --scope`` records that the user overrode what the source said)."""
+        self._exec("UPDATE snapshots SET notes = ? WHERE id = ?", [json.dumps(notes, default=str), snapshot_id])
+
     def finish_snapshot(self, snapshot_id: int, skipped: SkipReport, *, complete: bool = True,
                         extra_notes: dict[str, Any] | None = None) -> None:
         """Derive card/tag declarations and record counts. Call inside the import transaction."""
