@@ -10,6 +10,7 @@ import pytest
 
 from modelcensus.errors import InputError, NotFoundError
 from modelcensus.lineage.registry import ORG_TYPES, load_registry
+from modelcensus.store.engine_duckdb import DuckDBEngine
 
 
 @pytest.fixture(scope="module")
@@ -267,10 +268,10 @@ def test_license_classes_and_drift(reg):
 
 
 # ------------------------------------------------------------------ DuckDB
-def test_to_duckdb_creates_temp_tables(reg):
+def test_register_creates_temp_tables_on_duckdb(reg):
     con = duckdb.connect()
-    reg.to_duckdb(con)
-    reg.to_duckdb(con)  # idempotent
+    reg.register(DuckDBEngine(con))
+    reg.register(DuckDBEngine(con))  # idempotent
     rows = con.execute("SELECT org_key, country, region, renamed_to FROM reg_namespaces "
                        "WHERE namespace_lower IN ('thudm', 'qwen') ORDER BY 1").fetchall()
     assert rows == [("alibaba-qwen", "CN", "East Asia", None), ("zai", "CN", "East Asia", "zai-org")]
@@ -299,7 +300,7 @@ def test_publisher_coverage_on_the_2022_hub_slice(reg, shared_data):
     """Measured: share of the 2022-02 slice's downloads whose publisher namespace (after legacy-id aliases)
     the registry knows, and whose country it knows. Guards against regressions in the namespace data."""
     con = duckdb.connect()
-    reg.to_duckdb(con)
+    reg.register(DuckDBEngine(con))
     path = shared_data / "hf_hub_snapshot_2022" / "models_2022-02.jsonl.gz"
     total, known, with_country = con.execute(f"""
         WITH m AS (SELECT modelId AS id, coalesce(downloads, 0) AS d FROM read_json_auto('{path}', sample_size=1000)),

@@ -16,7 +16,7 @@ from modelcensus.store import SnapshotMeta, Store
 
 
 class FakeRegistry:
-    """The registry surface metrics use: version, licence classes and ranks, to_duckdb."""
+    """The registry surface metrics use: version, licence classes and ranks, register."""
 
     version = "fake-1"
     # licence -> (class, rank in the permissiveness order; None = not comparable)
@@ -34,12 +34,10 @@ class FakeRegistry:
         r = self.LICENSES.get((root or "").lower(), ("", None))[1]
         return c is not None and r is not None and c < r
 
-    def to_duckdb(self, con: Any) -> None:
+    def register(self, area: Any) -> None:
         t = pa.table({"license": list(self.LICENSES), "class": [v[0] for v in self.LICENSES.values()],
                       "rank": pa.array([v[1] for v in self.LICENSES.values()], pa.int64())})
-        con.register("__fake_lic", t)
-        con.execute("CREATE OR REPLACE TEMP TABLE reg_licenses AS SELECT * FROM __fake_lic").fetchall()
-        con.unregister("__fake_lic")
+        area.register_arrow("reg_licenses", t)
 
 
 @pytest.fixture

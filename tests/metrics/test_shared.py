@@ -76,7 +76,7 @@ def test_shared_work_gives_the_same_numbers_and_cleans_up(store, reg, b):
     for (name, kw), a, s in zip(CALLS, alone, shared, strict=True):
         assert s["rows"] == a["rows"], (name, kw)
         assert s["notes"] == a["notes"], (name, kw)
-    # the registry's reg_* TEMP tables (published by the licences metric: registry.to_duckdb) stay on the connection
+    # the registry's reg_* TEMP tables (published by the licences metric: registry.register) stay on the connection
     assert {t for t in _temps(store) if not t.startswith("reg_")} == set()
 
 

@@ -398,8 +398,7 @@ class Registry:
 
     # ---------------------------------------------------------------- DuckDB
     def tables(self) -> dict[str, Any]:
-        """The registry as pyarrow tables (what :meth:`register` and :meth:`to_duckdb` put on an engine or a
-        connection)."""
+        """The registry as pyarrow tables (what :meth:`register` puts on an engine)."""
         import pyarrow as pa
 
         ns_rows: dict[str, list[Any]] = {k: [] for k in ("namespace_lower", "namespace", "org_key", "org",
@@ -475,16 +474,6 @@ class Registry:
         """The registry tables on an engine or scratch area (``register_arrow``): the same on DuckDB and Spark."""
         for name, table in self.tables().items():
             area.register_arrow(name, table)
-
-    def to_duckdb(self, con: Any) -> None:
-        """(Re)create the registry TEMP tables on a DuckDB connection, inserted vectorised from Arrow."""
-        for name, table in self.tables().items():
-            view = f"__reg_src_{name}"
-            con.register(view, table)
-            try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}").fetchall()
-            finally:
-                con.unregister(view)
 
 
 # -------------------------------------------------------------------- loading

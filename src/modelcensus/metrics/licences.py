@@ -14,7 +14,7 @@ from typing import Any
 from modelcensus.errors import InputError
 from modelcensus.metrics.downloads import field_column, grp_as
 from modelcensus.metrics.groups import GroupKey
-from modelcensus.metrics.queries import store_queries
+from modelcensus.metrics.queries import store_engine, store_queries
 from modelcensus.metrics.scope import (
     Scope,
     forget_shared,
@@ -30,7 +30,7 @@ def _registry_tables(scope: Scope) -> None:
     scope.registry = resolve_registry(scope.registry)
     if scope.registry is None:
         raise InputError("licence metrics need the registry's licence classes (modelcensus.lineage.registry)")
-    scope.registry.to_duckdb(scope.store.con)
+    scope.registry.register(store_engine(scope.store))
 
 
 def licence_mix(scope: Scope, key: GroupKey, field: str | None, *, detail: str = "class"
