@@ -47,7 +47,11 @@ def _rss_mb() -> float:
 
 
 def child(db: str, memory: str) -> dict:
-    """Runs in its own process: baseline scan, then the build, then a few origin look-ups."""
+    """Runs in its own process: baseline scan, then the build, then a few origin look-ups. The process is set up as
+    the command line sets up its own (4 KiB pages; code before d1e4ad3 has no such call and runs on the default)."""
+    from modelcensus import api
+
+    getattr(api, "prefer_small_pages", lambda: False)()
     import modelcensus.lineage.build as build
     import modelcensus.lineage.edges as edges
     import modelcensus.lineage.roots as roots

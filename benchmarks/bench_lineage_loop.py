@@ -34,9 +34,11 @@ from _common import loadavg, machine
 CHILD = """
 import json, sys, time
 from _common import peak_rss_bytes
+from modelcensus import api
 from modelcensus.api import ensure_lineage, load_registry
 from modelcensus.store.store import open_store
 
+getattr(api, "prefer_small_pages", lambda: False)()  # as the command line does at start (code before d1e4ad3: none)
 reg = load_registry()
 with open_store(sys.argv[1]) as store:
     for snap in sorted(store.snapshots(), key=lambda s: s.id):

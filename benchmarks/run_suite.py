@@ -82,7 +82,7 @@ def task_read(*paths: str) -> dict:
 def task_lineage(db: str, which: str) -> dict:
     from modelcensus import api
 
-    api.prefer_small_pages()  # as the command line does at start (the other stages run the CLI itself)
+    api.prefer_small_pages()  # as the command line does at start (import, report and metrics run the CLI itself)
     with api.open_store(db) as store:
         reg = api.load_registry()
         snaps = store.snapshots() if which == "all" else [store.snapshot()]
