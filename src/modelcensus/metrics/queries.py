@@ -22,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from modelcensus.errors import InputError
 from modelcensus.store import Store
 from modelcensus.store.engine import Scratch, check_name, scratch
 from modelcensus.store.engine_duckdb import DuckDBEngine
@@ -129,14 +130,26 @@ def store_engine(store: Store) -> DuckDBEngine:
 def store_rows(store: Store, sql: str) -> list[dict[str, Any]]:
     """The rows of one read on ``store`` through the engine seam. The seam takes no parameters: values are
     spliced in as literals (``int()``, ``store.sql.sql_literal``), as the query files' parameters are."""
-    rows: list[dict[str, Any]] = store_engine(store).query(sql).to_pylist()
+    rows: list[dict[str, Any]] = _read(store, sql).to_pylist()
     return rows
 
 
 def store_value(store: Store, sql: str) -> Any:
     """The first value of one read on ``store`` (None when it returns no row); see :func:`store_rows`."""
-    table = store_engine(store).query(sql)
+    table = _read(store, sql)
     return table.column(0)[0].as_py() if table.num_rows else None
+
+
+class StoreReadError(RuntimeError):
+    """One of our own reads of the store failed: a bug or the machine (memory, disk), not the user's input, so
+    the command line exits 3 and the web server answers 500 and logs it (review25 R25-2)."""
+
+
+def _read(store: Store, sql: str) -> pa.Table:
+    try:
+        return store_engine(store).query(sql)
+    except InputError as exc:  # the engine names every DuckDB error as bad input: here the SQL is ours
+        raise StoreReadError(str(exc)) from None
 
 
 @contextmanager
@@ -147,4 +160,4 @@ def store_queries(store: Store) -> Iterator[StoreQueries]:
 
 
 __all__ = ["StoreQueries", "aware", "query_files", "snapshot_index", "snapshot_index_sql", "sql_folder", "store_engine",
-           "store_queries", "store_rows", "store_value", "with_inputs"]
+           "StoreReadError", "store_queries", "store_rows", "store_value", "with_inputs"]
