@@ -157,10 +157,16 @@ if sys.argv[1] == "cli":
     from modelcensus.cli.main import run
     with contextlib.redirect_stdout(io.StringIO()):
         assert run(["--version"]) == 0
-else:  # the library: opening a store and running a query leaves the process's pages alone
-    from modelcensus.store import Store
-    with Store(":memory:") as s:
-        s.con.execute("SELECT 1")
+else:  # the library: importing the api, importing a file and building its lineage leave the pages alone
+    import tempfile
+    from pathlib import Path
+    from modelcensus import api
+    from modelcensus.sources.synthetic import write_hubstats_parquet
+    work = Path(tempfile.mkdtemp())
+    path = write_hubstats_parquet(work / "m.parquet", n_models=400, seed=3)
+    with api.open_store(str(work / "s.duckdb")) as s:
+        api.import_path(s, str(path), observed_at="2025-12-31")
+        api.ensure_lineage(s, s.snapshot().id, api.load_registry())
 print(libc.prctl(42, 0, 0, 0, 0))  # PR_GET_THP_DISABLE
 """
 

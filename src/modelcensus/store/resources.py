@@ -13,12 +13,10 @@ import functools
 import os
 import re
 import sys
-from typing import TYPE_CHECKING
+
+import duckdb
 
 from modelcensus.errors import InputError
-
-if TYPE_CHECKING:
-    import duckdb
 
 ENV_MEMORY_LIMIT = "MODELCENSUS_MEMORY_LIMIT"
 # what DuckDB's memory_limit accepts, checked before it is spliced into SET (SET takes no parameters)
@@ -71,8 +69,6 @@ def memory_limit_setting(memory_limit: str | None = None) -> tuple[str, str]:
 
 def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> str:
     """SET memory_limit on ``con`` (see :func:`memory_limit_setting`); returns where the value came from."""
-    import duckdb  # here, not at the top: the command line imports this module at start for prefer_small_pages
-
     value, what = memory_limit_setting(memory_limit)
     try:
         con.execute(f"SET memory_limit = '{value}'")
