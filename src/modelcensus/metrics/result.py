@@ -28,9 +28,12 @@ def clean_value(v: Any) -> Any:
     if isinstance(v, float):
         if math.isnan(v) or math.isinf(v):
             return None
+        # rounded first: a sum of weights is added up in no fixed order, so the same figure comes out as 599.0 in
+        # one run and 598.9999999999999 in another; both must print as 599 (review25 R25-8: 599 and 599.0)
+        v = round(v, 10)
         if v.is_integer() and abs(v) < 2**53:
             return int(v)
-        return round(v, 10)
+        return v
     if hasattr(v, "isoformat") and not isinstance(v, str):
         text = v.isoformat()
         return text[:10] if len(text) >= 10 and text[10:] in ("", "T00:00:00", "T00:00:00+00:00") else text
