@@ -13,17 +13,16 @@ the dump was taken at or after its newest commit).
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow.parquet as pq
 
 from modelcensus.errors import InputError
 from modelcensus.sources.ingest import file_digest, parse_observed_at, snapshot_fingerprint
-from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store, staging
+from modelcensus.store import ImportResult, SkipReport, SnapshotMeta, Store
+from modelcensus.store.file_staging import describe_parquet, parquet_latest_time, stage_validated
 from modelcensus.store.files import check_unchanged, file_identity
 from modelcensus.store.sql import sql_identifier as _q
 from modelcensus.store.sql import sql_path
@@ -273,12 +272,7 @@ def folder_row_select(engine: Any, probe: Store) -> FolderRowSelect:
 def describe_file(store: Store, path: Path) -> _Columns:
     """The file's columns as the importer maps them (DuckDB ``probe`` store); InputError naming a file that is
     not the hub-stats layout."""
-    try:
-        rows = store.con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({sql_path(path)})").fetchall()
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    cols = _Columns(rows)
+    cols = _Columns(describe_parquet(store, path))
     idc = cols.find("id", "modelId")
     if idc is None:
         raise InputError(f"{path}: Parquet without an id column: not the hub-stats models layout "
@@ -338,11 +332,10 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
             if lm is None:
                 raise InputError(f"{path}: neither the file nor its rows say when it was observed; "
                                  "pass --observed-at DATE")
-            row = store._one(f"SELECT max(TRY_CAST({_timestamp(cols, lm)} AS TIMESTAMPTZ)) "
-                             f"FROM read_parquet({sql_path(path)})")
-            if row is None or row[0] is None:
+            latest = parquet_latest_time(store, path, _timestamp(cols, lm))
+            if latest is None:
                 raise InputError(f"{path}: no row has a lastModified date; pass --observed-at DATE")
-            when = row[0].astimezone(UTC)
+            when = latest.astimezone(UTC)
             notes["observed_at_from"] = "estimate: latest lastModified in the file"
             notes["observed_at_estimate"] = (
                 "The file carries no observation time. observed_at is the newest lastModified among its rows, "
@@ -362,18 +355,10 @@ def import_hubstats_in_transaction(store: Store, path: Path, *, source: str = SO
     sid = store.create_snapshot(meta, complete=False)
     skipped = SkipReport()
     with store.bulk_load():
-        try:
-            # one pass over the file: the staging SQL reads its relation several times
-            # and the validation rules and de-duplication are evaluated once for all statements
-            for sql in staging.validate_statements(f"({staging_select(path, cols)})", _STAGED):
-                store.con.execute(sql).fetchall()
-            store.stage(sid, _STAGED, skipped, validated=True)
-        except duckdb.Error as exc:
-            raise InputError(f"{path}: cannot import ({str(exc).splitlines()[0]})") from None
-        finally:
-            with suppress(duckdb.Error):
-                store.con.execute(f"DROP TABLE IF EXISTS {_STAGED}")
-                store.con.execute(f"DROP TABLE IF EXISTS {_STAGED}_repeated")
+        # one pass over the file: the staging SQL reads its relation several times
+        # and the validation rules and de-duplication are evaluated once for all statements
+        stage_validated(store, sid, staging_select(path, cols), skipped, table=_STAGED,
+                        failure=f"{path}: cannot import")
         store.finish_snapshot(sid, skipped, complete=True)
     return ImportResult(store.snapshot(sid), False, skipped)
 
