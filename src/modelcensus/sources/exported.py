@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow.parquet as pq
 
 from modelcensus.errors import InputError
@@ -28,6 +27,7 @@ from modelcensus.store.export import (
     PARQUET_META_KEY,
     SIDECAR_SUFFIX,
 )
+from modelcensus.store.file_staging import describe_relation, restore_skip_record, stage_through_view
 from modelcensus.store.sql import sql_literal, sql_path
 from modelcensus.store.store import SCOPES, ImportResult, SkipReport, SnapshotMeta, Store
 
@@ -166,11 +166,7 @@ def import_export_in_transaction(store: Store, sn: Sniffed, kind: str, *,
     relation = _export_relation(sn.path, kind, sn.compressed)
     if kind == "export-csv" and meta.get("csv_cells") == CSV_GUARDED:  # undo the formula guard on text cells
         relation = f"(SELECT {csv_unguard_sql('COLUMNS(*)')} FROM {relation})"
-    try:
-        described = store.con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-    except duckdb.Error as exc:
-        raise InputError(f"{sn.path}: not a readable modelcensus export ({str(exc).splitlines()[0]})") from None
-    cols = h._Columns(described)
+    cols = h._Columns(describe_relation(store, relation, unreadable=f"{sn.path}: not a readable modelcensus export"))
     missing = [c for c in ("id",) if cols.find(c) is None]
     if missing:
         raise InputError(f"{sn.path}: export lacks the column(s) {', '.join(missing)}")
@@ -182,13 +178,8 @@ def import_export_in_transaction(store: Store, sn: Sniffed, kind: str, *,
                              scope=_exported_scope(block), filter=_exported_filter(block))
     sid = store.create_snapshot(snap_meta, complete=False)
     skipped = SkipReport()
-    view = "_export_staged"
-    try:
-        store.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {_staging_select(relation, cols, kind)}")
-        store.stage(sid, view, skipped)
-        store.con.execute(f"DROP VIEW IF EXISTS {view}")
-    except duckdb.Error as exc:
-        raise InputError(f"{sn.path}: cannot import the export ({str(exc).splitlines()[0]})") from None
+    stage_through_view(store, sid, _staging_select(relation, cols, kind), skipped, view="_export_staged",
+                       failure=f"{sn.path}: cannot import the export")
     original_skipped = notes.get("skipped") if isinstance(notes.get("skipped"), dict) else None
     store.finish_snapshot(sid, skipped, complete=bool(block.get("complete", True)))
     restored = dict(notes)
@@ -197,8 +188,7 @@ def import_export_in_transaction(store: Store, sn: Sniffed, kind: str, *,
     if original_skipped is not None:
         restored["skipped"] = original_skipped
     prior = int(block.get("skipped") or 0) if str(block.get("skipped") or "0").isdigit() else 0
-    store.con.execute("UPDATE snapshots SET notes = ?, skipped_count = ? WHERE id = ?",
-                      [json.dumps(restored, default=str), prior + skipped.count, sid])
+    restore_skip_record(store, sid, restored, prior + skipped.count)
     return ImportResult(store.snapshot(sid), False, skipped)
 
 
