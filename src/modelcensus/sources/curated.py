@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow as pa
-
 from modelcensus.errors import InputError
 from modelcensus.sources.ingest import (
     CORRUPT_ERRORS,
@@ -27,6 +25,7 @@ from modelcensus.sources.ingest import (
     sniff,
 )
 from modelcensus.store import SkipReport, Store
+from modelcensus.store.populations import population_ids, population_members, replace_population
 from modelcensus.store.staging import ID_PATTERN, MAX_ID_LEN
 
 CURATED_COLUMNS = {"org", "model", "modelId"}
@@ -93,20 +92,12 @@ def import_population_in_transaction(store: Store, sn: Sniffed, *, name: str | N
     members, skipped = read_members(sn)
     if not members:
         raise InputError(f"{sn.path}: no valid modelId in the list ({skipped.count} rows skipped)")
-    current = {r[0] for r in store.con.execute(
-        "SELECT model_id FROM populations WHERE name = ?", [pop]).fetchall()}
+    current = population_members(store, pop)
     wanted = {m.model_id for m in members}
     if current == wanted:
         return PopulationResult(pop, str(sn.path), len(members), 0, 0, True, skipped)
-    now = datetime.now(UTC)
-    store.con.execute("DELETE FROM populations WHERE name = ?", [pop])
-    table = pa.table({"model_id": [m.model_id for m in members], "org": [m.org for m in members]})
-    store.con.register("_population_rows", table)
-    try:
-        store.con.execute("INSERT INTO populations (name, model_id, org, source_ref, imported_at) "
-                          "SELECT ?, model_id, org, ?, ? FROM _population_rows", [pop, str(sn.path), now])
-    finally:
-        store.con.unregister("_population_rows")
+    replace_population(store, pop, [(m.model_id, m.org) for m in members], source_ref=str(sn.path),
+                       imported_at=datetime.now(UTC))
     return PopulationResult(pop, str(sn.path), len(members), len(wanted - current), len(current - wanted),
                             False, skipped)
 
@@ -126,5 +117,4 @@ def import_population(store: Store, path: str | Path, *, name: str | None = None
 
 def population(store: Store, name: str) -> list[str]:
     """Member ids of a population (stored spelling)."""
-    rows = store.con.execute("SELECT model_id FROM populations WHERE name = ? ORDER BY model_id", [name]).fetchall()
-    return [r[0] for r in rows]
+    return population_ids(store, name)
