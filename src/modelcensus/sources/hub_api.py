@@ -43,6 +43,13 @@ from modelcensus.dates import parse_when
 from modelcensus.errors import InputError
 from modelcensus.sources.hub_pages import HubCrawlError, PageFetcher, RetryPolicy
 from modelcensus.sources.records import to_staging_row, to_staging_table
+from modelcensus.store.crawls import (
+    crawl_resume_state,
+    dedupe_hub_declarations,
+    end_crawl,
+    save_crawl_page,
+    start_crawl,
+)
 from modelcensus.store.store import ImportResult, SkipReport, SnapshotMeta, Store
 from modelcensus.untrusted import MAX_DEPTH, nesting_depth
 
@@ -178,28 +185,21 @@ class _Crawl:
 def _open_crawl(store: Store, params: CrawlParams) -> _Crawl:
     """Resume the unfinished crawl with these parameters, or start a new partial snapshot."""
     key = params.key()
-    for sid, raw, next_url, pages in store._exec(
-            "SELECT snapshot_id, CAST(params AS VARCHAR), next_url, pages_done FROM crawl_state "
-            "ORDER BY snapshot_id DESC").fetchall():
-        if json.loads(raw) != key:
-            continue
-        snap = store.snapshot(sid)
+    cursor = crawl_resume_state(store, key)
+    if cursor is not None:
+        snap = store.snapshot(cursor.snapshot_id)
         crawl = snap.notes.get("crawl", {})
         skipped = SkipReport()
         s = snap.notes.get("skipped") or {}
         skipped.count = int(s.get("count", 0))
         skipped.reasons = dict(s.get("reasons", {}))
         skipped.examples = list(s.get("examples", []))
-        return _Crawl(sid, next_url, int(pages), int(crawl.get("listed", 0)), int(crawl.get("requests", 0)),
-                      skipped, int(pages), int(crawl.get("resumes", 0)) + 1)
+        return _Crawl(cursor.snapshot_id, cursor.next_url, cursor.pages_done, int(crawl.get("listed", 0)),
+                      int(crawl.get("requests", 0)), skipped, cursor.pages_done, int(crawl.get("resumes", 0)) + 1)
     fresh = _Crawl(0, params.first_url(), 0, 0, 0, SkipReport(), None)
     meta = SnapshotMeta(source=SOURCE, observed_at=datetime.now(UTC), source_ref=params.source_ref(),
                         complete=False, notes={"crawl": _crawl_notes(params, fresh, finished=False)})
-    with store.transaction() as con:
-        sid = store.create_snapshot(meta, complete=False)
-        con.execute("INSERT INTO crawl_state (snapshot_id, params, next_url, pages_done, updated_at) "
-                    "VALUES (?, ?, ?, 0, ?)", [sid, json.dumps(key), params.first_url(), datetime.now(UTC)])
-    fresh.snapshot_id = sid
+    fresh.snapshot_id = start_crawl(store, meta, key, params.first_url())
     return fresh
 
 
@@ -222,22 +222,15 @@ def _save_progress(store: Store, crawl: _Crawl, params: CrawlParams) -> None:
     notes = store.snapshot(crawl.snapshot_id).notes
     notes["crawl"] = _crawl_notes(params, crawl, finished=False)
     notes["skipped"] = crawl.skipped.as_dict()
-    store._exec("UPDATE crawl_state SET next_url = ?, pages_done = ?, updated_at = ? WHERE snapshot_id = ?",
-                [crawl.next_url, crawl.pages, datetime.now(UTC), crawl.snapshot_id])
-    store._exec("UPDATE snapshots SET row_count = (SELECT count(*) FROM models WHERE snapshot_id = ?), "
-                "skipped_count = ?, notes = ? WHERE id = ?",
-                [crawl.snapshot_id, crawl.skipped.count, json.dumps(notes, default=str), crawl.snapshot_id])
+    save_crawl_page(store, crawl.snapshot_id, next_url=crawl.next_url, pages_done=crawl.pages,
+                    skipped_count=crawl.skipped.count, notes=notes)
 
 
 def _finish(store: Store, crawl: _Crawl, params: CrawlParams, ended: str) -> None:
     sid = crawl.snapshot_id
     # a model listed on two pages (its sort key moved during the crawl) is stored once; so are its
     # Hub declarations
-    store._exec("CREATE OR REPLACE TEMP TABLE _hub_decl AS SELECT DISTINCT * FROM declarations "
-                "WHERE snapshot_id = ? AND source = 'hub'", [sid])
-    store._exec("DELETE FROM declarations WHERE snapshot_id = ? AND source = 'hub'", [sid])
-    store._exec("INSERT INTO declarations SELECT * FROM _hub_decl")
-    store._exec("DROP TABLE _hub_decl")
+    dedupe_hub_declarations(store, sid)
     complete = params.scope == "full" or (params.scope == "limited" and ended == "listing ended")
     notes = _crawl_notes(params, crawl, finished=True, ended=ended)
     if complete:
@@ -249,7 +242,7 @@ def _finish(store: Store, crawl: _Crawl, params: CrawlParams, ended: str) -> Non
                                       ("limit", params.limit), ("since", params.since)) if v is not None}
     store.set_scope(sid, "full" if complete else "delta" if params.since else "partial",
                     None if complete else crawl_filter)
-    store._exec("DELETE FROM crawl_state WHERE snapshot_id = ?", [sid])
+    end_crawl(store, sid)
 
 
 # -- progress ------------------------------------------------------------------------------------------
