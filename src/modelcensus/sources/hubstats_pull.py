@@ -9,7 +9,6 @@ is refreshed daily and each commit is one cross-section of the Hub.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from modelcensus.errors import InputError
 from modelcensus.sources.hub_api import current_endpoint
 from modelcensus.sources.hub_pages import HubCrawlError
 from modelcensus.sources.hubstats import SOURCE, import_hubstats_in_transaction
+from modelcensus.store.snapshot_refs import snapshot_by_source_ref
 from modelcensus.store.store import ImportResult, SkipReport, Store
 
 HUBSTATS_REPO = "cfahlgren1/hub-stats"
@@ -137,19 +137,16 @@ def pull_hubstats(store: Store, *, revision: str | None = None, repo_id: str = H
         if sha is not None:
             # the commit pins the content: a revision pulled before is not imported twice, even when
             # its date could not be read (and the download time would make a new fingerprint)
-            row = store._one("SELECT id FROM snapshots WHERE source = ? AND source_ref = ? ORDER BY id LIMIT 1",
-                             [SOURCE, source_ref])
-            if row is not None:
-                return ImportResult(store.snapshot(int(row[0])), True, SkipReport())
+            pulled = snapshot_by_source_ref(store, SOURCE, source_ref)
+            if pulled is not None:
+                return ImportResult(pulled, True, SkipReport())
         result = import_hubstats_in_transaction(store, local, source=SOURCE, source_ref=source_ref,
                                                 observed_at=observed_at)
         if not result.already_present:
-            row = store._one("SELECT notes FROM snapshots WHERE id = ?", [result.snapshot.id])
-            current = json.loads(row[0]) if row and row[0] else {}
+            current = store.snapshot(result.snapshot.id).notes
             current["observed_at_from"] = notes["observed_at_from"]
             current["pull"] = notes
-            store._exec("UPDATE snapshots SET notes = ? WHERE id = ?",
-                        [json.dumps(current, default=str), result.snapshot.id])
+            store.set_notes(result.snapshot.id, current)
             result = ImportResult(store.snapshot(result.snapshot.id), False, result.skipped)
     return result
 
