@@ -124,3 +124,10 @@ def test_snapshot_by_source_ref_is_the_first_of_that_source(store: Store) -> Non
     assert found is not None and found.id == a
     assert snapshot_by_source_ref(store, "hub-stats", "repo@def") is None
     assert snapshot_by_source_ref(store, "hub-stats", "' OR 1=1 --") is None
+
+
+def test_a_crawl_that_cannot_record_its_cursor_leaves_no_snapshot(store: Store) -> None:
+    with pytest.raises(TypeError):  # parameters that are not JSON: the cursor row fails after the snapshot row
+        start_crawl(store, _meta(), {"bad": object()}, "u1")
+    assert store.snapshots() == []
+    assert store._one("SELECT count(*) FROM crawl_state") == (0,)
