@@ -15,17 +15,21 @@ from modelcensus.lineage.grades import weakest
 from modelcensus.lineage.registry import Registry
 from modelcensus.lineage.teachers import CONTRADICTED_TEACHER
 from modelcensus.store import Store
-from modelcensus.store.lineage_tables import LOOKUP_INDEXES
+from modelcensus.store.lookups import (
+    descendants,
+    find_model_id,
+    find_referenced_parent,
+    lookup_facts,
+    observed_ids,
+    origin_rows,
+    parent_edge_rows,
+)
 from modelcensus.store.store import Snapshot
 
 MAX_ID_LEN = 256
 MAX_WALK = 5_000          # nodes visited when reconstructing paths / ancestors
 MAX_DESC_DEPTH = 50
 DEFAULT_SHOWN = 200       # descendants listed; counts always cover all of them
-
-
-_ORIGIN_COLS = ("root_id, root_org, root_country, weight, depth, grade, publisher_namespace, publisher_org, "
-                "publisher_country, publisher_org_type, teacher_id, teacher_org, teacher_country, problems")
 
 
 # Two forms of a look-up by one id. DuckDB serves a lone equality on an indexed column from its ART index, but
@@ -36,10 +40,8 @@ _ORIGIN_COLS = ("root_id, root_org, root_country, weight, depth, grade, publishe
 # alone, origins: a built store of 3 snapshots of ~290K models 20.5 against 4.2 ms (edges 10.4 against 2.3);
 # 2 x 300K 6.3 against 2.3; 20 x 100K 5.6 against 5.0; 30 x 200K 3.7 against 4.9; 100 x 20K 5.5 against 10.3 (101 ms
 # without the index). So the id alone is used only with both look-up indexes and 2 to ``_ID_ALONE_MAX_SNAPSHOTS``
-# built snapshots (benchmarks/RESULTS.md).
+# built snapshots (benchmarks/RESULTS.md). Both forms' SQL runs in store/lookups.py (``ID_ALONE``, ``ONE_WHERE``).
 _ID_ALONE_MAX_SNAPSHOTS = 20
-_ID_ALONE = "SELECT snapshot_id, {cols} FROM {table} WHERE {key} = ?"
-_ONE_WHERE = "SELECT NULL, {cols} FROM {table} WHERE snapshot_id = ? AND {key} = ?"
 # the form per Store object, decided on its first look-up: a stale choice (snapshots built since) costs speed only,
 # both forms return the same rows
 _FORMS: WeakKeyDictionary[Store, bool] = WeakKeyDictionary()
@@ -58,27 +60,16 @@ def _by_id_alone(store: Store) -> bool:
     """Whether this store's look-ups go by the id alone: both look-up indexes present and 2 to 20 built snapshots
     (one query per Store object, see the comment above ``_ID_ALONE_MAX_SNAPSHOTS``)."""
     if store not in _FORMS:
-        names = list(LOOKUP_INDEXES)
-        row = store._one("SELECT (SELECT count(DISTINCT index_name) FROM duckdb_indexes() WHERE index_name IN "
-                         f"({', '.join('?' for _ in names)})), (SELECT count(*) FROM lineage_builds)", names)
-        _FORMS[store] = row is not None and row[0] == len(names) and 1 < row[1] <= _ID_ALONE_MAX_SNAPSHOTS
+        facts = lookup_facts(store)
+        _FORMS[store] = (facts is not None and facts.all_indexes
+                         and 1 < facts.built_snapshots <= _ID_ALONE_MAX_SNAPSHOTS)
     return _FORMS[store]
 
 
-def _rows_of(store: Store, sid: int, table: str, key: str, cols: str, value: str, order: str = "") -> list[tuple]:
-    """The rows of ``table`` whose ``key`` is ``value`` in snapshot ``sid``, in the faster form for this store."""
-    params: list[int | str]
-    if _by_id_alone(store):
-        sql, params = _ID_ALONE.format(cols=cols, table=table, key=key), [value]
-    else:
-        sql, params = _ONE_WHERE.format(cols=cols, table=table, key=key), [sid, value]
-    rows = store.con.execute(sql + order, params).fetchall()
-    return [r[1:] for r in rows if r[0] is None or r[0] == sid]
-
-
 def _origin_rows(store: Store, sid: int, model: str) -> list[tuple]:
-    """The model's origins rows, strongest root first (see ``_ID_ALONE``)."""
-    return _rows_of(store, sid, "origins", "model_id", _ORIGIN_COLS, model, " ORDER BY weight DESC, root_id")
+    """The model's origins rows, strongest root first, in the faster form for this store (see
+    ``_ID_ALONE_MAX_SNAPSHOTS``)."""
+    return origin_rows(store, sid, model, by_id_alone=_by_id_alone(store))
 
 
 def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
@@ -94,26 +85,25 @@ def _snapshot_and_model(store: Store, model_id: Any, snapshot: int | str | None,
     rows = _origin_rows(store, snap.id, wanted)
     if rows:
         return snap, wanted, rows
-    row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, wanted])
-    if row is None:
+    found = find_model_id(store, snap.id, wanted)
+    if found is None:
         canon = registry.canonical_model_id(wanted)
         if canon.lower() != wanted.lower():
-            row = store._one("SELECT id FROM models WHERE snapshot_id = ? AND id_lower = lower(?)", [snap.id, canon])
-    if row is None:   # referenced as a parent but never observed: still a lineage node (no origins rows)
+            found = find_model_id(store, snap.id, canon)
+    if found is None:   # referenced as a parent but never observed: still a lineage node (no origins rows)
         for spelling in dict.fromkeys((wanted, registry.canonical_model_id(wanted))):
-            row = store._one("SELECT parent_id FROM edges WHERE snapshot_id = ? AND lower(parent_id) = lower(?) "
-                             "ORDER BY parent_id LIMIT 1", [snap.id, spelling])
-            if row is not None:
-                return snap, row[0], []
+            parent = find_referenced_parent(store, snap.id, spelling)
+            if parent is not None:
+                return snap, parent, []
         raise NotFoundError(f"model {wanted!r}: not in snapshot {snap.id} (observed {snap.as_dict()['observed_at']})")
-    return snap, row[0], _origin_rows(store, snap.id, row[0])
+    return snap, found, _origin_rows(store, snap.id, found)
 
 
 def _edges_of(store: Store, sid: int, node: str) -> list[tuple]:
-    """All parent edges of one node (see ``_ID_ALONE``), by parent, relation, inferred and grade: a child may have
-    two relations to one parent, and the walk shows the first, so the order must not be the scan's (review9)."""
-    rows = _rows_of(store, sid, "edges", "child_id",
-                    "child_id, parent_id, relation, inferred, grade, evidence, structural", node)
+    """All parent edges of one node (in the faster form, see ``_ID_ALONE_MAX_SNAPSHOTS``), by parent, relation,
+    inferred and grade: a child may have two relations to one parent, and the walk shows the first, so the order
+    must not be the scan's (review9)."""
+    rows = parent_edge_rows(store, sid, node, by_id_alone=_by_id_alone(store))
     return sorted(rows, key=lambda r: (r[1], r[2], r[3], r[4]))
 
 
@@ -276,51 +266,6 @@ def origin(store: Store, model_id: str, *, snapshot: int | str | None = None, re
     return doc
 
 
-def _descendants(store: Store, sid: int, model: str, shown: int) -> dict[str, Any]:
-    """Every descendant (bounded depth, each counted once), the first ``shown`` listed."""
-    con = store.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _desc (child_id VARCHAR, parent_id VARCHAR, relation VARCHAR, "
-                "inferred BOOLEAN, grade VARCHAR, evidence VARCHAR, depth INTEGER)").fetchall()
-    con.execute("""INSERT INTO _desc SELECT child_id, parent_id, relation, inferred, grade, evidence, 1 FROM edges
-                   WHERE snapshot_id = ? AND parent_id = ? AND child_id <> ?""", [sid, model, model]).fetchall()
-    depth = 1
-    while depth < MAX_DESC_DEPTH:
-        con.execute("""
-            INSERT INTO _desc
-            SELECT DISTINCT ON (e.child_id) e.child_id, e.parent_id, e.relation, e.inferred, e.grade, e.evidence, ?
-            FROM edges e JOIN (SELECT DISTINCT child_id FROM _desc WHERE depth = ?) f ON e.parent_id = f.child_id
-            WHERE e.snapshot_id = ? AND e.child_id <> ?
-              AND e.child_id NOT IN (SELECT child_id FROM _desc)
-            ORDER BY e.child_id, e.parent_id
-        """, [depth + 1, depth, sid, model]).fetchall()
-        added = con.execute("SELECT count(*) FROM _desc WHERE depth = ?", [depth + 1]).fetchall()[0][0]
-        if not added:
-            break
-        depth += 1
-    # the walk stops at MAX_DESC_DEPTH levels: say so when a deeper level exists, never count it silently short
-    capped = depth >= MAX_DESC_DEPTH and con.execute("""
-        SELECT count(*) FROM edges e JOIN (SELECT DISTINCT child_id FROM _desc WHERE depth = ?) f
-          ON e.parent_id = f.child_id
-        WHERE e.snapshot_id = ? AND e.child_id <> ? AND e.child_id NOT IN (SELECT child_id FROM _desc)
-    """, [depth, sid, model]).fetchall()[0][0] > 0
-    total = con.execute("SELECT count(DISTINCT child_id) FROM _desc").fetchall()[0][0]
-    by_rel = dict(con.execute("SELECT relation, count(*) FROM _desc GROUP BY 1 ORDER BY 1").fetchall())
-    by_depth = {str(d): n for d, n in con.execute("SELECT depth, count(DISTINCT child_id) FROM _desc GROUP BY 1 "
-                                                  "ORDER BY 1").fetchall()}
-    rows = con.execute("""
-        SELECT d.child_id, d.parent_id, d.relation, d.inferred, d.grade, d.evidence, d.depth, m.downloads_30d
-        FROM _desc d LEFT JOIN models m ON m.snapshot_id = ? AND m.id = d.child_id
-        -- one row per descendant (a child with two edges to its parent, e.g. declared and inferred, is one
-        -- descendant): 'shown' then never exceeds 'total', and truncated = total > shown is exact
-        QUALIFY row_number() OVER (PARTITION BY d.child_id ORDER BY d.depth, d.inferred, d.parent_id, d.relation) = 1
-        ORDER BY d.depth, m.downloads_30d DESC NULLS LAST, d.child_id LIMIT ?""", [sid, shown]).fetchall()
-    con.execute("DROP TABLE IF EXISTS _desc").fetchall()
-    listed = [{"id": c, "parent": p, "relation": r, "inferred": bool(i), "grade": g, "evidence": e, "depth": d,
-               "downloads_30d": dl} for c, p, r, i, g, e, d, dl in rows]
-    return {"total": int(total), "by_relation": by_rel, "by_depth": by_depth, "shown": listed,
-            "truncated": total > len(listed), "depth_capped": bool(capped)}
-
-
 def lineage(store: Store, model_id: str, *, snapshot: int | str | None = None, registry: Registry,
             shown: int = DEFAULT_SHOWN) -> dict[str, Any]:
     """``origin`` plus every ancestor edge (declared and inferred) and the descendants (counted, first
@@ -328,11 +273,9 @@ def lineage(store: Store, model_id: str, *, snapshot: int | str | None = None, r
     snap, model, rows = _snapshot_and_model(store, model_id, snapshot, registry)
     doc = _origin_doc(store, snap, model, rows)[0] if rows else _referenced_doc(store, snap, model, registry)
     _, edges = _walk_up(store, snap.id, model, structural_only=False)
-    present = {r[0] for r in store.con.execute(
-        "SELECT id FROM models WHERE snapshot_id = ? AND id IN (SELECT unnest(?))",
-        [snap.id, [e["parent"] for e in edges]]).fetchall()} if edges else set()
+    present = observed_ids(store, snap.id, [e["parent"] for e in edges]) if edges else set()
     for e in edges:
         e["parent_in_snapshot"] = e["parent"] in present
     doc["ancestors"] = edges
-    doc["descendants"] = _descendants(store, snap.id, model, max(0, int(shown)))
+    doc["descendants"] = descendants(store, snap.id, model, max(0, int(shown)), MAX_DESC_DEPTH)
     return doc
