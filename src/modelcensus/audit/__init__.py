@@ -23,14 +23,12 @@ from modelcensus.audit.local import read_local
 from modelcensus.audit.policy import Policy, evaluate, load_policy
 from modelcensus.audit.targets import Target, TargetError, display_path, load_inventory, parse_target
 from modelcensus.errors import InputError, NotFoundError
+from modelcensus.store.lookups import licence_inputs, model_rows, parent_edges_of
 
 __all__ = ["AuditReport", "Dossier", "Target", "TargetError", "audit", "load_policy"]
 
 # errors a hostile file can provoke inside a reader: reported for that target, never a crash
 READ_ERRORS = (InputError, OSError, ValueError, RecursionError, struct.error, UnicodeError, MemoryError, EOFError)
-
-ROW_COLS = ("id", "author", "license", "tags", "gated", "files", "config", "card_data", "sha", "base_models",
-            "base_model_relation", "model_type", "architectures", "gguf", "library_name")
 
 
 @dataclass
@@ -85,12 +83,8 @@ class _StoreView:
         """Store rows of many models in one scan, keyed by lower-cased id."""
         if not model_ids:
             return {}
-        found = self.store._exec(f"SELECT {', '.join(ROW_COLS)} FROM models WHERE snapshot_id = ? "
-                                 "AND list_contains(?, id_lower)",
-                                 [self.snap.id, sorted({m.lower() for m in model_ids})]).fetchall()
         out = {}
-        for r in found:
-            row = dict(zip(ROW_COLS, r, strict=True))
+        for row in model_rows(self.store, self.snap.id, model_ids):
             for k in ("config", "card_data", "gguf"):
                 row[k] = json_field(row[k])
             out[row["id"].lower()] = row
@@ -109,17 +103,13 @@ class _StoreView:
 
         if not ids:
             return {}
-        rows = self.store._exec("SELECT id_lower, license, card_data FROM models WHERE snapshot_id = ? "
-                                "AND list_contains(?, id_lower)", [self.snap.id, [i.lower() for i in ids]]).fetchall()
+        rows = licence_inputs(self.store, self.snap.id, ids)
         return {r[0]: effective_licence(r[1], json_field(r[2])) for r in rows}
 
     def edges(self, children: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
         if not children:
             return {}
-        rows = self.store._exec(
-            "SELECT lower(child_id), lower(parent_id), relation, grade, inferred, evidence FROM edges "
-            "WHERE snapshot_id = ? AND list_contains(?, lower(child_id))",
-            [self.snap.id, [c.lower() for c in children]]).fetchall()
+        rows = parent_edges_of(self.store, self.snap.id, children)
         return {(r[0], r[1]): {"relation": r[2], "grade": r[3], "inferred": r[4], "evidence": r[5]} for r in rows}
 
 
