@@ -9,7 +9,6 @@ every visitor.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from modelcensus.errors import InputError, NotFoundError
 from modelcensus.lineage.build import built_version
 from modelcensus.store import Snapshot, Store
 from modelcensus.store.model_index import MAX_QUERY, ModelIndex, SearchHit
+from modelcensus.store.readers import population_names, read_view
 
 T = TypeVar("T")
 METRIC_CACHE = 256
@@ -58,9 +58,7 @@ class Census:
         """This thread's view of the store (its own cursor on the one read-only connection)."""
         view = getattr(self._local, "store", None)
         if view is None:
-            view = copy.copy(self.store)
-            view.con = self.store.con.cursor()
-            view.con.execute("SET enable_progress_bar = false").fetchall()  # a cursor starts with the defaults
+            view = read_view(self.store)
             self._local.store = view
         return view
 
@@ -92,8 +90,7 @@ class Census:
     def populations(self) -> list[str]:
         """Curated populations held by the store (ATOM's list, ...)."""
         if self._populations is None:
-            self._populations = [r[0] for r in self.reader().con.execute(
-                "SELECT DISTINCT name FROM populations ORDER BY 1").fetchall()]
+            self._populations = population_names(self.reader())
         return self._populations
 
     def country_name(self, code: str) -> str:
