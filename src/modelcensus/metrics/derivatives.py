@@ -43,8 +43,7 @@ def _parent_credit(scope: Scope, key: GroupKey, list_ids: str | None, models: st
     if key.name not in _PARENT_EXPR:
         raise InputError(f"--by {key.name} with credit=parent: expected one of {', '.join(_PARENT_EXPR)}")
     where = f"WHERE lower(e.parent_id) IN ({list_ids})" if list_ids else ""
-    scope.exec(f"""
-        CREATE OR REPLACE TEMP VIEW mc_credit AS
+    scope.view("mc_credit", f"""
         WITH e AS (SELECT DISTINCT snapshot_id, child_id, parent_id FROM edges
                    WHERE snapshot_id IN ({scope.sid_list}) AND coalesce(structural, TRUE)),
              n AS (SELECT snapshot_id, child_id, count(*) AS k FROM e GROUP BY ALL),
@@ -100,7 +99,7 @@ def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: st
         nulls = store_value(scope.store, "SELECT count(*) FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) "
                                          f"WHERE m.{col} IS NULL")
         notes.append(min_downloads_note(min_downloads_field, min_downloads, nulls or 0))
-    scope.exec(f"""CREATE OR REPLACE TEMP VIEW mc_d AS
+    scope.view("mc_d", f"""
         SELECT m.* FROM mc_m m JOIN mc_rel r USING (snapshot_id, model_id) WHERE TRUE {dl_filter}""")
     if credit == "root":
         where = f"lower(o.root_id) IN ({list_ids})" if list_ids else None

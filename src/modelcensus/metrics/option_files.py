@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from modelcensus.errors import InputError
+from modelcensus.metrics.queries import store_engine
 from modelcensus.store import Store
-from modelcensus.store.sql import glob_escape
+from modelcensus.store.sql import sql_path
 
 
 def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, needs: str, select: str,
@@ -22,16 +23,18 @@ def load_option_csv(store: Store, table: str, path: str | Path, *, what: str, ne
     value of that column on two rows is an InputError naming it (a table joined on it would count twice)."""
     p = check_option_file(path, what)
     comment = ", comment='#'" if comments else ""
-    src = f"read_csv(?, header=true, all_varchar=true{comment}) AS src"
+    engine = store_engine(store)
+    src = f"read_csv({sql_path(p)}, header=true, all_varchar=true{comment}) AS src"
     try:
-        store._exec(f"CREATE OR REPLACE TEMP TABLE {table} AS {select.format(src=src)}", [glob_escape(p)]).fetchall()
-    except Exception as exc:  # duckdb errors: a malformed CSV or missing columns
-        raise InputError(f"{what} {p}: cannot read {needs} ({str(exc).splitlines()[0]})") from None
+        engine.materialise(table, select.format(src=src))
+    except InputError as exc:  # a malformed CSV or missing columns
+        reason = str(exc).removeprefix("statement failed on DuckDB: ")
+        raise InputError(f"{what} {p}: cannot read {needs} ({reason})") from None
     if unique:
-        twice = [r[0] for r in store._exec(f"SELECT {unique} FROM {table} GROUP BY {unique} HAVING count(*) > 1 "
-                                           f"ORDER BY {unique} LIMIT 4").fetchall()]
+        twice = [r[unique] for r in engine.query(f"SELECT {unique} FROM {table} GROUP BY {unique} "
+                                                 f"HAVING count(*) > 1 ORDER BY {unique} LIMIT 4").to_pylist()]
         if twice:
-            store._exec(f"DROP TABLE IF EXISTS {table}")
+            engine.drop(table)
             raise InputError(f"{what} {p}: {', '.join(map(repr, twice[:3]))}{' ...' if len(twice) > 3 else ''} "
                              f"listed more than once (each must have one row)")
 
@@ -58,9 +61,7 @@ def check_option_file(path: str | Path, what: str) -> Path:
 def read_option_csv(path: str | Path, *, what: str, needs: str, select: str, comments: bool = True,
                     unique: str | None = None) -> Any:
     """The same file read the same way, as an Arrow table (for an engine without the store: --snapshots)."""
-    from modelcensus.store.engine_duckdb import DuckDBEngine
-
     with Store(":memory:") as probe:
         load_option_csv(probe, "mc_option_csv", path, what=what, needs=needs, select=select, comments=comments,
                         unique=unique)
-        return DuckDBEngine.from_store(probe).query("SELECT * FROM mc_option_csv")
+        return store_engine(probe).query("SELECT * FROM mc_option_csv")

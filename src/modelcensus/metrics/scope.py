@@ -33,9 +33,10 @@ from modelcensus.metrics.census import (
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.option_files import load_option_csv, option_path
 from modelcensus.metrics.population import check_population, population_ids_sql, population_sql
-from modelcensus.metrics.queries import query_files, with_inputs
+from modelcensus.metrics.queries import StoreReadError, query_files, store_engine, store_value, with_inputs
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot, Store
+from modelcensus.store.engine_duckdb import DuckDBEngine
 from modelcensus.store.sql import sql_literal
 
 # Work shared by several metric calls on one connection (see shared_work): store id -> state.
@@ -67,28 +68,30 @@ def shared_work(store: Store) -> Iterator[None]:
         yield
     finally:
         state = _SHARED.pop(key)
+        engine = store_engine(store)
         for name in state["keep"]:
-            store._exec(f"DROP TABLE IF EXISTS {name}").fetchall()
+            engine.drop(name)
 
 
 def forget_shared(store: Store, state: dict[str, Any], *names: str) -> None:
     """Drop ``names`` and take them out of a shared_work block's kept tables and signatures: they are about to be
     replaced (a failure before the new ones are kept must neither leave a stale signature nor leak the old
     table past the block: review16 R16-4, review17 R17-5), or a call that cannot share makes its own."""
+    engine = store_engine(store)
     for name in names:
         state["sigs"].pop(name, None)
         state["keep"].discard(name)
-        store._exec(f"DROP TABLE IF EXISTS {name}").fetchall()
+        engine.drop(name)
 
 
 def lineage_stamp(scope: Scope) -> str:
     """When and with which registry the lineage of the scope's snapshots was built: part of the signature of a
     kept table that reads origins, so lineage (re)built by anything inside a block (a report's own build, the
     lineage API) is never read through rows kept before it (review17 R17-2)."""
-    row = scope.store._one(
+    stamp = store_value(scope.store,
         "SELECT string_agg(snapshot_id || ':' || coalesce(registry_version, '') || ':' || built_at, ',' "
         f"ORDER BY snapshot_id) FROM lineage_builds WHERE snapshot_id IN ({scope.sid_list})")
-    return f" -- lineage {row[0] if row else ''}"
+    return f" -- lineage {stamp or ''}"
 
 
 def shareable_key(key: Any) -> bool:
@@ -139,6 +142,7 @@ class Scope:
     pipeline_tags: tuple[str, ...] = ()  # --pipeline-tag filters (any of them)
     libraries: tuple[str, ...] = ()  # --library filters (any of them)
     census_sql: str = ""  # the census's models SELECT, built once per scope
+    _engine: DuckDBEngine | None = field(default=None, repr=False, compare=False)
 
     @property
     def sids(self) -> list[int]:
@@ -155,13 +159,37 @@ class Scope:
     def snapshot_dicts(self) -> list[dict[str, Any]]:
         return [s.as_dict() for s in self.snapshots]
 
-    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        cur = self.store._exec(sql, params)
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    @property
+    def engine(self) -> DuckDBEngine:
+        """The engine seam on the store's connection: every statement of a metric goes through it."""
+        if self._engine is None:
+            self._engine = store_engine(self.store)
+        return self._engine
 
-    def exec(self, sql: str, params: list[Any] | None = None) -> None:
-        self.store._exec(sql, params).fetchall()
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        """The rows of one read (values spliced as literals, as the query files' parameters are)."""
+        rows: list[dict[str, Any]] = self._ours(self.engine.query, sql).to_pylist()
+        return rows
+
+    def view(self, name: str, sql: str) -> None:
+        """TEMP view ``name``: folded into each query that reads it (see the module docstring)."""
+        self._ours(self.engine.define_view, name, sql)
+
+    def table(self, name: str, sql: str) -> None:
+        """TEMP table ``name``, computed now (read by several queries, or too costly to fold in again)."""
+        self._ours(self.engine.materialise, name, sql)
+
+    def drop(self, name: str) -> None:
+        self.engine.drop(name)
+
+    @staticmethod
+    def _ours(call: Callable[..., Any], *args: Any) -> Any:
+        """The engine names every DuckDB error as bad input; these statements are ours (the user's values are
+        checked before they reach them), so a failure is a StoreReadError: exit 3, not 2 (as store_rows)."""
+        try:
+            return call(*args)
+        except InputError as exc:
+            raise StoreReadError(str(exc)) from None
 
 
 def _lineage_builder() -> Callable[..., dict[str, Any]] | None:
@@ -184,9 +212,9 @@ def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
         # the others in one look-up when their build has the same registry/rules version and row count
         first = scope.snapshots[0]
         first_built = bool(ensure_fn(scope.store, first, scope.registry).get("models"))
-        builds = {int(r[0]): (r[1], json.loads(r[2]) if r[2] else {}) for r in scope.store._exec(
-            f"SELECT snapshot_id, registry_version, stats FROM lineage_builds WHERE snapshot_id IN ({scope.sid_list})"
-        ).fetchall()}
+        builds = {int(r["snapshot_id"]): (r["registry_version"], json.loads(r["stats"]) if r["stats"] else {})
+                  for r in scope.rows("SELECT snapshot_id, registry_version, stats FROM lineage_builds "
+                                      f"WHERE snapshot_id IN ({scope.sid_list})")}
         version = builds.get(first.id, (None, {}))[0]
         current = {s.id: first_built if s.id == first.id else
                    (version is not None and builds.get(s.id, (None, {}))[0] == version
@@ -201,7 +229,7 @@ def ensure_lineage_for(scope: Scope, ensure: bool) -> None:
             stats = ensure_fn(scope.store, s, scope.registry) if ensure_fn is not None else {}
         if stats.get("models"):
             continue  # built with this registry: its origins are there
-        if not scope.store._one("SELECT 1 FROM origins WHERE snapshot_id = ? LIMIT 1", [s.id]):
+        if not scope.rows(f"SELECT 1 AS one FROM origins WHERE snapshot_id = {int(s.id)} LIMIT 1"):
             missing.append(s.id)
     if missing:
         scope.notes.append(f"no lineage (origins) for snapshot(s) {', '.join(map(str, missing))}: root and "
@@ -276,7 +304,7 @@ def build_models(scope: Scope, *, created_since: bool = False, table: str = "mc_
           FROM {source} m {join}
           WHERE {keep} AND {population_sql(pop, 'm')} {since})
     """
-    scope.exec(f"CREATE OR REPLACE TEMP VIEW {table} AS {select}")
+    scope.view(table, select)
     if table == "mc_m":
         scope.models_sql = " ".join(select.split()) + _population_stamp(scope, pop)
 
@@ -319,7 +347,7 @@ def build_relations(scope: Scope, table: str = "mc_rel") -> None:
     sql = with_inputs(query_files()["model_relations"].text("duckdb"), {"snapshot_edges": (
         "SELECT snapshot_id, child_id, parent_id, relation, structural FROM edges "
         f"WHERE snapshot_id IN ({scope.sid_list})")})
-    scope.exec(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
+    scope.table(table, sql)
 
 
 # ATOM's organization_regions.csv as every path reads it: exact, case-sensitive namespace -> region
@@ -375,7 +403,7 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
                                         and set(carry) <= set(_BASE_M)) else None
     if expr is not None:
         base = _credit_base(scope)
-        scope.exec(f"""CREATE OR REPLACE TEMP VIEW {table} AS
+        scope.view(table, f"""
             SELECT w.snapshot_id, w.model_id{extra.replace('m.', 'w.')}, {expr} AS grp, w.w FROM {base} w""")
         return
     # a key over the models row alone gives each model one row of weight 1 (what its origins rows sum to), so
@@ -385,8 +413,7 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
     joins = "LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id " if by_origins \
         else ""
     joins += key_joins(scope, key, regions)
-    scope.exec(f"""
-        CREATE OR REPLACE TEMP VIEW {table} AS
+    scope.view(table, f"""
         SELECT m.snapshot_id, m.model_id{extra}, {key.expr} AS grp,
                {f'sum({weight})' if aggregate else weight} AS w
         FROM {models} m {joins}
@@ -411,8 +438,7 @@ def _credit_base(scope: Scope) -> str:
     if name not in state["keep"]:
         ocols = ", ".join(f"o.{c}" for c in _BASE_O)
         mcols = ", ".join(f"m.{c}" for c in _BASE_M)
-        scope.exec(f"""
-            CREATE OR REPLACE TEMP TABLE {name} AS
+        scope.table(name, f"""
             SELECT m.snapshot_id, m.model_id, {mcols}, {ocols}, coalesce(o.weight, 1.0) AS w
             FROM mc_m m LEFT JOIN origins o ON o.snapshot_id = m.snapshot_id AND o.model_id = m.model_id
         """)
@@ -422,16 +448,10 @@ def _credit_base(scope: Scope) -> str:
 
 def drop_temps(scope: Scope) -> None:
     """Drop this module's TEMP views and tables so a long-lived connection does not keep them."""
-    views = scope.store._exec(
-        "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'mc_')").fetchall()
-    for (name,) in views:
-        scope.exec(f"DROP VIEW IF EXISTS {name}")
-    rows = scope.store._exec(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'mc_')").fetchall()
     state = shared_state(scope)
     keep = state["keep"] if state is not None else set()
-    for (name,) in rows:
-        if name not in keep:
-            scope.exec(f"DROP TABLE IF EXISTS {name}")
+    for kind, name in scope.engine.temporary_names("mc_"):
+        if kind == "VIEW" or name not in keep:
+            scope.drop(name)
     scope.built.clear()
     scope.census_sql = ""

@@ -66,6 +66,7 @@ class Engine(Protocol):
 
     def query(self, sql: str) -> pa.Table: ...
     def materialise(self, name: str, sql: str) -> None: ...
+    def define_view(self, name: str, sql: str) -> None: ...
     def register_arrow(self, name: str, table: pa.Table) -> None: ...
     def register_parquet(self, name: str, paths: Path | list[Path], *, row_number: str | None = None,
                          file_name: str | None = None) -> None: ...
@@ -89,6 +90,10 @@ class Scratch:
 
     def materialise(self, name: str, sql: str) -> None:
         self.engine.materialise(name, sql)
+        self._track(name)
+
+    def define_view(self, name: str, sql: str) -> None:
+        self.engine.define_view(name, sql)
         self._track(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> None:

@@ -91,6 +91,24 @@ class DuckDBEngine:
             self._run(f"ALTER TABLE {tmp} RENAME TO {name}")
         self._kinds[name] = "TABLE"
 
+    def define_view(self, name: str, sql: str) -> None:
+        """A named query computed where it is read (dbt's "view" materialisation): DuckDB folds it into each
+        query that reads it, so columns no reader asks for are never computed (the metrics' ``mc_m``)."""
+        self._own(name)
+        if self._kinds.get(name) == "TABLE":  # CREATE OR REPLACE VIEW does not replace a table
+            self.drop(name)
+        self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+        self._kinds[name] = "VIEW"
+
+    def temporary_names(self, prefix: str) -> list[tuple[str, str]]:
+        """(kind, name) of every TEMP view and table on this connection whose name starts with ``prefix``,
+        made by this engine or another on the same connection: for clean-up on a long-lived connection."""
+        rows = self.con.execute(
+            "SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, ?) "
+            "UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?) "
+            "ORDER BY 1 DESC, 2", [prefix, prefix]).fetchall()
+        return [(str(k), str(n)) for k, n in rows]
+
     def register_arrow(self, name: str, table: pa.Table) -> None:
         self._own(name)
         self.drop(name)

@@ -199,6 +199,13 @@ class SparkEngine:
         """Spark keeps no insertion order to give up: nothing to change."""
         yield
 
+    def define_view(self, name: str, sql: str) -> None:
+        """A temporary view: Spark plans it into each query that reads it (nothing is computed now)."""
+        self.drop(name)  # a checkpointed table of that name: its cached rows are freed
+        with jvm_calls(f"defining the view {check_name(name)} on Spark failed"):
+            self.spark.sql(sql).createOrReplaceTempView(name)
+        self._names.add(name)
+
     def register_arrow(self, name: str, table: pa.Table) -> None:
         with jvm_calls(f"registering {check_name(name)} on Spark failed"):
             self.spark.createDataFrame(table).createOrReplaceTempView(name)
