@@ -22,7 +22,8 @@ ORIGIN_COLUMNS = ("model_id", "publisher_namespace", "publisher_org", "publisher
 
 # single-model views (origin, lineage, audit) look rows up by model id: ART indexes make that a point look-up
 # instead of a row-group scan, but DuckDB uses them only for a lone equality on the indexed column, so the look-ups
-# pick their form per store (lineage.origin._by_id_alone; the SQL in store.lookups); DuckDB keeps them up to date incrementally
+# pick their form per store (lineage.origin._by_id_alone; the SQL in store.lookups); DuckDB keeps them up to date
+# incrementally
 LOOKUP_INDEXES = {"lineage_edges_child": "edges (child_id)", "lineage_origins_model": "origins (model_id)"}
 
 
