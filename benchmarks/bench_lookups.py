@@ -29,12 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from _common import loadavg, machine  # noqa: E402
 from modelcensus.store import Store  # noqa: E402
+from modelcensus.store.lookups import ORIGIN_COLS  # noqa: E402
 
 # the module (the package exports a function of that name)
 origin = importlib.import_module("modelcensus.lineage.origin")
 
 ONE_WHERE = {  # the baseline: the queries as they were before the look-ups went through the index
-    "origins": f"SELECT {origin._ORIGIN_COLS} FROM origins WHERE snapshot_id = ? AND model_id = ? "
+    "origins": f"SELECT {ORIGIN_COLS} FROM origins WHERE snapshot_id = ? AND model_id = ? "
                "ORDER BY weight DESC, root_id",
     "edges": "SELECT child_id, parent_id, relation, inferred, grade, evidence, structural FROM edges "
              "WHERE snapshot_id = ? AND child_id = ?",
