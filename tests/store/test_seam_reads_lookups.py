@@ -3,6 +3,8 @@ run on a store's connection themselves, with the same SQL, bound values and rows
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from lineage_snapshots import add_snapshot, hub
 
@@ -93,3 +95,23 @@ def test_the_audit_reads_many_models_in_one_scan(built: tuple[Store, int]) -> No
     edges = parent_edges_of(store, sid, ["USER/Q", "user/ft"])
     assert sorted(e[:3] for e in edges) == [("user/ft", "qwen/qwen2.5-7b-instruct", "finetune"),
                                              ("user/q", "user/ft", "quantized")]
+
+
+def test_descendants_pick_the_same_edge_whatever_the_stored_row_order(tmp_path: Path) -> None:
+    """A descendant with two edges to one parent (declared and inferred) is counted under the same relation in
+    every store: a lineage build writes its rows in no fixed order (review26 P2: the same file imported into six
+    stores gave three different by_relation counts)."""
+    two = [("org/b", "org/a", "distillation", False, "declared", "card base_model"),
+           ("org/b", "org/a", "merge", True, "name", "name ~ merge")]
+    answers = []
+    for order, rows in (("declared first", two), ("inferred first", two[::-1])):
+        with Store(tmp_path / f"{order}.duckdb") as store:
+            for child, parent, relation, inferred, grade, evidence in [("org/a", "org/r", "finetune", False,
+                                                                        "declared", "card base_model"), *rows]:
+                store.con.execute("INSERT INTO edges (snapshot_id, child_id, parent_id, relation, inferred, grade, "
+                                  "evidence) VALUES (1, ?, ?, ?, ?, ?, ?)",
+                                  [child, parent, relation, inferred, grade, evidence])
+            got = descendants(store, 1, "org/r", shown=10, max_depth=5)
+        answers.append((got["by_relation"], [(d["id"], d["relation"], d["inferred"]) for d in got["shown"]]))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == {"distillation": 1, "finetune": 1}  # the declared edge, not the inferred one

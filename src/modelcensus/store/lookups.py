@@ -111,7 +111,10 @@ def descendants(store: Store, sid: int, model: str, shown: int, max_depth: int) 
             FROM edges e JOIN (SELECT DISTINCT child_id FROM _desc WHERE depth = ?) f ON e.parent_id = f.child_id
             WHERE e.snapshot_id = ? AND e.child_id <> ?
               AND e.child_id NOT IN (SELECT child_id FROM _desc)
-            ORDER BY e.child_id, e.parent_id
+            -- a child with two edges to one parent (declared and inferred) keeps the same one in every store:
+            -- the build writes rows in no fixed order (review26 P2: one file imported into six stores gave
+            -- three different by_relation counts when this ordered by child and parent only)
+            ORDER BY e.child_id, e.parent_id, e.inferred, e.relation, e.grade, e.evidence
         """, [depth + 1, depth, sid, model]).fetchall()
         added = con.execute("SELECT count(*) FROM _desc WHERE depth = ?", [depth + 1]).fetchall()[0][0]
         if not added:
