@@ -119,3 +119,22 @@ def test_bulk_load_restores_insertion_order(store):
     with store.bulk_load():
         assert store._one("SELECT current_setting('preserve_insertion_order')")[0] is False
     assert store._one("SELECT current_setting('preserve_insertion_order')")[0] is True
+
+
+def _insertion_order(store):
+    return store._one("SELECT current_setting('preserve_insertion_order')")[0]
+
+
+def test_bulk_load_restores_insertion_order_after_a_failed_transaction(store):
+    """A statement failing inside the block aborts the transaction, which refuses the restore until it is rolled
+    back: the store restores it after the rollback (review26 P3: it stayed false for the rest of the process)."""
+    with pytest.raises(duckdb.Error), store.transaction(), store.bulk_load(), store.bulk_load():  # nested too
+        store._exec("SELECT * FROM no_such_table")
+    assert _insertion_order(store) is True
+    store._exec("BEGIN TRANSACTION")  # rolled back by someone else (an engine's transaction, a script)
+    with pytest.raises(duckdb.Error), store.bulk_load():
+        store._exec("SELECT * FROM no_such_table")
+    store._exec("ROLLBACK")
+    with store.bulk_load():  # the next block restores it first, then records the right value to come back to
+        assert _insertion_order(store) is False
+    assert _insertion_order(store) is True

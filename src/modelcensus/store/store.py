@@ -164,6 +164,7 @@ class Store:
         except RuntimeError:  # '~user' of no such user
             raise InputError(f"store {path}: no such home folder") from None
         self.read_only = read_only
+        self._after_rollback: list[str] = []  # settings a failed block could not restore (see bulk_load)
         if str(self.path) != ":memory:":
             # DuckDB reads '?' as the start of options (its WAL went elsewhere); a relative 'md:x' or 'sqlite:x'
             # as another database kind (an extension download): DuckDB gets the absolute path
@@ -230,14 +231,30 @@ class Store:
         ``preserve_insertion_order = false`` lets DuckDB write rows in whatever order its threads
         produce them (no reordering buffer); nothing in the store depends on physical row order.
         """
+        self._restore_settings()  # a failed block rolled back by someone else (an engine's transaction)
         row = self._one("SELECT current_setting('preserve_insertion_order')")
         previous = bool(row[0]) if row else True
         self._exec("SET preserve_insertion_order = false")
+        restore = f"SET preserve_insertion_order = {'true' if previous else 'false'}"
         try:
             yield
         finally:
-            with suppress(duckdb.Error):
-                self._exec(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
+            try:
+                self._exec(restore)
+            except duckdb.Error:
+                # the block failed inside a transaction, which refuses every statement until it is rolled back:
+                # restored after the ROLLBACK (review26 P3: the setting stayed false for the rest of the process)
+                self._after_rollback.append(restore)
+
+    def _restore_settings(self) -> None:
+        """Run the restores a failed block left pending, in the order the blocks ended (the outermost block's
+        value is set last); those still refused stay pending (the transaction is not rolled back yet)."""
+        while self._after_rollback:
+            try:
+                self._exec(self._after_rollback[0])
+            except duckdb.Error:
+                return
+            self._after_rollback.pop(0)
 
     # -- lifecycle -------------------------------------------------------------
     def close(self) -> None:
@@ -267,6 +284,7 @@ class Store:
             yield self.con
         except BaseException:
             self._exec("ROLLBACK")
+            self._restore_settings()
             raise
         else:
             self._exec("COMMIT")
