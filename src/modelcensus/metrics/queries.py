@@ -149,7 +149,7 @@ def _read(store: Store, sql: str) -> pa.Table:
     try:
         return store_engine(store).query(sql)
     except InputError as exc:  # the engine names every DuckDB error as bad input: here the SQL is ours
-        raise StoreReadError(str(exc)) from None
+        raise StoreReadError(str(exc)) from exc
 
 
 @contextmanager

@@ -189,7 +189,7 @@ class Scope:
         try:
             return call(*args)
         except InputError as exc:
-            raise StoreReadError(str(exc)) from None
+            raise StoreReadError(str(exc)) from exc
 
 
 def _lineage_builder() -> Callable[..., dict[str, Any]] | None:
