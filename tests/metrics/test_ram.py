@@ -86,6 +86,19 @@ def test_option_files_with_glob_characters_are_read_literally(store, reg, b, tmp
     assert {r["age_days"] for r in res.rows if r["model"] == "y/y"} == {7, 20}
 
 
+@pytest.mark.parametrize("name", ["it's[1].csv", "x';DROP TABLE models;--.csv", "a\\b 'c'.csv"])
+def test_option_files_with_quotes_in_their_path_are_read(store, reg, b, tmp_path, name):
+    """The path is spliced into the SQL as a quoted literal (the engine seam binds no values): quotes in it are
+    doubled, so the file is read and nothing else runs (review26 R26-4: a splice without the doubling passed
+    every option-file test)."""
+    ram_world(store, b)
+    fix = tmp_path / name
+    fix.write_text("model_id,hf_created_at,actual_release_date,notes\ny/y,2025-01-31,2025-02-10,late\n")
+    res = compute_metric(store, "ram", ages="7,20,30", registry=reg, ensure=False, release_dates=str(fix))
+    assert {r["age_days"] for r in res.rows if r["model"] == "y/y"} == {7, 20}
+    assert store._one("SELECT count(*) FROM models")[0] > 0
+
+
 def test_ages_far_from_any_observation_are_left_out(store, reg, b):
     ram_world(store, b)
     sid = b.add_snapshot(store, "2025-03-03")
