@@ -79,3 +79,31 @@ def test_temporary_names_lists_views_then_tables_by_prefix_across_engines(tmp_pa
             one.drop(name)  # made by the other engine too: looked up, then dropped
         assert one.temporary_names("mc_") == []
         assert one.temporary_names("zz_") == [("TABLE", "zz_c")]
+
+
+def test_one_engine_per_open_store_and_connection(tmp_path: Any) -> None:
+    """Every caller on a store shares one engine (the kinds of the names made on it, the store's table names read
+    once); a per-thread read view has its own connection, so its own engine."""
+    from modelcensus.store.readers import read_view
+
+    with Store(tmp_path / "s.duckdb") as store:
+        engine = DuckDBEngine.from_store(store)
+        assert DuckDBEngine.from_store(store) is engine
+        DuckDBEngine.from_store(store).define_view("mc_v", "SELECT 1 AS x")
+        engine.materialise("mc_v", "SELECT 2 AS x")  # knows it is a view: replaced by a table, not refused
+        assert _values(engine, "SELECT x FROM mc_v") == [2]
+        view = read_view(store)
+        assert DuckDBEngine.from_store(view) is not engine
+        assert DuckDBEngine.from_store(view).con is view.con
+
+
+def test_an_engine_error_keeps_duckdbs_exception_as_its_cause() -> None:
+    import duckdb
+
+    engine = DuckDBEngine()
+    try:
+        with pytest.raises(InputError, match="query failed on DuckDB") as caught:
+            engine.query("SELECT * FROM no_such_table")
+        assert isinstance(caught.value.__cause__, duckdb.Error)  # a debug traceback shows DuckDB's own text
+    finally:
+        engine.close()
