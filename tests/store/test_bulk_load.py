@@ -138,3 +138,17 @@ def test_bulk_load_restores_insertion_order_after_a_failed_transaction(store):
     with store.bulk_load():  # the next block restores it first, then records the right value to come back to
         assert _insertion_order(store) is False
     assert _insertion_order(store) is True
+
+
+def test_a_restore_queued_inside_a_block_never_replays_after_the_block_restored(store):
+    """An inner block's restore, refused by a transaction someone else rolls back, must not replay after the
+    outer block has restored the setting itself (review27 R27-2: it left the setting false for good)."""
+    from modelcensus.store.engine_duckdb import DuckDBEngine
+
+    with pytest.raises(duckdb.Error), store.bulk_load(), DuckDBEngine.from_store(store).transaction(), \
+            store.bulk_load():
+        store._exec("SELECT * FROM no_such_table")
+    assert _insertion_order(store) is True
+    with store.bulk_load():
+        pass
+    assert _insertion_order(store) is True

@@ -41,6 +41,8 @@ def _check_view_semantics(engine: Any) -> None:
     engine.drop("t_view")
     with pytest.raises(InputError):
         engine.query("SELECT y FROM t_view")
+    with pytest.raises(InputError):  # a query the engine refuses is named, not raised raw (review27 I-2)
+        engine.define_view("t_bad", "SELECT nope FROM no_such_table")
 
 
 def test_define_view_on_duckdb() -> None:
@@ -107,3 +109,22 @@ def test_an_engine_error_keeps_duckdbs_exception_as_its_cause() -> None:
         assert isinstance(caught.value.__cause__, duckdb.Error)  # a debug traceback shows DuckDB's own text
     finally:
         engine.close()
+
+
+def test_a_rollback_makes_the_shared_engine_look_kinds_up_again(tmp_path: Any) -> None:
+    """What a rolled-back transaction made is gone, and a name may be of the other kind afterwards: the shared
+    engine forgets what it knew, so its next drop sends the right DROP (review27 R27-1: DROP TABLE on a view)."""
+    with Store(tmp_path / "s.duckdb") as store:
+        engine = DuckDBEngine.from_store(store)
+        with pytest.raises(RuntimeError), store.transaction():
+            engine.materialise("mc_y", "SELECT 1 AS a")
+            raise RuntimeError("the block fails")
+        store.con.execute("CREATE TEMP VIEW mc_y AS SELECT 2 AS a")  # made by someone else, as a view
+        engine.drop("mc_y")
+        assert engine.temporary_names("mc_") == []
+        engine.define_view("mc_x", "SELECT 1 AS a")
+        with pytest.raises(RuntimeError), engine.transaction():
+            engine.materialise("mc_x", "SELECT 2 AS a")  # a view replaced by a table, rolled back: a view again
+            raise RuntimeError("the block fails")
+        engine.drop("mc_x")
+        assert engine.temporary_names("mc_") == []

@@ -183,6 +183,11 @@ class DuckDBEngine:
             raise
         self.con.execute(restore)
 
+    def forget_kinds(self) -> None:
+        """After a ROLLBACK: what was made inside the transaction is gone, and a name's kind may have changed, so
+        each later drop looks its kind up (a DROP of the wrong kind fails, and inside a transaction aborts it)."""
+        self._kinds.clear()
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self._run("BEGIN TRANSACTION")
@@ -190,6 +195,7 @@ class DuckDBEngine:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
+            self.forget_kinds()
             raise
         else:
             self._run("COMMIT")
@@ -201,3 +207,11 @@ class DuckDBEngine:
             self.con.close()
         if self._spill is not None:
             self._spill_cleanup()
+
+
+def forget_store_kinds(store: Any) -> None:
+    """The store's shared engine (if it has one) forgets the kinds of the names made on it: the store rolled a
+    transaction back (review27 R27-1: a later drop sent a DROP of the wrong kind and failed)."""
+    engine = _ON_STORE.get(store)
+    if engine is not None:
+        engine.forget_kinds()

@@ -203,9 +203,14 @@ class SparkEngine:
         """A temporary view: Spark plans it into each query that reads it (nothing is computed now). Made by SQL,
         not ``DataFrame.createOrReplaceTempView``: a view from SQL keeps its text and reads the tables it names as
         they are when it is read (as on DuckDB); one from a DataFrame keeps the plan of the tables it read then."""
+        from pyspark.errors import PySparkException
+
         self.drop(name)  # a checkpointed table of that name: its cached rows are freed
-        with jvm_calls(f"defining the view {check_name(name)} on Spark failed"):
-            self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {sql}")
+        try:
+            with jvm_calls(f"defining the view {check_name(name)} on Spark failed"):
+                self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {sql}")
+        except PySparkException as exc:  # as materialise: a query Spark refuses is named, not raised raw
+            raise InputError(f"query failed on Spark: {first_line(exc)}") from exc
         self._names.add(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> None:

@@ -22,6 +22,7 @@ from platformdirs import user_data_dir
 
 from modelcensus.errors import InputError, ModelcensusError, NotFoundError
 from modelcensus.store import staging
+from modelcensus.store.engine_duckdb import forget_store_kinds
 from modelcensus.store.resources import apply_memory_limit
 from modelcensus.store.sql import sql_literal
 
@@ -236,11 +237,15 @@ class Store:
         previous = bool(row[0]) if row else True
         self._exec("SET preserve_insertion_order = false")
         restore = f"SET preserve_insertion_order = {'true' if previous else 'false'}"
+        nested_from = len(self._after_rollback)
         try:
             yield
         finally:
             try:
                 self._exec(restore)
+                # this block's value is the one to keep: what blocks nested in it queued must not replay later
+                # (review27 R27-2: an inner block's queued 'false' replayed after the outer block had restored)
+                del self._after_rollback[nested_from:]
             except duckdb.Error:
                 # the block failed inside a transaction, which refuses every statement until it is rolled back:
                 # restored after the ROLLBACK (review26 P3: the setting stayed false for the rest of the process)
@@ -285,6 +290,7 @@ class Store:
         except BaseException:
             self._exec("ROLLBACK")
             self._restore_settings()
+            forget_store_kinds(self)
             raise
         else:
             self._exec("COMMIT")
