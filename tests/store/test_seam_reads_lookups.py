@@ -98,20 +98,26 @@ def test_the_audit_reads_many_models_in_one_scan(built: tuple[Store, int]) -> No
 
 
 def test_descendants_pick_the_same_edge_whatever_the_stored_row_order(tmp_path: Path) -> None:
-    """A descendant with two edges to one parent (declared and inferred) is counted under the same relation in
-    every store: a lineage build writes its rows in no fixed order (review26 P2: the same file imported into six
-    stores gave three different by_relation counts)."""
-    two = [("org/b", "org/a", "distillation", False, "declared", "card base_model"),
-           ("org/b", "org/a", "merge", True, "name", "name ~ merge")]
+    """A descendant with two edges to one parent is counted once, under the same edge in every store: the one the
+    root walk follows (structural), then the declared one. A lineage build writes its rows in no fixed order
+    (review26 P2: one file imported into six stores gave three different by_relation counts; review27 R27-3:
+    at depth 1 both edges were counted)."""
+    deep = [("org/b", "org/a", "distillation", False, "declared", "card base_model", True),
+            ("org/b", "org/a", "merge", True, "name", "name ~ merge", True)]
+    near = [("org/c", "org/r", "finetune", False, "declared", "card base_model; contradicted", False),
+            ("org/c", "org/r", "distillation", True, "config", "teacher signature", True)]
+    base = [("org/a", "org/r", "finetune", False, "declared", "card base_model", True)]
     answers = []
-    for order, rows in (("declared first", two), ("inferred first", two[::-1])):
+    for order, rows in (("as listed", base + deep + near), ("reversed", base + deep[::-1] + near[::-1])):
         with Store(tmp_path / f"{order}.duckdb") as store:
-            for child, parent, relation, inferred, grade, evidence in [("org/a", "org/r", "finetune", False,
-                                                                        "declared", "card base_model"), *rows]:
+            for row in rows:
                 store.con.execute("INSERT INTO edges (snapshot_id, child_id, parent_id, relation, inferred, grade, "
-                                  "evidence) VALUES (1, ?, ?, ?, ?, ?, ?)",
-                                  [child, parent, relation, inferred, grade, evidence])
+                                  "evidence, structural) VALUES (1, ?, ?, ?, ?, ?, ?, ?)", list(row))
             got = descendants(store, 1, "org/r", shown=10, max_depth=5)
-        answers.append((got["by_relation"], [(d["id"], d["relation"], d["inferred"]) for d in got["shown"]]))
+        answers.append((got["total"], got["by_relation"],
+                        sorted((d["id"], d["relation"], d["inferred"]) for d in got["shown"])))
     assert answers[0] == answers[1]
-    assert answers[0][0] == {"distillation": 1, "finetune": 1}  # the declared edge, not the inferred one
+    total, by_relation, shown = answers[0]
+    assert total == sum(by_relation.values()) == 3  # each descendant counted once
+    assert shown == [("org/a", "finetune", False), ("org/b", "distillation", False),  # declared over inferred
+                     ("org/c", "distillation", True)]  # the structural edge over a contradicted declaration

@@ -101,20 +101,24 @@ def descendants(store: Store, sid: int, model: str, shown: int, max_depth: int) 
     con = store.con
     con.execute("CREATE OR REPLACE TEMP TABLE _desc (child_id VARCHAR, parent_id VARCHAR, relation VARCHAR, "
                 "inferred BOOLEAN, grade VARCHAR, evidence VARCHAR, depth INTEGER)").fetchall()
-    con.execute("""INSERT INTO _desc SELECT child_id, parent_id, relation, inferred, grade, evidence, 1 FROM edges
-                   WHERE snapshot_id = ? AND parent_id = ? AND child_id <> ?""", [sid, model, model]).fetchall()
+    # one edge per descendant, the same in every store (a build writes rows in no fixed order): the edge the root
+    # walk follows (structural) first, then a declared one, then by parent and text. A child with two edges to
+    # one parent (declared distillation, inferred merge) is one descendant, counted under one relation
+    # (review26 P2: counts differed between stores; review27 R27-3: depth 1 counted both)
+    pick = "NOT coalesce(structural, TRUE), inferred, parent_id, relation, grade, evidence"
+    con.execute(f"""INSERT INTO _desc SELECT DISTINCT ON (child_id) child_id, parent_id, relation, inferred, grade,
+                       evidence, 1 FROM edges
+                    WHERE snapshot_id = ? AND parent_id = ? AND child_id <> ?
+                    ORDER BY child_id, {pick}""", [sid, model, model]).fetchall()
     depth = 1
     while depth < max_depth:
-        con.execute("""
+        con.execute(f"""
             INSERT INTO _desc
             SELECT DISTINCT ON (e.child_id) e.child_id, e.parent_id, e.relation, e.inferred, e.grade, e.evidence, ?
             FROM edges e JOIN (SELECT DISTINCT child_id FROM _desc WHERE depth = ?) f ON e.parent_id = f.child_id
             WHERE e.snapshot_id = ? AND e.child_id <> ?
               AND e.child_id NOT IN (SELECT child_id FROM _desc)
-            -- a child with two edges to one parent (declared and inferred) keeps the same one in every store:
-            -- the build writes rows in no fixed order (review26 P2: one file imported into six stores gave
-            -- three different by_relation counts when this ordered by child and parent only)
-            ORDER BY e.child_id, e.parent_id, e.inferred, e.relation, e.grade, e.evidence
+            ORDER BY e.child_id, {pick}
         """, [depth + 1, depth, sid, model]).fetchall()
         added = con.execute("SELECT count(*) FROM _desc WHERE depth = ?", [depth + 1]).fetchall()[0][0]
         if not added:
