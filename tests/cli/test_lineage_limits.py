@@ -41,7 +41,9 @@ def test_all_lists_every_descendant_once(tree: str, capsys) -> None:
     assert d["total"] == 10 and len(ids) == 10 == len(set(ids)) and d["truncated"] is False
     assert "listed" not in err
     assert d["by_depth"] == {"1": 7, "2": 3}
-    assert sum(d["by_relation"].values()) == 11  # eleven edges: kid/dual has two
+    # kid/dual has two edges to the base and is one descendant, counted under one of them, as by_depth counts it
+    # (review27 R27-3: by_relation counted both edges at depth 1, one per descendant deeper down)
+    assert sum(d["by_relation"].values()) == 10
 
 
 def test_a_limit_is_never_silent(tree: str, capsys) -> None:

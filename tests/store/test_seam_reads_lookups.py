@@ -105,7 +105,10 @@ def test_descendants_pick_the_same_edge_whatever_the_stored_row_order(tmp_path: 
     deep = [("org/b", "org/a", "distillation", False, "declared", "card base_model", True),
             ("org/b", "org/a", "merge", True, "name", "name ~ merge", True)]
     near = [("org/c", "org/r", "finetune", False, "declared", "card base_model; contradicted", False),
-            ("org/c", "org/r", "distillation", True, "config", "teacher signature", True)]
+            ("org/c", "org/r", "distillation", True, "config", "teacher signature", True),
+            # neither followed: the declaration was contradicted, the build's own reading is counted
+            ("org/d", "org/r", "merge", False, "declared", "card base_model; contradicted by the config", False),
+            ("org/d", "org/r", "distillation", True, "name", "likely the teacher", False)]
     base = [("org/a", "org/r", "finetune", False, "declared", "card base_model", True)]
     answers = []
     for order, rows in (("as listed", base + deep + near), ("reversed", base + deep[::-1] + near[::-1])):
@@ -118,6 +121,7 @@ def test_descendants_pick_the_same_edge_whatever_the_stored_row_order(tmp_path: 
                         sorted((d["id"], d["relation"], d["inferred"]) for d in got["shown"])))
     assert answers[0] == answers[1]
     total, by_relation, shown = answers[0]
-    assert total == sum(by_relation.values()) == 3  # each descendant counted once
+    assert total == sum(by_relation.values()) == 4  # each descendant counted once
     assert shown == [("org/a", "finetune", False), ("org/b", "distillation", False),  # declared over inferred
-                     ("org/c", "distillation", True)]  # the structural edge over a contradicted declaration
+                     ("org/c", "distillation", True),  # the structural edge over a contradicted declaration
+                     ("org/d", "distillation", True)]  # neither followed: the build's reading

@@ -102,10 +102,13 @@ def descendants(store: Store, sid: int, model: str, shown: int, max_depth: int) 
     con.execute("CREATE OR REPLACE TEMP TABLE _desc (child_id VARCHAR, parent_id VARCHAR, relation VARCHAR, "
                 "inferred BOOLEAN, grade VARCHAR, evidence VARCHAR, depth INTEGER)").fetchall()
     # one edge per descendant, the same in every store (a build writes rows in no fixed order): the edge the root
-    # walk follows (structural) first, then a declared one, then by parent and text. A child with two edges to
-    # one parent (declared distillation, inferred merge) is one descendant, counted under one relation
-    # (review26 P2: counts differed between stores; review27 R27-3: depth 1 counted both)
-    pick = "NOT coalesce(structural, TRUE), inferred, parent_id, relation, grade, evidence"
+    # walk follows (structural) first, a declared one before an inferred one among those; among edges it does
+    # not follow, the inferred one (a declared edge is not followed when the config contradicts it, and the
+    # build's own reading, e.g. the likely teacher, is the one to count: review27 I-1); then by parent and text.
+    # A child with two edges to one parent is one descendant, counted under one relation (review26 P2: counts
+    # differed between stores; review27 R27-3: depth 1 counted both)
+    pick = ("NOT coalesce(structural, TRUE), CASE WHEN coalesce(structural, TRUE) THEN inferred ELSE NOT inferred "
+            "END, parent_id, relation, grade, evidence")
     con.execute(f"""INSERT INTO _desc SELECT DISTINCT ON (child_id) child_id, parent_id, relation, inferred, grade,
                        evidence, 1 FROM edges
                     WHERE snapshot_id = ? AND parent_id = ? AND child_id <> ?
