@@ -118,9 +118,11 @@ def derivatives(scope: Scope, key: GroupKey, *, credit: str = "root", period: st
     return rows, [*notes, *derivative_notes_tail(period, undated or 0, bool(rows))]
 
 
-# the metric's rows in one order on every engine and path
+# the metric's rows in one order on every engine and path. A sum of credit weights is added up in no fixed order
+# (2 in one build, 1.9999999999999998 in the next): rows are ordered by it rounded, so equal figures are ordered
+# by their group (review27 R27-4: tied families came out in a different order from each build of one demo)
 ORDERED_ROWS = ("SELECT month, grp, derivatives, share FROM metric_derivatives "
-                "ORDER BY month NULLS LAST, derivatives DESC, grp NULLS LAST")
+                "ORDER BY month NULLS LAST, round(derivatives, 6) DESC, grp NULLS LAST")
 
 
 def derivative_notes_head(credit: str, key: GroupKey, *, with_key: bool = True) -> list[str]:

@@ -152,7 +152,7 @@ def cadence(scope: Scope, key: GroupKey) -> tuple[list[dict[str, Any]], list[str
 
 # the metric's rows in one order on every engine and path, and what they mean
 CADENCE_ROWS = ("SELECT month, grp, releases, share FROM metric_cadence "
-                "ORDER BY month NULLS LAST, releases DESC, grp NULLS LAST")
+                "ORDER BY month NULLS LAST, round(releases, 6) DESC, grp NULLS LAST")  # see ORDERED_ROWS
 CADENCE_NOTES = ("first-party release = a model with no parent, or published by the organisation that owns its root "
                  "(e.g. an instruct tune in the base developer's namespace); month = createdAt month",
                  "share = the group's share of the month's first-party releases")

@@ -58,7 +58,8 @@ def check_detail(detail: str) -> None:
 
 def licence_rows(whole: bool) -> str:
     """metric_licences' rows in the store path's order (by the licence's models over all, else per group)."""
-    order = "models DESC, grp NULLS LAST" if whole else "grp NULLS LAST, models DESC"
+    # weighted counts, rounded for the order as derivatives.ORDERED_ROWS says
+    order = "round(models, 6) DESC, grp NULLS LAST" if whole else "grp NULLS LAST, round(models, 6) DESC"
     return f"SELECT * FROM metric_licences ORDER BY {order}, lic NULLS LAST"
 
 
@@ -136,8 +137,9 @@ def drift_rows_sql(pairs: bool) -> str:
     """The drift table's rows in one order on every engine and path."""
     if pairs:
         return ("SELECT * FROM metric_licence_drift_pairs "
-                "ORDER BY derivatives DESC, root_license NULLS LAST, child_license NULLS LAST")
-    return "SELECT * FROM metric_licence_drift ORDER BY drifted DESC, derivatives DESC, grp NULLS LAST"
+                "ORDER BY round(derivatives, 6) DESC, root_license NULLS LAST, child_license NULLS LAST")
+    return ("SELECT * FROM metric_licence_drift "
+            "ORDER BY round(drifted, 6) DESC, round(derivatives, 6) DESC, grp NULLS LAST")
 
 
 UNKNOWN_ROOTS = "SELECT count(*) AS n FROM licence_drift_rows WHERE root_license IS NULL"

@@ -518,7 +518,7 @@ def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any]
         return rows, [key, "downloads", "models", "share"], downloads_notes(
             fname, int(missing["missing"] or 0), int(missing["n"]), bool(rows))
     if name == "new_models":
-        rows = read("SELECT * FROM metric_new_models ORDER BY month NULLS LAST, models DESC, grp NULLS LAST")
+        rows = read("SELECT * FROM metric_new_models ORDER BY month NULLS LAST, round(models, 6) DESC, grp NULLS LAST")
         return rows, ["month", key, "models", "share"], [
             "new models = repos by their createdAt month in the latest snapshot (repos deleted before it are not "
             "counted); share = the group's share of the month"]
