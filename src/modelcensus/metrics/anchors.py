@@ -32,7 +32,8 @@ def region_shift(scope: Scope, field: str | None, regions: Any) -> tuple[list[st
     return shift_result(fname, rows)
 
 
-SHIFT_ROWS = ("SELECT * FROM metric_region_shift ORDER BY downloads DESC, namespace_region, root_namespace_region")
+SHIFT_ROWS = ("SELECT * FROM metric_region_shift "
+              "ORDER BY round(downloads, 6) DESC, namespace_region, root_namespace_region")
 
 
 def shift_result(fname: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]], list[str]]:

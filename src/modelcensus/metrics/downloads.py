@@ -40,7 +40,7 @@ def downloads_by_group(scope: Scope, key: GroupKey, field: str | None) -> tuple[
         q.define("credit", "SELECT 0 AS snapshot_id, grp, w, d30, dall FROM mc_credit")
         q.run(["metric_downloads"], {"snapshot": 0, "field": col})
         rows = grp_as(q.rows("SELECT grp, downloads, models, share FROM metric_downloads "
-                             "ORDER BY downloads DESC, grp NULLS LAST"), key.name)
+                             "ORDER BY round(downloads, 6) DESC, grp NULLS LAST"), key.name)
         missing = q.rows(f"SELECT count(*) FILTER (WHERE {col} IS NULL) AS missing, count(*) AS n FROM mc_m")[0]
     return fname, rows, [key.note, *downloads_notes(fname, int(missing["missing"]), int(missing["n"]), bool(rows))]
 
@@ -65,7 +65,8 @@ def cumulative_by_group(scope: Scope, key: GroupKey) -> tuple[list[dict[str, Any
         q.define("credit", _SERIES_CREDIT)
         q.run(["metric_downloads_cumulative"])
         rows = grp_as(q.rows("SELECT snapshot, observed_at, grp, downloads, models, share FROM "
-                             "metric_downloads_cumulative ORDER BY k, downloads DESC, grp NULLS LAST"), key.name)
+                             "metric_downloads_cumulative ORDER BY k, round(downloads, 6) DESC, grp NULLS LAST"),
+                      key.name)
     return rows, [key.note, *series_notes(counts, len(scope.snapshots)), QUIRKS]
 
 
@@ -96,7 +97,7 @@ def monthly_by_group(scope: Scope, key: GroupKey, gaps: str) -> tuple[list[dict[
         q.define("credit", _SERIES_CREDIT)
         q.run(["metric_downloads_monthly"])
         rows = grp_as(q.rows("SELECT month, grp, downloads, share FROM metric_downloads_monthly "
-                             "ORDER BY month, downloads DESC, grp NULLS LAST"), key.name)
+                             "ORDER BY month, round(downloads, 6) DESC, grp NULLS LAST"), key.name)
     first, last = scope.snapshots[0].observed_at, scope.snapshots[-1].observed_at
     notes.append(f"months covered from {first:%Y-%m-%d} to {last:%Y-%m-%d}; the first and last month may be "
                  "partial")

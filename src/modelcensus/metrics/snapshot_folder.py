@@ -469,8 +469,9 @@ class FolderCensus:
             return [], columns, ["one snapshot only: levels, no flows; monthly rows are empty"]
         self.area.register_arrow("month_fractions", month_fraction_table(fracs))
         self._run(["metric_downloads_monthly"], params, ("month_fractions",))
-        rows = grp_as(self.area.query(to_dialect("SELECT * FROM metric_downloads_monthly ORDER BY month, downloads "
-                                                 "DESC, grp NULLS LAST", self.engine.dialect)).to_pylist(), key)
+        ordered = ("SELECT * FROM metric_downloads_monthly ORDER BY month, round(downloads, 6) DESC, "
+                   "grp NULLS LAST")
+        rows = grp_as(self.area.query(to_dialect(ordered, self.engine.dialect)).to_pylist(), key)
         first, last = self.snaps[0].observed_at, self.snaps[-1].observed_at
         return rows, columns, [
             "gaps between snapshots: " + ("each interval's delta is spread uniformly over its days and split across "
@@ -511,7 +512,7 @@ def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any]
 
     fname = _field_name(params)
     if name == "downloads":
-        rows = read("SELECT * FROM metric_downloads ORDER BY downloads DESC, grp NULLS LAST")
+        rows = read("SELECT * FROM metric_downloads ORDER BY round(downloads, 6) DESC, grp NULLS LAST")
         missing = area.query(to_dialect(
             f"SELECT sum(CASE WHEN {params['field']} IS NULL THEN 1 ELSE 0 END) AS missing, count(*) AS n "
             f"FROM snapshot_models WHERE snapshot_id = {int(params['snapshot'])}", engine.dialect)).to_pylist()[0]
@@ -523,7 +524,7 @@ def _rows(area: Any, engine: Engine, name: str, key: str, params: dict[str, Any]
             "new models = repos by their createdAt month in the latest snapshot (repos deleted before it are not "
             "counted); share = the group's share of the month"]
     if name == "downloads_cumulative":
-        rows = read("SELECT * FROM metric_downloads_cumulative ORDER BY k, downloads DESC, grp NULLS LAST")
+        rows = read("SELECT * FROM metric_downloads_cumulative ORDER BY k, round(downloads, 6) DESC, grp NULLS LAST")
         return rows, ["snapshot", "observed_at", key, "downloads", "models", "share"], [QUIRKS]
     rows = read("SELECT * FROM metric_concentration ORDER BY observed_at, snapshot")
     add_ranks(rows, read("SELECT snapshot_id, k_desc, cum_share FROM concentration_ranks ORDER BY snapshot_id, "
