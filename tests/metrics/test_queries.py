@@ -33,3 +33,23 @@ def test_a_file_runs_on_a_store_and_leaves_nothing(tmp_path: Path) -> None:
                         {"grp": None, "downloads": 0.0, "models": 1.0, "share": 0.0}]
         left = store.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()
         assert left == [(0,)]
+
+
+def test_a_failed_query_file_is_an_internal_error_not_bad_input(tmp_path: Path) -> None:
+    """Our own statements on a store (a query file, a made input, a read of what they made) failing is a bug or
+    the machine: StoreReadError (exit 3), as the scope's statements are; it was InputError (exit 2) for the files."""
+    from modelcensus.errors import InputError
+    from modelcensus.metrics.queries import StoreReadError
+
+    with Store(tmp_path / "s.duckdb") as store:
+        with store_queries(store) as q:
+            with pytest.raises(StoreReadError, match="not registered") as err:  # its inputs were never given
+                q.run(["metric_downloads"], {"snapshot": 1, "field": "d30"})
+            assert not isinstance(err.value, InputError) and isinstance(err.value.__cause__, InputError)
+            q.inputs["credit"] = "SELECT 1 AS snapshot_id, 'a' AS grp"  # no w, d30, dall: the statement fails
+            with pytest.raises(StoreReadError, match="statement failed on DuckDB"):
+                q.run(["metric_downloads"], {"snapshot": 1, "field": "d30"})
+            with pytest.raises(StoreReadError):
+                q.make("small", "SELECT no_such_column FROM snapshots")
+            with pytest.raises(StoreReadError):
+                q.rows("SELECT * FROM metric_downloads")

@@ -96,7 +96,8 @@ class StoreQueries:
 
     def make(self, name: str, select: str) -> None:
         """A small input table from ``select`` (TEMP, dropped with the block)."""
-        self.area.materialise(name, select)
+        with ours():
+            self.area.materialise(name, select)
         self.provided.add(name)
 
     def done(self, *names: str) -> None:
@@ -106,15 +107,17 @@ class StoreQueries:
     def run(self, targets: list[str], params: dict[str, Any] | None = None) -> list[str]:
         """Materialise ``targets`` and what they need that is not provided; returns the tables made."""
         made = []
-        for f in plan(self.files, targets, self.provided | set(self.inputs)):
-            used = {t: self.inputs[t] for t in f.reads if t in self.inputs}
-            self.area.materialise(f.produces, with_inputs(f.text("duckdb", params), used))
-            self.provided.add(f.produces)
-            made.append(f.produces)
+        with ours():  # a file or input missing from the plan is a bug too
+            for f in plan(self.files, targets, self.provided | set(self.inputs)):
+                used = {t: self.inputs[t] for t in f.reads if t in self.inputs}
+                self.area.materialise(f.produces, with_inputs(f.text("duckdb", params), used))
+                self.provided.add(f.produces)
+                made.append(f.produces)
         return made
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
-        return self.area.query(sql).to_pylist()  # type: ignore[no-any-return]
+        with ours():
+            return self.area.query(sql).to_pylist()  # type: ignore[no-any-return]
 
     def keep(self, *names: str) -> None:
         """Let ``names`` outlive the block (the caller drops them)."""
@@ -145,11 +148,20 @@ class StoreReadError(RuntimeError):
     the command line exits 3 and the web server answers 500 and logs it (review25 R25-2)."""
 
 
-def _read(store: Store, sql: str) -> pa.Table:
+@contextmanager
+def ours() -> Iterator[None]:
+    """Statements of ours on a store: the engine names every DuckDB error as bad input, but the user's values are
+    checked before they reach these (option files are read and checked on their own), so a failure is a
+    StoreReadError (exit 3), for the query files as for the scope's statements and single reads."""
     try:
-        return store_engine(store).query(sql)
-    except InputError as exc:  # the engine names every DuckDB error as bad input: here the SQL is ours
+        yield
+    except InputError as exc:
         raise StoreReadError(str(exc)) from exc
+
+
+def _read(store: Store, sql: str) -> pa.Table:
+    with ours():
+        return store_engine(store).query(sql)
 
 
 @contextmanager
@@ -160,4 +172,4 @@ def store_queries(store: Store) -> Iterator[StoreQueries]:
 
 
 __all__ = ["StoreQueries", "aware", "query_files", "snapshot_index", "snapshot_index_sql", "sql_folder", "store_engine",
-           "StoreReadError", "store_queries", "store_rows", "store_value", "with_inputs"]
+           "StoreReadError", "ours", "store_queries", "store_rows", "store_value", "with_inputs"]

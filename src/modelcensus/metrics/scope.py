@@ -33,7 +33,7 @@ from modelcensus.metrics.census import (
 from modelcensus.metrics.groups import GroupKey
 from modelcensus.metrics.option_files import load_option_csv, option_path
 from modelcensus.metrics.population import check_population, population_ids_sql, population_sql
-from modelcensus.metrics.queries import StoreReadError, query_files, store_engine, store_value, with_inputs
+from modelcensus.metrics.queries import ours, query_files, store_engine, store_value, with_inputs
 from modelcensus.metrics.sizes import load_curated_sizes, size_b_sql, size_class_sql
 from modelcensus.store import Snapshot, Store
 from modelcensus.store.engine_duckdb import DuckDBEngine
@@ -185,11 +185,9 @@ class Scope:
     @staticmethod
     def _ours(call: Callable[..., Any], *args: Any) -> Any:
         """The engine names every DuckDB error as bad input; these statements are ours (the user's values are
-        checked before they reach them), so a failure is a StoreReadError: exit 3, not 2 (as store_rows)."""
-        try:
+        checked before they reach them), so a failure is a StoreReadError: exit 3, not 2 (queries.ours)."""
+        with ours():
             return call(*args)
-        except InputError as exc:
-            raise StoreReadError(str(exc)) from exc
 
 
 def _lineage_builder() -> Callable[..., dict[str, Any]] | None:
