@@ -117,3 +117,23 @@ def test_limit_keeps_the_highest_ram_per_age_but_baselines_use_everyone(store, r
     res = compute_metric(store, "ram", ages="30", limit=2, registry=reg, ensure=False)
     assert [(r["model"], r["ram"]) for r in res.rows] == [("y/y", pytest.approx(50)), ("o/o10", pytest.approx(5))]
     assert any("2 of 14 (model, age) rows shown" in n for n in res.notes)
+
+
+def test_a_model_seen_under_several_spellings_takes_its_latest_spelling_and_sized_class(store, reg, b):
+    """ram_models reads one row per id: the latest spelling, the class of the latest sighting that has one, and
+    on a tie (two spellings seen on one day) the first in byte order. Ids with one spelling take a plain
+    aggregate's value, ids with several the windows': both kinds are in this world."""
+    s1 = b.add_snapshot(store, "2025-02-01")
+    s2 = b.add_snapshot(store, "2025-03-01")
+    b.add_models(store, s1, [dict(id="A/M", created="2025-01-01", dall=100, params=7_000_000_000),
+                             dict(id="B/q", created="2025-01-01", dall=100, params=2_000_000_000),
+                             dict(id="d/one", created="2025-01-01", dall=100, params=300_000_000)])
+    b.add_models(store, s2, [dict(id="a/M", created="2025-01-01", dall=200, params=60_000_000_000),
+                             dict(id="b/q", created="2025-01-01", dall=200),  # no size now: keeps 1-5B
+                             dict(id="C/z", created="2025-01-01", dall=50, params=3_000_000_000),
+                             dict(id="c/z", created="2025-01-01", dall=60, params=20_000_000_000),
+                             dict(id="d/one", created="2025-01-01", dall=200, params=300_000_000)])
+    res = compute_metric(store, "ram", ages="30", registry=reg, ensure=False, rank=1)
+    got = {r["model"]: r["size_class"] for r in res.rows}
+    # C/z and c/z on one day: "C/z" < "c/z"; classes "1-5B" < "10-50B" in byte order ("-" before "0")
+    assert got == {"a/M": "50-100B", "b/q": "1-5B", "C/z": "1-5B", "d/one": "<1B"}

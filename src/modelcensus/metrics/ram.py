@@ -36,8 +36,10 @@ RELEASE_CSV: dict[str, Any] = {
     "select": """SELECT lower(CAST(model_id AS VARCHAR)) AS id_lower,
                         min(TRY_CAST(actual_release_date AS DATE)) AS release_date
                  FROM {src} WHERE model_id IS NOT NULL GROUP BY 1"""}
-# the size rule over ram_models' spellings (alias p) and curated sizes (alias cu; empty when none are given)
-RAM_SIZE_CLASS = Fragment(size_class_sql(size_b_sql("p", "cu.total_params_b")))
+# the size rule over ram_models' spellings (alias p) and curated sizes (alias cu; empty when none are given):
+# billions of parameters once per row, then the class over that column (the class's CASE names it seven times)
+RAM_SIZE_B = Fragment(size_b_sql("p", "cu.total_params_b"))
+RAM_SIZE_CLASS = Fragment(size_class_sql("size_b"))
 RAM_STATS = """SELECT (SELECT count(*) FROM ram_baseline WHERE baseline IS NULL) AS undefined_cells,
                       (SELECT count(*) FROM ram_baseline) AS cells,
                       (SELECT count(*) FROM ram_models WHERE size_class IS NULL) AS unsized,
@@ -156,7 +158,8 @@ def ram(scope: Scope, key: GroupKey | None, *, ages: Any = None, rank: int = 10,
 
 def ram_params(rank: int, max_gap: int, latest: bool) -> dict[str, Any]:
     """The query files' parameters (the same on both paths)."""
-    return {"size_class": RAM_SIZE_CLASS, "rank": rank, "max_gap": max_gap, "latest": int(bool(latest))}
+    return {"size_b": RAM_SIZE_B, "size_class": RAM_SIZE_CLASS, "rank": rank, "max_gap": max_gap,
+            "latest": int(bool(latest))}
 
 
 def ram_result(key: GroupKey | None, rows: list[dict[str, Any]], stats: dict[str, Any], *, checkpoints: list[int],
