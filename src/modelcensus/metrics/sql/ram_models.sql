@@ -6,8 +6,8 @@
 -- day) go to the first in byte order, so every engine picks the same. Most ids have one (spelling, parameter
 -- count): their spelling and class are that row's, read by a plain aggregate; the "latest, then first in byte
 -- order" windows run over the ids with several only (at 2.2M models in one snapshot a window over every id
--- cost 1.3 s of the step's 3.7 s). mid only keys the steps' joins and windows, so it is numbered in hash order
--- (no sort of the ids).
+-- cost 1.3 s of the step's 3.7 s). mid only keys the steps' joins and windows, so it is numbered in the ids' hash
+-- order (sorting 2.2M hashes took 0.82 s, the strings themselves 1.14 s).
 -- reads: ram_sightings, curated_sizes, release_fixes
 -- produces: ram_models
 -- params: size_b=NULL size_class=NULL
