@@ -31,6 +31,11 @@ CALLS = [
     ("licence_drift", dict(by="root_country")),
     ("licence_drift", dict(by="family", population="llm", pairs=True)),
     ("downloads_monthly", dict(by="root_country")),
+    # the report's two derivative shares share the relations table (mc_rel); relation as a key reads it too
+    ("derivative_share", dict(by="family")),
+    ("derivative_share", dict(by="root_country")),
+    ("derivatives", dict(by="relation", credit="parent")),
+    ("downloads", dict(by="relation")),
 ]
 
 
@@ -259,3 +264,32 @@ def test_keys_over_the_models_row_join_no_origins_inside_a_block_either(store, r
     assert shared == alone
     mit = next(r for r in alone[0]["rows"] if r["license"] == "mit")
     assert mit["models"] == 4 and isinstance(mit["models"], int | float)
+
+
+def test_the_reports_derivative_shares_make_the_relations_once(store, reg, b, monkeypatch):
+    """mc_rel (each child's relation, over every edge of the snapshots) is made once for the report's two
+    derivative shares, read as the same rows, and made again when the lineage it reads is rebuilt."""
+    from modelcensus.store.engine_duckdb import DuckDBEngine
+
+    b.world(store)
+    made: list[str] = []
+    real = DuckDBEngine.materialise
+
+    def materialise(self, name, sql):
+        made.append(name)
+        return real(self, name, sql)
+
+    monkeypatch.setattr(DuckDBEngine, "materialise", materialise)
+    alone = [_share(store, reg, by) for by in ("family", "root_country")]
+    assert made.count("mc_rel") == 2 and alone[0]
+    made.clear()
+    with shared_work(store):
+        assert [_share(store, reg, by) for by in ("family", "root_country")] == alone
+        assert sum(n.startswith("mc_rel") for n in made) == 1
+        store._exec("INSERT INTO lineage_builds (snapshot_id, built_at) SELECT id, now() FROM snapshots").fetchall()
+        assert _share(store, reg, "family") == alone[0]
+        assert sum(n.startswith("mc_rel") for n in made) == 2
+
+
+def _share(store, reg, by):
+    return compute_metric(store, "derivative_share", by=by, registry=reg, ensure=False).rows

@@ -340,12 +340,20 @@ def build_relations(scope: Scope, table: str = "mc_rel") -> None:
     cheaper than a distinct count over millions of edges)."""
     if table in scope.built:
         return
-    scope.built.add(table)
     # the query file --snapshots runs too (metrics/sql/model_relations.sql), over the store's edges
     sql = with_inputs(query_files()["model_relations"].text("duckdb"), {"snapshot_edges": (
         "SELECT snapshot_id, child_id, parent_id, relation, structural FROM edges "
         f"WHERE snapshot_id IN ({scope.sid_list})")})
-    scope.table(table, sql)
+    state = shared_state(scope)
+    if state is None:
+        scope.table(table, sql)
+    else:  # inside shared_work (the report's two derivative shares): made once per snapshots and lineage build
+        kept = "mc_rel_" + hashlib.sha1((sql + lineage_stamp(scope)).encode()).hexdigest()[:12]
+        if kept not in state["keep"]:
+            scope.table(kept, sql)
+            state["keep"].add(kept)
+        scope.view(table, f"SELECT * FROM {kept}")
+    scope.built.add(table)
 
 
 # ATOM's organization_regions.csv as every path reads it: exact, case-sensitive namespace -> region
