@@ -194,3 +194,11 @@ def test_cli_as_of_filters_and_footer(store: Store, hub: dict[str, int], capsys)
     assert "census as of 2025-03-10 (max age 6 days)" in text and "WARNING: partial snapshots only" in text
     assert run([*args, "--as-of", "2024-01-01"]) == 2
     assert "no snapshot observed" in capsys.readouterr().err
+
+
+def test_the_last_day_and_month_there_are_end_at_the_last_instant() -> None:
+    """Review28: --as-of 9999-12-31 and 9999-12 overflowed the date arithmetic (exit 3, HTTP 500)."""
+    from datetime import UTC, datetime
+
+    assert parse_as_of("9999-12-31") == parse_as_of("9999-12") == datetime.max.replace(tzinfo=UTC)
+    assert parse_as_of("9999-11").isoformat().startswith("9999-11-30T23:59:59.999999")

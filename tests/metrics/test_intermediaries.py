@@ -70,3 +70,15 @@ def test_cadence_counts_first_party_releases(store, reg, b):
     got = {(r["month"], r["org"]): r["releases"] for r in res.rows}
     # comm's fine-tunes and bart's quant are not first-party; the Qwen instruct tune is
     assert got == {("2024-07", "Meta"): 1, ("2024-09", "Alibaba Qwen"): 2}
+
+
+def test_a_limit_past_the_largest_whole_number_is_bad_input_on_the_store_path(store, reg, b):
+    """Review28 R28-1: 2^63 reached the query's LIMIT and failed there, an internal error (exit 3); it is the
+    user's value, so InputError (exit 2) naming it, as on --snapshots. 2^63 - 1 is still a limit."""
+    from modelcensus.errors import InputError
+
+    b.world(store)
+    with pytest.raises(InputError, match=r"limit 9223372036854775808: expected 0 \(all\) to"):
+        compute_metric(store, "intermediaries", detail="namespaces", limit=2**63, registry=reg, ensure=False)
+    assert compute_metric(store, "intermediaries", detail="namespaces", limit=2**63 - 1, registry=reg,
+                          ensure=False).rows

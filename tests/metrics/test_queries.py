@@ -41,15 +41,14 @@ def test_a_failed_query_file_is_an_internal_error_not_bad_input(tmp_path: Path) 
     from modelcensus.errors import InputError
     from modelcensus.metrics.queries import StoreReadError
 
-    with Store(tmp_path / "s.duckdb") as store:
-        with store_queries(store) as q:
-            with pytest.raises(StoreReadError, match="not registered") as err:  # its inputs were never given
-                q.run(["metric_downloads"], {"snapshot": 1, "field": "d30"})
-            assert not isinstance(err.value, InputError) and isinstance(err.value.__cause__, InputError)
-            q.inputs["credit"] = "SELECT 1 AS snapshot_id, 'a' AS grp"  # no w, d30, dall: the statement fails
-            with pytest.raises(StoreReadError, match="statement failed on DuckDB"):
-                q.run(["metric_downloads"], {"snapshot": 1, "field": "d30"})
-            with pytest.raises(StoreReadError):
-                q.make("small", "SELECT no_such_column FROM snapshots")
-            with pytest.raises(StoreReadError):
-                q.rows("SELECT * FROM metric_downloads")
+    with Store(tmp_path / "s.duckdb") as store, store_queries(store) as q:
+        with pytest.raises(StoreReadError, match="not registered") as err:  # its inputs were never given
+            q.run(["metric_downloads"], {"snapshot": 1, "field": "d30"})
+        assert not isinstance(err.value, InputError) and isinstance(err.value.__cause__, InputError)
+        q.inputs["credit"] = "SELECT 1 AS snapshot_id, 'a' AS grp"  # no w, d30, dall: the statement fails
+        with pytest.raises(StoreReadError, match="statement failed on DuckDB"):
+            q.run(["metric_downloads"], {"snapshot": 1, "field": "d30"})
+        with pytest.raises(StoreReadError):
+            q.make("small", "SELECT no_such_column FROM snapshots")
+        with pytest.raises(StoreReadError):
+            q.rows("SELECT * FROM metric_downloads")

@@ -38,11 +38,14 @@ def parse_as_of(value: Any, what: str = "--as-of") -> datetime | None:
     text = str(value).strip() if not isinstance(value, datetime) else ""
     ts = parse_when(value, what, month_ok=True, future_slack=None, min_year=2000)
     assert ts is not None
-    if len(text) == 7:  # a month: its last instant
-        nxt = datetime(ts.year + (ts.month == 12), ts.month % 12 + 1, 1, tzinfo=UTC)
-        return nxt - timedelta(microseconds=1)
-    if len(text) == 10:  # a day: its end, so a snapshot taken that afternoon counts
-        return ts + timedelta(days=1) - timedelta(microseconds=1)
+    try:
+        if len(text) == 7:  # a month: its last instant
+            nxt = datetime(ts.year + (ts.month == 12), ts.month % 12 + 1, 1, tzinfo=UTC)
+            return nxt - timedelta(microseconds=1)
+        if len(text) == 10:  # a day: its end, so a snapshot taken that afternoon counts
+            return ts + timedelta(days=1) - timedelta(microseconds=1)
+    except (OverflowError, ValueError):  # December 9999: its end is the last instant there is (review28: exit 3)
+        return datetime.max.replace(tzinfo=UTC)
     return ts
 
 
