@@ -90,6 +90,9 @@ AGGREGATES = {
     "unordered_sorted": "list_sort(list(x))",
     "unordered_filtered": "list_sort(list(x) FILTER (WHERE f))",
     "keys_filtered": "list(k ORDER BY k) FILTER (WHERE f)",
+    # DuckDB's compensated sum: a DOUBLE on both engines, NULL for a group with no row
+    "compensated": "fsum(k / 3)",
+    "compensated_filtered": "fsum(k) FILTER (WHERE f)",
 }
 
 
@@ -115,6 +118,7 @@ def test_list_aggregates_give_duckdbs_answer_on_spark(spark_engine: Any) -> None
     assert _differences(sql, spark_engine) == []
     rows = DuckDBEngine().query(sql).to_pylist()  # the cases hold what they are meant to test
     assert rows[0]["by_key"] == ["a", "b", None, "c"] and rows[1]["filtered_by_key"] is None
+    assert rows[0]["compensated_filtered"] == 6.0 and rows[1]["compensated_filtered"] is None
 
 
 def test_scalar_cases_cover_duckdbs_rules() -> None:
