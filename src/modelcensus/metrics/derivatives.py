@@ -50,7 +50,7 @@ def _parent_credit(scope: Scope, key: GroupKey, list_ids: str | None, models: st
              n AS (SELECT snapshot_id, child_id, count(*) AS k FROM e GROUP BY ALL),
              po AS (SELECT * FROM origins WHERE snapshot_id IN ({scope.sid_list}))
         SELECT m.snapshot_id, m.model_id, m.created_at, {_PARENT_EXPR[key.name]} AS grp,
-               sum(coalesce(po.weight, 1.0) / n.k) AS w
+               fsum(coalesce(po.weight, 1.0) / n.k) AS w
         FROM {models} m
         JOIN e ON e.snapshot_id = m.snapshot_id AND e.child_id = m.model_id
         JOIN n ON n.snapshot_id = m.snapshot_id AND n.child_id = m.model_id

@@ -28,14 +28,14 @@ def derivatives_by_relation(store: Store, snapshot_id: int, subject: Subject, ke
     A model reached through several roots of the subject counts once; its credit is its origin weight."""
     rows = store_rows(store, f"""
         WITH credited AS (
-            SELECT o.model_id, sum(o.weight) AS weight FROM origins o
+            SELECT o.model_id, fsum(o.weight) AS weight FROM origins o
             WHERE {_where(subject, snapshot_id, key)} AND o.depth > 0 GROUP BY o.model_id),
         first_edge AS (
             SELECT e.child_id, min(e.relation) AS relation FROM edges e
             WHERE e.snapshot_id = {int(snapshot_id)} AND e.structural
               AND e.child_id IN (SELECT model_id FROM credited)
             GROUP BY e.child_id)
-        SELECT coalesce(f.relation, 'unknown') AS relation, count(*) AS models, sum(c.weight) AS credited
+        SELECT coalesce(f.relation, 'unknown') AS relation, count(*) AS models, fsum(c.weight) AS credited
         FROM credited c LEFT JOIN first_edge f ON f.child_id = c.model_id
         GROUP BY 1 ORDER BY models DESC, relation""")
     return [{"relation": r["relation"], "models": int(r["models"]), "credited": float(r["credited"])} for r in rows]
@@ -45,7 +45,7 @@ def licence_mix(store: Store, snapshot_id: int, subject: Subject, key: str) -> l
     """Licences declared by the subject's roots and derivatives, with 30-day downloads (weighted)."""
     rows = store_rows(store, f"""
         SELECT coalesce(m.license, 'not declared') AS licence, count(DISTINCT o.model_id) AS models,
-               sum(o.weight * coalesce(m.downloads_30d, 0)) AS downloads
+               fsum(o.weight * coalesce(m.downloads_30d, 0)) AS downloads
         FROM origins o JOIN models m ON m.snapshot_id = o.snapshot_id AND m.id = o.model_id
         WHERE {_where(subject, snapshot_id, key)}
         GROUP BY 1 ORDER BY downloads DESC, models DESC, licence LIMIT 100""")
@@ -58,7 +58,7 @@ def top_derivatives(store: Store, snapshot_id: int, subject: Subject, key: str, 
                     ) -> list[dict[str, Any]]:
     """The most downloaded models credited to the subject's roots (roots themselves included)."""
     rows = store_rows(store, f"""
-        SELECT o.model_id AS model, max(o.depth) AS depth, sum(o.weight) AS weight,
+        SELECT o.model_id AS model, max(o.depth) AS depth, fsum(o.weight) AS weight,
                max(m.downloads_30d) AS downloads_30d, any_value(m.author) AS publisher
         FROM origins o JOIN models m ON m.snapshot_id = o.snapshot_id AND m.id = o.model_id
         WHERE {_where(subject, snapshot_id, key)}

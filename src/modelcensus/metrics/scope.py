@@ -421,7 +421,7 @@ def build_credit(scope: Scope, key: GroupKey, *, models: str = "mc_m", table: st
     joins += key_joins(scope, key, regions)
     scope.view(table, f"""
         SELECT m.snapshot_id, m.model_id{extra}, {key.expr} AS grp,
-               {f'sum({weight})' if aggregate else weight} AS w
+               {f'fsum({weight})' if aggregate else weight} AS w
         FROM {models} m {joins}
         {'WHERE ' + where if where else ''}
         {'GROUP BY ALL' if aggregate else ''}

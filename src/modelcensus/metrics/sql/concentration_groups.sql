@@ -3,4 +3,4 @@
 -- reads: credit
 -- produces: concentration_groups
 -- params: field=d30
-SELECT snapshot_id, grp, sum(w * coalesce(${field}, 0)) AS x FROM credit GROUP BY snapshot_id, grp
+SELECT snapshot_id, grp, fsum(w * coalesce(${field}, 0)) AS x FROM credit GROUP BY snapshot_id, grp

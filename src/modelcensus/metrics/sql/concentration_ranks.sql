@@ -5,9 +5,9 @@
 -- params: include_unknown=0
 WITH r AS (SELECT snapshot_id, x,
              row_number() OVER (PARTITION BY snapshot_id ORDER BY x DESC) AS k_desc,
-             sum(x) OVER (PARTITION BY snapshot_id) AS tot
+             fsum(x) OVER (PARTITION BY snapshot_id) AS tot
       FROM concentration_groups WHERE grp IS NOT NULL OR ${include_unknown} = 1)
 SELECT snapshot_id, k_desc,
-       sum(x / tot) OVER (PARTITION BY snapshot_id ORDER BY k_desc
+       fsum(x / tot) OVER (PARTITION BY snapshot_id ORDER BY k_desc
                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_share
 FROM r WHERE tot > 0

@@ -5,10 +5,10 @@
 -- produces: metric_cadence
 -- params: snapshot=-1
 WITH g AS (
-  SELECT strftime(c.created_at, '%Y-%m') AS month, c.grp, sum(c.w) AS releases
+  SELECT strftime(c.created_at, '%Y-%m') AS month, c.grp, fsum(c.w) AS releases
   FROM credit c
   JOIN first_party_models f ON f.snapshot_id = c.snapshot_id AND f.model_id = c.model_id
   WHERE ${snapshot} < 0 OR c.snapshot_id = ${snapshot}
   GROUP BY strftime(c.created_at, '%Y-%m'), c.grp)
-SELECT month, grp, releases, releases / sum(releases) OVER (PARTITION BY month) AS share
+SELECT month, grp, releases, releases / fsum(releases) OVER (PARTITION BY month) AS share
 FROM g

@@ -3,17 +3,17 @@
 -- reads: concentration_groups, snapshot_index
 -- produces: metric_concentration
 -- params: include_unknown=0 first_k=1
-WITH u AS (SELECT snapshot_id, sum(x) AS all_x, coalesce(sum(x) FILTER (WHERE grp IS NULL), 0) AS unknown_x
+WITH u AS (SELECT snapshot_id, fsum(x) AS all_x, coalesce(fsum(x) FILTER (WHERE grp IS NULL), 0) AS unknown_x
       FROM concentration_groups GROUP BY snapshot_id),
 r AS (SELECT snapshot_id, x,
              row_number() OVER (PARTITION BY snapshot_id ORDER BY x ASC) AS k_asc,
              count(*) OVER (PARTITION BY snapshot_id) AS n,
-             sum(x) OVER (PARTITION BY snapshot_id) AS tot
+             fsum(x) OVER (PARTITION BY snapshot_id) AS tot
       FROM concentration_groups WHERE grp IS NOT NULL OR ${include_unknown} = 1),
 agg AS (SELECT snapshot_id, any_value(n) AS n, any_value(tot) AS tot,
-               CASE WHEN any_value(tot) > 0 THEN sum((x / tot) * (x / tot)) END AS hhi,
+               CASE WHEN any_value(tot) > 0 THEN fsum((x / tot) * (x / tot)) END AS hhi,
                CASE WHEN any_value(tot) > 0
-                    THEN 2 * sum(k_asc * x) / (any_value(n) * any_value(tot))
+                    THEN 2 * fsum(k_asc * x) / (any_value(n) * any_value(tot))
                          - (any_value(n) + 1) / any_value(n) END AS gini
         FROM r GROUP BY snapshot_id)
 SELECT s.k, s.snapshot_id AS snapshot, CAST(s.observed_at AS DATE) AS observed_at,

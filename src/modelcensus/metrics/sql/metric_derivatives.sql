@@ -5,8 +5,8 @@
 -- params: by_month=1
 WITH g AS (
   SELECT CASE WHEN ${by_month} = 1 THEN strftime(created_at, '%Y-%m') ELSE 'all' END AS month, grp,
-         sum(w) AS derivatives
+         fsum(w) AS derivatives
   FROM derivative_credit
   GROUP BY CASE WHEN ${by_month} = 1 THEN strftime(created_at, '%Y-%m') ELSE 'all' END, grp)
-SELECT month, grp, derivatives, derivatives / sum(derivatives) OVER (PARTITION BY month) AS share
+SELECT month, grp, derivatives, derivatives / fsum(derivatives) OVER (PARTITION BY month) AS share
 FROM g WHERE derivatives > 0

@@ -3,8 +3,8 @@
 -- produces: metric_downloads
 -- params: snapshot=1 field=d30
 WITH g AS (
-  SELECT grp, sum(w * coalesce(${field}, 0)) AS downloads, sum(w) AS models
+  SELECT grp, fsum(w * coalesce(${field}, 0)) AS downloads, fsum(w) AS models
   FROM credit WHERE snapshot_id = ${snapshot} GROUP BY grp)
 SELECT grp, downloads, models,
-       CASE WHEN sum(downloads) OVER () > 0 THEN downloads / sum(downloads) OVER () END AS share
+       CASE WHEN fsum(downloads) OVER () > 0 THEN downloads / fsum(downloads) OVER () END AS share
 FROM g

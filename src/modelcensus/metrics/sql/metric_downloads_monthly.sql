@@ -3,12 +3,12 @@
 -- reads: flow, credit, month_fractions
 -- produces: metric_downloads_monthly
 WITH per_interval AS (
-  SELECT f.k, c.grp, sum(c.w * f.flow) AS flow
+  SELECT f.k, c.grp, fsum(c.w * f.flow) AS flow
   FROM flow f JOIN credit c ON c.snapshot_id = f.obs_sid AND c.model_id = f.model_id
   WHERE f.flow IS NOT NULL GROUP BY f.k, c.grp),
-g AS (SELECT fr.month, p.grp, sum(p.flow * fr.frac) AS downloads
+g AS (SELECT fr.month, p.grp, fsum(p.flow * fr.frac) AS downloads
       FROM per_interval p JOIN month_fractions fr ON fr.k = p.k GROUP BY fr.month, p.grp)
 SELECT month, grp, downloads,
-       CASE WHEN sum(downloads) OVER (PARTITION BY month) > 0
-            THEN downloads / sum(downloads) OVER (PARTITION BY month) END AS share
+       CASE WHEN fsum(downloads) OVER (PARTITION BY month) > 0
+            THEN downloads / fsum(downloads) OVER (PARTITION BY month) END AS share
 FROM g

@@ -5,11 +5,11 @@
 -- produces: metric_intermediaries
 WITH g AS (
   SELECT c.grp, coalesce(n.rule, 'none') AS rule, count(DISTINCT c.namespace) AS namespaces,
-         sum(c.w) AS models, sum(c.w * coalesce(c.downloads, 0)) AS downloads
+         fsum(c.w) AS models, fsum(c.w * coalesce(c.downloads, 0)) AS downloads
   FROM intermediary_credit c
   LEFT JOIN namespace_rules n ON n.snapshot_id = c.snapshot_id AND n.ns = c.namespace
   GROUP BY c.grp, coalesce(n.rule, 'none'))
 SELECT grp, rule, namespaces, models, downloads,
-       CASE WHEN sum(downloads) OVER (PARTITION BY grp) > 0 THEN downloads / sum(downloads) OVER (PARTITION BY grp)
+       CASE WHEN fsum(downloads) OVER (PARTITION BY grp) > 0 THEN downloads / fsum(downloads) OVER (PARTITION BY grp)
        END AS share
 FROM g

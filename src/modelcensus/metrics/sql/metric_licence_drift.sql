@@ -4,12 +4,12 @@
 -- reads: licence_drift_rows
 -- produces: metric_licence_drift
 -- params: examples=3
-SELECT grp, sum(w) AS derivatives,
-       sum(w) FILTER (WHERE comparable) AS comparable,
-       coalesce(sum(w) FILTER (WHERE drifted), 0) AS drifted,
-       CASE WHEN sum(w) FILTER (WHERE comparable) > 0
-            THEN coalesce(sum(w) FILTER (WHERE drifted), 0) / sum(w) FILTER (WHERE comparable) END AS share,
-       coalesce(sum(w * downloads) FILTER (WHERE drifted), 0) AS drifted_downloads,
+SELECT grp, fsum(w) AS derivatives,
+       fsum(w) FILTER (WHERE comparable) AS comparable,
+       coalesce(fsum(w) FILTER (WHERE drifted), 0) AS drifted,
+       CASE WHEN fsum(w) FILTER (WHERE comparable) > 0
+            THEN coalesce(fsum(w) FILTER (WHERE drifted), 0) / fsum(w) FILTER (WHERE comparable) END AS share,
+       coalesce(fsum(w * downloads) FILTER (WHERE drifted), 0) AS drifted_downloads,
        list(model_id || ' [' || coalesce(child_license, '?') || '] <- ' || root_id || ' ['
             || coalesce(root_license, '?') || ']' ORDER BY group_rank)
          FILTER (WHERE drifted AND group_rank <= ${examples}) AS examples

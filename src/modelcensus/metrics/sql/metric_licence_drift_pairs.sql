@@ -3,6 +3,6 @@
 -- reads: licence_drift_rows
 -- produces: metric_licence_drift_pairs
 -- params: examples=3
-SELECT root_license, child_license, sum(w) AS derivatives, sum(w * downloads) AS downloads,
+SELECT root_license, child_license, fsum(w) AS derivatives, fsum(w * downloads) AS downloads,
        list(model_id ORDER BY pair_rank) FILTER (WHERE pair_rank <= ${examples}) AS examples
 FROM licence_drift_rows WHERE drifted GROUP BY root_license, child_license

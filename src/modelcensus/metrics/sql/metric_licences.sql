@@ -8,13 +8,13 @@
 -- params: by_class=1 whole=0
 WITH g AS (
   SELECT c.grp, CASE WHEN ${by_class} = 1 THEN coalesce(rl.class, 'unknown') ELSE c.license END AS lic,
-         sum(c.w) AS models, sum(c.w * coalesce(c.downloads, 0)) AS downloads
+         fsum(c.w) AS models, fsum(c.w * coalesce(c.downloads, 0)) AS downloads
   FROM licence_credit c
   LEFT JOIN reg_licenses rl ON rl.license = lower(c.license)
   GROUP BY c.grp, CASE WHEN ${by_class} = 1 THEN coalesce(rl.class, 'unknown') ELSE c.license END)
 SELECT grp, lic, models, downloads,
-       models / sum(models) OVER (PARTITION BY CASE WHEN ${whole} = 1 THEN NULL ELSE grp END) AS share,
-       CASE WHEN sum(downloads) OVER (PARTITION BY CASE WHEN ${whole} = 1 THEN NULL ELSE grp END) > 0
-            THEN downloads / sum(downloads) OVER (PARTITION BY CASE WHEN ${whole} = 1 THEN NULL ELSE grp END)
+       models / fsum(models) OVER (PARTITION BY CASE WHEN ${whole} = 1 THEN NULL ELSE grp END) AS share,
+       CASE WHEN fsum(downloads) OVER (PARTITION BY CASE WHEN ${whole} = 1 THEN NULL ELSE grp END) > 0
+            THEN downloads / fsum(downloads) OVER (PARTITION BY CASE WHEN ${whole} = 1 THEN NULL ELSE grp END)
        END AS downloads_share
 FROM g

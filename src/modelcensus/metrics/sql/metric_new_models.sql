@@ -3,8 +3,8 @@
 -- produces: metric_new_models
 -- params: snapshot=1
 WITH g AS (
-  SELECT strftime(created_at, '%Y-%m') AS month, grp, sum(w) AS models
+  SELECT strftime(created_at, '%Y-%m') AS month, grp, fsum(w) AS models
   FROM credit WHERE snapshot_id = ${snapshot}
   GROUP BY strftime(created_at, '%Y-%m'), grp)
-SELECT month, grp, models, models / sum(models) OVER (PARTITION BY month) AS share
+SELECT month, grp, models, models / fsum(models) OVER (PARTITION BY month) AS share
 FROM g

@@ -8,12 +8,12 @@
 WITH g AS (
   SELECT coalesce(nr.region, 'unreviewed') AS namespace_region,
          coalesce(rnr.region, 'unreviewed') AS root_namespace_region,
-         sum(coalesce(s.w, 1.0)) AS models, sum(coalesce(s.w, 1.0) * coalesce(s.downloads, 0)) AS downloads
+         fsum(coalesce(s.w, 1.0)) AS models, fsum(coalesce(s.w, 1.0) * coalesce(s.downloads, 0)) AS downloads
   FROM shift_rows s
   LEFT JOIN namespace_regions nr ON nr.namespace = s.namespace
   LEFT JOIN namespace_regions rnr ON rnr.namespace = split_part(coalesce(s.root_id, s.model_id), '/', 1)
   GROUP BY coalesce(nr.region, 'unreviewed'), coalesce(rnr.region, 'unreviewed'))
 SELECT namespace_region, root_namespace_region, models, downloads,
-       CASE WHEN sum(downloads) OVER () > 0 THEN downloads / sum(downloads) OVER () END AS share,
+       CASE WHEN fsum(downloads) OVER () > 0 THEN downloads / fsum(downloads) OVER () END AS share,
        namespace_region <> root_namespace_region AS moved
 FROM g

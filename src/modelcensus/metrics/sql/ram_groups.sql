@@ -4,7 +4,7 @@
 -- reads: credit, snapshot_index
 -- produces: ram_groups
 WITH summed AS (
-  SELECT c.snapshot_id, lower(c.model_id) AS id_lower, c.grp, sum(c.w) AS w
+  SELECT c.snapshot_id, lower(c.model_id) AS id_lower, c.grp, fsum(c.w) AS w
   FROM credit c GROUP BY c.snapshot_id, lower(c.model_id), c.grp)
 SELECT id_lower, grp FROM (
   SELECT s.id_lower, s.grp,

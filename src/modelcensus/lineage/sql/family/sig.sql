@@ -38,7 +38,7 @@ cfg AS (   -- the best shape per family; the first listed on a tie
 owners AS (SELECT token, count(DISTINCT family) AS n FROM reg_family_tokens GROUP BY token),
 tok AS (
     SELECT c.id, t.family, count(*) FILTER (WHERE t.exclusive) AS excl, count(*) AS shared,
-           sum(1.0 / o.n) AS shared_w
+           fsum(1.0 / o.n) AS shared_w
     FROM (SELECT DISTINCT id, unnest(tokens) AS token FROM _lin_fam_cand) c
     JOIN reg_family_tokens t ON t.token = c.token JOIN owners o ON o.token = t.token
     GROUP BY c.id, t.family

@@ -6,9 +6,9 @@
 WITH o AS (SELECT * FROM _lin_origins_out),
 m AS (SELECT id, coalesce(downloads_30d, 0) AS dl FROM models WHERE snapshot_id = ${sid})
 SELECT (SELECT count(*) FROM m) AS models,
-       (SELECT sum(weight) FILTER (WHERE root_country IS NOT NULL) FROM o) AS root_cov,
+       (SELECT fsum(weight) FILTER (WHERE root_country IS NOT NULL) FROM o) AS root_cov,
        (SELECT CAST(sum(dl) AS BIGINT) FROM m) AS dl_total,
-       (SELECT sum(o.weight * m.dl) FILTER (WHERE o.root_country IS NOT NULL)
+       (SELECT fsum(o.weight * m.dl) FILTER (WHERE o.root_country IS NOT NULL)
         FROM o JOIN m ON m.id = o.model_id) AS dl_cov,
        (SELECT count(DISTINCT model_id) FILTER (WHERE publisher_country IS NOT NULL) FROM o) AS pub_cov,
        (SELECT count(DISTINCT model_id) FILTER (WHERE depth > 0) FROM o) AS with_parent,

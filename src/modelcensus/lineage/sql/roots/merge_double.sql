@@ -6,7 +6,7 @@
 -- Rows finished in earlier rounds are carried as they are.
 SELECT c, p, w, d, g, f, fin FROM _rt_mx WHERE fin
 UNION ALL
-SELECT a.c, s.p, sum(a.w * s.w) AS w, min(a.d + s.d) AS d, min(greatest(a.g, s.g)) AS g,
+SELECT a.c, s.p, fsum(a.w * s.w) AS w, min(a.d + s.d) AS d, min(greatest(a.g, s.g)) AS g,
        bool_or(a.f OR s.f) AS f, bool_and(s.fin) AS fin
 FROM _rt_mx a
 JOIN (SELECT c, p, w, d, g, f, fin FROM _rt_all WHERE fin UNION ALL SELECT c, p, w, d, g, f, fin FROM _rt_mx) s

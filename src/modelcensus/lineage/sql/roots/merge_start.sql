@@ -4,7 +4,7 @@
 -- Merge rows: one row per (merge, its parent's stop) with weight 1/k, the chain's depth and grade folded
 -- in; parents of one merge that share a stop become one row (weights summed, shortest depth, strongest
 -- grade). fin = the stop is not itself a merge.
-SELECT e.c, coalesce(s.n, e.p) AS p, sum(1.0::DOUBLE / m.k) AS w, min(coalesce(s.d, 0) + 1) AS d,
+SELECT e.c, coalesce(s.n, e.p) AS p, fsum(1.0::DOUBLE / m.k) AS w, min(coalesce(s.d, 0) + 1) AS d,
        min(CASE WHEN s.c IS NULL THEN CAST(e.g AS TINYINT) ELSE greatest(CAST(e.g AS TINYINT), s.g) END) AS g,
        bool_or(x.c IS NOT NULL OR coalesce(s.f, FALSE)) AS f,
        bool_and(m2.c IS NULL) AS fin
