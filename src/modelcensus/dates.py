@@ -32,7 +32,10 @@ def parse_when(value: Any, what: str, *, month_ok: bool = False, future_slack: t
         except ValueError:
             raise InputError(f"{what} {value!r}: expected an ISO date or datetime such as 2025-04-22 "
                              "or 2025-04-22T18:04:48Z") from None
-    ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    try:
+        ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-01:00 is past the last instant there is (review29 R29-2: exit 3)
+        raise InputError(f"{what} {value!r}: outside years 1 to 9999 once read in UTC") from None
     if future_slack is not None and ts > datetime.now(UTC) + future_slack:
         raise InputError(f"{what} {value!r}: lies in the future")
     if ts.year < min_year:

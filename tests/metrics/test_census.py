@@ -202,3 +202,19 @@ def test_the_last_day_and_month_there_are_end_at_the_last_instant() -> None:
 
     assert parse_as_of("9999-12-31") == parse_as_of("9999-12") == datetime.max.replace(tzinfo=UTC)
     assert parse_as_of("9999-11").isoformat().startswith("9999-11-30T23:59:59.999999")
+
+
+def test_a_day_in_any_iso_form_ends_at_its_last_instant() -> None:
+    """Review29 R29-3: 20250101 was read as the day's first instant and 2025-01-01 as its last, so a snapshot taken
+    that afternoon counted with one spelling and not the other."""
+    end = parse_as_of("2025-01-01")
+    assert parse_as_of("20250101") == parse_as_of("2025-W01-3") == end
+    assert end.isoformat().startswith("2025-01-01T23:59:59.999999")
+    assert parse_as_of("2025-01-01T12:00:00Z").hour == 12  # a time is kept as given
+
+
+def test_an_offset_past_the_last_instant_is_bad_input() -> None:
+    """Review29 R29-2: converting to UTC overflowed (an internal error, exit 3)."""
+    for text in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"):
+        with pytest.raises(InputError, match="outside years 1 to 9999 once read in UTC"):
+            parse_as_of(text)

@@ -72,13 +72,15 @@ def test_cadence_counts_first_party_releases(store, reg, b):
     assert got == {("2024-07", "Meta"): 1, ("2024-09", "Alibaba Qwen"): 2}
 
 
-def test_a_limit_past_the_largest_whole_number_is_bad_input_on_the_store_path(store, reg, b):
-    """Review28 R28-1: 2^63 reached the query's LIMIT and failed there, an internal error (exit 3); it is the
-    user's value, so InputError (exit 2) naming it, as on --snapshots. 2^63 - 1 is still a limit."""
+def test_a_limit_past_what_a_limit_clause_takes_is_bad_input_on_the_store_path(store, reg, b):
+    """Review28 R28-1: 2^63 reached the query's LIMIT and failed there, an internal error (exit 3); review29 R29-4:
+    Spark's LIMIT takes at most 2^31 - 1. It is the user's value, so InputError (exit 2) naming it, one bound on
+    both paths and engines; 2^31 - 1 is still a limit."""
     from modelcensus.errors import InputError
 
     b.world(store)
-    with pytest.raises(InputError, match=r"limit 9223372036854775808: expected 0 \(all\) to"):
-        compute_metric(store, "intermediaries", detail="namespaces", limit=2**63, registry=reg, ensure=False)
-    assert compute_metric(store, "intermediaries", detail="namespaces", limit=2**63 - 1, registry=reg,
+    for limit in (2**31, 2**63):
+        with pytest.raises(InputError, match=rf"limit {limit}: expected 0 \(all\) to 2147483647"):
+            compute_metric(store, "intermediaries", detail="namespaces", limit=limit, registry=reg, ensure=False)
+    assert compute_metric(store, "intermediaries", detail="namespaces", limit=2**31 - 1, registry=reg,
                           ensure=False).rows

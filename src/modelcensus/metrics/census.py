@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from modelcensus.dates import parse_when
@@ -42,11 +42,21 @@ def parse_as_of(value: Any, what: str = "--as-of") -> datetime | None:
         if len(text) == 7:  # a month: its last instant
             nxt = datetime(ts.year + (ts.month == 12), ts.month % 12 + 1, 1, tzinfo=UTC)
             return nxt - timedelta(microseconds=1)
-        if len(text) == 10:  # a day: its end, so a snapshot taken that afternoon counts
+        if _is_day(text):  # a day: its end, so a snapshot taken that afternoon counts
             return ts + timedelta(days=1) - timedelta(microseconds=1)
     except (OverflowError, ValueError):  # December 9999: its end is the last instant there is (review28: exit 3)
         return datetime.max.replace(tzinfo=UTC)
     return ts
+
+
+def _is_day(text: str) -> bool:
+    """A date without a time, in any ISO form (``2025-01-01``, ``20250101``, ``2025-W01-3``): review29 R29-3 found
+    ``20250101`` read as the day's first instant where ``2025-01-01`` is its last."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def looks_like_date(ref: Any) -> bool:
