@@ -1,5 +1,7 @@
 -- metrics.concentration: per snapshot, HHI and Gini of credited downloads over groups, the number of
--- groups, the total and the unknown group's share (CR-k come from concentration_ranks).
+-- groups, the total and the unknown group's share (CR-k come from concentration_ranks). Gini's rank-weighted
+-- sum adds rank x share (at most the number of groups): rank x downloads passed 1e15, where Spark's exact sum
+-- gives way to a DOUBLE one (store/dialect.py, fsum).
 -- reads: concentration_groups, snapshot_index
 -- produces: metric_concentration
 -- params: include_unknown=0 first_k=1
@@ -13,7 +15,7 @@ r AS (SELECT snapshot_id, x,
 agg AS (SELECT snapshot_id, any_value(n) AS n, any_value(tot) AS tot,
                CASE WHEN any_value(tot) > 0 THEN fsum((x / tot) * (x / tot)) END AS hhi,
                CASE WHEN any_value(tot) > 0
-                    THEN 2 * fsum(k_asc * x) / (any_value(n) * any_value(tot))
+                    THEN 2 * fsum(k_asc * (x / tot)) / any_value(n)
                          - (any_value(n) + 1) / any_value(n) END AS gini
         FROM r GROUP BY snapshot_id)
 SELECT s.k, s.snapshot_id AS snapshot, CAST(s.observed_at AS DATE) AS observed_at,
