@@ -5,7 +5,6 @@ Spark session serves the whole module (start-up is ~10 s)."""
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from folder_history import rounded
 
 from modelcensus import api
 from modelcensus.errors import InputError
@@ -85,12 +85,6 @@ def write_series(folder: Path) -> Path:
         }), folder / f"{day}.parquet")
     (folder / f"{DAYS[0]}.json").write_text("{}", encoding="utf-8")  # a sidecar: ignored
     return folder
-
-
-def _norm(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Floats to 9 decimals: engines may sum in a different order."""
-    return [{k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
-            for r in rows]
 
 
 @pytest.fixture(scope="module")
@@ -167,12 +161,12 @@ def test_duckdb_folder_equals_store_path(duck: dict[str, Any], store: Store, reg
         column = {"publisher_country": "publisher_country", "org_type": "publisher_org_type"}[args["by"]]
         want = [{"month": r["month"], args["by"]: r["grp"], "models": r["models"], "share": r["share"]}
                 for r in _store_new_models(store, registry, column)]
-        assert _norm(ours.to_json()["rows"]) == _norm(api.MetricResult(
+        assert rounded(ours.to_json()["rows"]) == rounded(api.MetricResult(
             "x", None, [], "all", None, ours.columns, want).to_json()["rows"])
         return
     theirs = _store_result(store, registry, case)
     assert ours.columns == theirs.columns
-    assert _norm(ours.to_json()["rows"]) == _norm(theirs.to_json()["rows"])
+    assert rounded(ours.to_json()["rows"]) == rounded(theirs.to_json()["rows"])
     assert ours.coverage["models"] == theirs.coverage["models"]
     assert [p["models"] for p in ours.coverage["per_snapshot"]] == \
         [p["models"] for p in theirs.coverage["per_snapshot"]]
@@ -190,7 +184,7 @@ def test_duckdb_folder_equals_store_path(duck: dict[str, Any], store: Store, reg
 def test_spark_equals_duckdb(duck: dict[str, Any], spark: dict[str, Any], case: str) -> None:
     """The same .sql files on Spark local mode give DuckDB's figures."""
     a, b = duck[case].to_json(), spark[case].to_json()
-    assert _norm(a["rows"]) == _norm(b["rows"])
+    assert rounded(a["rows"]) == rounded(b["rows"])
     assert a["coverage"] == b["coverage"] and a["warnings"] == b["warnings"] and a.get("trend") == b.get("trend")
     assert [n for n in a["notes"] if not n.startswith("computed on")] == \
         [n for n in b["notes"] if not n.startswith("computed on")]
@@ -235,7 +229,7 @@ def test_files_of_different_layouts_in_one_folder(tmp_path: Path, registry: Any)
         for name in ("downloads_cumulative", "downloads_monthly"):
             want = compute_metric(st, name, by="publisher_country", registry=registry).to_json()["rows"]
             got = api.folder_metric(folder, name, registry=registry).to_json()["rows"]
-            assert _norm(got) == _norm(want)
+            assert rounded(got) == rounded(want)
 
 
 def test_lineage_metrics_and_keys_say_so(series: Path) -> None:

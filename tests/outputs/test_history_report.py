@@ -6,13 +6,13 @@ bad input is exit 2, and on Spark the figures equal DuckDB's."""
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from folder_history import rounded
 
 from modelcensus import api
 from modelcensus.cli.main import run
@@ -46,11 +46,6 @@ ROOT = {
     "derivatives_by_root_country": ("derivatives", {"by": "root_country"}),
     "derivatives_by_family": ("derivatives", {"by": "family"}),
 }
-
-
-def _norm(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
-            for r in rows]
 
 
 def _section(doc: dict[str, Any], key: str) -> dict[str, Any]:
@@ -105,7 +100,7 @@ def test_figures_are_the_folder_metrics(folder: Path, rooted: Path, plain_doc: d
         res = api.folder_metric(path, name, registry=registry, **args).to_json()
         mine = doc["metrics"][key]
         assert res["rows"], key
-        assert _norm(mine["rows"]) == _norm(res["rows"]), key
+        assert rounded(mine["rows"]) == rounded(res["rows"]), key
         assert mine["coverage"] == res["coverage"] and mine["warnings"] == res["warnings"], key
         assert mine["notes"] == public_text(res["notes"]), key
 
@@ -221,6 +216,6 @@ def test_spark_report_equals_duckdb(folder: Path, plain_doc: dict[str, Any], reg
     assert isinstance(doc, dict) and doc["engine"] == "spark"
     assert set(doc["metrics"]) == set(plain_doc["metrics"])
     for key, mine in plain_doc["metrics"].items():
-        assert _norm(doc["metrics"][key]["rows"]) == _norm(mine["rows"]), key
+        assert rounded(doc["metrics"][key]["rows"]) == rounded(mine["rows"]), key
         assert doc["metrics"][key]["coverage"] == mine["coverage"], key
     assert [h["figures"] for h in doc["headline"]] == [h["figures"] for h in plain_doc["headline"]]

@@ -15,10 +15,24 @@ from modelcensus.store import Store
 from modelcensus.store.files import folder_files
 
 
+class Close(float):
+    """A float equal to another within 1e-12 relative (or 1e-9 absolute): engines and paths may add in a different
+    order, and Spark's exact sum adds each DOUBLE as its shortest decimal, so the last digits may differ (rounding
+    both sides to 9 decimals failed on 13786391.546082951 against ...950, one ulp apart)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, int | float) and not isinstance(other, bool) \
+            and math.isclose(self, other, rel_tol=1e-12, abs_tol=1e-9)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = float.__hash__
+
+
 def rounded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Floats to 9 decimals: engines and paths may sum in a different order."""
-    return [{k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
-            for r in rows]
+    """The rows with each float a :class:`Close`, so two row lists compare with ``==`` within the engines' spread."""
+    return [{k: Close(v) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
 
 
 def write_history(out: Path, *, n_models: int, seed: int, months: int) -> list[Path]:
