@@ -377,3 +377,32 @@ def test_a_latest_file_of_no_model_reads_the_same_on_both_paths(tmp_path: Path, 
                         assert [w["code"] for w in theirs.warnings] == ["no_models"]
         finally:
             eng.close()
+
+
+def test_concentration_of_a_snapshot_without_downloads_on_both_engines(spark_engine: Any) -> None:
+    """A snapshot whose groups have no downloads has no HHI or Gini (NULL), on Spark too: there every row's share
+    inside the aggregates is computed before the CASE that looks at the total, and a division by zero is an
+    error under ANSI (review30 R30-4). The other snapshot's figures are unchanged."""
+    import datetime
+
+    from modelcensus.metrics.queries import query_files
+
+    groups = pa.table({"snapshot_id": [7, 7, 7, 9, 9], "grp": ["a", "b", None, "a", "b"],
+                       "x": [0.0, 0.0, 0.0, 30.0, 10.0]})
+    days = [datetime.datetime(2025, 1, 31, tzinfo=UTC), datetime.datetime(2025, 2, 28, tzinfo=UTC)]
+    index = pa.table({"k": [1, 2], "snapshot_id": [7, 9], "observed_at": days})
+    results = []
+    for engine in (open_engine("duckdb"), spark_engine):
+        engine.register_arrow("concentration_groups", groups)
+        engine.register_arrow("snapshot_index", index)
+        try:
+            sql = query_files()["metric_concentration"].text(
+                "spark" if engine is spark_engine else "duckdb", {"include_unknown": 0, "first_k": 1})
+            results.append(sorted(engine.query(sql).to_pylist(), key=lambda r: r["k"]))
+        finally:
+            engine.drop("concentration_groups")
+            engine.drop("snapshot_index")
+    duck, spark = results
+    assert (duck[0]["hhi"], duck[0]["gini"], duck[0]["unknown_share"]) == (None, None, None)
+    assert duck[1]["hhi"] == pytest.approx(0.625) and duck[1]["gini"] == pytest.approx(0.25)
+    assert rounded(spark) == rounded(duck)

@@ -142,6 +142,22 @@ WINDOWED = {
 }
 
 
+# values whose exact sum a DECIMAL cast of x got wrong: through its shortest decimal form (a cancelling pair kept
+# 0.02 of 1e14 + 2^-6), at a fixed 18 places (1e-20 became 0), or an abs() of the smallest BIGINT
+EXACT_SUMS = """(SELECT grp, CAST(v AS DOUBLE) AS x FROM (VALUES (1, '1099511627776.0078125'), (1, '-1099511627776'),
+  (2, '3e-20'), (2, '4e-21'), (3, '0.1'), (3, '0.2'), (3, '0.3'), (4, '123456789012.375'), (4, '0.000244140625'),
+  (5, '-7.5e-13'), (5, '2.5e-13'), (6, '999999999999999.9'), (6, '-0.05')) v(grp, v))"""
+
+
+def test_compensated_sum_is_exact_on_spark(spark_engine: Any) -> None:
+    sql = f"SELECT grp, fsum(x) AS s, fsum(x) FILTER (WHERE x > 0) AS pos FROM {EXACT_SUMS} GROUP BY grp ORDER BY grp"
+    duck = DuckDBEngine().query(sql).to_pylist()
+    assert spark_engine.query(to_dialect(sql, "spark")).to_pylist() == duck
+    assert duck[0]["s"] == 0.0078125 and duck[1]["s"] == math.fsum([3e-20, 4e-21])  # the cases hold what they test
+    ints = "SELECT fsum(x) AS s FROM (VALUES (CAST(-9223372036854775808 AS BIGINT)), (CAST(5 AS BIGINT))) v(x)"
+    assert spark_engine.query(to_dialect(ints, "spark")).to_pylist() == DuckDBEngine().query(ints).to_pylist()
+
+
 def test_windowed_compensated_sums_give_duckdbs_answer_on_spark(spark_engine: Any) -> None:
     sql = f"SELECT grp, x, {', '.join(f'{e} AS {n}' for n, e in WINDOWED.items())} FROM {GROUPS} ORDER BY grp, x"
     assert _differences(sql, spark_engine) == []
@@ -149,14 +165,18 @@ def test_windowed_compensated_sums_give_duckdbs_answer_on_spark(spark_engine: An
 
 def test_compensated_sum_is_the_same_in_any_partitioning_on_spark(spark_engine: Any) -> None:
     """A DOUBLE sum on Spark depends on the order its partitions are merged in; the rewrite of ``fsum`` must not.
-    40,000 values of very different sizes, grouped and whole, read in 1, 3 and 16 partitions."""
+    40,000 values of very different sizes and 5,000 small ones, grouped and whole, read in 1, 3 and 16
+    partitions; each sum within 1e-15 of the correctly rounded one."""
     import random
 
     import pyarrow as pa
 
     rng = random.Random(11)
     values = [rng.random() * 10 ** rng.randint(-6, 9) for _ in range(40_000)]
-    spark_engine.register_arrow("_t_fsum", pa.table({"g": [i % 5 for i in range(len(values))], "x": values}))
+    # group 5: only small terms, like an HHI's squared shares (a fixed-point DECIMAL(38,18) lost 1e-12 relative)
+    tiny = [(rng.random() * 1e-4) ** 2 for _ in range(5_000)]
+    spark_engine.register_arrow("_t_fsum", pa.table({"g": [i % 5 for i in range(len(values))] + [5] * len(tiny),
+                                                     "x": values + tiny}))
     sql = "SELECT g, fsum(x) AS s, fsum(x) FILTER (WHERE x > 1) AS big, any_value(t) AS whole " \
           "FROM (SELECT g, x, fsum(x) OVER () AS t FROM {src}) GROUP BY g ORDER BY g"
     results, plain = [], []
@@ -171,9 +191,10 @@ def test_compensated_sum_is_the_same_in_any_partitioning_on_spark(spark_engine: 
     # what the test catches: Spark's plain DOUBLE sum of these values is not the same in every partitioning
     assert len({row[0]["s"] for row in plain}) > 1
     assert results[0] == results[1] == results[2]
-    exact = math.fsum(values)  # correctly rounded; the DECIMAL sum is exact but for 1e-18 a value
-    assert results[0][0]["whole"] == pytest.approx(exact, rel=1e-15)
-    assert sum(r["s"] for r in results[0]) == pytest.approx(exact, rel=1e-15)
+    exact = math.fsum(values + tiny)  # correctly rounded; Spark's terms are exact to about 1e-17 relative
+    assert results[0][0]["whole"] == pytest.approx(exact, rel=1e-15, abs=0)
+    assert math.fsum(r["s"] for r in results[0]) == pytest.approx(exact, rel=1e-15, abs=0)
+    assert results[0][5]["s"] == pytest.approx(math.fsum(tiny), rel=1e-15, abs=0)
 
 
 def test_scalar_cases_cover_duckdbs_rules() -> None:
@@ -231,6 +252,8 @@ def test_key_access_is_left_as_written() -> None:
     ("SELECT json_type(s, ['$.a[*]']) FROM t", "list of paths"),
     ("SELECT json_extract(s, ['$.a']) FROM t", "list of paths"),
     ("SELECT json_type(s, ['$.a', p]) FROM t", "literal strings"),
+    ("SELECT fsum(DISTINCT x) FROM t", "DISTINCT or ORDER BY"),
+    ("SELECT fsum(x ORDER BY x) FILTER (WHERE x > 0) FROM t", "DISTINCT or ORDER BY"),
 ])
 def test_constructs_without_a_spark_form_are_refused(sql: str, named: str) -> None:
     with pytest.raises(InputError, match=named):

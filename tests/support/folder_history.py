@@ -16,18 +16,19 @@ from modelcensus.store.files import folder_files
 
 
 class Close(float):
-    """A float equal to another within 1e-12 relative (or 1e-9 absolute): engines and paths may add in a different
-    order, and Spark's exact sum adds each DOUBLE as its shortest decimal, so the last digits may differ (rounding
-    both sides to 9 decimals failed on 13786391.546082951 against ...950, one ulp apart)."""
+    """A float equal to another within 1e-14 relative (about 50 ulps): engines and paths add in a different order,
+    and Spark turns each DOUBLE into a DECIMAL through its shortest decimal form, so the last digits may differ.
+    Rounding both sides to 9 decimals failed on 13786391.546082951 against ...950, one ulp apart, and let shares
+    of 1e-10 and 9e-10 pass as equal (review30 R30-7). Not hashable: equal values need not hash alike."""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, int | float) and not isinstance(other, bool) \
-            and math.isclose(self, other, rel_tol=1e-12, abs_tol=1e-9)
+            and math.isclose(self, other, rel_tol=1e-14, abs_tol=0.0)
 
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = float.__hash__
+    __hash__ = None  # type: ignore[assignment]
 
 
 def rounded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -31,11 +31,12 @@ build statement by statement in ``tests/lineage/test_spark_build.py``):
   before 1970 (``floor(epoch(ts))`` and ``FLOOR(UNIX_TIMESTAMP(ts))`` differ by a second there: Spark's truncates);
 - ``fsum(x)`` (DuckDB's compensated sum, which the files use for every sum of fractional figures: a plain ``sum``
   of 2M credit weights came out different in the last digits on each run, as its threads add in no fixed order;
-  ``fsum`` gave the same figure on 8 of 8 runs, and was no slower) -> the exact sum of ``x`` as DECIMAL(38,18),
-  cast back to DOUBLE: Spark has no compensated sum, and its DOUBLE sum depends on the order the partitions are
-  merged in (20M values in 4 or in 64 partitions: 531808303319.9313 against ...9526; the DECIMAL sum gave ...9526
-  both ways, in 1.5x the time of that query). Values of 1e15 or more, NaN and infinities, and sums past
-  DECIMAL's range fall back to the DOUBLE sum (see ``_exact_sum``);
+  ``fsum`` gave the same figure on 8 of 8 runs, and was no slower) -> an exact sum: ``x * 2^50`` split into whole
+  part and fraction, each summed as a DECIMAL, cast back to DOUBLE. Spark has no compensated sum, and its DOUBLE
+  sum depends on the order the partitions are merged in (20M values in 4 or in 64 partitions: totals 549 apart,
+  benchmarks/RESULTS.md); the exact one does not. Values of 1e15 or more, NaN and infinities, and sums past the
+  DECIMALs' range fall back to the DOUBLE sum; DISTINCT and ORDER BY inside ``fsum`` are refused (see
+  ``_exact_sum``);
 - ``list[i]`` (1-based; negative counts from the end; 0 and out of range -> NULL) -> ``get(list, i - 1)`` for a
   positive literal, ``get(list, size(list) - n)`` for ``-n``, and for a computed index
   ``get(list, CASE WHEN i > 0 THEN i - 1 ELSE size(list) + i END)``; ``get`` takes lists only, so Spark rejects a
@@ -341,10 +342,21 @@ def _is_fsum(node: Any) -> bool:
     return isinstance(node, exp.Anonymous) and node.name.lower() == "fsum" and len(node.expressions) == 1
 
 
+# x is added as exact integer pieces: its whole part and three 52-bit pieces of its fraction, each a DOUBLE that is a
+# whole number below 2^52 (fmod by 1 and scaling by 2^52 are exact), so DECIMAL(38,0) holds each exactly. A cast of
+# x itself to a DECIMAL goes through its shortest decimal form (1e14 + 2^-6 minus 1e14 gave 0.02, not 0.015625),
+# and a fixed-point DECIMAL(38,18) lost small terms (an HHI's squared shares came out 1e-8 relative off; review30)
+_PIECE = "4503599627370496"  # 2^52
+_PIECES = 3  # exact for |x| >= 2^-104 (5e-32); below, bits under 2^-156 are dropped
+
+
 def _exact_sum(node: Any) -> Any:
-    """``fsum(x) [FILTER (...)] [OVER (...)]`` -> the sum of ``x`` as DECIMAL(38,18) (exact, so the same figure
-    whatever order the partitions are added in), returned as a DOUBLE; the plain DOUBLE sum when some ``|x|`` is
-    1e15 or more, NaN or infinite, or the exact sum passes DECIMAL's 1e20 (``try_sum`` is then NULL).
+    """``fsum(x) [FILTER (...)] [OVER (...)]`` -> an exact sum of ``x`` (the same figure whatever order the partitions
+    are added in) as a DOUBLE: the whole parts and the 52-bit pieces of the fractions summed exactly as
+    DECIMAL(38,0), each total read back as a DOUBLE through its digits (Spark's DECIMAL -> DOUBLE cast divides a long
+    by a power of ten in DOUBLE, off by an ulp) and the four added from the smallest. Within an ulp or two of the
+    exact sum unless whole parts and fractions cancel across rows. The plain DOUBLE sum when some ``|x|`` is 1e15
+    or more, NaN or infinite (``max(abs(x))`` does not depend on the order rows come in, so neither does the choice).
 
     Rewritten at the outermost of the call, its FILTER and its window, which are copied onto each aggregate:
     ``CASE ... END OVER (...)`` is not SQL. The fsum inside a wrapper is left for the wrapper."""
@@ -361,6 +373,8 @@ def _exact_sum(node: Any) -> Any:
         wrappers.append(call)
         call = call.this
     x = call.expressions[0]
+    if isinstance(x, (exp.Distinct, exp.Order)):  # the pieces of distinct values are not the distinct pieces
+        raise InputError(f"{_shown(call)}: fsum with DISTINCT or ORDER BY has no Spark form here")
 
     def wrapped(aggregate: Any) -> Any:
         for outer in reversed(wrappers):  # innermost (FILTER) first, the window around it
@@ -372,13 +386,32 @@ def _exact_sum(node: Any) -> Any:
     def cast(value: Any, to: str, kind: Any = exp.Cast) -> Any:
         return kind(this=value, to=exp.DataType.build(to), **({"safe": True} if kind is exp.TryCast else {}))
 
-    double_sum = wrapped(exp.Sum(this=cast(x.copy(), "DOUBLE")))
-    # TRY_CAST: a value past DECIMAL's range (or NaN) is NULL there instead of an error under ANSI; such a value
-    # also fails the 1e15 test, so the DOUBLE sum is the one returned
-    # back to DOUBLE through its text: Spark's DECIMAL -> DOUBLE cast divides a long by 10^18 in DOUBLE, off by an
-    # ulp (1/3 + 2/3 gave 0.9999999999999999); Java's parsing of the digits is correctly rounded (1.0, as fsum)
-    exact = cast(cast(wrapped(_fn("try_sum", cast(x.copy(), "DECIMAL(38, 18)", exp.TryCast))), "STRING"), "DOUBLE")
-    small = exp.LT(this=wrapped(exp.Max(this=exp.Abs(this=x.copy()))), expression=exp.Literal.number("1e15"))
+    def double(value: Any) -> Any:
+        return cast(value, "DOUBLE")
+
+    def one() -> Any:
+        return double(exp.Literal.number(1))
+
+    def piece() -> Any:
+        return double(exp.Literal.number(_PIECE))
+
+    def total(part: Any) -> Any:  # exact, then to DOUBLE through its digits
+        return double(cast(wrapped(_fn("try_sum", cast(part, "DECIMAL(38, 0)", exp.TryCast))), "STRING"))
+
+    # |x| below 1e15 only (else NULL: such a group takes the DOUBLE sum, and no huge value reaches a cast)
+    below = exp.LT(this=exp.Abs(this=double(x.copy())), expression=exp.Literal.number("1e15"))
+    value = exp.Case(ifs=[exp.If(this=below, true=double(x.copy()))])
+    fraction = exp.Mod(this=value, expression=one())  # fmod: exact, the sign of x
+    wholes = [exp.Sub(this=value.copy(), expression=exp.Paren(this=fraction.copy()))]
+    for _ in range(_PIECES):
+        scaled = exp.Mul(this=exp.Paren(this=fraction), expression=piece())
+        fraction = exp.Mod(this=scaled.copy(), expression=one())
+        wholes.append(exp.Sub(this=scaled, expression=exp.Paren(this=fraction.copy())))
+    exact = total(wholes[-1])
+    for whole in reversed(wholes[:-1]):  # Horner from the smallest piece: ((s3 / 2^52 + s2) / 2^52 + s1) / 2^52 + s0
+        exact = exp.Add(this=exp.Div(this=exp.Paren(this=exact), expression=piece()), expression=total(whole))
+    double_sum = wrapped(exp.Sum(this=double(x.copy())))
+    small = exp.LT(this=wrapped(exp.Max(this=exp.Abs(this=double(x.copy())))), expression=exp.Literal.number("1e15"))
     return exp.Case(ifs=[exp.If(this=small, true=exp.Coalesce(this=exact, expressions=[double_sum]))],
                     default=double_sum.copy())
 

@@ -1,7 +1,8 @@
 -- metrics.concentration: per snapshot, HHI and Gini of credited downloads over groups, the number of
 -- groups, the total and the unknown group's share (CR-k come from concentration_ranks). Gini's rank-weighted
 -- sum adds rank x share (at most the number of groups): rank x downloads passed 1e15, where Spark's exact sum
--- gives way to a DOUBLE one (store/dialect.py, fsum).
+-- gives way to a DOUBLE one (store/dialect.py, fsum). nullif: Spark computes an aggregate's argument for every row
+-- before the CASE looks at the total, and a division by a zero total is an error there (review30 R30-4).
 -- reads: concentration_groups, snapshot_index
 -- produces: metric_concentration
 -- params: include_unknown=0 first_k=1
@@ -13,9 +14,9 @@ r AS (SELECT snapshot_id, x,
              fsum(x) OVER (PARTITION BY snapshot_id) AS tot
       FROM concentration_groups WHERE grp IS NOT NULL OR ${include_unknown} = 1),
 agg AS (SELECT snapshot_id, any_value(n) AS n, any_value(tot) AS tot,
-               CASE WHEN any_value(tot) > 0 THEN fsum((x / tot) * (x / tot)) END AS hhi,
+               CASE WHEN any_value(tot) > 0 THEN fsum((x / nullif(tot, 0)) * (x / nullif(tot, 0))) END AS hhi,
                CASE WHEN any_value(tot) > 0
-                    THEN 2 * fsum(k_asc * (x / tot)) / any_value(n)
+                    THEN 2 * fsum(k_asc * (x / nullif(tot, 0))) / any_value(n)
                          - (any_value(n) + 1) / any_value(n) END AS gini
         FROM r GROUP BY snapshot_id)
 SELECT s.k, s.snapshot_id AS snapshot, CAST(s.observed_at AS DATE) AS observed_at,
