@@ -31,12 +31,12 @@ build statement by statement in ``tests/lineage/test_spark_build.py``):
   before 1970 (``floor(epoch(ts))`` and ``FLOOR(UNIX_TIMESTAMP(ts))`` differ by a second there: Spark's truncates);
 - ``fsum(x)`` (DuckDB's compensated sum, which the files use for every sum of fractional figures: a plain ``sum``
   of 2M credit weights came out different in the last digits on each run, as its threads add in no fixed order;
-  ``fsum`` gave the same figure on 8 of 8 runs, and was no slower) -> an exact sum: ``x * 2^50`` split into whole
-  part and fraction, each summed as a DECIMAL, cast back to DOUBLE. Spark has no compensated sum, and its DOUBLE
-  sum depends on the order the partitions are merged in (20M values in 4 or in 64 partitions: totals 549 apart,
-  benchmarks/RESULTS.md); the exact one does not. Values of 1e15 or more, NaN and infinities, and sums past the
-  DECIMALs' range fall back to the DOUBLE sum; DISTINCT and ORDER BY inside ``fsum`` are refused (see
-  ``_exact_sum``);
+  ``fsum`` gave the same figure on 8 of 8 runs, and was no slower) -> an exact sum: ``x`` split into 30-bit
+  pieces of its whole part and its fraction, each summed as BIGINT, the totals added back as DOUBLEs. Spark has no
+  compensated sum, and its DOUBLE sum depends on the order the partitions are merged in (20M values in 4 or in 64
+  partitions: totals 549 apart, benchmarks/RESULTS.md); the exact one does not. Values of 1e15 or more, NaN and
+  infinities, and sums past the pieces' range fall back to the DOUBLE sum; DISTINCT and ORDER BY inside ``fsum``
+  are refused (see ``_exact_sum``);
 - ``list[i]`` (1-based; negative counts from the end; 0 and out of range -> NULL) -> ``get(list, i - 1)`` for a
   positive literal, ``get(list, size(list) - n)`` for ``-n``, and for a computed index
   ``get(list, CASE WHEN i > 0 THEN i - 1 ELSE size(list) + i END)``; ``get`` takes lists only, so Spark rejects a
@@ -342,21 +342,23 @@ def _is_fsum(node: Any) -> bool:
     return isinstance(node, exp.Anonymous) and node.name.lower() == "fsum" and len(node.expressions) == 1
 
 
-# x is added as exact integer pieces: its whole part and three 52-bit pieces of its fraction, each a DOUBLE that is a
-# whole number below 2^52 (fmod by 1 and scaling by 2^52 are exact), so DECIMAL(38,0) holds each exactly. A cast of
-# x itself to a DECIMAL goes through its shortest decimal form (1e14 + 2^-6 minus 1e14 gave 0.02, not 0.015625),
-# and a fixed-point DECIMAL(38,18) lost small terms (an HHI's squared shares came out 1e-8 relative off; review30)
-_PIECE = "4503599627370496"  # 2^52
-_PIECES = 3  # exact for |x| >= 2^-104 (5e-32); below, bits under 2^-156 are dropped
+# x is added as exact integer pieces of 30 bits: its whole part in two (|x| < 1e15 < 2^60) and its fraction in five,
+# each a DOUBLE that is a whole number below 2^30 (fmod and scaling by a power of two are exact), summed as BIGINT
+# (no overflow below 2^33 rows a group). A cast of x to a DECIMAL goes through its shortest decimal form (1e12 + 2^-7
+# minus 1e12 gave 0.0078, not 0.0078125), a fixed-point DECIMAL(38,18) lost small terms (an HHI's squared shares
+# came out 1e-8 relative off; review30), and DECIMAL(38,0) sums of 52-bit pieces cost 3.9-4.1x a DOUBLE sum
+# (BigDecimal arithmetic; benchmarks/RESULTS.md)
+_BITS = 30
+_FRACTION_PIECES = 5  # exact down to 2^-150 (7e-46); bits below are dropped, row by row
 
 
 def _exact_sum(node: Any) -> Any:
     """``fsum(x) [FILTER (...)] [OVER (...)]`` -> an exact sum of ``x`` (the same figure whatever order the partitions
-    are added in) as a DOUBLE: the whole parts and the 52-bit pieces of the fractions summed exactly as
-    DECIMAL(38,0), each total read back as a DOUBLE through its digits (Spark's DECIMAL -> DOUBLE cast divides a long
-    by a power of ten in DOUBLE, off by an ulp) and the four added from the smallest. Within an ulp or two of the
-    exact sum unless whole parts and fractions cancel across rows. The plain DOUBLE sum when some ``|x|`` is 1e15
-    or more, NaN or infinite (``max(abs(x))`` does not depend on the order rows come in, so neither does the choice).
+    are added in) as a DOUBLE: the 30-bit pieces of the whole parts and of the fractions summed exactly as BIGINT,
+    each total read back as a DOUBLE and the seven added from the smallest. Within an ulp or two of the exact sum
+    unless whole parts and fractions cancel across rows. The plain DOUBLE sum when some ``|x|`` is 1e15 or more,
+    NaN or infinite (``max(abs(x))`` does not depend on the order rows come in, so neither does the choice), or a
+    piece's sum overflows (``try_sum`` is NULL: 2^33 rows a group).
 
     Rewritten at the outermost of the call, its FILTER and its window, which are copied onto each aggregate:
     ``CASE ... END OVER (...)`` is not SQL. The fsum inside a wrapper is left for the wrapper."""
@@ -393,23 +395,33 @@ def _exact_sum(node: Any) -> Any:
         return double(exp.Literal.number(1))
 
     def piece() -> Any:
-        return double(exp.Literal.number(_PIECE))
+        return double(exp.Literal.number(2 ** _BITS))
 
-    def total(part: Any) -> Any:  # exact, then to DOUBLE through its digits
-        return double(cast(wrapped(_fn("try_sum", cast(part, "DECIMAL(38, 0)", exp.TryCast))), "STRING"))
+    def total(part: Any) -> Any:  # an exact BIGINT sum, to DOUBLE (a long's conversion is correctly rounded)
+        return double(wrapped(_fn("try_sum", cast(part, "BIGINT", exp.TryCast))))
+
+    def mod(value: Any, divisor: Any) -> Any:  # fmod: exact, with the sign of value
+        return exp.Mod(this=exp.Paren(this=value), expression=divisor)
 
     # |x| below 1e15 only (else NULL: such a group takes the DOUBLE sum, and no huge value reaches a cast)
     below = exp.LT(this=exp.Abs(this=double(x.copy())), expression=exp.Literal.number("1e15"))
     value = exp.Case(ifs=[exp.If(this=below, true=double(x.copy()))])
-    fraction = exp.Mod(this=value, expression=one())  # fmod: exact, the sign of x
-    wholes = [exp.Sub(this=value.copy(), expression=exp.Paren(this=fraction.copy()))]
-    for _ in range(_PIECES):
+    whole = exp.Sub(this=value.copy(), expression=exp.Paren(this=mod(value.copy(), one())))
+    whole_low = mod(whole.copy(), piece())
+    whole_high = exp.Div(this=exp.Paren(this=exp.Sub(this=whole, expression=exp.Paren(this=whole_low.copy()))),
+                         expression=piece())
+    fraction = mod(value, one())
+    pieces = []
+    for _ in range(_FRACTION_PIECES):
         scaled = exp.Mul(this=exp.Paren(this=fraction), expression=piece())
-        fraction = exp.Mod(this=scaled.copy(), expression=one())
-        wholes.append(exp.Sub(this=scaled, expression=exp.Paren(this=fraction.copy())))
-    exact = total(wholes[-1])
-    for whole in reversed(wholes[:-1]):  # Horner from the smallest piece: ((s3 / 2^52 + s2) / 2^52 + s1) / 2^52 + s0
-        exact = exp.Add(this=exp.Div(this=exp.Paren(this=exact), expression=piece()), expression=total(whole))
+        fraction = mod(scaled.copy(), one())
+        pieces.append(exp.Sub(this=scaled, expression=exp.Paren(this=fraction.copy())))
+    fractions = total(pieces[-1])
+    for part in reversed(pieces[:-1]):  # from the smallest piece: ((p5 / 2^30 + p4) / 2^30 + ...) / 2^30 + p1
+        fractions = exp.Add(this=exp.Div(this=exp.Paren(this=fractions), expression=piece()), expression=total(part))
+    fractions = exp.Div(this=exp.Paren(this=fractions), expression=piece())
+    wholes = exp.Add(this=exp.Mul(this=total(whole_high), expression=piece()), expression=total(whole_low))
+    exact = exp.Add(this=exp.Paren(this=wholes), expression=exp.Paren(this=fractions))
     double_sum = wrapped(exp.Sum(this=double(x.copy())))
     small = exp.LT(this=wrapped(exp.Max(this=exp.Abs(this=double(x.copy())))), expression=exp.Literal.number("1e15"))
     return exp.Case(ifs=[exp.If(this=small, true=exp.Coalesce(this=exact, expressions=[double_sum]))],
