@@ -343,11 +343,12 @@ def _is_fsum(node: Any) -> bool:
 
 
 # x is added as exact integer pieces of 30 bits: its whole part in two (|x| < 1e15 < 2^60) and its fraction in five,
-# each a DOUBLE that is a whole number below 2^30 (fmod and scaling by a power of two are exact), summed as BIGINT
-# (no overflow below 2^33 rows a group). A cast of x to a DECIMAL goes through its shortest decimal form (1e12 + 2^-7
-# minus 1e12 gave 0.0078, not 0.0078125), a fixed-point DECIMAL(38,18) lost small terms (an HHI's squared shares
-# came out 1e-8 relative off; review30), and DECIMAL(38,0) sums of 52-bit pieces cost 3.9-4.1x a DOUBLE sum
-# (BigDecimal arithmetic; benchmarks/RESULTS.md)
+# each a BIGINT below 2^30 taken by truncating x or a scaled fraction (fmod, scaling by a power of two and the
+# truncation are exact), summed as BIGINT (no overflow below 2^33 rows a group). Measured against the forms tried
+# first (benchmarks/RESULTS.md): a cast of x to a DECIMAL goes through its shortest decimal form (1e12 + 2^-7 minus
+# 1e12 gave 0.0078, not 0.0078125); a fixed-point DECIMAL(38,18) lost small terms (an HHI's squared shares came out
+# 1e-8 relative off; review30); DECIMAL(38,0) sums of 52-bit pieces cost 3.9-4.1x a DOUBLE sum, and pieces that
+# copied x 35 times 3.5-3.8x, against 1.16-1.26x for this form
 _BITS = 30
 _FRACTION_PIECES = 5  # exact down to 2^-150 (7e-46); bits below are dropped, row by row
 
