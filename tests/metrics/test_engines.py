@@ -383,13 +383,11 @@ def test_concentration_of_a_snapshot_without_downloads_on_both_engines(spark_eng
     """A snapshot whose groups have no downloads has no HHI or Gini (NULL), on Spark too: there every row's share
     inside the aggregates is computed before the CASE that looks at the total, and a division by zero is an
     error under ANSI (review30 R30-4). The other snapshot's figures are unchanged."""
-    import datetime
-
     from modelcensus.metrics.queries import query_files
 
     groups = pa.table({"snapshot_id": [7, 7, 7, 9, 9], "grp": ["a", "b", None, "a", "b"],
                        "x": [0.0, 0.0, 0.0, 30.0, 10.0]})
-    days = [datetime.datetime(2025, 1, 31, tzinfo=UTC), datetime.datetime(2025, 2, 28, tzinfo=UTC)]
+    days = [datetime(2025, 1, 31, tzinfo=UTC), datetime(2025, 2, 28, tzinfo=UTC)]
     index = pa.table({"k": [1, 2], "snapshot_id": [7, 9], "observed_at": days})
     results = []
     for engine in (open_engine("duckdb"), spark_engine):
