@@ -342,20 +342,23 @@ def history_commands(path: str, db: Path, folder: Path, as_of: str,
 
 
 def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master: str | None,
-            with_store: bool = True, with_lineage: bool = False) -> dict:
+            with_store: bool = True, with_lineage: bool = False, cases: list[str] | None = None,
+            without_duckdb_folder: bool = False) -> dict:
     """K monthly full snapshots: the store path (import, lineage, censuses, series; skipped when not
     ``with_store``), then ``--snapshots DIR`` (with ``with_lineage``: after ``lineage build --snapshots DIR``,
-    with root keys too)."""
+    with root keys too). ``cases``: only the commands whose label contains one of these words (a Spark command
+    at 53M rows takes most of an hour here, so a run may pick a few)."""
     folder = s.work / f"history-{n}-{months}-{seed}"
     gen = s.task("history files", "history", folder, n, months, seed)
     files = sorted(str(p) for p in folder.glob("*.parquet"))[:months]
     as_of = gen.extra["last_observed_at"][:10]
     out: dict = {"models": n, "snapshots": months, "rows": sum(gen.extra["rows"]), "folder": folder.name,
+                 "first_rows": gen.extra["rows"][0], "last_rows": gen.extra["rows"][-1],
                  "as_of": as_of, "generate_seconds": gen.seconds}
     read = s.log(f"[history {months}x{n:,}] baseline: DuckDB read of all files", s.task("read", "read", *files))
     rows: list[tuple[str, str, dict]] = []
     db = s.fresh_store(f"history-{n}-{months}-{seed}.duckdb")
-    paths = ["folder-duckdb"]
+    paths = [] if without_duckdb_folder else ["folder-duckdb"]
     if with_store:
         rows.append(("store", "import", s.log(f"[history] import {months} files", s.cli("import", db, "import",
                                                                                        str(folder)))))
@@ -375,6 +378,8 @@ def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master:
                                                                              str(folder), "--force"], env=s.env))))
     for path in paths:
         for label, argv in history_commands(path, db, folder, as_of, spark_master, roots=with_lineage):
+            if cases and not any(c in label for c in cases):
+                continue
             run = run_child(label, argv, env=s.env, ok=tuple(range(256)))  # one failed command does not end the run
             if run.returncode != 0:
                 failed.append({"path": path, "stage": label, "returncode": run.returncode,
@@ -451,8 +456,11 @@ def _growth_md(g: dict) -> list[str]:
 
 
 def _history_md(h: dict) -> list[str]:
+    sizes = (f"{h['first_rows']:,} models in the first file, {h['last_rows']:,} in the last; "
+             if "first_rows" in h else "")
     out = [f"### History: {h['snapshots']} monthly full snapshots of {h['models']:,} models ({h['rows']:,} rows)", "",
-           f"Files: `{h['folder']}/YYYY-MM-DD.parquet` (hub-stats layout, the `--snapshots DIR` layout). Baseline: "
+           f"Files: `{h['folder']}/YYYY-MM-DD.parquet` (one synthetic hub of {h['models']:,} models ever created; "
+           f"{sizes}hub-stats layout, the `--snapshots DIR` layout). Baseline: "
            f"DuckDB reading the importer's columns of all {h['snapshots']} files into one table in a fresh process, "
            f"{h['read_seconds']:.2f} s (CPU {h['read_cpu_seconds']:.2f} s; peak {_gib(h['read_peak_rss_bytes'])} "
            f"GiB). As-of date {h['as_of']}. Paths: `store` = imported store at default settings; `folder-<engine>` "
@@ -505,6 +513,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="history: only the --snapshots DIR paths (no import, lineage and censuses in a store)")
     ap.add_argument("--history-lineage", action="store_true",
                     help="history: also `lineage build --snapshots DIR`, then root keys on the --snapshots paths")
+    ap.add_argument("--history-cases", default="",
+                    help="history: comma-separated words; only the commands whose label contains one of them")
+    ap.add_argument("--history-without-duckdb-folder", action="store_true",
+                    help="history: skip the `--snapshots DIR --engine duckdb` commands (e.g. a Spark-only run)")
     ap.add_argument("--skip-single", action="store_true", help="no single-snapshot run (growth/history only)")
     ap.add_argument("--repeat-baseline", type=int, default=2, help="reads of the file (before and after)")
     ap.add_argument("--src", type=Path, default=None,
@@ -536,7 +548,9 @@ def main(argv: list[str] | None = None) -> int:
         doc["growth"] = growth(s, sizes, args.seed, doc.get("single"))
     if args.history:
         doc["history"] = history(s, args.history_models, args.history, args.seed, args.spark, args.spark_master,
-                                 with_store=not args.history_without_store, with_lineage=args.history_lineage)
+                                 with_store=not args.history_without_store, with_lineage=args.history_lineage,
+                                 cases=[c.strip() for c in args.history_cases.split(",") if c.strip()],
+                                 without_duckdb_folder=args.history_without_duckdb_folder)
     doc["load_after"] = loadavg()
     doc["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     doc["parent_peak_rss_bytes_end"] = peak_rss_bytes()
