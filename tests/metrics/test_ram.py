@@ -137,3 +137,16 @@ def test_a_model_seen_under_several_spellings_takes_its_latest_spelling_and_size
     got = {r["model"]: r["size_class"] for r in res.rows}
     # C/z and c/z on one day: "C/z" < "c/z"; classes "1-5B" < "10-50B" in byte order ("-" before "0")
     assert got == {"a/M": "50-100B", "b/q": "1-5B", "C/z": "1-5B", "d/one": "<1B"}
+
+
+def test_a_models_own_counter_is_made_non_decreasing_and_one_day_keeps_its_largest(store, reg, b):
+    """ram_obs: the Hub's all-time counter can dip; D is its running max over time, and of several snapshots on
+    one day the day keeps the largest running value (here the later one dips), with D = 0 on release day."""
+    rows = {"2025-01-31T08:00:00": 500, "2025-01-31T20:00:00": 400, "2025-03-02T00:00:00": 450,
+            "2025-04-01T00:00:00": 900}
+    for when, dall in rows.items():
+        b.add_models(store, b.add_snapshot(store, when),
+                     [dict(id="x/m", created="2025-01-01", dall=dall, params=7_000_000_000)])
+    res = compute_metric(store, "ram", ages="15,30,45,60,75,90", registry=reg, ensure=False, rank=1)
+    got = {r["age_days"]: r["downloads"] for r in res.rows}
+    assert got == pytest.approx({15: 250, 30: 500, 45: 500, 60: 500, 75: 700, 90: 900})
