@@ -33,6 +33,7 @@ HELPERS = {
     ("modelcensus.store.store", "default_db_path"): "where the store is when --db is not given",
     ("modelcensus.store", "default_db_path"): "where the store is when --db is not given",
     ("modelcensus.lineage.build", "built_version"): "a progress note: whether the lineage must be built first",
+    ("modelcensus.store.resources", "out_of_memory_message"): "error mapping: DuckDB over its memory cap -> exit 2",
 }
 
 

@@ -182,3 +182,76 @@ def test_the_command_line_asks_for_small_pages_and_the_library_does_not(how, env
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+def _real_out_of_memory() -> duckdb.Error:
+    """DuckDB's own error for a list that cannot fit an 8 MB cap (a list aggregate cannot spill)."""
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '8MB'")
+    con.execute("SET threads = 1")
+    try:
+        con.execute("SELECT list(x) FROM range(3000000) t(x)").fetchall()
+    except duckdb.OutOfMemoryException as exc:
+        return exc
+    raise AssertionError("DuckDB did not run out of memory under 8 MB")
+
+
+def test_an_engine_running_out_of_its_memory_limit_says_how_to_raise_it(monkeypatch):
+    """Found at 52.8M rows (RAM over 24 files): the message gave DuckDB's error only, as bad input."""
+    from modelcensus.store.engine import open_engine
+
+    monkeypatch.setenv("MODELCENSUS_MEMORY_LIMIT", "8MB")
+    eng = open_engine("duckdb")
+    try:
+        eng.con.execute("SET threads = 1")
+        with pytest.raises(InputError) as info:
+            eng.query("SELECT list(x) FROM range(3000000) t(x)")
+    finally:
+        eng.close()
+    msg = str(info.value)
+    assert msg.startswith("DuckDB ran out of memory under its memory_limit (Out of Memory Error: ")
+    assert msg.endswith("set $MODELCENSUS_MEMORY_LIMIT to a larger size, e.g. 8GB "
+                        "(now $MODELCENSUS_MEMORY_LIMIT 8MB)")
+    assert "\n" not in msg
+
+
+def test_out_of_memory_is_found_through_the_errors_raised_from_it_and_nothing_else_matches():
+    from modelcensus.metrics.queries import StoreReadError
+
+    oom = _real_out_of_memory()
+    try:
+        try:
+            raise InputError("statement failed on DuckDB: Out of Memory Error") from oom
+        except InputError as inner:
+            raise StoreReadError(str(inner)) from inner
+    except StoreReadError as outer:
+        chained = outer
+    assert "ran out of memory" in (resources_mod.out_of_memory_message(chained) or "")
+    assert resources_mod.out_of_memory_message(duckdb.CatalogException("no table x")) is None
+    assert resources_mod.out_of_memory_message(MemoryError("python")) is None
+    loop = ValueError("a")
+    loop.__context__ = ValueError("b")
+    loop.__context__.__context__ = loop  # a cycle in the chain ends the walk
+    assert resources_mod.out_of_memory_message(loop) is None
+
+
+def test_the_command_line_exits_2_with_the_hint_when_a_store_command_runs_out_of_memory(tmp_path, monkeypatch,
+                                                                                      capsys):
+    """Before: a store command's StoreReadError from DuckDB's OOM was an internal error (exit 3, "a bug")."""
+    from modelcensus import metrics
+    from modelcensus.cli.main import run
+    from modelcensus.metrics.queries import StoreReadError
+
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    oom = _real_out_of_memory()
+
+    def fail(*args, **kwargs):
+        raise StoreReadError("statement failed on DuckDB: Out of Memory Error") from oom
+
+    monkeypatch.setattr(metrics, "compute_metric", fail)
+    monkeypatch.delenv("MODELCENSUS_DEBUG", raising=False)
+    assert run(["--db", str(db), "metrics", "downloads"]) == 2
+    err = capsys.readouterr().err
+    assert "modelcensus: DuckDB ran out of memory under its memory_limit" in err
+    assert "internal error" not in err

@@ -28,7 +28,7 @@ from modelcensus.cli import report as report_cmds
 from modelcensus.cli import serve as serve_cmds
 from modelcensus.cli.common import err, one_line, state
 from modelcensus.errors import ModelcensusError
-from modelcensus.store.resources import prefer_small_pages
+from modelcensus.store.resources import out_of_memory_message, prefer_small_pages
 
 app = typer.Typer(
     name="modelcensus",
@@ -166,6 +166,9 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line, no traceback unless asked for
         if os.environ.get("MODELCENSUS_DEBUG"):
             raise
+        if (oom := out_of_memory_message(exc)) is not None:  # the cap is too small for the input: not a bug
+            err.print(f"modelcensus: {one_line(oom)}", markup=False, highlight=False, soft_wrap=True)
+            return 2
         err.print(f"modelcensus: internal error: {type(exc).__name__}: {one_line(str(exc))} "
                   "(set MODELCENSUS_DEBUG=1 for the traceback)", markup=False, highlight=False, soft_wrap=True)
         return 3

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from modelcensus.errors import InputError
 from modelcensus.store.engine import check_name
+from modelcensus.store.resources import apply_memory_limit, out_of_memory_message
 from modelcensus.store.sql import sql_literal, sql_path
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
@@ -44,8 +45,6 @@ class DuckDBEngine:
             self.con.execute("SET temp_directory = " + sql_literal(self._spill))
             self.con.execute("SET enable_progress_bar = false")
             # the store's memory cap, not DuckDB's 80 % of RAM: --snapshots over 3 x 2.2M models peaked at 4.5 GiB
-            from modelcensus.store.resources import apply_memory_limit
-
             apply_memory_limit(self.con)
         self._kinds: dict[str, str] = {}
         self._reserved: set[str] | None = set() if self.owned else None  # read when first needed
@@ -68,13 +67,15 @@ class DuckDBEngine:
         try:
             return self.con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
-            raise InputError(f"query failed on DuckDB: {str(exc).splitlines()[0]}") from exc
+            raise InputError(out_of_memory_message(exc) or f"query failed on DuckDB: {str(exc).splitlines()[0]}") \
+                from exc
 
     def _run(self, sql: str) -> None:
         try:
             self.con.execute(sql).fetchall()
         except duckdb.Error as exc:
-            raise InputError(f"statement failed on DuckDB: {str(exc).splitlines()[0]}") from exc
+            raise InputError(out_of_memory_message(exc)
+                             or f"statement failed on DuckDB: {str(exc).splitlines()[0]}") from exc
 
     def _own(self, name: str) -> str:
         if self._reserved is None:

@@ -77,6 +77,21 @@ def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None 
     return what
 
 
+def out_of_memory_message(exc: BaseException) -> str | None:
+    """What to tell the user when DuckDB ran out of its memory_limit (``exc`` or what it was raised from), else
+    None. Not a bug and not bad data: the cap is too small for the input, and the user can raise it. Before, the
+    store's commands called it an internal error and the ``--snapshots`` ones bad input, neither saying how."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            value, what = memory_limit_setting()
+            return (f"DuckDB ran out of memory under its memory_limit ({str(exc).splitlines()[0]}); "
+                    f"set ${ENV_MEMORY_LIMIT} to a larger size, e.g. 8GB (now {what} {value})")
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return None
+
+
 ENV_HUGEPAGES = "MODELCENSUS_HUGEPAGES"
 _PR_SET_THP_DISABLE = 41  # linux/prctl.h, since Linux 3.15
 
