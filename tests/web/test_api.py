@@ -153,3 +153,27 @@ def test_no_local_paths_in_api_or_pages(tmp_path) -> None:
             assert r.status_code == 200, url
             assert "private-folder" not in r.text and str(tmp_path) not in r.text, url
         assert "models.jsonl" in c.get("/api/snapshots").text
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_duckdb_out_of_memory_is_503_with_the_hint_in_the_log_only(web_db, monkeypatch, caplog, wrapped):
+    """The operator can raise the cap, the client cannot: before, a 500 "internal error" with a traceback."""
+    from fastapi.testclient import TestClient
+
+    from modelcensus.metrics.queries import StoreReadError
+    from modelcensus.server.census import Census
+
+    def fail(self, name, **kw):
+        oom = duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data (2.6 GiB/3.0 GiB used)")
+        if not wrapped:
+            raise oom
+        raise StoreReadError("statement failed on DuckDB") from oom
+
+    monkeypatch.setattr(Census, "metric", fail)
+    with TestClient(api.web_app(web_db), raise_server_exceptions=False) as c, caplog.at_level("WARNING"):
+        got = c.get("/api/metrics/downloads", params={"by": "org"})
+    assert got.status_code == 503
+    assert got.json()["error"]["code"] == "out_of_memory"
+    assert "MODELCENSUS_MEMORY_LIMIT" not in got.text
+    assert any("MODELCENSUS_MEMORY_LIMIT" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+    assert not any(r.exc_info for r in caplog.records if "out of memory" in r.getMessage())

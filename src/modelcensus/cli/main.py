@@ -156,7 +156,11 @@ def run(argv: list[str] | None = None) -> int:
         err.print(f"modelcensus: {one_line(message)}{where}", markup=False, highlight=False, soft_wrap=True)
         return 2
     except ModelcensusError as exc:
-        err.print(f"modelcensus: {one_line(str(exc))}", markup=False, highlight=False, soft_wrap=True)
+        message = str(exc)
+        oom = out_of_memory_message(exc)  # a wrapper that named its input but not the cap, or the disk
+        if oom is not None and "DuckDB ran out of" not in message:
+            message = f"{message}: {oom}"
+        err.print(f"modelcensus: {one_line(message)}", markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("modelcensus: interrupted")

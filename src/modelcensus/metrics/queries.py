@@ -144,15 +144,17 @@ def store_value(store: Store, sql: str) -> Any:
 
 
 class StoreReadError(RuntimeError):
-    """One of our own reads of the store failed: a bug or the machine (memory, disk), not the user's input, so
-    the command line exits 3 and the web server answers 500 and logs it (review25 R25-2)."""
+    """One of our own reads of the store failed: a bug or the machine, not the user's input, so the command line
+    exits 3 and the web server answers 500 and logs it (review25 R25-2). Except DuckDB running out of its memory
+    cap or spill disk, which the user can raise: exit 2 and 503, naming the setting (out_of_memory_message)."""
 
 
 @contextmanager
 def ours() -> Iterator[None]:
     """Statements of ours on a store: the engine names every DuckDB error as bad input, but the user's values are
     checked before they reach these (option files are read and checked on their own), so a failure is a
-    StoreReadError (exit 3), for the query files as for the scope's statements and single reads."""
+    StoreReadError (exit 3, or 2 when DuckDB ran out of memory), for the query files as for the scope's statements
+    and single reads."""
     try:
         yield
     except InputError as exc:

@@ -27,6 +27,7 @@ from modelcensus.outputs.web.page import Links, Page, Section, render, static_fi
 from modelcensus.outputs.web.tables import Table
 from modelcensus.server import pages, policy_check
 from modelcensus.server.census import Census, NotBuiltError
+from modelcensus.store.resources import out_of_memory_message
 
 log = logging.getLogger("modelcensus.server")
 MAX_BODY = 1_048_576   # bytes of any request body (inventories and policies are far smaller)
@@ -84,6 +85,8 @@ async def _empty_receive() -> Message:
 
 
 def _status(exc: Exception) -> tuple[int, str]:
+    if out_of_memory_message(exc) is not None:  # the server's cap (or its spill disk), not the request: retry later
+        return 503, "out_of_memory"
     if isinstance(exc, NotBuiltError):
         return 409, "lineage_not_built"
     if isinstance(exc, NotFoundError):
@@ -132,15 +135,25 @@ def _add_error_handlers(app: FastAPI, census: Census) -> None:
     @app.exception_handler(ModelcensusError)
     async def known_errors(request: Request, exc: Exception) -> Response:
         status, code = _status(exc)
+        if status == 503:
+            return _out_of_memory(request, exc)
         return _error(request, status, code, str(exc)[:1000])
 
     @app.exception_handler(Exception)
     async def errors(request: Request, exc: Exception) -> Response:
         status, code = _status(exc)
+        if status == 503:
+            return _out_of_memory(request, exc)
         message = str(exc) if status < 500 else "internal error (details in the server log)"
         if status >= 500:
             log.exception("internal error on %s", request.url.path)
         return _error(request, status, code, message[:1000])
+
+    def _out_of_memory(request: Request, exc: Exception) -> Response:
+        """The operator can raise the cap; the client cannot: one log line with the hint, a neutral answer."""
+        log.warning("out of memory on %s: %s", request.url.path, out_of_memory_message(exc))
+        return _error(request, 503, "out_of_memory",
+                      "the server's memory cap is too small for this request (details in the server log)")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_errors(request: Request, exc: StarletteHTTPException) -> Response:

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from modelcensus.errors import InputError
 from modelcensus.store.engine import check_name
-from modelcensus.store.resources import apply_memory_limit, out_of_memory_message
+from modelcensus.store.resources import apply_memory_limit, duckdb_failure, out_of_memory_message
 from modelcensus.store.sql import sql_literal, sql_path
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
@@ -67,15 +67,14 @@ class DuckDBEngine:
         try:
             return self.con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
-            raise InputError(out_of_memory_message(exc) or f"query failed on DuckDB: {str(exc).splitlines()[0]}") \
-                from exc
+            raise InputError(out_of_memory_message(exc) or f"query failed on DuckDB: {duckdb_failure(exc)}") from exc
 
     def _run(self, sql: str) -> None:
         try:
             self.con.execute(sql).fetchall()
         except duckdb.Error as exc:
-            raise InputError(out_of_memory_message(exc)
-                             or f"statement failed on DuckDB: {str(exc).splitlines()[0]}") from exc
+            raise InputError(out_of_memory_message(exc) or f"statement failed on DuckDB: {duckdb_failure(exc)}") \
+                from exc
 
     def _own(self, name: str) -> str:
         if self._reserved is None:

@@ -39,6 +39,7 @@ import duckdb
 from modelcensus import __version__
 from modelcensus.errors import InputError
 from modelcensus.safe_output import csv_guard_sql
+from modelcensus.store.resources import duckdb_failure
 from modelcensus.store.sql import sql_literal
 from modelcensus.store.store import Snapshot, Store
 
@@ -204,7 +205,7 @@ def export_snapshot(store: Store, snapshot: int | str | None, fmt: str, out_path
         tmp.replace(out)
     except duckdb.Error as exc:
         _discard(tmp)
-        raise InputError(f"{out}: cannot write the export ({str(exc).splitlines()[0]})") from None
+        raise InputError(f"{out}: cannot write the export ({duckdb_failure(exc)})") from None
     except OSError as exc:
         _discard(tmp)
         raise InputError(f"{out}: cannot write the export ({exc.strerror or exc})") from None

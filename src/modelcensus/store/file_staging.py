@@ -22,12 +22,9 @@ import duckdb
 
 from modelcensus.errors import InputError
 from modelcensus.store import staging
+from modelcensus.store.resources import duckdb_failure
 from modelcensus.store.sql import sql_path
 from modelcensus.store.store import SkipReport, Store
-
-
-def _first_line(exc: duckdb.Error) -> str:
-    return str(exc).splitlines()[0]
 
 
 def describe_relation(store: Store, relation: str, *, unreadable: str) -> list[tuple[str, str]]:
@@ -37,7 +34,7 @@ def describe_relation(store: Store, relation: str, *, unreadable: str) -> list[t
     try:
         rows = store.con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
-        raise InputError(f"{unreadable} ({_first_line(exc)})") from None
+        raise InputError(f"{unreadable} ({duckdb_failure(exc)})") from None
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
@@ -70,7 +67,7 @@ def stage_validated(store: Store, snapshot_id: int, select: str, skipped: SkipRe
                 store.con.execute(sql).fetchall()
             store.stage(snapshot_id, table, skipped, validated=True)
         except duckdb.Error as exc:
-            raise InputError(f"{failure} ({_first_line(exc)})") from None
+            raise InputError(f"{failure} ({duckdb_failure(exc)})") from None
         finally:
             with suppress(duckdb.Error):  # in an aborted transaction the rollback drops them
                 store.con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -88,7 +85,7 @@ def stage_through_view(store: Store, snapshot_id: int, select: str, skipped: Ski
         store.stage(snapshot_id, view, skipped)
         store.con.execute(f"DROP VIEW IF EXISTS {view}")
     except duckdb.Error as exc:
-        raise InputError(f"{failure} ({_first_line(exc)})") from None
+        raise InputError(f"{failure} ({duckdb_failure(exc)})") from None
 
 
 def restore_skip_record(store: Store, snapshot_id: int, notes: dict[str, Any], skipped_count: int) -> None:

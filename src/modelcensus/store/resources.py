@@ -78,18 +78,29 @@ def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None 
 
 
 def out_of_memory_message(exc: BaseException) -> str | None:
-    """What to tell the user when DuckDB ran out of its memory_limit (``exc`` or what it was raised from), else
-    None. Not a bug and not bad data: the cap is too small for the input, and the user can raise it. Before, the
-    store's commands called it an internal error and the ``--snapshots`` ones bad input, neither saying how."""
+    """What to tell the user when DuckDB ran out of its memory_limit, or of disk for its spill files (``exc`` or an
+    error raised from it), else None. Neither is a bug nor bad data, and the user can act on both. Before, store
+    commands called it an internal error and ``--snapshots`` bad input, neither saying how. Never raises."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, duckdb.OutOfMemoryException):
-            value, what = memory_limit_setting()
-            return (f"DuckDB ran out of memory under its memory_limit ({str(exc).splitlines()[0]}); "
-                    f"set ${ENV_MEMORY_LIMIT} to a larger size, e.g. 8GB (now {what} {value})")
+            text = str(exc)
+            first = text.splitlines()[0] if text else "Out of Memory Error"
+            if "max_temp_directory_size" in text:  # DuckDB's spill folder filled its disk: not the memory cap
+                return (f"DuckDB ran out of disk space for its spill files ({first} the spill folder's disk is "
+                        "full); free space there: STORE.tmp/ beside the store, or for --snapshots the system's "
+                        "temporary folder ($TMPDIR)")
+            return (f"DuckDB ran out of memory under its memory_limit ({first}); raise the limit: a larger "
+                    f"${ENV_MEMORY_LIMIT} for a command (for example twice the limit shown), or "
+                    "Store(memory_limit=...) in Python")
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return None
+
+
+def duckdb_failure(exc: BaseException) -> str:
+    """One line for a DuckDB error: :func:`out_of_memory_message` when it applies, else DuckDB's first line."""
+    return out_of_memory_message(exc) or (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 ENV_HUGEPAGES = "MODELCENSUS_HUGEPAGES"
