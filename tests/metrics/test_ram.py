@@ -150,3 +150,17 @@ def test_a_models_own_counter_is_made_non_decreasing_and_one_day_keeps_its_large
     res = compute_metric(store, "ram", ages="15,30,45,60,75,90", registry=reg, ensure=False, rank=1)
     got = {r["age_days"]: r["downloads"] for r in res.rows}
     assert got == pytest.approx({15: 250, 30: 500, 45: 500, 60: 500, 75: 700, 90: 900})
+
+
+def test_two_sightings_at_one_instant_give_the_larger_whatever_order_the_window_takes(store, reg, b):
+    """Two spellings of one id in one snapshot are two sightings at the same instant (review32 R32-8): the
+    window's running max and its lead() must agree on the tie, so the day keeps the larger count."""
+    s1 = b.add_snapshot(store, "2025-01-31")
+    b.add_models(store, s1, [dict(id="A/x", created="2025-01-01", dall=900, params=7_000_000_000),
+                             dict(id="a/x", created="2025-01-01", dall=100, params=7_000_000_000)])
+    s2 = b.add_snapshot(store, "2025-03-02")
+    b.add_models(store, s2, [dict(id="a/x", created="2025-01-01", dall=300, params=7_000_000_000),
+                             dict(id="A/x", created="2025-01-01", dall=200, params=7_000_000_000)])
+    res = compute_metric(store, "ram", ages="30,45,60", registry=reg, ensure=False, rank=1)
+    got = {r["age_days"]: r["downloads"] for r in res.rows}
+    assert got == pytest.approx({30: 900, 45: 900, 60: 900})
