@@ -371,6 +371,15 @@ def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master:
             out["spark_skipped"] = why
         else:
             paths.append("folder-spark")
+    if cases:  # a misspelt word would run nothing and still read as a complete run (review32 R32-6)
+        labels = [label for path in paths for label, _ in history_commands(path, db, folder, as_of, spark_master,
+                                                                           roots=with_lineage)]
+        unmatched = [c for c in cases if not any(c in label for label in labels)]
+        if unmatched or not paths:
+            raise SystemExit(f"--history-cases {', '.join(unmatched) or '(any)'}: no command of the paths run "
+                             f"({', '.join(paths) or 'none'}) matches")
+    out.update(cases=cases or None, paths_skipped=[p for p, skip in (("folder-duckdb", without_duckdb_folder),
+                                                                    ("store", not with_store)) if skip])
     failed = []
     if with_lineage:
         rows.append(("folder", "lineage build --snapshots (every file)", s.log(
@@ -392,7 +401,7 @@ def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master:
     out["failed"] = failed
     return {**out, "read_seconds": read["seconds"], "read_cpu_seconds": read["cpu_seconds"],
             "read_peak_rss_bytes": read["peak_rss_bytes"], "paths": paths, "stages": stages,
-            "all_under_goal": all(_peak(v) < GOAL_PEAK for v in stages)}
+            "all_under_goal": all(_peak(v) < GOAL_PEAK for v in stages) if stages else None}
 
 
 def _git_head() -> str:
@@ -464,7 +473,10 @@ def _history_md(h: dict) -> list[str]:
            f"DuckDB reading the importer's columns of all {h['snapshots']} files into one table in a fresh process, "
            f"{h['read_seconds']:.2f} s (CPU {h['read_cpu_seconds']:.2f} s; peak {_gib(h['read_peak_rss_bytes'])} "
            f"GiB). As-of date {h['as_of']}. Paths: `store` = imported store at default settings; `folder-<engine>` "
-           "= `metrics --snapshots DIR --engine <engine>` (no store, no lineage: publisher keys).", "",
+           "= `metrics --snapshots DIR --engine <engine>` (no store, no lineage: publisher keys)."
+           + (f" Only the commands whose label contains {', '.join(repr(c) for c in h['cases'])}." if h.get("cases")
+              else "")
+           + (f" Paths not run: {', '.join(h['paths_skipped'])}." if h.get("paths_skipped") else ""), "",
            "| path | stage | wall s | x read (wall) | CPU s | x read (CPU) | peak RSS GiB (process / tree) | "
            "under 4 GiB |", "|---|---|---:|---:|---:|---:|---:|---|"]
     for v in h["stages"]:
@@ -514,9 +526,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--history-lineage", action="store_true",
                     help="history: also `lineage build --snapshots DIR`, then root keys on the --snapshots paths")
     ap.add_argument("--history-cases", default="",
-                    help="history: comma-separated words; only the commands whose label contains one of them")
+                    help="history: comma-separated words; only the metric commands whose label contains one of "
+                         "them (the read baseline, and the import and lineage builds asked for, always run)")
     ap.add_argument("--history-without-duckdb-folder", action="store_true",
-                    help="history: skip the `--snapshots DIR --engine duckdb` commands (e.g. a Spark-only run)")
+                    help="history: skip the `metrics --snapshots DIR --engine duckdb` commands (e.g. a Spark-only "
+                         "run; `lineage build --snapshots` of --history-lineage still runs on DuckDB)")
     ap.add_argument("--skip-single", action="store_true", help="no single-snapshot run (growth/history only)")
     ap.add_argument("--repeat-baseline", type=int, default=2, help="reads of the file (before and after)")
     ap.add_argument("--src", type=Path, default=None,
