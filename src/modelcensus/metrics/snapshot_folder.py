@@ -188,6 +188,10 @@ class FolderCensus:
             "SELECT 'rows' AS what, snapshot_id, count(*) AS n FROM snapshot_models GROUP BY snapshot_id UNION ALL "
             "SELECT 'skipped', snapshot_id, count(*) FROM hub_rows WHERE _reason IS NOT NULL GROUP BY snapshot_id",
             dialect)).to_pylist()
+        # snapshot_models is all the query files read of the staged rows: dropped here, they no longer sit in
+        # DuckDB's temporary files (or Spark's checkpoints) for the rest of the census
+        area.drop("hub_rows")
+        self._base.discard("hub_rows")
         per = {int(r["snapshot_id"]): int(r["n"]) for r in counts if r["what"] == "rows"}
         skipped = {int(r["snapshot_id"]): int(r["n"]) for r in counts if r["what"] == "skipped"}
         for s in self.snaps:
