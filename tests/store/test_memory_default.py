@@ -280,3 +280,29 @@ def test_import_out_of_memory_names_the_file_and_the_cap(tmp_path, capsys, monke
     err = " ".join(capsys.readouterr().err.split())
     assert "hub.parquet: cannot import (DuckDB ran out of memory under its memory_limit (" in err
     assert "$MODELCENSUS_MEMORY_LIMIT" in err
+
+
+def test_a_commit_that_runs_out_of_spill_disk_exits_2_naming_the_store(tmp_path, capsys, monkeypatch):
+    """At COMMIT DuckDB reports the same failure as a TransactionException: it was an internal error, exit 3, and
+    it stopped a whole `lineage build --snapshots` (review33 R33-1). A 256 KB spill cap stands for a full disk."""
+    from modelcensus.cli.main import run
+    from modelcensus.sources.synthetic import write_hubstats_parquet
+    from modelcensus.store import store as store_mod
+
+    real = store_mod.apply_memory_limit
+
+    def tight(con, memory_limit=None):
+        where = real(con, "192MB")
+        con.execute("SET threads = 1; SET max_temp_directory_size = '256KB'")
+        return where
+
+    src = write_hubstats_parquet(tmp_path / "hub.parquet", n_models=100_000)
+    monkeypatch.setattr(store_mod, "apply_memory_limit", tight)
+    db = tmp_path / "s.duckdb"
+    assert run(["--db", str(db), "import", str(src), "--observed-at", "2025-06-01"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"store {db}: cannot commit (DuckDB ran out of disk space for its spill files (" in err
+    assert "internal error" not in err
+    monkeypatch.setattr(store_mod, "apply_memory_limit", real)
+    with Store(db) as store:  # nothing half-written: the store opens, without the snapshot
+        assert store.snapshots() == []

@@ -22,12 +22,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from modelcensus import __version__, api
 from modelcensus.errors import InputError, ModelcensusError, NotFoundError
 from modelcensus.metrics import GROUP_KEYS, METRIC_NAMES, SPECS
+from modelcensus.metrics.queries import StoreReadError
 from modelcensus.outputs.formatting import public_snapshot, scrub_tree
 from modelcensus.outputs.web.page import Links, Page, Section, render, static_files
 from modelcensus.outputs.web.tables import Table
 from modelcensus.server import pages, policy_check
 from modelcensus.server.census import Census, NotBuiltError
-from modelcensus.store.resources import out_of_memory_message
+from modelcensus.store.resources import DATABASE_ERROR, out_of_memory_message
 
 log = logging.getLogger("modelcensus.server")
 MAX_BODY = 1_048_576   # bytes of any request body (inventories and policies are far smaller)
@@ -149,11 +150,16 @@ def _add_error_handlers(app: FastAPI, census: Census) -> None:
             log.exception("internal error on %s", request.url.path)
         return _error(request, status, code, message[:1000])
 
+    # our own failed reads and DuckDB's errors are answered there too (as above: not re-raised, no reset), above
+    # all running out of memory, which a shared connection under concurrent requests meets first (review33 R33-2)
+    app.add_exception_handler(StoreReadError, errors)
+    app.add_exception_handler(DATABASE_ERROR, errors)
+
     def _out_of_memory(request: Request, exc: Exception) -> Response:
         """The operator can raise the cap; the client cannot: one log line with the hint, a neutral answer."""
-        log.warning("out of memory on %s: %s", request.url.path, out_of_memory_message(exc))
+        log.warning("out of memory on %s: %s (restart `serve` with it)", request.url.path, out_of_memory_message(exc))
         return _error(request, 503, "out_of_memory",
-                      "the server's memory cap is too small for this request (details in the server log)")
+                      "the server ran out of memory or disk for this request (details in the server log)")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_errors(request: Request, exc: StarletteHTTPException) -> Response:

@@ -80,22 +80,32 @@ def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None 
 def out_of_memory_message(exc: BaseException) -> str | None:
     """What to tell the user when DuckDB ran out of its memory_limit, or of disk for its spill files (``exc`` or an
     error raised from it), else None. Neither is a bug nor bad data, and the user can act on both. Before, store
-    commands called it an internal error and ``--snapshots`` bad input, neither saying how. Never raises."""
+    commands called it an internal error and ``--snapshots`` bad input, neither saying how. Never raises.
+
+    Found by text as well as by class: at COMMIT DuckDB reports the same failure as a TransactionException."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, duckdb.OutOfMemoryException):
-            text = str(exc)
-            first = text.splitlines()[0] if text else "Out of Memory Error"
+        text = str(exc) if isinstance(exc, duckdb.Error) else ""
+        if isinstance(exc, duckdb.OutOfMemoryException) or "Out of Memory Error" in text \
+                or "max_temp_directory_size" in text:
+            lines = [line.strip() for line in text.splitlines() if line.strip()] or ["Out of Memory Error"]
+            first = lines[0].rstrip(".")
             if "max_temp_directory_size" in text:  # DuckDB's spill folder filled its disk: not the memory cap
-                return (f"DuckDB ran out of disk space for its spill files ({first} the spill folder's disk is "
-                        "full); free space there: STORE.tmp/ beside the store, or for --snapshots the system's "
-                        "temporary folder ($TMPDIR)")
+                return (f"DuckDB ran out of disk space for its spill files ({first}; the figures are of disk); "
+                        "free space on the disk of the spill folder: STORE.tmp/ beside the store (for "
+                        "`lineage build --snapshots`, beside each file's build under FOLDER/lineage/), or $TMPDIR "
+                        "for other --snapshots commands")
             return (f"DuckDB ran out of memory under its memory_limit ({first}); raise the limit: a larger "
                     f"${ENV_MEMORY_LIMIT} for a command (for example twice the limit shown), or "
                     "Store(memory_limit=...) in Python")
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return None
+
+
+# The engine's error class, for the layers above the store that must map its failures without importing DuckDB
+# (the web server registers a handler for it, so a failed read is answered without Starlette re-raising it).
+DATABASE_ERROR: type[Exception] = duckdb.Error
 
 
 def duckdb_failure(exc: BaseException) -> str:

@@ -23,7 +23,7 @@ from platformdirs import user_data_dir
 from modelcensus.errors import InputError, ModelcensusError, NotFoundError
 from modelcensus.store import staging
 from modelcensus.store.engine_duckdb import forget_store_kinds
-from modelcensus.store.resources import apply_memory_limit
+from modelcensus.store.resources import apply_memory_limit, duckdb_failure, out_of_memory_message
 from modelcensus.store.sql import sql_literal
 
 ENV_DB = "MODELCENSUS_DB"
@@ -183,7 +183,7 @@ class Store:
         try:
             self.con = duckdb.connect(self._target(), read_only=read_only)
         except duckdb.Error as exc:
-            raise InputError(f"store {self.path}: cannot open ({str(exc).splitlines()[0]})") from None
+            raise InputError(f"store {self.path}: cannot open ({duckdb_failure(exc)})") from None
         if read_only and self._stored_version() < latest_migration():
             # written by an older modelcensus: migrate once (a write), then carry on reading
             self.con.close()
@@ -192,7 +192,7 @@ class Store:
                 self.con = duckdb.connect(self._target())
             except duckdb.Error as exc:
                 raise InputError(f"store {self.path}: cannot open to upgrade its schema "
-                                 f"({str(exc).splitlines()[0]})") from None
+                                 f"({duckdb_failure(exc)})") from None
         self._configure_memory(memory_limit)
         if not self.read_only:
             self.migrate()
@@ -293,7 +293,16 @@ class Store:
             forget_store_kinds(self)
             raise
         else:
-            self._exec("COMMIT")
+            try:
+                self._exec("COMMIT")
+            except duckdb.Error as exc:  # the commit's own writes can run out of memory or of spill disk
+                if out_of_memory_message(exc) is None:
+                    raise
+                with suppress(duckdb.Error):  # DuckDB has aborted the transaction; nothing was written
+                    self._exec("ROLLBACK")
+                self._restore_settings()
+                forget_store_kinds(self)
+                raise InputError(f"store {self.path}: cannot commit ({out_of_memory_message(exc)})") from exc
 
     def _exec(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
