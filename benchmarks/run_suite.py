@@ -371,13 +371,6 @@ def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master:
             out["spark_skipped"] = why
         else:
             paths.append("folder-spark")
-    if cases:  # a misspelt word would run nothing and still read as a complete run (review32 R32-6)
-        labels = [label for path in paths for label, _ in history_commands(path, db, folder, as_of, spark_master,
-                                                                           roots=with_lineage)]
-        unmatched = [c for c in cases if not any(c in label for label in labels)]
-        if unmatched or not paths:
-            raise SystemExit(f"--history-cases {', '.join(unmatched) or '(any)'}: no command of the paths run "
-                             f"({', '.join(paths) or 'none'}) matches")
     out.update(cases=cases or None, paths_skipped=[p for p, skip in (("folder-duckdb", without_duckdb_folder),
                                                                     ("store", not with_store)) if skip])
     failed = []
@@ -402,6 +395,16 @@ def history(s: Suite, n: int, months: int, seed: int, spark: bool, spark_master:
     return {**out, "read_seconds": read["seconds"], "read_cpu_seconds": read["cpu_seconds"],
             "read_peak_rss_bytes": read["peak_rss_bytes"], "paths": paths, "stages": stages,
             "all_under_goal": all(_peak(v) < GOAL_PEAK for v in stages) if stages else None}
+
+
+def check_history_cases(cases: list[str], paths: list[str], with_lineage: bool) -> None:
+    """Before any work: a misspelt word would run nothing and still read as a complete run (review32 R32-6), and
+    found after the long steps it threw them away (review33 R33-5)."""
+    labels = [label for path in paths for label, _ in history_commands(path, Path(), Path(), "", roots=with_lineage)]
+    unmatched = [c for c in cases if not any(c in label for label in labels)]
+    if unmatched:
+        raise SystemExit(f"--history-cases {', '.join(unmatched)}: no command of the paths to run "
+                         f"({', '.join(paths) or 'none'}) matches")
 
 
 def _git_head() -> str:
@@ -544,6 +547,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.task:
         _task_main(args.task[0], args.task[1:])
         return 0
+    if args.history and args.history_cases:
+        check_history_cases([c.strip() for c in args.history_cases.split(",") if c.strip()],
+                            [p for p, run in (("store", not args.history_without_store),
+                                              ("folder-duckdb", not args.history_without_duckdb_folder),
+                                              ("folder-spark", args.spark)) if run], args.history_lineage)
     args.workdir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("MODELCENSUS_MEMORY_LIMIT", "MODELCENSUS_DB")}
     if args.src:
