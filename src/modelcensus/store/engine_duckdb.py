@@ -19,6 +19,12 @@ from modelcensus.store.engine import check_name
 from modelcensus.store.resources import apply_memory_limit, duckdb_failure, out_of_memory_message
 from modelcensus.store.sql import sql_literal, sql_path
 
+
+def _failure(what: str, exc: duckdb.Error) -> str:
+    """Running out of memory or spill disk is said as such (the user can act on it); else DuckDB's first line."""
+    return out_of_memory_message(exc) or f"{what} failed on DuckDB: {duckdb_failure(exc)}"
+
+
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _ON_STORE: weakref.WeakKeyDictionary[Any, DuckDBEngine] = weakref.WeakKeyDictionary()  # see from_store
 
@@ -67,14 +73,13 @@ class DuckDBEngine:
         try:
             return self.con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
-            raise InputError(out_of_memory_message(exc) or f"query failed on DuckDB: {duckdb_failure(exc)}") from exc
+            raise InputError(_failure("query", exc)) from exc
 
     def _run(self, sql: str) -> None:
         try:
             self.con.execute(sql).fetchall()
         except duckdb.Error as exc:
-            raise InputError(out_of_memory_message(exc) or f"statement failed on DuckDB: {duckdb_failure(exc)}") \
-                from exc
+            raise InputError(_failure("statement", exc)) from exc
 
     def _own(self, name: str) -> str:
         if self._reserved is None:

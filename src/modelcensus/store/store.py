@@ -296,13 +296,13 @@ class Store:
             try:
                 self._exec("COMMIT")
             except duckdb.Error as exc:  # the commit's own writes can run out of memory or of spill disk
-                if out_of_memory_message(exc) is None:
+                if (why := out_of_memory_message(exc)) is None:
                     raise
                 with suppress(duckdb.Error):  # DuckDB has aborted the transaction; nothing was written
                     self._exec("ROLLBACK")
                 self._restore_settings()
                 forget_store_kinds(self)
-                raise InputError(f"store {self.path}: cannot commit ({out_of_memory_message(exc)})") from exc
+                raise InputError(f"store {self.path}: cannot commit ({why})") from exc
 
     def _exec(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
