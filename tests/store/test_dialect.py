@@ -106,10 +106,7 @@ def _select(cases: dict[str, str], source: str, key: str, group: bool) -> str:
 
 
 def _same(name: str, duck: Any, spark: Any) -> bool:
-    """Equal; a compensated sum within 1e-15 relative: Spark's exact sum of integer pieces is added back in DOUBLE
-    from its seven totals, so its last digit may differ from DuckDB's (the same on every run)."""
-    if name.startswith("compensated") and isinstance(duck, float) and isinstance(spark, float):
-        return spark == pytest.approx(duck, rel=1e-15, abs=0)
+    """Equal, compensated sums too: Spark's exact sum is rounded once, as DuckDB's is in these cases."""
     return bool(duck == spark)
 
 
@@ -158,23 +155,78 @@ def test_compensated_sum_is_exact_on_spark(spark_engine: Any) -> None:
     assert spark_engine.query(to_dialect(ints, "spark")).to_pylist() == DuckDBEngine().query(ints).to_pylist()
 
 
-def test_compensated_sum_that_cancels_is_the_same_in_any_order_on_spark(spark_engine: Any) -> None:
-    """Whole parts and fractions that cancel across rows: the seven exact totals are added back in DOUBLE, so the
-    result is off by about 1e-16 of the parts (DuckDB's is the exact 5.55e-17 here; review31 R31-1, documented),
-    but it is the same in every order, which the DOUBLE sum was not."""
+# sums that cancel across rows (review31 R31-1: Spark gave 0.0 for the first), ties of the rounding, and sums
+# past 2^53 (all values under 1e15, so none takes the DOUBLE fallback); each must come out as math.fsum, the exact
+# sum of the values correctly rounded
+CANCELLING = {
+    "whole parts against fractions": [1.1, -0.9, -0.2],
+    "negative result": [16.0, -0.763, -15.237],
+    "four terms": [11.094, -28.2, 0.17, 16.936],
+    "a remainder of 2^-80": [1.0, -0.5, -0.5, -2.0 ** -80],
+    "a tie, to even": [2.0 ** 49, 2.0 ** -4],  # 2^49's ulp is 2^-3 (and it is under 1e15: no fallback)
+    "just past a tie": [2.0 ** 49, 2.0 ** -4, 2.0 ** -100],
+    "a negative tie": [-(2.0 ** 49) - 2.0 ** -3, 2.0 ** -4],
+    "just past a negative tie": [-(2.0 ** 49) - 2.0 ** -3, 2.0 ** -4, -(2.0 ** -60)],
+    "under 1e15 cancelling": [999999999999999.875, -999999999999999.0],
+    "past 2^53 in the whole parts": [2.0 ** 49] * 20 + [0.5],
+    "flows of three decimals": [12.345, -7.071, -5.274, 0.001, -0.001],
+    # whole numbers take a shorter path on Spark (no fraction to round); past 2^53 their sum rounds too
+    "whole numbers, a tie to even below": [9.9e14] * 10 + [1.0],
+    "whole numbers, a tie to even above": [9.9e14] * 10 + [3.0],
+    "whole numbers, negative, cancelling": [-(9.9e14)] * 10 + [3.0, 9.9e14],
+}
+
+
+def test_compensated_sum_that_cancels_is_correctly_rounded_in_any_order_on_spark(spark_engine: Any) -> None:
+    """The exact totals are carried into one sign and rounded once (``_combine_template``), so a sum whose whole
+    parts and fractions cancel is the correctly rounded exact sum, in every partitioning, and equal to DuckDB's but
+    where DuckDB's is not correctly rounded.
+    A seeded set of 3,000 near-cancelling groups adds cases written by nobody."""
+    import random
+
     import pyarrow as pa
 
-    values = [1.1, -0.9, -0.2, 16.0, -0.763, -15.237] * 50
-    spark_engine.register_arrow("_t_cancel", pa.table({"x": values}))
+    rng = random.Random(5)
+    groups = dict(CANCELLING)
+    groups["a flow group of 900 rows"] = [v for _ in range(300) for a, b in [(round(rng.uniform(0, 50), 3),
+                                          round(rng.uniform(0, 50), 3))] for v in (a, b, -(a + b))]
+    for k in range(3000):
+        vs = [round(rng.uniform(-50, 50), 3) if k % 2 else rng.uniform(-1, 1) * 10 ** rng.randint(-12, 13)
+              for _ in range(rng.randint(1, 5))]
+        groups[f"random {k}"] = [*vs, -math.fsum(vs) + (0 if k % 3 else rng.uniform(-1e-9, 1e-9))]
+    names = list(groups)
+    table = pa.table({"g": [i for i, n in enumerate(names) for _ in groups[n]],
+                      "x": [v for n in names for v in groups[n]]})
+    spark_engine.register_arrow("_t_cancel", table)
+    sql = "SELECT g, fsum(x) AS s FROM {src} GROUP BY g ORDER BY g"
+    windowed = "SELECT DISTINCT g, fsum(x) OVER (PARTITION BY g) AS s FROM _t_cancel ORDER BY g"
     try:
-        got, sql = set(), to_dialect("SELECT fsum(x) AS s FROM _t_cancel_p", "spark")
+        got = []
         for parts in (1, 4, 9):
             spark_engine.spark.table("_t_cancel").repartition(parts).createOrReplaceTempView("_t_cancel_p")
-            got.add(spark_engine.query(sql).column(0)[0].as_py())
+            got.append([r["s"] for r in spark_engine.query(to_dialect(sql.format(src="_t_cancel_p"), "spark"))
+                        .to_pylist()])
+        # the same sums in a window, on every row of the group (one distinct value a group)
+        got.append([r["s"] for r in spark_engine.query(to_dialect(windowed, "spark")).to_pylist()])
     finally:
         spark_engine.drop("_t_cancel")
         spark_engine.spark.catalog.dropTempView("_t_cancel_p")
-    assert len(got) == 1 and abs(got.pop() - math.fsum(values)) < 1e-13
+    duck = DuckDBEngine()
+    duck.register_arrow("_t_cancel", table)
+    on_duckdb = [r["s"] for r in duck.query(sql.format(src="_t_cancel")).to_pylist()]
+    wrong = [(n, got[0][i], math.fsum(groups[n])) for i, n in enumerate(names) if got[0][i] != math.fsum(groups[n])]
+    assert wrong == []
+    assert got[0] == got[1] == got[2] == got[3]
+    # DuckDB's compensated sum rounds a sum just past a tie to the wrong side (2^49 + 2^-4 + 2^-100 -> 2^49); of the
+    # named cases these are the only ones where it is not correctly rounded, so Spark's differs from it there only.
+    # (In a separate run of 3,000 such groups, seed 5, it was off by 1 to 82 ulps in 67, all among the 1,500 spanning
+    # 10^-12 to 10^13.)
+    off = [n for i, n in enumerate(names) if on_duckdb[i] != got[0][i] and n in CANCELLING]
+    assert off == ["just past a tie", "just past a negative tie"]
+    # the cases hold what they test: the exact sums and the two sides of a tie
+    assert got[0][0] == 5.551115123125783e-17
+    assert got[0][4:8] == [2.0 ** 49, 2.0 ** 49 + 2.0 ** -3, -(2.0 ** 49), -(2.0 ** 49) - 2.0 ** -3]
+    assert got[0][11:13] == [9.9e15, 9.9e15 + 4]
 
 
 def test_windowed_compensated_sums_give_duckdbs_answer_on_spark(spark_engine: Any) -> None:
@@ -185,7 +237,7 @@ def test_windowed_compensated_sums_give_duckdbs_answer_on_spark(spark_engine: An
 def test_compensated_sum_is_the_same_in_any_partitioning_on_spark(spark_engine: Any) -> None:
     """A DOUBLE sum on Spark depends on the order its partitions are merged in; the rewrite of ``fsum`` must not.
     40,000 values of very different sizes and 5,000 small ones, grouped and whole, read in 1, 3 and 16
-    partitions; each sum within 1e-15 of the correctly rounded one."""
+    partitions; each sum the correctly rounded one."""
     import random
 
     import pyarrow as pa
@@ -210,10 +262,9 @@ def test_compensated_sum_is_the_same_in_any_partitioning_on_spark(spark_engine: 
     # what the test catches: Spark's plain DOUBLE sum of these values is not the same in every partitioning
     assert len({row[0]["s"] for row in plain}) > 1
     assert results[0] == results[1] == results[2]
-    exact = math.fsum(values + tiny)  # correctly rounded; Spark's terms are exact to about 1e-17 relative
-    assert results[0][0]["whole"] == pytest.approx(exact, rel=1e-15, abs=0)
-    assert math.fsum(r["s"] for r in results[0]) == pytest.approx(exact, rel=1e-15, abs=0)
-    assert results[0][5]["s"] == pytest.approx(math.fsum(tiny), rel=1e-15, abs=0)
+    exact = math.fsum(values + tiny)  # correctly rounded, as Spark's form is (no value here is below 2^-98)
+    assert results[0][0]["whole"] == exact
+    assert [r["s"] for r in results[0]] == [math.fsum(values[g::5]) for g in range(5)] + [math.fsum(tiny)]
 
 
 def test_scalar_cases_cover_duckdbs_rules() -> None:

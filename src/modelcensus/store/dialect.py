@@ -32,7 +32,7 @@ build statement by statement in ``tests/lineage/test_spark_build.py``):
 - ``fsum(x)`` (DuckDB's compensated sum, which the files use for every sum of fractional figures: a plain ``sum``
   of 2M credit weights came out different in the last digits on each run, as its threads add in no fixed order;
   ``fsum`` gave the same figure on 8 of 8 runs, and was no slower) -> an exact sum: ``x`` split into 30-bit
-  pieces of its whole part and its fraction, each summed as BIGINT, the totals added back as DOUBLEs. Spark has no
+  pieces of its whole part and its fraction, each summed as BIGINT, the totals rounded once to a DOUBLE. Spark has no
   compensated sum, and its DOUBLE sum depends on the order the partitions are merged in (20M values in 4 or in 64
   partitions: totals 549 apart, benchmarks/RESULTS.md); the exact one does not. Values of 1e15 or more, NaN and
   infinities, and sums past the pieces' range fall back to the DOUBLE sum; DISTINCT and ORDER BY inside ``fsum``
@@ -353,13 +353,90 @@ _BITS = 30
 _FRACTION_PIECES = 5  # exact down to 2^-150 (7e-46); bits below are dropped, row by row
 
 
+_PIECES = "_fsum_totals"  # the template's placeholder for the array of the seven totals
+
+
+@functools.cache
+def _combine_template() -> Any:
+    """The Spark expression that turns the seven exact BIGINT totals (lowest weight first: 2^-150 ... 2^-30, 2^0,
+    2^30) into one DOUBLE, correctly rounded, also where they cancel (review31 R31-1: 1.1 - 0.9 - 0.2 gave 0.0 when
+    the totals were read as DOUBLEs and added, each already rounded to its own size).
+
+    1. Carries: each total but the top is brought into [0, 2^30) and its excess carried up (``& (2^30 - 1)`` and an
+       arithmetic ``shiftright`` by 30 are the floor remainder and quotient), so the top digit holds the sign of the
+       exact sum. A negative sum is done again on the negated totals, and the result negated.
+    2. Rounding once: the highest non-zero digit and the one below it make an integer X (31 to 61 bits); X and the
+       next digit are shifted into one BIGINT of exactly 61 bits, and if any bit below it is non-zero its last bit is
+       set (round to odd: the value lies strictly between it and the next integer, and 61 bits leave room for the
+       rounding bit). Java's long-to-double conversion then rounds to nearest even once, and a power of two scales
+       it exactly. So the result is the exact sum of the pieces correctly rounded: ``math.fsum`` of the values.
+
+    Measured (benchmarks/RESULTS.md, 10M values in 1,000 groups, each against a plain DOUBLE sum in the same run):
+    adding the pieces as DOUBLEs from the smallest, as before, was 1 ulp off in 236 of 20,000 random groups. This
+    form costs 1.16x in a GROUP BY (before: 1.10x), where it runs once a group; in a window it runs on every row as
+    interpreted lambda code, 14x (before: 1.4x), so the query files total big partitions with a GROUP BY and a join
+    (metric_concentration.sql). Whole numbers skip it (``_exact_sum``: 2.4x in a window). The same rounding done in
+    DECIMAL(38,0) cost 26x in a window over 2M rows. Names are bound by one-element ``transform``s, evaluated once.
+    A total or carry past BIGINT (``try_add``: NULL), or a top digit of 2^31 or more (a sum past 2^61), makes the
+    whole NULL, and the caller falls back to the DOUBLE sum."""
+    import sqlglot
+
+    b, top = 2 ** _BITS, _FRACTION_PIECES + 1  # digits 0 .. 6, weights 2^-150 .. 2^30
+
+    def let(value: str, name: str, body: str) -> str:  # body with name bound to value, evaluated once
+        return f"transform(array({value}), {name} -> {body})[0]"
+
+    def digits(sign: str) -> list[str]:  # the carried digits of sign * the totals; the top one unbounded
+        carry, out = "CAST(0 AS BIGINT)", []
+        for i in range(top + 1):
+            u = f"try_add({sign} * _fsum_t[{i}], {carry})"
+            out.append(u if i == top else f"({u} & {b - 1})")
+            carry = f"shiftright({u}, {_BITS})"
+        return out
+
+    # _fsum_d: two zeros, then the digits 0 .. 6 (so d[h - 1], d[h - 2] exist for every h); _fsum_h: the top non-zero
+    high = " ".join(f"WHEN _fsum_d[{i + 2}] != 0 THEN {i}" for i in range(top, -1, -1))
+    below = " ".join(f"WHEN {h} THEN {' + '.join(f'_fsum_d[{i + 2}]' for i in range(h - 2))} != 0"
+                     for h in range(3, top + 1))
+    # X: the top non-zero digit and the one below (31 to 61 bits); k: the shift that gives M exactly 61 bits
+    x = f"(shiftleft(_fsum_d[_fsum_h + 2], {_BITS}) + _fsum_d[_fsum_h + 1])"
+    k = f"(61 - length(bin({x})))"
+    m = f"(shiftleft({x}, {k}) + shiftright(_fsum_d[_fsum_h], {_BITS} - {k}))"
+    lost = f"(_fsum_d[_fsum_h] & (shiftleft(CAST(1 AS BIGINT), {_BITS} - {k}) - 1)) != 0"
+    rounded = (f"CAST({m} | CASE WHEN {lost} OR CASE _fsum_h {below} ELSE false END THEN 1 ELSE 0 END AS DOUBLE) "
+               f"* power(CAST(2 AS DOUBLE), {_BITS} * _fsum_h - {_BITS * top} - {k})")  # the weight of M's last bit
+    value = let(f"CASE {high} ELSE -1 END", "_fsum_h",
+                f"CASE WHEN _fsum_h < 0 THEN CAST(0 AS DOUBLE) WHEN _fsum_d[_fsum_h + 2] >= {2 ** 31} THEN NULL "
+                f"ELSE {rounded} END")
+
+    def of(sign: str) -> str:
+        return let(f"array(CAST(0 AS BIGINT), CAST(0 AS BIGINT), {', '.join(digits(sign))})", "_fsum_d", value)
+
+    text = let(_PIECES, "_fsum_t",
+               f"CASE WHEN exists(_fsum_t, _fsum_z -> _fsum_z IS NULL) THEN NULL "
+               f"WHEN {digits('1')[-1]} < 0 THEN -{of('-1')} ELSE {of('1')} END")
+    return sqlglot.parse_one(text, read="spark")
+
+
+def _combined(totals: Any) -> Any:
+    """The template above with ``totals`` (an ARRAY of the seven BIGINT totals) in place."""
+    from sqlglot import exp
+
+    def put(node: Any) -> Any:
+        if isinstance(node, exp.Column) and node.name == _PIECES and not node.table:
+            return totals
+        return node
+
+    return _combine_template().copy().transform(put)
+
+
 def _exact_sum(node: Any) -> Any:
     """``fsum(x) [FILTER (...)] [OVER (...)]`` -> an exact sum of ``x`` (the same figure whatever order the partitions
     are added in) as a DOUBLE: the 30-bit pieces of the whole parts and of the fractions summed exactly as BIGINT,
-    each total read back as a DOUBLE and the seven added from the smallest. Within an ulp or two of the exact sum,
-    except where whole parts and fractions cancel across rows (then about 1e-16 of the parts off: 1.1 - 0.9 - 0.2
-    gives 0.0, DuckDB 5.55e-17; review31 R31-1) and for a group of values all below 2^-98, whose bits under 2^-150
-    are dropped (R31-4): the same in every order in both cases. The plain DOUBLE sum when some ``|x|`` is 1e15 or more,
+    and the seven totals rounded once (``_combine_template``). So the result is the correctly rounded sum of the
+    values, also where whole parts and fractions cancel across rows (1.1 - 0.9 - 0.2 gives 5.55e-17, as math.fsum),
+    except that bits of a value under 2^-150 are dropped (a group of values all below 2^-98 loses some: R31-4), the
+    same in every order. The plain DOUBLE sum when some ``|x|`` is 1e15 or more,
     NaN or infinite (``max(abs(x))`` does not depend on the order rows come in, so neither does the choice), or a
     piece's sum overflows (``try_sum`` is NULL: 2^33 rows a group).
 
@@ -404,9 +481,6 @@ def _exact_sum(node: Any) -> Any:
     def piece() -> Any:
         return double(exp.Literal.number(2 ** _BITS))
 
-    def total(part: Any) -> Any:  # an exact BIGINT sum, to DOUBLE (a long's conversion is correctly rounded)
-        return double(wrapped(_fn("try_sum", part)))
-
     def whole_number(value: Any) -> Any:  # truncated toward zero, exactly; NULL past BIGINT (such a group falls back)
         return cast(value, "BIGINT", exp.TryCast)
 
@@ -420,12 +494,15 @@ def _exact_sum(node: Any) -> Any:
         scaled = exp.Mul(this=exp.Paren(this=fraction), expression=piece())
         pieces.append(whole_number(scaled.copy()))
         fraction = exp.Mod(this=exp.Paren(this=scaled), expression=one())
-    fractions = total(pieces[-1])
-    for part in reversed(pieces[:-1]):  # from the smallest piece: ((p5 / 2^30 + p4) / 2^30 + ...) / 2^30 + p1
-        fractions = exp.Add(this=exp.Div(this=exp.Paren(this=fractions), expression=piece()), expression=total(part))
-    fractions = exp.Div(this=exp.Paren(this=fractions), expression=piece())
-    wholes = exp.Add(this=exp.Mul(this=total(whole_high), expression=piece()), expression=total(whole_low))
-    exact = exp.Add(this=exp.Paren(this=wholes), expression=exp.Paren(this=fractions))
+    totals = [wrapped(_fn("try_sum", part)) for part in [*reversed(pieces), whole_low, whole_high]]
+    # whole numbers (counts, downloads: every fraction total 0) need no rounding step: the sum is the BIGINT
+    # 2^30 * high + low, and its conversion rounds once. Spark compiles this, where the general form is interpreted
+    # lambda code: in a window, evaluated on every row, that is about 10x the cost (benchmarks/RESULTS.md)
+    no_fraction = exp.and_(*(exp.EQ(this=t.copy(), expression=exp.Literal.number(0))
+                             for t in totals[:_FRACTION_PIECES]))
+    whole_sum = double(_fn("try_add", _fn("try_multiply", totals[-1].copy(), exp.Literal.number(2 ** _BITS)),
+                           totals[-2].copy()))
+    exact = exp.Case(ifs=[exp.If(this=no_fraction, true=whole_sum)], default=_combined(exp.Array(expressions=totals)))
     double_sum = wrapped(exp.Sum(this=double(x.copy())))
     small = exp.LT(this=wrapped(exp.Max(this=exp.Abs(this=double(x.copy())))), expression=exp.Literal.number("1e15"))
     return exp.Case(ifs=[exp.If(this=small, true=exp.Coalesce(this=exact, expressions=[double_sum]))],
