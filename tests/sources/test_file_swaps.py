@@ -107,3 +107,34 @@ def test_the_latest_file_replaced_before_its_models_rows_are_read_is_named(tmp_p
         os.replace(tmp, second)
         with pytest.raises(InputError, match=r"2024-02-29\.parquet: the file changed while it was read"):
             census.metric("licences")
+
+
+def test_a_census_whose_first_load_failed_loads_again_on_the_next_metric(tmp_path: Path, duck: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load that fails half-way (here the models step, as DuckDB running out of memory would) leaves no staged
+    table behind, and the next metric on the same census loads again and gives the rows a fresh census gives
+    (review33 R33-6: it used to skip the load and read the missing models table)."""
+    import modelcensus.metrics.snapshot_folder as sf
+
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    _write(folder / "2024-01-31.parquet", [1, 2, 3])
+    _write(folder / "2024-02-29.parquet", [4, 5, 6])
+    real, calls = sf.run_files, []
+
+    def fails_once(*args: Any, **kw: Any) -> Any:
+        calls.append(args[2])
+        if len(calls) == 1:
+            raise InputError("out of memory (simulated)")
+        return real(*args, **kw)
+
+    with Store(":memory:") as probe:
+        with _census(folder, duck, probe, None) as census:
+            expected = census.metric("downloads").rows
+        monkeypatch.setattr(sf, "run_files", fails_once)
+        with _census(folder, duck, probe, None) as census:
+            with pytest.raises(InputError, match="simulated"):
+                census.metric("downloads")
+            assert calls == [["snapshot_models"]]
+            assert not {"hub_rows", "snapshot_files", "snapshot_index"} & set(census.area.names)
+            assert census.metric("downloads").rows == expected

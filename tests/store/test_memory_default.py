@@ -306,3 +306,23 @@ def test_a_commit_that_runs_out_of_spill_disk_exits_2_naming_the_store(tmp_path,
     monkeypatch.setattr(store_mod, "apply_memory_limit", real)
     with Store(db) as store:  # nothing half-written: the store opens, without the snapshot
         assert store.snapshots() == []
+
+
+def test_a_folder_build_out_of_memory_gives_the_remedy_once_not_once_a_file(tmp_path, capsys, monkeypatch):
+    """``lineage build --snapshots`` printed the whole hint on every failed file's line (24 times for a year of
+    monthly files; review33 R33-6): each line now says what failed and the summary says once what to change."""
+    from modelcensus.cli.main import run
+    from modelcensus.sources.synthetic import write_hubstats_parquet
+
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    for day in ("2024-01-31", "2024-02-29", "2024-03-31"):
+        write_hubstats_parquet(folder / f"{day}.parquet", n_models=30_000)
+    monkeypatch.setenv("MODELCENSUS_MEMORY_LIMIT", "4MB")
+    monkeypatch.delenv("MODELCENSUS_DEBUG", raising=False)
+    assert run(["lineage", "build", "--snapshots", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(resources_mod.OUT_OF_MEMORY_REMEDY) == 1
+    lines = [line for line in err.splitlines() if line.startswith("2024-")]
+    assert len(lines) == 3 and all("ran out of memory" in line and "see the last line" in line for line in lines)
+    assert "3 of 3 file(s) failed" in err

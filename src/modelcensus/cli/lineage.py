@@ -22,6 +22,7 @@ from modelcensus.cli.common import (
 )
 from modelcensus.errors import InputError
 from modelcensus.lineage.origin import DEFAULT_SHOWN
+from modelcensus.store.resources import OUT_OF_MEMORY_REMEDY
 from modelcensus.terminal_tables import Col, fit_table
 
 FORMATS = ("table", "json")
@@ -164,11 +165,16 @@ def _build(snapshot: str | None, snapshots: str | None, engine: str, spark_maste
     if snapshot is not None:
         raise InputError("--snapshot: not with --snapshots (every file of the folder is built)")
 
+    remedies: set[str] = set()
+
     def show(item: Any) -> None:
         if fmt == "json":
             return
         stream = err if item.status == "failed" else out
         what = f"{item.models} models" if item.models is not None else item.reason
+        if what and OUT_OF_MEMORY_REMEDY in what:  # said once, in the summary, not once a file (review33 R33-6)
+            what = what.replace(OUT_OF_MEMORY_REMEDY, "raise the limit (see the last line)")
+            remedies.add(OUT_OF_MEMORY_REMEDY)
         took = f" in {item.seconds:.0f} s" if item.seconds is not None else ""
         stream.print(f"{item.date}: {item.status} ({what}){took}", markup=False, highlight=False, soft_wrap=True)
 
@@ -179,7 +185,7 @@ def _build(snapshot: str | None, snapshots: str | None, engine: str, spark_maste
     if res.failed:
         raise InputError(f"lineage build --snapshots: {len(res.failed)} of {len(res.items)} file(s) failed "
                          f"({', '.join(str(i.date) for i in res.failed[:3])}; see above); the others are in "
-                         f"{res.folder / 'lineage'} (rerun to retry)")
+                         f"{res.folder / 'lineage'} (rerun to retry)" + "".join(f"; {r}" for r in remedies))
 
 
 def register(app: typer.Typer) -> None:

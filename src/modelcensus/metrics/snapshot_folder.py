@@ -13,6 +13,7 @@ rest say so (exit 2) rather than guess.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,7 @@ class FolderCensus:
         self.queries = query_files()
         self._area: Scratch | None = None
         self._base: set[str] = set()
+        self._loaded = False
         self._notes: list[str] | None = None
         self._roots_every = False  # model_roots holds every file's roots (else the latest file's)
         self._sizing: Any = None
@@ -163,9 +165,23 @@ class FolderCensus:
         return self._area
 
     def _load(self) -> None:
-        """Register the files, the snapshot index and the registry tables; stack the files' rows."""
-        if self._base:
+        """Register the files, the snapshot index and the registry tables; stack the files' rows. Once: a load
+        that failed (out of memory, a file replaced) leaves no table behind, so a second metric on this census
+        starts it again rather than reading what the first left half made (review33 R33-6)."""
+        if self._loaded:
             return
+        before, base = set(self.area.names), set(self._base)
+        try:
+            self._stage()
+        except BaseException:
+            for name in set(self.area.names) - before:
+                with suppress(Exception):  # best effort: the load's own error is the one to report
+                    self.area.drop(name)
+            self._base = base
+            raise
+        self._loaded = True
+
+    def _stage(self) -> None:
         area, dialect = self.area, self.engine.dialect
         check_unchanged(self.identities)  # a file gone or replaced since it was checked is named as such
         area.register_arrow("snapshot_files", pa.table({

@@ -77,6 +77,11 @@ def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None 
     return what
 
 
+# what to change, in every out-of-memory message; a command that reports several failures gives it once
+OUT_OF_MEMORY_REMEDY = (f"raise the limit: a larger ${ENV_MEMORY_LIMIT} for a command (for example twice the limit "
+                        "shown), or Store(memory_limit=...) in Python")
+
+
 def out_of_memory_message(exc: BaseException) -> str | None:
     """What to tell the user when DuckDB ran out of its memory_limit, or of disk for its spill files (``exc`` or an
     error raised from it), else None. Neither is a bug nor bad data, and the user can act on both. Before, store
@@ -95,9 +100,7 @@ def out_of_memory_message(exc: BaseException) -> str | None:
                         "free space on the disk of the spill folder: STORE.tmp/ beside the store (for "
                         "`lineage build --snapshots`, beside each file's build under FOLDER/lineage/), or $TMPDIR "
                         "for other --snapshots commands")
-            return (f"DuckDB ran out of memory under its memory_limit ({first}); raise the limit: a larger "
-                    f"${ENV_MEMORY_LIMIT} for a command (for example twice the limit shown), or "
-                    "Store(memory_limit=...) in Python")
+            return f"DuckDB ran out of memory under its memory_limit ({first}); {OUT_OF_MEMORY_REMEDY}"
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return None
