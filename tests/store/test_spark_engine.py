@@ -187,3 +187,28 @@ def test_a_local_session_gets_the_budgeted_heap_not_sparks_1_gib(spark_engine: A
     if want.endswith("m"):
         heap = spark_engine.spark._jvm.java.lang.Runtime.getRuntime().maxMemory()
         assert 0.85 * int(want[:-1]) * 2**20 <= heap <= int(want[:-1]) * 2**20
+
+
+def test_a_local_session_is_stopped_before_python_exits(tmp_path: Path) -> None:
+    """Left to itself, the JVM ran Spark's shutdown after the command had returned, and twice printed stack traces
+    after the exit status. A check registered before the session starts runs after the session's own exit hook
+    (atexit runs last-in first-out), and must find the context stopped."""
+    import subprocess
+    import sys
+
+    from modelcensus.store.engine_spark import spark_available
+
+    why = spark_available()
+    if why:
+        pytest.skip(f"Spark tests skipped: {why}")
+    code = ("import atexit\n"
+            "held = {}\n"
+            "atexit.register(lambda: print('stopped at exit:', held['e'].spark.sparkContext._jsc is None))\n"
+            "from modelcensus.store.engine import open_engine\n"
+            "held['e'] = open_engine('spark')\n"
+            "print(held['e'].query('SELECT 1 AS x').to_pylist())\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=300,
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "[{'x': 1}]" in r.stdout and "stopped at exit: True" in r.stdout
+    assert "Exception" not in r.stderr
