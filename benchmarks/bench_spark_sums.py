@@ -69,12 +69,13 @@ def main(argv: list[str] | None = None) -> int:
                     whole = spark.sql(f"SELECT {forms[name]} AS v FROM t").collect()[0][0]
                     seconds = time.perf_counter() - t0
                     t0 = time.perf_counter()  # every row's share of its group: the sum once per row, in a window
-                    shares = spark.sql(f"SELECT g, max(x / w) AS top FROM (SELECT g, x, {windowed[name]} AS w FROM t) "
-                                       "GROUP BY g ORDER BY g").collect()
+                    shares = spark.sql(f"SELECT g, max(try_divide(x, w)) AS top FROM (SELECT g, x, {windowed[name]} "
+                                       "AS w FROM t) GROUP BY g ORDER BY g").collect()
                     window_seconds = time.perf_counter() - t0
                     t0 = time.perf_counter()  # the same over whole numbers (counts, downloads)
-                    whole_shares = spark.sql(f"SELECT g, max(x / w) AS top FROM (SELECT g, x, {windowed[name]} AS w "
-                                             "FROM (SELECT g, floor(x) AS x FROM t)) GROUP BY g ORDER BY g").collect()
+                    whole_shares = spark.sql(f"SELECT g, max(try_divide(x, w)) AS top FROM (SELECT g, x, "
+                                             f"{windowed[name]} AS w FROM (SELECT g, floor(x) AS x FROM t)) "
+                                             "GROUP BY g ORDER BY g").collect()
                     per_width[width] = {"seconds": round(seconds, 3), "whole": whole,
                                         "grouped": _digest([tuple(r) for r in grouped]),
                                         "window_seconds": round(window_seconds, 3),

@@ -369,16 +369,18 @@ def _combine_template() -> Any:
        next digit are shifted into one BIGINT of exactly 61 bits, and if any bit below it is non-zero its last bit is
        set (round to odd: the value lies strictly between it and the next integer, and 61 bits leave room for the
        rounding bit). Java's long-to-double conversion then rounds to nearest even once, and a power of two scales
-       it exactly. So the result is the exact sum of the pieces correctly rounded: ``math.fsum`` of the values.
+       it exactly. So the result is the exact sum of the pieces correctly rounded: ``math.fsum`` of the values once
+       each is truncated to a multiple of 2^-150 (the pieces hold no less; review34 F3: where those dropped bits
+       decide a tie, 1 ulp from ``math.fsum`` of the values themselves).
 
     Measured (benchmarks/RESULTS.md, 10M values in 1,000 groups, each against a plain DOUBLE sum in the same run):
-    adding the pieces as DOUBLEs from the smallest, as before, was 1 ulp off in 236 of 20,000 random groups. This
-    form costs 1.16x in a GROUP BY (before: 1.10x), where it runs once a group; in a window it runs on every row as
-    interpreted lambda code, 14x (before: 1.4x), so the query files total big partitions with a GROUP BY and a join
-    (metric_concentration.sql). Whole numbers skip it (``_exact_sum``: 2.4x in a window). The same rounding done in
-    DECIMAL(38,0) cost 26x in a window over 2M rows. Names are bound by one-element ``transform``s, evaluated once.
-    A total or carry past BIGINT (``try_add``: NULL), or a top digit of 2^31 or more (a sum past 2^61), makes the
-    whole NULL, and the caller falls back to the DOUBLE sum."""
+    adding the totals as DOUBLEs from the smallest, as before, was 1 ulp off in 236 of 20,000 random groups. This
+    form costs 1.16x in a GROUP BY (before: 1.10x), where it runs once a group. In a window it would run on every
+    row as interpreted lambda code, 14x (before: 1.4x), so ``_exact_sum`` keeps the added totals there. The same
+    rounding done in DECIMAL(38,0) cost 26x in a window over 2M rows. Names are bound by one-element ``transform``s,
+    evaluated once. A total or carry past BIGINT (``try_add``/``try_subtract``: NULL, and a NULL digit makes the
+    whole NULL), or a top digit of 2^31 or more (a sum past 2^61), makes the whole NULL, and the caller adds the
+    totals as DOUBLEs instead (still the same in any order), or past BIGINT takes the DOUBLE sum."""
     import sqlglot
 
     b, top = 2 ** _BITS, _FRACTION_PIECES + 1  # digits 0 .. 6, weights 2^-150 .. 2^30
@@ -389,7 +391,8 @@ def _combine_template() -> Any:
     def digits(sign: str) -> list[str]:  # the carried digits of sign * the totals; the top one unbounded
         carry, out = "CAST(0 AS BIGINT)", []
         for i in range(top + 1):
-            u = f"try_add({sign} * _fsum_t[{i}], {carry})"
+            total = f"_fsum_t[{i}]" if sign == "1" else f"try_subtract(0, _fsum_t[{i}])"  # -(-2^63): NULL
+            u = f"try_add({total}, {carry})"
             out.append(u if i == top else f"({u} & {b - 1})")
             carry = f"shiftright({u}, {_BITS})"
         return out
@@ -406,7 +409,8 @@ def _combine_template() -> Any:
     rounded = (f"CAST({m} | CASE WHEN {lost} OR CASE _fsum_h {below} ELSE false END THEN 1 ELSE 0 END AS DOUBLE) "
                f"* power(CAST(2 AS DOUBLE), {_BITS} * _fsum_h - {_BITS * top} - {k})")  # the weight of M's last bit
     value = let(f"CASE {high} ELSE -1 END", "_fsum_h",
-                f"CASE WHEN _fsum_h < 0 THEN CAST(0 AS DOUBLE) WHEN _fsum_d[_fsum_h + 2] >= {2 ** 31} THEN NULL "
+                f"CASE WHEN exists(_fsum_d, _fsum_z -> _fsum_z IS NULL) OR _fsum_d[_fsum_h + 2] >= {2 ** 31} THEN NULL "
+                f"WHEN _fsum_h < 0 THEN CAST(0 AS DOUBLE) "
                 f"ELSE {rounded} END")
 
     def of(sign: str) -> str:
@@ -432,11 +436,19 @@ def _combined(totals: Any) -> Any:
 
 def _exact_sum(node: Any) -> Any:
     """``fsum(x) [FILTER (...)] [OVER (...)]`` -> an exact sum of ``x`` (the same figure whatever order the partitions
-    are added in) as a DOUBLE: the 30-bit pieces of the whole parts and of the fractions summed exactly as BIGINT,
-    and the seven totals rounded once (``_combine_template``). So the result is the correctly rounded sum of the
-    values, also where whole parts and fractions cancel across rows (1.1 - 0.9 - 0.2 gives 5.55e-17, as math.fsum),
-    except that bits of a value under 2^-150 are dropped (a group of values all below 2^-98 loses some: R31-4), the
-    same in every order. The plain DOUBLE sum when some ``|x|`` is 1e15 or more,
+    are added in) as a DOUBLE: the 30-bit pieces of the whole parts and of the fractions summed exactly as BIGINT
+    (bits of a value under 2^-150 are dropped: a group of values all below 2^-98 loses some, R31-4), then
+    - whole numbers (every fraction total 0): the BIGINT sum, converted once: correctly rounded;
+    - totals of one sign (values of one sign): the totals read as DOUBLEs and added from the smallest, within about
+      an ulp (no cancellation: 28 of 20,000 random groups of positive values 1 ulp off, none more;
+      benchmarks/check_spark_fsum.py);
+    - totals of mixed signs in a GROUP BY: rounded once (``_combine_template``): correctly rounded, also where whole
+      parts and fractions cancel across rows (1.1 - 0.9 - 0.2 gives 5.55e-17, as math.fsum; adding the totals gave
+      0.0, review31 R31-1). That step is interpreted lambda code, so it is kept for the sums that need it; past 2^61
+      it gives way to the added totals, still the same in any order;
+    - in a window, the added totals whatever their signs (the step would run on every row): where they cancel, about
+      1e-16 of the parts off. The query files' windows total values of one sign.
+    The plain DOUBLE sum when some ``|x|`` is 1e15 or more,
     NaN or infinite (``max(abs(x))`` does not depend on the order rows come in, so neither does the choice), or a
     piece's sum overflows (``try_sum`` is NULL: 2^33 rows a group).
 
@@ -496,13 +508,33 @@ def _exact_sum(node: Any) -> Any:
         fraction = exp.Mod(this=exp.Paren(this=scaled), expression=one())
     totals = [wrapped(_fn("try_sum", part)) for part in [*reversed(pieces), whole_low, whole_high]]
     # whole numbers (counts, downloads: every fraction total 0) need no rounding step: the sum is the BIGINT
-    # 2^30 * high + low, and its conversion rounds once. Spark compiles this, where the general form is interpreted
-    # lambda code: in a window, evaluated on every row, that is about 10x the cost (benchmarks/RESULTS.md)
+    # 2^30 * high + low, and its conversion rounds once; Spark compiles this
     no_fraction = exp.and_(*(exp.EQ(this=t.copy(), expression=exp.Literal.number(0))
                              for t in totals[:_FRACTION_PIECES]))
     whole_sum = double(_fn("try_add", _fn("try_multiply", totals[-1].copy(), exp.Literal.number(2 ** _BITS)),
                            totals[-2].copy()))
-    exact = exp.Case(ifs=[exp.If(this=no_fraction, true=whole_sum)], default=_combined(exp.Array(expressions=totals)))
+    # the totals read as DOUBLEs and added from the smallest: the same in any order, compiled, but where wholes
+    # and fractions cancel off by about 1e-16 of the parts (R31-1), and elsewhere at most about an ulp off
+    added = double(totals[0].copy())
+    for total in totals[1:_FRACTION_PIECES]:  # ((t0 / 2^30 + t1) / 2^30 + ...) / 2^30 + t4, in units of 2^-30
+        added = exp.Add(this=exp.Div(this=exp.Paren(this=added), expression=piece()), expression=double(total.copy()))
+    added = exp.Add(this=exp.Add(this=exp.Mul(this=double(totals[-1].copy()), expression=piece()),
+                                 expression=double(totals[-2].copy())),
+                    expression=exp.Div(this=exp.Paren(this=added), expression=piece()))
+    # totals of one sign (a group of values of one sign: every query file's sums) cannot cancel, so adding them is
+    # within about an ulp; the rounding step is kept for totals of mixed signs, where adding them loses the sum
+    # (R31-1), and its NULL (a sum past 2^61) takes the added ones. Not in a window: an expression holding lambda
+    # code is interpreted whole, on every row there (14x a plain window sum with the step always taken, 5.1x with
+    # it behind this test, 1.4x without it: benchmarks/RESULTS.md); the query files' windows total values of one sign
+    zero = exp.Literal.number(0)
+    one_sign = exp.or_(exp.and_(*(exp.GTE(this=t.copy(), expression=zero.copy()) for t in totals)),
+                       exp.and_(*(exp.LTE(this=t.copy(), expression=zero.copy()) for t in totals)))
+    rounded: Any = added
+    if not any(isinstance(w, exp.Window) for w in wrappers):
+        rounded = exp.Case(ifs=[exp.If(this=one_sign, true=added)],
+                           default=exp.Coalesce(this=_combined(exp.Array(expressions=totals)),
+                                                expressions=[added.copy()]))
+    exact = exp.Case(ifs=[exp.If(this=no_fraction, true=whole_sum)], default=rounded)
     double_sum = wrapped(exp.Sum(this=double(x.copy())))
     small = exp.LT(this=wrapped(exp.Max(this=exp.Abs(this=double(x.copy())))), expression=exp.Literal.number("1e15"))
     return exp.Case(ifs=[exp.If(this=small, true=exp.Coalesce(this=exact, expressions=[double_sum]))],

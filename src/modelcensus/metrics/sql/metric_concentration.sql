@@ -3,8 +3,8 @@
 -- sum adds rank x share (at most the number of groups): rank x downloads passed 1e15, where Spark's exact sum
 -- gives way to a DOUBLE one (store/dialect.py, fsum). nullif: Spark computes an aggregate's argument for every row
 -- before the CASE looks at the total, and a division by a zero total is an error there (review30 R30-4). The
--- total is a grouped sum joined back, not fsum(x) OVER: Spark's exact fsum rounds with lambda code, which in a
--- window runs on every row (one per group and snapshot: millions over a history), about 14x a DOUBLE window sum.
+-- total is a grouped sum joined back, not fsum(x) OVER: on Spark a window's sum is combined on every row (one per
+-- group and snapshot, millions over a history), a grouped one once a snapshot (store/dialect.py, fsum).
 -- reads: concentration_groups, snapshot_index
 -- produces: metric_concentration
 -- params: include_unknown=0 first_k=1
