@@ -242,6 +242,34 @@ def test_compensated_sum_that_cancels_is_correctly_rounded_in_any_order_on_spark
     assert got[0][11:13] == [9.9e15, 9.9e15 + 4]
 
 
+def test_sums_past_what_the_exact_forms_hold_are_still_the_same_in_any_partitioning_on_spark(spark_engine: Any) -> None:
+    """Whole numbers summing past 2^63 (their BIGINT sum overflows) and fractional ones past 2^61 (the rounding
+    step's limit) take the totals added as DOUBLEs, the same in any order; they took the plain DOUBLE sum, which gave
+    three different figures in 1, 5 and 13 partitions (review34 F2, review35 F2)."""
+    import random
+
+    import pyarrow as pa
+
+    rng = random.Random(5)
+    wholes = [float(rng.randint(900_000_000_000_000, 999_999_999_999_999)) for _ in range(12_000)]
+    mixed = [*wholes[:6_000], -0.37, -12.5]  # signs mixed: the rounding step, NULL past 2^61
+    spark_engine.register_arrow("_t_big", pa.table({"g": [1] * len(wholes) + [2] * len(mixed),
+                                                    "x": wholes + mixed}))
+    sql = to_dialect("SELECT g, fsum(x) AS s FROM _t_big_p GROUP BY g ORDER BY g", "spark")
+    try:
+        got = []
+        for parts in (1, 5, 13):
+            spark_engine.spark.table("_t_big").repartition(parts).createOrReplaceTempView("_t_big_p")
+            got.append([r["s"] for r in spark_engine.query(sql).to_pylist()])
+    finally:
+        spark_engine.drop("_t_big")
+        spark_engine.spark.catalog.dropTempView("_t_big_p")
+    assert math.fsum(wholes) > 2.0 ** 63 and math.fsum(mixed) > 2.0 ** 61  # the cases hold what they test
+    assert got[0] == got[1] == got[2]
+    for s, values in zip(got[0], (wholes, mixed), strict=True):
+        assert abs(s - math.fsum(values)) <= 2 * math.ulp(s)
+
+
 def test_windowed_compensated_sums_give_duckdbs_answer_on_spark(spark_engine: Any) -> None:
     sql = f"SELECT grp, x, {', '.join(f'{e} AS {n}' for n, e in WINDOWED.items())} FROM {GROUPS} ORDER BY grp, x"
     assert _differences(sql, spark_engine) == []

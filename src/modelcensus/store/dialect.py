@@ -32,10 +32,12 @@ build statement by statement in ``tests/lineage/test_spark_build.py``):
 - ``fsum(x)`` (DuckDB's compensated sum, which the files use for every sum of fractional figures: a plain ``sum``
   of 2M credit weights came out different in the last digits on each run, as its threads add in no fixed order;
   ``fsum`` gave the same figure on 8 of 8 runs, and was no slower) -> an exact sum: ``x`` split into 30-bit
-  pieces of its whole part and its fraction, each summed as BIGINT, the totals rounded once to a DOUBLE. Spark has no
+  pieces of its whole part and its fraction, each summed as BIGINT, the totals added as DOUBLEs (rounded once instead
+  in a GROUP BY where their signs are mixed, so that a sum that cancels is kept: see ``_exact_sum``). Spark has no
   compensated sum, and its DOUBLE sum depends on the order the partitions are merged in (20M values in 4 or in 64
   partitions: totals 549 apart, benchmarks/RESULTS.md); the exact one does not. Values of 1e15 or more, NaN and
-  infinities, and sums past the pieces' range fall back to the DOUBLE sum; DISTINCT and ORDER BY inside ``fsum``
+  infinities, and a piece's sum past BIGINT fall back to the DOUBLE sum (a sum past 2^61 takes the added totals,
+  still the same in any order); DISTINCT and ORDER BY inside ``fsum``
   are refused (see ``_exact_sum``);
 - ``list[i]`` (1-based; negative counts from the end; 0 and out of range -> NULL) -> ``get(list, i - 1)`` for a
   positive literal, ``get(list, size(list) - n)`` for ``-n``, and for a computed index
@@ -534,7 +536,9 @@ def _exact_sum(node: Any) -> Any:
         rounded = exp.Case(ifs=[exp.If(this=one_sign, true=added)],
                            default=exp.Coalesce(this=_combined(exp.Array(expressions=totals)),
                                                 expressions=[added.copy()]))
-    exact = exp.Case(ifs=[exp.If(this=no_fraction, true=whole_sum)], default=rounded)
+    # past BIGINT (2^63) the whole-number sum is NULL: the added totals, the same in any order (review35 F2)
+    exact = exp.Case(ifs=[exp.If(this=no_fraction, true=exp.Coalesce(this=whole_sum, expressions=[added.copy()]))],
+                     default=rounded)
     double_sum = wrapped(exp.Sum(this=double(x.copy())))
     small = exp.LT(this=wrapped(exp.Max(this=exp.Abs(this=double(x.copy())))), expression=exp.Literal.number("1e15"))
     return exp.Case(ifs=[exp.If(this=small, true=exp.Coalesce(this=exact, expressions=[double_sum]))],
