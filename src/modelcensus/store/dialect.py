@@ -390,37 +390,38 @@ def _combine_template() -> Any:
     def let(value: str, name: str, body: str) -> str:  # body with name bound to value, evaluated once
         return f"transform(array({value}), {name} -> {body})[0]"
 
-    def digits(sign: str) -> list[str]:  # the carried digits of sign * the totals; the top one unbounded
-        carry, out = "CAST(0 AS BIGINT)", []
-        for i in range(top + 1):
+    def digits(sign: str) -> str:  # two zeros, then the carried digits 0 .. 6 of sign * the totals, the top unbounded
+        # each carried value bound once (a nested let): written out, digit i held digits 0 .. i-1 (quadratic text)
+        body = ("array(CAST(0 AS BIGINT), CAST(0 AS BIGINT), "
+                + ", ".join(f"(_fsum_u{i} & {b - 1})" for i in range(top)) + f", _fsum_u{top})")
+        for i in range(top, -1, -1):
             total = f"_fsum_t[{i}]" if sign == "1" else f"try_subtract(0, _fsum_t[{i}])"  # -(-2^63): NULL
-            u = f"try_add({total}, {carry})"
-            out.append(u if i == top else f"({u} & {b - 1})")
-            carry = f"shiftright({u}, {_BITS})"
-        return out
+            carry = f"shiftright(_fsum_u{i - 1}, {_BITS})" if i else "CAST(0 AS BIGINT)"
+            body = let(f"try_add({total}, {carry})", f"_fsum_u{i}", body)
+        return body
 
-    # _fsum_d: two zeros, then the digits 0 .. 6 (so d[h - 1], d[h - 2] exist for every h); _fsum_h: the top non-zero
+    # _fsum_d: the digits of |sum| (d[h - 1], d[h - 2] exist for every h); _fsum_h: its top non-zero digit
     high = " ".join(f"WHEN _fsum_d[{i + 2}] != 0 THEN {i}" for i in range(top, -1, -1))
     below = " ".join(f"WHEN {h} THEN {' + '.join(f'_fsum_d[{i + 2}]' for i in range(h - 2))} != 0"
                      for h in range(3, top + 1))
     # X: the top non-zero digit and the one below (31 to 61 bits); k: the shift that gives M exactly 61 bits
     x = f"(shiftleft(_fsum_d[_fsum_h + 2], {_BITS}) + _fsum_d[_fsum_h + 1])"
-    k = f"(61 - length(bin({x})))"
-    m = f"(shiftleft({x}, {k}) + shiftright(_fsum_d[_fsum_h], {_BITS} - {k}))"
-    lost = f"(_fsum_d[_fsum_h] & (shiftleft(CAST(1 AS BIGINT), {_BITS} - {k}) - 1)) != 0"
-    rounded = (f"CAST({m} | CASE WHEN {lost} OR CASE _fsum_h {below} ELSE false END THEN 1 ELSE 0 END AS DOUBLE) "
-               f"* power(CAST(2 AS DOUBLE), {_BITS} * _fsum_h - {_BITS * top} - {k})")  # the weight of M's last bit
+    m = f"(shiftleft({x}, _fsum_k) + shiftright(_fsum_d[_fsum_h], {_BITS} - _fsum_k))"
+    lost = f"(_fsum_d[_fsum_h] & (shiftleft(CAST(1 AS BIGINT), {_BITS} - _fsum_k) - 1)) != 0"
+    rounded = let(f"61 - length(bin({x}))", "_fsum_k",
+                  f"CAST({m} | CASE WHEN {lost} OR CASE _fsum_h {below} ELSE false END THEN 1 ELSE 0 END AS DOUBLE) "
+                  f"* power(CAST(2 AS DOUBLE), {_BITS} * _fsum_h - {_BITS * top} - _fsum_k)")  # M's last bit's weight
     value = let(f"CASE {high} ELSE -1 END", "_fsum_h",
                 f"CASE WHEN exists(_fsum_d, _fsum_z -> _fsum_z IS NULL) OR _fsum_d[_fsum_h + 2] >= {2 ** 31} THEN NULL "
                 f"WHEN _fsum_h < 0 THEN CAST(0 AS DOUBLE) "
                 f"ELSE {rounded} END")
-
-    def of(sign: str) -> str:
-        return let(f"array(CAST(0 AS BIGINT), CAST(0 AS BIGINT), {', '.join(digits(sign))})", "_fsum_d", value)
-
+    # a negative sum (the top digit of the totals as they are is negative) is done on the negated totals, negated
+    negative = f"_fsum_p[{top + 2}] < 0"
     text = let(_PIECES, "_fsum_t",
-               f"CASE WHEN exists(_fsum_t, _fsum_z -> _fsum_z IS NULL) THEN NULL "
-               f"WHEN {digits('1')[-1]} < 0 THEN -{of('-1')} ELSE {of('1')} END")
+               "CASE WHEN exists(_fsum_t, _fsum_z -> _fsum_z IS NULL) THEN NULL ELSE " + let(
+                   digits("1"), "_fsum_p",
+                   let(f"CASE WHEN {negative} THEN {digits('-1')} ELSE _fsum_p END", "_fsum_d",
+                       f"{value} * CASE WHEN {negative} THEN -1 ELSE 1 END")) + " END")
     return sqlglot.parse_one(text, read="spark")
 
 
@@ -441,16 +442,20 @@ def _exact_sum(node: Any) -> Any:
     are added in) as a DOUBLE: the 30-bit pieces of the whole parts and of the fractions summed exactly as BIGINT
     (bits of a value under 2^-150 are dropped: a group of values all below 2^-98 loses some, R31-4), then
     - whole numbers (every fraction total 0): the BIGINT sum, converted once: correctly rounded;
-    - totals of one sign (values of one sign): the totals read as DOUBLEs and added from the smallest, within about
-      an ulp (no cancellation: 28 of 20,000 random groups of positive values 1 ulp off, none more;
-      benchmarks/check_spark_fsum.py);
-    - totals of mixed signs in a GROUP BY: rounded once (``_combine_template``): correctly rounded, also where whole
+    - values of one sign (``min(x) >= 0`` or ``max(x) <= 0``, so totals of one sign): the totals read as DOUBLEs and
+      added from the smallest, within about an ulp (no cancellation: 28 of 20,000 random groups of positive values
+      1 ulp off, none more; benchmarks/check_spark_fsum.py);
+    - values of mixed signs in a GROUP BY: rounded once (``_combine_template``): correctly rounded, also where whole
       parts and fractions cancel across rows (1.1 - 0.9 - 0.2 gives 5.55e-17, as math.fsum; adding the totals gave
       0.0, review31 R31-1). That step is interpreted lambda code, so it is kept for the sums that need it; past 2^61
       it gives way to the added totals, still the same in any order;
     - in a window, the added totals whatever their signs (the step would run on every row): where they cancel, about
       1e-16 of the parts off. The query files' windows total values of one sign.
-    The plain DOUBLE sum when some ``|x|`` is 1e15 or more,
+    Each total is written once for every place it is read (Spark has no name for an aggregate inside one SELECT),
+    so the text is kept short: a grouped sum of a column is about 7.0K characters (15.1K before the fallback was
+    written once, the sign test made on the values and the carries bound once; a query file with a dozen sums
+    reached 114K, and 160K once ran Spark out of memory while parsing, R31-2). The plain DOUBLE sum when some
+    ``|x|`` is 1e15 or more,
     NaN or infinite (``max(abs(x))`` does not depend on the order rows come in, so neither does the choice), or a
     piece's sum overflows (``try_sum`` is NULL: 2^33 rows a group).
 
@@ -489,16 +494,18 @@ def _exact_sum(node: Any) -> Any:
     def double(value: Any) -> Any:
         return cast(value, "DOUBLE")
 
-    def one() -> Any:
-        return double(exp.Literal.number(1))
-
     def piece() -> Any:
         return double(exp.Literal.number(2 ** _BITS))
 
     def whole_number(value: Any) -> Any:  # truncated toward zero, exactly; NULL past BIGINT (such a group falls back)
         return cast(value, "BIGINT", exp.TryCast)
 
-    # each piece refers to x once (x itself, its fraction, or the fraction of a scaled fraction): 7 copies, not 35
+    # each piece refers to x once (x itself, its fraction, or the fraction of a scaled fraction): 7 copies, not 35.
+    # Digit k written directly as fmod(x * 2^(30k), 2^30) is the same digit in less text, but Java's fmod takes
+    # longer the further apart the two operands' exponents are: a GROUP BY took 3.2x as long (benchmarks/RESULTS.md)
+    def one() -> Any:
+        return double(exp.Literal.number(1))
+
     whole = whole_number(double(x.copy()))
     whole_low = exp.Mod(this=whole, expression=exp.Literal.number(2 ** _BITS))  # BIGINT: the sign of x
     whole_high = exp.IntDiv(this=whole.copy(), expression=exp.Literal.number(2 ** _BITS))
@@ -523,26 +530,23 @@ def _exact_sum(node: Any) -> Any:
     added = exp.Add(this=exp.Add(this=exp.Mul(this=double(totals[-1].copy()), expression=piece()),
                                  expression=double(totals[-2].copy())),
                     expression=exp.Div(this=exp.Paren(this=added), expression=piece()))
-    # totals of one sign (a group of values of one sign: every query file's sums) cannot cancel, so adding them is
-    # within about an ulp; the rounding step is kept for totals of mixed signs, where adding them loses the sum
-    # (R31-1), and its NULL (a sum past 2^61) takes the added ones. Not in a window: an expression holding lambda
+    # values of one sign (every query file's sums) give totals of one sign, which cannot cancel: adding them is
+    # within about an ulp. The rounding step is kept for values of mixed signs, where adding the totals loses the
+    # sum (R31-1); its NULL (a sum past 2^61) takes the added totals. Not in a window: an expression holding lambda
     # code is interpreted whole, on every row there (14x a plain window sum with the step always taken, 5.1x with
     # it behind this test, 1.4x without it: benchmarks/RESULTS.md); the query files' windows total values of one sign
     zero = exp.Literal.number(0)
-    one_sign = exp.or_(exp.and_(*(exp.GTE(this=t.copy(), expression=zero.copy()) for t in totals)),
-                       exp.and_(*(exp.LTE(this=t.copy(), expression=zero.copy()) for t in totals)))
-    rounded: Any = added
-    if not any(isinstance(w, exp.Window) for w in wrappers):
-        rounded = exp.Case(ifs=[exp.If(this=one_sign, true=added)],
-                           default=exp.Coalesce(this=_combined(exp.Array(expressions=totals)),
-                                                expressions=[added.copy()]))
-    # past BIGINT (2^63) the whole-number sum is NULL: the added totals, the same in any order (review35 F2)
-    exact = exp.Case(ifs=[exp.If(this=no_fraction, true=exp.Coalesce(this=whole_sum, expressions=[added.copy()]))],
-                     default=rounded)
+    one_sign = exp.or_(exp.GTE(this=wrapped(exp.Min(this=double(x.copy()))), expression=zero.copy()),
+                       exp.LTE(this=wrapped(exp.Max(this=double(x.copy()))), expression=zero.copy()))
+    ifs = [exp.If(this=no_fraction, true=whole_sum)]  # past BIGINT (2^63) NULL: the added totals (review35 F2)
+    grouped = not any(isinstance(w, exp.Window) for w in wrappers)
+    choice = exp.Case(ifs=[*ifs, exp.If(this=one_sign, true=exp.Null())],
+                      default=_combined(exp.Array(expressions=totals))) if grouped else exp.Case(ifs=ifs)
+    # every form falls back to the added totals, written once (each total is several hundred characters)
+    exact = exp.Coalesce(this=choice, expressions=[added])
     double_sum = wrapped(exp.Sum(this=double(x.copy())))
     small = exp.LT(this=wrapped(exp.Max(this=exp.Abs(this=double(x.copy())))), expression=exp.Literal.number("1e15"))
-    return exp.Case(ifs=[exp.If(this=small, true=exp.Coalesce(this=exact, expressions=[double_sum]))],
-                    default=double_sum.copy())
+    return exp.Coalesce(this=exp.Case(ifs=[exp.If(this=small, true=exact)]), expressions=[double_sum])
 
 
 def _no_window(node: Any) -> None:
