@@ -33,7 +33,7 @@ build statement by statement in ``tests/lineage/test_spark_build.py``):
   of 2M credit weights came out different in the last digits on each run, as its threads add in no fixed order;
   ``fsum`` gave the same figure on 8 of 8 runs, and was no slower) -> an exact sum: ``x`` split into 30-bit
   pieces of its whole part and its fraction, each summed as BIGINT, the totals added as DOUBLEs (rounded once instead
-  in a GROUP BY where their signs are mixed, so that a sum that cancels is kept: see ``_exact_sum``). Spark has no
+  in a GROUP BY whose values have mixed signs, so that a sum that cancels is kept: see ``_exact_sum``). Spark has no
   compensated sum, and its DOUBLE sum depends on the order the partitions are merged in (20M values in 4 or in 64
   partitions: totals 549 apart, benchmarks/RESULTS.md); the exact one does not. Values of 1e15 or more, NaN and
   infinities, and a piece's sum past BIGINT fall back to the DOUBLE sum (a sum past 2^61 takes the added totals,
