@@ -88,6 +88,59 @@ def test_a_rebuild_drops_the_lookup_indexes_first_and_always_ends_with_them(stor
     assert _indexes(store) >= set(lineage_tables.LOOKUP_INDEXES)
 
 
+def test_a_store_past_the_index_budget_builds_without_the_lookup_indexes(store, registry, monkeypatch) -> None:
+    """The look-up indexes cover every snapshot's rows, and a build's INSERT brings them into memory: at 103.6M edge
+    and origin rows the 23rd build of a history ran out of memory in its COMMIT under 3 GiB (FATAL). So a store
+    keeps them only while they fit their share of memory_limit; past it a build drops them before its swap, none
+    comes back, and look-ups answer the same without them."""
+    from modelcensus.store import lineage_tables
+
+    snaps = load_series(store, generate_hub(n_models=300, seed=5, months=2))
+    first, second = snaps[0].id, snaps[-1].id
+    ensure_lineage(store, first, registry)
+    assert _indexes(store) >= set(lineage_tables.LOOKUP_INDEXES)
+    assert lineage_tables.lookup_indexes_fit(store)
+    rows = store._exec("SELECT (SELECT count(*) FROM edges) + (SELECT count(*) FROM origins)").fetchone()[0]
+    model = store._exec("SELECT model_id FROM origins WHERE snapshot_id = ? AND depth > 0 ORDER BY 1 LIMIT 1",
+                        [first]).fetchone()[0]
+    doc = origin(store, model, snapshot=first, registry=registry)
+    # a budget the first snapshot's rows fit and the second's do not
+    limit = lineage_tables.memory_limit_bytes(store)
+    assert limit is not None
+    monkeypatch.setattr(lineage_tables, "INDEX_BYTES_PER_ROW", limit * lineage_tables.INDEX_MEMORY_SHARE / (rows + 1))
+    seen: list[set[str]] = []
+    real = lineage_tables.replace_lineage
+
+    def watch(st, *a, **k):
+        seen.append(_indexes(st))
+        return real(st, *a, **k)
+
+    monkeypatch.setattr(build_mod, "replace_lineage", watch)
+    assert ensure_lineage(store, second, registry)["built"]
+    assert seen == [set()] and not _indexes(store) & set(lineage_tables.LOOKUP_INDEXES)
+    assert not lineage_tables.lookup_indexes_fit(store)
+    # found current, a build does not make them again; the answers are the same without them
+    assert not ensure_lineage(store, first, registry)["built"]
+    assert not _indexes(store) & set(lineage_tables.LOOKUP_INDEXES)
+    import importlib
+
+    importlib.import_module("modelcensus.lineage.origin")._FORMS.pop(store, None)  # chosen once per store object
+    assert origin(store, model, snapshot=first, registry=registry) == doc
+    # the budget back (as with a larger memory_limit): the next call that finds the build current restores them
+    monkeypatch.undo()
+    assert not ensure_lineage(store, second, registry)["built"]
+    assert _indexes(store) >= set(lineage_tables.LOOKUP_INDEXES)
+
+
+def test_memory_limit_bytes_reads_duckdbs_setting(tmp_path) -> None:
+    from modelcensus.store import Store
+    from modelcensus.store.lineage_tables import memory_limit_bytes
+
+    for given, expected in (("512MB", 512 * 10**6), ("1GiB", 2**30), ("2GB", 2 * 10**9)):
+        got = memory_limit_bytes(Store(str(tmp_path / f"{given}.duckdb"), memory_limit=given))
+        assert got is not None and abs(got - expected) <= expected * 0.05  # DuckDB reports it to 0.1 (1.8 GiB for 2GB)
+
+
 def test_the_build_runs_outside_the_swaps_transaction_and_leaves_no_table(store, registry, monkeypatch) -> None:
     """DuckDB frees a dropped TEMP table's memory only when the transaction that dropped it ends: inside the swap's
     transaction every intermediate of a 2.2M-model build stayed (1.7 GiB spilled by the edge step). So the tables

@@ -26,6 +26,7 @@ from modelcensus.store.engine import Engine, Scratch, scratch
 from modelcensus.store.engine_duckdb import DuckDBEngine
 from modelcensus.store.lineage_tables import (
     drop_lookup_indexes_for_rebuild,
+    drop_lookup_indexes_past_budget,
     drop_temp_tables,
     lineage_build_row,
     release_index_memory,
@@ -105,6 +106,9 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
     drop_lookup_indexes_for_rebuild(store, snap.id)
     try:
         stats = build_tables(DuckDBEngine.from_store(store), snap.id, registry)
+        # a store grown past what its indexes may take of memory_limit loses them before the swap: its INSERT
+        # would bring them into memory (a FATAL out-of-memory in the COMMIT at 103.6M rows under 3 GiB)
+        drop_lookup_indexes_past_budget(store, EDGES_OUT, ORIGINS_OUT)
         with store.transaction():
             replace_lineage(store, snap.id, EDGES_OUT, ORIGINS_OUT, registry.version + _SUFFIX, stats)
     except BaseException:

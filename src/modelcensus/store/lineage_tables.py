@@ -8,6 +8,7 @@ reads the build's row back. The store owns its connection and its tables; the bu
 from __future__ import annotations
 
 import json
+import re
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -27,12 +28,65 @@ ORIGIN_COLUMNS = ("model_id", "publisher_namespace", "publisher_org", "publisher
 LOOKUP_INDEXES = {"lineage_edges_child": "edges (child_id)", "lineage_origins_model": "origins (model_id)"}
 
 
+# The indexes cover every snapshot's rows, and a build's INSERT brings them into DuckDB's memory, where they count
+# against memory_limit: 1.46-1.55 GiB after builds 22 and 23 of a store of 24 snapshots holding about 62M edge and
+# origin rows (about 25 bytes a row). On a larger history (52.8M models rows; 103.6M edge and origin rows after 22
+# builds) the 23rd build ran out of memory in its COMMIT under the 3 GiB default, a FATAL error that ends the
+# process; the same build without the indexes passed (90.8 s, 3.35 GiB peak RSS; benchmarks/RESULTS.md). So a store
+# keeps them only while they fit a quarter of memory_limit at that size a row (32M rows under 3 GiB). Past that,
+# single-model look-ups scan row groups, as they do anyway beyond 20 built snapshots (lineage.origin), where the
+# rows of one snapshot sorted by id are found in one row group: 4-5 ms a look-up on that 22-snapshot store,
+# against 14-15 ms through the index.
+INDEX_BYTES_PER_ROW = 25
+INDEX_MEMORY_SHARE = 0.25
+_SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGTP]?i?B|bytes)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50}
+
+
+def memory_limit_bytes(store: Store) -> int | None:
+    """DuckDB's memory_limit on the store's connection in bytes (None when DuckDB reports none it can say)."""
+    m = _SIZE.match(store.memory_limit)
+    unit = _UNITS.get(m.group(2).lower()) if m else None
+    return int(float(m.group(1)) * unit) if m and unit else None
+
+
+def lookup_indexes_fit(store: Store, new_rows: int = 0) -> bool:
+    """Whether the look-up indexes over the store's edge and origin rows (and ``new_rows`` about to be written)
+    fit their share of memory_limit (see ``INDEX_BYTES_PER_ROW``). An unknown limit: they are kept, as before."""
+    limit = memory_limit_bytes(store)
+    if limit is None:
+        return True
+    row = store.con.execute("SELECT (SELECT count(*) FROM edges) + (SELECT count(*) FROM origins)").fetchone()
+    rows = int(row[0]) if row else 0
+    return (rows + new_rows) * INDEX_BYTES_PER_ROW <= limit * INDEX_MEMORY_SHARE
+
+
+def drop_lookup_indexes_past_budget(store: Store, edges_table: str, origins_table: str) -> bool:
+    """Before a build's swap: drop the look-up indexes when they would not fit once the build's rows (two tables
+    on the store's connection) are in, so its INSERT does not bring them into memory. The snapshot's old rows, about
+    to be replaced, are still counted (a rebuild at the edge drops them one build early). Returns whether they were
+    dropped."""
+    row = store.con.execute(f"SELECT (SELECT count(*) FROM {check_name(edges_table)}) + "
+                            f"(SELECT count(*) FROM {check_name(origins_table)})").fetchone()
+    if lookup_indexes_fit(store, int(row[0]) if row else 0):
+        return False
+    drop_lookup_indexes(store)
+    return True
+
+
 def create_lookup_indexes(store: Store) -> None:
     """The look-up indexes, if missing. Called after the build's transaction has committed, never inside it:
     an index created in the transaction that deleted a snapshot's old rows made that COMMIT take 73 s at 1M
     models (the deleted rows are taken out of the new index at commit), against 0.04 s without it."""
     for name, on in LOOKUP_INDEXES.items():
         store.con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
+
+
+def drop_lookup_indexes(store: Store) -> None:
+    """Drop the look-up indexes, each DROP its own transaction (see :func:`drop_lookup_indexes_for_rebuild`)."""
+    for name in LOOKUP_INDEXES:
+        store.con.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class LineageBuild(NamedTuple):
@@ -94,17 +148,20 @@ def drop_lookup_indexes_for_rebuild(store: Store, snapshot_id: int) -> bool:
         "WHERE snapshot_id = ?)", [sid, sid]).fetchall()[0][0]
     if not has_rows:
         return False
-    for name in LOOKUP_INDEXES:
-        store.con.execute(f"DROP INDEX IF EXISTS {name}")
+    drop_lookup_indexes(store)
     return True
 
 
 def restore_lookup_indexes(store: Store) -> None:
-    """Create the look-up indexes if missing, best effort: after a build (committed or failed), and when a
-    build is found current (a rebuild killed after the drop left none). They only speed look-ups up, so a
-    failure here must not be reported as the build's; the next call tries again."""
+    """Create the look-up indexes if missing and they fit (:func:`lookup_indexes_fit`; else drop them), best
+    effort: after a build (committed or failed), and when a build is found current (a rebuild killed after the
+    drop left none). They only speed look-ups up, so a failure here must not be reported as the build's; the next
+    call tries again."""
     with suppress(Exception):
-        create_lookup_indexes(store)
+        if lookup_indexes_fit(store):
+            create_lookup_indexes(store)
+        else:
+            drop_lookup_indexes(store)
 
 
 def release_index_memory(store: Store) -> None:
@@ -131,6 +188,7 @@ def drop_temp_tables(store: Store, *prefixes: str) -> None:
         store.con.execute(f"DROP TABLE IF EXISTS temp.main.{check_name(name)}")
 
 
-__all__ = ["EDGE_COLUMNS", "LOOKUP_INDEXES", "ORIGIN_COLUMNS", "LineageBuild", "create_lookup_indexes",
-           "drop_lookup_indexes_for_rebuild", "drop_temp_tables", "lineage_build_row", "replace_lineage",
-           "release_index_memory", "restore_lookup_indexes"]
+__all__ = ["EDGE_COLUMNS", "INDEX_BYTES_PER_ROW", "INDEX_MEMORY_SHARE", "LOOKUP_INDEXES", "ORIGIN_COLUMNS",
+           "LineageBuild", "create_lookup_indexes", "drop_lookup_indexes", "drop_lookup_indexes_for_rebuild",
+           "drop_lookup_indexes_past_budget", "drop_temp_tables", "lineage_build_row", "lookup_indexes_fit",
+           "memory_limit_bytes", "replace_lineage", "release_index_memory", "restore_lookup_indexes"]
