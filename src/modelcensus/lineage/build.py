@@ -33,6 +33,7 @@ from modelcensus.store.lineage_tables import (
     replace_lineage,
     restore_lookup_indexes,
 )
+from modelcensus.store.lookups import LOOKUP_FORMS
 from modelcensus.store.sql_files import Fragment, Literal, QueryFolder, area_dialect
 from modelcensus.store.store import Snapshot
 
@@ -115,6 +116,8 @@ def ensure_built(store: Store, snap: Snapshot, registry: Registry, *, force: boo
         _drop_build_tables(store)  # best effort: the build's own error is the one the caller gets
         restore_lookup_indexes(store)
         raise
+    finally:  # the indexes may be gone or back: the store's look-up form is chosen again on its next look-up
+        LOOKUP_FORMS.pop(store, None)
     _drop_build_tables(store)  # committed: a failed clean-up is not the build's (the next ensure finishes it)
     # after the commit, or the commit takes the deleted rows out of them; the build is committed by now, so a
     # failure here is not the build's (the next ensure_lineage makes them again)

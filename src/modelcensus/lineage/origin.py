@@ -7,7 +7,6 @@ walks are bounded (visited sets, node caps) so a hostile or huge graph cannot ru
 from __future__ import annotations
 
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from modelcensus.errors import InputError, NotFoundError
 from modelcensus.lineage.build import ensure_built
@@ -16,6 +15,7 @@ from modelcensus.lineage.registry import Registry
 from modelcensus.lineage.teachers import CONTRADICTED_TEACHER
 from modelcensus.store import Store
 from modelcensus.store.lookups import (
+    LOOKUP_FORMS,
     descendants,
     find_model_id,
     find_referenced_parent,
@@ -42,9 +42,9 @@ DEFAULT_SHOWN = 200       # descendants listed; counts always cover all of them
 # without the index). So the id alone is used only with both look-up indexes and 2 to ``_ID_ALONE_MAX_SNAPSHOTS``
 # built snapshots (benchmarks/RESULTS.md). Both forms' SQL runs in store/lookups.py (``ID_ALONE``, ``ONE_WHERE``).
 _ID_ALONE_MAX_SNAPSHOTS = 20
-# the form per Store object, decided on its first look-up: a stale choice (snapshots built since) costs speed only,
-# both forms return the same rows
-_FORMS: WeakKeyDictionary[Store, bool] = WeakKeyDictionary()
+# the form per Store object, decided on its first look-up and forgotten by a build of that store (both forms return
+# the same rows; a stale one costs speed only)
+_FORMS = LOOKUP_FORMS
 
 
 def teacher_evidence(edge_evidence: Any) -> str:

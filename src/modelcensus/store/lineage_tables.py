@@ -32,12 +32,14 @@ LOOKUP_INDEXES = {"lineage_edges_child": "edges (child_id)", "lineage_origins_mo
 # against memory_limit: 1.46-1.55 GiB after builds 22 and 23 of a store of 24 snapshots holding about 62M edge and
 # origin rows (about 25 bytes a row). On a larger history (52.8M models rows; 103.6M edge and origin rows after 22
 # builds) the 23rd build ran out of memory in its COMMIT under the 3 GiB default, a FATAL error that ends the
-# process; the same build without the indexes passed (90.8 s, 3.35 GiB peak RSS; benchmarks/RESULTS.md). So a store
-# keeps them only while they fit a quarter of memory_limit at that size a row (32M rows under 3 GiB). Past that,
+# process; the same build without the indexes passed (90.8 s, 3.35 GiB peak RSS; benchmarks/RESULTS.md). Their
+# memory follows the distinct ids more than the rows (about 150-160 bytes an id): on stores of one to three
+# snapshots review37 measured 35-62 bytes a row after a commit. So a store keeps them only while they fit a quarter
+# of memory_limit at 64 bytes a row (12.6M rows under 3 GiB: two snapshots of 2.2M models). Past that,
 # single-model look-ups scan row groups, as they do anyway beyond 20 built snapshots (lineage.origin), where the
 # rows of one snapshot sorted by id are found in one row group: 4-5 ms a look-up on that 22-snapshot store,
 # against 14-15 ms through the index.
-INDEX_BYTES_PER_ROW = 25
+INDEX_BYTES_PER_ROW = 64
 INDEX_MEMORY_SHARE = 0.25
 _SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGTP]?i?B|bytes)\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
@@ -153,15 +155,18 @@ def drop_lookup_indexes_for_rebuild(store: Store, snapshot_id: int) -> bool:
 
 
 def restore_lookup_indexes(store: Store) -> None:
-    """Create the look-up indexes if missing and they fit (:func:`lookup_indexes_fit`; else drop them), best
-    effort: after a build (committed or failed), and when a build is found current (a rebuild killed after the
-    drop left none). They only speed look-ups up, so a failure here must not be reported as the build's; the next
-    call tries again."""
+    """Create the look-up indexes if one is missing and they fit (:func:`lookup_indexes_fit`), best effort: after
+    a build (committed or failed), and when a build is found current (a rebuild killed after the drop left none).
+    Never drops them: only a build's INSERT brings them into memory (:func:`drop_lookup_indexes_past_budget`), so
+    a look-up under a smaller limit than the build's does not drop what the next look-up would make again (2.8 s
+    at 2.2M models; review37 F3). The store's row count is read only when one is missing (0.4 ms a call, F4). They
+    only speed look-ups up, so a failure here must not be reported as the build's; the next call tries again."""
     with suppress(Exception):
-        if lookup_indexes_fit(store):
+        names = list(LOOKUP_INDEXES)
+        row = store.con.execute("SELECT count(DISTINCT index_name) FROM duckdb_indexes() WHERE index_name IN "
+                                f"({', '.join('?' for _ in names)})", names).fetchone()
+        if (row is None or row[0] < len(names)) and lookup_indexes_fit(store):
             create_lookup_indexes(store)
-        else:
-            drop_lookup_indexes(store)
 
 
 def release_index_memory(store: Store) -> None:
