@@ -8,12 +8,12 @@ reads the build's row back. The store owns its connection and its tables; the bu
 from __future__ import annotations
 
 import json
-import re
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from modelcensus.store.engine import check_name
+from modelcensus.store.resources import reported_size_bytes
 from modelcensus.store.store import Store
 
 EDGE_COLUMNS = ("child_id", "parent_id", "relation", "inferred", "grade", "evidence", "structural")
@@ -41,16 +41,11 @@ LOOKUP_INDEXES = {"lineage_edges_child": "edges (child_id)", "lineage_origins_mo
 # against 14-15 ms through the index.
 INDEX_BYTES_PER_ROW = 64
 INDEX_MEMORY_SHARE = 0.25
-_SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGTP]?i?B|bytes)\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50}
 
 
 def memory_limit_bytes(store: Store) -> int | None:
     """DuckDB's memory_limit on the store's connection in bytes (None when DuckDB reports none it can say)."""
-    m = _SIZE.match(store.memory_limit)
-    unit = _UNITS.get(m.group(2).lower()) if m else None
-    return int(float(m.group(1)) * unit) if m and unit else None
+    return reported_size_bytes(store.memory_limit)
 
 
 def lookup_indexes_fit(store: Store, new_rows: int = 0) -> bool:

@@ -67,6 +67,19 @@ def memory_limit_setting(memory_limit: str | None = None) -> tuple[str, str]:
     return str(memory_limit).strip(), what
 
 
+# a size as DuckDB reports it (``current_setting('memory_limit')``: '3.0 GiB', '488.2 MiB'), rounded to 0.1 of its unit
+_REPORTED_SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGTP]?i?B|bytes)\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50}
+
+
+def reported_size_bytes(text: str) -> int | None:
+    """A size in DuckDB's reported form in bytes (None for any other text)."""
+    m = _REPORTED_SIZE.match(text)
+    unit = _UNITS.get(m.group(2).lower()) if m else None
+    return int(float(m.group(1)) * unit) if m and unit else None
+
+
 def apply_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> str:
     """SET memory_limit on ``con`` (see :func:`memory_limit_setting`); returns where the value came from."""
     value, what = memory_limit_setting(memory_limit)
