@@ -180,8 +180,7 @@ CANCELLING = {
 def test_compensated_sum_that_cancels_is_correctly_rounded_in_any_order_on_spark(spark_engine: Any) -> None:
     """In a GROUP BY of values of mixed signs, the totals are carried into one sign and rounded once
     (``_combine_template``), so a sum whose whole parts and fractions cancel is the correctly rounded exact sum, in
-    every partitioning. In a window
-    the totals are added as DOUBLEs, also the same in every partitioning.
+    every partitioning. In a window the totals are added as DOUBLEs, also the same in every partitioning.
     A seeded set of 3,000 near-cancelling groups adds cases written by nobody."""
     import random
 

@@ -26,6 +26,9 @@ ORIGIN_COLUMNS = ("model_id", "publisher_namespace", "publisher_org", "publisher
 # pick their form per store (lineage.origin._by_id_alone; the SQL in store.lookups); DuckDB keeps them up to date
 # incrementally
 LOOKUP_INDEXES = {"lineage_edges_child": "edges (child_id)", "lineage_origins_model": "origins (model_id)"}
+# how many of them the store has (a scalar query; the names are this module's constants)
+PRESENT_LOOKUP_INDEXES = ("SELECT count(DISTINCT index_name) FROM duckdb_indexes() WHERE index_name IN ("
+                          + ", ".join(f"'{name}'" for name in LOOKUP_INDEXES) + ")")
 
 
 # The indexes cover every snapshot's rows, and a build's INSERT brings them into DuckDB's memory, where they count
@@ -157,10 +160,8 @@ def restore_lookup_indexes(store: Store) -> None:
     at 2.2M models; review37 F3). The store's row count is read only when one is missing (0.4 ms a call, F4). They
     only speed look-ups up, so a failure here must not be reported as the build's; the next call tries again."""
     with suppress(Exception):
-        names = list(LOOKUP_INDEXES)
-        row = store.con.execute("SELECT count(DISTINCT index_name) FROM duckdb_indexes() WHERE index_name IN "
-                                f"({', '.join('?' for _ in names)})", names).fetchone()
-        if (row is None or row[0] < len(names)) and lookup_indexes_fit(store):
+        row = store.con.execute(PRESENT_LOOKUP_INDEXES).fetchone()
+        if (row is None or row[0] < len(LOOKUP_INDEXES)) and lookup_indexes_fit(store):
             create_lookup_indexes(store)
 
 
@@ -189,6 +190,7 @@ def drop_temp_tables(store: Store, *prefixes: str) -> None:
 
 
 __all__ = ["EDGE_COLUMNS", "INDEX_BYTES_PER_ROW", "INDEX_MEMORY_SHARE", "LOOKUP_INDEXES", "ORIGIN_COLUMNS",
-           "LineageBuild", "create_lookup_indexes", "drop_lookup_indexes", "drop_lookup_indexes_for_rebuild",
-           "drop_lookup_indexes_past_budget", "drop_temp_tables", "lineage_build_row", "lookup_indexes_fit",
-           "memory_limit_bytes", "replace_lineage", "release_index_memory", "restore_lookup_indexes"]
+           "PRESENT_LOOKUP_INDEXES", "LineageBuild", "create_lookup_indexes", "drop_lookup_indexes",
+           "drop_lookup_indexes_for_rebuild", "drop_lookup_indexes_past_budget", "drop_temp_tables",
+           "lineage_build_row", "lookup_indexes_fit", "memory_limit_bytes", "replace_lineage", "release_index_memory",
+           "restore_lookup_indexes"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
-from modelcensus.store.lineage_tables import LOOKUP_INDEXES
+from modelcensus.store.lineage_tables import LOOKUP_INDEXES, PRESENT_LOOKUP_INDEXES
 from modelcensus.store.store import Store
 
 ORIGIN_COLS = ("root_id, root_org, root_country, weight, depth, grade, publisher_namespace, publisher_org, "
@@ -47,10 +47,8 @@ class LookupFacts(NamedTuple):
 def lookup_facts(store: Store) -> LookupFacts | None:
     """Whether the look-up indexes exist and how many snapshots are built, in one query: the lineage layer picks
     the look-up form from them once per store."""
-    names = list(LOOKUP_INDEXES)
-    row = store._one("SELECT (SELECT count(DISTINCT index_name) FROM duckdb_indexes() WHERE index_name IN "
-                     f"({', '.join('?' for _ in names)})), (SELECT count(*) FROM lineage_builds)", names)
-    return None if row is None else LookupFacts(row[0] == len(names), row[1])
+    row = store._one(f"SELECT ({PRESENT_LOOKUP_INDEXES}), (SELECT count(*) FROM lineage_builds)")
+    return None if row is None else LookupFacts(row[0] == len(LOOKUP_INDEXES), row[1])
 
 
 def _keyed_rows(store: Store, sid: int, table: str, key: str, cols: str, value: str, *, by_id_alone: bool,
