@@ -150,7 +150,8 @@ def test_root_country_coverage(trees):
 def test_both_look_up_forms_give_the_same_origins_on_the_real_trees(trees):
     """Labelled first (review9 R9-2): on the real trees store (one snapshot per tree plus one of all, so ~27
     snapshots), the id-alone look-up and the one-WHERE look-up give the same origin document for every model
-    asked, in every snapshot (the store picks one form by its snapshot count; both must agree)."""
+    asked, in every snapshot (the store picks one form by its snapshot count; both must agree), and so does the
+    one-WHERE form once the look-up indexes are dropped (a store past their memory budget)."""
     import importlib
 
     from modelcensus.lineage import origin
@@ -165,8 +166,19 @@ def test_both_look_up_forms_give_the_same_origins_on_the_real_trees(trees):
     for id_alone in (True, False):
         mod._FORMS[store] = id_alone
         docs[id_alone] = [origin(store, m, snapshot=sid, registry=reg) for sid, m in pairs]
+    # and without the look-up indexes, as a store past their memory budget is (row-group scans only)
+    from modelcensus.store.lineage_tables import LOOKUP_INDEXES, create_lookup_indexes, drop_lookup_indexes
+
+    drop_lookup_indexes(store)
+    try:
+        assert not set(LOOKUP_INDEXES) & {r[0] for r in store.con.execute(
+            "SELECT index_name FROM duckdb_indexes()").fetchall()}
+        mod._FORMS[store] = False
+        docs["no index"] = [origin(store, m, snapshot=sid, registry=reg) for sid, m in pairs]
+    finally:
+        create_lookup_indexes(store)
     mod._FORMS.pop(store, None)
-    assert docs[True] == docs[False]
+    assert docs[True] == docs[False] == docs["no index"]
     assert all(d["roots"] for d in docs[True]) and {d["snapshot"]["id"] for d in docs[True]} == {s for s, _ in pairs}
 
 
