@@ -23,17 +23,25 @@ def _module(monkeypatch: pytest.MonkeyPatch):
     return module
 
 
-def test_each_operation_agrees_on_both_engines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("pandas", reason="pandas is in the test extra (pip install -e .[test])")
+def _synthetic_store(tmp_path: Path, n_models: int, seed: int, *, lineage: bool = False) -> tuple[Path, Path]:
+    """A synthetic hub-stats file and the store imported from it (with its lineage built when asked)."""
     from modelcensus import api
     from modelcensus.sources.synthetic import write_hubstats_parquet
 
-    bench = _module(monkeypatch)
     src = tmp_path / "hub.parquet"
-    write_hubstats_parquet(src, n_models=3000, seed=7)
+    write_hubstats_parquet(src, n_models=n_models, seed=seed)
     db = tmp_path / "store.duckdb"
     with api.open_store(db) as store:
         api.import_path(store, src)
+        if lineage:
+            api.ensure_lineage(store, store.snapshot().id, api.load_registry())
+    return src, db
+
+
+def test_each_operation_agrees_on_both_engines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pandas", reason="pandas is in the test extra (pip install -e .[test])")
+    bench = _module(monkeypatch)
+    _src, db = _synthetic_store(tmp_path, 3000, 7)
     doc = bench.measure(str(db), repeat=1)
     names = [op["operation"] for op in doc["operations"]]
     assert len(names) == len(set(names)) >= 9
@@ -64,16 +72,8 @@ def test_the_bound_uses_the_largest_ratio(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_the_pipeline_floor_writes_what_the_store_path_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from modelcensus import api
-    from modelcensus.sources.synthetic import write_hubstats_parquet
-
     bench = _module(monkeypatch)
-    src = tmp_path / "hub.parquet"
-    write_hubstats_parquet(src, n_models=2000, seed=3)
-    db = tmp_path / "store.duckdb"
-    with api.open_store(db) as store:
-        api.import_path(store, src)
-        api.ensure_lineage(store, store.snapshot().id, api.load_registry())
+    src, db = _synthetic_store(tmp_path, 2000, 3, lineage=True)
     work = tmp_path / "work"
     work.mkdir()
     floor = bench.pipeline_floor(str(src), str(db), 2, work)
