@@ -120,7 +120,7 @@ def name_frame(models: Any) -> Any:
     """Per model: namespace, name, name without format suffix (lower and cased), format tag, quantization."""
     import pandas as pd
 
-    from modelcensus.lineage.names import FORMAT_SUFFIX, FORMAT_TAGS
+    from modelcensus.lineage.names import FORMAT_SUFFIX, FORMAT_TAGS, QUANT_TAGS
 
     name = _name(models["id"])
     tags = models["tags"].explode()
@@ -130,7 +130,7 @@ def name_frame(models: Any) -> Any:
         "name_lower": name.str.lower(), "base_name": name.str.lower().str.replace(FORMAT_SUFFIX, "", regex=True),
         "base_cased": name.str.replace(FORMAT_SUFFIX, "", regex=True),
         "has_tag": _b(tags.isin(FORMAT_TAGS)).groupby(level=0).any(),
-        "quant_tag": _b(tags.isin(["gguf", "awq", "gptq", "exl2", "bitsandbytes"])).groupby(level=0).any(),
+        "quant_tag": _b(tags.isin(list(QUANT_TAGS))).groupby(level=0).any(),
         "peft": _b(tags == "peft").groupby(level=0).any() | _b(models["library_name"] == "peft")
         | _b(files == "adapter_config.json").groupby(level=0).any(),
         "has_quant": _b(models["config"].str.contains('"quantization_config"', regex=False)),

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from modelcensus.errors import InputError
+from modelcensus.lineage.edge_sql import any_tag_sql
 from modelcensus.store.dialect import to_dialect
 from modelcensus.store.engine_duckdb import DuckDBEngine
 
@@ -50,6 +51,8 @@ SCALARS = {
     "has_any": "list_has_any(a, b)",
     "has_none": "NOT list_has_any(a, b)",
     "has_any_indexed": "list_has_any([l[1]], [10])",
+    # the lineage's tag test (list_contains per tag): FALSE, not Spark's NULL, for a NULL element and no match
+    "any_tag": any_tag_sql("a", ("b", "z")),
     "strings_of_array": "json_extract_string(s, '$.a[*]')",
     "fields_of_elements": "json_extract_string(s, '$.a[*].c')",
     "strings_of_quoted_key": "json_extract_string(s, '$.\"a.b\"[*]')",
@@ -319,6 +322,7 @@ def test_scalar_cases_cover_duckdbs_rules() -> None:
     rows = {r["id"]: r for r in DuckDBEngine().query(_select(SCALARS, ROWS, "id", group=False)).to_pylist()}
     assert rows[1]["index_minus_one"] == 30 and rows[3]["index_column"] is None
     assert rows[1]["has_any"] is False and rows[4]["has_any"] is None
+    assert [rows[i]["any_tag"] for i in (1, 3, 4, 5, 7)] == [False, False, False, False, True]
     assert rows[2]["strings_of_array"] == [] and rows[10]["type_of_a"] == "UBIGINT"
     assert rows[15]["fields_of_elements"] == ["x", '{"e":[1]}', None, "1.5", "7"]
     assert rows[1]["replace_groups"] == "ba-$1" and rows[2]["replace_every"] == "a<b>\\<c>\\"

@@ -7,6 +7,7 @@ from importlib.resources import files as package_files
 from typing import Any
 
 from modelcensus.lineage.names import DISTILL_NAME, FORMAT_SUFFIX, FORMAT_WORD, KEY_SIZE
+from modelcensus.store.sql import sql_literal
 from modelcensus.store.sql_files import QueryFolder
 
 
@@ -32,6 +33,17 @@ def name_columns_sql(id_col: str) -> str:
             f"END AS dteacher, "
             f"CASE WHEN contains(lower({nm}), 'format') OR contains(lower({nm}), 'cpp') "
             f"THEN regexp_replace({student}, '{FORMAT_WORD}', '\\1', 'g') ELSE {student} END AS fam_name")
+
+
+def any_tag_sql(list_col: str, tags: tuple[str, ...] | list[str]) -> str:
+    """SQL: the list column holds one of ``tags`` (FALSE for a NULL list; NULL elements never match).
+
+    Written as one ``list_contains`` per tag rather than ``list_has_any(col, [...])``: over the 2.2M tag lists of
+    the synthetic hub the latter took 0.48 s against 0.15 s (``benchmarks/RESULTS.md``, 2026-12-06), and it ran
+    over every model in three places of the build. ``coalesce``: on Spark ``array_contains`` answers NULL for a
+    list holding a NULL element and no match, where DuckDB answers FALSE."""
+    tests = " OR ".join(f"list_contains({list_col}, {sql_literal(t)})" for t in tags)
+    return f"coalesce({tests}, FALSE)"
 
 
 @cache

@@ -22,9 +22,9 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files as package_files
 
-from modelcensus.lineage.edge_sql import resolve
+from modelcensus.lineage.edge_sql import any_tag_sql, resolve
 from modelcensus.lineage.grades import DECLARED_RELATIONS
-from modelcensus.lineage.names import valid_hub_id_sql
+from modelcensus.lineage.names import QUANT_TAGS, valid_hub_id_sql
 from modelcensus.store.engine import Scratch
 from modelcensus.store.sql_files import Fragment, Literal, QueryFolder
 from modelcensus.store.staging import card_parents_sql
@@ -55,6 +55,7 @@ def declared_files() -> QueryFolder:
         "moe": Literal(MOE_MODEL_TYPE),
         "vocab_slack": VOCAB_SLACK,
         "params_ratio": PARAMS_RATIO,
+        "quant_tag_m": Fragment(any_tag_sql("m.tags", QUANT_TAGS)),
     })
 
 

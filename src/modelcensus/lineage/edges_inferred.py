@@ -21,7 +21,7 @@ from functools import cache
 from importlib.resources import files as package_files
 from typing import Any
 
-from modelcensus.lineage.edge_sql import base_cased_sql, name_columns_sql, resolve
+from modelcensus.lineage.edge_sql import any_tag_sql, base_cased_sql, name_columns_sql, resolve
 from modelcensus.lineage.names import FORMAT_TAGS, TOKEN_EDGE_LEFT, TOKEN_EDGE_RIGHT
 from modelcensus.lineage.teachers import CONTRADICTED_TEACHER
 from modelcensus.store.sql import sql_literal
@@ -41,11 +41,6 @@ def _teacher_match_sql(col: str) -> str:
             f"OR ends_with({col}, '.' || tn.name))")
 
 
-def _format_tags_sql() -> str:
-    """SQL list literal of the format tags (``names.FORMAT_TAGS``)."""
-    return "[" + ", ".join(sql_literal(t) for t in FORMAT_TAGS) + "]"
-
-
 @cache
 def inferred_files() -> QueryFolder:
     """The query files of this module (``lineage/sql/inferred``) with the code-side values they take."""
@@ -57,7 +52,8 @@ def inferred_files() -> QueryFolder:
         "teacher_match": Fragment(_teacher_match_sql("m.dteacher")),
         "token_edge_left": Literal(TOKEN_EDGE_LEFT),
         "token_edge_right": Literal(TOKEN_EDGE_RIGHT),
-        "format_tags": Fragment(_format_tags_sql()),
+        "format_tag": Fragment(any_tag_sql("tags", FORMAT_TAGS)),
+        "format_tag_m": Fragment(any_tag_sql("m.tags", FORMAT_TAGS)),
         "name_columns": Fragment(name_columns_sql("r.id")),
         "base_cased_m": Fragment(base_cased_sql("m.id")),
         "base_cased_id": Fragment(base_cased_sql("id")),

@@ -13,6 +13,8 @@ from __future__ import annotations
 FORMAT_SUFFIX = (r"(?i)([-_.](gguf|ggml|mlx|onnx|awq|gptq|exl2|exl3|bnb|hqq|int4|int8|fp8|nf4|smashed|unsloth"
                  r"|[0-9]+(\.[0-9]+)?bpw|[0-9]+-?bits?|i1|imatrix|q[2-8]_k(_[sml])?|q[4-8]_0))+$")
 FORMAT_TAGS = ("gguf", "ggml", "mlx", "onnx", "awq", "gptq", "exl2", "bitsandbytes", "4-bit", "8-bit")
+# tags that make a declared child's relation "quantized" when neither the card nor the Hub states one
+QUANT_TAGS = ("gguf", "awq", "gptq", "exl2", "bitsandbytes")
 # a format word inside a name ("llama-format", "hf-format", "llama.cpp"): says how weights are laid out, not
 # whose they are, so it is removed before family name patterns are applied
 FORMAT_WORD = r"(^|[-_.])([a-z0-9]+[-_]format|llama[-_.]?cpp)([-_.]|$)"

@@ -34,7 +34,7 @@ chosen AS (   -- the parents of the strongest source only (no spurious merges of
 SELECT c.child AS child_id, c.parent AS parent_id, c.present,
        coalesce(c.card_rel, c.rel, c.hub_rel,
                 CASE WHEN c.k >= 2 THEN 'merge' END,
-                CASE WHEN list_has_any(m.tags, ['gguf', 'awq', 'gptq', 'exl2', 'bitsandbytes'])
+                CASE WHEN ${quant_tag_m}  -- names.QUANT_TAGS
                        OR m.base_name <> m.name_lower
                        OR m.has_quant THEN 'quantized'
                      WHEN list_contains(m.files, 'adapter_config.json') OR m.library_name = 'peft'
