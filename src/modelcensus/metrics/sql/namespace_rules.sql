@@ -9,7 +9,11 @@
 -- params: min_repos=5 threshold=0
 WITH repo AS (
   SELECT m.snapshot_id, CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS ns, m.id,
-         (list_has_any(coalesce(m.tags, []), ['gguf', 'gptq', 'awq', 'exl2', 'mlx', 'bitsandbytes'])
+         -- a tag per list_contains: list_has_any with a constant list took 3x as long (benchmarks/RESULTS.md,
+         -- 2026-12-06); coalesce: Spark's array_contains answers NULL for a list holding a NULL and no match
+         (coalesce(list_contains(m.tags, 'gguf') OR list_contains(m.tags, 'gptq') OR list_contains(m.tags, 'awq')
+                   OR list_contains(m.tags, 'exl2') OR list_contains(m.tags, 'mlx')
+                   OR list_contains(m.tags, 'bitsandbytes'), FALSE)
           OR lower(coalesce(m.library_name, '')) IN ('gguf', 'mlx')
           OR regexp_matches(m.id, '(?i)([-_.](gguf|gptq|awq|exl2|mlx|bnb|[0-9]+bit|int[48]|q[2-8]_k(_[msl])?)([-_.]|$))'))
            AS quant_format
