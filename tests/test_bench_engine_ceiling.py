@@ -1,5 +1,5 @@
 """benchmarks/bench_engine_ceiling.py compares like with like: each pandas operation and its SQL form give the
-same row count on a small synthetic store (the script refuses to report a ratio otherwise), and the bound it
+same row count on a small synthetic store (the script refuses to report a ratio otherwise), and the estimate it
 prints follows from the ratios it measured."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_each_operation_agrees_on_both_engines(tmp_path: Path, monkeypatch: pyte
         assert op["ratio"] > 0 and op["ratio_1t"] > 0
 
 
-def test_the_bound_uses_the_largest_ratio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_estimate_uses_the_largest_ratio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bench = _module(monkeypatch)
     results = tmp_path / "results"
     results.mkdir()
@@ -64,11 +64,11 @@ def test_the_bound_uses_the_largest_ratio(tmp_path: Path, monkeypatch: pytest.Mo
         '"9000": {"baseline": [{"result": {"build_seconds": 1, "stages_seconds": {"roots_networkx": 1}}}]}}}')
     monkeypatch.setattr(bench, "HERE", tmp_path)
     doc = {"models": 1200, "operations": [{"ratio": 2.0}, {"ratio": 5.0}]}
-    got = bench.bound(doc, roots_ratio=50.0)
+    got = bench.estimate(doc, roots_ratio=50.0)
     # the 1,000-model run is nearer 1,200 than 9,000; its 30 s of build (load left out): 20 s of pandas at 5x
     # and 10 s of networkx at 50x -> 30 / (4 + 0.2)
     assert got == {"baseline_models": 1000, "baseline_build_s": 30, "pandas_stages_s": 20, "networkx_roots_s": 10,
-                   "largest_operation_ratio": 5.0, "roots_ratio": 50.0, "whole_build_ceiling": 7.1}
+                   "largest_operation_ratio": 5.0, "roots_ratio": 50.0, "whole_build_at_largest_ratio": 7.1}
 
 
 def test_the_pipeline_floor_writes_what_the_store_path_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +80,7 @@ def test_the_pipeline_floor_writes_what_the_store_path_writes(tmp_path: Path, mo
     assert set(floor["best"]) == {"read", "import_write", "lineage_write"}
     assert all(len(v) == 2 and min(v) > 0 for v in floor["seconds"].values())
     assert list(work.iterdir()) == []  # its store files are removed
-    bound = {"pandas_stages_s": 20.0, "largest_operation_ratio": 5.0, "networkx_roots_s": 10.0, "roots_ratio": 50.0}
-    got = bench.floor_ratio({"best": {"read": 1.0, "import_write": 3.0, "lineage_write": 2.0}}, bound)
-    assert got == {"rules_at_ceiling_s": 4.2, "floor_s": 9.2, "floor_x_read": 9.2}
+    estimated = {"pandas_stages_s": 20.0, "largest_operation_ratio": 5.0, "networkx_roots_s": 10.0, "roots_ratio": 50.0}
+    got = bench.floor_ratio({"best": {"read": 1.0, "import_write": 3.0, "lineage_write": 2.0}}, estimated)
+    assert got == {"rules_at_largest_ratio_s": 4.2, "floor_s": 9.2, "floor_x_read": 9.2}
     assert bench.floor_ratio(floor, None) is None
