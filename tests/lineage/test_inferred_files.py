@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from modelcensus.errors import InputError
+from modelcensus.lineage.edge_sql import any_tag_sql
 from modelcensus.lineage.edges_inferred import DISTILL_TEXT, dataset_prefilter_sql, inferred_files
 from modelcensus.store.sql_files import Fragment
 
@@ -30,3 +34,14 @@ def test_dataset_prefilter_tests_each_namespace_in_two_spellings() -> None:
     assert dataset_prefilter_sql(["AB", "ab"]) == ("(contains(CAST(card_data AS VARCHAR), 'AB/') OR "
                                                    "contains(CAST(card_data AS VARCHAR), 'ab/'))")
     assert "'o''brien/'" in dataset_prefilter_sql(["O'Brien"])
+
+
+def test_a_tag_test_takes_only_the_codes_lower_case_tags() -> None:
+    """One list_contains per tag, coalesced (both engines' answers: tests/store/test_dialect.py); an empty
+    tuple would be invalid SQL and a bare string would be tested letter by letter, so both are refused, and so
+    is a tag any dialect would have to escape."""
+    assert any_tag_sql("t", ("gguf", "4-bit")) == \
+        "coalesce(list_contains(t, 'gguf') OR list_contains(t, '4-bit'), FALSE)"
+    for bad in ((), "gguf", ("it's",), ("GGUF",), ("a\\b",), ("",)):
+        with pytest.raises(InputError, match="any_tag_sql"):
+            any_tag_sql("t", bad)  # type: ignore[arg-type]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files as package_files
 from typing import Any
 
-from modelcensus.lineage.names import DISTILL_NAME, FORMAT_SUFFIX, FORMAT_WORD, KEY_SIZE
+from modelcensus.errors import InputError
+from modelcensus.lineage.names import DISTILL_NAME, FORMAT_SUFFIX, FORMAT_TAGS, FORMAT_WORD, KEY_SIZE
 from modelcensus.store.sql import sql_literal
-from modelcensus.store.sql_files import QueryFolder
+from modelcensus.store.sql_files import Fragment, QueryFolder
+
+_TAG = re.compile(r"[a-z0-9:._+-]+")  # the code's tag constants: no quote or backslash for any dialect to read
 
 
 def name_sql(id_col: str) -> str:
@@ -39,9 +43,12 @@ def any_tag_sql(list_col: str, tags: tuple[str, ...] | list[str]) -> str:
     """SQL: the list column holds one of ``tags`` (FALSE for a NULL list; NULL elements never match).
 
     Written as one ``list_contains`` per tag rather than ``list_has_any(col, [...])``: over the 2.2M tag lists of
-    the synthetic hub the latter took 0.48 s against 0.15 s (``benchmarks/RESULTS.md``, 2026-12-06), and it ran
-    over every model in three places of the build. ``coalesce``: on Spark ``array_contains`` answers NULL for a
-    list holding a NULL element and no match, where DuckDB answers FALSE."""
+    the synthetic hub the latter took 0.48 s against 0.15 s (``benchmarks/RESULTS.md``, 2026-12-06). The
+    ``coalesce`` is needed on both engines: ``list_contains`` of a NULL list is NULL on DuckDB and Spark, and on
+    Spark ``array_contains`` is also NULL for a list holding a NULL element and no match (DuckDB: FALSE).
+    ``tags`` are the code's constants, checked here so that no quoting question arises."""
+    if isinstance(tags, str) or not tags or not all(isinstance(t, str) and _TAG.fullmatch(t) for t in tags):
+        raise InputError(f"any_tag_sql: expected a non-empty tuple of lower-case tags, got {tags!r}")
     tests = " OR ".join(f"list_contains({list_col}, {sql_literal(t)})" for t in tags)
     return f"coalesce({tests}, FALSE)"
 
@@ -49,7 +56,8 @@ def any_tag_sql(list_col: str, tags: tuple[str, ...] | list[str]) -> str:
 @cache
 def edge_files() -> QueryFolder:
     """The shared query files of the edge rules (``lineage/sql/edges``)."""
-    return QueryFolder(package_files("modelcensus.lineage") / "sql" / "edges")
+    return QueryFolder(package_files("modelcensus.lineage") / "sql" / "edges",
+                       {"format_tag": Fragment(any_tag_sql("m.tags", FORMAT_TAGS))})
 
 
 def resolve(area: Any, src: str, col: str, out: str) -> None:

@@ -21,8 +21,8 @@ from functools import cache
 from importlib.resources import files as package_files
 from typing import Any
 
-from modelcensus.lineage.edge_sql import any_tag_sql, base_cased_sql, name_columns_sql, resolve
-from modelcensus.lineage.names import FORMAT_TAGS, TOKEN_EDGE_LEFT, TOKEN_EDGE_RIGHT
+from modelcensus.lineage.edge_sql import base_cased_sql, name_columns_sql, resolve
+from modelcensus.lineage.names import TOKEN_EDGE_LEFT, TOKEN_EDGE_RIGHT
 from modelcensus.lineage.teachers import CONTRADICTED_TEACHER
 from modelcensus.store.sql import sql_literal
 from modelcensus.store.sql_files import Fragment, Literal, QueryFolder
@@ -52,8 +52,6 @@ def inferred_files() -> QueryFolder:
         "teacher_match": Fragment(_teacher_match_sql("m.dteacher")),
         "token_edge_left": Literal(TOKEN_EDGE_LEFT),
         "token_edge_right": Literal(TOKEN_EDGE_RIGHT),
-        "format_tag": Fragment(any_tag_sql("tags", FORMAT_TAGS)),
-        "format_tag_m": Fragment(any_tag_sql("m.tags", FORMAT_TAGS)),
         "name_columns": Fragment(name_columns_sql("r.id")),
         "base_cased_m": Fragment(base_cased_sql("m.id")),
         "base_cased_id": Fragment(base_cased_sql("id")),

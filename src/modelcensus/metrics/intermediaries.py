@@ -5,7 +5,7 @@ separately so a reader sees which fired:
 - ``registry``: the publishing organisation's registry org_type is ``intermediary``;
 - ``heuristic``: the namespace holds at least ``min_repos`` repos in the snapshot and more than
   ``threshold`` of them are re-packages — a quantized/adapter edge to another namespace's model, or a
-  quantization format (gguf/gptq/awq/exl2/mlx/bnb tag or name suffix).
+  quantization format (a gguf/gptq/awq/exl2/mlx/bitsandbytes tag, a gguf/mlx library, or a name suffix).
 Their downloads stay credited to them here (EOI's "participation" view); the root-based keys give the
 ATOM view ("whose model").
 """

@@ -10,7 +10,8 @@
 WITH repo AS (
   SELECT m.snapshot_id, CASE WHEN contains(m.id, '/') THEN split_part(m.id, '/', 1) ELSE m.id END AS ns, m.id,
          -- a tag per list_contains: list_has_any with a constant list took 3x as long (benchmarks/RESULTS.md,
-         -- 2026-12-06); coalesce: Spark's array_contains answers NULL for a list holding a NULL and no match
+         -- 2026-12-06); coalesce: a NULL list gives NULL on both engines, and Spark's array_contains also
+         -- answers NULL for a list holding a NULL element and no match (the form of edge_sql.any_tag_sql)
          (coalesce(list_contains(m.tags, 'gguf') OR list_contains(m.tags, 'gptq') OR list_contains(m.tags, 'awq')
                    OR list_contains(m.tags, 'exl2') OR list_contains(m.tags, 'mlx')
                    OR list_contains(m.tags, 'bitsandbytes'), FALSE)

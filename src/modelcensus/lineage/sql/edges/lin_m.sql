@@ -7,6 +7,8 @@
 SELECT m.id, m.id_lower,
        ${name_columns},
        m.created_at, m.tags, m.files, m.library_name, m.model_type, m.architectures, m.params,
+       -- a format tag (names.FORMAT_TAGS, edge_sql.any_tag_sql): read by fmt.sql and rnodes.sql, made once here
+       ${format_tag} AS fmt_tag,
        -- sizes only from whole-number text: TRY_CAST reads '4096.0' and '1e3' on DuckDB, not on Spark
        CASE WHEN regexp_full_match(coalesce(m._s[1], m._s[2]), '[0-9]{1,18}')
             THEN CAST(coalesce(m._s[1], m._s[2]) AS BIGINT) END AS vocab,
