@@ -4,6 +4,8 @@ by what they read and refuses cycles, missing inputs and free-text parameters.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlglot
 
@@ -198,3 +200,17 @@ def test_a_parquet_file_the_reader_refuses_is_named(tmp_path) -> None:
             eng.register_parquet("rows", [path], row_number="pos")
     finally:
         eng.close()
+
+
+def test_no_comment_line_holds_a_parameter() -> None:
+    """Parameters are substituted everywhere in a file's text, comments too: a fragment named in a comment line
+    would be copied there (review39 F6: 400 characters a mention), and one holding a newline would end the
+    comment and run. So comments name parameters without ``${}``."""
+    from importlib.resources import files as package_files
+
+    root = Path(str(package_files("modelcensus")))
+    found = [f"{p.relative_to(root)}:{i}" for p in sorted(root.rglob("*.sql"))
+             for i, line in enumerate(p.read_text().splitlines(), 1)
+             if line.lstrip().startswith("--") and "${" in line]
+    assert len(list(root.rglob("*.sql"))) > 100
+    assert found == []

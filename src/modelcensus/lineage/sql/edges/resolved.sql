@@ -1,7 +1,7 @@
 -- reads: _lin_src, reg_model_aliases, reg_namespaces, _lin_by_lower, _lin_by_canon
 -- produces: _lin_resolved
 -- params: src=_lin_src col=parent_id
--- ${src} plus `resolved`: the stored spelling of ${col} (case-insensitive, legacy aliases and renamed
+-- src plus `resolved`: the stored spelling of col (case-insensitive, legacy aliases and renamed
 -- namespaces followed), NULL when the id is not in the snapshot. Callers name the output table.
 -- Each distinct id is resolved once, then joined back: declarations repeat few parents (2.2M synthetic models:
 -- 3,945,064 declared parents, 150,318 distinct), and the look-ups on lower-cased strings were the cost.

@@ -3,8 +3,8 @@
 -- params: sid=1
 -- Listed teachers, before id resolution: by the teacher part of a distill name, by a reasoning-trace dataset
 -- in the card, by a listed name elsewhere in a distill name, by the stated-bases list, or a declared base the
--- config contradicts. ${teacher_match}: the teacher part ends with the listed name at a token edge;
--- ${dataset_prefilter}: the card may name a listed trace dataset (computed from reg_teacher_datasets).
+-- config contradicts. teacher_match: the teacher part ends with the listed name at a token edge;
+-- dataset_prefilter: the card may name a listed trace dataset (computed from reg_teacher_datasets).
 -- (an API-only teacher is never a structural parent: tier 9, display only). grade: the edge's grade.
 SELECT m.id AS child_id, tn.teacher_id AS target,
        'name: ' || split_part(m.id, '/', -1) || ' names its teacher (teacher list: ' || tn.name || ')'

@@ -2,7 +2,7 @@
 -- produces: _lin_origins_out
 -- params: grade_name=g
 -- One origins row per (model, root), in the store's column names: publisher, root, weight, depth, grade
--- (${grade_name} is grades.grade_name_sql('r.g')), root family, teacher, problems (a cycle; a root the
+-- (grade_name is grades.grade_name_sql('r.g')), root family, teacher, problems (a cycle; a root the
 -- snapshot does not hold and the registry does not list; the edge rules' problems).
 SELECT r.model_id,
        p.namespace AS publisher_namespace, p.org AS publisher_org, p.country AS publisher_country,

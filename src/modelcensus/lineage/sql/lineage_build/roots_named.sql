@@ -3,7 +3,7 @@
 -- params: weakest=5
 -- Every model's roots by id. A model that is its own root: nothing was inferred (grade declared), unless
 -- what it declared was invalid or contradicted: then its lineage is unknown, and says so with the weakest
--- grade (${weakest}). Referenced-only nodes (dangling parents) get no row: origin() answers for them.
+-- grade (weakest). Referenced-only nodes (dangling parents) get no row: origin() answers for them.
 SELECT kc.name AS model_id, kr.name AS root_id, r.w AS weight, r.d AS depth, r.g AS g, r.f AS cyc
 FROM _lin_roots r JOIN _lin_key kc ON kc.k = r.c JOIN _lin_key kr ON kr.k = r.p
 SEMI JOIN _lin_m m ON m.id = kc.name
